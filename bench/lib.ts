@@ -1,0 +1,47 @@
+// Shared benchmark helpers: medians over repeated runs, JSON reports in bench/out/<area>.json.
+// Targets live here, not in timed unit tests; report medians and ratios to a baseline measured
+// in the same run (machines are shared and noisy).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import os from 'node:os';
+
+export const median = (xs: number[]): number => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Run `fn` `reps` times (after `warmup` untimed runs); returns per-run seconds and the median. */
+export async function timeit(fn: () => unknown | Promise<unknown>, reps = 5, warmup = 1) {
+  for (let i = 0; i < warmup; i++) await fn();
+  const seconds: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    seconds.push((performance.now() - t0) / 1000);
+  }
+  return { seconds, median: median(seconds), min: Math.min(...seconds) };
+}
+
+export function machine() {
+  return {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    loadavg: os.loadavg(),
+    date: new Date().toISOString(),
+  };
+}
+
+/** Print the report as JSON on stdout and save it as bench/out/<area>.json. */
+export function report(area: string, results: unknown): void {
+  const body = { area, machine: machine(), results };
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'out', `${area}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  const text = JSON.stringify(body, null, 2);
+  writeFileSync(out, text + '\n');
+  process.stdout.write(text + '\n');
+}
