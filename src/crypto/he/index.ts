@@ -1,0 +1,18 @@
+// HE linear algebra on additive shares (node-seal BFV, coefficient packing). See docs/he.md.
+export { HeContext, loadSeal, DEFAULT_HE_PARAMS, MAX_ELL, POLY_DEGREE } from './seal.ts';
+export type { HeParams } from './seal.ts';
+export { HeClientSession, HeServerSession, heSetupClient, heSetupServer, heSetupCost } from './keys.ts';
+export {
+  heMatmulClient,
+  heMatmulServer,
+  heBatchMatmulClient,
+  heBatchMatmulServer,
+  heMatmulCost,
+  heBatchMatmulCost,
+} from './matmul.ts';
+export type { HeProductOptions, BatchShape, HeCost } from './matmul.ts';
+export type { HeStats } from './engine.ts';
+export { chooseBlocking, makeBlocking, blockCounts, estimateSeconds, OP_COST_US } from './packing.ts';
+export type { Blocking, ProductKind } from './packing.ts';
+export { noiseReport } from './noise.ts';
+export type { NoiseReport } from './noise.ts';

@@ -1,0 +1,105 @@
+// One-time HE session setup. The client owns the secret key; the server receives only the public
+// key, which it needs for one thing: re-randomising each result ciphertext with a fresh public-key
+// encryption of zero (circuit privacy, docs/he.md). Coefficient packing needs no Galois or
+// relinearisation keys, and seeded symmetric uploads need nothing on the server.
+import type { Channel } from '../../runtime/channel.ts';
+import type { Encryptor, Decryptor, SecretKey, PublicKey } from 'node-seal';
+import { HeContext, sealError, seededBytes, DATA_PRIME_BITS } from './seal.ts';
+
+/** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
+export class HeClientSession {
+  readonly ctx: HeContext;
+  readonly encryptor: Encryptor;
+  readonly decryptor: Decryptor;
+  private readonly sk: SecretKey;
+  private readonly pk: PublicKey;
+  private deleted = false;
+
+  constructor(ctx: HeContext, sk: SecretKey, pk: PublicKey) {
+    this.ctx = ctx;
+    this.sk = sk;
+    this.pk = pk;
+    this.encryptor = new ctx.seal.Encryptor(ctx.context, pk, sk);
+    this.decryptor = new ctx.seal.Decryptor(ctx.context, sk);
+  }
+
+  delete(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.encryptor.delete();
+    this.decryptor.delete();
+    this.pk.delete();
+    this.sk.delete();
+  }
+}
+
+/** Server side of an HE session: the client's public key (for re-randomisation only). */
+export class HeServerSession {
+  readonly ctx: HeContext;
+  readonly encryptor: Encryptor;
+  private readonly pk: PublicKey;
+  private deleted = false;
+
+  constructor(ctx: HeContext, pk: PublicKey) {
+    this.ctx = ctx;
+    this.pk = pk;
+    this.encryptor = new ctx.seal.Encryptor(ctx.context, pk);
+  }
+
+  delete(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.encryptor.delete();
+    this.pk.delete();
+  }
+}
+
+/** Key-level primes: the data primes plus the special prime. */
+const KEY_PRIMES = DATA_PRIME_BITS.length + 1;
+
+/** Exact cost of `heSetup*`: one client->server message (the seeded public key). */
+export function heSetupCost(): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {
+  return { bytesUp: seededBytes(KEY_PRIMES), bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
+}
+
+/** Client: generate keys, send the (seeded) public key. */
+export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClientSession> {
+  const s = ctx.seal;
+  const kg = new s.KeyGenerator(ctx.context);
+  let sk: SecretKey | null = null;
+  let pk: PublicKey | null = null;
+  try {
+    sk = kg.secretKey();
+    pk = kg.createPublicKey();
+    const ser = kg.createPublicKeySerializable();
+    try {
+      ch.send(ser.saveToArray(s.ComprModeType.none) as Uint8Array);
+    } finally {
+      ser.delete();
+    }
+  } catch (e) {
+    sk?.delete();
+    pk?.delete();
+    throw sealError(e, 'HE setup (client)');
+  } finally {
+    kg.delete();
+  }
+  return new HeClientSession(ctx, sk, pk);
+}
+
+/** Server: receive the client's public key. */
+export async function heSetupServer(ch: Channel, ctx: HeContext): Promise<HeServerSession> {
+  const bytes = await ch.recv();
+  const expected = heSetupCost().bytesUp;
+  if (bytes.byteLength !== expected) {
+    throw new Error(`HE setup: public key message has ${bytes.byteLength} bytes, expected ${expected}`);
+  }
+  const pk = new ctx.seal.PublicKey();
+  try {
+    pk.loadFromArray(ctx.context, bytes);
+  } catch (e) {
+    pk.delete();
+    throw sealError(e, 'HE setup (server): malformed public key');
+  }
+  return new HeServerSession(ctx, pk);
+}

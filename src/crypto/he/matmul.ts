@@ -1,0 +1,176 @@
+// Public HE matrix products on additive shares over Z_{2^ell} (Cheetah-style coefficient packing,
+// Huang et al., USENIX Security 2022).
+//
+//  [X]·W   : X = Xc + Xs (n×k) shared, W (k×m) the server's plaintext. Both parties end with
+//            Yc + Ys = X·W (mod 2^ell).
+//  [A]·[B] : per head h, A[h] (n×k) and B[h] (k×m, or given as Bᵀ: m×k) both shared. Cross terms
+//            are ct×pt products (Enc(Ac)·Bs and As·Enc(Bc), summed in one ciphertext), the own
+//            terms are local (As·Bs is folded in by the server, Ac·Bc added by the client).
+// All matrices are row-major RingArrays of the context's ring; heads are consecutive.
+import type { Channel } from '../../runtime/channel.ts';
+import type { RingArray } from '../ring.ts';
+import type { Prg } from '../prg.ts';
+import type { HeClientSession, HeServerSession } from './keys.ts';
+import type { HeParams } from './seal.ts';
+import { DEFAULT_HE_PARAMS } from './seal.ts';
+import type { Blocking, ProductKind, ProductShape } from './packing.ts';
+import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing.ts';
+import { clientProducts, serverProducts, UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './engine.ts';
+import type { HeStats } from './engine.ts';
+import { ringMatmulAdd } from './plain.ts';
+
+export interface HeProductOptions {
+  /** Override the optimizer's blocking (both parties must pass the same). */
+  blocking?: Blocking;
+  /** Server: source of its private randomness (mask, flooding). Default: fresh random seed. */
+  prg?: Prg;
+  /** Filled with this party's compute time (and, on the server, the noise analysis). */
+  stats?: HeStats;
+}
+
+export interface BatchShape {
+  heads: number;
+  n: number;
+  k: number;
+  m: number;
+  /** B is given transposed (heads × m × k), e.g. K for Q·Kᵀ. */
+  transposeB?: boolean;
+}
+
+export interface HeCost {
+  bytesUp: number;
+  bytesDown: number;
+  messagesUp: number;
+  messagesDown: number;
+  /** Rounds of one call on its own (client sends, server answers). */
+  rounds: number;
+  blocking: Blocking;
+  /** Per call (all heads): uploaded and result ciphertexts, ct×pt products. */
+  inCts: number;
+  outCts: number;
+  products: number;
+}
+
+type Bw = Pick<HeParams, 'bandwidth'>;
+
+function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
+  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth);
+  checkBlocking(blocking, shape.n, shape.k, shape.m);
+  return blocking;
+}
+
+function cost(shape: ProductShape, kind: ProductKind, b: Blocking): HeCost {
+  const c = blockCounts(b, kind);
+  const h = shape.heads;
+  return {
+    bytesUp: h * c.inCts * UPLOAD_CT_BYTES,
+    bytesDown: h * c.outCts * RESULT_CT_BYTES,
+    messagesUp: h * b.kb,
+    messagesDown: h * b.nb,
+    rounds: 2,
+    blocking: b,
+    inCts: h * c.inCts,
+    outCts: h * c.outCts,
+    products: h * c.products,
+  };
+}
+
+/** Exact communication of heMatmulClient/Server for an n×k·k×m product. */
+export function heMatmulCost(n: number, k: number, m: number, params: Bw = DEFAULT_HE_PARAMS, blocking?: Blocking): HeCost {
+  checkDims(n, k, m);
+  const shape = { heads: 1, n, k, m };
+  return cost(shape, 'plain', resolveBlocking(shape, 'plain', params, blocking));
+}
+
+/** Exact communication of heBatchMatmulClient/Server. */
+export function heBatchMatmulCost(shape: BatchShape, params: Bw = DEFAULT_HE_PARAMS, blocking?: Blocking): HeCost {
+  checkBatch(shape);
+  return cost(shape, 'shared', resolveBlocking(shape, 'shared', params, blocking));
+}
+
+function checkBatch(shape: BatchShape): void {
+  checkDims(shape.n, shape.k, shape.m);
+  if (!Number.isInteger(shape.heads) || shape.heads < 1) throw new RangeError(`heads must be a positive integer, got ${shape.heads}`);
+}
+
+function checkLen(name: string, a: RingArray, len: number, wide: boolean): void {
+  if (a.length !== len) throw new RangeError(`${name} has ${a.length} elements, expected ${len}`);
+  if ((a instanceof BigUint64Array) !== wide) throw new TypeError(`${name} is not a RingArray of the HE context's ring`);
+}
+
+/** Client side of [X]·W: Xc (n×k). Returns Yc (n×m). */
+export async function heMatmulClient(
+  ch: Channel,
+  sess: HeClientSession,
+  Xc: RingArray,
+  n: number,
+  k: number,
+  m: number,
+  opts: HeProductOptions = {},
+): Promise<RingArray> {
+  checkDims(n, k, m);
+  checkLen('Xc', Xc, n * k, sess.ctx.ring.wide);
+  const shape = { heads: 1, n, k, m };
+  const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
+  return clientProducts(ch, sess, 'plain', shape, b, { data: Xc }, null, opts.stats);
+}
+
+/** Server side of [X]·W: Xs (n×k), W (k×m). Returns Ys (n×m). */
+export async function heMatmulServer(
+  ch: Channel,
+  sess: HeServerSession,
+  Xs: RingArray,
+  W: RingArray,
+  n: number,
+  k: number,
+  m: number,
+  opts: HeProductOptions = {},
+): Promise<RingArray> {
+  checkDims(n, k, m);
+  checkLen('Xs', Xs, n * k, sess.ctx.ring.wide);
+  checkLen('W', W, k * m, sess.ctx.ring.wide);
+  const shape = { heads: 1, n, k, m };
+  const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
+  return serverProducts(ch, sess, 'plain', shape, b, { data: Xs }, { data: W }, opts.prg, opts.stats);
+}
+
+/** Client side of [A]·[B] over heads: Ac (heads×n×k), Bc (heads×k×m or heads×m×k). Returns Cc. */
+export async function heBatchMatmulClient(
+  ch: Channel,
+  sess: HeClientSession,
+  Ac: RingArray,
+  Bc: RingArray,
+  shape: BatchShape,
+  opts: HeProductOptions = {},
+): Promise<RingArray> {
+  checkBatch(shape);
+  const { heads, n, k, m } = shape;
+  const ring = sess.ctx.ring;
+  checkLen('Ac', Ac, heads * n * k, ring.wide);
+  checkLen('Bc', Bc, heads * k * m, ring.wide);
+  const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
+  const t = !!shape.transposeB;
+  const out = await clientProducts(ch, sess, 'shared', shape, b, { data: Ac }, { data: Bc, transposed: t }, opts.stats);
+  const t0 = performance.now();
+  ringMatmulAdd(ring, out, Ac, Bc, heads, n, k, m, t);
+  if (opts.stats) opts.stats.busyMs += performance.now() - t0;
+  return out;
+}
+
+/** Server side of [A]·[B] over heads: As, Bs as for the client. Returns Cs. */
+export async function heBatchMatmulServer(
+  ch: Channel,
+  sess: HeServerSession,
+  As: RingArray,
+  Bs: RingArray,
+  shape: BatchShape,
+  opts: HeProductOptions = {},
+): Promise<RingArray> {
+  checkBatch(shape);
+  const { heads, n, k, m } = shape;
+  checkLen('As', As, heads * n * k, sess.ctx.ring.wide);
+  checkLen('Bs', Bs, heads * k * m, sess.ctx.ring.wide);
+  const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
+  // Server computes (Ac + As)·Bs + As·Bc homomorphically; As·Bs is inside via the added share.
+  return serverProducts(ch, sess, 'shared', shape, b, { data: As }, { data: Bs, transposed: !!shape.transposeB }, opts.prg, opts.stats);
+}

@@ -1,0 +1,111 @@
+// Noise bounds and noise flooding for circuit privacy (Gentry, STOC 2009, "noise flooding";
+// argument in docs/he.md). All bounds are worst case (infinity norm) and in log2.
+//
+// Chain: level 0 = primes [p0, p1, p2] (products), level 1 = [p0, p1] (flooding), level 2 = [p0]
+// (download). With e the noise of c0 + c1*s = round(q*m/t) + e (mod q):
+//  - fresh upload: |e| <= 21 (SEAL's centred binomial) + 1 (two encoding roundings, client's
+//    message and server's own share);
+//  - products: |e| <= 22 * T * 2^(ell-1), T = plaintext coefficients summed (packing.noiseTerms),
+//    plaintext coefficients centred in [-t/2, t/2) by SEAL;
+//  - re-randomisation with a public-key encryption of zero adds <= 42N + 21;
+//  - a switch dropping p: e' = e/p + eps0 + eps1*s, |e'| <= |e|/p + (N+1)/2 (ternary s).
+// The flood E = u1 + p0*u2 (u1 uniform in [0,p0), u2 uniform in [-2^U, 2^U)) is uniform on an
+// interval of width 2F, F = 2^U * p0, so it hides any shift |x| <= B with statistical distance
+// B/(2F) per coefficient; over C result coefficients the distance is <= C*B/(2F) <= 2^-kappa.
+import type { HeContext } from './seal.ts';
+import { CT_DATA_OFFSET, FLOOD_HIGH_BITS } from './seal.ts';
+import { Prg } from '../prg.ts';
+
+const log2 = (x: number | bigint): number => {
+  if (typeof x === 'number') return Math.log2(x);
+  const s = x.toString(2).length;
+  return s > 52 ? s - 52 + Math.log2(Number(x >> BigInt(s - 52))) : Math.log2(Number(x));
+};
+
+export interface NoiseReport {
+  /** log2 of the noise bound after the products and re-randomisation (level 0). */
+  level0: number;
+  /** log2 of the noise bound after the first switch, before flooding (level 1). */
+  level1: number;
+  /** log2 of the flooding half-width F. */
+  flood: number;
+  /** log2 of the statistical distance bound C*B/(2F) for this call (must be <= -kappa). */
+  statDistance: number;
+  /** log2 of the noise bound of the downloaded ciphertext (level 2). */
+  level2: number;
+  /** Bits of headroom left for correct decryption at each level (must be > 0). */
+  margin: [number, number, number];
+}
+
+/** Worst-case noise analysis for `terms` (packing.noiseTerms) and `coeffs` flooded coefficients. */
+export function noiseReport(ctx: HeContext, terms: number, coeffs: number): NoiseReport {
+  const N = ctx.N;
+  const ell = ctx.params.ell;
+  const [p0, p1, p2] = ctx.primes;
+  const b0 = 22 * terms * 2 ** (ell - 1) + 42 * N + 21;
+  const b1 = b0 / Number(p2) + (N + 1) / 2;
+  const F = 2 ** FLOOD_HIGH_BITS * Number(p0);
+  const b2 = (b1 + F) / Number(p1) + (N + 1) / 2 + 0.5;
+  const room = (q: bigint): number => log2(q) - 1 - ell; // decryption needs |e| < q/(2t)
+  return {
+    level0: log2(b0),
+    level1: log2(b1),
+    flood: log2(F),
+    statDistance: log2(coeffs) + log2(b1) - 1 - log2(F),
+    level2: log2(b2),
+    margin: [room(p0 * p1 * p2) - log2(b0), room(p0 * p1) - log2(b1 + F), room(p0) - log2(b2)],
+  };
+}
+
+/** Throw unless flooding reaches 2^-kappa and every level decrypts correctly. */
+export function checkNoise(ctx: HeContext, terms: number, coeffs: number): NoiseReport {
+  const r = noiseReport(ctx, terms, coeffs);
+  if (r.statDistance > -ctx.params.kappa) {
+    throw new Error(
+      `HE product too large for one call: flooding gives statistical distance 2^${r.statDistance.toFixed(1)} ` +
+        `> 2^-${ctx.params.kappa} over ${coeffs} coefficients; split the product`,
+    );
+  }
+  const worst = Math.min(...r.margin);
+  if (worst <= 1) throw new Error(`HE noise budget exhausted (margin ${worst.toFixed(1)} bits at ell = ${ctx.params.ell})`);
+  return r;
+}
+
+/**
+ * Add a fresh flooding draw E to c0 of a serialized level-1 ciphertext (two primes), in place.
+ * `prg` supplies the server's private randomness.
+ */
+export function floodLevel1(ctx: HeContext, bytes: Uint8Array, prg: Prg): void {
+  const N = ctx.N;
+  const [p0, p1] = ctx.primes;
+  const expected = CT_DATA_OFFSET + 4 * N * 8;
+  if (bytes.byteLength !== expected) throw new Error(`flood: expected a level-1 ciphertext of ${expected} bytes, got ${bytes.byteLength}`);
+  const table = ctx.floodResidues();
+  const c0 = new BigUint64Array(2 * N);
+  const c0bytes = new Uint8Array(c0.buffer);
+  c0bytes.set(bytes.subarray(CT_DATA_OFFSET, CT_DATA_OFFSET + 16 * N));
+  const rnd = new BigUint64Array(N);
+  prg.fill(new Uint8Array(rnd.buffer));
+  const idx = new Uint32Array(N);
+  prg.fill(new Uint8Array(idx.buffer));
+  const mask60 = (1n << 60n) - 1n;
+  const idxMask = 2 ** (FLOOD_HIGH_BITS + 1) - 1;
+  const one = new BigUint64Array(1);
+  for (let j = 0; j < N; j++) {
+    let u = rnd[j] & mask60;
+    while (u >= p0) {
+      // Rejection sampling keeps u1 exactly uniform on [0, p0) (probability < 2^-42 per draw).
+      prg.fill(new Uint8Array(one.buffer));
+      u = one[0] & mask60;
+    }
+    let a = c0[j] + u;
+    if (a >= p0) a -= p0;
+    c0[j] = a;
+    let b = c0[N + j] + u + table[idx[j] & idxMask];
+    if (b >= p1) b -= p1;
+    if (b >= p1) b -= p1;
+    if (b >= p1) b -= p1;
+    c0[N + j] = b;
+  }
+  bytes.set(c0bytes, CT_DATA_OFFSET);
+}

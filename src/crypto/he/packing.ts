@@ -1,0 +1,158 @@
+// Coefficient packing of matrix products (Cheetah, Huang et al., USENIX Security 2022; IRON,
+// Hao et al., NeurIPS 2022). A block X' (nw x dw) of the left operand and a block W' (dw x mw) of
+// the right operand become the polynomials
+//   x(Y) = sum_{i,j} X'[i][j] Y^(i*dw*mw + j),   w(Y) = sum_{j,c} W'[j][c] Y^(c*dw + dw-1-j),
+// and the coefficient of Y^(i*dw*mw + c*dw + dw-1) in x*w mod (Y^N + 1) is (X'W')[i][c], provided
+// nw*dw*mw <= N. One ciphertext x plaintext product computes a whole block product, no rotations.
+// This file chooses the blocking (a small cost model over block counts) and maps indices.
+import { POLY_DEGREE, ctBytes, seededBytes } from './seal.ts';
+
+/** Block sizes and block counts of one product (the same for both parties). */
+export interface Blocking {
+  nw: number;
+  dw: number;
+  mw: number;
+  /** ceil(n/nw), ceil(k/dw), ceil(m/mw). */
+  nb: number;
+  kb: number;
+  mb: number;
+}
+
+/** 'plain': [X]·W, only the left operand is encrypted. 'shared': [A]·[B], both cross terms. */
+export type ProductKind = 'plain' | 'shared';
+
+export interface ProductShape {
+  heads: number;
+  n: number;
+  k: number;
+  m: number;
+}
+
+/**
+ * Per-operation costs of the cost model in microseconds, measured with node-seal 7 on the project
+ * machine at N = 8192, three 60-bit data primes (docs/he.md). Only their ratios matter.
+ */
+export const OP_COST_US = {
+  /** client: encode + seeded symmetric encryption + serialise, per uploaded ciphertext */
+  clientEncrypt: 4100,
+  /** server: load (expand seed) + add own share + forward NTT, per uploaded ciphertext */
+  serverInput: 3300,
+  /** server: encode + NTT of one plaintext block (weights or a share) */
+  serverPlain: 700,
+  /** server: one NTT-domain ct x pt product and accumulation */
+  product: 420,
+  /** server: inverse NTT, re-randomise, switch, flood, switch, mask, serialise, per result */
+  serverOutput: 5400,
+  /** client: load + decrypt + decode, per result ciphertext */
+  clientDecrypt: 1100,
+} as const;
+
+/** Accumulators the server may hold at once (NTT form, 3 primes: 384 KiB each). */
+export const MAX_ACCUMULATORS = 1536;
+
+export interface BlockCounts {
+  /** Uploaded ciphertexts (per head). */
+  inCts: number;
+  /** Plaintext blocks encoded and NTT-transformed by the server (per head). */
+  plains: number;
+  /** ct x pt products (per head). */
+  products: number;
+  /** Result ciphertexts (per head). */
+  outCts: number;
+}
+
+export function blockCounts(b: Blocking, kind: ProductKind): BlockCounts {
+  const shared = kind === 'shared';
+  return {
+    inCts: b.nb * b.kb + (shared ? b.kb * b.mb : 0),
+    plains: b.kb * b.mb + (shared ? b.nb * b.kb : 0),
+    products: b.nb * b.kb * b.mb * (shared ? 2 : 1),
+    outCts: b.nb * b.mb,
+  };
+}
+
+/** Estimated seconds (compute on both sides plus bytes over `bandwidth`) for one head. */
+export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number): number {
+  const c = blockCounts(b, kind);
+  const us =
+    c.inCts * (OP_COST_US.clientEncrypt + OP_COST_US.serverInput) +
+    c.plains * OP_COST_US.serverPlain +
+    c.products * OP_COST_US.product +
+    c.outCts * (OP_COST_US.serverOutput + OP_COST_US.clientDecrypt);
+  const bytes = c.inCts * seededBytes(3) + c.outCts * ctBytes(1);
+  return us / 1e6 + bytes / bandwidth;
+}
+
+export function makeBlocking(n: number, k: number, m: number, nw: number, dw: number, mw: number): Blocking {
+  return { nw, dw, mw, nb: Math.ceil(n / nw), kb: Math.ceil(k / dw), mb: Math.ceil(m / mw) };
+}
+
+/** Distinct balanced block sizes ceil(len / count) for count = 1..len, at most `cap`. */
+function sizes(len: number, cap: number): number[] {
+  const out = new Set<number>();
+  for (let count = 1; count <= len; count++) {
+    const s = Math.ceil(len / count);
+    if (s <= cap) out.add(s);
+    if (s === 1) break;
+  }
+  return [...out];
+}
+
+/** The blocking that minimises `estimateSeconds` (deterministic: both parties compute it). */
+export function chooseBlocking(
+  shape: { n: number; k: number; m: number },
+  kind: ProductKind,
+  bandwidth: number,
+  N: number = POLY_DEGREE,
+): Blocking {
+  const { n, k, m } = shape;
+  checkDims(n, k, m);
+  let best: Blocking | null = null;
+  let bestCost = Infinity;
+  for (const nw of sizes(n, N)) {
+    for (const dw of sizes(k, Math.floor(N / nw))) {
+      const mwMax = Math.min(m, Math.floor(N / (nw * dw)));
+      if (mwMax < 1) continue;
+      const mw = Math.ceil(m / Math.ceil(m / mwMax)); // balanced
+      const b = makeBlocking(n, k, m, nw, dw, mw);
+      if (b.nb * b.mb > MAX_ACCUMULATORS) continue;
+      const cost = estimateSeconds(b, kind, bandwidth);
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = b;
+      }
+    }
+  }
+  if (!best) throw new Error(`no blocking for ${n}x${k}·${k}x${m} within ${MAX_ACCUMULATORS} accumulators`);
+  return best;
+}
+
+export function checkDims(n: number, k: number, m: number): void {
+  for (const [name, v] of [['n', n], ['k', k], ['m', m]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`matrix dimension ${name} must be a positive integer, got ${v}`);
+  }
+}
+
+export function checkBlocking(b: Blocking, n: number, k: number, m: number, N: number = POLY_DEGREE): void {
+  if (b.nw * b.dw * b.mw > N || b.nw < 1 || b.dw < 1 || b.mw < 1) {
+    throw new RangeError(`blocking ${b.nw}x${b.dw}x${b.mw} does not fit N = ${N}`);
+  }
+  const e = makeBlocking(n, k, m, b.nw, b.dw, b.mw);
+  if (e.nb !== b.nb || e.kb !== b.kb || e.mb !== b.mb) throw new RangeError('blocking counts do not match the shape');
+}
+
+/** Coefficient index of left-block entry (i, j). */
+export const leftIndex = (b: Blocking, i: number, j: number): number => i * b.dw * b.mw + j;
+/** Coefficient index of right-block entry (j, c). */
+export const rightIndex = (b: Blocking, j: number, c: number): number => c * b.dw + b.dw - 1 - j;
+/** Coefficient index of result-block entry (i, c). */
+export const outIndex = (b: Blocking, i: number, c: number): number => i * b.dw * b.mw + c * b.dw + b.dw - 1;
+
+/**
+ * Worst-case number of (plaintext coefficient x noise coefficient) terms summed into one result
+ * coefficient: for each block product, the plaintext's nonzero coefficients (noise analysis).
+ */
+export function noiseTerms(b: Blocking, kind: ProductKind): number {
+  const right = b.kb * b.dw * b.mw;
+  return kind === 'shared' ? right + b.kb * b.nw * b.dw : right;
+}

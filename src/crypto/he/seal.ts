@@ -1,0 +1,215 @@
+// node-seal 7 (Microsoft SEAL 4.1, BFV) behind a small, memory-safe wrapper.
+//
+// One parameter set (docs/he.md): N = 8192, data primes 60+60+60 bits plus a 20-bit special prime
+// (200 bits in total <= 218, the HomomorphicEncryption.org standard's bound for 128-bit security at
+// N = 8192 with a ternary secret), plaintext modulus t = 2^ell (the secret-sharing ring).
+// The three data primes form the level chain used by the matmul protocol: products at level 0
+// (3 primes), noise flooding at level 1 (2 primes), download at level 2 (1 prime).
+//
+// node-seal 7 exposes raw embind handles: every object must be freed with `.delete()`, and
+// `.clone()` returns an alias of the same C++ object (use `.copy()` for a deep copy).
+import SEAL from 'node-seal';
+import type { MainModule, SEALContext, Evaluator, Plaintext, Ciphertext, ParmsIdType } from 'node-seal';
+import { Ring } from '../ring.ts';
+import type { RingArray } from '../ring.ts';
+
+export type SealModule = MainModule;
+
+let modulePromise: Promise<SealModule> | null = null;
+
+/** Load the SEAL WASM module once per process (async). */
+export function loadSeal(): Promise<SealModule> {
+  if (!modulePromise) modulePromise = SEAL();
+  return modulePromise;
+}
+
+/** True for a SEAL C++ exception (a WebAssembly.Exception whose message is [type, text]). */
+export const isSealException = (e: unknown): boolean => Array.isArray((e as { message?: unknown } | null)?.message);
+
+/** Turn a SEAL C++ exception or embind error into an Error with a readable message. */
+export function sealError(e: unknown, what: string): Error {
+  const m = (e as { message?: unknown } | null)?.message;
+  if (Array.isArray(m)) return new Error(`${what}: SEAL ${m.join(': ')}`, { cause: e });
+  if (e instanceof Error) return new Error(`${what}: ${e.message}`, { cause: e });
+  return new Error(`${what}: ${String(e)}`, { cause: e });
+}
+
+/** Rethrow our own errors unchanged, wrap SEAL exceptions. */
+export const rethrow = (e: unknown, what: string): never => {
+  throw e instanceof Error && !isSealException(e) ? e : sealError(e, what);
+};
+
+export interface HeParams {
+  /** Secret-sharing ring width: plaintext modulus t = 2^ell. 2 <= ell <= 40 (see docs/he.md). */
+  ell: number;
+  /** Statistical security parameter for noise flooding (total statistical distance <= 2^-kappa). */
+  kappa: number;
+  /** Bandwidth assumed by the blocking optimizer when it weighs bytes against time (bytes/s). */
+  bandwidth: number;
+}
+
+export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: 375e6 };
+
+/** Fixed lattice parameters (see the header comment and docs/he.md). */
+export const POLY_DEGREE = 8192;
+export const DATA_PRIME_BITS = [60, 60, 60] as const;
+export const SPECIAL_PRIME_BITS = 20;
+export const MAX_ELL = 40;
+/** Half-width exponent of the flooding draw's high digit: E = u1 + p1*u2, u2 in [-2^U, 2^U). */
+export const FLOOD_HIGH_BITS = 16;
+
+// Serialized layouts with compression "none" (SEAL 4.1): fixed sizes make the cost model exact.
+/** Plaintext: SEAL header 16, parms_id 32, coeff_count 8, scale 8, DynArray header 16 + size 8. */
+export const PT_DATA_OFFSET = 88;
+export const PT_COUNT_OFFSET = 48;
+/** Ciphertext: header 16, parms_id 32, ntt flag 1, size/N/L 24, scale 8, correction 8, DynArray 24. */
+export const CT_DATA_OFFSET = 113;
+/** Bytes of a ciphertext with `primes` RNS primes and 2 polynomials. */
+export const ctBytes = (primes: number, n = POLY_DEGREE): number => CT_DATA_OFFSET + 2 * primes * n * 8;
+/** Bytes of a seeded (symmetric or public-key) object with one expanded polynomial. */
+export const seededBytes = (primes: number, n = POLY_DEGREE): number => 194 + primes * n * 8;
+
+/** The BFV context shared by both parties; create once with `await HeContext.create()`. */
+export class HeContext {
+  readonly seal: SealModule;
+  readonly params: HeParams;
+  readonly ring: Ring;
+  readonly N: number;
+  readonly context: SEALContext;
+  readonly evaluator: Evaluator;
+  /** Data primes, first (kept for download) to last (dropped first). */
+  readonly primes: bigint[];
+  readonly t: bigint;
+  /** parms_id of level 0 (all data primes): where encryption and products happen. */
+  readonly topParms: ParmsIdType;
+  private readonly ptTemplate: Uint8Array;
+  private readonly scratch: Plaintext;
+  private floodTable: BigUint64Array | null = null;
+  private deleted = false;
+
+  private constructor(seal: SealModule, params: HeParams) {
+    this.seal = seal;
+    this.params = params;
+    this.ring = new Ring(params.ell);
+    this.N = POLY_DEGREE;
+    this.t = 1n << BigInt(params.ell);
+    const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
+    const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...DATA_PRIME_BITS, SPECIAL_PRIME_BITS]));
+    const plain = new seal.Modulus(this.t);
+    try {
+      parms.setPolyModulusDegree(this.N);
+      parms.setCoeffModulus(coeff);
+      parms.setPlainModulus(plain);
+      this.context = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
+      if (!this.context.parametersSet()) throw new Error('SEAL rejected the encryption parameters');
+      this.primes = [];
+      for (let i = 0; i < DATA_PRIME_BITS.length; i++) {
+        const m = coeff.get(i)!;
+        this.primes.push(m.value());
+        m.delete();
+      }
+    } catch (e) {
+      throw sealError(e, 'HeContext.create');
+    } finally {
+      parms.delete();
+      coeff.delete();
+      plain.delete();
+    }
+    this.evaluator = new seal.Evaluator(this.context);
+    this.topParms = this.context.firstParmsId();
+    const pt = new seal.Plaintext(this.N);
+    this.ptTemplate = pt.saveToArray(seal.ComprModeType.none) as Uint8Array;
+    pt.delete();
+    if (this.ptTemplate.length !== PT_DATA_OFFSET + 8 * this.N) throw new Error('unexpected SEAL plaintext layout');
+    this.scratch = new seal.Plaintext();
+  }
+
+  static async create(params: Partial<HeParams> = {}): Promise<HeContext> {
+    const p: HeParams = { ...DEFAULT_HE_PARAMS, ...params };
+    if (!Number.isInteger(p.ell) || p.ell < 2 || p.ell > MAX_ELL) {
+      throw new RangeError(`HE ring width ell must be an integer in 2..${MAX_ELL} (noise budget, docs/he.md), got ${p.ell}`);
+    }
+    if (!(p.kappa >= 40)) throw new RangeError(`statistical parameter kappa must be >= 40, got ${p.kappa}`);
+    return new HeContext(await loadSeal(), p);
+  }
+
+  /**
+   * Load coefficients into `pt`: `fill` writes ring elements into a zeroed coefficient view (low
+   * 32-bit words `lo[2*i]` for ell <= 32, else `wide[i]`). Returns what `fill` returns (by
+   * convention: whether any coefficient is nonzero).
+   */
+  encodeInto(pt: Plaintext, fill: (lo: Uint32Array, wide: BigUint64Array | null) => boolean | void): boolean {
+    const buf = this.ptTemplate.slice();
+    // The coefficient area starts at byte 88 (8-aligned), so aligned typed views work.
+    const lo = new Uint32Array(buf.buffer, PT_DATA_OFFSET, 2 * this.N);
+    const wide = this.ring.wide ? new BigUint64Array(buf.buffer, PT_DATA_OFFSET, this.N) : null;
+    const any = fill(lo, wide);
+    if (this.params.ell < 32 && !wide) for (let i = 0; i < this.N; i++) lo[2 * i] &= 0xffffffff >>> (32 - this.params.ell);
+    if (wide && this.params.ell < 64) {
+      const m = (1n << BigInt(this.params.ell)) - 1n;
+      for (let i = 0; i < this.N; i++) wide[i] &= m;
+    }
+    try {
+      pt.loadFromArray(this.context, buf);
+    } catch (e) {
+      throw sealError(e, 'encode plaintext');
+    }
+    return any !== false;
+  }
+
+  /** Coefficients of a (decrypted) plaintext, N of them, as a RingArray. */
+  decode(pt: Plaintext): RingArray {
+    const bytes = pt.saveToArray(this.seal.ComprModeType.none) as Uint8Array;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = Number(dv.getBigUint64(PT_COUNT_OFFSET, true));
+    const out = this.ring.alloc(this.N);
+    const aligned = new Uint8Array(8 * count);
+    aligned.set(bytes.subarray(PT_DATA_OFFSET, PT_DATA_OFFSET + 8 * count));
+    if (out instanceof Uint32Array) {
+      const words = new Uint32Array(aligned.buffer);
+      for (let i = 0; i < count; i++) out[i] = words[2 * i];
+    } else {
+      out.set(new BigUint64Array(aligned.buffer));
+    }
+    return this.ring.reduce(out);
+  }
+
+  /** A reusable scratch plaintext owned by the context (do not delete). */
+  get scratchPlain(): Plaintext {
+    return this.scratch;
+  }
+
+  /**
+   * Table for the flooding draw at level 1: T[i] = ((i - 2^U) * p0) mod p1, i < 2^(U+1).
+   * Built once (about 10 ms), 1 MiB.
+   */
+  floodResidues(): BigUint64Array {
+    if (this.floodTable) return this.floodTable;
+    const [p0, p1] = this.primes;
+    const size = 2 ** (FLOOD_HIGH_BITS + 1);
+    const table = new BigUint64Array(size);
+    const step = p0 % p1;
+    let v = (((-(1n << BigInt(FLOOD_HIGH_BITS)) * p0) % p1) + p1) % p1;
+    for (let i = 0; i < size; i++) {
+      table[i] = v;
+      v += step;
+      if (v >= p1) v -= p1;
+    }
+    this.floodTable = table;
+    return table;
+  }
+
+  newCiphertext(): Ciphertext {
+    return new this.seal.Ciphertext();
+  }
+
+  /** Free every SEAL object the context owns. Idempotent. */
+  delete(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.scratch.delete();
+    this.topParms.delete();
+    this.evaluator.delete();
+    this.context.delete();
+  }
+}

@@ -1,0 +1,347 @@
+// OtEngine: every OT flavour over one CotSource (IKNP by default) on one Channel, both directions.
+//
+// From COTs q_i / t_i = q_i ⊕ b_i·Δ (IKNP, cot-source.ts) and the TCCR hash H (aes.ts):
+// - random OT: m0_i = H(q_i, i), m1_i = H(q_i ⊕ Δ, i); the receiver gets H(t_i, i) (IKNP §3).
+// - chosen-message OT: the sender also sends y_b = m_b ⊕ H(q_i ⊕ b·Δ, i), b = 0, 1.
+// - correlated OT with a correlation function (Asharov–Lindell–Schneider–Zohner, CCS 2013):
+//   x_i = H(q_i, i) and y_i = f(x)_i ⊕ H(q_i ⊕ Δ, i); arithmetic COT is f(x)_i = x_i + c_i mod 2^ell.
+// - 1-of-N: one-of-n.ts.
+// Tweaks i are a per-direction COT counter, so no two hashes in a session share one.
+import { randomBytes } from 'node:crypto';
+import type { Channel, Party } from '../../runtime/channel.ts';
+import { ChannelError } from '../../runtime/channel.ts';
+import type { RingArray } from '../ring.ts';
+import { Domain, Tccr } from './aes.ts';
+import type { RandomBytes } from './base-ot.ts';
+import { checkBits, checkChoices, msgBytes, msgsToRing, packMsgs, ringToMsgs, unpackMsgs, xorInto } from './bits.ts';
+import type { CotSource } from './cot-source.ts';
+import { makeOtCost, oneOfNChunk, type OtCostModel } from './cost.ts';
+import { IknpCot, yieldTurn } from './iknp.ts';
+import { otNRecvImpl, otNSendImpl } from './one-of-n.ts';
+import type { NChoices, ObliviousTransfer } from './types.ts';
+
+export interface OtEngineOptions {
+  /** COTs per message (multiple of 32, default 2^17). Both parties must agree. */
+  chunk?: number;
+  /** Randomness (default node:crypto). Seeded sources are for tests only. */
+  random?: RandomBytes;
+  /** Replace IKNP with another correlated-OT backend (e.g. silent OT later). */
+  cot?: CotSource;
+}
+
+export class OtEngine implements ObliviousTransfer {
+  readonly party: Party;
+  readonly cost: OtCostModel;
+  readonly cotSource: CotSource;
+  readonly hash = new Tccr();
+  private readonly ch: Channel;
+  /** COTs consumed with this party as sender / as receiver (tweak counters). */
+  private sentCots = 0;
+  private recvCots = 0;
+  private lock: Promise<unknown> = Promise.resolve();
+  private ready = false;
+
+  constructor(ch: Channel, opts: OtEngineOptions = {}) {
+    this.ch = ch;
+    this.party = ch.party;
+    const random = opts.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+    this.cotSource = opts.cot ?? new IknpCot(ch, { chunk: opts.chunk, random });
+    this.cost = makeOtCost(this.cotSource.chunk);
+  }
+
+  get delta(): Uint8Array {
+    return this.cotSource.delta;
+  }
+
+  get channel(): Channel {
+    return this.ch;
+  }
+
+  setup(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.ready) throw new Error('OtEngine: setup() called twice');
+      await this.cotSource.setup();
+      this.ready = true;
+    }, false);
+  }
+
+  /** Run calls one at a time, in issue order (the pairing rule in types.ts). */
+  private exclusive<T>(fn: () => Promise<T>, needReady = true): Promise<T> {
+    const run = async () => {
+      if (needReady && !this.ready) throw new Error('OtEngine: call setup() on both parties first');
+      return fn();
+    };
+    const p = this.lock.then(run, run);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Tweak domain for hashes of COTs whose sender is `sender`. */
+  domainFor(use: number, sender: Party): number {
+    return use | ((sender === 'client' ? 0 : 1) << 8);
+  }
+
+  /** Reserve `n` COTs in the direction where this party sends (or receives): returns the first index. */
+  reserve(asSender: boolean, n: number): number {
+    if (asSender) {
+      const b = this.sentCots;
+      this.sentCots += n;
+      return b;
+    }
+    const b = this.recvCots;
+    this.recvCots += n;
+    return b;
+  }
+
+  private get peer(): Party {
+    return this.party === 'client' ? 'server' : 'client';
+  }
+
+  // ---- correlated OT (global Δ) ----
+
+  cotSend(n: number): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const q = await this.cotSource.send(n);
+      this.reserve(true, n);
+      return q;
+    });
+  }
+
+  cotRecv(choices: Uint8Array): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const t = await this.cotSource.recv(choices);
+      this.reserve(false, choices.length);
+      return t;
+    });
+  }
+
+  rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
+    return this.exclusive(async () => {
+      const r = await this.cotSource.recvRandom(n);
+      this.reserve(false, n);
+      return r;
+    });
+  }
+
+  // ---- random OT ----
+
+  rotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits);
+      const m0 = new Uint8Array(n * s), m1 = new Uint8Array(n * s);
+      await this.senderChunks(n, async (q, m, from, base) => {
+        const tw = { base, domain: this.domainFor(Domain.rot, this.party) };
+        m0.set(this.hash.hash(q, m, bits, tw), from * s);
+        m1.set(this.hash.hash(q, m, bits, tw, this.delta), from * s);
+        return null;
+      });
+      return { m0, m1 };
+    });
+  }
+
+  rotRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits);
+      const out = new Uint8Array(choices.length * s);
+      await this.receiverChunks(choices, (t, m, from, base) => {
+        out.set(this.hash.hash(t, m, bits, { base, domain: this.domainFor(Domain.rot, this.peer) }), from * s);
+      });
+      return out;
+    });
+  }
+
+  // ---- chosen-message OT ----
+
+  otSend(m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void> {
+    checkBits(bits);
+    const s = msgBytes(bits);
+    if (m0.length % s !== 0 || m1.length !== m0.length) {
+      throw new RangeError(`otSend: m0 and m1 must both hold n messages of ${s} bytes (got ${m0.length} and ${m1.length} bytes)`);
+    }
+    const n = m0.length / s;
+    return this.exclusive(async () => {
+      await this.senderChunks(n, async (q, m, from, base) => {
+        const tw = { base, domain: this.domainFor(Domain.rot, this.party) };
+        const y0 = xorInto(this.hash.hash(q, m, bits, tw), m0.subarray(from * s, (from + m) * s));
+        const y1 = xorInto(this.hash.hash(q, m, bits, tw, this.delta), m1.subarray(from * s, (from + m) * s));
+        const p0 = packMsgs(y0, m, bits), p1 = packMsgs(y1, m, bits);
+        const msg = new Uint8Array(p0.length + p1.length);
+        msg.set(p0);
+        msg.set(p1, p0.length);
+        return msg;
+      });
+    });
+  }
+
+  otRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits);
+      const out = new Uint8Array(choices.length * s);
+      await this.receiverChunks(
+        choices,
+        (t, m, from, base) => {
+          out.set(this.hash.hash(t, m, bits, { base, domain: this.domainFor(Domain.rot, this.peer) }), from * s);
+        },
+        (y, m, from) => {
+          const half = Math.ceil((m * bits) / 8);
+          if (y.length !== 2 * half) throw new ChannelError('mismatch', `otRecv: expected ${2 * half} bytes, got ${y.length}`);
+          const y0 = unpackMsgs(y.subarray(0, half), m, bits), y1 = unpackMsgs(y.subarray(half), m, bits);
+          for (let i = 0; i < m; i++) {
+            const src = choices[from + i] ? y1 : y0, o = (from + i) * s;
+            for (let k = 0; k < s; k++) out[o + k] ^= src[i * s + k];
+          }
+        },
+      );
+      return out;
+    });
+  }
+
+  // ---- correlated OT with a correlation function, and its arithmetic form ----
+
+  fcotSend(n: number, bits: number, f: (x: Uint8Array, from: number) => Uint8Array): Promise<Uint8Array> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits);
+      const xs = new Uint8Array(n * s);
+      await this.senderChunks(n, async (q, m, from, base) => {
+        const tw = { base, domain: this.domainFor(Domain.rot, this.party) };
+        const x = this.hash.hash(q, m, bits, tw);
+        xs.set(x, from * s);
+        const m1 = f(x, from);
+        if (!(m1 instanceof Uint8Array) || m1.length !== m * s) {
+          throw new RangeError(`fcotSend: the correlation function must return ${m * s} bytes for ${m} messages`);
+        }
+        const y = xorInto(this.hash.hash(q, m, bits, tw, this.delta), m1);
+        return packMsgs(y, m, bits);
+      });
+      return xs;
+    });
+  }
+
+  fcotRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits);
+      const out = new Uint8Array(choices.length * s);
+      await this.receiverChunks(
+        choices,
+        (t, m, from, base) => {
+          out.set(this.hash.hash(t, m, bits, { base, domain: this.domainFor(Domain.rot, this.peer) }), from * s);
+        },
+        (yw, m, from) => {
+          const y = unpackMsgs(yw, m, bits);
+          for (let i = 0; i < m; i++) {
+            if (!choices[from + i]) continue;
+            const o = (from + i) * s;
+            for (let k = 0; k < s; k++) out[o + k] ^= y[i * s + k];
+          }
+        },
+      );
+      return out;
+    });
+  }
+
+  async acotSend(ell: number, corr: RingArray): Promise<RingArray> {
+    checkRing(ell, corr);
+    const n = corr.length;
+    const x = await this.fcotSend(n, ell, (xm, from) => {
+      const m = xm.length / msgBytes(ell);
+      const v = msgsToRing(xm, m, ell);
+      if (v instanceof Uint32Array) {
+        const c = corr as Uint32Array;
+        for (let i = 0; i < m; i++) v[i] = v[i] + c[from + i];
+      } else {
+        const c = corr as BigUint64Array;
+        for (let i = 0; i < m; i++) v[i] = v[i] + c[from + i];
+      }
+      return ringToMsgs(v, ell);
+    });
+    return msgsToRing(x, n, ell);
+  }
+
+  async acotRecv(ell: number, choices: Uint8Array): Promise<RingArray> {
+    checkRing(ell);
+    return msgsToRing(await this.fcotRecv(choices, ell), choices.length, ell);
+  }
+
+  // ---- 1-of-N ----
+
+  otNSend(msgs: Uint8Array, N: number, bits: number): Promise<void> {
+    checkBits(bits);
+    return this.exclusive(() => otNSendImpl(this, msgs, N, bits));
+  }
+
+  otNRecv(choices: NChoices, N: number, bits: number): Promise<Uint8Array> {
+    checkBits(bits);
+    return this.exclusive(() => otNRecvImpl(this, choices, N, bits));
+  }
+
+  // ---- chunk drivers (used by one-of-n.ts too) ----
+
+  /**
+   * Sender side: for each chunk of `perChunk` OTs (cotsPer COTs each) get the COTs, let `onChunk`
+   * compute, and send what it returns (if anything). Consumes n·cotsPer COTs of the counter.
+   */
+  async senderChunks(
+    n: number,
+    onChunk: (q: Uint8Array, m: number, from: number, base: number) => Promise<Uint8Array | null>,
+    perChunk = this.cotSource.chunk,
+    cotsPer = 1,
+  ): Promise<void> {
+    checkCount(n);
+    const base0 = this.reserve(true, n * cotsPer);
+    for (let from = 0; from < n; from += perChunk) {
+      const m = Math.min(perChunk, n - from);
+      const q = await this.cotSource.send(m * cotsPer);
+      const msg = await onChunk(q, m, from, base0 + from * cotsPer);
+      if (msg) this.ch.send(msg);
+    }
+  }
+
+  /**
+   * Receiver side: first all chunks' COTs (the receiver's messages all go out in one flight), then,
+   * if `onMsg` is given, one sender message per chunk. `choicesFor` gives a chunk's COT choice bits.
+   */
+  async receiverChunks(
+    choices: Uint8Array,
+    onCot: (t: Uint8Array, m: number, from: number, base: number) => void,
+    onMsg?: (y: Uint8Array, m: number, from: number) => void,
+    perChunk = this.cotSource.chunk,
+    cotsPer = 1,
+    choicesFor: (from: number, m: number) => Uint8Array = (from, m) => choices.subarray(from, from + m),
+    n = choices.length,
+  ): Promise<void> {
+    if (cotsPer === 1) checkChoices(choices);
+    const base0 = this.reserve(false, n * cotsPer);
+    for (let from = 0; from < n; from += perChunk) {
+      const m = Math.min(perChunk, n - from);
+      const t = await this.cotSource.recv(choicesFor(from, m));
+      onCot(t, m, from, base0 + from * cotsPer);
+      if (from + m < n) await yieldTurn();
+    }
+    if (!onMsg) return;
+    for (let from = 0; from < n; from += perChunk) {
+      const m = Math.min(perChunk, n - from);
+      onMsg(await this.ch.recv(), m, from);
+    }
+  }
+
+  /** 1-of-N OTs per chunk for this engine (see cost.ts). */
+  oneOfNChunk(N: number, bits: number): number {
+    return oneOfNChunk(N, bits, this.cotSource.chunk);
+  }
+}
+
+function checkCount(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`OT count must be a non-negative integer, got ${n}`);
+}
+
+function checkRing(ell: number, v?: RingArray): void {
+  if (!Number.isInteger(ell) || ell < 1 || ell > 64) throw new RangeError(`ring width must be 1..64, got ${ell}`);
+  if (v && (ell > 32 ? !(v instanceof BigUint64Array) : !(v instanceof Uint32Array))) {
+    throw new TypeError(`Z_2^${ell} elements must be a ${ell > 32 ? 'BigUint64Array' : 'Uint32Array'}`);
+  }
+}

@@ -1,0 +1,56 @@
+// Names the checker knows: module members and local variables, in nested scopes.
+import type { FnItem, Span } from './ast.ts';
+import type { Dim } from './dims.ts';
+import type { Module } from './modules.ts';
+import type { Enc, Ty, Vis } from './types.ts';
+
+export interface VarEntity {
+  kind: 'var';
+  name: string;
+  ty: Ty;
+  span: Span;
+  /** Declared by `let`, `input` or a loop: may be reassigned with `=` (loop-carried state). */
+  mutable: boolean;
+  used: boolean;
+  /** Warn when unused (local lets only). */
+  warnUnused: boolean;
+}
+export interface FnEntity {
+  kind: 'fn';
+  item: FnItem;
+  module: Module;
+}
+export type Entity =
+  | VarEntity
+  | FnEntity
+  | { kind: 'overload'; name: string; members: FnEntity[] }
+  | { kind: 'module'; module: Module }
+  | { kind: 'alias'; enc: Enc }
+  /** A generic parameter visible inside a generic function body. */
+  | { kind: 'generic-dim'; dim: Dim }
+  | { kind: 'generic-enc'; enc: Enc }
+  | { kind: 'generic-vis'; vis: Vis };
+
+export class Scope {
+  private readonly names = new Map<string, Entity>();
+  readonly parent: Scope | null;
+  constructor(parent: Scope | null = null) {
+    this.parent = parent;
+  }
+  lookup(name: string): Entity | undefined {
+    return this.names.get(name) ?? this.parent?.lookup(name);
+  }
+  own(name: string): Entity | undefined {
+    return this.names.get(name);
+  }
+  define(name: string, e: Entity): void {
+    this.names.set(name, e);
+  }
+  /** Walk up to find the scope that owns `name`. */
+  owner(name: string): Scope | undefined {
+    return this.names.has(name) ? this : this.parent?.owner(name);
+  }
+  entries(): IterableIterator<[string, Entity]> {
+    return this.names.entries();
+  }
+}

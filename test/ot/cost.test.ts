@@ -1,0 +1,100 @@
+// Bytes, messages and rounds counted at the channel equal the documented formulas (cost.ts), per
+// flavour, for several chunk sizes; the test-only ideal OT charges the channel identically.
+import { describe, expect, it } from 'vitest';
+import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
+import type { ObliviousTransfer } from '../../src/crypto/ot/types.ts';
+import { otCost } from '../../src/crypto/ot/cost.ts';
+import { msgBytes } from '../../src/crypto/ot/bits.ts';
+import { idealOtPairForTestsOnly } from '../support/ideal-ot.ts';
+import { choiceBits, enginePair, randomMsgs } from './helpers.ts';
+
+type Flavour = { name: string; run: (S: ObliviousTransfer, R: ObliviousTransfer) => Promise<unknown>; cost: (S: ObliviousTransfer) => ReturnType<typeof otCost.cot> };
+
+function flavours(n: number): Flavour[] {
+  const b = choiceBits(n, 5);
+  return [
+    { name: 'cot', run: (S, R) => Promise.all([S.cotSend(n), R.cotRecv(b)]), cost: (S) => S.cost.cot(n) },
+    { name: 'rcot', run: (S, R) => Promise.all([S.cotSend(n), R.rcotRecv(n)]), cost: (S) => S.cost.rcot(n) },
+    { name: 'rot 37', run: (S, R) => Promise.all([S.rotSend(n, 37), R.rotRecv(b, 37)]), cost: (S) => S.cost.rot(n, 37) },
+    {
+      name: 'ot 1',
+      run: (S, R) => Promise.all([S.otSend(randomMsgs(n, 1, 1), randomMsgs(n, 1, 2), 1), R.otRecv(b, 1)]),
+      cost: (S) => S.cost.ot(n, 1),
+    },
+    {
+      name: 'ot 300',
+      run: (S, R) => Promise.all([S.otSend(randomMsgs(n, 300, 1), randomMsgs(n, 300, 2), 300), R.otRecv(b, 300)]),
+      cost: (S) => S.cost.ot(n, 300),
+    },
+    { name: 'fcot 13', run: (S, R) => Promise.all([S.fcotSend(n, 13, (x) => x), R.fcotRecv(b, 13)]), cost: (S) => S.cost.fcot(n, 13) },
+    { name: 'acot 37', run: (S, R) => Promise.all([S.acotSend(37, new BigUint64Array(n)), R.acotRecv(37, b)]), cost: (S) => S.cost.acot(n, 37) },
+    { name: 'acot 32', run: (S, R) => Promise.all([S.acotSend(32, new Uint32Array(n)), R.acotRecv(32, b)]), cost: (S) => S.cost.acot(n, 32) },
+    ...[2, 16, 256].map((N) => ({
+      name: `otN N=${N} bits 5`,
+      run: (S: ObliviousTransfer, R: ObliviousTransfer) =>
+        Promise.all([S.otNSend(randomMsgs(n * N, 5, 3), N, 5), R.otNRecv(new Uint8Array(n).map((_, i) => i % N), N, 5)]),
+      cost: (S: ObliviousTransfer) => S.cost.otN(n, N, 5),
+    })),
+  ];
+}
+
+async function measure(S: ObliviousTransfer, R: ObliviousTransfer, sCh: Channel, rCh: Channel, f: Flavour) {
+  // A message from the sender first, so the op's rounds start from a clean causal point.
+  sCh.send(new Uint8Array(1));
+  await rCh.recv();
+  const before = { ...sCh.totals };
+  await f.run(S, R);
+  const after = sCh.totals;
+  return {
+    bytesSenderToReceiver: after.bytesSent - before.bytesSent - 0,
+    bytesReceiverToSender: after.bytesRecv - before.bytesRecv,
+    messagesSenderToReceiver: after.messagesSent - before.messagesSent,
+    messagesReceiverToSender: after.messagesRecv - before.messagesRecv,
+    rounds: after.rounds - before.rounds,
+  };
+}
+
+describe('wire cost equals the formulas', () => {
+  for (const chunk of [256, 1 << 17]) {
+    it(`real engine, chunk ${chunk}, both directions`, async () => {
+      const E = await enginePair(chunk);
+      for (const n of [0, 1, 129, 1000]) {
+        for (const f of flavours(n)) {
+          for (const [S, R, sCh, rCh] of [
+            [E.client, E.server, E.cc, E.sc],
+            [E.server, E.client, E.sc, E.cc],
+          ] as const) {
+            expect(await measure(S, R, sCh, rCh, f), `${f.name} n=${n} ${S.party}→${R.party}`).toEqual(f.cost(S));
+          }
+        }
+      }
+    });
+  }
+
+  it('the ideal OT charges the channel exactly like the real engine', async () => {
+    for (const chunk of [256, 1 << 17]) {
+      const [cc, sc] = MemoryChannel.pair();
+      const [c, s] = idealOtPairForTestsOnly(cc, sc, { chunk });
+      await Promise.all([c.setup(), s.setup()]);
+      for (const n of [0, 1, 1000]) {
+        for (const f of flavours(n)) expect(await measure(c, s, cc, sc, f), `${f.name} n=${n}`).toEqual(f.cost(c));
+      }
+    }
+  });
+
+  it('per OT: 16 bytes one way plus the payload the other way (n a multiple of 8)', () => {
+    const n = 1 << 20;
+    expect(otCost.cot(n)).toMatchObject({ bytesReceiverToSender: 16 * n, bytesSenderToReceiver: 0, rounds: 1 });
+    expect(otCost.ot(n, 128)).toMatchObject({ bytesReceiverToSender: 16 * n, bytesSenderToReceiver: 32 * n, rounds: 2 });
+    expect(otCost.acot(n, 37)).toMatchObject({ bytesReceiverToSender: 16 * n, bytesSenderToReceiver: (37 * n) / 8 });
+    expect(otCost.otN(n, 16, 8)).toMatchObject({ bytesReceiverToSender: 64 * n, bytesSenderToReceiver: 16 * n });
+    expect(otCost.cot(0)).toMatchObject({ bytesReceiverToSender: 0, rounds: 0 });
+    expect(otCost.setup()).toEqual({ bytesEachWay: 4128, messagesEachWay: 2, rounds: 2 });
+    expect(msgBytes(300)).toBe(38);
+  });
+
+  it('setup sends 4128 bytes each way in 2 rounds', async () => {
+    const E = await enginePair();
+    expect(E.cc.totals).toMatchObject({ bytesSent: 4128, bytesRecv: 4128, messagesSent: 2, rounds: 2 });
+  });
+});
