@@ -6,6 +6,11 @@ export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n]+
 export const LineComment = createToken({ name: 'LineComment', pattern: /\/\/[^\n\r]*/, group: 'comments' });
 export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[^*]*\*+(?:[^/*][^*]*\*+)*\//, group: 'comments', line_breaks: true });
 
+// Unterminated comments and strings lex as one bad token each, so they can be reported precisely
+// (group 'errors'); the parser never sees them.
+export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'errors', line_breaks: true });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, group: 'errors' });
+
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
 const kw = (name: string, word: string) =>
@@ -75,12 +80,12 @@ export const Slash = createToken({ name: 'Slash', pattern: /\// });
 export const Percent = createToken({ name: 'Percent', pattern: /%/ });
 
 export const allTokens: TokenType[] = [
-  WhiteSpace, BlockComment, LineComment,
+  WhiteSpace, BlockComment, UnterminatedComment, LineComment,
   Arrow, DotDotDot, DotDot, Dot, ColonColon, Colon, Comma, At,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace,
   AndAnd, OrOr, Pipe, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Eq, Bang,
   Plus, Minus, Star, Slash, Percent,
-  StringLit, FloatLit, IntLit,
+  StringLit, UnterminatedString, FloatLit, IntLit,
   Keyword,
   Module, Import, As, Const, Config, Type, Fn, Prim, Overload, Model, Input, Output, Let, For, In,
   If, Else, Return, Reveal, To, True, False, Public, Secret, Client, Server,

@@ -493,6 +493,8 @@ export const cplParser = new CplParser();
 export interface ParseOutput {
   cst: CstNode;
   comments: IToken[];
+  /** Unterminated comments and strings (token group 'errors'). */
+  badTokens: IToken[];
   lexErrors: ILexingError[];
   parseErrors: IRecognitionException[];
 }
@@ -505,6 +507,7 @@ export function parseCst(text: string): ParseOutput {
   return {
     cst,
     comments: (lexed.groups.comments ?? []) as IToken[],
+    badTokens: (lexed.groups.errors ?? []) as IToken[],
     lexErrors: lexed.errors,
     parseErrors: [...cplParser.errors],
   };

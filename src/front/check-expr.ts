@@ -245,8 +245,10 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
     failures.push({ fn, err: r.err });
   }
   const file = ctx.module.file;
-  if (failures.length === 1) {
-    const { err } = failures[0];
+  // A shape problem means visibility and encodings fit: report the first such candidate directly.
+  const shapeFailure = failures.find((f) => f.err.code.startsWith('E04'));
+  if (failures.length === 1 || shapeFailure) {
+    const { err } = shapeFailure ?? failures[0];
     const where = err.arg !== undefined ? args[err.arg].span : span;
     const msg = display.startsWith('operator') ? `${display}: ${err.message.replace(/^argument (\d+) of '[^']+'/, 'operand $1')}` : err.message;
     c.diags.add(err.code, file, where, msg, { suggestion: err.suggestion, notes: dimNotes(err.dims ?? []) });

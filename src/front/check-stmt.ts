@@ -121,6 +121,7 @@ function checkStmt(c: Checker, s: Stmt, ctx: Ctx): void {
     }
     case 'Output': {
       const ty = checkExpr(c, s.value, ctx);
+      if (ctx.model && !c.probing) ctx.model.outputStatements++;
       if (!ctx.model) {
         c.diags.add('E0507', file, s.span, '`output` is only allowed in a model', { suggestion: 'return the value and output it from the model' });
         return;

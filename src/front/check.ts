@@ -26,6 +26,8 @@ export interface ModelInfo {
   item: Extract<Item, { kind: 'Model' }>;
   inputs: ModelInput[];
   outputs: { to: 'client' | 'server'; ty: Ty; span: Span }[];
+  /** Output statements seen, including ones with errors (for the "no output" warning). */
+  outputStatements: number;
 }
 
 /** What the IR needs from checking: each expression's type and each call's resolution. */
@@ -261,12 +263,12 @@ export class Checker {
   }
 
   private checkModel(m: Module, moduleScope: Scope, item: Extract<Item, { kind: 'Model' }>): void {
-    const info: ModelInfo = { name: item.name, module: m, item, inputs: [], outputs: [] };
+    const info: ModelInfo = { name: item.name, module: m, item, inputs: [], outputs: [], outputStatements: 0 };
     this.models.push(info);
     const scope = new Scope(moduleScope);
     const ctx: Ctx = { module: m, scope, fn: null, model: info, within: `model ${item.name}`, loops: [] };
     checkBlock(this, item.body, ctx, scope);
-    if (info.outputs.length === 0) this.diags.add('W0003', m.file, item.nameSpan, `model '${item.name}' has no output`);
+    if (info.outputStatements === 0) this.diags.add('W0003', m.file, item.nameSpan, `model '${item.name}' has no output`);
   }
 
   private checkRecursion(): void {

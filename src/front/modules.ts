@@ -32,12 +32,18 @@ export const fsHost: Host = {
 /** Parse one source text into an AST, reporting lexer and parser errors. */
 export function parseSource(file: SourceFile, diags: DiagnosticBag): FileAst {
   const out = parseCst(file.text);
+  for (const t of out.badTokens) {
+    const start = file.byteOf(t.startOffset);
+    const what = t.tokenType.name === 'UnterminatedComment' ? 'block comment' : 'string';
+    diags.add('E0103', file, { start, end: start + (what === 'string' ? 1 : 2) }, `unterminated ${what}`, {
+      label: `this ${what} is never closed`,
+      suggestion: what === 'string' ? 'close it with `"` on the same line' : 'close it with `*/`',
+    });
+  }
   for (const e of out.lexErrors) {
     const start = file.byteOf(e.offset);
     const ch = file.text.slice(e.offset, e.offset + e.length);
-    const unterminated = ch.startsWith('/*') || ch.startsWith('"');
-    if (unterminated) diags.add('E0103', file, { start, end: start + 2 }, 'unterminated block comment or string');
-    else diags.add('E0101', file, { start, end: file.byteOf(e.offset + Math.max(1, e.length)) }, `unexpected character ${JSON.stringify(ch.slice(0, 1))}`);
+    diags.add('E0101', file, { start, end: file.byteOf(e.offset + Math.max(1, e.length)) }, `unexpected character ${JSON.stringify(ch.slice(0, 1))}`);
   }
   for (const e of out.parseErrors) {
     const t = e.token;
@@ -58,7 +64,9 @@ function describeExpectation(msg: string): string {
   if (single) return `expected ${tokenWord(single[1])}`;
   const alts = [...msg.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1].split(',').map((s) => s.trim())).flat();
   if (/one of these possible Token sequences/.test(msg) && alts.length) {
-    const firsts = [...new Set(alts.map((a) => tokenWord(a.split(' ')[0])))].slice(0, 6);
+    const firstNames = new Set(alts.map((a) => a.split(' ')[0]));
+    if (firstNames.has('IntLit') && firstNames.has('Identifier') && firstNames.has('LParen')) return 'expected an expression';
+    const firsts = [...new Set([...firstNames].map(tokenWord))].slice(0, 6);
     return `expected ${firsts.join(', ')}`;
   }
   if (/Redundant input/.test(msg)) return 'unexpected input';
@@ -69,7 +77,9 @@ const TOKEN_WORDS: Record<string, string> = {
   Identifier: 'a name', IntLit: 'an integer', FloatLit: 'a number', StringLit: 'a string',
   LParen: "'('", RParen: "')'", LBracket: "'['", RBracket: "']'", LBrace: "'{'", RBrace: "'}'",
   Comma: "','", Colon: "':'", Eq: "'='", Arrow: "'->'", Lt: "'<'", Gt: "'>'", DotDot: "'..'", To: "'to'",
-  In: "'in'", Dot: "'.'", Pipe: "'|'", DotDotDot: "'...'",
+  In: "'in'", Dot: "'.'", Pipe: "'|'", DotDotDot: "'...'", ColonColon: "'::'", At: "'@'",
+  Minus: "'-'", Plus: "'+'", Star: "'*'", Slash: "'/'", Percent: "'%'", Bang: "'!'", AndAnd: "'&&'", OrOr: "'||'",
+  EqEq: "'=='", NotEq: "'!='", LtEq: "'<='", GtEq: "'>='", EOF: 'end of file',
 };
 const tokenWord = (name: string): string => TOKEN_WORDS[name] ?? (/^[A-Z][a-z]+$/.test(name) ? `'${name.toLowerCase()}'` : name);
 

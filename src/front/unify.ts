@@ -5,6 +5,7 @@
 import type { DimItem, Expr, FnItem, GenericArg, Span, TypeRef } from './ast.ts';
 import { constDim, constValue, dimEq, dimSymbols, freshSymbol, symDim, type Dim } from './dims.ts';
 import type { SourceFile } from './source.ts';
+import { DiagnosticBag } from './diagnostics.ts';
 import type { Module } from './modules.ts';
 import { evalDim, resolveEncoding, VISIBILITIES, type DimLookup, type EncLookup } from './resolve.ts';
 import { encEq, encFits, showEnc, showShape, showTy, visJoin, visLeq, type Enc, type TensorTy, type Ty, type Vis } from './types.ts';
@@ -77,8 +78,12 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
     const g = fn.generics[i];
     const a = explicit[i];
     if (g.kind === 'dim' && a.kind === 'DimArg') {
-      const d = evalDim(a.expr, ctx.callDims, file, null);
-      if (!d) return fail('E0311', `generic argument ${i + 1} of '${fn.name}' is not a dimension value`);
+      const probe = new DiagnosticBag();
+      const d = evalDim(a.expr, ctx.callDims, file, probe);
+      if (!d) {
+        const why = probe.items[0];
+        return why ? fail(why.code, `generic argument ${i + 1} of '${fn.name}': ${why.message}`, undefined, why.code === 'E0404' ? 'reveal it first (the reveal is recorded in the leak report)' : undefined) : fail('E0311', `generic argument ${i + 1} of '${fn.name}' is not a dimension value`);
+      }
       b.dims.set(g.name, d);
     } else if (g.kind === 'enc' && (a.kind === 'EncArg' || (a.kind === 'DimArg' && a.expr.kind === 'Name'))) {
       const ref = a.kind === 'EncArg' ? a.encoding : { kind: 'EncodingRef' as const, name: (a.expr as { name: string }).name, args: [], span: a.span };
@@ -169,7 +174,7 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
     let acc: Dim[] = [];
     for (const s of broadcastShapes) {
       const r = broadcast(acc, s.shape);
-      if (!r) return { ok: false, err: { code: 'E0401', message: `cannot broadcast ${showShape(acc)} with ${showShape(s.shape)} (argument ${s.arg + 1} of '${fn.name}')`, arg: s.arg, dims: [...acc, ...s.shape] } };
+      if (!r) return { ok: false, err: { code: 'E0401', message: `cannot broadcast ${showShape(acc)} with ${showShape(s.shape)} (argument ${s.arg + 1} of '${fn.name}')`, arg: s.arg, dims: broadcastConflict(acc, s.shape) } };
       acc = r;
     }
     b.rests.set(restName.name, acc);
@@ -256,6 +261,17 @@ export function broadcast(a: Dim[], c: Dim[]): Dim[] | null {
     else return null;
   }
   return out;
+}
+
+/** The first pair of dimensions that stops a broadcast. */
+function broadcastConflict(a: Dim[], c: Dim[]): Dim[] {
+  const n = Math.max(a.length, c.length);
+  for (let i = n - 1; i >= 0; i--) {
+    const x = a[a.length - n + i];
+    const y = c[c.length - n + i];
+    if (x && y && !broadcast([x], [y])) return [x, y];
+  }
+  return [];
 }
 
 function buildResult(ref: TypeRef, b: Bindings, ctx: SigContext, fn: FnItem): { ty: Ty } | { err: MatchError } {

@@ -1,0 +1,66 @@
+// cipherprune check FILES... : parse and type-check, print diagnostics (and the leak report).
+import { check } from '../front/index.ts';
+import { diagnosticToJson, formatDiagnostics } from '../front/diagnostics.ts';
+import { formatLeaks, leakToJson } from '../front/leaks.ts';
+import { parse, UsageError, type Io } from './args.ts';
+import { expandCplPaths } from './files.ts';
+
+export const checkHelp = `usage: cipherprune check [options] FILE|DIR...
+
+Parse and type-check CPL programs (names, types, shapes, visibility) and report every
+problem found, compiler style. Directories are searched for .cpl files. Imports are
+resolved next to the importing file, then in the bundled stdlib/.
+
+options:
+  --leaks        also print the leak report: every reveal and output, where it happens,
+                 what is revealed, to whom, and its size
+  --json         print one JSON object (diagnostics, leak report, summary) instead of text
+  --no-warnings  do not print warnings
+  --color / --no-color   force or disable colours (default: on when stdout is a terminal)
+  -h, --help     show this help
+
+exit status: 0 no errors, 1 errors found, 2 usage error.
+examples:
+  cipherprune check protocols/bert.cpl
+  cipherprune check --leaks protocols stdlib`;
+
+export async function runCheck(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    leaks: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'no-warnings': { type: 'boolean' },
+    color: { type: 'boolean' },
+    'no-color': { type: 'boolean' },
+  });
+  if (values.help) return io.out(checkHelp + '\n'), 0;
+  if (positionals.length === 0) throw new UsageError('check: no files given (try `cipherprune check protocols`)');
+  const files = expandCplPaths(positionals);
+  if (files.length === 0) throw new UsageError(`check: no .cpl files in ${positionals.join(', ')}`);
+  const result = check(files.map((path) => ({ path })));
+  const shown = values['no-warnings'] ? result.diagnostics.filter((d) => d.severity === 'error') : result.diagnostics;
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = result.diagnostics.length - errors;
+  if (values.json) {
+    io.out(
+      JSON.stringify(
+        {
+          ok: result.ok,
+          files,
+          errors,
+          warnings,
+          diagnostics: shown.map(diagnosticToJson),
+          leaks: result.leaks.map(leakToJson),
+          models: result.models.map((m) => ({ name: m.name, file: m.module.file.path, inputs: m.inputs.map((i) => ({ name: i.name, owner: i.owner, source: i.source })) })),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    const color = values['no-color'] ? false : (values.color ?? io.color);
+    if (shown.length) io.err(formatDiagnostics(shown, { color }) + '\n');
+    if (values.leaks) io.out(formatLeaks(result.leaks) + '\n');
+    if (result.ok) io.out(`checked ${files.length} file${files.length === 1 ? '' : 's'}${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}: ok\n`);
+  }
+  return result.ok ? 0 : 1;
+}
