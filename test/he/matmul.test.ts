@@ -46,7 +46,7 @@ describe('HE [X]·W, ell = 32', () => {
   it('all-zero weights still give valid, masked shares', async () => {
     const r = await product(p, 5, 6, 7, 70, undefined, true);
     expect(r.mismatch).toBe(-1);
-    expect(Array.from(r.Yc).some((v) => v !== 0)).toBe(true); // masked, not zero
+    expect(Array.from(r.Yc as Uint32Array).some((v) => v !== 0)).toBe(true); // masked, not zero
   });
 
   it('noise: worst-case analysis and measured budget leave margin; flooding meets 2^-40', async () => {

@@ -30,11 +30,12 @@ export interface ProductShape {
 
 /**
  * Per-operation costs of the cost model in microseconds, measured with node-seal 7 on the project
- * machine at N = 8192, three 60-bit data primes (docs/he.md). Only their ratios matter.
+ * machine at N = 8192, three 60-bit data primes, client figures calibrated on the BERT bench
+ * (docs/he.md). Only their ratios matter.
  */
 export const OP_COST_US = {
   /** client: encode + seeded symmetric encryption + serialise, per uploaded ciphertext */
-  clientEncrypt: 4100,
+  clientEncrypt: 2000,
   /** server: load (expand seed) + add own share + forward NTT, per uploaded ciphertext */
   serverInput: 3300,
   /** server: encode + NTT of one plaintext block (weights or a share) */
@@ -44,7 +45,7 @@ export const OP_COST_US = {
   /** server: inverse NTT, re-randomise, switch, flood, switch, mask, serialise, per result */
   serverOutput: 5400,
   /** client: load + decrypt + decode, per result ciphertext */
-  clientDecrypt: 1100,
+  clientDecrypt: 1300,
 } as const;
 
 /** Accumulators the server may hold at once (NTT form, 3 primes: 384 KiB each). */

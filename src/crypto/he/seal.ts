@@ -48,7 +48,7 @@ export interface HeParams {
   bandwidth: number;
 }
 
-export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: 375e6 };
+export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: 125e6 };
 
 /** Fixed lattice parameters (see the header comment and docs/he.md). */
 export const POLY_DEGREE = 8192;
