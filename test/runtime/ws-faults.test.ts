@@ -1,5 +1,6 @@
 // Fault tests for the ws transport: every failure ends with a ChannelError of the right kind
 // on the side(s) that can observe it, within 5 s (the vitest timeout bounds hangs).
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FrameType, HEADER_BYTES, encodeFrame } from '../../src/runtime/frame.ts';
 import { connect } from '../../src/runtime/ws-channel.ts';
@@ -171,6 +172,11 @@ describe('ws faults', { timeout: 15_000 }, () => {
     await failure(connect(srv.url, { programHash: OTHER_HASH }));
     const victim = await connect(srv.url, { programHash: HASH });
     victim.destroy();
+    // Not even WebSocket: raw TCP garbage to the port.
+    const sock = net.connect(srv.port, '127.0.0.1', () => sock.write('\x00\xffGET nonsense\r\n\r\n'));
+    sock.on('error', () => {});
+    sock.resume(); // read the 400 answer so the socket can end
+    await new Promise((r) => sock.on('close', r));
     for (let i = 0; i < 5; i++) {
       good.send(new Uint8Array([i, 2, 3]));
       expect(Array.from(await good.recv())).toEqual([i, 2, 3]);
