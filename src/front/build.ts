@@ -209,7 +209,7 @@ export class AstBuilder {
       case 'inputStmt': {
         const id = this.ident(c);
         const s = this.tok(c, 'StringLit');
-        return { kind: 'Input', name: id.name, nameSpan: id.span, type: this.typeExpr(this.node(c, 'typeExpr')), source: s ? JSON.parse(s.image) : null, span };
+        return { kind: 'Input', name: id.name, nameSpan: id.span, type: this.typeExpr(this.node(c, 'typeExpr')), source: s ? safeString(s.image) : null, span };
       }
       case 'outputStmt':
         return { kind: 'Output', value: this.expr(this.node(c, 'expression')), to: this.party(this.node(c, 'party')) ?? 'client', span };
