@@ -46,6 +46,10 @@ export interface CheckResult {
   entries: Module[];
   models: ModelInfo[];
   typing: Typing;
+  /** Module-level names (for lowering). */
+  scopes: ReadonlyMap<Module, Scope>;
+  /** Build the signature context for calling `fn` from a place whose names are given by lookups. */
+  sigContext(fn: FnEntity, callDims: SigContext['callDims'], callEncs: SigContext['callEncs']): SigContext;
 }
 
 /** Where the checker is: the definition, its loops, whether diagnostics are kept. */
@@ -94,6 +98,8 @@ export class Checker {
       entries: this.load.entries,
       models: this.models,
       typing: this.typing,
+      scopes: this.scopes,
+      sigContext: (fn, callDims, callEncs) => ({ ...this.sigContext(fn, { scope: this.preludeScope } as Ctx), callDims, callEncs }),
     };
   }
 

@@ -274,7 +274,7 @@ function broadcastConflict(a: Dim[], c: Dim[]): Dim[] {
   return [];
 }
 
-function buildResult(ref: TypeRef, b: Bindings, ctx: SigContext, fn: FnItem): { ty: Ty } | { err: MatchError } {
+export function buildResult(ref: TypeRef, b: Bindings, ctx: SigContext, fn: FnItem): { ty: Ty } | { err: MatchError } {
   if (ref.kind === 'TupleType') {
     const fields: { name: string | null; ty: Ty }[] = [];
     for (const f of ref.fields) {

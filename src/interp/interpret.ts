@@ -1,0 +1,91 @@
+// The plaintext reference interpreter: runs an IR program on opened values, in `fixed` mode
+// (exactly the secure path's fixed-point semantics) or `float` mode (float64, to measure the
+// approximation error). Sizes revealed at run time are bound as their reveals execute.
+import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
+import { showType, type IrOp, type IrProgram } from '../ir/ir.ts';
+import { fromReal, twins } from './twins.ts';
+import { size, type Mode, type Tensor } from './tensor.ts';
+
+/** Input values: real numbers (flat, row-major) for each input name. */
+export type InputValues = Record<string, ArrayLike<number>>;
+
+export class InterpretError extends Error {
+  readonly op?: IrOp;
+  constructor(message: string, op?: IrOp) {
+    super(op ? `${message}\n  at %${op.id} = ${op.op} (${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ', ' + op.where.loops.join(' ') : ''})` : message);
+    this.name = 'InterpretError';
+    this.op = op;
+  }
+}
+
+export class DimEnv {
+  readonly values = new Map<DimSymbol, number>();
+  eval(d: Dim): number {
+    const v = constValue(substDim(d, (s) => (this.values.has(s) ? constDim(this.values.get(s)!) : undefined)));
+    if (v === null) throw new InterpretError(`size ${JSON.stringify(d)} is not known yet`);
+    return v;
+  }
+  shape(dims: Dim[]): number[] {
+    return dims.map((d) => this.eval(d));
+  }
+  /** Op attributes with sizes evaluated to numbers. */
+  attrs(op: IrOp): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(op.attrs)) {
+      if (v && typeof v === 'object' && 'terms' in (v as object)) out[k] = this.eval(v as Dim);
+      else if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'terms' in x)) out[k] = v.map((x) => this.eval(x as Dim));
+      else out[k] = v;
+    }
+    return out;
+  }
+}
+
+/** Encode one named input's real values for its declared type; checks the element count. */
+export function encodeInput(p: IrProgram, name: string, values: ArrayLike<number>, mode: Mode, dims = new DimEnv()): Tensor {
+  const inp = p.inputs.find((i) => i.name === name);
+  if (!inp) throw new InterpretError(`the program has no input '${name}' (inputs: ${p.inputs.map((i) => i.name).join(', ')})`);
+  const shape = dims.shape(inp.type.shape);
+  if (values.length !== size(shape)) {
+    throw new InterpretError(`input '${name}' has ${values.length} values, but ${showType(inp.type)} needs ${size(shape)}`);
+  }
+  return { shape, enc: inp.type.enc, data: fromReal(values, inp.type.enc, mode) };
+}
+
+export interface InterpretResult {
+  outputs: { id: number; to: 'client' | 'server'; tensor: Tensor }[];
+  /** Every value computed, by SSA id (for comparing with the secure run op by op). */
+  values: Tensor[];
+  /** Sizes revealed during the run, by symbol name. */
+  revealed: Record<string, number>;
+  dims: DimEnv;
+}
+
+export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): InterpretResult {
+  const dims = new DimEnv();
+  const values: Tensor[] = [];
+  const missing = p.inputs.filter((i) => !(i.name in inputs)).map((i) => i.name);
+  if (missing.length) throw new InterpretError(`missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  const revealed: Record<string, number> = {};
+  for (const op of p.ops) {
+    try {
+      if (op.op === 'input') {
+        values[op.id] = encodeInput(p, op.attrs.name as string, inputs[op.attrs.name as string], mode, dims);
+        continue;
+      }
+      const twin = twins[op.op];
+      if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
+      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode });
+      values[op.id] = t;
+      const rd = p.runtimeDims.find((r) => r.op === op.id);
+      if (rd) {
+        const v = Number((t.data as Float64Array)[0]);
+        dims.values.set(rd.symbol, v);
+        revealed[rd.symbol.name] = v;
+      }
+    } catch (e) {
+      if (e instanceof InterpretError && e.op) throw e;
+      throw new InterpretError((e as Error).message, op);
+    }
+  }
+  return { outputs: p.outputs.map((o) => ({ id: o.id, to: o.to, tensor: values[o.id] })), values, revealed, dims };
+}

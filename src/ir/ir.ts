@@ -1,0 +1,85 @@
+// The IR: a model lowered to a straight-line SSA program of primitive ops (stdlib functions
+// inlined, loops over public ranges unrolled, config sizes bound to numbers). Shapes are
+// concrete numbers except sizes revealed at run time, which stay symbolic (one fresh symbol per
+// reveal executed, e.g. `k@l=3`) until the run binds them.
+import type { Dim, DimSymbol } from '../front/dims.ts';
+import { showDim } from '../front/dims.ts';
+import { showEnc, type Enc, type Vis } from '../front/types.ts';
+
+export interface IrType {
+  vis: Vis;
+  enc: Enc;
+  shape: Dim[];
+}
+
+/** Where an op comes from: source position and the chain of inlined calls and loop iterations. */
+export interface Provenance {
+  file: string;
+  line: number;
+  col: number;
+  /** Inlined function calls, outermost first, e.g. ['bert.layer', 'nn.attention_probs']. */
+  stack: string[];
+  /** Enclosing loop iterations, e.g. ['l=3']. */
+  loops: string[];
+}
+
+export interface IrOp {
+  /** SSA id of the op's result. */
+  id: number;
+  /** An op-table name: a prelude prim (`add`, `matmul_sx`, ...) or a builtin (`input`, `const`, ...). */
+  op: string;
+  args: number[];
+  attrs: Record<string, unknown>;
+  type: IrType;
+  where: Provenance;
+}
+
+export interface IrInput {
+  name: string;
+  owner: 'client' | 'server';
+  source: string | null;
+  id: number;
+  type: IrType;
+}
+
+export interface IrOutput {
+  id: number;
+  to: 'client' | 'server';
+  where: Provenance;
+}
+
+export interface IrProgram {
+  model: string;
+  /** Bound config sizes. */
+  config: Record<string, number>;
+  ops: IrOp[];
+  inputs: IrInput[];
+  outputs: IrOutput[];
+  /** Sizes revealed at run time, in order of the reveals that produce them. */
+  runtimeDims: { symbol: DimSymbol; op: number }[];
+}
+
+export const showType = (t: IrType): string => `${t.vis} ${showEnc(t.enc)}${t.shape.length ? `[${t.shape.map(showDim).join(', ')}]` : ''}`;
+
+function showAttr(v: unknown): string {
+  if (v && typeof v === 'object' && 'terms' in (v as object)) return showDim(v as Dim);
+  if (Array.isArray(v)) return `[${v.map(showAttr).join(', ')}]`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v && typeof v === 'object' && 'kind' in (v as object)) return showEnc(v as Enc);
+  return String(v);
+}
+
+/** The IR text form (`cipherprune compile --emit ir`): one op per line. */
+export function formatIr(p: IrProgram): string {
+  const lines = [`model ${p.model}`, `config ${Object.entries(p.config).map(([k, v]) => `${k}=${v}`).join(' ')}`];
+  for (const op of p.ops) {
+    const attrs = Object.entries(op.attrs)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${showAttr(v)}`);
+    const args = op.args.map((a) => `%${a}`).join(', ');
+    const where = `${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ' ' + op.where.loops.join(' ') : ''}`;
+    lines.push(`  %${op.id} = ${op.op}(${args})${attrs.length ? ' {' + attrs.join(', ') + '}' : ''} : ${showType(op.type)}  # ${where}`);
+  }
+  for (const o of p.outputs) lines.push(`  output %${o.id} to ${o.to}`);
+  return lines.join('\n') + '\n';
+}
