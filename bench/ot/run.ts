@@ -113,7 +113,6 @@ for (const transport of transports) {
           otsPerSec: Math.round(n / wall),
           otsPerCpuSec: Math.round(n / cpu),
           ratioToPrgBaseline: +(n / cpu / baseline).toFixed(3),
-          rssMiB: Math.round(pick(last).rss / 2 ** 20),
         };
       };
       const entry = {
@@ -122,6 +121,8 @@ for (const transport of transports) {
         log2n: lg,
         bitsPerMsg: task.bits,
         reps: runs.length,
+        /** Whole process (both party workers), after the last run. */
+        processRssMiB: Math.round(Math.max(last.s.rss, last.r.rss) / 2 ** 20),
         sender: perParty((x) => x.s),
         receiver: perParty((x) => x.r),
         bytesPerOt: {

@@ -71,9 +71,13 @@ export interface OtCostModel {
   otN(n: number, N: number, bits: number): OtCost;
 }
 
-/** Cost model for an IKNP engine with the given chunk size (must match the engine's). */
-export function makeOtCost(chunk: number = DEFAULT_CHUNK): OtCostModel {
-  const u = (sizes: number[], cotsPer = 1) => sizes.map((m) => iknpChunkBytes(m * cotsPer));
+/**
+ * Cost model for an engine with the given chunk size (must match the engine's). `cotBytes(m)` is
+ * the receiver→sender message of one chunk of m COTs: IKNP's u matrix by default; another
+ * CotSource (silent OT) passes its own.
+ */
+export function makeOtCost(chunk: number = DEFAULT_CHUNK, cotBytes: (m: number) => number = iknpChunkBytes): OtCostModel {
+  const u = (sizes: number[], cotsPer = 1) => sizes.map((m) => cotBytes(m * cotsPer));
   const plan: OtPlans = {
     cot: (n) => ({ receiverToSender: u(chunks(n, chunk)), senderToReceiver: [] }),
     ot: (n, bits) => {

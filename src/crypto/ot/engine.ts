@@ -46,7 +46,8 @@ export class OtEngine implements ObliviousTransfer {
     this.party = ch.party;
     const random = opts.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
     this.cotSource = opts.cot ?? new IknpCot(ch, { chunk: opts.chunk, random });
-    this.cost = makeOtCost(this.cotSource.chunk);
+    const cot = this.cotSource;
+    this.cost = makeOtCost(cot.chunk, (m) => cot.cost(m).bytesReceiverToSender);
   }
 
   get delta(): Uint8Array {

@@ -1,6 +1,6 @@
 // Bit-matrix transpose for IKNP: 128 columns of m bits (one Uint32Array per column, bit r of
 // word w = row 32w + r) into m rows of 128 bits (4 words per row, LSB-first). Works on 32×32
-// blocks with the 5-stage swap network of Hacker's Delight §7-3, on local variables.
+// blocks with the 5-stage swap network of Hacker's Delight §7-3 on a 32-word scratch block.
 
 /** Transpose 128 columns (each `rows/32` words) into `out` (4·rows words). `rows` % 32 == 0. */
 export function transpose128(cols: readonly Uint32Array[], rows: number, out: Uint32Array): void {
