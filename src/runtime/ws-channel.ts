@@ -217,7 +217,9 @@ export class WsChannel extends CountingChannel {
       this.partial = [];
       this.partialBytes = 0;
     }
-    this.deliver(msg, h.round);
+    // Hand out a plain Uint8Array view, never a Buffer: consumers (SEAL's bindings among them)
+    // expect Uint8Array semantics, and Buffer#slice does not copy.
+    this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), h.round);
   }
 
   private onHello(session: number, payload: Uint8Array, seq: number): void {

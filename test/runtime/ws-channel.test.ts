@@ -96,3 +96,18 @@ describe('WsChannel on loopback', () => {
     }
   });
 });
+
+describe('ws message type', () => {
+  it('delivers plain Uint8Array views, not Buffers (same as the memory channel)', async () => {
+    const { wsPair } = await import('./helpers.ts');
+    const p = await wsPair();
+    try {
+      p.client.send(new Uint8Array([1, 2, 3]));
+      const m = await p.server.recv();
+      expect(Object.getPrototypeOf(m)).toBe(Uint8Array.prototype);
+      expect(Array.from(m)).toEqual([1, 2, 3]);
+    } finally {
+      await p.close();
+    }
+  });
+});

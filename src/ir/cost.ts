@@ -1,0 +1,88 @@
+// Predicted communication of a program: each op's message flights (from the op table), in
+// execution order, with rounds found by simulating the channel's round clock (channel.ts): a
+// party stamps a message with 1 + the highest stamp it has received, and the rounds are the
+// highest stamp. Session setup (HE keys) is charged to the first op that needs it.
+import type { Party } from '../runtime/channel.ts';
+import type { DimEnv } from '../interp/interpret.ts';
+import type { IrOp, IrProgram } from './ir.ts';
+import { defaultCostParams, opRow } from './ops/table.ts';
+import type { CostParams, Flight, OpCall } from './ops/types.ts';
+
+export interface OpCost {
+  id: number;
+  op: string;
+  bytesC2S: number;
+  bytesS2C: number;
+  /** Round-clock advance while this op ran, as each party's channel counts it. */
+  rounds: Record<Party, number>;
+  flights: Flight[];
+}
+
+export interface ProgramCost {
+  ops: OpCost[];
+  bytesC2S: number;
+  bytesS2C: number;
+  rounds: number;
+}
+
+export function opCall(p: IrProgram, op: IrOp, dims: DimEnv): OpCall {
+  return {
+    args: op.args.map((a) => ({ vis: p.ops[a].type.vis, enc: p.ops[a].type.enc, shape: dims.shape(p.ops[a].type.shape) })),
+    type: { vis: op.type.vis, enc: op.type.enc, shape: dims.shape(op.type.shape) },
+    attrs: dims.attrs(op),
+  };
+}
+
+/** Simulates the two parties' round clocks over a sequence of flights. */
+export class RoundClock {
+  private clock: Record<Party, number> = { client: 0, server: 0 };
+  high: Record<Party, number> = { client: 0, server: 0 };
+
+  flight(f: Flight): void {
+    const senders: Party[] = f.from === 'both' ? ['client', 'server'] : [f.from];
+    const stamps = senders.map((s) => this.clock[s] + 1);
+    senders.forEach((s, i) => (this.high[s] = Math.max(this.high[s], stamps[i])));
+    senders.forEach((s, i) => {
+      const r: Party = s === 'client' ? 'server' : 'client';
+      this.clock[r] = Math.max(this.clock[r], stamps[i]);
+      this.high[r] = Math.max(this.high[r], stamps[i]);
+    });
+  }
+
+  get rounds(): number {
+    return Math.max(this.high.client, this.high.server);
+  }
+}
+
+/**
+ * Predict bytes and rounds. `dims` must know every size revealed at run time (from a run, or
+ * assumed values for `inspect`); ops are costed in program order, as the executor runs them.
+ */
+export function predictCost(p: IrProgram, dims: DimEnv, params: CostParams = defaultCostParams): ProgramCost {
+  const clock = new RoundClock();
+  const heReady = new Set<number>();
+  const ops: OpCost[] = [];
+  let c2s = 0, s2c = 0;
+  for (const op of p.ops) {
+    const row = opRow(op.op);
+    const call = opCall(p, op, dims);
+    const flights: Flight[] = [];
+    if (row.comm === 'he') {
+      const ell = (op.type.enc as { ell?: number }).ell ?? 32;
+      if (!heReady.has(ell)) {
+        heReady.add(ell);
+        flights.push(...params.he.setup(ell));
+      }
+    }
+    flights.push(...row.cost(call, params));
+    if (flights.length === 0) continue;
+    const before = { ...clock.high };
+    for (const f of flights) clock.flight(f);
+    const bc = flights.reduce((s, f) => s + f.c2s, 0);
+    const bs = flights.reduce((s, f) => s + f.s2c, 0);
+    c2s += bc;
+    s2c += bs;
+    ops.push({ id: op.id, op: op.op, bytesC2S: bc, bytesS2C: bs, rounds: { client: clock.high.client - before.client, server: clock.high.server - before.server }, flights });
+  }
+  return { ops, bytesC2S: c2s, bytesS2C: s2c, rounds: clock.rounds };
+}

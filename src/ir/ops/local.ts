@@ -1,0 +1,91 @@
+// Secure implementations of local ops: no communication. Public values are computed by both
+// parties, a party's private values by their owner, and linear ops on secret values are applied
+// to each party's share (additive shares for numbers, XOR shares for bools).
+import type { Enc } from '../../front/types.ts';
+import { twins, type Twin } from '../../interp/twins.ts';
+import { ringOf, type Data } from '../../interp/tensor.ts';
+import type { RingArray } from '../../crypto/ring.ts';
+import type { ExecValue, Impl, OpCall } from './types.ts';
+
+/** Fixed point without its scale: linear ops on shares must not truncate. */
+export const unscaled = (enc: Enc): Enc => (enc.kind === 'fix' ? { kind: 'ring', ell: enc.ell } : enc);
+
+function twinOn(twin: Twin, args: ExecValue[], call: OpCall, enc: Enc): Data {
+  return twin({
+    args: args.map((a) => ({ shape: a.shape, enc: a.vis === 'secret' ? unscaled(a.enc) : a.enc, data: a.data! })),
+    shape: call.type.shape,
+    enc,
+    attrs: call.attrs,
+    mode: 'fixed',
+  }).data;
+}
+
+/** Plain computation by whoever may see the result; nothing for the other party. */
+export function plainImpl(name: string): Impl {
+  const twin = twins[name];
+  return async (ctx, args, call) => {
+    const v = call.type.vis;
+    if (v === 'secret') throw new Error(`internal: ${name} on a secret value needs a protocol`);
+    if (v !== 'public' && v !== ctx.party) return null;
+    return twinOn(twin, args, call, call.type.enc);
+  };
+}
+
+/**
+ * Ops that are linear in their secret argument(s): applied to each share. Public and private
+ * results are computed in the clear. `constantTerm` ops (add/sub with a public or private operand
+ * already shared by lowering) need nothing special: lowering made every operand secret.
+ */
+export function linearImpl(name: string): Impl {
+  const twin = twins[name];
+  const plain = plainImpl(name);
+  return async (ctx, args, call) => {
+    if (call.type.vis !== 'secret') return plain(ctx, args, call);
+    return twinOn(twin, args, call, unscaled(call.type.enc));
+  };
+}
+
+/** Secret x public products of integers or ring elements (no truncation): local on shares. */
+export function scaleImpl(name: string): Impl {
+  const linear = linearImpl(name);
+  return async (ctx, args, call) => {
+    if (call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0) {
+      throw new Error(`${name} on secret fixed-point values needs secure truncation (the nonlinear protocols)`);
+    }
+    return linear(ctx, args, call);
+  };
+}
+
+/** `not` on XOR shares: the client flips its share. */
+export const notImpl: Impl = async (ctx, args, call) => {
+  const a = args[0];
+  if (call.type.vis !== 'secret') return plainImpl('not')(ctx, args, call);
+  const d = a.data as Uint8Array;
+  return ctx.party === 'client' ? Uint8Array.from(d, (x) => x ^ 1) : d;
+};
+
+/** Moving up the visibility lattice. To secret: the holder's share is the value, the other's 0. */
+export const shareImpl: Impl = async (ctx, args, call) => {
+  const a = args[0];
+  const to = call.type.vis;
+  if (to !== 'secret') return to === 'public' || to === ctx.party ? a.data : null; // public -> private
+  const holder = a.vis === 'public' ? 'client' : a.vis;
+  if (ctx.party === holder) return a.data;
+  const n = call.type.shape.reduce((x, y) => x * y, 1);
+  if (call.type.enc.kind === 'bool') return new Uint8Array(n);
+  if (call.type.enc.kind === 'fix' || call.type.enc.kind === 'ring') return ringOf(call.type.enc.ell).alloc(n);
+  throw new Error(`cannot share a ${call.type.enc.kind} value`);
+};
+
+/** Integers and literals to fixed point / ring: in the clear, or on shares (v * 2^s). */
+export const encodeImpl: Impl = async (ctx, args, call) => {
+  const a = args[0];
+  if (call.type.vis !== 'secret') return plainImpl('encode')(ctx, args, call);
+  if (a.enc.kind === 'fix' || a.enc.kind === 'ring') return a.data;
+  throw new Error(`encoding a secret ${a.enc.kind} as ${call.type.enc.kind} needs a ring conversion protocol`);
+};
+
+/** Inputs: the owner reads its value (the executor passes it as the only argument). */
+export const inputImpl: Impl = async (ctx, args, call) => (call.type.vis === ctx.party ? args[0]?.data ?? null : null);
+
+export const asRing = (d: Data): RingArray => d as RingArray;

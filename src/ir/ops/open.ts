@@ -1,0 +1,74 @@
+// Opening values: `reveal` (to both parties or to one) and `output` (to its recipient).
+// Numbers travel bit-packed (exactly ceil(l * n / 8) bytes, Ring.pack), bools as packed bits.
+import type { Enc, Vis } from '../../front/types.ts';
+import type { Party } from '../../runtime/channel.ts';
+import { ringOf, size, type Data } from '../../interp/tensor.ts';
+import type { RingArray } from '../../crypto/ring.ts';
+import type { ConcreteType, ExecCtx, Flight, Impl, OpCall } from './types.ts';
+
+/** Wire bytes of n elements of an encoding. */
+export function wireBytes(enc: Enc, n: number): number {
+  if (enc.kind === 'bool') return Math.ceil(n / 8);
+  if (enc.kind === 'fix' || enc.kind === 'ring') return ringOf(enc.ell).packedBytes(n);
+  return 8 * n; // public or private integers and literals: float64
+}
+
+function pack(enc: Enc, d: Data): Uint8Array {
+  if (enc.kind === 'bool') {
+    const bits = d as Uint8Array;
+    const out = new Uint8Array(Math.ceil(bits.length / 8));
+    for (let i = 0; i < bits.length; i++) out[i >> 3] |= (bits[i] & 1) << (i & 7);
+    return out;
+  }
+  if (enc.kind === 'fix' || enc.kind === 'ring') return ringOf(enc.ell).pack(d as RingArray);
+  const f = d as Float64Array;
+  return new Uint8Array(f.buffer.slice(f.byteOffset, f.byteOffset + f.byteLength));
+}
+
+function unpack(enc: Enc, bytes: Uint8Array, n: number): Data {
+  const want = wireBytes(enc, n);
+  if (bytes.length !== want) throw new Error(`protocol error: expected ${want} bytes for ${n} values, got ${bytes.length}`);
+  if (enc.kind === 'bool') return Uint8Array.from({ length: n }, (_, i) => (bytes[i >> 3] >> (i & 7)) & 1);
+  if (enc.kind === 'fix' || enc.kind === 'ring') return ringOf(enc.ell).unpack(bytes, n);
+  return new Float64Array(bytes.slice().buffer);
+}
+
+/** Combine two shares. */
+function combine(enc: Enc, a: Data, b: Data): Data {
+  if (enc.kind === 'bool') return Uint8Array.from(a as Uint8Array, (x, i) => x ^ (b as Uint8Array)[i]);
+  return ringOf((enc as { ell: number }).ell).add(a as RingArray, b as RingArray);
+}
+
+/** Who sends what to open a value of visibility `from` to `to` ('public' = both). */
+function plan(from: Vis, to: Vis): { senders: Party[] } {
+  if (from === 'public' || from === to) return { senders: [] };
+  if (from === 'secret') return { senders: to === 'public' ? ['client', 'server'] : [to === 'client' ? 'server' : 'client'] };
+  return { senders: [from] }; // a private value revealed to both (or to the other party)
+}
+
+export function openCost(arg: ConcreteType, to: Vis): Flight[] {
+  const { senders } = plan(arg.vis, to);
+  const bytes = wireBytes(arg.enc, size(arg.shape));
+  if (senders.length === 0) return [];
+  if (senders.length === 2) return [{ from: 'both', c2s: bytes, s2c: bytes }];
+  return [{ from: senders[0], c2s: senders[0] === 'client' ? bytes : 0, s2c: senders[0] === 'server' ? bytes : 0 }];
+}
+
+async function open(ctx: ExecCtx, a: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
+  const { senders } = plan(a.vis, to);
+  const n = size(a.shape);
+  const sees = to === 'public' || to === ctx.party;
+  if (senders.includes(ctx.party)) ctx.ch.send(pack(a.enc, a.data!));
+  if (senders.length === 0) return sees ? a.data : null;
+  const other: Party = ctx.party === 'client' ? 'server' : 'client';
+  if (!sees) return null;
+  if (!senders.includes(other)) return a.data; // I already hold it
+  const theirs = unpack(a.enc, await ctx.ch.recv(), n);
+  return a.vis === 'secret' ? combine(a.enc, a.data!, theirs) : theirs;
+}
+
+export const revealImpl: Impl = async (ctx, args, call: OpCall) => open(ctx, args[0], call.type.vis);
+export const revealCost = (call: OpCall): Flight[] => openCost(call.args[0], call.type.vis);
+
+export const outputImpl: Impl = async (ctx, args, call: OpCall) => open(ctx, args[0], (call.attrs.to as Party) ?? 'client');
+export const outputCost = (call: OpCall): Flight[] => openCost(call.args[0], call.attrs.to as Party);

@@ -1,0 +1,78 @@
+// The shape of an op-table row (ARCHITECTURE §3): every op is data — its communication class,
+// merge key, exact cost, plaintext twin and secure implementation. The optimizer, the cost
+// model, `inspect` and the conformance tests read rows; nothing special-cases an op by name.
+import type { Enc, Vis } from '../../front/types.ts';
+import type { Party, Channel } from '../../runtime/channel.ts';
+import type { Prg } from '../../crypto/prg.ts';
+import type { Data } from '../../interp/tensor.ts';
+import type { Twin } from '../../interp/twins.ts';
+
+export type CommClass = 'local' | 'open' | 'ot' | 'he';
+
+/** One flight of messages: sent by one party (or by both without waiting), then received. */
+export interface Flight {
+  from: Party | 'both';
+  /** Payload bytes client -> server and server -> client in this flight. */
+  c2s: number;
+  s2c: number;
+}
+
+export interface ConcreteType {
+  vis: Vis;
+  enc: Enc;
+  shape: number[];
+}
+
+export interface OpCall {
+  args: ConcreteType[];
+  type: ConcreteType;
+  /** Attributes with sizes evaluated. */
+  attrs: Record<string, unknown>;
+}
+
+/** A value as one party holds it during a secure run: plain data when it may see the value,
+ * its additive (ring) or XOR (bool) share when secret, null when the value is the other party's. */
+export interface ExecValue extends ConcreteType {
+  data: Data | null;
+}
+
+export interface ExecCtx {
+  party: Party;
+  ch: Channel;
+  prg: Prg;
+  /** Lazily set-up cryptographic engines (base OTs / HE keys happen once per session). */
+  engines: Engines;
+}
+
+export interface Engines {
+  he(ell: number): Promise<HeEngine>;
+}
+
+export interface HeEngine {
+  matmul(a: ExecValue, b: ExecValue, n: number, k: number, m: number): Promise<Data>;
+}
+
+export type Impl = (ctx: ExecCtx, args: ExecValue[], call: OpCall) => Promise<Data | null>;
+
+export interface OpRow {
+  name: string;
+  /** True for ops that lowering introduces (input, const, share, ...); false for prelude prims. */
+  builtin: boolean;
+  comm: CommClass;
+  /** Ops at the same communication depth with the same key can be merged into one batch. */
+  mergeKey: string | null;
+  /** Exact message flights of one execution (empty for local ops). */
+  cost: (call: OpCall, params: CostParams) => Flight[];
+  twin: Twin;
+  /** The secure implementation; absent while the protocol is not implemented yet. */
+  impl?: Impl;
+  /** Why `impl` is absent (shown to users who run such a program). */
+  pending?: string;
+  /** For ops implemented for some operand types only: why this call is not supported, or null. */
+  unsupported?: (call: OpCall) => string | null;
+}
+
+/** Session-wide parameters that costs depend on. */
+export interface CostParams {
+  he: { matmul(n: number, k: number, m: number, ell: number): Flight[]; setup(ell: number): Flight[] };
+}

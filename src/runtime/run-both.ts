@@ -1,0 +1,48 @@
+// Both parties in one process over a given channel pair (memory, simulated link, or ws on
+// loopback): the default of `cipherprune run`, and what the end-to-end tests use.
+import type { InputValues } from '../interp/interpret.ts';
+import type { IrProgram } from '../ir/ir.ts';
+import type { Channel, Counters } from './channel.ts';
+import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
+
+export interface BothResult {
+  client: ExecuteResult;
+  server: ExecuteResult;
+  totals: { client: Counters; server: Counters };
+  seconds: number;
+}
+
+/** Split one inputs object by owner. */
+export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputValues; server: InputValues } {
+  const out = { client: {} as InputValues, server: {} as InputValues };
+  for (const [name, v] of Object.entries(inputs)) {
+    const inp = p.inputs.find((i) => i.name === name);
+    if (!inp) throw new Error(`the inputs name '${name}', which the program does not declare (inputs: ${p.inputs.map((i) => i.name).join(', ')})`);
+    out[inp.owner][name] = v;
+  }
+  return out;
+}
+
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> = {}): Promise<BothResult> {
+  const [c, s] = pair;
+  const split = splitInputs(p, inputs);
+  const t0 = performance.now();
+  // The first failure closes both ends, so the other party stops at once; it is the one reported.
+  let first: unknown = null;
+  const guard = (pr: Promise<ExecuteResult>) =>
+    pr.catch((e) => {
+      if (first === null) {
+        first = e;
+        c.close();
+        s.close();
+      }
+      throw e;
+    });
+  const results = await Promise.allSettled([
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server })),
+  ]);
+  if (first !== null) throw first;
+  const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);
+  return { client, server, totals: { client: { ...c.totals }, server: { ...s.totals } }, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,83 @@
+// End to end through the executor: programs of local ops, reveals, outputs and HE products
+// give exactly the fixed-point twin's result over the in-memory, simulated and ws channels,
+// and the bytes and rounds measured at the channel equal the op table's prediction, per op and
+// in total.
+import { describe, expect, it } from 'vitest';
+import { interpret } from '../../src/interp/interpret.ts';
+import { predictCost } from '../../src/ir/cost.ts';
+import { verifyIr } from '../../src/ir/verify.ts';
+import { runBoth } from '../../src/runtime/run-both.ts';
+import { scopeLabel } from '../../src/runtime/executor.ts';
+import { channelPair, compile, makeInputs, type ChannelKind } from './helpers.ts';
+
+const programs = [
+  { file: 'test/exec/programs/local.cpl', name: 'local ops, reveals, outputs' },
+  { file: 'test/exec/programs/he.cpl', name: 'HE product' },
+];
+
+describe.each(programs)('$name', ({ file }) => {
+  const p = compile(file);
+  const inputs = makeInputs(p, 3);
+
+  it('verifies', () => {
+    expect(verifyIr(p)).toEqual([]);
+  });
+
+  it.each(['memory', 'sim', 'ws'] as ChannelKind[])('matches the fixed-point twin and the cost prediction over %s', async (kind) => {
+    const twin = interpret(p, inputs, 'fixed');
+    const { pair, close } = await channelPair(kind);
+    try {
+      const run = await runBoth(p, inputs, pair);
+      // Outputs reach only their recipient, and equal the twin exactly.
+      for (const o of p.outputs) {
+        const want = twin.outputs.find((x) => x.id === o.id)!.tensor;
+        const mine = run[o.to].outputs.find((x) => x.id === o.id);
+        const other = run[o.to === 'client' ? 'server' : 'client'].outputs.find((x) => x.id === o.id);
+        expect(mine, `output %${o.id} reaches the ${o.to}`).toBeDefined();
+        expect(other, `output %${o.id} does not reach the other party`).toBeUndefined();
+        expect(Array.from(mine!.tensor.data as ArrayLike<number | bigint>)).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
+        expect(mine!.tensor.shape).toEqual(want.shape);
+      }
+      // Measured == predicted, per op and in total.
+      const predicted = predictCost(p, twin.dims);
+      for (const oc of predicted.ops) {
+        const label = scopeLabel(p.ops[oc.id]);
+        const c = run.client.byScope.get(label);
+        const s = run.server.byScope.get(label);
+        expect({ op: label, c2s: c?.bytesSent ?? 0, s2c: s?.bytesSent ?? 0, rc: c?.rounds ?? 0, rs: s?.rounds ?? 0 }).toEqual({
+          op: label, c2s: oc.bytesC2S, s2c: oc.bytesS2C, rc: oc.rounds.client, rs: oc.rounds.server,
+        });
+      }
+      expect(run.totals.client.bytesSent).toBe(predicted.bytesC2S);
+      expect(run.totals.server.bytesSent).toBe(predicted.bytesS2C);
+      expect(Math.max(run.totals.client.rounds, run.totals.server.rounds)).toBe(predicted.rounds);
+      expect(predicted.rounds).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('failures during a run', () => {
+  it('a program error on one party stops both quickly, with the op and source location', async () => {
+    const p = compile('test/exec/programs/he.cpl');
+    const inputs = makeInputs(p, 3);
+    inputs.x = inputs.x.slice(1); // wrong size: the client fails on its input
+    for (const kind of ['memory', 'ws'] as ChannelKind[]) {
+      const { pair, close } = await channelPair(kind);
+      const t0 = Date.now();
+      try {
+        await expect(runBoth(p, inputs, pair)).rejects.toThrow(/input 'x' has 14 values.*\n  at %0 = input \(test\/exec\/programs\/he.cpl:9:3\)/s);
+        expect(Date.now() - t0).toBeLessThan(5000);
+      } finally {
+        await close();
+      }
+    }
+  });
+
+  it('an op without a secure implementation is reported by name before anything runs', async () => {
+    const p = compile('protocols/bert.cpl', 'bert_dense');
+    const { pair } = await channelPair('memory');
+    await expect(runBoth(p, makeInputs(p), pair)).rejects.toThrow(/cannot run securely yet/);
+  });
+});
