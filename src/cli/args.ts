@@ -2,7 +2,9 @@
 // CLI turns into exit code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-export class UsageError extends Error {}
+import { UsageError } from '../runtime/errors.ts';
+
+export { UsageError };
 
 export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
@@ -16,4 +18,6 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   color: boolean;
+  /** stderr is a terminal (progress lines). */
+  tty: boolean;
 }

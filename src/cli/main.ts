@@ -3,10 +3,22 @@ import { readFileSync } from 'node:fs';
 import { UsageError, type Io } from './args.ts';
 import { checkHelp, runCheck } from './check.ts';
 import { fmtHelp, runFmt } from './fmt.ts';
+import { compileHelp, runCompile } from './compile.ts';
+import { runHelp, runRun } from './run.ts';
+import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
+import { ProgramError } from './program.ts';
+import { exitCodeFor, EXIT } from '../runtime/errors.ts';
+import { ExecError } from '../runtime/executor.ts';
+import { ChannelError } from '../runtime/channel.ts';
+import { InterpretError } from '../interp/interpret.ts';
 
 const commands: Record<string, { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> }> = {
   check: { summary: 'type-check CPL programs; print diagnostics and the leak report', help: checkHelp, run: runCheck },
   fmt: { summary: 'format CPL files', help: fmtHelp, run: runFmt },
+  compile: { summary: 'lower a model to the IR (--emit ir) or predict its cost (--emit cost)', help: compileHelp, run: runCompile },
+  run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', help: runHelp, run: runRun },
+  serve: { summary: "run the server's side over ws for every client that connects", help: serveHelp, run: runServe },
+  connect: { summary: "run the client's side against a server", help: connectHelp, run: runConnect },
 };
 
 function version(): string {
@@ -53,6 +65,14 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.err(`cipherprune: ${e.message}\nRun \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n`);
       return 2;
     }
+    if (e instanceof ProgramError) {
+      io.err(`cipherprune: ${e.message}\n`);
+      return EXIT.program;
+    }
+    if (e instanceof ExecError || e instanceof ChannelError || e instanceof InterpretError) {
+      io.err(`cipherprune: ${e.message}\n`);
+      return exitCodeFor(e);
+    }
     io.err(`cipherprune: internal error: ${(e as Error).stack ?? e}\nPlease report this with the command you ran.\n`);
     return 70;
   }
@@ -63,5 +83,6 @@ function defaultIo(): Io {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
     color: !!process.stdout.isTTY && !process.env.NO_COLOR,
+    tty: !!process.stderr.isTTY,
   };
 }

@@ -43,6 +43,9 @@ export class UsageError extends Error {
 /** Exit code for an error that ended a run. Unknown errors count as program errors (1). */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err === undefined || err === null) return EXIT.ok;
+  // A wrapped transport failure (e.g. an executor error caused by the peer dying) keeps its code.
+  const cause = (err as { cause?: unknown }).cause;
+  if (!(err instanceof ChannelError) && cause instanceof ChannelError) return exitCodeFor(cause);
   if (err instanceof ChannelError) return BY_KIND[err.kind] ?? EXIT.protocol;
   if (err instanceof UsageError) return EXIT.usage;
   return EXIT.program;

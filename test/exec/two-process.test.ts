@@ -1,0 +1,102 @@
+// Two real processes over ws on loopback: `cipherprune serve` and `cipherprune connect`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { interpret } from '../../src/interp/interpret.ts';
+import { realValues } from '../../src/interp/twins.ts';
+import { randomInputs } from '../../src/cli/inputs.ts';
+import { EXIT } from '../../src/runtime/errors.ts';
+import { compile } from './helpers.ts';
+
+const PROG = 'test/exec/programs/he.cpl';
+
+function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'bin/cipherprune.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (err += d));
+  const exit = new Promise<number>((r) => child.on('exit', (code, sig) => r(code ?? (sig ? 128 : 1))));
+  return { child, out: () => out, err: () => err, exit };
+}
+
+async function startServer(extra: string[] = []) {
+  const s = cli(['serve', PROG, '--listen', '127.0.0.1:0', '--random-inputs', '7', ...extra]);
+  const deadline = Date.now() + 20_000;
+  while (!/on ws:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
+    if (Date.now() > deadline) throw new Error(`server did not start: ${s.out()} ${s.err()}`);
+    if (s.child.exitCode !== null) throw new Error(`server exited: ${s.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const port = /on ws:\/\/127\.0\.0\.1:(\d+)/.exec(s.out())![1];
+  return { ...s, addr: `127.0.0.1:${port}` };
+}
+
+/** Parse the `output to client ... = [..]` line. */
+const outputValues = (text: string) => JSON.parse(/output to client[^=]*= (\[[^\]]*\])/.exec(text)![1]) as number[];
+
+describe('two processes over ws on loopback', () => {
+  it('run a program end to end: the client gets the twin result', async () => {
+    const server = await startServer(['--once']);
+    const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
+    const [cc, sc] = await Promise.all([client.exit, server.exit]);
+    expect({ cc, err: client.err() }).toEqual({ cc: 0, err: '' });
+    expect(sc).toBe(0);
+    const p = compile(PROG);
+    const twin = interpret(p, randomInputs(p, 7), 'fixed');
+    const want = Array.from(realValues(twin.outputs.find((o) => o.to === 'client')!.tensor, 'fixed'));
+    expect(outputValues(client.out())).toEqual(want);
+    expect(client.out()).toMatch(/communication: client -> server .* 3 rounds/);
+    expect(server.out()).toMatch(/session 1: done/);
+  }, 60_000);
+
+  it('different programs: both sides stop with exit status 6 and both hashes', async () => {
+    const server = await startServer(['--once']);
+    const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--config', 'm=5']);
+    const [cc, sc] = await Promise.all([client.exit, server.exit]);
+    expect(cc).toBe(EXIT.mismatch);
+    expect(sc).toBe(EXIT.mismatch);
+    expect(client.err()).toMatch(/program mismatch: this server runs program [0-9a-f]{64}, the client runs [0-9a-f]{64}/);
+  }, 60_000);
+
+  it('a server killed mid-session: the client stops within 5 s with exit status 3', async () => {
+    const server = await startServer();
+    const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
+    // Kill the server as soon as the client has connected (before the HE product completes).
+    const deadline = Date.now() + 20_000;
+    while (!server.out().includes('serving') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = Date.now();
+    server.child.kill('SIGKILL');
+    const code = await client.exit;
+    // Either the kill landed mid-session (3) or the session had already finished (0).
+    expect([EXIT.ok, EXIT.closed]).toContain(code);
+    if (code === EXIT.closed) expect(client.err()).toMatch(/closed|died|connection/i);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  }, 60_000);
+
+  it('nobody listening: connect fails fast with a clear message', async () => {
+    const client = cli(['connect', PROG, '--to', '127.0.0.1:1', '--random-inputs', '7']);
+    const code = await client.exit;
+    expect([EXIT.closed, EXIT.timeout]).toContain(code);
+    expect(client.err()).toMatch(/cipherprune: .*(refused|connect)/i);
+  }, 30_000);
+
+  it('a server keeps serving after a failed session', async () => {
+    const server = await startServer();
+    try {
+      const bad = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--config', 'k=6']);
+      expect(await bad.exit).toBe(EXIT.mismatch);
+      const good = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
+      expect(await good.exit).toBe(0);
+      expect(server.out()).toMatch(/session 1: done/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exit;
+    }
+  }, 60_000);
+
+  it('inputs that belong to the other party are refused (exit 2)', async () => {
+    const c = cli(['connect', PROG, '--to', '127.0.0.1:9', '--inputs', 'test/exec/programs/server-inputs.json']);
+    expect(await c.exit).toBe(EXIT.usage);
+    expect(c.err()).toMatch(/belongs to the server; the client must not see it/);
+  }, 30_000);
+});
