@@ -2,20 +2,15 @@
 // (exactly the secure path's fixed-point semantics) or `float` mode (float64, to measure the
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
 import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
-import { showType, type IrOp, type IrProgram } from '../ir/ir.ts';
+import { OpError, showType, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { fromReal, twins } from './twins.ts';
 import { size, type Mode, type Tensor } from './tensor.ts';
 
 /** Input values: real numbers (flat, row-major) for each input name. */
 export type InputValues = Record<string, ArrayLike<number>>;
 
-export class InterpretError extends Error {
-  readonly op?: IrOp;
-  constructor(message: string, op?: IrOp) {
-    super(op ? `${message}\n  at %${op.id} = ${op.op} (${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ', ' + op.where.loops.join(' ') : ''})` : message);
-    this.name = 'InterpretError';
-    this.op = op;
-  }
+export class InterpretError extends OpError {
+  override name = 'InterpretError';
 }
 
 export class DimEnv {

@@ -34,13 +34,18 @@ export function realValues(t: Tensor, mode: Mode): Float64Array {
   return v;
 }
 
-/** Encode real values into `enc` (fixed point rounds to nearest; values wrap mod 2^l). */
+/** Encode real values into `enc`: fixed point rounds to nearest and saturates at the largest
+ * representable magnitude (so 1/0 becomes the maximum, as the secure approximations do). */
 export function fromReal(values: ArrayLike<number>, enc: Enc, mode: Mode): Data {
   if (enc.kind === 'bool') return Uint8Array.from(values, (v) => (v ? 1 : 0));
   const r = ringEnc(enc, mode);
   if (!r) return Float64Array.from(values);
   const s = scaleOf(enc);
-  const ints = Float64Array.from(values, (v) => Math.round(v * 2 ** s));
+  const hi = Math.min(2 ** (r.ell - 1) - 1, Number.MAX_SAFE_INTEGER);
+  const ints = Float64Array.from(values, (v) => {
+    const x = Math.round(v * 2 ** s);
+    return Number.isNaN(x) ? 0 : Math.max(-hi - 1, Math.min(hi, x));
+  });
   return r.fromSigned(ints);
 }
 

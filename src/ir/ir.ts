@@ -59,6 +59,20 @@ export interface IrProgram {
   runtimeDims: { symbol: DimSymbol; op: number }[];
 }
 
+/** `%id = op (file:line:col, loop iterations)`: where an op comes from, for error messages. */
+export function opLocation(op: IrOp): string {
+  return `%${op.id} = ${op.op} (${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ', ' + op.where.loops.join(' ') : ''})`;
+}
+
+/** An error raised while running an op; the message ends with the op's location. */
+export class OpError extends Error {
+  readonly op?: IrOp;
+  constructor(message: string, op?: IrOp) {
+    super(op ? `${message}\n  at ${opLocation(op)}` : message);
+    this.op = op;
+  }
+}
+
 export const showType = (t: IrType): string => `${t.vis} ${showEnc(t.enc)}${t.shape.length ? `[${t.shape.map(showDim).join(', ')}]` : ''}`;
 
 function showAttr(v: unknown): string {

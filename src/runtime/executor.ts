@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { DimEnv, encodeInput, type InputValues } from '../interp/interpret.ts';
 import type { Tensor } from '../interp/tensor.ts';
-import type { IrOp, IrProgram } from '../ir/ir.ts';
+import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { opCall } from '../ir/cost.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { Engines, ExecValue } from '../ir/ops/types.ts';
@@ -12,13 +12,8 @@ import { Prg } from '../crypto/prg.ts';
 import type { Channel, Counters, Party } from './channel.ts';
 import { SessionEngines } from './engines.ts';
 
-export class ExecError extends Error {
-  readonly op?: IrOp;
-  constructor(message: string, op?: IrOp) {
-    super(op ? `${message}\n  at %${op.id} = ${op.op} (${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ', ' + op.where.loops.join(' ') : ''})` : message);
-    this.name = 'ExecError';
-    this.op = op;
-  }
+export class ExecError extends OpError {
+  override name = 'ExecError';
 }
 
 export interface ExecuteOptions {

@@ -3,9 +3,8 @@
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
-import { DimEnv, type InputValues } from '../../src/interp/interpret.ts';
-import { size } from '../../src/interp/tensor.ts';
-import { Prg } from '../../src/crypto/prg.ts';
+import type { InputValues } from '../../src/interp/interpret.ts';
+import { randomInputs } from '../../src/cli/inputs.ts';
 import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
 import { SimChannel, NETWORKS } from '../../src/runtime/sim-channel.ts';
 import { connect, type WsChannel } from '../../src/runtime/ws-channel.ts';
@@ -19,19 +18,8 @@ export function compile(path: string, model?: string, config?: Record<string, nu
   return lowerModel(r, m, { config });
 }
 
-/** Deterministic inputs: small reals for fixed point, integers for rings, bits for bools. */
-export function makeInputs(p: IrProgram, seed = 1): InputValues {
-  const prg = Prg.fromInt(seed);
-  const dims = new DimEnv();
-  const out: InputValues = {};
-  for (const i of p.inputs) {
-    const n = size(dims.shape(i.type.shape));
-    const u = new Uint32Array(prg.bytes(4 * n).buffer);
-    const e = i.type.enc;
-    out[i.name] = Array.from(u, (v) => (e.kind === 'bool' ? v & 1 : e.kind === 'ring' ? v % 1000 : e.kind === 'int' ? v % 50 : (v / 2 ** 32 - 0.5) * 8));
-  }
-  return out;
-}
+/** Deterministic inputs (the same generator as `--random-inputs`). */
+export const makeInputs = (p: IrProgram, seed = 1): InputValues => randomInputs(p, seed);
 
 export type ChannelKind = 'memory' | 'sim' | 'ws';
 

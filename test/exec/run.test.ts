@@ -62,7 +62,7 @@ describe('failures during a run', () => {
   it('a program error on one party stops both quickly, with the op and source location', async () => {
     const p = compile('test/exec/programs/he.cpl');
     const inputs = makeInputs(p, 3);
-    inputs.x = inputs.x.slice(1); // wrong size: the client fails on its input
+    inputs.x = Array.from(inputs.x).slice(1); // wrong size: the client fails on its input
     for (const kind of ['memory', 'ws'] as ChannelKind[]) {
       const { pair, close } = await channelPair(kind);
       const t0 = Date.now();

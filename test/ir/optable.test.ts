@@ -43,7 +43,7 @@ describe('bundled programs lower to verified IR', () => {
       // The plaintext reference runs it in both modes; fixed point stays close to float64.
       const inputs = makeInputs(p, 5);
       for (const k of Object.keys(inputs)) if (k.startsWith('theta') || k === 'pad') inputs[k] = Array.from(inputs[k], () => 0);
-      for (const k of Object.keys(inputs)) if (k.startsWith('w') || k.startsWith('b')) inputs[k] = Array.from(inputs[k], (v) => v / 40);
+      for (const k of Object.keys(inputs)) if (/_g$/.test(k)) inputs[k] = Array.from(inputs[k], () => 1);
       const fixed = interpret(p, inputs, 'fixed');
       const float = interpret(p, inputs, 'float');
       const a = realValues(fixed.outputs[0].tensor, 'fixed');
