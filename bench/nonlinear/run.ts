@@ -1,0 +1,94 @@
+// Non-linear layer benchmark: bytes per element (both directions), rounds and elements/s for
+// GELU (hi, lo), exp (hi, lo), softmax over rows of 128 and LayerNorm over rows of 768 (with γ, β),
+// at fix<32,12>, over the real OtEngine (IKNP) with both parties in this process on one
+// MemoryChannel (so elements/s is for both parties on one core). Printed beside BOLT's published
+// per-element bytes (PROTOCOLS.md) as a ratio.
+//
+//   npm run bench -- nonlinear [--quick] [--reps 3]
+import { performance } from 'node:perf_hooks';
+import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { OtEngine } from '../../src/crypto/ot/engine.ts';
+import { Prg } from '../../src/crypto/prg.ts';
+import { Fixed } from '../../src/crypto/fixed.ts';
+import type { RingArray } from '../../src/crypto/ring.ts';
+import { expHi, expHiCost, expLo, expLoCost, geluHi, geluHiCost, geluLo, geluLoCost, layerNorm, layerNormCost, ringOf, softmax, softmaxCost, type Cost, type ProtoCtx } from '../../src/crypto/nonlinear/index.ts';
+import { median, report } from '../lib.ts';
+
+const quick = process.argv.includes('--quick');
+const repsArg = process.argv.indexOf('--reps');
+const reps = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : quick ? 1 : 3;
+const ell = 32, s = 12, fx = new Fixed(ell, s), ring = ringOf(ell);
+const BOLT = { gelu: 4.1e3, softmax: 7.7e3, layernorm: 6.2e3, exp: null as number | null };
+
+async function pair(): Promise<[ProtoCtx, ProtoCtx, MemoryChannel, MemoryChannel]> {
+  const [cc, sc] = MemoryChannel.pair();
+  const oc = new OtEngine(cc), os = new OtEngine(sc);
+  await Promise.all([oc.setup(), os.setup()]);
+  return [{ party: 'server', ch: sc, ot: os, prg: new Prg() }, { party: 'client', ch: cc, ot: oc, prg: new Prg() }, cc, sc];
+}
+
+function uniform(n: number, lo: number, hi: number, seed: number): number[] {
+  const v = new Uint32Array(Prg.fromInt(seed).bytes(4 * n).buffer);
+  return Array.from(v, (u) => lo + (hi - lo) * (u / 2 ** 32));
+}
+
+interface Job {
+  name: string;
+  n: number;
+  bolt: number | null;
+  run: (ctx: ProtoCtx, x: RingArray) => Promise<RingArray>;
+  cost: Cost;
+  input: number[];
+}
+
+const nG = quick ? 2048 : 16384, nE = quick ? 2048 : 16384, rowsS = quick ? 4 : 32, rowsL = quick ? 2 : 16;
+const gamma = fx.encode(uniform(768, 0.5, 1.5, 9)), beta = fx.encode(uniform(768, -0.1, 0.1, 10));
+const F = { ell, s };
+const jobs: Job[] = [
+  { name: 'gelu_hi', n: nG, bolt: BOLT.gelu, run: (c, x) => geluHi(c, x, F), cost: geluHiCost(nG, F), input: uniform(nG, -6, 6, 1) },
+  { name: 'gelu_lo', n: nG, bolt: BOLT.gelu, run: (c, x) => geluLo(c, x, F), cost: geluLoCost(nG, F), input: uniform(nG, -6, 6, 2) },
+  { name: 'exp_hi', n: nE, bolt: null, run: (c, x) => expHi(c, x, F), cost: expHiCost(nE, F), input: uniform(nE, -12, 0, 3) },
+  { name: 'exp_lo', n: nE, bolt: null, run: (c, x) => expLo(c, x, F), cost: expLoCost(nE, F), input: uniform(nE, -12, 0, 4) },
+  { name: 'softmax (rows of 128, exp_hi)', n: rowsS * 128, bolt: BOLT.softmax, run: (c, x) => softmax(c, x, { ell, s, cols: 128 }), cost: softmaxCost(rowsS * 128, { ell, s, cols: 128 }), input: uniform(rowsS * 128, -8, 8, 5) },
+  { name: 'softmax (rows of 128, exp_lo)', n: rowsS * 128, bolt: BOLT.softmax, run: (c, x) => softmax(c, x, { ell, s, cols: 128, degree: 'lo' }), cost: softmaxCost(rowsS * 128, { ell, s, cols: 128, degree: 'lo' }), input: uniform(rowsS * 128, -8, 8, 6) },
+  { name: 'layernorm (rows of 768)', n: rowsL * 768, bolt: BOLT.layernorm,
+    run: (c, x) => layerNorm(c, x, c.party === 'server' ? gamma : null, c.party === 'server' ? beta : null, { ell, s, cols: 768 }),
+    cost: layerNormCost(rowsL * 768, { ell, s, cols: 768 }), input: uniform(rowsL * 768, -4, 4, 7) },
+];
+
+const results: unknown[] = [];
+for (const j of jobs) {
+  const x = fx.encode(j.input), r = ring.random(j.n, Prg.fromInt(11)), x0 = ring.sub(x, r);
+  const secs: number[] = [];
+  let measured: Cost | null = null;
+  for (let k = 0; k < reps; k++) {
+    const [sv, cl, cc, sc] = await pair();
+    const c0 = { ...cc.totals }, s0 = { ...sc.totals };
+    const t0 = performance.now();
+    await Promise.all([j.run(sv, x0), j.run(cl, r)]);
+    secs.push((performance.now() - t0) / 1000);
+    measured = {
+      bytesClientToServer: cc.totals.bytesSent - c0.bytesSent,
+      bytesServerToClient: sc.totals.bytesSent - s0.bytesSent,
+      rounds: Math.max(cc.totals.rounds, sc.totals.rounds) - c0.rounds,
+    };
+  }
+  const m = measured!, bytes = m.bytesClientToServer + m.bytesServerToClient, perElt = bytes / j.n;
+  const row = {
+    op: j.name,
+    elements: j.n,
+    bytesPerElement: Math.round(perElt * 10) / 10,
+    bytesPerElementC2S: Math.round((m.bytesClientToServer / j.n) * 10) / 10,
+    bytesPerElementS2C: Math.round((m.bytesServerToClient / j.n) * 10) / 10,
+    rounds: m.rounds,
+    predicted: j.cost,
+    predictedBytesMatch: j.cost.bytesClientToServer === m.bytesClientToServer && j.cost.bytesServerToClient === m.bytesServerToClient,
+    medianSeconds: median(secs),
+    elementsPerSecond: Math.round(j.n / median(secs)),
+    boltBytesPerElement: j.bolt,
+    ratioToBolt: j.bolt ? Math.round((perElt / j.bolt) * 1000) / 1000 : null,
+  };
+  results.push(row);
+  process.stderr.write(`${j.name}: ${row.bytesPerElement} B/elt, ${row.rounds} rounds, ${row.elementsPerSecond} elt/s${j.bolt ? `, ${row.ratioToBolt} × BOLT (${j.bolt} B)` : ''}\n`);
+}
+report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results });

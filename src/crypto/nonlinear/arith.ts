@@ -1,0 +1,481 @@
+// Arithmetic protocols on additive shares: truncation, ring extension / reduction, and products.
+//
+// Truncation (default: one-bit error): the known-MSB trick of Huang et al. ("Cheetah", USENIX
+// Security 2022, §4.2 / SIRNN §3.4 "TR with known MSB"). With a public offset B = 2^(ℓ−2), y = x + B
+// has MSB 0 whenever |x| < 2^(ℓ−2), so the wrap of y0 + y1 over 2^ℓ is w = msb(y0) ∨ msb(y1)
+// and floor(y / 2^t) = (y0 ≫ t) + (y1 ≫ t) − w·2^(ℓ−t) + c, c ∈ {0, 1} the carry of the low t
+// bits. w costs one arithmetic COT over Z_2^t (the term m0·m1); dropping c gives a result in
+// {floor(x/2^t) − 1, floor(x/2^t)}. `exact: true` computes c with a t-bit millionaires' and B2A.
+// Extension (SIRNN, Rathee et al. S&P 2021, §3.3 zero/signed extension) uses the same wrap bit.
+//
+// Products: the cross terms x_P·y_Q of the two parties' shares by correlated OT on the bits of
+// x_P (Gilboa, "Two party RSA key generation", CRYPTO 1999; CrypTFlow2 / SIRNN §4.1 use the same
+// COT-based multiplication). When one operand is known to lie in [0, 2^k) (SIRNN §4.1,
+// multiplication with non-uniform bit widths) only k + 1 bits per share are needed: with sx_P the
+// (k+1)-bit signed reading of x_P and m_P its top bit, x = sx_0 + sx_1 + 2^(k+1)·m_0·m_1, and the
+// m_0·m_1 term folds into the correlation of the top bit — k + 1 COTs per direction instead of ℓ.
+// A broadcast operand (one value per row or per column) is the choice side, so each COT carries a
+// whole row or column of the other operand (long messages, VOLE-style).
+import type { Party } from '../../runtime/channel.ts';
+import type { OtCostModel } from '../ot/cost.ts';
+import { convertWidth } from '../fixed.ts';
+import type { Ring, RingArray } from '../ring.ts';
+import { bitAt, bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { millionaires, millionairesCost } from './compare.ts';
+import { b2a, b2aCost, makeChooser, makeChooserCost, productsCost, type Chooser } from './ot-ops.ts';
+
+// ---------------------------------------------------------------------------------------------
+// truncation
+
+export interface TruncParams {
+  ell: number;
+  /** Bits to drop, 1 ≤ t ≤ ℓ − 2. */
+  t: number;
+  /** Exact floor (adds a t-bit millionaires' and a B2A); default false: error ∈ {−1, 0}. */
+  exact?: boolean;
+}
+
+function checkTrunc(p: TruncParams): void {
+  if (!Number.isInteger(p.t) || p.t < 1 || p.t > p.ell - 2) throw new RangeError(`truncation by ${p.t} bits in Z_2^${p.ell}: want 1..${p.ell - 2}`);
+}
+
+/**
+ * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
+ */
+export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams): Promise<RingArray> {
+  checkTrunc(p);
+  const { ell, t } = p, ring = ringOf(ell), small = ringOf(t), n = x.length, server = isServer(ctx);
+  const B = 1n << BigInt(ell - 2);
+  const y = server ? ring.addScalar(x, B) : x;
+  const m = bitAt(y, ell - 1);
+  // m0·m1 over Z_2^t: the server sends, the client chooses with m1.
+  let mm: RingArray;
+  if (server) mm = small.neg(await ctx.ot.acotSend(t, bitsRing(small, m)));
+  else mm = await ctx.ot.acotRecv(t, m);
+  const top = ring.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, ring, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
+  let out = ring.add(ring.shrLogical(y, t), top);
+  if (server) out = ring.addScalar(out, -(B >> BigInt(t)));
+  if (p.exact) {
+    const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
+    const c = await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low);
+    out = ring.add(out, await b2a(ctx, c, ell));
+  }
+  return out;
+}
+
+function bitsRing(r: Ring, b: Bits): RingArray {
+  const out = r.alloc(b.length);
+  if (out instanceof Uint32Array) out.set(b);
+  else for (let i = 0; i < b.length; i++) out[i] = BigInt(b[i]);
+  return out;
+}
+
+export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams): void {
+  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.t));
+  if (p.exact) {
+    millionairesCost(b, n, 1, p.t);
+    b2aCost(b, n, p.ell);
+  }
+}
+
+export const truncCost = (n: number, p: TruncParams, ot?: OtCostModel): Cost => costOf((b) => truncCostSteps(b, n, p), ot);
+
+/** Twin: floor(x / 2^t) (the secure result is this, or one less unless `exact`). */
+export function truncTwin(x: RingArray, p: TruncParams): RingArray {
+  return ringOf(p.ell).shr(x, p.t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ring extension and reduction
+
+export interface ExtendParams {
+  from: number;
+  to: number;
+  /** Signed: requires |x| < 2^(from−2). Unsigned: requires 0 ≤ x < 2^(from−1). */
+  signed: boolean;
+}
+
+/** Sign- or zero-extend shares from Z_2^from to Z_2^to (to > from): one arithmetic COT. */
+export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams): Promise<RingArray> {
+  const { from, to } = p;
+  if (!(to > from)) throw new RangeError(`extend: target width ${to} must exceed ${from}`);
+  const rf = ringOf(from), rt = ringOf(to), rd = ringOf(to - from), server = isServer(ctx);
+  const B = p.signed ? 1n << BigInt(from - 2) : 0n;
+  const y = server && p.signed ? rf.addScalar(x, B) : x;
+  const m = bitAt(y, from - 1);
+  let mm: RingArray;
+  if (server) mm = rd.neg(await ctx.ot.acotSend(to - from, bitsRing(rd, m)));
+  else mm = await ctx.ot.acotRecv(to - from, m);
+  // y = y0 + y1 − 2^from·(m0 + m1 − m0·m1)
+  const corr = rt.shl(convertWidth(rd.sub(mm, bitsRing(rd, m)), rd, rt, false), from);
+  let out = rt.add(convertWidth(y, rf, rt, false), corr);
+  if (server && p.signed) out = rt.addScalar(out, -B);
+  return out;
+}
+
+export function extendCostSteps(b: CostBuilder, n: number, p: ExtendParams): void {
+  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.to - p.from));
+}
+
+export const extendCost = (n: number, p: ExtendParams, ot?: OtCostModel): Cost => costOf((b) => extendCostSteps(b, n, p), ot);
+
+export function extendTwin(x: RingArray, p: ExtendParams): RingArray {
+  return convertWidth(x, ringOf(p.from), ringOf(p.to), p.signed);
+}
+
+/** Reduction to a narrower ring: local (keep the low bits). Same function as its twin. */
+export function reduceRing(x: RingArray, from: number, to: number): RingArray {
+  return convertWidth(x, ringOf(from), ringOf(to), false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// products
+
+/** Correlations corr[(i·k + j)·L + l] = w_j · Y[i·L + l]. */
+function weighted(ring: Ring, Y: RingArray, m: number, L: number, weights: bigint[]): RingArray {
+  const k = weights.length, out = ring.alloc(m * k * L);
+  if (out instanceof Uint32Array) {
+    const y = Y as Uint32Array, w = weights.map((v) => Number(BigInt.asUintN(32, v)));
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0; l < L; l++) out[(i * k + j) * L + l] = Math.imul(w[j], y[i * L + l]);
+  } else {
+    const y = Y as BigUint64Array, w = weights.map((v) => BigInt.asUintN(64, v));
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0; l < L; l++) out[(i * k + j) * L + l] = w[j] * y[i * L + l];
+  }
+  return ring.reduce(out);
+}
+
+/** Sum over the k bit positions: (m·k × L) → (m × L). */
+function sumBits(ring: Ring, a: RingArray, m: number, k: number, L: number): RingArray {
+  const out = ring.alloc(m * L);
+  if (out instanceof Uint32Array) {
+    const x = a as Uint32Array;
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0; l < L; l++) out[i * L + l] += x[(i * k + j) * L + l];
+  } else {
+    const x = a as BigUint64Array;
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0; l < L; l++) out[i * L + l] += x[(i * k + j) * L + l];
+  }
+  return ring.reduce(out);
+}
+
+const pow2 = (j: number): bigint => 1n << BigInt(j);
+
+/**
+ * A secret (or private) value X whose share bits are OT choices, prepared once for `uses`
+ * products with other values (each product: one exchange). Short form (k < ℓ − 1, X in [0, 2^k)):
+ * k + 1 bits per share; full form: ℓ bits.
+ */
+export class BitOperand {
+  readonly ring: Ring;
+  readonly m: number;
+  readonly k: number;
+  readonly chooser: Chooser;
+  /** This party's share read as an integer: the signed (k+1)-bit value, or the ring element. */
+  readonly mine: RingArray;
+  /** Top bit of this party's (k+1)-bit share (short form) — enters the peer-direction weights. */
+  readonly top: Bits | null;
+  private readonly serverBits: boolean;
+  private readonly clientBits: boolean;
+
+  constructor(ring: Ring, m: number, k: number, chooser: Chooser, mine: RingArray, top: Bits | null, serverBits: boolean, clientBits: boolean) {
+    this.ring = ring;
+    this.m = m;
+    this.k = k;
+    this.chooser = chooser;
+    this.mine = mine;
+    this.top = top;
+    this.serverBits = serverBits;
+    this.clientBits = clientBits;
+  }
+
+  get bitsPer(): number {
+    return this.top ? this.k + 1 : this.ring.ell;
+  }
+
+  /**
+   * Shares of X_i · Y[i·L + l] (m × L). `Y` is this party's share of the other operand (or its
+   * private value, or zeros when it holds none), L values per X element.
+   */
+  async mul(ctx: ProtoCtx, Y: RingArray, L: number, yPeerHas = true): Promise<RingArray> {
+    const ring = this.ring, m = this.m, kb = this.bitsPer;
+    const server = isServer(ctx);
+    const peerHasBits = server ? this.clientBits : this.serverBits;
+    // Weights for the peer's choice bits, applied to my share of Y.
+    let corr: RingArray = ring.alloc(0);
+    if (peerHasBits) {
+      if (this.top) {
+        // bits 0..k−1: 2^j; bit k: 2^k·(2·m_me − 1) — my top bit folds in the m0·m1 term.
+        const base = weighted(ring, Y, m, L, [...Array.from({ length: this.k }, (_, j) => pow2(j)), 0n]);
+        const w = this.top;
+        const kk = this.k;
+        if (base instanceof Uint32Array) {
+          const y = Y as Uint32Array, c = Number(BigInt.asUintN(32, pow2(kk)));
+          for (let i = 0; i < m; i++) for (let l = 0; l < L; l++) base[(i * kb + kk) * L + l] = Math.imul(w[i] ? c : -c, y[i * L + l]);
+        } else {
+          const y = Y as BigUint64Array, c = pow2(kk);
+          for (let i = 0; i < m; i++) for (let l = 0; l < L; l++) base[(i * kb + kk) * L + l] = (w[i] ? c : -c) * y[i * L + l];
+        }
+        corr = ring.reduce(base);
+      } else corr = weighted(ring, Y, m, L, Array.from({ length: kb }, (_, j) => pow2(j)));
+    }
+    void yPeerHas;
+    const { asSender, asReceiver } = await this.chooser.products(ctx, L, corr);
+    let out = ring.alloc(m * L);
+    const haveBits = server ? this.serverBits : this.clientBits;
+    if (haveBits) {
+      // Local term: my X share (as integer) times my Y share.
+      const mineL = ring.alloc(m * L);
+      if (mineL instanceof Uint32Array) for (let i = 0; i < m; i++) for (let l = 0; l < L; l++) mineL[i * L + l] = (this.mine as Uint32Array)[i];
+      else for (let i = 0; i < m; i++) for (let l = 0; l < L; l++) mineL[i * L + l] = (this.mine as BigUint64Array)[i];
+      out = ring.mul(mineL, Y);
+      out = ring.add(out, sumBits(ring, asReceiver, m, kb, L));
+    }
+    if (peerHasBits) out = ring.add(out, sumBits(ring, asSender, m, kb, L));
+    return out;
+  }
+}
+
+/** How X's bits are prepared: 'both' (a secret), or only one party's bits (a private value). */
+export type BitsOwner = 'both' | Party;
+
+/**
+ * Prepare X (this party's share, or its private value) for `uses` products. `k`: X known in
+ * [0, 2^k) (short form), or null (full ℓ bits). For a private X, the other party passes null.
+ */
+export async function prepareOperand(ctx: ProtoCtx, ell: number, m: number, X: RingArray | null, k: number | null, uses: number, owner: BitsOwner = 'both'): Promise<BitOperand> {
+  const ring = ringOf(ell), server = isServer(ctx);
+  if (k !== null && (k < 1 || k > ell - 2)) throw new RangeError(`short operand of ${k} bits in Z_2^${ell}: want 1..${ell - 2}`);
+  const kb = k === null ? ell : k + 1;
+  const serverBits = owner === 'both' || owner === 'server', clientBits = owner === 'both' || owner === 'client';
+  const haveBits = server ? serverBits : clientBits, peerBits = server ? clientBits : serverBits;
+  let choices: Bits = new Uint8Array(0), mine: RingArray = ring.alloc(0), top: Bits | null = null;
+  if (haveBits) {
+    if (!X || X.length !== m) throw new RangeError(`prepareOperand: expected ${m} values`);
+    if (k === null) {
+      choices = bitsOf(X, ell);
+      mine = X;
+    } else {
+      choices = bitsOf(X, k + 1);
+      top = bitAt(X, k);
+      // signed (k+1)-bit reading: low bits − 2^(k+1)·top
+      mine = ring.sub(ring.reduce(convertWidth(convertWidth(X, ring, ringOf(k + 1), false), ringOf(k + 1), ring, false)), ring.shl(bitsRing(ring, top), k + 1));
+    }
+  } else if (k !== null) top = new Uint8Array(m);
+  if (k !== null && !haveBits) top = new Uint8Array(m);
+  const chooser = await makeChooser(ctx, ell, choices, peerBits ? m * kb : 0, uses);
+  return new BitOperand(ring, m, k ?? ell, chooser, mine, k === null ? null : top, serverBits, clientBits);
+}
+
+export function prepareOperandCost(b: CostBuilder, m: number, ell: number, k: number | null, owner: BitsOwner = 'both'): void {
+  const kb = k === null ? ell : k + 1;
+  makeChooserCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0);
+}
+
+export function operandMulCost(b: CostBuilder, m: number, ell: number, k: number | null, L: number, owner: BitsOwner = 'both'): void {
+  const kb = k === null ? ell : k + 1;
+  productsCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0, L);
+}
+
+// ---- mul_ss / mul_sx with broadcasting ----
+
+export interface Bcast {
+  /** 'row': b has one value per row of a (rows = n / cols); 'col': b has one value per column. */
+  kind: 'row' | 'col';
+  cols: number;
+}
+
+export interface MulParams {
+  ell: number;
+  /** Fixed-point scale: the product is truncated by s bits (s = 0: no truncation). */
+  s: number;
+  bcast?: Bcast;
+  /** Exact truncation (default: one-bit error). */
+  exact?: boolean;
+}
+
+/** Layout for a product a (n) × b: which operand supplies the choice bits, and how many. */
+function layout(n: number, bLen: number, bc?: Bcast): { m: number; L: number } {
+  if (!bc) {
+    if (bLen !== n) throw new RangeError(`elementwise product: operands have ${n} and ${bLen} elements`);
+    return { m: n, L: 1 };
+  }
+  if (n % bc.cols !== 0) throw new RangeError(`broadcast product: ${n} elements do not split into rows of ${bc.cols}`);
+  const rows = n / bc.cols;
+  if (bc.kind === 'row') {
+    if (bLen !== rows) throw new RangeError(`row broadcast: b has ${bLen} elements, want ${rows}`);
+    return { m: rows, L: bc.cols };
+  }
+  if (bLen !== bc.cols) throw new RangeError(`column broadcast: b has ${bLen} elements, want ${bc.cols}`);
+  return { m: bc.cols, L: rows };
+}
+
+/** Arrange a (rows × cols) so that element (i, l) of the product layout is a's partner of b_i. */
+function toLayout(ring: Ring, a: RingArray, bc?: Bcast): RingArray {
+  if (!bc || bc.kind === 'row') return a;
+  const cols = bc.cols, rows = a.length / cols, out = ring.alloc(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) (out as Uint32Array)[c * rows + r] = (a as Uint32Array)[r * cols + c];
+  return out;
+}
+
+function fromLayout(ring: Ring, p: RingArray, bc?: Bcast): RingArray {
+  if (!bc || bc.kind === 'row') return p;
+  const cols = bc.cols, rows = p.length / cols, out = ring.alloc(p.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) (out as Uint32Array)[r * cols + c] = (p as Uint32Array)[c * rows + r];
+  return out;
+}
+
+/** mul_ss: trunc(a · b, s) for secret a, b (b possibly broadcast). Truncation needs |a·b| < 2^(ℓ−2). */
+export async function mulSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: MulParams): Promise<RingArray> {
+  const ring = ringOf(p.ell), { m, L } = layout(a.length, b.length, p.bcast);
+  const op = await prepareOperand(ctx, p.ell, m, b, null, L === 1 ? 1 : L);
+  const prod = fromLayout(ring, await op.mul(ctx, toLayout(ring, a, p.bcast), L), p.bcast);
+  return p.s > 0 ? trunc(ctx, prod, { ell: p.ell, t: p.s, exact: p.exact }) : prod;
+}
+
+export function mulSSCostSteps(b: CostBuilder, n: number, p: MulParams): void {
+  const { m, L } = layout(n, p.bcast ? (p.bcast.kind === 'row' ? n / p.bcast.cols : p.bcast.cols) : n, p.bcast);
+  prepareOperandCost(b, m, p.ell, null);
+  operandMulCost(b, m, p.ell, null, L);
+  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
+}
+
+export const mulSSCost = (n: number, p: MulParams, ot?: OtCostModel): Cost => costOf((b) => mulSSCostSteps(b, n, p), ot);
+
+/** Twin of mul_ss / mul_sx: floor(a·b / 2^s) in Z_2^ℓ with b broadcast as in `p`. */
+export function mulTwin(a: RingArray, b: RingArray, p: MulParams): RingArray {
+  const ring = ringOf(p.ell);
+  const bb = expand(ring, a.length, b, p.bcast);
+  const prod = ring.mul(a, bb);
+  return p.s > 0 ? ring.shr(prod, p.s) : prod;
+}
+
+/** b broadcast to a's n elements. */
+export function expand(ring: Ring, n: number, b: RingArray, bc?: Bcast): RingArray {
+  if (!bc) return b;
+  const out = ring.alloc(n), cols = bc.cols;
+  for (let i = 0; i < n; i++) (out as Uint32Array)[i] = (b as Uint32Array)[bc.kind === 'row' ? Math.floor(i / cols) : i % cols];
+  return out;
+}
+
+export interface MulSXParams extends MulParams {
+  /** The party that holds b in the clear. */
+  owner: Party;
+  /** b's bit width as a signed integer (|b| < 2^(privBits−1)); default ℓ (reveals nothing). */
+  privBits?: number;
+}
+
+/** mul_sx: secret a times b held by `owner` (the other party passes b = null). */
+export async function mulSX(ctx: ProtoCtx, a: RingArray, b: RingArray | null, p: MulSXParams): Promise<RingArray> {
+  const ring = ringOf(p.ell), bLen = p.bcast ? (p.bcast.kind === 'row' ? a.length / p.bcast.cols : p.bcast.cols) : a.length;
+  const { m, L } = layout(a.length, bLen, p.bcast);
+  const mineOwner = ctx.party === p.owner;
+  if (mineOwner && (!b || b.length !== bLen)) throw new RangeError(`mul_sx: the owner must pass ${bLen} values`);
+  const pb = p.privBits ?? p.ell;
+  let X: RingArray | null = null;
+  if (mineOwner) {
+    X = b!;
+    if (pb < p.ell) {
+      const v = ring.toSigned(b!), lim = 2 ** (pb - 1);
+      for (let i = 0; i < v.length; i++) if (!(v[i] >= -lim && v[i] < lim)) throw new RangeError(`mul_sx: private value ${v[i]} (index ${i}) does not fit ${pb} signed bits`);
+      X = ring.addScalar(b!, lim); // in [0, 2^pb): short form with k = pb
+    }
+  }
+  const k = pb < p.ell ? pb : null;
+  const op = await prepareOperand(ctx, p.ell, m, X, k, L, p.owner);
+  const A = toLayout(ring, a, p.bcast);
+  // The owner's local term a_owner·X comes from BitOperand.mul (it multiplies `mine` by Y).
+  let prod = fromLayout(ring, await op.mul(ctx, A, L), p.bcast);
+  if (k !== null) prod = ring.sub(prod, ring.mulScalar(a, 2 ** (pb - 1))); // undo the offset: (b + 2^(pb−1))·a − 2^(pb−1)·a
+  return p.s > 0 ? trunc(ctx, prod, { ell: p.ell, t: p.s, exact: p.exact }) : prod;
+}
+
+export function mulSXCostSteps(b: CostBuilder, n: number, p: MulSXParams): void {
+  const bLen = p.bcast ? (p.bcast.kind === 'row' ? n / p.bcast.cols : p.bcast.cols) : n;
+  const { m, L } = layout(n, bLen, p.bcast);
+  const pb = p.privBits ?? p.ell, k = pb < p.ell ? pb : null;
+  prepareOperandCost(b, m, p.ell, k, p.owner);
+  operandMulCost(b, m, p.ell, k, L, p.owner);
+  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
+}
+
+export const mulSXCost = (n: number, p: MulSXParams, ot?: OtCostModel): Cost => costOf((b) => mulSXCostSteps(b, n, p), ot);
+
+/**
+ * Product with a short operand: x known in [0, 2^k) (raw), times y; `uses` products with the
+ * same x can share one preparation (Horner). Returns shares of x·y (no truncation).
+ */
+export async function mulShort(ctx: ProtoCtx, ell: number, x: RingArray, k: number, y: RingArray): Promise<RingArray> {
+  const op = await prepareOperand(ctx, ell, x.length, x, k, 1);
+  return op.mul(ctx, y, 1);
+}
+
+// ---- square ----
+
+export interface SquareParams {
+  ell: number;
+  s: number;
+  exact?: boolean;
+}
+
+/** x² = x0² + x1² + 2·x0·x1: one direction of COTs on the server's bits. */
+export async function squareSS(ctx: ProtoCtx, x: RingArray, p: SquareParams): Promise<RingArray> {
+  const ring = ringOf(p.ell), n = x.length;
+  const op = await prepareOperand(ctx, p.ell, n, isServer(ctx) ? x : null, null, 1, 'server');
+  // Server's bits × 2·x1 from the client; the server's local term from mul() is x0·(its Y = x0).
+  const Y = isServer(ctx) ? x : ring.add(x, x);
+  let sq = await op.mul(ctx, Y, 1);
+  if (!isServer(ctx)) sq = ring.add(sq, ring.mul(x, x));
+  return p.s > 0 ? trunc(ctx, sq, { ell: p.ell, t: p.s, exact: p.exact }) : sq;
+}
+
+export function squareCostSteps(b: CostBuilder, n: number, p: SquareParams): void {
+  prepareOperandCost(b, n, p.ell, null, 'server');
+  operandMulCost(b, n, p.ell, null, 1, 'server');
+  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
+}
+
+export const squareCost = (n: number, p: SquareParams, ot?: OtCostModel): Cost => costOf((b) => squareCostSteps(b, n, p), ot);
+
+export function squareTwin(x: RingArray, p: SquareParams): RingArray {
+  return mulTwin(x, x, { ell: p.ell, s: p.s });
+}
+
+// ---- division by a public constant ----
+
+export interface DivParams {
+  ell: number;
+  s: number;
+}
+
+/** Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). */
+function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigint } {
+  if (!(cRaw >= 1)) throw new RangeError(`div_sp: the divisor must be ≥ 2^-${p.s} (raw ≥ 1), got raw ${cRaw}`);
+  const wide = Math.min(64, p.ell + 32);
+  const headroom = Math.max(0, Math.ceil(Math.log2(2 ** p.s / cRaw)));
+  const P = Math.max(1, wide - p.ell - 3 - headroom);
+  return { wide, P, K: BigInt(Math.round(2 ** (p.s + P) / cRaw)) };
+}
+
+/**
+ * div_sp: x / c for a public c (raw fixed-point integers per element or one for all): sign-extend
+ * to a wider ring (one COT), multiply by K = round(2^(s+P)/c), truncate by P, reduce. Requires
+ * |x| < 2^(ℓ−2).
+ */
+export async function divPublic(ctx: ProtoCtx, x: RingArray, cRaw: number, p: DivParams): Promise<RingArray> {
+  const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide);
+  const xe = await extend(ctx, x, { from: p.ell, to: wide, signed: true });
+  const y = rw.mulScalar(xe, K);
+  return reduceRing(await trunc(ctx, y, { ell: wide, t: P }), wide, p.ell);
+}
+
+export function divPublicCostSteps(b: CostBuilder, n: number, cRaw: number, p: DivParams): void {
+  const { wide, P } = divPlan(p, cRaw);
+  extendCostSteps(b, n, { from: p.ell, to: wide, signed: true });
+  truncCostSteps(b, n, { ell: wide, t: P });
+}
+
+export const divPublicCost = (n: number, cRaw: number, p: DivParams, ot?: OtCostModel): Cost => costOf((b) => divPublicCostSteps(b, n, cRaw, p), ot);
+
+export function divPublicTwin(x: RingArray, cRaw: number, p: DivParams): RingArray {
+  const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide);
+  return reduceRing(rw.shr(rw.mulScalar(extendTwin(x, { from: p.ell, to: wide, signed: true }), K), P), wide, p.ell);
+}

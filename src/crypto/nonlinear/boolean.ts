@@ -1,0 +1,146 @@
+// Boolean protocols: AND / OR / NOT on XOR shares, multiplexer, B2A + count.
+//
+// Multiplexer (CrypTFlow2, Rathee et al. CCS 2020, Appendix A.1 "Multiplexer"): c·v with
+// c = c0 ⊕ c1 and v = v0 + v1: each party P, as OT sender, offers (1 − 2c_P)·v_P to the peer's
+// choice c_Q, so the peer gets c_Q·(1 − 2c_P)·v_P and P keeps c_P·v_P; the sum is (c_P ⊕ c_Q)·v_P.
+// One COT per element per direction (Chooser pads: `uses` products can share the same bits).
+// AND: `andBits` (ot-ops.ts), two correlated OTs with 1-bit messages.
+import type { OtCostModel } from '../ot/cost.ts';
+import type { RingArray } from '../ring.ts';
+import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { andBits, andBitsCost, b2a, b2aCost, makeChooser, makeChooserCost, productsCost, type Chooser } from './ot-ops.ts';
+
+/** and_ss: a ∧ b on XOR shares. */
+export async function andSS(ctx: ProtoCtx, a: Bits, b: Bits): Promise<Bits> {
+  if (a.length !== b.length) throw new RangeError(`and_ss: operands have ${a.length} and ${b.length} elements`);
+  return andBits(ctx, a, b, 1);
+}
+
+export const andCost = (n: number, _p?: unknown, ot?: OtCostModel): Cost => costOf((b) => andBitsCost(b, n, 1), ot);
+
+/** or_ss: a ∨ b = ¬(¬a ∧ ¬b). */
+export async function orSS(ctx: ProtoCtx, a: Bits, b: Bits): Promise<Bits> {
+  return notB(ctx, await andSS(ctx, notB(ctx, a), notB(ctx, b)));
+}
+
+export const orCost = andCost;
+
+/** not: local, the server flips its share. */
+export function notB(ctx: ProtoCtx, a: Bits): Bits {
+  return isServer(ctx) ? a.map((v) => v ^ 1) : a.slice();
+}
+
+export const andTwin = (a: Bits, b: Bits): Bits => a.map((v, i) => v & b[i]);
+export const orTwin = (a: Bits, b: Bits): Bits => a.map((v, i) => v | b[i]);
+export const notTwin = (a: Bits): Bits => a.map((v) => v ^ 1);
+
+/**
+ * Secret bits prepared as OT choices for `uses` multiplexer products c·v (each: one exchange).
+ */
+export class BitSelector {
+  readonly n: number;
+  readonly ell: number;
+  private readonly c: Bits;
+  private readonly chooser: Chooser;
+
+  constructor(n: number, ell: number, c: Bits, chooser: Chooser) {
+    this.n = n;
+    this.ell = ell;
+    this.c = c;
+    this.chooser = chooser;
+  }
+
+  /** Shares of c_i · v[i·L + l] for several vectors at once (each n·L). */
+  async mul(ctx: ProtoCtx, vs: RingArray[], L = 1): Promise<RingArray[]> {
+    const ring = ringOf(this.ell), n = this.n, T = vs.length;
+    // corr[(i)·(T·L) + t·L + l] = (1 − 2c_me)·v_t[i·L + l]
+    const corr = ring.alloc(n * T * L), mine = ring.alloc(n * T * L);
+    const c = this.c;
+    for (let t = 0; t < T; t++) {
+      const v = vs[t];
+      if (v.length !== n * L) throw new RangeError(`mux: value has ${v.length} elements, want ${n * L}`);
+      if (corr instanceof Uint32Array) {
+        const vv = v as Uint32Array, m = mine as Uint32Array;
+        for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) {
+          const q = i * T * L + t * L + l, x = vv[i * L + l];
+          corr[q] = c[i] ? -x : x;
+          m[q] = c[i] ? x : 0;
+        }
+      } else {
+        const vv = v as BigUint64Array, m = mine as BigUint64Array;
+        for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) {
+          const q = i * T * L + t * L + l, x = vv[i * L + l];
+          corr[q] = c[i] ? -x : x;
+          m[q] = c[i] ? x : 0n;
+        }
+      }
+    }
+    ring.reduce(corr);
+    const { asSender, asReceiver } = await this.chooser.products(ctx, T * L, corr);
+    const all = ring.add(ring.add(mine, asSender), asReceiver);
+    const out: RingArray[] = [];
+    for (let t = 0; t < T; t++) {
+      const o = ring.alloc(n * L);
+      for (let i = 0; i < n; i++) for (let l = 0; l < L; l++) (o as Uint32Array)[i * L + l] = (all as Uint32Array)[i * T * L + t * L + l];
+      out.push(o);
+    }
+    return out;
+  }
+}
+
+/** Prepare bits c for `width` multiplexer slices (sum over calls of T·L). */
+export async function prepareSelector(ctx: ProtoCtx, ell: number, c: Bits, width: number): Promise<BitSelector> {
+  return new BitSelector(c.length, ell, c, await makeChooser(ctx, ell, c, c.length, width));
+}
+
+export function prepareSelectorCost(b: CostBuilder, n: number, ell: number): void {
+  makeChooserCost(b, ell, n, n);
+}
+
+export function selectorMulCost(b: CostBuilder, n: number, ell: number, TL: number): void {
+  productsCost(b, ell, n, n, TL);
+}
+
+export interface SelectParams {
+  ell: number;
+}
+
+/** select_ss: c ? a : b = b + c·(a − b). */
+export async function selectSS(ctx: ProtoCtx, c: Bits, a: RingArray, b: RingArray, p: SelectParams): Promise<RingArray> {
+  const ring = ringOf(p.ell);
+  const sel = await prepareSelector(ctx, p.ell, c, 1);
+  const [d] = await sel.mul(ctx, [ring.sub(a, b)]);
+  return ring.add(b, d);
+}
+
+export function selectCostSteps(b: CostBuilder, n: number, p: SelectParams): void {
+  prepareSelectorCost(b, n, p.ell);
+  selectorMulCost(b, n, p.ell, 1);
+}
+
+export const selectCost = (n: number, p: SelectParams, ot?: OtCostModel): Cost => costOf((b) => selectCostSteps(b, n, p), ot);
+
+export function selectTwin(c: Bits, a: RingArray, b: RingArray, _p?: SelectParams): RingArray {
+  const out = b.slice() as RingArray;
+  for (let i = 0; i < c.length; i++) if (c[i]) (out as Uint32Array)[i] = (a as Uint32Array)[i];
+  return out;
+}
+
+export interface CountParams {
+  ell: number;
+}
+
+/** count: the number of true bits, as a secret integer in Z_2^ell (B2A, then a local sum). */
+export async function countB(ctx: ProtoCtx, m: Bits, p: CountParams): Promise<RingArray> {
+  const ring = ringOf(p.ell);
+  return ring.sumLast(await b2a(ctx, m, p.ell), Math.max(1, m.length));
+}
+
+export const countCost = (n: number, p: CountParams, ot?: OtCostModel): Cost => costOf((b) => b2aCost(b, n, p.ell), ot);
+
+export function countTwin(m: Bits, p: CountParams): RingArray {
+  return ringOf(p.ell).fromSigned([m.reduce((s, v) => s + v, 0)]);
+}
+
+/** B2A as a table entry: bits → Z_2^ell. */
+export { b2a };

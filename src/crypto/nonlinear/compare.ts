@@ -1,0 +1,245 @@
+// Secure comparison: the millionaires' protocol and DReLU / MSB on top of it.
+//
+// Millionaires' (Rathee et al., "CrypTFlow2", CCS 2020, §3.1, Algorithm 1): the server holds
+// a (several values a_c per element, all compared with the same client value b), the client b.
+// Split into digits of m bits; per digit one 1-out-of-2^m OT in which the server offers, for every
+// possible client digit v, its random shares XOR ([a_j > v], [a_j = v]) for every c — so C
+// comparisons against the same b share one OT (messages of 2C bits). The digit results are
+// combined in a log-depth tree: gt = gt_hi ⊕ (eq_hi ∧ gt_lo), eq = eq_hi ∧ eq_lo, where both ANDs
+// of a node share the operand eq_hi and go in one correlated OT with 2-bit messages.
+//
+// DReLU (CrypTFlow2 §3.2, Algorithm 2): MSB(x) = msb(x0) ⊕ msb(x1) ⊕ carry, carry =
+// [x0 mod 2^(ℓ−1) + x1 mod 2^(ℓ−1) ≥ 2^(ℓ−1)] = [x0' > 2^(ℓ−1) − 1 − x1'], one millionaires' on
+// ℓ − 1 bits. Comparing x against several public constants T_c costs one set of leaf OTs.
+import type { Party } from '../../runtime/channel.ts';
+import type { RingArray } from '../ring.ts';
+import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { andBits, andBitsCost } from './ot-ops.ts';
+import type { OtCostModel } from '../ot/cost.ts';
+
+/** Digit sizes (least significant first) for `bits`-bit comparisons, C per client value. */
+export function digitPlan(bits: number, C: number): number[] {
+  let best: number[] = [], bestCost = Infinity;
+  for (let m = 2; m <= 6; m++) {
+    const ds: number[] = [];
+    for (let b = 0; b < bits; b += m) ds.push(Math.min(m, bits - b));
+    let cost = ds.reduce((s, d) => s + 16 * d + (2 ** d * 2 * C) / 8, 0);
+    for (let q = ds.length; q > 1; q = Math.ceil(q / 2)) cost += Math.floor(q / 2) * C * 32.5;
+    if (cost < bestCost) [best, bestCost] = [ds, cost];
+  }
+  return best;
+}
+
+/** Digit values: for each element, digit j of the low `bits` bits. */
+function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Array[] {
+  const n = a.length, b = bitsOf(a, bits), out: Uint32Array[] = [];
+  let lo = 0;
+  for (const d of plan) {
+    const v = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      let x = 0;
+      for (let k = 0; k < d; k++) x |= b[i * bits + lo + k] << k;
+      v[i] = x;
+    }
+    out.push(v);
+    lo += d;
+  }
+  return out;
+}
+
+/** Group the leaf OTs by digit width: one 1-of-2^d OT call per distinct width. */
+function widthGroups(plan: number[]): { d: number; idx: number[] }[] {
+  const g: { d: number; idx: number[] }[] = [];
+  plan.forEach((d, j) => {
+    const e = g.find((x) => x.d === d);
+    if (e) e.idx.push(j);
+    else g.push({ d, idx: [j] });
+  });
+  return g;
+}
+
+/**
+ * XOR shares of [a_{i,c} > b_i] on `bits`-bit unsigned values (n × C outputs, element-major).
+ * The server passes a (n·C values, c fastest) and b = null; the client a = null and b (n values).
+ */
+export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null): Promise<Bits> {
+  const plan = digitPlan(bits, C), q = plan.length, W = 2 * C;
+  const server = isServer(ctx);
+  const prg = ctx.prg;
+  // Leaves: gt[j], eq[j] as n·C bit arrays.
+  const gt: Bits[] = [], eq: Bits[] = [];
+  for (let j = 0; j < q; j++) {
+    gt.push(new Uint8Array(n * C));
+    eq.push(new Uint8Array(n * C));
+  }
+  const mb = Math.ceil(W / 8);
+  if (server) {
+    if (!a || a.length !== n * C) throw new RangeError(`millionaires: the server needs ${n}·${C} values`);
+    const ad = digitsOf(a, bits, plan);
+    for (let j = 0; j < q; j++) {
+      const r = prg.bytes(2 * n * C);
+      for (let t = 0; t < n * C; t++) {
+        gt[j][t] = r[2 * t] & 1;
+        eq[j][t] = r[2 * t + 1] & 1;
+      }
+    }
+    for (const { d, idx } of widthGroups(plan)) {
+      const N = 1 << d, msgs = new Uint8Array(n * idx.length * N * mb);
+      let o = 0;
+      for (let i = 0; i < n; i++) {
+        for (const j of idx) {
+          for (let v = 0; v < N; v++, o += mb) {
+            for (let c = 0; c < C; c++) {
+              const t = i * C + c, av = ad[j][t];
+              const g = (av > v ? 1 : 0) ^ gt[j][t], e = (av === v ? 1 : 0) ^ eq[j][t];
+              const bit = 2 * c;
+              msgs[o + (bit >>> 3)] |= g << (bit & 7);
+              msgs[o + ((bit + 1) >>> 3)] |= e << ((bit + 1) & 7);
+            }
+          }
+        }
+      }
+      await ctx.ot.otNSend(msgs, N, W);
+    }
+  } else {
+    if (!b || b.length !== n) throw new RangeError(`millionaires: the client needs ${n} values`);
+    const bd = digitsOf(b, bits, plan);
+    for (const { d, idx } of widthGroups(plan)) {
+      const N = 1 << d, ch = new Uint8Array(n * idx.length);
+      for (let i = 0; i < n; i++) idx.forEach((j, k) => (ch[i * idx.length + k] = bd[j][i]));
+      const got = await ctx.ot.otNRecv(ch, N, W);
+      for (let i = 0; i < n; i++) {
+        idx.forEach((j, k) => {
+          const o = (i * idx.length + k) * mb;
+          for (let c = 0; c < C; c++) {
+            const bit = 2 * c;
+            gt[j][i * C + c] = (got[o + (bit >>> 3)] >>> (bit & 7)) & 1;
+            eq[j][i * C + c] = (got[o + ((bit + 1) >>> 3)] >>> ((bit + 1) & 7)) & 1;
+          }
+        });
+      }
+    }
+  }
+  // Tree: combine (lo = 2t, hi = 2t + 1) at each level; the final node needs no eq.
+  let G = gt, E = eq;
+  while (G.length > 1) {
+    const pairs = Math.floor(G.length / 2), last = G.length <= 2;
+    const Wn = last ? 1 : 2, m = n * C;
+    const aa = new Uint8Array(pairs * m), bb = new Uint8Array(pairs * m * Wn);
+    for (let p = 0; p < pairs; p++) {
+      aa.set(E[2 * p + 1], p * m);
+      for (let t = 0; t < m; t++) {
+        bb[(p * m + t) * Wn] = G[2 * p][t];
+        if (Wn === 2) bb[(p * m + t) * 2 + 1] = E[2 * p][t];
+      }
+    }
+    const prod = await andBits(ctx, aa, bb, Wn);
+    const NG: Bits[] = [], NE: Bits[] = [];
+    for (let p = 0; p < pairs; p++) {
+      const g = new Uint8Array(m), e = new Uint8Array(m), gh = G[2 * p + 1];
+      for (let t = 0; t < m; t++) {
+        g[t] = gh[t] ^ prod[(p * m + t) * Wn];
+        if (Wn === 2) e[t] = prod[(p * m + t) * 2 + 1];
+      }
+      NG.push(g);
+      NE.push(e);
+    }
+    if (G.length % 2) {
+      NG.push(G[G.length - 1]);
+      NE.push(E[E.length - 1]);
+    }
+    G = NG;
+    E = NE;
+  }
+  return G[0];
+}
+
+export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number): void {
+  const plan = digitPlan(bits, C);
+  for (const { d, idx } of widthGroups(plan)) b.otCall('client', b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
+  for (let q = plan.length; q > 1; q = Math.ceil(q / 2)) andBitsCost(b, Math.floor(q / 2) * n * C, q <= 2 ? 1 : 2);
+}
+
+// ---- DReLU against public constants ----
+
+export interface GeConstParams {
+  ell: number;
+  /** Public constants T_c as raw ring integers (signed). */
+  consts: (number | bigint)[];
+}
+
+/**
+ * XOR shares of [x_i − T_c ≥ 0] (signed, in Z_2^ell; n × C, c fastest): DReLU of x − T_c for all
+ * constants with one millionaires' run. `consts = [0]` is DReLU(x).
+ */
+export async function geConsts(ctx: ProtoCtx, x: RingArray, p: GeConstParams): Promise<Bits> {
+  const { ell, consts } = p, ring = ringOf(ell), n = x.length, C = consts.length;
+  const server = isServer(ctx);
+  let out: Bits;
+  if (server) {
+    const y = ring.alloc(n * C), msb = new Uint8Array(n * C);
+    for (let c = 0; c < C; c++) {
+      const yc = ring.addScalar(x, BigInt.asUintN(64, -BigInt(consts[c])));
+      for (let i = 0; i < n; i++) (y as Uint32Array)[i * C + c] = (yc as Uint32Array)[i];
+    }
+    const top = bitsOf(ring.shrLogical(y, ell - 1), 1);
+    for (let t = 0; t < n * C; t++) msb[t] = top[t];
+    const carry = await millionaires(ctx, n, C, ell - 1, y, null); // low ℓ−1 bits of y0
+    out = new Uint8Array(n * C);
+    for (let t = 0; t < n * C; t++) out[t] = msb[t] ^ carry[t] ^ 1;
+  } else {
+    // 2^(ℓ−1) − 1 − (x1 mod 2^(ℓ−1)) = the low ℓ−1 bits of ¬x1 = −1 − x1.
+    const bv = ring.sub(ring.addScalar(ring.alloc(n), -1), x);
+    const carry = await millionaires(ctx, n, C, ell - 1, null, bv);
+    const top = bitsOf(ring.shrLogical(x, ell - 1), 1);
+    out = new Uint8Array(n * C);
+    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out[i * C + c] = top[i] ^ carry[i * C + c];
+  }
+  return out;
+}
+
+export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams): void {
+  millionairesCost(b, n, p.consts.length, p.ell - 1);
+}
+
+export const geConstsCost = (n: number, p: GeConstParams, ot?: OtCostModel): Cost => costOf((b) => geConstsCostSteps(b, n, p), ot);
+
+/** Twin: [signed(x − T_c) ≥ 0] on the opened values. */
+export function geConstsTwin(x: RingArray, p: GeConstParams): Bits {
+  const ring = ringOf(p.ell), C = p.consts.length, out = new Uint8Array(x.length * C);
+  for (let c = 0; c < C; c++) {
+    const d = ring.toSigned(ring.addScalar(x, BigInt.asUintN(64, -BigInt(p.consts[c]))));
+    for (let i = 0; i < x.length; i++) out[i * C + c] = d[i] >= 0 ? 1 : 0;
+  }
+  return out;
+}
+
+// ---- comparisons of two secret values ----
+
+export interface CmpParams {
+  ell: number;
+}
+
+/** gt_ss: [a > b] = DReLU(a − b − 1) on the ring difference (signed). */
+export async function gtSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpParams): Promise<Bits> {
+  return geConsts(ctx, ringOf(p.ell).sub(a, b), { ell: p.ell, consts: [1] });
+}
+
+/** lt_ss: [a < b] = gt_ss(b, a). */
+export async function ltSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpParams): Promise<Bits> {
+  return gtSS(ctx, b, a, p);
+}
+
+export const cmpCost = (n: number, p: CmpParams, ot?: OtCostModel): Cost => geConstsCost(n, { ell: p.ell, consts: [1] }, ot);
+
+/** Twin of gt_ss: signed(a − b mod 2^ℓ) > 0 (equals a > b unless the difference overflows). */
+export function gtTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
+  const ring = ringOf(p.ell);
+  return geConstsTwin(ring.sub(a, b), { ell: p.ell, consts: [1] });
+}
+
+export function ltTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
+  return gtTwin(b, a, p);
+}
+
+export type { Party };

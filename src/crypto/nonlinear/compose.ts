@@ -1,0 +1,108 @@
+// Softmax and LayerNorm as in stdlib/nn.cpl, composed from the primitives (the executor composes
+// the CPL functions itself; these TypeScript mirrors serve the benchmarks and tests).
+//
+//   softmax(z) = e · recip(rowsum(e)),  e = exp(z − rowmax(z))            (z already masked)
+//   layernorm  = (x − μ)·rsqrt(var + ε)·γ + β,  μ = rowsum(x)/d,  var = rowsum((x − μ)²)/d
+import type { OtCostModel } from '../ot/cost.ts';
+import type { RingArray } from '../ring.ts';
+import { costOf, isServer, ringOf, type Cost, type ProtoCtx } from './context.ts';
+import { divPublic, divPublicCostSteps, divPublicTwin, expand, mulSS, mulSSCostSteps, mulSX, mulSXCostSteps, mulTwin, squareCostSteps, squareSS, squareTwin } from './arith.ts';
+import { expHi, expHiCost, expHiTwin, expLo, expLoCost, expLoTwin } from './exp.ts';
+import { recip, recipCost, recipTwin, rsqrt, rsqrtCost, rsqrtTwin } from './recip.ts';
+import { rowmax, rowmaxCostSteps, rowmaxTwin } from './rowmax.ts';
+
+export interface SoftmaxParams {
+  ell: number;
+  s: number;
+  cols: number;
+  /** 'lo' uses the low-degree exponential. */
+  degree?: 'hi' | 'lo';
+}
+
+function broadcastRows(ring: ReturnType<typeof ringOf>, m: RingArray, cols: number): RingArray {
+  return expand(ring, m.length * cols, m, { kind: 'row', cols });
+}
+
+export async function softmax(ctx: ProtoCtx, z: RingArray, p: SoftmaxParams): Promise<RingArray> {
+  const ring = ringOf(p.ell), f = { ell: p.ell, s: p.s };
+  const mx = await rowmax(ctx, z, { ell: p.ell, cols: p.cols });
+  const d = ring.sub(z, broadcastRows(ring, mx, p.cols));
+  const e = await (p.degree === 'lo' ? expLo : expHi)(ctx, d, f);
+  const r = await recip(ctx, ring.sumLast(e, p.cols), f);
+  return mulSS(ctx, e, r, { ell: p.ell, s: p.s, bcast: { kind: 'row', cols: p.cols } });
+}
+
+/** Cost of softmax: bytes exact; rounds = the sum of the parts' rounds (an upper bound). */
+export function softmaxCost(n: number, p: SoftmaxParams, ot?: OtCostModel): Cost {
+  const f = { ell: p.ell, s: p.s }, rows = n / p.cols;
+  const parts = [
+    costOf((b) => rowmaxCostSteps(b, n, { ell: p.ell, cols: p.cols }), ot),
+    (p.degree === 'lo' ? expLoCost : expHiCost)(n, f, ot),
+    recipCost(rows, f, ot),
+    costOf((b) => mulSSCostSteps(b, n, { ell: p.ell, s: p.s, bcast: { kind: 'row', cols: p.cols } }), ot),
+  ];
+  return sumCosts(parts);
+}
+
+export function sumCosts(parts: Cost[]): Cost {
+  return parts.reduce((a, c) => ({
+    bytesClientToServer: a.bytesClientToServer + c.bytesClientToServer,
+    bytesServerToClient: a.bytesServerToClient + c.bytesServerToClient,
+    rounds: a.rounds + c.rounds,
+  }), { bytesClientToServer: 0, bytesServerToClient: 0, rounds: 0 });
+}
+
+export function softmaxTwin(z: RingArray, p: SoftmaxParams): RingArray {
+  const ring = ringOf(p.ell), f = { ell: p.ell, s: p.s };
+  const mx = rowmaxTwin(z, { ell: p.ell, cols: p.cols });
+  const e = (p.degree === 'lo' ? expLoTwin : expHiTwin)(ring.sub(z, broadcastRows(ring, mx, p.cols)), f);
+  const r = recipTwin(ring.sumLast(e, p.cols), f);
+  return mulTwin(e, r, { ell: p.ell, s: p.s, bcast: { kind: 'row', cols: p.cols } });
+}
+
+export interface LayerNormParams {
+  ell: number;
+  s: number;
+  cols: number;
+  /** ε as a real (added to the variance; rounds to 0 at small scales). */
+  eps?: number;
+}
+
+/** LayerNorm over rows; gamma and beta (cols values each) are the server's (client passes null). */
+export async function layerNorm(ctx: ProtoCtx, x: RingArray, gamma: RingArray | null, beta: RingArray | null, p: LayerNormParams): Promise<RingArray> {
+  const ring = ringOf(p.ell), f = { ell: p.ell, s: p.s }, d = p.cols, dRaw = d * 2 ** p.s;
+  const mu = await divPublic(ctx, ring.sumLast(x, d), dRaw, f);
+  const xc = ring.sub(x, broadcastRows(ring, mu, d));
+  const sq = await squareSS(ctx, xc, f);
+  let v = await divPublic(ctx, ring.sumLast(sq, d), dRaw, f);
+  const epsRaw = Math.round((p.eps ?? 1e-5) * 2 ** p.s);
+  if (isServer(ctx) && epsRaw) v = ring.addScalar(v, epsRaw);
+  const rs = await rsqrt(ctx, v, f);
+  const y = await mulSS(ctx, xc, rs, { ell: p.ell, s: p.s, bcast: { kind: 'row', cols: d } });
+  const g = await mulSX(ctx, y, gamma, { ell: p.ell, s: p.s, owner: 'server', bcast: { kind: 'col', cols: d } });
+  return isServer(ctx) && beta ? ring.add(g, expand(ring, g.length, beta, { kind: 'col', cols: d })) : g;
+}
+
+export function layerNormCost(n: number, p: LayerNormParams, ot?: OtCostModel): Cost {
+  const f = { ell: p.ell, s: p.s }, d = p.cols, rows = n / d, dRaw = d * 2 ** p.s;
+  return sumCosts([
+    costOf((b) => divPublicCostSteps(b, rows, dRaw, f), ot),
+    costOf((b) => squareCostSteps(b, n, f), ot),
+    costOf((b) => divPublicCostSteps(b, rows, dRaw, f), ot),
+    rsqrtCost(rows, f, ot),
+    costOf((b) => mulSSCostSteps(b, n, { ell: p.ell, s: p.s, bcast: { kind: 'row', cols: d } }), ot),
+    costOf((b) => mulSXCostSteps(b, n, { ell: p.ell, s: p.s, owner: 'server', bcast: { kind: 'col', cols: d } }), ot),
+  ]);
+}
+
+export function layerNormTwin(x: RingArray, gamma: RingArray, beta: RingArray, p: LayerNormParams): RingArray {
+  const ring = ringOf(p.ell), f = { ell: p.ell, s: p.s }, d = p.cols, dRaw = d * 2 ** p.s;
+  const mu = divPublicTwin(ring.sumLast(x, d), dRaw, f);
+  const xc = ring.sub(x, broadcastRows(ring, mu, d));
+  let v = divPublicTwin(ring.sumLast(squareTwin(xc, f), d), dRaw, f);
+  const epsRaw = Math.round((p.eps ?? 1e-5) * 2 ** p.s);
+  if (epsRaw) v = ring.addScalar(v, epsRaw);
+  const y = mulTwin(xc, rsqrtTwin(v, f), { ell: p.ell, s: p.s, bcast: { kind: 'row', cols: d } });
+  const g = mulTwin(y, gamma, { ell: p.ell, s: p.s, bcast: { kind: 'col', cols: d } });
+  return ring.add(g, expand(ring, g.length, beta, { kind: 'col', cols: d }));
+}

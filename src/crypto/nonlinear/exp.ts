@@ -1,0 +1,85 @@
+// exp(x) for x ≤ 0, high and low degree. Range reduction as in BOLT (Pang et al., S&P 2024,
+// §5.3): e^x = 2^{−z}·e^{−q} with z = ⌊−x / ln2⌋ and q = −x − z·ln2 ∈ [0, ln2).
+//
+//   c   = [x ≥ −L]  (L = 10: e^{−10} < half an ULP at s = 12)      one millionaires' run
+//   y   = −(−L + c·(x + L)) = min(−x, L)                            one multiplexer
+//   z   = trunc(y·K, 2s), K = ⌊2^s / ln2⌋                           one-bit-error truncation
+//   q   = y − z·LN2, LN2 = ⌊ln2·2^s⌋   (q ∈ [0, 2·ln2) because z may be one less than exact)
+//   e   = P(q) ≈ e^{−q}                                               Horner, q's bits prepared once
+//   out = trunc(e · T[z mod 16], G),  T[u] = 2^{G−u}, T[15] = 2^{G+1} (z = −1)
+// The last product needs no multiplication protocol: each party offers e_P·T[(z_P + j) mod 16]
+// in a 1-out-of-16 OT and the peer picks j = z_Q (ot-ops.ts `lutMul`, SIRNN-style LUT, §3).
+import type { OtCostModel } from '../ot/cost.ts';
+import type { RingArray } from '../ring.ts';
+import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
+import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
+import { prepareOperand, prepareOperandCost, trunc, truncCostSteps } from './arith.ts';
+import { lutMul, lutMulCost } from './ot-ops.ts';
+import { EXP_HI, EXP_LO, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import type { FnParams } from './gelu.ts';
+
+export const EXP_CLAMP = 10;
+
+function expPlan(p: FnParams) {
+  const { ell, s } = p;
+  if (2 * s > ell - 2) throw new RangeError(`exp: fix<${ell},${s}> needs 2s ≤ ℓ − 2 for the range reduction`);
+  const L = Math.round(EXP_CLAMP * 2 ** s);
+  const K = Math.floor(2 ** s / Math.LN2), LN2 = Math.floor(Math.LN2 * 2 ** s);
+  const G = ell - 4 - s;
+  if (G < s) throw new RangeError(`exp: fix<${ell},${s}> leaves too few bits for the 2^-z table`);
+  const ring = ringOf(ell);
+  const tv = Array.from({ length: 16 }, (_, u) => (u === 15 ? 2n ** BigInt(G + 1) : G - u >= 0 ? 2n ** BigInt(G - u) : 0n));
+  const table = ring.wide ? BigUint64Array.from(tv) : Uint32Array.from(tv.map(Number));
+  return { L, K, LN2, G, table };
+}
+
+async function expWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
+  const { ell, s } = p, ring = ringOf(ell), n = x.length;
+  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s);
+  const c = await geConsts(ctx, x, { ell, consts: [-L] });
+  const sel = await prepareSelector(ctx, ell, c, 1);
+  const [prod] = await sel.mul(ctx, [addPublic(ctx, ring, x, L)]);
+  const y = ring.neg(addPublic(ctx, ring, prod, -L));
+  const z = await trunc(ctx, ring.mulScalar(y, K), { ell, t: 2 * s });
+  const q = ring.sub(y, ring.mulScalar(z, LN2));
+  const op = await prepareOperand(ctx, ell, n, q, plan.k, hornerUses(plan));
+  const e = await hornerSecure(ctx, plan, q, op);
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = Number(BigInt((z as Uint32Array)[i]) & 15n);
+  return trunc(ctx, await lutMul(ctx, ell, e, idx, table), { ell, t: G });
+}
+
+function expCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
+  const { ell, s } = p, { L, G } = expPlan(p), plan = hornerPlan(spec, ell, s);
+  geConstsCostSteps(b, n, { ell, consts: [-L] });
+  prepareSelectorCost(b, n, ell);
+  selectorMulCost(b, n, ell, 1);
+  truncCostSteps(b, n, { ell, t: 2 * s });
+  prepareOperandCost(b, n, ell, plan.k);
+  hornerCostSteps(b, n, plan);
+  lutMulCost(b, n, 16, ell);
+  truncCostSteps(b, n, { ell, t: G });
+}
+
+function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
+  const { ell, s } = p, ring = ringOf(ell), n = x.length;
+  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s);
+  const c = geConstsTwin(x, { ell, consts: [-L] });
+  const y = ring.alloc(n);
+  const xs = ring.toSigned(x);
+  for (let i = 0; i < n; i++) (y as Uint32Array)[i] = (c[i] ? ring.fromSigned([-xs[i]]) : ring.fromSigned([L]))[0] as never;
+  const z = ring.shr(ring.mulScalar(y, K), 2 * s);
+  const q = ring.sub(y, ring.mulScalar(z, LN2));
+  const e = hornerTwin(plan, q);
+  const f = ring.alloc(n);
+  for (let i = 0; i < n; i++) (f as Uint32Array)[i] = (table as Uint32Array)[Number(BigInt((z as Uint32Array)[i]) & 15n)];
+  return ring.shr(ring.mul(e, f), G);
+}
+
+export const expHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => expWith(ctx, x, EXP_HI, p);
+export const expLo = (ctx: ProtoCtx, x: RingArray, p: FnParams) => expWith(ctx, x, EXP_LO, p);
+export const expHiTwin = (x: RingArray, p: FnParams) => expTwinWith(x, EXP_HI, p);
+export const expLoTwin = (x: RingArray, p: FnParams) => expTwinWith(x, EXP_LO, p);
+export const expHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expCostSteps(b, n, EXP_HI, p), ot);
+export const expLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expCostSteps(b, n, EXP_LO, p), ot);

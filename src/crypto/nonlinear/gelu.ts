@@ -1,0 +1,162 @@
+// GELU (high and low degree) and tanh: BOLT's form (Pang et al., "BOLT", IEEE S&P 2024, §5.2):
+// an odd/even split around |x| with a polynomial in y = min(|x|, T) and the exact function
+// beyond T. Our coefficients and thresholds: poly.ts, docs/approximations.md.
+//
+// Protocol (one millionaires' run for three constants, CrypTFlow2 §3):
+//   [b−, b0, b+] = [x ≥ −T, x ≥ 0, x ≥ T]
+//   y = T + b−·(−x − T) + b0·(2x) + b+·(T − x)      (= min(|x|, T); three multiplexers, one exchange)
+//   mid = 0.5·x + P(y)                               (Horner; y's bits prepared once)
+//   GELU = b−·mid + b+·(x − mid)                     (x beyond T, 0 below −T; same bits, one exchange)
+//   tanh = (2·b0 − 1)·P(y)
+// Beyond ±T `mid` may overflow; it cancels exactly in the last line (products are exact mod 2^ℓ).
+import type { OtCostModel } from '../ot/cost.ts';
+import type { RingArray } from '../ring.ts';
+import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
+import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
+import { prepareOperand, prepareOperandCost } from './arith.ts';
+import { GELU_HI, GELU_LO, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+
+export interface FnParams {
+  ell: number;
+  s: number;
+}
+
+const tRaw = (spec: PolySpec, s: number): number => Math.round(spec.ymax * 2 ** s);
+
+/** y = min(|x|, T) from the three comparison bits (n × 3), as products (for the twin: exact). */
+function clampValues(ring: ReturnType<typeof ringOf>, x: RingArray, T: number, serverTerms: boolean): RingArray {
+  const n = x.length, v = ring.alloc(3 * n);
+  const negx = ring.neg(x), two = ring.add(x, x);
+  const a = serverTerms ? ring.addScalar(negx, -T) : negx;
+  const c = serverTerms ? ring.addScalar(negx, T) : negx;
+  for (let i = 0; i < n; i++) {
+    (v as Uint32Array)[3 * i] = (a as Uint32Array)[i];
+    (v as Uint32Array)[3 * i + 1] = (two as Uint32Array)[i];
+    (v as Uint32Array)[3 * i + 2] = (c as Uint32Array)[i];
+  }
+  return v;
+}
+
+function sum3(ring: ReturnType<typeof ringOf>, p: RingArray): RingArray {
+  return ring.sumLast(p, 3);
+}
+
+function interleave3(ring: ReturnType<typeof ringOf>, a: RingArray | null, b: RingArray | null, c: RingArray | null, n: number): RingArray {
+  const v = ring.alloc(3 * n);
+  [a, b, c].forEach((src, k) => {
+    if (src) for (let i = 0; i < n; i++) (v as Uint32Array)[3 * i + k] = (src as Uint32Array)[i];
+  });
+  return v;
+}
+
+/** Secure y = min(|x|, T), the comparison bits' selector, and the mid-polynomial value. */
+async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {
+  const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s);
+  const bits = await geConsts(ctx, x, { ell: p.ell, consts: [-T, 0, T] });
+  const sel = await prepareSelector(ctx, p.ell, bits, 2);
+  const server = ctx.party === 'server';
+  const [prod] = await sel.mul(ctx, [clampValues(ring, x, T, server)]);
+  const y = addPublic(ctx, ring, sum3(ring, prod), T);
+  const op = await prepareOperand(ctx, p.ell, n, y, plan.k, hornerUses(plan));
+  const extra = withHalfX ? ring.shl(x, plan.Fz[1] - 1) : undefined;
+  const mid = await hornerSecure(ctx, plan, y, op, extra);
+  return { sel, mid, ring, n };
+}
+
+function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
+  const plan = hornerPlan(spec, p.ell, p.s), T = tRaw(spec, p.s);
+  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] });
+  prepareSelectorCost(b, 3 * n, p.ell);
+  selectorMulCost(b, 3 * n, p.ell, 1);
+  prepareOperandCost(b, n, p.ell, plan.k);
+  hornerCostSteps(b, n, plan);
+}
+
+function frontTwin(x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {
+  const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s);
+  const bits = geConstsTwin(x, { ell: p.ell, consts: [-T, 0, T] });
+  const v = clampValues(ring, x, T, true);
+  const prod = ring.alloc(3 * n);
+  for (let t = 0; t < 3 * n; t++) if (bits[t]) (prod as Uint32Array)[t] = (v as Uint32Array)[t];
+  const y = ring.addScalar(sum3(ring, prod), T);
+  const mid = hornerTwin(plan, y, withHalfX ? ring.shl(x, plan.Fz[1] - 1) : undefined);
+  return { bits, mid, ring, n };
+}
+
+async function geluWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
+  const { sel, mid, ring, n } = await front(ctx, x, spec, p, true);
+  const [prod] = await sel.mul(ctx, [interleave3(ring, mid, null, ring.sub(x, mid), n)]);
+  return sum3(ring, prod);
+}
+
+function geluTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
+  const { bits, mid, ring, n } = frontTwin(x, spec, p, true);
+  const v = interleave3(ring, mid, null, ring.sub(x, mid), n), prod = ring.alloc(3 * n);
+  for (let t = 0; t < 3 * n; t++) if (bits[t]) (prod as Uint32Array)[t] = (v as Uint32Array)[t];
+  return sum3(ring, prod);
+}
+
+function geluCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
+  frontCost(b, n, spec, p);
+  selectorMulCost(b, 3 * n, p.ell, 1);
+}
+
+export const geluHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_HI, p);
+export const geluLo = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_LO, p);
+export const geluHiTwin = (x: RingArray, p: FnParams) => geluTwinWith(x, GELU_HI, p);
+export const geluLoTwin = (x: RingArray, p: FnParams) => geluTwinWith(x, GELU_LO, p);
+export const geluHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, GELU_HI, p), ot);
+export const geluLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, GELU_LO, p), ot);
+
+/** Float reference: the exact GELU, x·Φ(x). */
+export function geluRef(x: number): number {
+  return 0.5 * x * (1 + erf(x / Math.SQRT2));
+}
+
+/** erf to ~1e-13 (series for |x| < 3, continued fraction beyond). */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  let r: number;
+  if (ax < 3) {
+    let term = ax, sum = ax;
+    for (let k = 1; k < 200; k++) {
+      term *= (-ax * ax) / k;
+      const t = term / (2 * k + 1);
+      sum += t;
+      if (Math.abs(t) < 1e-17) break;
+    }
+    r = (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    // erfc continued fraction (Lentz)
+    let f = ax, C = ax, D = 0;
+    for (let k = 1; k < 200; k++) {
+      const a = k / 2;
+      D = ax + a * D;
+      D = 1 / D;
+      C = ax + a / C;
+      const del = C * D;
+      f *= del;
+      if (Math.abs(del - 1) < 1e-16) break;
+    }
+    r = 1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  }
+  return x < 0 ? -r : r;
+}
+
+// ---- tanh ----
+
+export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> {
+  const { sel, mid, ring, n } = await front(ctx, x, TANH, p, false);
+  const [prod] = await sel.mul(ctx, [interleave3(ring, null, ring.add(mid, mid), null, n)]);
+  return ring.sub(sum3(ring, prod), mid);
+}
+
+export function tanhTwin(x: RingArray, p: FnParams): RingArray {
+  const { bits, mid, ring, n } = frontTwin(x, TANH, p, false);
+  const out = ring.neg(mid);
+  for (let i = 0; i < n; i++) if (bits[3 * i + 1]) (out as Uint32Array)[i] = (mid as Uint32Array)[i];
+  return out;
+}
+
+export const tanhCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, TANH, p), ot);

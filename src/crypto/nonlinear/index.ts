@@ -1,0 +1,13 @@
+// Secure non-linear functions on the OT engine (docs/nonlinear.md, docs/approximations.md).
+export * from './context.ts';
+export { Chooser, makeChooser, exchange, andBits, b2a, b2aTwin, lut, lutMul } from './ot-ops.ts';
+export * from './compare.ts';
+export * from './arith.ts';
+export * from './boolean.ts';
+export * from './poly.ts';
+export * from './gelu.ts';
+export * from './exp.ts';
+export * from './recip.ts';
+export * from './rowmax.ts';
+export * from './compose.ts';
+export * from './table.ts';

@@ -1,0 +1,293 @@
+// OT-level building blocks of the non-linear protocols, each with its cost step.
+//
+// - `Chooser`: random OTs keyed on each party's choice bits, in both directions, with long pads.
+//   A correlated product b·c (receiver's bit b, sender's ring vector c) is then one message from
+//   the sender, d = m1 − m0 − c, and the receiver outputs m_b − b·d = m0 + b·c while the sender
+//   outputs −m0 (the ROT → correlated-OT derandomisation of Beaver, "Precomputing oblivious
+//   transfer", CRYPTO 1995). One ROT's pad is cut into independent slices (the hash output is
+//   pseudorandom per bit), so the same choice bits serve several products — e.g. every Horner
+//   step of a polynomial in the same secret variable — for ℓ bits per slice instead of another
+//   16-byte IKNP correlated OT. Both directions' corrections go in one exchange (one round).
+// - `andBits`: AND of XOR-shared bits with correlated OT (ALSZ13 f-COT), one call per direction.
+// - `b2a`: boolean → arithmetic with one arithmetic COT (CrypTFlow2, Rathee et al. CCS 2020, §3.2
+//   "B2A" in Appendix A / SIRNN §3).
+// - `lutServer`: table lookup by 1-out-of-N OT (CrypTFlow2 §2.2 / SIRNN §3 "LUT"): the server
+//   offers the N possible outputs masked by its random share; the client picks with its index.
+import type { Party } from '../../runtime/channel.ts';
+import { ChannelError } from '../../runtime/channel.ts';
+import { msgBytes, ringToMsgs, msgsToRing } from '../ot/bits.ts';
+import type { NChoices } from '../ot/types.ts';
+import type { Ring, RingArray } from '../ring.ts';
+import { bitsToRing, isServer, ringOf, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
+
+/** Both parties send their message (if non-empty), then receive the peer's (if non-empty). */
+export async function exchange(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): Promise<Uint8Array> {
+  if (mine.length > 0) ctx.ch.send(mine);
+  if (peerBytes === 0) return new Uint8Array(0);
+  const got = await ctx.ch.recv();
+  if (got.length !== peerBytes) throw new ChannelError('mismatch', `nonlinear: expected a ${peerBytes}-byte message from the peer, got ${got.length} (parties out of step)`);
+  return got;
+}
+
+/** Word width used to slice ROT pads into ring elements. */
+const wordBits = (ell: number): number => (ell > 32 ? 64 : 32);
+
+/**
+ * ROT pads in both directions. As receiver this party holds `choices` (myCount bits) and
+ * m_b (myCount × width ring elements); as sender m0, m1 (peerCount × width).
+ */
+export class Chooser {
+  readonly ring: Ring;
+  readonly choices: Bits;
+  readonly myCount: number;
+  readonly peerCount: number;
+  readonly width: number;
+  private mb: RingArray;
+  private m0: RingArray;
+  private m1: RingArray;
+  private used = 0;
+
+  constructor(ring: Ring, choices: Bits, peerCount: number, width: number, mb: RingArray, m0: RingArray, m1: RingArray) {
+    this.ring = ring;
+    this.choices = choices;
+    this.myCount = choices.length;
+    this.peerCount = peerCount;
+    this.width = width;
+    this.mb = mb;
+    this.m0 = m0;
+    this.m1 = m1;
+  }
+
+  /**
+   * One batch of correlated products using the next `L` pad slices: as sender this party supplies
+   * `corr` (peerCount × L); returns its shares of b_peer·corr (`asSender`, peerCount × L) and of
+   * b_mine·corr_peer (`asReceiver`, myCount × L).
+   */
+  async products(ctx: ProtoCtx, L: number, corr: RingArray): Promise<{ asSender: RingArray; asReceiver: RingArray }> {
+    const r = this.ring, W = this.width, off = this.used;
+    if (off + L > W) throw new RangeError(`Chooser: ${off + L} pad slices needed, only ${W} prepared`);
+    if (corr.length !== this.peerCount * L) throw new RangeError(`Chooser: correlation has ${corr.length} elements, want ${this.peerCount * L}`);
+    this.used += L;
+    const np = this.peerCount, nm = this.myCount;
+    const d = r.alloc(np * L), asSender = r.alloc(np * L);
+    if (d instanceof Uint32Array) {
+      const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array;
+      for (let i = 0; i < np; i++) {
+        for (let l = 0; l < L; l++) {
+          const p = i * W + off + l, q = i * L + l;
+          d[q] = m1[p] - m0[p] - c[q];
+          s[q] = -m0[p];
+        }
+      }
+    } else {
+      const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array;
+      for (let i = 0; i < np; i++) {
+        for (let l = 0; l < L; l++) {
+          const p = i * W + off + l, q = i * L + l;
+          d[q] = m1[p] - m0[p] - c[q];
+          s[q] = -m0[p];
+        }
+      }
+    }
+    r.reduce(d);
+    r.reduce(asSender);
+    const got = await exchange(ctx, np ? r.pack(d) : new Uint8Array(0), r.packedBytes(nm * L));
+    const asReceiver = r.alloc(nm * L);
+    if (nm > 0) {
+      const dp = r.unpack(got, nm * L);
+      const b = this.choices;
+      if (dp instanceof Uint32Array) {
+        const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
+        for (let i = 0; i < nm; i++) {
+          const neg = b[i] ? 0xffffffff : 0;
+          for (let l = 0; l < L; l++) {
+            const q = i * L + l;
+            o[q] = mb[i * W + off + l] - (dp[q] & neg);
+          }
+        }
+      } else {
+        const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array;
+        for (let i = 0; i < nm; i++) {
+          for (let l = 0; l < L; l++) {
+            const q = i * L + l;
+            o[q] = b[i] ? mb[i * W + off + l] - dp[q] : mb[i * W + off + l];
+          }
+        }
+      }
+      r.reduce(asReceiver);
+    }
+    return { asSender, asReceiver };
+  }
+}
+
+function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
+  const w = wordBits(ell);
+  const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  const a = w === 64 ? new BigUint64Array(copy.buffer, copy.byteOffset, count * width) : new Uint32Array(copy.buffer, copy.byteOffset, count * width);
+  return ringOf(ell).reduce(a.slice() as RingArray);
+}
+
+/**
+ * Random OTs for a Chooser: first the server receives (its choices), then the client. `peerCount`
+ * is the number of the peer's choice bits (public). `width` pad slices of Z_2^ell per OT.
+ */
+export async function makeChooser(ctx: ProtoCtx, ell: number, myChoices: Bits, peerCount: number, width: number): Promise<Chooser> {
+  const ring = ringOf(ell), bits = width * wordBits(ell);
+  const server = isServer(ctx);
+  const counts: Record<Party, number> = server ? { server: myChoices.length, client: peerCount } : { client: myChoices.length, server: peerCount };
+  let mb: RingArray = ring.alloc(0), m0: RingArray = ring.alloc(0), m1: RingArray = ring.alloc(0);
+  for (const recv of ['server', 'client'] as Party[]) {
+    const n = counts[recv];
+    if (n === 0) continue;
+    if (recv === ctx.party) mb = padsToRing(await ctx.ot.rotRecv(myChoices, bits), n, width, ell);
+    else {
+      const r = await ctx.ot.rotSend(n, bits);
+      m0 = padsToRing(r.m0, n, width, ell);
+      m1 = padsToRing(r.m1, n, width, ell);
+    }
+  }
+  return new Chooser(ring, myChoices, peerCount, width, mb, m0, m1);
+}
+
+export function makeChooserCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number): void {
+  if (serverCount > 0) b.otCall('server', b.ot.plan.cot(serverCount));
+  if (clientCount > 0) b.otCall('client', b.ot.plan.cot(clientCount));
+}
+
+export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number): void {
+  const r = ringOf(ell);
+  // The server sends corrections for the client's choices and vice versa.
+  b.exchange(r.packedBytes(serverCount * L), r.packedBytes(clientCount * L));
+}
+
+// ---- AND of XOR-shared bits ----
+
+/**
+ * a_i ∧ b_{i,w} for w < W (W ≤ 8): `a` has n bits, `b` n·W bits; output n·W bits. Two f-COT
+ * calls with W-bit messages: the server sends first (client chooses with a_1), then the client.
+ */
+export async function andBits(ctx: ProtoCtx, a: Bits, b: Bits, W: number): Promise<Bits> {
+  const n = a.length;
+  if (W < 1 || W > 8 || b.length !== n * W) throw new RangeError(`andBits: want W in 1..8 and ${n}·W bits, got W=${W}, ${b.length}`);
+  const packB = (from: number, m: number): Uint8Array => {
+    const out = new Uint8Array(m);
+    for (let i = 0; i < m; i++) {
+      let v = 0;
+      for (let w = 0; w < W; w++) v |= b[(from + i) * W + w] << w;
+      out[i] = v;
+    }
+    return out;
+  };
+  const out = new Uint8Array(n * W);
+  for (let i = 0; i < n; i++) if (a[i]) for (let w = 0; w < W; w++) out[i * W + w] = b[i * W + w];
+  const acc = (msgs: Uint8Array) => {
+    for (let i = 0; i < n; i++) for (let w = 0; w < W; w++) out[i * W + w] ^= (msgs[i] >>> w) & 1;
+  };
+  for (const sender of ['server', 'client'] as Party[]) {
+    if (n === 0) break;
+    if (sender === ctx.party) {
+      acc(await ctx.ot.fcotSend(n, W, (x, from) => {
+        const pb = packB(from, x.length);
+        const m1 = new Uint8Array(x.length);
+        for (let i = 0; i < x.length; i++) m1[i] = x[i] ^ pb[i];
+        return m1;
+      }));
+    } else acc(await ctx.ot.fcotRecv(a, W));
+  }
+  return out;
+}
+
+export function andBitsCost(b: CostBuilder, n: number, W: number): void {
+  if (n === 0) return;
+  b.otCall('client', b.ot.plan.fcot(n, W));
+  b.otCall('server', b.ot.plan.fcot(n, W));
+}
+
+// ---- boolean → arithmetic ----
+
+/** Arithmetic shares over Z_2^ell of XOR-shared bits: one arithmetic COT (server sends). */
+export async function b2a(ctx: ProtoCtx, bits: Bits, ell: number): Promise<RingArray> {
+  const ring = ringOf(ell), n = bits.length;
+  const mine = bitsToRing(ring, bits);
+  if (n === 0) return mine;
+  if (isServer(ctx)) {
+    const x = await ctx.ot.acotSend(ell, mine);
+    return ring.add(mine, ring.add(x, x));
+  }
+  const y = await ctx.ot.acotRecv(ell, bits);
+  return ring.sub(mine, ring.add(y, y));
+}
+
+export function b2aCost(b: CostBuilder, n: number, ell: number): void {
+  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, ell));
+}
+
+/** Plaintext twin of b2a: the bits as ring elements. */
+export function b2aTwin(bits: Bits, ell: number): RingArray {
+  return bitsToRing(ringOf(ell), bits);
+}
+
+// ---- lookup tables by 1-out-of-N OT ----
+
+/**
+ * `sender` offers `entries` (n × N ring elements of Z_2^outEll: its candidate outputs for each of
+ * the peer's N possible choices); the other party picks `choice[i]`. Returns additive shares of
+ * entries[i·N + choice[i]]. The sender passes choice = null, the chooser entries = null.
+ */
+export async function lut(ctx: ProtoCtx, sender: Party, n: number, N: number, outEll: number, entries: RingArray | null, choice: NChoices | null): Promise<RingArray> {
+  const ring = ringOf(outEll);
+  if (n === 0) return ring.alloc(0);
+  if (ctx.party === sender) {
+    if (!entries || entries.length !== n * N) throw new RangeError(`lut: the sender needs ${n}·${N} entries`);
+    const r = ring.random(n, ctx.prg);
+    const masked = ring.alloc(n * N);
+    if (masked instanceof Uint32Array) {
+      const e = entries as Uint32Array, rr = r as Uint32Array;
+      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
+    } else {
+      const e = entries as BigUint64Array, rr = r as BigUint64Array;
+      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
+    }
+    await ctx.ot.otNSend(ringToMsgs(ring.reduce(masked), outEll), N, outEll);
+    return r;
+  }
+  if (!choice || choice.length !== n) throw new RangeError(`lut: the chooser needs ${n} choices`);
+  return msgsToRing(await ctx.ot.otNRecv(choice, N, outEll), n, outEll);
+}
+
+export function lutCost(b: CostBuilder, sender: Party, n: number, N: number, outEll: number): void {
+  if (n > 0) b.otCall(sender === 'server' ? 'client' : 'server', b.ot.plan.otN(n, N, outEll));
+}
+
+/**
+ * Shares of v_i · T[idx_i] over Z_2^ell, for a public table T (N = 2^m entries) and a secret index
+ * idx = idx0 + idx1 mod N: two lookups, one per direction — party P offers v_P·T[(idx_P + j) mod N]
+ * for every j and the peer picks j = idx_Q. No multiplication protocol is needed.
+ */
+export async function lutMul(ctx: ProtoCtx, ell: number, v: RingArray, idx: Uint32Array, table: RingArray): Promise<RingArray> {
+  const ring = ringOf(ell), n = v.length, N = table.length;
+  const mk = (): RingArray => {
+    const e = ring.alloc(n * N);
+    if (e instanceof Uint32Array) {
+      const vv = v as Uint32Array, t = table as Uint32Array;
+      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = Math.imul(vv[i], t[(idx[i] + j) % N]);
+    } else {
+      const vv = v as BigUint64Array, t = table as BigUint64Array;
+      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = vv[i] * t[(idx[i] + j) % N];
+    }
+    return ring.reduce(e);
+  };
+  let out = ring.alloc(n);
+  for (const sender of ['server', 'client'] as Party[]) {
+    const mine = ctx.party === sender;
+    out = ring.add(out, await lut(ctx, sender, n, N, ell, mine ? mk() : null, mine ? null : idx));
+  }
+  return out;
+}
+
+export function lutMulCost(b: CostBuilder, n: number, N: number, ell: number): void {
+  lutCost(b, 'server', n, N, ell);
+  lutCost(b, 'client', n, N, ell);
+}
+
+export { msgBytes };

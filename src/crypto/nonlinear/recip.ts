@@ -1,0 +1,106 @@
+// Reciprocal and reciprocal square root of positive fixed-point values (SIRNN, Rathee et al.
+// S&P 2021, §5: normalise by the leading-one position, approximate on [1, 2), rescale).
+//
+//   c_j = [x ≥ 2^j], j = 0..ℓ−3           one millionaires' run for all ℓ − 2 constants
+//   x'  = 1 + c_0·(x − 1)                   clamp to x ≥ 2^−s (one multiplexer)
+//   e   = Σ_{j≥1} c_j = ⌊log2 x'⌋            B2A over Z_32 (one COT per bit, 5-bit payloads)
+//   m   = trunc(x'·2^(ℓ−3−e), ℓ−3−F)         ∈ [2^F, 2^(F+1)) at scale F = s + 1 (lutMul, no product)
+//   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Horner at scale F
+//   out = trunc(r·T[e], G) in Z_2^64, reduced to ℓ, T[e] = 2^(2s−e−F+G) (recip)
+//                                              or round(2^(3s/2 − e/2 − F + G)) (rsqrt)
+// The last step extends r to 64 bits (one COT) so the table keeps full precision for every e.
+import type { OtCostModel } from '../ot/cost.ts';
+import type { RingArray } from '../ring.ts';
+import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
+import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
+import { extend, extendCostSteps, extendTwin, prepareOperand, prepareOperandCost, reduceRing, trunc, truncCostSteps } from './arith.ts';
+import { b2a, b2aCost, lutMul, lutMulCost } from './ot-ops.ts';
+import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import type { FnParams } from './gelu.ts';
+
+const WIDE = 64;
+
+function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
+  const { ell, s } = p;
+  const R = ell - 3, F = s + 1, G1 = ell - 3 - F;
+  if (G1 < 1) throw new RangeError(`${kind}: fix<${ell},${s}> is too narrow`);
+  const N = 2 ** Math.ceil(Math.log2(R + 1)), eBits = Math.log2(N);
+  const consts = Array.from({ length: R + 1 }, (_, j) => 2 ** j);
+  const ring = ringOf(ell), wide = ringOf(WIDE);
+  const t1 = Array.from({ length: N }, (_, e) => (e <= R ? 2n ** BigInt(F + G1 - e) : 0n));
+  const T1 = ring.wide ? BigUint64Array.from(t1) : Uint32Array.from(t1.map(Number));
+  const G2 = kind === 'recip' ? 61 - 2 * s - 1 : Math.floor(60 - 1.5 * s);
+  const t2 = Array.from({ length: N }, (_, e) => {
+    const ex = kind === 'recip' ? 2 * s - e - F + G2 : 1.5 * s - e / 2 - F + G2;
+    return e <= R && ex >= 0 ? BigInt(Math.round(2 ** ex)) : 0n;
+  });
+  const T2 = BigUint64Array.from(t2);
+  const spec: PolySpec = kind === 'recip' ? RECIP : RSQRT;
+  return { R, F, G1, G2, N, eBits, consts, T1, T2, spec, hp: hornerPlan(spec, ell, F), ring, wide };
+}
+
+async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
+  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1;
+  const c = await geConsts(ctx, x, { ell, consts: pl.consts });
+  const c0 = new Uint8Array(n), hi = new Uint8Array(n * pl.R);
+  for (let i = 0; i < n; i++) {
+    c0[i] = c[i * C];
+    for (let j = 1; j <= pl.R; j++) hi[i * pl.R + j - 1] = c[i * C + j];
+  }
+  const sel = await prepareSelector(ctx, ell, c0, 1);
+  const xc = addPublic(ctx, ring, (await sel.mul(ctx, [addPublic(ctx, ring, x, -1)]))[0], 1);
+  const eA = ringOf(pl.eBits).sumLast(await b2a(ctx, hi, pl.eBits), pl.R);
+  const idx = Uint32Array.from(eA as Uint32Array);
+  const m = await trunc(ctx, await lutMul(ctx, ell, xc, idx, pl.T1), { ell, t: pl.G1 });
+  const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F);
+  const op = await prepareOperand(ctx, ell, n, u, pl.hp.k, hornerUses(pl.hp));
+  const r = await hornerSecure(ctx, pl.hp, u, op);
+  const rw = await extend(ctx, r, { from: ell, to: WIDE, signed: false });
+  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 });
+  return reduceRing(out, WIDE, ell);
+}
+
+function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | 'rsqrt'): void {
+  const pl = plan(p, kind), { ell } = p;
+  geConstsCostSteps(b, n, { ell, consts: pl.consts });
+  prepareSelectorCost(b, n, ell);
+  selectorMulCost(b, n, ell, 1);
+  b2aCost(b, n * pl.R, pl.eBits);
+  lutMulCost(b, n, pl.N, ell);
+  truncCostSteps(b, n, { ell, t: pl.G1 });
+  prepareOperandCost(b, n, ell, pl.hp.k);
+  hornerCostSteps(b, n, pl.hp);
+  extendCostSteps(b, n, { from: ell, to: WIDE, signed: false });
+  lutMulCost(b, n, pl.N, WIDE);
+  truncCostSteps(b, n, { ell: WIDE, t: pl.G2 });
+}
+
+function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray {
+  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1;
+  const c = geConstsTwin(x, { ell, consts: pl.consts });
+  const xc = ring.alloc(n), idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    (xc as Uint32Array)[i] = c[i * C] ? (x as Uint32Array)[i] : (ring.fromSigned([1])[0] as never);
+    let e = 0;
+    for (let j = 1; j <= pl.R; j++) e += c[i * C + j];
+    idx[i] = e;
+  }
+  const pick = (T: RingArray) => {
+    const o = T instanceof BigUint64Array ? new BigUint64Array(n) : new Uint32Array(n);
+    for (let i = 0; i < n; i++) (o as Uint32Array)[i] = (T as Uint32Array)[idx[i]];
+    return o;
+  };
+  const m = ring.shr(ring.mul(xc, pick(pl.T1)), pl.G1);
+  const u = ring.addScalar(m, 1 - 2 ** pl.F);
+  const r = hornerTwin(pl.hp, u);
+  const rw = extendTwin(r, { from: ell, to: WIDE, signed: false });
+  return reduceRing(pl.wide.shr(pl.wide.mul(rw, pick(pl.T2)), pl.G2), WIDE, ell);
+}
+
+export const recip = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'recip');
+export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'rsqrt');
+export const recipTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'recip');
+export const rsqrtTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'rsqrt');
+export const recipCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
+export const rsqrtCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);

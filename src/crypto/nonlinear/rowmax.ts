@@ -1,0 +1,67 @@
+// Row maximum by a tournament tree (CrypTFlow2 §5 "Maxpool": ⌈log2 n⌉ levels of pairwise max,
+// each max(a, b) = b + [a − b ≥ 0]·(a − b): one DReLU and one multiplexer, batched over the level).
+// Exact (no truncation) as long as the differences do not overflow.
+import type { OtCostModel } from '../ot/cost.ts';
+import type { RingArray } from '../ring.ts';
+import { costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { geConsts, geConstsCostSteps } from './compare.ts';
+import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
+
+export interface RowmaxParams {
+  ell: number;
+  /** Row length (the last axis); the input has rows·cols elements. */
+  cols: number;
+}
+
+function checkShape(n: number, cols: number): number {
+  if (!Number.isInteger(cols) || cols < 1 || n % cols !== 0) throw new RangeError(`rowmax: ${n} elements do not split into rows of ${cols}`);
+  return n / cols;
+}
+
+export async function rowmax(ctx: ProtoCtx, x: RingArray, p: RowmaxParams): Promise<RingArray> {
+  const ring = ringOf(p.ell), rows = checkShape(x.length, p.cols);
+  let cur = x, w = p.cols;
+  while (w > 1) {
+    const pairs = Math.floor(w / 2), nw = Math.ceil(w / 2);
+    const a = ring.alloc(rows * pairs), b = ring.alloc(rows * pairs);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < pairs; j++) {
+      (a as Uint32Array)[r * pairs + j] = (cur as Uint32Array)[r * w + 2 * j];
+      (b as Uint32Array)[r * pairs + j] = (cur as Uint32Array)[r * w + 2 * j + 1];
+    }
+    const d = ring.sub(a, b);
+    const c = await geConsts(ctx, d, { ell: p.ell, consts: [0] });
+    const sel = await prepareSelector(ctx, p.ell, c, 1);
+    const m = ring.add(b, (await sel.mul(ctx, [d]))[0]);
+    const next = ring.alloc(rows * nw);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < pairs; j++) (next as Uint32Array)[r * nw + j] = (m as Uint32Array)[r * pairs + j];
+      if (w % 2) (next as Uint32Array)[r * nw + nw - 1] = (cur as Uint32Array)[r * w + w - 1];
+    }
+    cur = next;
+    w = nw;
+  }
+  return cur;
+}
+
+export function rowmaxCostSteps(b: CostBuilder, n: number, p: RowmaxParams): void {
+  const rows = checkShape(n, p.cols);
+  for (let w = p.cols; w > 1; w = Math.ceil(w / 2)) {
+    const m = rows * Math.floor(w / 2);
+    geConstsCostSteps(b, m, { ell: p.ell, consts: [0] });
+    prepareSelectorCost(b, m, p.ell);
+    selectorMulCost(b, m, p.ell, 1);
+  }
+}
+
+export const rowmaxCost = (n: number, p: RowmaxParams, ot?: OtCostModel): Cost => costOf((b) => rowmaxCostSteps(b, n, p), ot);
+
+export function rowmaxTwin(x: RingArray, p: RowmaxParams): RingArray {
+  const ring = ringOf(p.ell), rows = checkShape(x.length, p.cols), v = ring.toSigned(x);
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < p.cols; j++) m = Math.max(m, v[r * p.cols + j]);
+    out.push(m);
+  }
+  return ring.fromSigned(out);
+}

@@ -1,0 +1,82 @@
+// Conformance cases: for every primitive, an input generator over its domain (random values plus
+// edge values), the float64 reference with its stated max error, and the bound against the twin.
+import { Fixed } from '../../src/crypto/fixed.ts';
+import { Prg } from '../../src/crypto/prg.ts';
+import type { RingArray } from '../../src/crypto/ring.ts';
+import { EXP_CLAMP, GELU_HI, GELU_LO, TANH, geluRef, ringOf } from '../../src/crypto/nonlinear/index.ts';
+
+export const ell = 32, s = 12;
+export const fx = new Fixed(ell, s);
+export const ring = ringOf(ell);
+const ulp = 2 ** -s;
+
+export function uniform(n: number, lo: number, hi: number, seed: number): number[] {
+  const v = new Uint32Array(Prg.fromInt(seed).bytes(4 * n).buffer);
+  return Array.from(v, (u) => lo + (hi - lo) * (u / 2 ** 32));
+}
+
+export function bits(n: number, seed: number): Uint8Array {
+  return Prg.fromInt(seed).bytes(n).map((b) => b & 1);
+}
+
+/** Random values in [lo, hi], then the edge values (only those inside the domain). */
+function values(n: number, lo: number, hi: number, seed: number, edges: number[]): number[] {
+  const e = edges.filter((v) => v >= lo && v <= hi);
+  return [...e, ...uniform(Math.max(0, n - e.length), lo, hi, seed)];
+}
+
+export type Arg = { kind: 'ring'; v: RingArray; owner?: 'server' } | { kind: 'bits'; v: Uint8Array };
+
+export interface Case {
+  name: string;
+  params: Record<string, unknown>;
+  args: Arg[];
+  /** Max |secure − twin| in ULPs, or a function of the twin value (raw) for relative bounds. */
+  twinTol: number | ((twinRaw: number) => number);
+  /** float64 reference per element and its stated max error (absolute, or relative + ULPs). */
+  ref?: (i: number) => number;
+  refTol?: (expected: number) => number;
+}
+
+const ringArg = (xs: number[], owner?: 'server'): Arg => ({ kind: 'ring', v: fx.encode(xs), owner });
+const fn = (name: string, xs: number[], f: (x: number) => number, twinTol: number | ((t: number) => number), refTol: (e: number) => number): Case => {
+  const dec = fx.decode(fx.encode(xs));
+  return { name, params: { ell, s }, args: [ringArg(xs)], twinTol, ref: (i) => f(dec[i]), refTol };
+};
+
+export function cases(n: number, seed: number): Case[] {
+  const big = 2 ** (ell - s - 2) - 1; // largest |x| the truncations accept
+  const a = values(n, -7, 7, seed, [0, 7, -7, ulp, -ulp]), b = values(n, -7, 7, seed + 1, [0, -7, 7, -ulp, ulp]);
+  const da = fx.decode(fx.encode(a)), db = fx.decode(fx.encode(b));
+  const cols = 8, rows = Math.max(1, Math.floor(n / cols)), m = rows * cols;
+  const gamma = uniform(cols, -3, 3, seed + 2), dg = fx.decode(fx.encode(gamma));
+  const cmpA = values(n, -big, big, seed + 3, [0, big, -big]), cmpB = [...cmpA.slice(0, 3), ...values(n - 3, -big, big, seed + 4, [])];
+  const rel = (r: number) => (t: number) => 2 + Math.abs(t) * r;
+  const expIn = values(n, -20, 0, seed + 5, [0, -ulp, -EXP_CLAMP, -EXP_CLAMP - ulp, -EXP_CLAMP + ulp, -Math.LN2, -big]);
+  const gIn = (T: number) => values(n, -8, 8, seed + 6, [0, T, -T, T - ulp, -T + ulp, T + ulp, -T - ulp, big, -big, ulp, -ulp]);
+  const pos = values(n, ulp, 2000, seed + 7, [ulp, 1, 2, 0.5, 2 ** 17, 0.75]);
+  return [
+    { name: 'mul_ss', params: { ell, s }, args: [ringArg(a), ringArg(b)], twinTol: 1, ref: (i) => da[i] * db[i], refTol: () => 2 * ulp },
+    { name: 'mul_ss', params: { ell, s, bcast: { kind: 'row', cols } }, args: [ringArg(a.slice(0, m)), ringArg(b.slice(0, rows))], twinTol: 1,
+      ref: (i) => da[i] * db[Math.floor(i / cols)], refTol: () => 2 * ulp },
+    { name: 'mul_sx', params: { ell, s, owner: 'server', bcast: { kind: 'col', cols } }, args: [ringArg(a.slice(0, m)), ringArg(gamma, 'server')], twinTol: 1,
+      ref: (i) => da[i] * dg[i % cols], refTol: () => 2 * ulp },
+    { name: 'mul_sx', params: { ell, s, owner: 'server', privBits: 16 }, args: [ringArg(a), ringArg(b.map((v) => v / 2), 'server')], twinTol: 1 },
+    { name: 'div_sp', params: { ell, s, c: 768 * 2 ** s }, args: [ringArg(values(n, -5000, 5000, seed + 8, [0, 5000, -5000]))], twinTol: 1 },
+    { name: 'gt_ss', params: { ell }, args: [ringArg(cmpA), ringArg(cmpB)], twinTol: 0 },
+    { name: 'lt_ss', params: { ell }, args: [ringArg(cmpA), ringArg(cmpB)], twinTol: 0 },
+    { name: 'and_ss', params: {}, args: [{ kind: 'bits', v: bits(n, seed + 9) }, { kind: 'bits', v: bits(n, seed + 10) }], twinTol: 0 },
+    { name: 'or_ss', params: {}, args: [{ kind: 'bits', v: bits(n, seed + 9) }, { kind: 'bits', v: bits(n, seed + 10) }], twinTol: 0 },
+    { name: 'not', params: {}, args: [{ kind: 'bits', v: bits(n, seed + 11) }], twinTol: 0 },
+    { name: 'select_ss', params: { ell }, args: [{ kind: 'bits', v: bits(n, seed + 12) }, ringArg(a), ringArg(b)], twinTol: 0 },
+    { name: 'count', params: { ell }, args: [{ kind: 'bits', v: bits(n, seed + 13) }], twinTol: 0 },
+    fn('exp_hi', expIn, Math.exp, 4, () => 1.5e-3),
+    fn('exp_lo', expIn, Math.exp, 96, () => 2e-2),
+    fn('gelu_hi', gIn(GELU_HI.ymax), geluRef, 8, () => 2.5e-3),
+    fn('gelu_lo', gIn(GELU_LO.ymax), geluRef, 8, () => 1.2e-2),
+    fn('tanh', gIn(TANH.ymax), Math.tanh, 8, () => 8e-3),
+    fn('recip', pos, (x) => 1 / Math.max(x, ulp), rel(2 ** -(s - 1)), (e) => 3 * ulp + 1e-3 * Math.abs(e)),
+    fn('rsqrt', pos, (x) => 1 / Math.sqrt(Math.max(x, ulp)), rel(2 ** -(s - 1)), (e) => 3 * ulp + 1e-3 * Math.abs(e)),
+    { name: 'rowmax', params: { ell, cols: 7 }, args: [ringArg(values(7 * Math.max(1, Math.floor(n / 7)), -100, 100, seed + 14, [100, -100, 0]))], twinTol: 0 },
+  ];
+}

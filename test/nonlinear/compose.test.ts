@@ -1,0 +1,49 @@
+// Softmax (with an additive causal mask) and LayerNorm composed from the primitives: opened
+// results vs their twins and float64; bytes equal the summed cost functions, rounds ≤ their sum.
+import { describe, expect, it } from 'vitest';
+import { layerNorm, layerNormCost, layerNormTwin, softmax, softmaxCost, softmaxTwin } from '../../src/crypto/nonlinear/index.ts';
+import { makePair, open, run2, share } from './harness.ts';
+import { ell, fx, ring, s, uniform } from './cases.ts';
+
+describe('composed functions (ideal OT)', () => {
+  it('softmax with a causal mask, rows of 16', async () => {
+    const rows = 16, cols = 16, z = uniform(rows * cols, -6, 6, 3);
+    for (let r = 0; r < rows; r++) for (let c = r + 1; c < cols; c++) z[r * cols + c] -= 10000;
+    const x = fx.encode(z), [x0, x1] = share(x, ell, 4), p = { ell, s, cols };
+    const pair = await makePair('ideal');
+    const m = await run2(pair, (ctx, party) => softmax(ctx, party === 'server' ? x0 : x1, p));
+    const got = fx.decode(open(m.server, m.client, ell)), tw = fx.decode(softmaxTwin(x, p));
+    for (let r = 0; r < rows; r++) {
+      const row = z.slice(r * cols, (r + 1) * cols), mx = Math.max(...row), ex = row.map((v) => Math.exp(v - mx)), sum = ex.reduce((a, b) => a + b, 0);
+      for (let c = 0; c < cols; c++) {
+        expect(Math.abs(got[r * cols + c] - ex[c] / sum)).toBeLessThanOrEqual(3e-3);
+        expect(Math.abs(got[r * cols + c] - tw[r * cols + c])).toBeLessThanOrEqual(16 * 2 ** -s);
+      }
+    }
+    const pred = softmaxCost(rows * cols, p, pair.client.ot.cost);
+    expect([m.cost.bytesClientToServer, m.cost.bytesServerToClient]).toEqual([pred.bytesClientToServer, pred.bytesServerToClient]);
+    expect(m.cost.rounds).toBeLessThanOrEqual(pred.rounds);
+  });
+  it('layernorm with gamma and beta, rows of 32', async () => {
+    const rows = 4, cols = 32, xs = uniform(rows * cols, -3, 5, 5);
+    const g = fx.encode(uniform(cols, 0.5, 1.5, 6)), b = fx.encode(uniform(cols, -0.2, 0.2, 7));
+    const x = fx.encode(xs), [x0, x1] = share(x, ell, 8), p = { ell, s, cols };
+    const pair = await makePair('ideal');
+    const m = await run2(pair, (ctx, party) => layerNorm(ctx, party === 'server' ? x0 : x1, party === 'server' ? g : null, party === 'server' ? b : null, p));
+    const got = fx.decode(open(m.server, m.client, ell)), tw = fx.decode(layerNormTwin(x, g, b, p));
+    const gd = fx.decode(g), bd = fx.decode(b), xd = fx.decode(x);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(xd.slice(r * cols, (r + 1) * cols)), mu = row.reduce((a, v) => a + v, 0) / cols;
+      const v = row.reduce((a, t) => a + (t - mu) ** 2, 0) / cols;
+      for (let c = 0; c < cols; c++) {
+        const want = ((row[c] - mu) / Math.sqrt(v + 1e-5)) * gd[c] + bd[c];
+        expect(Math.abs(got[r * cols + c] - want)).toBeLessThanOrEqual(1e-2);
+        expect(Math.abs(got[r * cols + c] - tw[r * cols + c])).toBeLessThanOrEqual(16 * 2 ** -s);
+      }
+    }
+    const pred = layerNormCost(rows * cols, p, pair.client.ot.cost);
+    expect([m.cost.bytesClientToServer, m.cost.bytesServerToClient]).toEqual([pred.bytesClientToServer, pred.bytesServerToClient]);
+    expect(m.cost.rounds).toBeLessThanOrEqual(pred.rounds);
+    void ring;
+  });
+});
