@@ -30,7 +30,9 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number) {
   const r = await run2(pair, (ctx, party) => prim.protocol(ctx, party === 'server' ? sv : cv, c.params as never));
   const twin = prim.twin(c.args.map((a) => a.v), c.params as never);
   const n = c.args[0].v.length;
-  expect(r.cost, `${c.name}: measured cost equals the cost function`).toEqual(prim.cost(n, c.params as never, pair.client.ot.cost));
+  const { flights, ...predicted } = prim.cost(n, c.params as never, pair.client.ot.cost);
+  expect(r.cost, `${c.name}: measured cost equals the cost function`).toEqual(predicted);
+  expect((flights ?? []).reduce((s, f) => s + f.c2s, 0), `${c.name}: flights add up`).toBe(predicted.bytesClientToServer);
   if (twin instanceof Uint8Array) {
     expect(openBits(r.server as Uint8Array, r.client as Uint8Array)).toEqual(twin);
     return { twinUlps: 0, refErr: 0 };
