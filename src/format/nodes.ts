@@ -28,11 +28,13 @@ export interface FNode {
   comments?: CplComment[];
   /** Set on the synthetic block that holds an `else if` (it is printed through its `if`). */
   $elseIf?: boolean;
+  /** The parent node (non-enumerable, so that no traversal follows it). */
+  $parent?: FNode;
   [field: string]: any;
 }
 
 /** Node categories whose members are told apart by `kind`. */
-const categories: Record<string, string[]> = {
+export const categories: Record<string, string[]> = {
   Item: ['Import', 'Const', 'Config', 'TypeAlias', 'Overload', 'Fn', 'Model'],
   Stmt: ['Let', 'Assign', 'For', 'If', 'Return', 'Input', 'Output'],
   Expr: ['Int', 'Float', 'Str', 'Bool', 'Name', 'Field', 'Tuple', 'Paren', 'Binary', 'Unary', 'Reveal', 'Call', 'Index'],
@@ -124,7 +126,7 @@ export class UnknownNodeError extends Error {
 
 /** Tag the whole tree in place (see the header). `root` is the FileAst. */
 export function tagTree(root: object, src: SourceFile): FNode {
-  const visit = (node: any, expected: string): void => {
+  const visit = (node: any, expected: string, parent: FNode | undefined): void => {
     if (node === null || typeof node !== 'object' || Array.isArray(node)) {
       throw new UnknownNodeError(`${expected}: expected an object, got ${JSON.stringify(node)}`);
     }
@@ -142,15 +144,16 @@ export function tagTree(root: object, src: SourceFile): FNode {
       if (!(key in fields)) throw new UnknownNodeError(`${tag}: unknown field '${key}'`);
     }
     node.$t = tag;
+    Object.defineProperty(node, '$parent', { value: parent, enumerable: false });
     node.loc = { start: src.indexOf(node.span.start), end: src.indexOf(node.span.end) };
     for (const key of childKeys(tag)) {
       const child = node[key];
       if (child === null || child === undefined) continue;
-      if (Array.isArray(child)) for (const c of child) visit(c, fields[key]!);
-      else visit(child, fields[key]!);
+      if (Array.isArray(child)) for (const c of child) visit(c, fields[key]!, node);
+      else visit(child, fields[key]!, node);
     }
   };
-  visit(root, 'File');
+  visit(root, 'File', undefined);
   markElseIf(root as FNode);
   return root as FNode;
 }

@@ -15,7 +15,7 @@ export const locStart = (node: Located): number => node.loc.start;
 export const locEnd = (node: Located): number => node.loc.end;
 
 export const languages: SupportLanguage[] = [
-  { name: 'CPL', parsers: ['cpl'], extensions: ['.cpl'], vscodeLanguageIds: ['cpl'], linguistLanguageId: undefined },
+  { name: 'CPL', parsers: ['cpl'], extensions: ['.cpl'], vscodeLanguageIds: ['cpl'] },
 ];
 
 export const parsers: Plugin<Located>['parsers'] = {

@@ -3,7 +3,8 @@
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
 import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
 import { OpError, showType, type IrOp, type IrProgram } from '../ir/ir.ts';
-import { fromReal, twins } from './twins.ts';
+import { fromReal } from './twins.ts';
+import { opTable } from '../ir/ops/table.ts';
 import { size, type Mode, type Tensor } from './tensor.ts';
 
 /** Input values: real numbers (flat, row-major) for each input name. */
@@ -67,7 +68,7 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): Interp
         values[op.id] = encodeInput(p, op.attrs.name as string, inputs[op.attrs.name as string], mode, dims);
         continue;
       }
-      const twin = twins[op.op];
+      const twin = opTable.get(op.op)?.twin;
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
       const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode });
       values[op.id] = t;

@@ -4,6 +4,7 @@
 // approximation error of the fixed-point program).
 import type { Enc } from '../front/types.ts';
 import { truncExact } from '../crypto/fixed.ts';
+import { divPublicTwin } from '../crypto/nonlinear/arith.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import {
   alloc, broadcastIndex, gather, join, permuteIndex, ringEnc, ringOf, rowRangeIndex, size, toFloat,
@@ -74,11 +75,17 @@ const neg: Twin = (c) => {
   return out(c, Float64Array.from(toFloat(c.args[0].data), (v) => -v));
 };
 
-/** x / c for a public c: multiply by the fixed-point reciprocal round(2^s / c), then truncate. */
+/** x / c for a public c. A constant divisor (attrs.divisor) follows the secure protocol's
+ * semantics (divPublicTwin: division in a 64-bit ring, within 1 ULP of exact); otherwise
+ * multiply by the fixed-point reciprocal round(2^s / c) and truncate. */
 const div: Twin = (c) => {
   const [a, b] = c.args;
   const r = ringEnc(c.enc, c.mode);
   const cv = realValues(b, c.mode);
+  if (r && typeof c.attrs.divisor === 'number' && c.enc.kind === 'fix') {
+    const s = c.enc.scale;
+    return out(c, divPublicTwin(a.data as RingArray, Math.round(c.attrs.divisor * 2 ** s), { ell: c.enc.ell, s }));
+  }
   if (r) {
     const s = scaleOf(c.enc);
     const recip = r.fromSigned(Float64Array.from(cv, (v) => Math.round(2 ** s / v)));

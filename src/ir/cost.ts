@@ -1,11 +1,11 @@
 // Predicted communication of a program: each op's message flights (from the op table), in
 // execution order, with rounds found by simulating the channel's round clock (channel.ts): a
 // party stamps a message with 1 + the highest stamp it has received, and the rounds are the
-// highest stamp. Session setup (HE keys) is charged to the first op that needs it.
+// highest stamp. Session setup (HE keys, base OTs) is charged to the first op that needs it.
 import type { Party } from '../runtime/channel.ts';
 import type { DimEnv } from '../interp/interpret.ts';
 import type { IrOp, IrProgram } from './ir.ts';
-import { defaultCostParams, opRow } from './ops/table.ts';
+import { makeCostParams, opRow } from './ops/table.ts';
 import type { CostParams, Flight, OpCall } from './ops/types.ts';
 
 export interface OpCost {
@@ -58,23 +58,14 @@ export class RoundClock {
  * Predict bytes and rounds. `dims` must know every size revealed at run time (from a run, or
  * assumed values for `inspect`); ops are costed in program order, as the executor runs them.
  */
-export function predictCost(p: IrProgram, dims: DimEnv, params: CostParams = defaultCostParams): ProgramCost {
+export function predictCost(p: IrProgram, dims: DimEnv, params: CostParams = makeCostParams()): ProgramCost {
   const clock = new RoundClock();
-  const heReady = new Set<number>();
   const ops: OpCost[] = [];
   let c2s = 0, s2c = 0;
   for (const op of p.ops) {
     const row = opRow(op.op);
     const call = opCall(p, op, dims);
-    const flights: Flight[] = [];
-    if (row.comm === 'he') {
-      const ell = (op.type.enc as { ell?: number }).ell ?? 32;
-      if (!heReady.has(ell)) {
-        heReady.add(ell);
-        flights.push(...params.he.setup(ell));
-      }
-    }
-    flights.push(...row.cost(call, params));
+    const flights: Flight[] = row.cost(call, params);
     if (flights.length === 0) continue;
     const before = { ...clock.high };
     for (const f of flights) clock.flight(f);

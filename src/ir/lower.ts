@@ -353,6 +353,8 @@ class Lowerer {
     for (const g of fn.item.generics) {
       if (g.kind === 'dim' && b.dims.has(g.name)) attrs[g.name] = this.bind(b.dims.get(g.name)!);
     }
+    // Division by a constant: its value shapes the protocol (and its cost), so it is recorded.
+    if (fn.item.name.startsWith('div_') && typeof args[1]?.konst === 'number') attrs.divisor = args[1].konst;
     const type: IrType = { vis: result.vis, enc: result.enc, shape: result.shape };
     const konst = evalConst(fn.item.name, coerced.map((a) => a.konst));
     const extra: Partial<LVal & { kind: 'val' }> = {};

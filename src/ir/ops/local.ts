@@ -82,7 +82,12 @@ export const encodeImpl: Impl = async (ctx, args, call) => {
   const a = args[0];
   if (call.type.vis !== 'secret') return plainImpl('encode')(ctx, args, call);
   if (a.enc.kind === 'fix' || a.enc.kind === 'ring') return a.data;
-  throw new Error(`encoding a secret ${a.enc.kind} as ${call.type.enc.kind} needs a ring conversion protocol`);
+  // A secret integer (shares in Z_2^32) as fixed point: multiply the shares by 2^s.
+  const to = call.type.enc;
+  if (a.enc.kind === 'int' && (to.kind === 'fix' || to.kind === 'ring') && to.ell === 32) {
+    return ringOf(32).shl(a.data as RingArray, to.kind === 'fix' ? to.scale : 0);
+  }
+  throw new Error(`encoding a secret ${a.enc.kind} as ${to.kind}${'ell' in to ? `<${to.ell}>` : ''} needs a ring conversion protocol`);
 };
 
 /** Inputs: the owner reads its value (the executor passes it as the only argument). */

@@ -5,6 +5,7 @@ import type { Party } from '../../runtime/channel.ts';
 import { ringOf, size, type Data } from '../../interp/tensor.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import type { ConcreteType, ExecCtx, Flight, Impl, OpCall } from './types.ts';
+import { SECRET_INT_ELL } from './nonlinear.ts';
 
 /** Wire bytes of n elements of an encoding. */
 export function wireBytes(enc: Enc, n: number): number {
@@ -48,13 +49,23 @@ function plan(from: Vis, to: Vis): { senders: Party[] } {
 
 export function openCost(arg: ConcreteType, to: Vis): Flight[] {
   const { senders } = plan(arg.vis, to);
-  const bytes = wireBytes(arg.enc, size(arg.shape));
+  const bytes = wireBytes(wireEnc(arg.vis, arg.enc), size(arg.shape));
   if (senders.length === 0) return [];
   if (senders.length === 2) return [{ from: 'both', c2s: bytes, s2c: bytes }];
   return [{ from: senders[0], c2s: senders[0] === 'client' ? bytes : 0, s2c: senders[0] === 'server' ? bytes : 0 }];
 }
 
-async function open(ctx: ExecCtx, a: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
+/** Secret integers travel as their Z_2^32 shares (SECRET_INT_ELL) and open to float64 integers. */
+const wireEnc = (vis: Vis, enc: Enc): Enc => (vis === 'secret' && enc.kind === 'int' ? { kind: 'ring', ell: SECRET_INT_ELL } : enc);
+
+async function open(ctx: ExecCtx, value: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
+  const a = { ...value, enc: wireEnc(value.vis, value.enc) };
+  const opened = await openWire(ctx, a, to);
+  if (opened && value.vis === 'secret' && value.enc.kind === 'int') return Float64Array.from(ringOf(SECRET_INT_ELL).toSigned(opened as RingArray));
+  return opened;
+}
+
+async function openWire(ctx: ExecCtx, a: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
   const { senders } = plan(a.vis, to);
   const n = size(a.shape);
   const sees = to === 'public' || to === ctx.party;

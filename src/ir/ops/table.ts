@@ -1,19 +1,19 @@
 // The op table: one row per op, as data. Prelude prims must match stdlib/prelude.cpl (a test
 // checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
-// `pending` and fail with that message when a program needs them.
+// `pending` and a program that needs one is rejected before it runs.
+import { otCost } from '../../crypto/ot/index.ts';
 import { twins } from '../../interp/twins.ts';
-import { size } from '../../interp/tensor.ts';
-import { heCostParams, matmulSxImpl } from './he.ts';
-import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, scaleImpl, shareImpl } from './local.ts';
+import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
+import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
+import { nonlinearRow, truncating } from './nonlinear.ts';
 import { outputCost, outputImpl, revealCost, revealImpl } from './open.ts';
 import type { CommClass, CostParams, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 const none = (): Flight[] => [];
-const NONLINEAR = 'needs the secure nonlinear protocols (comparison, truncation, products: issue "Secure non-linear functions")';
 const PRUNE = 'needs oblivious compaction (the CipherPrune end-to-end issue)';
 
-function row(name: string, comm: CommClass, opts: { impl?: Impl; cost?: OpRow['cost']; mergeKey?: string | null; builtin?: boolean; pending?: string } = {}): OpRow {
-  const twin = twins[name];
+function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin'>> = {}): OpRow {
+  const twin = opts.twin ?? twins[name];
   if (!twin) throw new Error(`internal: no twin for ${name}`);
   return {
     name,
@@ -23,69 +23,84 @@ function row(name: string, comm: CommClass, opts: { impl?: Impl; cost?: OpRow['c
     cost: opts.cost ?? none,
     twin,
     impl: opts.impl,
-    pending: opts.impl ? undefined : (opts.pending ?? NONLINEAR),
+    pending: opts.impl ? undefined : opts.pending,
+    unsupported: opts.unsupported,
   };
 }
 
 const local = (name: string, impl: Impl = linearImpl(name)) => row(name, 'local', { impl });
-/** Products of secret fixed-point values need a truncation protocol afterwards. */
-const needsTruncation = (call: OpCall): string | null =>
-  call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0 ? `on secret fixed-point values it ${NONLINEAR.replace('needs', 'needs secure truncation from')}` : null;
-const truncating = (r: OpRow): OpRow => ({ ...r, unsupported: needsTruncation });
 const plain = (name: string) => row(name, 'local', { impl: plainImpl(name) });
-const ot = (name: string, pending = NONLINEAR) => row(name, 'ot', { pending });
+const nonlinear = (name: string, comm: CommClass = 'ot') => row(name, comm, nonlinearRow(name));
 
-const heMatmulCost = (call: OpCall, p: CostParams): Flight[] => {
-  const [a, b] = call.args;
-  const ell = (call.type.enc as { ell: number }).ell;
-  return p.he.matmul(a.shape[0], a.shape[1], b.shape[1], ell);
-};
+/** Secret x public products: local on shares, then truncation (OT) for fixed point. */
+const scaled = (name: string) => row(name, 'ot', truncating(linearImpl(name), none));
+
+const ellOf = (call: OpCall): number => (call.type.enc as { ell: number }).ell;
+const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', truncating(impl, cost));
+const matmulSxCost = (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heMatmul(call.args[0].shape[0], call.args[0].shape[1], call.args[1].shape[1])];
+const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heBatch(batchShape(name, call.args[0].shape, call.args[1].shape))];
 
 const rows: OpRow[] = [
-  // local arithmetic
+  // arithmetic
   local('add'), local('sub'), local('neg'),
-  plain('mul_pp'), truncating(local('mul_sp', scaleImpl('mul_sp'))), truncating(local('mul_ps', scaleImpl('mul_ps'))), ot('mul_sx'), ot('mul_ss'),
-  plain('div_pp'), ot('div_sp'),
+  plain('mul_pp'), scaled('mul_sp'), scaled('mul_ps'), nonlinear('mul_sx'), nonlinear('mul_ss'),
+  plain('div_pp'), nonlinear('div_sp'),
   // matrix products
-  plain('matmul_pp'), truncating(local('matmul_sp', scaleImpl('matmul_sp'))),
+  plain('matmul_pp'), scaled('matmul_sp'),
   {
-    ...truncating(row('matmul_sx', 'he', { impl: matmulSxImpl, cost: heMatmulCost })),
-    unsupported: (call: OpCall) => needsTruncation(call) ?? (call.args[1].vis !== 'server' ? 'with client-private weights it is not implemented (the weights must be the server\'s)' : null),
+    ...he('matmul_sx', matmulSxImpl, matmulSxCost),
+    unsupported: (call) => (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
   },
-  row('matmul_ss', 'he', { pending: 'needs the HE product of two secret matrices wired into the executor' }),
-  row('bmm_ss', 'he', { pending: 'needs the batched HE product of two secret matrices wired into the executor' }),
-  row('bmm_t_ss', 'he', { pending: 'needs the batched HE product of two secret matrices wired into the executor' }),
+  he('matmul_ss', batchImpl('matmul_ss'), batchCost('matmul_ss')),
+  he('bmm_ss', batchImpl('bmm_ss'), batchCost('bmm_ss')),
+  he('bmm_t_ss', batchImpl('bmm_t_ss'), batchCost('bmm_t_ss')),
   // layout and constructors
   local('transpose'), local('split_heads'), local('merge_heads'), local('take'), local('drop'), local('concat'),
   plain('onehot'), plain('causal_mask'), plain('first_mask'), plain('last_mask'), plain('fill'), plain('rsqrt_pp'),
   // reductions
   local('rowsum'), local('colsum'), local('sum0'),
   // comparisons and booleans
-  plain('gt_pp'), ot('gt_ss'), plain('lt_pp'), ot('lt_ss'), plain('and_pp'), ot('and_ss'), plain('or_pp'), ot('or_ss'),
-  local('not', notImpl), plain('eq_pp'), ot('select_ss'), ot('count'),
+  plain('gt_pp'), nonlinear('gt_ss'), plain('lt_pp'), nonlinear('lt_ss'), plain('and_pp'), nonlinear('and_ss'), plain('or_pp'), nonlinear('or_ss'),
+  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), nonlinear('select_ss'), nonlinear('count'),
   // fixed-point functions
-  ot('exp_hi'), ot('exp_lo'), ot('gelu_hi'), ot('gelu_lo'), ot('tanh'), ot('recip'), ot('rsqrt'), ot('rowmax'),
+  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'),
   // CipherPrune
-  ot('compact', PRUNE), ot('partition', PRUNE),
+  row('compact', 'ot', { pending: PRUNE }), row('partition', 'ot', { pending: PRUNE }),
   // builtins introduced by lowering
-  { ...row('input', 'local', { impl: inputImpl }), builtin: true },
-  { ...row('const', 'local', { impl: plainImpl('const') }), builtin: true },
-  { ...row('share', 'local', { impl: shareImpl }), builtin: true },
-  { ...row('encode', 'local', { impl: encodeImpl }), builtin: true },
-  { ...local('broadcast'), builtin: true },
-  { ...local('index'), builtin: true },
-  { ...row('reveal', 'open', { impl: revealImpl, cost: revealCost }), builtin: true },
-  { ...row('output', 'open', { impl: outputImpl, cost: outputCost, mergeKey: null }), builtin: true },
+  row('input', 'local', { impl: inputImpl, builtin: true }),
+  row('const', 'local', { impl: plainImpl('const'), builtin: true }),
+  row('share', 'local', { impl: shareImpl, builtin: true }),
+  row('encode', 'local', { impl: encodeImpl, builtin: true }),
+  row('broadcast', 'local', { impl: linearImpl('broadcast'), builtin: true }),
+  row('index', 'local', { impl: linearImpl('index'), builtin: true }),
+  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true }),
+  row('output', 'open', { impl: outputImpl, cost: outputCost, mergeKey: null, builtin: true }),
 ];
 
 export const opTable: ReadonlyMap<string, OpRow> = new Map(rows.map((r) => [r.name, r]));
 
-export const defaultCostParams: CostParams = { he: heCostParams };
+/** Fresh session state for one cost prediction (setup is charged once, where it happens). */
+export function makeCostParams(): CostParams {
+  let otReady = false;
+  return {
+    ...heCostFunctions(),
+    otModel: otCost,
+    otSetup() {
+      if (otReady) return [];
+      otReady = true;
+      const s = otCost.setup();
+      // Chou–Orlandi in both directions at once: both send their A points, then their B points.
+      const first = 32;
+      return [
+        { from: 'both', c2s: first, s2c: first },
+        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first },
+      ];
+    },
+  };
+}
 
 export function opRow(name: string): OpRow {
   const r = opTable.get(name);
   if (!r) throw new Error(`internal: op '${name}' is not in the op table`);
   return r;
 }
-
-export { size };

@@ -4,6 +4,7 @@
 import type { Enc, Vis } from '../../front/types.ts';
 import type { Party, Channel } from '../../runtime/channel.ts';
 import type { Prg } from '../../crypto/prg.ts';
+import type { ObliviousTransfer } from '../../crypto/ot/types.ts';
 import type { Data } from '../../interp/tensor.ts';
 import type { Twin } from '../../interp/twins.ts';
 
@@ -46,10 +47,14 @@ export interface ExecCtx {
 
 export interface Engines {
   he(ell: number): Promise<HeEngine>;
+  /** The session's OT engine (base OTs in both directions on first use). */
+  ot(): Promise<ObliviousTransfer>;
 }
 
 export interface HeEngine {
   matmul(a: ExecValue, b: ExecValue, n: number, k: number, m: number): Promise<Data>;
+  /** Products of two secret matrices per head (B given transposed when `transposeB`). */
+  batch(a: ExecValue, b: ExecValue, shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean }): Promise<Data>;
 }
 
 export type Impl = (ctx: ExecCtx, args: ExecValue[], call: OpCall) => Promise<Data | null>;
@@ -72,7 +77,16 @@ export interface OpRow {
   unsupported?: (call: OpCall) => string | null;
 }
 
-/** Session-wide parameters that costs depend on. */
+/**
+ * Session state for one cost prediction. Setup (HE keys per ring width, base OTs) happens
+ * inside the first op that needs it, at the point it is needed: the `*Setup` functions return
+ * its flights the first time and nothing afterwards, so costs list flights in execution order.
+ */
 export interface CostParams {
-  he: { matmul(n: number, k: number, m: number, ell: number): Flight[]; setup(ell: number): Flight[] };
+  heSetup(ell: number): Flight[];
+  heMatmul(n: number, k: number, m: number): Flight[];
+  heBatch(shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean }): Flight[];
+  otSetup(): Flight[];
+  /** The cost model of the session's OT engine (message plans per flavour). */
+  otModel: import('../../crypto/ot/cost.ts').OtCostModel;
 }

@@ -1,0 +1,97 @@
+// Op-table rows for the secure nonlinear protocols (src/crypto/nonlinear): how an op's types
+// become protocol parameters, shares become protocol arguments, and the protocol's recorded
+// message flights become the op's cost. Products that need truncation afterwards (secret x
+// public, HE products) are composed here from their linear part and the truncation protocol.
+import { NONLINEAR_PRIMS, trunc, truncCost, type Share } from '../../crypto/nonlinear/index.ts';
+import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
+import type { RingArray } from '../../crypto/ring.ts';
+import { twins, type Twin } from '../../interp/twins.ts';
+import { size, type Data } from '../../interp/tensor.ts';
+import type { ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall } from './types.ts';
+
+/** Secret integers (counts) are additive shares in Z_2^32. */
+export const SECRET_INT_ELL = 32;
+
+const ellOf = (t: ConcreteType): number => (t.enc.kind === 'fix' || t.enc.kind === 'ring' ? t.enc.ell : SECRET_INT_ELL);
+const scaleOf = (t: ConcreteType): number => (t.enc.kind === 'fix' ? t.enc.scale : 0);
+
+/** Protocol parameters of one call, from its (concrete) types and attributes. */
+export function nonlinearParams(name: string, call: OpCall): Record<string, unknown> {
+  const a = call.args[0];
+  const num = call.args.find((x) => x.enc.kind !== 'bool') ?? call.type;
+  const base = { ell: ellOf(num), s: scaleOf(num) };
+  switch (name) {
+    case 'mul_ss':
+      return base;
+    case 'mul_sx':
+      return { ...base, owner: call.args[1].vis };
+    case 'div_sp': {
+      const c = call.attrs.divisor;
+      if (typeof c !== 'number') throw new Error('div_sp needs a divisor known before the run (a constant or size)');
+      return { ...base, c: Math.round(c * 2 ** base.s) };
+    }
+    case 'gt_ss':
+    case 'lt_ss':
+    case 'select_ss':
+      return { ell: base.ell };
+    case 'count':
+      return { ell: SECRET_INT_ELL };
+    case 'rowmax':
+      return { ell: base.ell, cols: a.shape[a.shape.length - 1] };
+    case 'and_ss':
+    case 'or_ss':
+    case 'not':
+      return {};
+    default:
+      return base;
+  }
+}
+
+export const otFlights = (c: { flights?: Flight[] }): Flight[] => c.flights ?? [];
+
+const protoCtx = async (ctx: ExecCtx): Promise<ProtoCtx> => ({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() });
+
+/** A row's impl, cost and exact fixed-point twin for one nonlinear prim. */
+export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin } {
+  const prim = NONLINEAR_PRIMS.find((r) => r.name === name);
+  if (!prim) throw new Error(`internal: no nonlinear protocol for ${name}`);
+  const floatTwin = twins[name];
+  return {
+    impl: async (ctx, args, call) => {
+      const out = await prim.protocol(await protoCtx(ctx), args.map((x) => x.data as Share), nonlinearParams(name, call) as never);
+      return out as Data;
+    },
+    cost: (call, p) => {
+      if (name === 'not') return [];
+      return [...p.otSetup(), ...otFlights(prim.cost(size(call.args[0].shape), nonlinearParams(name, call) as never, p.otModel))];
+    },
+    twin: (c) => {
+      if (c.mode === 'float') return floatTwin(c);
+      const call: OpCall = { args: c.args.map((x) => ({ vis: 'secret', enc: x.enc, shape: x.shape })), type: { vis: 'secret', enc: c.enc, shape: c.shape }, attrs: c.attrs };
+      let data = prim.twin(c.args.map((x) => x.data as Share), nonlinearParams(name, call) as never) as Data;
+      if (c.enc.kind === 'int') data = Float64Array.from(data as ArrayLike<number>); // counts (Z_2^32 values)
+      return { shape: c.shape, enc: c.enc, data };
+    },
+  };
+}
+
+/** Products of secret fixed-point values: the linear part, then secure truncation by s bits. */
+export function truncating(linear: Impl, linearCost: (call: OpCall, p: CostParams) => Flight[]): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[] } {
+  const needs = (call: OpCall) => call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0;
+  return {
+    impl: async (ctx, args, call) => {
+      const raw = await linear(ctx, args, call);
+      if (!needs(call)) return raw;
+      const enc = call.type.enc as { ell: number; scale: number };
+      return trunc(await protoCtx(ctx), raw as RingArray, { ell: enc.ell, t: enc.scale });
+    },
+    cost: (call, p) => {
+      const base = linearCost(call, p);
+      if (!needs(call)) return base;
+      const enc = call.type.enc as { ell: number; scale: number };
+      return [...base, ...p.otSetup(), ...otFlights(truncCost(size(call.type.shape), { ell: enc.ell, t: enc.scale }, p.otModel))];
+    },
+  };
+}
+
+export { type Share };
