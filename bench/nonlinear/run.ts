@@ -2,7 +2,8 @@
 // GELU (hi, lo), exp (hi, lo), softmax over rows of 128 and LayerNorm over rows of 768 (with γ, β),
 // at fix<32,12>, over the real OtEngine (IKNP) with both parties in this process on one
 // MemoryChannel (so elements/s is for both parties on one core). Printed beside BOLT's published
-// per-element bytes (PROTOCOLS.md) as a ratio.
+// per-element bytes (PROTOCOLS.md) as a ratio, and the low forms' bytes and rounds beside the
+// high forms' (`loVsHi`: GELU, exp and softmax; measured in the same run).
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3]
 import { performance } from 'node:perf_hooks';
@@ -56,7 +57,13 @@ const jobs: Job[] = [
     cost: layerNormCost(rowsL * 768, { ell, s, cols: 768 }), input: uniform(rowsL * 768, -4, 4, 7) },
 ];
 
-const results: unknown[] = [];
+interface Row {
+  op: string;
+  bytesPerElement: number;
+  rounds: number;
+  elementsPerSecond: number;
+}
+const results: Row[] = [];
 for (const j of jobs) {
   const x = fx.encode(j.input), r = ring.random(j.n, Prg.fromInt(11)), x0 = ring.sub(x, r);
   const secs: number[] = [];
@@ -91,4 +98,25 @@ for (const j of jobs) {
   results.push(row);
   process.stderr.write(`${j.name}: ${row.bytesPerElement} B/elt, ${row.rounds} rounds, ${row.elementsPerSecond} elt/s${j.bolt ? `, ${row.ratioToBolt} × BOLT (${j.bolt} B)` : ''}\n`);
 }
-report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results });
+// Low-degree forms against the high-degree ones.
+const pairs: [string, string, string][] = [
+  ['gelu', 'gelu_hi', 'gelu_lo'],
+  ['exp', 'exp_hi', 'exp_lo'],
+  ['softmax (rows of 128)', 'softmax (rows of 128, exp_hi)', 'softmax (rows of 128, exp_lo)'],
+];
+const loVsHi = pairs.map(([fn, hiName, loName]) => {
+  const hi = results.find((r) => r.op === hiName)!, lo = results.find((r) => r.op === loName)!;
+  const row = {
+    fn,
+    hiBytesPerElement: hi.bytesPerElement,
+    loBytesPerElement: lo.bytesPerElement,
+    bytesRatio: Math.round((lo.bytesPerElement / hi.bytesPerElement) * 1000) / 1000,
+    hiRounds: hi.rounds,
+    loRounds: lo.rounds,
+    roundsRatio: Math.round((lo.rounds / hi.rounds) * 1000) / 1000,
+    speedup: Math.round((lo.elementsPerSecond / hi.elementsPerSecond) * 100) / 100,
+  };
+  process.stderr.write(`${fn}: lo/hi bytes ${row.loBytesPerElement} / ${row.hiBytesPerElement} = ${row.bytesRatio}, rounds ${row.loRounds} / ${row.hiRounds}, elements/s × ${row.speedup}\n`);
+  return row;
+});
+report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results, loVsHi });

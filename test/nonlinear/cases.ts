@@ -3,7 +3,7 @@
 import { Fixed } from '../../src/crypto/fixed.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
-import { EXP_CLAMP, GELU_HI, GELU_LO, TANH, geluRef, ringOf } from '../../src/crypto/nonlinear/index.ts';
+import { EXP_CLAMP, GELU_HI, TANH, geluRef, ringOf } from '../../src/crypto/nonlinear/index.ts';
 
 export const ell = 32, s = 12;
 export const fx = new Fixed(ell, s);
@@ -54,6 +54,11 @@ export function cases(n: number, seed: number): Case[] {
   const rel = (r: number) => (t: number) => 2 + Math.abs(t) * r;
   const expIn = values(n, -20, 0, seed + 5, [0, -ulp, -EXP_CLAMP, -EXP_CLAMP - ulp, -EXP_CLAMP + ulp, -Math.LN2, -big]);
   const gIn = (T: number) => values(n, -8, 8, seed + 6, [0, T, -T, T - ulp, -T + ulp, T + ulp, -T - ulp, big, -big, ulp, -ulp]);
+  // Low forms: the coarse clamp windows ([3.75, 4) and [−3.75, −3.5) for GELU, [−7.5, −7) for exp),
+  // the ends of the line tables and a segment boundary, each ± 1 ULP.
+  const pm = (xs: number[]) => xs.flatMap((v) => [v, v - ulp, v + ulp]);
+  const gLoIn = values(n, -8, 8, seed + 15, [...pm([0, 3.75, 4, -3.75, -3.5, -4, 0.125, -0.125]), 3.999, big, -big]);
+  const expLoIn = values(n, -20, 0, seed + 16, [0, -ulp, ...pm([-7.5, -7, -8, -0.125, -1]), -7.875, -big]);
   const pos = values(n, ulp, 2000, seed + 7, [ulp, 1, 2, 0.5, 2 ** 17, 0.75]);
   return [
     { name: 'mul_ss', params: { ell, s }, args: [ringArg(a), ringArg(b)], twinTol: 1, ref: (i) => da[i] * db[i], refTol: () => 2 * ulp },
@@ -71,9 +76,9 @@ export function cases(n: number, seed: number): Case[] {
     { name: 'select_ss', params: { ell }, args: [{ kind: 'bits', v: bits(n, seed + 12) }, ringArg(a), ringArg(b)], twinTol: 0 },
     { name: 'count', params: { ell }, args: [{ kind: 'bits', v: bits(n, seed + 13) }], twinTol: 0 },
     fn('exp_hi', expIn, Math.exp, 4, () => 1.5e-3),
-    fn('exp_lo', expIn, Math.exp, 96, () => 2e-2),
+    fn('exp_lo', expLoIn, Math.exp, 32, () => 4.5e-3),
     fn('gelu_hi', gIn(GELU_HI.ymax), geluRef, 8, () => 2.5e-3),
-    fn('gelu_lo', gIn(GELU_LO.ymax), geluRef, 8, () => 1.2e-2),
+    fn('gelu_lo', gLoIn, geluRef, 32, () => 4e-3),
     fn('tanh', gIn(TANH.ymax), Math.tanh, 8, () => 8e-3),
     fn('recip', pos, (x) => 1 / Math.max(x, ulp), rel(2 ** -(s - 1)), (e) => 3 * ulp + 1e-3 * Math.abs(e)),
     fn('rsqrt', pos, (x) => 1 / Math.sqrt(Math.max(x, ulp)), rel(2 ** -(s - 1)), (e) => 3 * ulp + 1e-3 * Math.abs(e)),

@@ -6,20 +6,26 @@ import { makePair, open, run2, share } from './harness.ts';
 import { ell, fx, ring, s, uniform } from './cases.ts';
 
 describe('composed functions (ideal OT)', () => {
-  it('softmax with a causal mask, rows of 16', async () => {
+  for (const degree of ['hi', 'lo'] as const) it(`softmax (exp_${degree}) with a causal mask, rows of 16`, async () => {
     const rows = 16, cols = 16, z = uniform(rows * cols, -6, 6, 3);
     for (let r = 0; r < rows; r++) for (let c = r + 1; c < cols; c++) z[r * cols + c] -= 10000;
-    const x = fx.encode(z), [x0, x1] = share(x, ell, 4), p = { ell, s, cols };
+    const x = fx.encode(z), [x0, x1] = share(x, ell, 4), p = { ell, s, cols, degree };
+    // exp_lo: lines within 4.2e-3 of e^x and ≤ 32 ULP from its twin (docs/approximations.md)
+    const [tolRef, tolTwin] = degree === 'hi' ? [3e-3, 16] : [5e-3, 32];
     const pair = await makePair('ideal');
     const m = await run2(pair, (ctx, party) => softmax(ctx, party === 'server' ? x0 : x1, p));
     const got = fx.decode(open(m.server, m.client, ell)), tw = fx.decode(softmaxTwin(x, p));
+    let worstRef = 0, worstTwin = 0;
     for (let r = 0; r < rows; r++) {
       const row = z.slice(r * cols, (r + 1) * cols), mx = Math.max(...row), ex = row.map((v) => Math.exp(v - mx)), sum = ex.reduce((a, b) => a + b, 0);
       for (let c = 0; c < cols; c++) {
-        expect(Math.abs(got[r * cols + c] - ex[c] / sum)).toBeLessThanOrEqual(3e-3);
-        expect(Math.abs(got[r * cols + c] - tw[r * cols + c])).toBeLessThanOrEqual(16 * 2 ** -s);
+        worstRef = Math.max(worstRef, Math.abs(got[r * cols + c] - ex[c] / sum));
+        worstTwin = Math.max(worstTwin, Math.abs(got[r * cols + c] - tw[r * cols + c]) * 2 ** s);
+        expect(Math.abs(got[r * cols + c] - ex[c] / sum)).toBeLessThanOrEqual(tolRef);
+        expect(Math.abs(got[r * cols + c] - tw[r * cols + c])).toBeLessThanOrEqual(tolTwin * 2 ** -s);
       }
     }
+    if (process.env.CIPHERPRUNE_VERBOSE) console.log(`softmax ${degree}`, { worstRef, worstTwinUlps: worstTwin });
     const pred = softmaxCost(rows * cols, p, pair.client.ot.cost);
     expect([m.cost.bytesClientToServer, m.cost.bytesServerToClient]).toEqual([pred.bytesClientToServer, pred.bytesServerToClient]);
     expect(m.cost.rounds).toBeLessThanOrEqual(pred.rounds);

@@ -1,5 +1,6 @@
-// exp(x) for x ≤ 0, high and low degree. Range reduction as in BOLT (Pang et al., S&P 2024,
-// §5.3): e^x = 2^{−z}·e^{−q} with z = ⌊−x / ln2⌋ and q = −x − z·ln2 ∈ [0, ln2).
+// exp(x) for x ≤ 0, high and low degree. High degree: range reduction as in BOLT (Pang et al.,
+// S&P 2024, §5.3): e^x = 2^{−z}·e^{−q} with z = ⌊−x / ln2⌋ and q = −x − z·ln2 ∈ [0, ln2).
+// Low degree: 64 lines on [−8, 0] chosen by lookup (pwl.ts; see `expLo` below).
 //
 //   c   = [x ≥ −L]  (L = 10: e^{−10} < half an ULP at s = 12)      one millionaires' run
 //   y   = −(−L + c·(x + L)) = min(−x, L)                            one multiplexer
@@ -16,7 +17,9 @@ import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
 import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
 import { prepareOperand, prepareOperandCost, trunc, truncCostSteps } from './arith.ts';
 import { lutMul, lutMulCost } from './ot-ops.ts';
-import { EXP_HI, EXP_LO, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
+import { EXP_PWL } from './pwl-tables.ts';
+import { EXP_HI, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import type { FnParams } from './gelu.ts';
 
 export const EXP_CLAMP = 10;
@@ -78,8 +81,39 @@ function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
 }
 
 export const expHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => expWith(ctx, x, EXP_HI, p);
-export const expLo = (ctx: ProtoCtx, x: RingArray, p: FnParams) => expWith(ctx, x, EXP_LO, p);
 export const expHiTwin = (x: RingArray, p: FnParams) => expTwinWith(x, EXP_HI, p);
-export const expLoTwin = (x: RingArray, p: FnParams) => expTwinWith(x, EXP_LO, p);
 export const expHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expCostSteps(b, n, EXP_HI, p), ot);
-export const expLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expCostSteps(b, n, EXP_LO, p), ot);
+
+// ---- low degree: lines by lookup (pwl.ts) ----
+//   line = A[j] + S[j]·u,  j = floor(x/δ) (or one less), δ = 1/8, j ∈ [−63, 0]   two 1-of-64 OTs
+//   c    = [x_c ≥ −15], x_c = trunc(x, s − 1)                                   (−7.5; coarse ring)
+//   out  = truncExtend(c·line, 6)                                                selector in Z_2^(s+9)
+// Window of the clamp: c = 1 ⇒ x ≥ −7.5 (the lines cover it), c = 0 ⇒ x < −7 (0 instead of
+// e^x < 9.2e-4). Inputs must be ≤ 0.
+
+export async function expLo(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> {
+  const plan = pwlPlan(EXP_PWL, p);
+  const line = await pwlLines(ctx, plan, x);
+  const c = await pwlClamp(ctx, plan, x);
+  const sel = await prepareSelector(ctx, plan.lp, c, 1);
+  const [v] = await sel.mul(ctx, [line]);
+  return truncExtend(ctx, v, { from: plan.lp, to: p.ell, t: EXP_PWL.F });
+}
+
+export function expLoTwin(x: RingArray, p: FnParams): RingArray {
+  const plan = pwlPlan(EXP_PWL, p), line = pwlLinesTwin(plan, x), c = pwlClampTwin(plan, x);
+  const v = ringOf(plan.lp).alloc(x.length);
+  for (let i = 0; i < x.length; i++) if (c[i]) (v as Uint32Array)[i] = (line as Uint32Array)[i];
+  return truncExtendTwin(v, { from: plan.lp, to: p.ell, t: EXP_PWL.F });
+}
+
+export function expLoCostSteps(b: CostBuilder, n: number, p: FnParams): void {
+  const plan = pwlPlan(EXP_PWL, p);
+  pwlLinesCostSteps(b, n, plan);
+  pwlClampCostSteps(b, n, plan);
+  prepareSelectorCost(b, n, plan.lp);
+  selectorMulCost(b, n, plan.lp, 1);
+  truncExtendCostSteps(b, n, { from: plan.lp, to: p.ell, t: EXP_PWL.F });
+}
+
+export const expLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expLoCostSteps(b, n, p), ot);

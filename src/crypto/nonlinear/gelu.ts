@@ -1,8 +1,9 @@
-// GELU (high and low degree) and tanh: BOLT's form (Pang et al., "BOLT", IEEE S&P 2024, §5.2):
-// an odd/even split around |x| with a polynomial in y = min(|x|, T) and the exact function
-// beyond T. Our coefficients and thresholds: poly.ts, docs/approximations.md.
+// GELU (high and low degree) and tanh. High degree and tanh: BOLT's form (Pang et al., "BOLT",
+// IEEE S&P 2024, §5.2): an odd/even split around |x| with a polynomial in y = min(|x|, T) and the
+// exact function beyond T. Our coefficients and thresholds: poly.ts, docs/approximations.md.
+// Low degree: 64 lines on [−4, 4) chosen by lookup, ReLU beyond (pwl.ts, below).
 //
-// Protocol (one millionaires' run for three constants, CrypTFlow2 §3):
+// High degree / tanh (one millionaires' run for three constants, CrypTFlow2 §3):
 //   [b−, b0, b+] = [x ≥ −T, x ≥ 0, x ≥ T]
 //   y = T + b−·(−x − T) + b0·(2x) + b+·(T − x)      (= min(|x|, T); three multiplexers, one exchange)
 //   mid = 0.5·x + P(y)                               (Horner; y's bits prepared once)
@@ -15,7 +16,9 @@ import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx }
 import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
 import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
 import { prepareOperand, prepareOperandCost } from './arith.ts';
-import { GELU_HI, GELU_LO, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
+import { GELU_PWL } from './pwl-tables.ts';
 
 export interface FnParams {
   ell: number;
@@ -103,11 +106,54 @@ function geluCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): 
 }
 
 export const geluHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_HI, p);
-export const geluLo = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_LO, p);
 export const geluHiTwin = (x: RingArray, p: FnParams) => geluTwinWith(x, GELU_HI, p);
-export const geluLoTwin = (x: RingArray, p: FnParams) => geluTwinWith(x, GELU_LO, p);
 export const geluHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, GELU_HI, p), ot);
-export const geluLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, GELU_LO, p), ot);
+
+// ---- low degree: lines by lookup (pwl.ts) ----
+//   line  = A[j] + S[j]·u,  j = floor(x/δ) (or one less), δ = 1/8     two 1-of-64 OTs, Z_2^(s+11)
+//   [b−, b+] = [x_c ≥ −15, x_c ≥ 15], x_c = trunc(x, s − 2)           (±3.75; ring Z_2^(ℓ−s+2))
+//   mid   = truncExtend(line, 6)                                         one COT (to Z_2^ℓ)
+//   GELU  = b−·mid + b+·(x − mid)                                        one selector, one exchange
+// Windows of the coarse clamps: b+ = 1 ⇒ x ≥ 3.75 (ReLU off by ≤ 3.3e-4), b+ = 0 ⇒ x < 4;
+// b− = 1 ⇒ x ≥ −3.75, b− = 0 ⇒ x < −3.5 (0 instead of GELU(x) ≥ −8.2e-4). Lines: x ∈ [−3.75, 4).
+
+function interleave2(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray): RingArray {
+  const n = a.length, v = ring.alloc(2 * n);
+  for (let i = 0; i < n; i++) {
+    (v as Uint32Array)[2 * i] = (a as Uint32Array)[i];
+    (v as Uint32Array)[2 * i + 1] = (b as Uint32Array)[i];
+  }
+  return v;
+}
+
+export async function geluLo(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> {
+  const plan = pwlPlan(GELU_PWL, p), ring = ringOf(p.ell);
+  const line = await pwlLines(ctx, plan, x);
+  const bits = await pwlClamp(ctx, plan, x);
+  const mid = await truncExtend(ctx, line, { from: plan.lp, to: p.ell, t: GELU_PWL.F });
+  const sel = await prepareSelector(ctx, p.ell, bits, 1);
+  const [prod] = await sel.mul(ctx, [interleave2(ring, mid, ring.sub(x, mid))]);
+  return ring.sumLast(prod, 2);
+}
+
+export function geluLoTwin(x: RingArray, p: FnParams): RingArray {
+  const plan = pwlPlan(GELU_PWL, p), ring = ringOf(p.ell), n = x.length;
+  const mid = truncExtendTwin(pwlLinesTwin(plan, x), { from: plan.lp, to: p.ell, t: GELU_PWL.F });
+  const bits = pwlClampTwin(plan, x), v = interleave2(ring, mid, ring.sub(x, mid)), prod = ring.alloc(2 * n);
+  for (let k = 0; k < 2 * n; k++) if (bits[k]) (prod as Uint32Array)[k] = (v as Uint32Array)[k];
+  return ring.sumLast(prod, 2);
+}
+
+export function geluLoCostSteps(b: CostBuilder, n: number, p: FnParams): void {
+  const plan = pwlPlan(GELU_PWL, p);
+  pwlLinesCostSteps(b, n, plan);
+  pwlClampCostSteps(b, n, plan);
+  truncExtendCostSteps(b, n, { from: plan.lp, to: p.ell, t: GELU_PWL.F });
+  prepareSelectorCost(b, 2 * n, p.ell);
+  selectorMulCost(b, 2 * n, p.ell, 1);
+}
+
+export const geluLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluLoCostSteps(b, n, p), ot);
 
 /** Float reference: the exact GELU, x·Φ(x). */
 export function geluRef(x: number): number {

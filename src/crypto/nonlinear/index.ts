@@ -7,6 +7,8 @@ export * from './boolean.ts';
 export * from './poly.ts';
 export * from './gelu.ts';
 export * from './exp.ts';
+export * from './pwl.ts';
+export * from './pwl-tables.ts';
 export * from './recip.ts';
 export * from './rowmax.ts';
 export * from './compose.ts';

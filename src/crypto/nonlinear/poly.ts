@@ -30,18 +30,10 @@ export const GELU_HI: PolySpec = {
   name: 'gelu_hi', ymax: 3.6, extraMax: 1.8,
   coeffs: [0.000771415761127532, -0.01825775438807615, 0.4670354354604792, -0.08238606650441566, -0.04127991444016422, 0.01747488388743737, -0.0018276130719797332],
 };
-export const GELU_LO: PolySpec = {
-  name: 'gelu_lo', ymax: 2.7, extraMax: 1.35,
-  coeffs: [-0.009531636146353046, 0.07584929596769133, 0.3416856235344762, -0.06884217589141055],
-};
 // e^{−q} on q ∈ [0, 2·ln2 + 0.003] (exp range reduction with a one-bit-error quotient).
 export const EXP_HI: PolySpec = {
   name: 'exp_hi', ymax: 1.3892943611198905,
   coeffs: [0.9999568534600181, -0.9983736098968656, 0.49012375728927193, -0.14519172784864234, 0.02139387621493861],
-};
-export const EXP_LO: PolySpec = {
-  name: 'exp_lo', ymax: 1.3892943611198905,
-  coeffs: [0.9927483863087193, -0.8944826021407568, 0.26239793544232504],
 };
 // tanh(y) on [0, 3.2], ±1 beyond (sign restored outside).
 export const TANH: PolySpec = {

@@ -1,0 +1,182 @@
+// Piecewise-linear evaluation by lookup: the low-degree GELU and exp forms (gelu.ts, exp.ts).
+//
+// Polynomials are cheap in degree but not in bytes: the comparisons over the full ℓ-bit ring
+// and the preparation of the variable's bits (16 bytes per IKNP OT per bit) dominate. The low
+// forms instead evaluate a line per segment of width δ = 2^−segLog, chosen by a lookup table
+// (CrypTFlow2 §2.2 / SIRNN §3 LUTs by 1-out-of-N OT), and run the range comparisons on a
+// truncated copy of x in a narrow ring:
+//
+//   segment index and offset (local, no messages): with x = x0 + x1 mod 2^ℓ and t = s − segLog,
+//     idx_P = bits [t, t + log N) of x_P,  u_P = x_P mod 2^t   (integers, u_P < 2^t)
+//   then x ≡ 2^t·(idx0 + idx1) + u0 + u1 (mod 2^(t + log N)): the index is floor(x/2^t) mod N, or
+//   one less when u0 + u1 ≥ 2^t — the line of segment j is therefore fitted on [jδ, (j+2)δ)
+//   (pwl-tables.ts) and evaluated at u = u0 + u1 ∈ [0, 2^(t+1)).
+//   line = A[idx] + S[idx]·u in Z_2^ℓ' (ℓ' = s + F + outLog + 2): two 1-of-N OTs, one per
+//     direction — party P offers u_P·S[(idx_P + j) mod N] (+ A[...] on the server) for every j and
+//     the peer picks j = idx_Q (as `lutMul`, ot-ops.ts). No multiplication protocol.
+//   clamp bits: x_c = trunc(x, s − coarseLog) reduced to Z_2^(ℓ − s + coarseLog) (exact: |x| <
+//     2^(ℓ−2)), then DReLU of x_c − T for the clamp constants (one millionaires' run, compare.ts).
+//   result = trunc-and-extend(line, F) back to Z_2^ℓ (one arithmetic COT, `truncExtend`).
+//
+// The clamps' one-bit truncation error moves each threshold by up to δ_c; the windows where
+// either branch may be chosen are documented per function (docs/approximations.md).
+import type { OtCostModel } from '../ot/cost.ts';
+import { convertWidth } from '../fixed.ts';
+import type { RingArray } from '../ring.ts';
+import { bitAt, bitsToRing, costOf, isServer, lo32, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
+import { reduceRing, trunc, truncCostSteps } from './arith.ts';
+import { lut, lutCost } from './ot-ops.ts';
+import type { PwlSpec } from './pwl-tables.ts';
+
+export interface PwlPlan {
+  spec: PwlSpec;
+  ell: number;
+  s: number;
+  /** Bits below the segment index (t = s − segLog) and log2 N. */
+  t: number;
+  logN: number;
+  /** Coarse truncation and the ring of the clamp comparisons. */
+  tc: number;
+  lc: number;
+  /** Ring of the line values (scale s + F). */
+  lp: number;
+  /** A[j] = round(a_j·2^(s+F)) + 2^(F−1) (round to nearest after the final shift), S[j]: in Z_2^lp. */
+  A: Uint32Array;
+  S: Uint32Array;
+  consts: number[];
+}
+
+const plans = new Map<string, PwlPlan>();
+
+export function pwlPlan(spec: PwlSpec, p: { ell: number; s: number }): PwlPlan {
+  const key = `${spec.name}/${p.ell}/${p.s}`;
+  const hit = plans.get(key);
+  if (hit) return hit;
+  const { ell, s } = p, logN = Math.log2(spec.N);
+  const t = s - spec.segLog, tc = s - spec.coarseLog, lp = s + spec.F + spec.outLog + 2;
+  const what = `${spec.name}: fix<${ell},${s}>`;
+  if (!Number.isInteger(logN) || spec.a.length !== spec.N || spec.S.length !== spec.N) throw new RangeError(`${spec.name}: malformed table`);
+  if (t < 1 || tc < 1) throw new RangeError(`${what} needs s > ${Math.max(spec.segLog, spec.coarseLog)} (segments of 2^-${spec.segLog})`);
+  if (t + logN > ell - 2 || lp > Math.min(32, ell)) throw new RangeError(`${what}: the line ring Z_2^${lp} must fit in min(32, ℓ) and the index below ℓ − 2`);
+  const lc = ell - tc;
+  if (lc < 8) throw new RangeError(`${what} leaves a ${lc}-bit comparison ring; use a wider ring`);
+  const mask = lp === 32 ? 0xffffffff : 2 ** lp - 1;
+  const A = Uint32Array.from(spec.a, (a) => (Math.round(a * 2 ** (s + spec.F)) + 2 ** (spec.F - 1)) & mask);
+  const S = Uint32Array.from(spec.S, (v) => v & mask);
+  const consts = spec.highClamp === undefined ? [spec.lowClamp] : [spec.lowClamp, spec.highClamp];
+  const plan = { spec, ell, s, t, logN, tc, lc, lp, A, S, consts };
+  plans.set(key, plan);
+  return plan;
+}
+
+/** This party's segment-index share (the server adds −jLo) and its offset share u_P in Z_2^lp. */
+function localParts(plan: PwlPlan, x: RingArray, server: boolean): { idx: Uint32Array; u: RingArray } {
+  const n = x.length, { t, logN, lp } = plan, N = plan.spec.N;
+  const idx = new Uint32Array(n), u = ringOf(lp).alloc(n) as Uint32Array;
+  if (t + logN > 32) throw new RangeError(`${plan.spec.name}: segment index above bit 32 is not supported`);
+  const off = server ? (((-plan.spec.jLo) % N) + N) % N : 0, tMask = 2 ** t - 1;
+  for (let i = 0; i < n; i++) {
+    const v = lo32(x, i); // bits below 32 suffice: t + log N ≤ 32
+    idx[i] = (((v >>> t) & (N - 1)) + off) & (N - 1);
+    u[i] = (v & tMask) >>> 0;
+  }
+  return { idx, u };
+}
+
+/**
+ * Shares of A[idx] + S[idx]·u in Z_2^lp (scale s + F): two 1-of-N lookups, the server's offer
+ * first. Only meaningful where the clamps select the line (elsewhere idx wraps).
+ */
+export async function pwlLines(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Promise<RingArray> {
+  const n = x.length, N = plan.spec.N, ring = ringOf(plan.lp), server = isServer(ctx);
+  const { idx, u } = localParts(plan, x, server);
+  const uu = u as Uint32Array;
+  const entries = ring.alloc(n * N) as Uint32Array;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < N; j++) {
+      const k = (idx[i] + j) & (N - 1);
+      entries[i * N + j] = Math.imul(uu[i], plan.S[k]) + (server ? plan.A[k] : 0);
+    }
+  }
+  ring.reduce(entries);
+  let out = ring.alloc(n);
+  for (const sender of ['server', 'client'] as const) {
+    const mine = ctx.party === sender;
+    out = ring.add(out, await lut(ctx, sender, n, N, plan.lp, mine ? entries : null, mine ? null : idx));
+  }
+  return out;
+}
+
+export function pwlLinesCostSteps(b: CostBuilder, n: number, plan: PwlPlan): void {
+  lutCost(b, 'server', n, plan.spec.N, plan.lp);
+  lutCost(b, 'client', n, plan.spec.N, plan.lp);
+}
+
+/** Twin: the line of segment floor(x / 2^t) at u = x mod 2^t (the exact index). */
+export function pwlLinesTwin(plan: PwlPlan, x: RingArray): RingArray {
+  const { idx, u } = localParts(plan, x, true);
+  const ring = ringOf(plan.lp), out = ring.alloc(x.length) as Uint32Array, uu = u as Uint32Array;
+  for (let i = 0; i < x.length; i++) out[i] = Math.imul(uu[i], plan.S[idx[i]]) + plan.A[idx[i]];
+  return ring.reduce(out);
+}
+
+// ---- clamp comparisons on the coarse copy ----
+
+/** XOR shares of [x_c ≥ T] for the plan's constants (n × C, constants fastest). */
+export async function pwlClamp(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Promise<Bits> {
+  const xc = reduceRing(await trunc(ctx, x, { ell: plan.ell, t: plan.tc }), plan.ell, plan.lc);
+  return geConsts(ctx, xc, { ell: plan.lc, consts: plan.consts });
+}
+
+export function pwlClampCostSteps(b: CostBuilder, n: number, plan: PwlPlan): void {
+  truncCostSteps(b, n, { ell: plan.ell, t: plan.tc });
+  geConstsCostSteps(b, n, { ell: plan.lc, consts: plan.consts });
+}
+
+export function pwlClampTwin(plan: PwlPlan, x: RingArray): Bits {
+  const xc = reduceRing(ringOf(plan.ell).shr(x, plan.tc), plan.ell, plan.lc);
+  return geConstsTwin(xc, { ell: plan.lc, consts: plan.consts });
+}
+
+// ---- truncate and extend in one COT ----
+
+export interface TruncExtendParams {
+  from: number;
+  to: number;
+  /** Bits to drop, 1 ≤ t ≤ from − 2. */
+  t: number;
+}
+
+/**
+ * floor(v / 2^t) (or one less) of a signed v in Z_2^from, as shares in Z_2^to (to ≥ from).
+ * Requires |v| < 2^(from−2). The known-MSB truncation of arith.ts `trunc` (Cheetah §4.2) with the
+ * wrap term computed over Z_2^(to − from + t) instead of Z_2^t, so that the same COT also
+ * performs the extension (SIRNN §3.3): y = v + 2^(from−2) has MSB 0, the wrap of y0 + y1 is
+ * m0 ∨ m1 = m0 + m1 − m0·m1, and floor(y/2^t) = (y0 ≫ t) + (y1 ≫ t) − wrap·2^(from−t) + carry.
+ */
+export async function truncExtend(ctx: ProtoCtx, v: RingArray, p: TruncExtendParams): Promise<RingArray> {
+  const { from, to, t } = p;
+  if (!(to >= from) || t < 1 || t > from - 2) throw new RangeError(`truncExtend: want 1 ≤ t ≤ from − 2 and to ≥ from, got t=${t}, ${from} → ${to}`);
+  const rf = ringOf(from), rt = ringOf(to), k = to - from + t, rk = ringOf(k), server = isServer(ctx);
+  const B = 1n << BigInt(from - 2);
+  const y = server ? rf.addScalar(v, B) : v;
+  const m = bitAt(y, from - 1);
+  const mm = server ? rk.neg(await ctx.ot.acotSend(k, bitsToRing(rk, m))) : await ctx.ot.acotRecv(k, m);
+  const corr = rt.shl(convertWidth(rk.sub(mm, bitsToRing(rk, m)), rk, rt, false), from - t);
+  let out = rt.add(convertWidth(rf.shrLogical(y, t), rf, rt, false), corr);
+  if (server) out = rt.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t))));
+  return out;
+}
+
+export function truncExtendCostSteps(b: CostBuilder, n: number, p: TruncExtendParams): void {
+  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.to - p.from + p.t));
+}
+
+export const truncExtendCost = (n: number, p: TruncExtendParams, ot?: OtCostModel): Cost => costOf((b) => truncExtendCostSteps(b, n, p), ot);
+
+/** Twin: the exact floor, sign-extended. */
+export function truncExtendTwin(v: RingArray, p: TruncExtendParams): RingArray {
+  const rf = ringOf(p.from);
+  return convertWidth(rf.shr(v, p.t), rf, ringOf(p.to), true);
+}
