@@ -6,6 +6,7 @@
 // high forms' (`loVsHi`: GELU, exp and softmax; measured in the same run).
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3]
+import { cplRows } from './cpl.ts';
 import { performance } from 'node:perf_hooks';
 import { MemoryChannel } from '../../src/runtime/channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
@@ -119,4 +120,6 @@ const loVsHi = pairs.map(([fn, hiName, loName]) => {
   process.stderr.write(`${fn}: lo/hi bytes ${row.loBytesPerElement} / ${row.hiBytesPerElement} = ${row.bytesRatio}, rounds ${row.loRounds} / ${row.hiRounds}, elements/s × ${row.speedup}\n`);
   return row;
 });
-report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results, loVsHi });
+// The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
+const cpl = await cplRows(reps);
+report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results, loVsHi, cpl });
