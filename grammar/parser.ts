@@ -392,7 +392,11 @@ export class CplParser extends CstParser {
 
   mulExpr = this.RULE('mulExpr', () => {
     this.SUBRULE(this.unaryExpr, { LABEL: 'operand' });
-    this.MANY(() => {
+    this.MANY({
+      // `@name` followed by `fn`, `prim` or another attribute starts the next declaration
+      // (`const c = 1` then `@elementwise prim ...`); it is not a matrix product.
+      GATE: () => !(this.LA(1).tokenType === T.At && this.LA(2).tokenType === T.Identifier && [T.Fn, T.Prim, T.At].includes(this.LA(3).tokenType)),
+      DEF: () => {
       this.OR([
         { ALT: () => this.CONSUME(T.Star, { LABEL: 'op' }) },
         { ALT: () => this.CONSUME(T.Slash, { LABEL: 'op' }) },
@@ -400,6 +404,7 @@ export class CplParser extends CstParser {
         { ALT: () => this.CONSUME(T.At, { LABEL: 'op' }) },
       ]);
       this.SUBRULE2(this.unaryExpr, { LABEL: 'operand' });
+      },
     });
   });
 

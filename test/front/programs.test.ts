@@ -98,3 +98,14 @@ describe('docs/diagnostics.md', () => {
     expect(documented.sort()).toEqual([...codes.keys()].sort());
   });
 });
+
+describe('grammar corner cases', () => {
+  it('an attribute after a constant starts a declaration, not a matrix product', () => {
+    const text = 'const eps = 0.5\n\n@elementwise\nprim p<...S>(a: public int[...S]) -> public int[...S]\nfn f(x: secret fix<32, 12>[2, 2], w: server fix<32, 12>[2, 2]) -> secret fix<32, 12>[2, 2] {\n  return x @ w\n}\n';
+    const r = check([{ path: 'corner.cpl', text }]);
+    expect(formatDiagnostics(r.diagnostics)).toBe('');
+    const items = r.entries[0].ast.items;
+    expect(items.map((i) => i.kind)).toEqual(['Const', 'Fn', 'Fn']);
+    expect(items[1].kind === 'Fn' && items[1].attributes.map((a) => a.name)).toEqual(['elementwise']);
+  });
+});
