@@ -5,7 +5,7 @@ import { doc, type AstPath, type Doc } from 'prettier';
 import type { FNode } from './nodes.ts';
 import { printList, sourceOf, type NodePrinter, type Print } from './print-util.ts';
 
-const { group, indent, line, join } = doc.builders;
+const { fill, group, indent, line, join, softline } = doc.builders;
 
 const precedence: Record<string, number> = {
   '||': 1, '&&': 2,
@@ -69,10 +69,33 @@ const Binary: NodePrinter = (path, _options, print) => {
   return group([parts[0], indent(parts.slice(1))]);
 };
 
+/** A name, literal, `a.b` or `w[l]`: short enough to pack several per line. */
+function isSimple(e: FNode): boolean {
+  if (e.comments?.length) return false;
+  switch (e.$t) {
+    case 'Name': case 'Int': case 'Float': case 'Bool': return true;
+    case 'Unary': return (e.operand.$t === 'Int' || e.operand.$t === 'Float') && !e.operand.comments?.length;
+    case 'Field': return isSimple(e.target);
+    case 'Index': return isSimple(e.target) && e.indices.every((i: FNode) => (i.$t === 'Name' || i.$t === 'Int') && !i.comments?.length);
+    default: return false;
+  }
+}
+
 const Call: NodePrinter = (path, _options, print) => {
   const node = path.node;
   const generics = node.generics.length ? ['::<', join(', ', path.map(() => print(), 'generics')), '>'] : '';
-  return [printChild(path, print, 'callee'), generics, printList(path, print, 'args', '(', ')')];
+  const callee = [printChild(path, print, 'callee'), generics];
+  // Many simple arguments (weights, `w[l]`): fill lines instead of one argument per line.
+  if (node.args.length >= 4 && node.args.every(isSimple)) {
+    const args = path.map(() => print(), 'args');
+    const parts: Doc[] = [];
+    args.forEach((a, i) => {
+      if (i > 0) parts.push(line);
+      parts.push(i < args.length - 1 ? [a, ','] : a);
+    });
+    return [...callee, group(['(', indent([softline, fill(parts)]), softline, ')'])];
+  }
+  return [...callee, printList(path, print, 'args', '(', ')')];
 };
 
 export const exprPrinters: Record<string, NodePrinter> = {

@@ -1,9 +1,10 @@
 // Printers for the file and its top-level items (module, import, const, config, type, overload,
 // fn/prim with their signatures, model).
-import { doc, util, type Doc } from 'prettier';
-import { hasDangling, printBraced, printDangling, printLines, listParts, printList, sourceOf, type NodePrinter } from './print-util.ts';
+import { doc, util, type AstPath, type Doc, type ParserOptions } from 'prettier';
+import type { FNode } from './nodes.ts';
+import { bracketed, hasDangling, printBraced, printDangling, printLines, printList, sourceOf, type NodePrinter, type Print } from './print-util.ts';
 
-const { group, hardline, indent, line } = doc.builders;
+const { group, hardline, indent, join, line } = doc.builders;
 
 const File: NodePrinter = (path, options, print) => {
   const node = path.node;
@@ -25,12 +26,30 @@ const Fn: NodePrinter = (path, options, print) => {
   const node = path.node;
   const attrs = path.map((p) => [print(), hardline], 'attributes');
   const generics = node.generics.length ? printList(path, print, 'generics', '<', '>') : '';
-  // Too long: break the parameters first, one per line (the result type breaks only if it must).
+  // Too long: break the parameters first (the result type breaks only if it must).
   const result = node.result ? [' -> ', print('result')] : '';
-  const params = group([...listParts(path, print, 'params', '(', ')'), result]);
+  const params = group([...paramParts(path, options, print), result]);
   const body = node.body ? [' ', print('body')] : '';
   return [...attrs, node.prim ? 'prim ' : 'fn ', node.name, generics, params, body];
 };
+
+/**
+ * The parameter list, broken one parameter per line; but where the source already groups
+ * parameters on lines (`wq: server act[d, d], bq: server act[d],` then `wk: ...`), those lines
+ * are kept (each still breaks if it does not fit).
+ */
+function paramParts(path: AstPath<FNode>, options: ParserOptions<FNode>, print: Print): Doc[] {
+  const params: FNode[] = path.node.params;
+  const printed = path.map(() => print(), 'params');
+  const runs: Doc[][] = [];
+  params.forEach((p, i) => {
+    const newLine = i === 0 || util.hasNewlineInRange(options.originalText, params[i - 1].loc.end, p.loc.start);
+    if (newLine) runs.push([printed[i]]);
+    else runs[runs.length - 1].push(printed[i]);
+  });
+  if (runs.length <= 1 || runs.length === params.length) return bracketed(printed, '(', ')');
+  return bracketed(runs.map((run) => group(join([',', line], run))), '(', ')');
+}
 
 /** `V: vis`, `...S`, `n`: the kind is printed as written (`n: dim` stays explicit). */
 const GenericParam: NodePrinter = (path, options) => {

@@ -1,6 +1,9 @@
 // Printers for blocks, statements and let-patterns.
+import { doc } from 'prettier';
 import { printChild } from './print-exprs.ts';
 import { printBraced, printLines, printList, sourceOf, type NodePrinter } from './print-util.ts';
+
+const { group, indent, line } = doc.builders;
 
 const If: NodePrinter = (path, _options, print) => {
   const node = path.node;
@@ -19,7 +22,8 @@ const Input: NodePrinter = (path, options, print) => {
     const m = /"(?:[^"\\\n\r]|\\.)*"$/.exec(sourceOf(node, options));
     source = m ? m[0] : JSON.stringify(node.source);
   }
-  return ['input ', node.name, ': ', print('type'), source !== null ? [' = ', source] : ''];
+  // A long source name moves to the next line.
+  return ['input ', node.name, ': ', print('type'), source !== null ? group([' =', indent([line, source])]) : ''];
 };
 
 export const stmtPrinters: Record<string, NodePrinter> = {

@@ -72,7 +72,11 @@ export function printList(path: AstPath<FNode>, print: Print, key: string, open:
 
 /** printList without its group, to put more in the group (what breaks it breaks the list). */
 export function listParts(path: AstPath<FNode>, print: Print, key: string, open: string, close: string): Doc[] {
-  const items = path.map(() => print(), key);
+  return bracketed(path.map(() => print(), key), open, close);
+}
+
+/** `open`, the items separated by `,` and a line (break: one per line, indented), `close`. */
+export function bracketed(items: Doc[], open: string, close: string): Doc[] {
   if (items.length === 0) return [open, close];
   return [open, indent([softline, join([',', line], items)]), softline, close];
 }
