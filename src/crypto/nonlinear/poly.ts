@@ -13,7 +13,8 @@
 // differs by the one-bit truncation errors only (bounded per function in the tests).
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type CostBuilder, type ProtoCtx } from './context.ts';
-import { operandMulCost, trunc, truncCostSteps, type BitOperand } from './arith.ts';
+import { operandMulCost, type BitOperand } from './arith.ts';
+import { trunc, truncCostSteps } from './trunc.ts';
 
 export interface PolySpec {
   name: string;

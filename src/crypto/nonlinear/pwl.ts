@@ -25,7 +25,7 @@ import { convertWidth } from '../fixed.ts';
 import type { RingArray } from '../ring.ts';
 import { bitAt, bitsToRing, costOf, isServer, lo32, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
-import { reduceRing, trunc, truncCostSteps } from './arith.ts';
+import { reduceRing, trunc, truncCostSteps } from './trunc.ts';
 import { lut, lutCost } from './ot-ops.ts';
 import type { PwlSpec } from './pwl-tables.ts';
 

@@ -1,0 +1,121 @@
+// Arithmetic protocols on additive shares: truncation and ring extension / reduction.
+//
+// Truncation (default: one-bit error): the known-MSB trick of Huang et al. ("Cheetah", USENIX
+// Security 2022, §4.2 / SIRNN §3.4 "TR with known MSB"). With a public offset B = 2^(ℓ−2), y = x + B
+// has MSB 0 whenever |x| < 2^(ℓ−2), so the wrap of y0 + y1 over 2^ℓ is w = msb(y0) ∨ msb(y1)
+// and floor(y / 2^t) = (y0 ≫ t) + (y1 ≫ t) − w·2^(ℓ−t) + c, c ∈ {0, 1} the carry of the low t
+// bits. w costs one arithmetic COT over Z_2^t (the term m0·m1); dropping c gives a result in
+// {floor(x/2^t) − 1, floor(x/2^t)}. `exact: true` computes c with a t-bit millionaires' and B2A.
+// Extension (SIRNN, Rathee et al. S&P 2021, §3.3 zero/signed extension) uses the same wrap bit.
+import type { OtCostModel } from '../ot/cost.ts';
+import { convertWidth } from '../fixed.ts';
+import type { Ring, RingArray } from '../ring.ts';
+import { bitAt, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { millionaires, millionairesCost } from './compare.ts';
+import { b2a, b2aCost } from './ot-ops.ts';
+
+
+// ---------------------------------------------------------------------------------------------
+// truncation
+
+export interface TruncParams {
+  ell: number;
+  /** Bits to drop, 1 ≤ t ≤ ℓ − 2. */
+  t: number;
+  /** Exact floor (adds a t-bit millionaires' and a B2A); default false: error ∈ {−1, 0}. */
+  exact?: boolean;
+}
+
+function checkTrunc(p: TruncParams): void {
+  if (!Number.isInteger(p.t) || p.t < 1 || p.t > p.ell - 2) throw new RangeError(`truncation by ${p.t} bits in Z_2^${p.ell}: want 1..${p.ell - 2}`);
+}
+
+/**
+ * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
+ */
+export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams): Promise<RingArray> {
+  checkTrunc(p);
+  const { ell, t } = p, ring = ringOf(ell), small = ringOf(t), n = x.length, server = isServer(ctx);
+  const B = 1n << BigInt(ell - 2);
+  const y = server ? ring.addScalar(x, B) : x;
+  const m = bitAt(y, ell - 1);
+  // m0·m1 over Z_2^t: the server sends, the client chooses with m1.
+  let mm: RingArray;
+  if (server) mm = small.neg(await ctx.ot.acotSend(t, bitsRing(small, m)));
+  else mm = await ctx.ot.acotRecv(t, m);
+  const top = ring.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, ring, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
+  let out = ring.add(ring.shrLogical(y, t), top);
+  if (server) out = ring.addScalar(out, -(B >> BigInt(t)));
+  if (p.exact) {
+    const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
+    const c = await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low);
+    out = ring.add(out, await b2a(ctx, c, ell));
+  }
+  return out;
+}
+
+/** Bits (0/1) as elements of a ring. */
+export function bitsRing(r: Ring, b: Bits): RingArray {
+  const out = r.alloc(b.length);
+  if (out instanceof Uint32Array) out.set(b);
+  else for (let i = 0; i < b.length; i++) out[i] = BigInt(b[i]);
+  return out;
+}
+
+export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams): void {
+  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.t));
+  if (p.exact) {
+    millionairesCost(b, n, 1, p.t);
+    b2aCost(b, n, p.ell);
+  }
+}
+
+export const truncCost = (n: number, p: TruncParams, ot?: OtCostModel): Cost => costOf((b) => truncCostSteps(b, n, p), ot);
+
+/** Twin: floor(x / 2^t) (the secure result is this, or one less unless `exact`). */
+export function truncTwin(x: RingArray, p: TruncParams): RingArray {
+  return ringOf(p.ell).shr(x, p.t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ring extension and reduction
+
+export interface ExtendParams {
+  from: number;
+  to: number;
+  /** Signed: requires |x| < 2^(from−2). Unsigned: requires 0 ≤ x < 2^(from−1). */
+  signed: boolean;
+}
+
+/** Sign- or zero-extend shares from Z_2^from to Z_2^to (to > from): one arithmetic COT. */
+export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams): Promise<RingArray> {
+  const { from, to } = p;
+  if (!(to > from)) throw new RangeError(`extend: target width ${to} must exceed ${from}`);
+  const rf = ringOf(from), rt = ringOf(to), rd = ringOf(to - from), server = isServer(ctx);
+  const B = p.signed ? 1n << BigInt(from - 2) : 0n;
+  const y = server && p.signed ? rf.addScalar(x, B) : x;
+  const m = bitAt(y, from - 1);
+  let mm: RingArray;
+  if (server) mm = rd.neg(await ctx.ot.acotSend(to - from, bitsRing(rd, m)));
+  else mm = await ctx.ot.acotRecv(to - from, m);
+  // y = y0 + y1 − 2^from·(m0 + m1 − m0·m1)
+  const corr = rt.shl(convertWidth(rd.sub(mm, bitsRing(rd, m)), rd, rt, false), from);
+  let out = rt.add(convertWidth(y, rf, rt, false), corr);
+  if (server && p.signed) out = rt.addScalar(out, -B);
+  return out;
+}
+
+export function extendCostSteps(b: CostBuilder, n: number, p: ExtendParams): void {
+  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.to - p.from));
+}
+
+export const extendCost = (n: number, p: ExtendParams, ot?: OtCostModel): Cost => costOf((b) => extendCostSteps(b, n, p), ot);
+
+export function extendTwin(x: RingArray, p: ExtendParams): RingArray {
+  return convertWidth(x, ringOf(p.from), ringOf(p.to), p.signed);
+}
+
+/** Reduction to a narrower ring: local (keep the low bits). Same function as its twin. */
+export function reduceRing(x: RingArray, from: number, to: number): RingArray {
+  return convertWidth(x, ringOf(from), ringOf(to), false);
+}
