@@ -73,10 +73,16 @@ describe('cipherprune CLI', () => {
     expect(leaks.stdout).toContain('secret -> both parties (public)');
   });
 
+  it('fmt --check: the bundled programs are formatted', () => {
+    const r = cli('fmt', '--check', 'stdlib', 'protocols', 'test/exec/programs', 'bench/nonlinear/programs');
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('--help for every command, and --version', () => {
     const top = cli('--help');
     expect(top.status).toBe(0);
-    for (const cmd of ['check', 'fmt']) {
+    for (const cmd of ['check', 'fmt', 'compile', 'run', 'serve', 'connect']) {
       expect(top.stdout).toContain(cmd);
       const h = cli(cmd, '--help');
       expect(h.status).toBe(0);
