@@ -3,6 +3,7 @@ import { DimEnv } from '../interp/interpret.ts';
 import { predictCost } from '../ir/cost.ts';
 import { formatIr } from '../ir/ir.ts';
 import { verifyIr } from '../ir/verify.ts';
+import { unsupportedOps } from '../runtime/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
 
@@ -44,5 +45,10 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
     io.out(`%${o.id} ${o.op.padEnd(10)} c->s ${String(o.bytesC2S).padStart(10)} B  s->c ${String(o.bytesS2C).padStart(10)} B  rounds ${o.rounds.client}/${o.rounds.server}  ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}\n`);
   }
   io.out(`total: client -> server ${c.bytesC2S} B, server -> client ${c.bytesS2C} B, ${c.rounds} rounds\n`);
+  const pending = unsupportedOps(p);
+  if (pending.length) {
+    const kinds = [...new Set(pending.map((u) => u.op.op))];
+    io.out(`note: not included: ${pending.length} op${pending.length > 1 ? 's' : ''} (${kinds.join(', ')}) without a secure implementation yet, whose cost is unknown\n`);
+  }
   return 0;
 }

@@ -1,5 +1,5 @@
 // Shared by compile/run/serve/connect: check a CPL file, pick a model, bind config sizes, lower.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { check, formatDiagnostics } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { formatIr } from '../ir/ir.ts';
@@ -41,6 +41,7 @@ export function parseConfig(values: { config?: string[]; 'config-file'?: string 
 
 /** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError. */
 export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string }, io: Io): IrProgram {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) {
