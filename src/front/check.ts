@@ -2,7 +2,7 @@
 // Declarations (items) are handled here; expressions in check-expr.ts, statements in
 // check-stmt.ts. docs/language.md describes the rules; docs/diagnostics.md lists the codes.
 import type { Expr, FnItem, Item, Span } from './ast.ts';
-import { freshSymbol, symDim, type Dim, type DimSymbol } from './dims.ts';
+import { freshSymbol, symDim, type DimSymbol } from './dims.ts';
 import { DiagnosticBag, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import type { LeakEntry } from './leaks.ts';
 import { loadProgram, type Host, type LoadResult, type Module } from './modules.ts';
@@ -10,7 +10,7 @@ import { resolveType, scopeDimLookup, scopeEncLookup } from './resolve.ts';
 import { Scope, type FnEntity } from './scope.ts';
 import { checkExpr } from './check-expr.ts';
 import { checkBlock, definitelyReturns } from './check-stmt.ts';
-import type { Ty, Vis } from './types.ts';
+import type { Ty } from './types.ts';
 import type { Bindings, SigContext } from './unify.ts';
 
 export interface ModelInput {
@@ -324,5 +324,3 @@ export function checkProgram(entries: CheckInput[], host?: Host): CheckResult {
   const load = loadProgram(entries, host);
   return new Checker(load).run();
 }
-
-export type { Dim, Vis };

@@ -3,12 +3,12 @@
 // the result type. A result tuple field `k: public int` that no argument determines becomes a
 // fresh dimension (a dependent result: `-> (k: public int, y: secret E[k, d])`).
 import type { DimItem, Expr, FnItem, GenericArg, Span, TypeRef } from './ast.ts';
-import { constDim, constValue, dimEq, dimSymbols, freshSymbol, symDim, type Dim } from './dims.ts';
+import { constValue, dimEq, dimSymbols, freshSymbol, symDim, type Dim } from './dims.ts';
 import type { SourceFile } from './source.ts';
 import { DiagnosticBag } from './diagnostics.ts';
 import type { Module } from './modules.ts';
 import { evalDim, resolveEncoding, VISIBILITIES, type DimLookup, type EncLookup } from './resolve.ts';
-import { encEq, encFits, showEnc, showShape, showTy, visJoin, visLeq, type Enc, type TensorTy, type Ty, type Vis } from './types.ts';
+import { encFits, showEnc, showShape, showTy, visJoin, visLeq, type Enc, type TensorTy, type Ty, type Vis } from './types.ts';
 
 export interface Arg {
   ty: Ty;
@@ -335,5 +335,3 @@ export function assignable(have: Ty, want: Ty): { code: string; message: string;
   }
   return null;
 }
-
-export { constDim, encEq };

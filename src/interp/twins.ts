@@ -7,7 +7,7 @@ import { truncExact } from '../crypto/fixed.ts';
 import { divPublicTwin } from '../crypto/nonlinear/arith.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import {
-  alloc, broadcastIndex, gather, join, permuteIndex, ringEnc, ringOf, rowRangeIndex, size, toFloat,
+  alloc, broadcastIndex, gather, join, permuteIndex, ringEnc, rowRangeIndex, size, toFloat,
   type Data, type Mode, type Tensor,
 } from './tensor.ts';
 
@@ -325,5 +325,3 @@ export const twins: Record<string, Twin> = {
   compact, partition,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };
-
-export { ringOf };

@@ -8,7 +8,7 @@ import type { Block, Expr, FnItem, GenericArg, Pattern, Span, Stmt } from '../fr
 import type { CheckResult, ModelInfo } from '../front/check.ts';
 import { constDim, constValue, dimEq, freshSymbol, substDim, symDim, type Dim, type DimSymbol } from '../front/dims.ts';
 import type { Module } from '../front/modules.ts';
-import { evalDim, resolveType, type DimLookup, type EncLookup } from '../front/resolve.ts';
+import { resolveType, type DimLookup, type EncLookup } from '../front/resolve.ts';
 import type { Entity, FnEntity } from '../front/scope.ts';
 import { encEq, visLeq, type Enc, type TensorTy, type Ty } from '../front/types.ts';
 import { broadcast, buildResult, instantiate, type Bindings } from '../front/unify.ts';
@@ -412,5 +412,3 @@ class Lowerer {
     return v;
   }
 }
-
-export { evalDim };

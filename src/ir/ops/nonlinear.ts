@@ -93,5 +93,3 @@ export function truncating(linear: Impl, linearCost: (call: OpCall, p: CostParam
     },
   };
 }
-
-export { type Share };
