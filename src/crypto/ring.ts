@@ -5,6 +5,14 @@ import { Prg } from './prg.ts';
 
 export type RingArray = Uint32Array | BigUint64Array;
 
+const rings = new Map<number, Ring>();
+/** The shared Ring instance for a width (rings are immutable, so one per width serves all). */
+export function ringOf(ell: number): Ring {
+  let r = rings.get(ell);
+  if (!r) rings.set(ell, (r = new Ring(ell)));
+  return r;
+}
+
 export class Ring {
   readonly ell: number;
   /** True when elements live in a BigUint64Array. */

@@ -4,7 +4,7 @@
 //               int -> Float64Array of integers; bool -> Uint8Array of 0/1; literals -> Float64Array.
 //   float mode: every number -> Float64Array of real values; bool -> Uint8Array.
 import type { Enc } from '../front/types.ts';
-import { Ring, type RingArray } from '../crypto/ring.ts';
+import { ringOf, type Ring, type RingArray } from '../crypto/ring.ts';
 
 export type Mode = 'fixed' | 'float';
 export type Data = Float64Array | RingArray | Uint8Array;
@@ -17,12 +17,7 @@ export interface Tensor {
 
 export const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-const rings = new Map<number, Ring>();
-export function ringOf(ell: number): Ring {
-  let r = rings.get(ell);
-  if (!r) rings.set(ell, (r = new Ring(ell)));
-  return r;
-}
+export { ringOf };
 
 /** Does this encoding live in a ring in the given mode? */
 export function ringEnc(enc: Enc, mode: Mode): Ring | null {

@@ -13,7 +13,7 @@ import type { Channel, Party } from '../../runtime/channel.ts';
 import type { ObliviousTransfer } from '../ot/types.ts';
 import { otCost, type MessagePlan, type OtCostModel } from '../ot/cost.ts';
 import type { Prg } from '../prg.ts';
-import { Ring, type RingArray } from '../ring.ts';
+import { ringOf, type Ring, type RingArray } from '../ring.ts';
 
 export interface ProtoCtx {
   party: Party;
@@ -43,13 +43,7 @@ export interface CostFlight {
 
 export const isServer = (ctx: ProtoCtx): boolean => ctx.party === 'server';
 
-const rings = new Map<number, Ring>();
-/** Cached Ring instance for a width. */
-export function ringOf(ell: number): Ring {
-  let r = rings.get(ell);
-  if (!r) rings.set(ell, (r = new Ring(ell)));
-  return r;
-}
+export { ringOf };
 
 export function checkEllScale(ell: number, s: number, what: string): void {
   if (!Number.isInteger(ell) || ell < 8 || ell > 64) throw new RangeError(`${what}: ring width must be 8..64, got ${ell}`);
