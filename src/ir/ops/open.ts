@@ -4,6 +4,7 @@ import type { Enc, Vis } from '../../front/types.ts';
 import type { Party } from '../../runtime/channel.ts';
 import { ringOf, size, type Data } from '../../interp/tensor.ts';
 import type { RingArray } from '../../crypto/ring.ts';
+import { packMsgs, unpackMsgs } from '../../crypto/ot/bits.ts';
 import type { ConcreteType, ExecCtx, Flight, Impl, OpCall } from './types.ts';
 import { SECRET_INT_ELL } from './nonlinear.ts';
 
@@ -15,12 +16,7 @@ export function wireBytes(enc: Enc, n: number): number {
 }
 
 function pack(enc: Enc, d: Data): Uint8Array {
-  if (enc.kind === 'bool') {
-    const bits = d as Uint8Array;
-    const out = new Uint8Array(Math.ceil(bits.length / 8));
-    for (let i = 0; i < bits.length; i++) out[i >> 3] |= (bits[i] & 1) << (i & 7);
-    return out;
-  }
+  if (enc.kind === 'bool') return packMsgs(d as Uint8Array, d.length, 1);
   if (enc.kind === 'fix' || enc.kind === 'ring') return ringOf(enc.ell).pack(d as RingArray);
   const f = d as Float64Array;
   return new Uint8Array(f.buffer.slice(f.byteOffset, f.byteOffset + f.byteLength));
@@ -29,7 +25,7 @@ function pack(enc: Enc, d: Data): Uint8Array {
 function unpack(enc: Enc, bytes: Uint8Array, n: number): Data {
   const want = wireBytes(enc, n);
   if (bytes.length !== want) throw new Error(`protocol error: expected ${want} bytes for ${n} values, got ${bytes.length}`);
-  if (enc.kind === 'bool') return Uint8Array.from({ length: n }, (_, i) => (bytes[i >> 3] >> (i & 7)) & 1);
+  if (enc.kind === 'bool') return unpackMsgs(bytes, n, 1);
   if (enc.kind === 'fix' || enc.kind === 'ring') return ringOf(enc.ell).unpack(bytes, n);
   return new Float64Array(bytes.slice().buffer);
 }
