@@ -1,5 +1,4 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
-import { DimEnv } from '../interp/interpret.ts';
 import { predictCost } from '../ir/cost.ts';
 import { runBoth } from '../runtime/run-both.ts';
 import { parse, UsageError, type Io } from './args.ts';
@@ -54,9 +53,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   } finally {
     bar.done();
   }
-  const dims = new DimEnv();
-  for (const rd of p.runtimeDims) if (rd.symbol.name in run.client.revealed) dims.values.set(rd.symbol, run.client.revealed[rd.symbol.name]);
-  const predicted = predictCost(p, dims);
+  const predicted = predictCost(p, run.client.dims);
   printOutputs(p, [...run.client.outputs, ...run.server.outputs], io);
   const revealed = Object.entries(run.client.revealed);
   if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);

@@ -16,6 +16,18 @@ export class InterpretError extends OpError {
 
 export class DimEnv {
   readonly values = new Map<DimSymbol, number>();
+  /** Sizes revealed during a run, by symbol name (e.g. `k@l=0`). */
+  readonly revealed: Record<string, number> = {};
+
+  /** After op `id` produced `data`: if it is a reveal that sizes later tensors, bind that size. */
+  bindReveal(p: IrProgram, id: number, data: ArrayLike<number | bigint> | null): void {
+    const rd = p.runtimeDims.find((r) => r.op === id);
+    if (!rd || !data) return;
+    const v = Number(data[0]);
+    this.values.set(rd.symbol, v);
+    this.revealed[rd.symbol.name] = v;
+  }
+
   eval(d: Dim): number {
     const v = constValue(substDim(d, (s) => (this.values.has(s) ? constDim(this.values.get(s)!) : undefined)));
     if (v === null) throw new InterpretError(`size ${JSON.stringify(d)} is not known yet`);
@@ -61,7 +73,6 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): Interp
   const values: Tensor[] = [];
   const missing = p.inputs.filter((i) => !(i.name in inputs)).map((i) => i.name);
   if (missing.length) throw new InterpretError(`missing input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
-  const revealed: Record<string, number> = {};
   for (const op of p.ops) {
     try {
       if (op.op === 'input') {
@@ -72,16 +83,11 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): Interp
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
       const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode });
       values[op.id] = t;
-      const rd = p.runtimeDims.find((r) => r.op === op.id);
-      if (rd) {
-        const v = Number((t.data as Float64Array)[0]);
-        dims.values.set(rd.symbol, v);
-        revealed[rd.symbol.name] = v;
-      }
+      dims.bindReveal(p, op.id, t.data);
     } catch (e) {
       if (e instanceof InterpretError && e.op) throw e;
       throw new InterpretError((e as Error).message, op);
     }
   }
-  return { outputs: p.outputs.map((o) => ({ id: o.id, to: o.to, tensor: values[o.id] })), values, revealed, dims };
+  return { outputs: p.outputs.map((o) => ({ id: o.id, to: o.to, tensor: values[o.id] })), values, revealed: dims.revealed, dims };
 }

@@ -31,6 +31,8 @@ export interface ExecuteResult {
   /** Outputs this party received (others are absent). */
   outputs: { id: number; to: Party; tensor: Tensor }[];
   revealed: Record<string, number>;
+  /** Sizes known after the run (to predict its cost, `predictCost(program, dims)`). */
+  dims: DimEnv;
   /** Scope label of each op that communicated, for matching with predictions. */
   scopes: Map<number, string>;
   byScope: ReadonlyMap<string, Readonly<Counters>>;
@@ -85,10 +87,8 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   const ctx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
   const dims = new DimEnv();
   const values: ExecValue[] = [];
-  const revealed: Record<string, number> = {};
   const scopes = new Map<number, string>();
   const outputs: ExecuteResult['outputs'] = [];
-  const runtimeDim = new Map(p.runtimeDims.map((r) => [r.op, r.symbol]));
   const breathe = yielder();
   try {
     for (const op of p.ops) {
@@ -115,12 +115,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
         }
       }
       values[op.id] = { ...call.type, data };
-      const sym = runtimeDim.get(op.id);
-      if (sym && data) {
-        const v = Number((data as Float64Array)[0]);
-        dims.values.set(sym, v);
-        revealed[sym.name] = v;
-      }
+      dims.bindReveal(p, op.id, data as ArrayLike<number> | null);
       if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: call.type.shape, enc: call.type.enc, data } });
       if (row.comm !== 'local' || op.id % 200 === 0) opts.onProgress?.(op.id + 1, p.ops.length, op);
       await breathe();
@@ -137,5 +132,5 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   } finally {
     if (ownEngines) await (engines as SessionEngines).close();
   }
-  return { outputs, revealed, scopes, byScope: ch.byScope };
+  return { outputs, revealed: dims.revealed, dims, scopes, byScope: ch.byScope };
 }
