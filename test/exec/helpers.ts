@@ -7,9 +7,7 @@ import type { InputValues } from '../../src/interp/interpret.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
 import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
 import { SimChannel, NETWORKS } from '../../src/runtime/sim-channel.ts';
-import { connect, type WsChannel } from '../../src/runtime/ws-channel.ts';
-import { listen } from '../../src/runtime/ws-server.ts';
-import { hashProgram } from '../../src/runtime/frame.ts';
+import { wsPair } from '../runtime/helpers.ts';
 
 export function compile(path: string, model?: string, config?: Record<string, number>): IrProgram {
   const r = check([{ path }]);
@@ -23,20 +21,9 @@ export const makeInputs = (p: IrProgram, seed = 1): InputValues => randomInputs(
 
 export type ChannelKind = 'memory' | 'sim' | 'ws';
 
-export async function channelPair(kind: ChannelKind, programText = 'test'): Promise<{ pair: [Channel, Channel]; close: () => Promise<void> }> {
+export async function channelPair(kind: ChannelKind): Promise<{ pair: [Channel, Channel]; close: () => Promise<void> }> {
   if (kind === 'memory') return { pair: MemoryChannel.pair(), close: async () => {} };
   if (kind === 'sim') return { pair: SimChannel.pair(NETWORKS.wan), close: async () => {} };
-  const programHash = hashProgram(programText);
-  let got!: (c: WsChannel) => void;
-  const serverCh = new Promise<WsChannel>((r) => (got = r));
-  const srv = await listen({ host: '127.0.0.1', port: 0, programHash, onSession: (c) => got(c) });
-  const client = await connect(srv.url, { programHash });
-  const server = await serverCh;
-  return {
-    pair: [client, server],
-    close: async () => {
-      client.close();
-      await srv.close();
-    },
-  };
+  const ws = await wsPair();
+  return { pair: [ws.client, ws.server], close: ws.close };
 }
