@@ -1,6 +1,6 @@
 // Checked types: visibility x encoding x shape, tuples, and an error type that silences
 // follow-on diagnostics. docs/language.md §Types.
-import { dimEq, showDim, type Dim } from './dims.ts';
+import { showDim, type Dim } from './dims.ts';
 
 export type Vis = 'public' | 'client' | 'server' | 'secret';
 
@@ -31,8 +31,6 @@ export type Ty = TensorTy | TupleTy | { kind: 'error' };
 
 export const errorTy: Ty = { kind: 'error' };
 export const tensor = (vis: Vis, enc: Enc, shape: Dim[] = []): TensorTy => ({ kind: 'tensor', vis, enc, shape });
-export const INT: Enc = { kind: 'int' };
-export const BOOL: Enc = { kind: 'bool' };
 
 // Visibility lattice: public < client, server < secret.
 export function visLeq(a: Vis, b: Vis): boolean {
@@ -93,7 +91,6 @@ export function showTy(t: Ty): string {
   }
 }
 
-export const shapeEq = (a: Dim[], b: Dim[]): boolean => a.length === b.length && a.every((d, i) => dimEq(d, b[i]));
 
 /** Width in bits of one element (for the leak report's sizes). */
 export function encBits(e: Enc): number {

@@ -45,17 +45,6 @@ export function linearImpl(name: string): Impl {
   };
 }
 
-/** Secret x public products of integers or ring elements (no truncation): local on shares. */
-export function scaleImpl(name: string): Impl {
-  const linear = linearImpl(name);
-  return async (ctx, args, call) => {
-    if (call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0) {
-      throw new Error(`${name} on secret fixed-point values needs secure truncation (the nonlinear protocols)`);
-    }
-    return linear(ctx, args, call);
-  };
-}
-
 /** `not` on XOR shares: the client flips its share. */
 export const notImpl: Impl = async (ctx, args, call) => {
   const a = args[0];
@@ -92,5 +81,3 @@ export const encodeImpl: Impl = async (ctx, args, call) => {
 
 /** Inputs: the owner reads its value (the executor passes it as the only argument). */
 export const inputImpl: Impl = async (ctx, args, call) => (call.type.vis === ctx.party ? args[0]?.data ?? null : null);
-
-export const asRing = (d: Data): RingArray => d as RingArray;
