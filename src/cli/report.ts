@@ -86,6 +86,9 @@ export function writeReport(file: string, r: ReportData): void {
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
 }
 
+/** --progress / --no-progress, defaulting to "stderr is a terminal". */
+export const progressWanted = (v: { progress?: boolean; 'no-progress'?: boolean }, io: Io): boolean => (v['no-progress'] ? false : (v.progress ?? io.tty));
+
 /** A one-line progress display on stderr (only on a terminal, or when forced). */
 export function progress(io: Io, enabled: boolean) {
   let last = 0;

@@ -5,7 +5,7 @@ import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
 import { channelsFor } from './network.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
-import { buildReport, costSummary, printOutputs, progress, writeReport } from './report.ts';
+import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 export const runHelp = `usage: cipherprune run [options] PROGRAM.cpl
 
@@ -46,7 +46,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const channels = channelsFor(values.network);
   const p = compileProgram(file, values, io);
   const inputs = gatherInputs(p, values);
-  const bar = progress(io, values['no-progress'] ? false : (values.progress ?? io.tty));
+  const bar = progress(io, progressWanted(values, io));
   let run;
   try {
     run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update });

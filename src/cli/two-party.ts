@@ -8,7 +8,7 @@ import type { Party } from '../runtime/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
 import { compileProgram, programHelp, programOptions, programText } from './program.ts';
-import { buildReport, costSummary, printOutputs, progress, writeReport } from './report.ts';
+import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
@@ -56,15 +56,19 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
+/** Compile the program and take this party's inputs; the hash both sides compare at connect. */
+function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1], party: Party, io: Io) {
+  const p = compileProgram(file, values, io);
+  return { p, inputs: gatherInputs(p, values, party), programHash: hashProgram(programText(p)) };
+}
+
 export async function runServe(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { ...twoPartyOptions, listen: { type: 'string' }, once: { type: 'boolean' } });
   if (values.help) return io.out(serveHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.listen ?? '127.0.0.1:7878', '--listen');
-  const p = compileProgram(file, values, io);
-  const inputs = gatherInputs(p, values, 'server');
-  const programHash = hashProgram(programText(p));
+  const { p, inputs, programHash } = prepareParty(file, values, 'server', io);
   let sessions = 0;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
@@ -111,15 +115,12 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
-  const p = compileProgram(file, values, io);
-  const inputs = gatherInputs(p, values, 'client');
-  const programHash = hashProgram(programText(p));
+  const { p, inputs, programHash } = prepareParty(file, values, 'client', io);
   const ch = await connect(`ws://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash });
-  const party: Party = 'client';
-  const bar = progress(io, values['no-progress'] ? false : (values.progress ?? io.tty));
+  const bar = progress(io, progressWanted(values, io));
   const t0 = performance.now();
   try {
-    const res = await execute(p, { party, ch, inputs, onProgress: bar.update });
+    const res = await execute(p, { party: 'client', ch, inputs, onProgress: bar.update });
     bar.done();
     const seconds = (performance.now() - t0) / 1000;
     printOutputs(p, res.outputs, io);
