@@ -9,21 +9,21 @@ export { formatIr, opLocation, OpError, type IrProgram, type IrOp, type IrType, 
 export { verifyIr } from './ir/verify.ts';
 export { opTable, opRow } from './ir/ops/table.ts';
 export type { OpRow, CommClass, Flight } from './ir/ops/types.ts';
-export { predictCost, RoundClock, type ProgramCost, type OpCost } from './ir/cost.ts';
+export { predictCost, RoundClock, type ProgramCost, type OpCost } from './opt/cost.ts';
 
 // Plaintext reference interpreter.
 export { interpret, InterpretError, DimEnv, type InputValues, type InterpretResult } from './interp/interpret.ts';
-export type { Tensor, Mode } from './interp/tensor.ts';
+export type { Tensor, Mode } from './ir/tensor.ts';
 
 // Two-party execution and transports.
-export * from './runtime/channel.ts';
-export { execute, ExecError, unsupportedOps, type ExecuteOptions, type ExecuteResult } from './runtime/executor.ts';
-export { runBoth, splitInputs, type BothResult } from './runtime/run-both.ts';
-export { connect, WsChannel, type WsOptions } from './runtime/ws-channel.ts';
-export { listen, type WsServer, type ListenOptions } from './runtime/ws-server.ts';
-export { SimChannel, parseNetwork, NETWORKS, type NetworkProfile } from './runtime/sim-channel.ts';
-export { EXIT, exitCodeFor } from './runtime/errors.ts';
-export { hashProgram } from './runtime/frame.ts';
+export * from './transport/channel.ts';
+export { execute, ExecError, unsupportedOps, type ExecuteOptions, type ExecuteResult } from './exec/executor.ts';
+export { runBoth, splitInputs, type BothResult } from './exec/run-both.ts';
+export { connect, WsChannel, type WsOptions } from './transport/ws-channel.ts';
+export { listen, type WsServer, type ListenOptions } from './transport/ws-server.ts';
+export { SimChannel, parseNetwork, NETWORKS, type NetworkProfile } from './transport/sim-channel.ts';
+export { EXIT, exitCodeFor } from './transport/errors.ts';
+export { hashProgram } from './transport/frame.ts';
 
 // Cryptography: ring and fixed point, PRG, OT, HE.
 export { Ring, type RingArray } from './crypto/ring.ts';

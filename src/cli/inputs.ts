@@ -2,7 +2,7 @@
 // arrays (row-major) or flat arrays. `--random-inputs SEED` makes deterministic test inputs.
 import { readFileSync } from 'node:fs';
 import { DimEnv, type InputValues } from '../interp/interpret.ts';
-import { size } from '../interp/tensor.ts';
+import { size } from '../ir/tensor.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { Prg } from '../crypto/prg.ts';
 import { UsageError } from './args.ts';

@@ -7,9 +7,9 @@ import { compileHelp, runCompile } from './compile.ts';
 import { runHelp, runRun } from './run.ts';
 import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
 import { ProgramError } from './program.ts';
-import { exitCodeFor, EXIT } from '../runtime/errors.ts';
-import { ExecError } from '../runtime/executor.ts';
-import { ChannelError } from '../runtime/channel.ts';
+import { exitCodeFor, EXIT } from '../transport/errors.ts';
+import { ExecError } from '../exec/executor.ts';
+import { ChannelError } from '../transport/channel.ts';
 import { InterpretError } from '../interp/interpret.ts';
 
 const commands: Record<string, { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> }> = {

@@ -3,9 +3,9 @@
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
 import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
 import { OpError, showType, type IrOp, type IrProgram } from '../ir/ir.ts';
-import { fromReal } from './twins.ts';
+import { fromReal } from '../ir/twins.ts';
 import { opTable } from '../ir/ops/table.ts';
-import { size, type Mode, type Tensor } from './tensor.ts';
+import { size, type Mode, type Tensor } from '../ir/tensor.ts';
 
 /** Input values: real numbers (flat, row-major) for each input name. */
 export type InputValues = Record<string, ArrayLike<number>>;

@@ -5,8 +5,8 @@ import { lowerModel } from '../../src/ir/lower.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
 import type { InputValues } from '../../src/interp/interpret.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
-import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
-import { SimChannel, NETWORKS } from '../../src/runtime/sim-channel.ts';
+import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
+import { SimChannel, NETWORKS } from '../../src/transport/sim-channel.ts';
 import { wsPair } from '../runtime/helpers.ts';
 
 export function compile(path: string, model?: string, config?: Record<string, number>): IrProgram {

@@ -2,11 +2,11 @@
 // execution order, with rounds found by simulating the channel's round clock (channel.ts): a
 // party stamps a message with 1 + the highest stamp it has received, and the rounds are the
 // highest stamp. Session setup (HE keys, base OTs) is charged to the first op that needs it.
-import type { Party } from '../runtime/channel.ts';
+import type { Party } from '../transport/channel.ts';
 import type { DimEnv } from '../interp/interpret.ts';
-import type { IrOp, IrProgram } from './ir.ts';
-import { makeCostParams, opRow } from './ops/table.ts';
-import type { CostParams, Flight, OpCall } from './ops/types.ts';
+import type { IrOp, IrProgram } from '../ir/ir.ts';
+import { makeCostParams, opRow } from '../ir/ops/table.ts';
+import type { CostParams, Flight, OpCall } from '../ir/ops/types.ts';
 
 export interface OpCost {
   id: number;

@@ -2,7 +2,7 @@
 // loopback): the default of `cipherprune run`, and what the end-to-end tests use.
 import type { InputValues } from '../interp/interpret.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import type { Channel, Counters } from './channel.ts';
+import type { Channel, Counters } from '../transport/channel.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
 export interface BothResult {
