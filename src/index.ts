@@ -9,10 +9,12 @@ export { formatIr, opLocation, OpError, type IrProgram, type IrOp, type IrType, 
 export { verifyIr } from './ir/verify.ts';
 export { opTable, opRow } from './ir/ops/table.ts';
 export type { OpRow, CommClass, Flight } from './ir/ops/types.ts';
-export { predictCost, RoundClock, type ProgramCost, type OpCost } from './opt/cost.ts';
+export { predictCost, type ProgramCost, type OpCost } from './opt/cost.ts';
+export { RoundClock } from './transport/round-clock.ts';
 
 // Plaintext reference interpreter.
-export { interpret, InterpretError, DimEnv, type InputValues, type InterpretResult } from './interp/interpret.ts';
+export { interpret, InterpretError, type InterpretResult } from './interp/interpret.ts';
+export { DimEnv, type InputValues } from './ir/dim-env.ts';
 export type { Tensor, Mode } from './ir/tensor.ts';
 
 // Two-party execution and transports.

@@ -6,7 +6,7 @@ import { lowerModel } from '../../src/ir/lower.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
-import { DimEnv } from '../../src/interp/interpret.ts';
+import { DimEnv } from '../../src/ir/dim-env.ts';
 import { size } from '../../src/ir/tensor.ts';
 import { median } from '../lib.ts';
 

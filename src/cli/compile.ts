@@ -1,5 +1,5 @@
 // cipherprune compile PROG --emit ir|cost : the lowered program, or its predicted cost.
-import { DimEnv } from '../interp/interpret.ts';
+import { DimEnv } from '../ir/dim-env.ts';
 import { predictCost } from '../opt/cost.ts';
 import { formatIr } from '../ir/ir.ts';
 import { verifyIr } from '../ir/verify.ts';

@@ -2,10 +2,10 @@
 // their owner only; outputs reach only their recipient; each op runs its op-table
 // implementation inside a channel scope, so bytes and rounds are attributed to ops.
 import { randomBytes } from 'node:crypto';
-import { DimEnv, encodeInput, type InputValues } from '../interp/interpret.ts';
+import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
-import { opCall } from '../opt/cost.ts';
+import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { Engines, ExecValue } from '../ir/ops/types.ts';
 import { Prg } from '../crypto/prg.ts';

@@ -3,7 +3,7 @@
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
-import type { InputValues } from '../../src/interp/interpret.ts';
+import type { InputValues } from '../../src/ir/dim-env.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
 import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import { SimChannel, NETWORKS } from '../../src/transport/sim-channel.ts';
