@@ -279,20 +279,37 @@ export const realFunctions: Record<string, (x: number) => number> = {
 const realFn = (f: (x: number) => number): Twin => (c) => out(c, fromReal(Array.from(realValues(c.args[0], c.mode), f), c.enc, c.mode));
 
 // ---- CipherPrune ----
+/**
+ * Rows of `a` in the order of the mask: set rows first, then the others, each group in its
+ * original order. Checks the op's precondition: the count argument is an integer in 0..n equal to
+ * the number of set bits (the secure protocol opens a permutation only when it is).
+ */
+function maskOrder(c: TwinCall, op: string, countName: string): { order: number[]; row: number } {
+  const [a, mask, count] = c.args;
+  const bits = mask.data as Uint8Array;
+  const t = toFloat(count.data)[0];
+  const n = bits.length;
+  if (!(Number.isInteger(t) && t >= 0 && t <= n)) throw new RangeError(`${op}: ${countName} = ${t} is out of range: the mask has ${n} entries, so it must be 0..${n}`);
+  const set = bits.reduce((s, v) => s + v, 0);
+  if (set !== t) throw new RangeError(`${op}: ${countName} = ${t}, but ${set} mask bits are set (it must be the revealed count of the mask)`);
+  const order = [...bits.keys()].filter((i) => bits[i]).concat([...bits.keys()].filter((i) => !bits[i]));
+  return { order, row: size(a.shape.slice(1)) };
+}
+const rowsIndex = (order: number[], rows: number, row: number): Uint32Array => Uint32Array.from({ length: rows * row }, (_, j) => order[Math.floor(j / row)] * row + (j % row));
 const compact: Twin = (c) => {
-  const [a, keep] = c.args;
-  const row = size(a.shape.slice(1));
-  const rows: number[] = [];
-  (keep.data as Uint8Array).forEach((k, i) => k && rows.push(i));
-  if (rows.length !== c.shape[0]) throw new Error(`compact: ${rows.length} rows are kept but k = ${c.shape[0]}`);
-  return out(c, gather(a.data, Uint32Array.from({ length: rows.length * row }, (_, j) => rows[Math.floor(j / row)] * row + (j % row))));
+  const { order, row } = maskOrder(c, 'compact', 'k');
+  return out(c, gather(c.args[0].data, rowsIndex(order, c.shape[0], row)));
 };
 const partition: Twin = (c) => {
-  const [a, first] = c.args;
-  const row = size(a.shape.slice(1));
-  const f = first.data as Uint8Array;
-  const order = [...f.keys()].filter((i) => f[i]).concat([...f.keys()].filter((i) => !f[i]));
-  return out(c, gather(a.data, Uint32Array.from({ length: order.length * row }, (_, j) => order[Math.floor(j / row)] * row + (j % row))));
+  const { order, row } = maskOrder(c, 'partition', 'k1');
+  return out(c, gather(c.args[0].data, rowsIndex(order, order.length, row)));
+};
+/** Inverse of partition: row t of `a` goes back to row order[t]. */
+const unpartition: Twin = (c) => {
+  const { order, row } = maskOrder(c, 'unpartition', 'k1');
+  const back = new Array<number>(order.length);
+  order.forEach((j, t) => (back[j] = t));
+  return out(c, gather(c.args[0].data, rowsIndex(back, order.length, row)));
 };
 
 // ---- builtins ----
@@ -322,6 +339,6 @@ export const twins: Record<string, Twin> = {
   and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), not,
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(f)])),
-  compact, partition,
+  compact, partition, unpartition,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };

@@ -120,7 +120,7 @@ export class Chooser {
   }
 }
 
-function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
+export function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
   const w = wordBits(ell);
   const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
   const a = w === 64 ? new BigUint64Array(copy.buffer, copy.byteOffset, count * width) : new Uint32Array(copy.buffer, copy.byteOffset, count * width);
