@@ -25,6 +25,9 @@ export interface ExecuteOptions {
   engines?: Engines & { close?(): Promise<void> };
   /** Called after each op that communicates, and every 200 ops. */
   onProgress?: (done: number, total: number, op: IrOp) => void;
+  /** Called after every op with this party's value (its share when secret): for tests that open
+   * intermediate values by combining both parties' traces. */
+  trace?: (op: IrOp, value: ExecValue) => void;
 }
 
 export interface ExecuteResult {
@@ -115,6 +118,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
         }
       }
       values[op.id] = { ...call.type, data };
+      opts.trace?.(op, values[op.id]);
       dims.bindReveal(p, op.id, data as ArrayLike<number> | null);
       if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: call.type.shape, enc: call.type.enc, data } });
       if (row.comm !== 'local' || op.id % 200 === 0) opts.onProgress?.(op.id + 1, p.ops.length, op);

@@ -23,7 +23,13 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> = {}): Promise<BothResult> {
+export interface BothOptions extends Partial<Pick<ExecuteOptions, 'onProgress'>> {
+  /** Each party's session engines, to reuse base OTs and HE keys across runs on the same pair. */
+  engines?: { client: NonNullable<ExecuteOptions['engines']>; server: NonNullable<ExecuteOptions['engines']> };
+  trace?: { client?: ExecuteOptions['trace']; server?: ExecuteOptions['trace'] };
+}
+
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: BothOptions = {}): Promise<BothResult> {
   const [c, s] = pair;
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
@@ -39,8 +45,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, engines: opts.engines?.client, trace: opts.trace?.client })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, engines: opts.engines?.server, trace: opts.trace?.server })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

@@ -1,0 +1,89 @@
+// CipherPrune thresholds that make a model keep chosen numbers of tokens on given inputs, found
+// with the reference interpreter (fixed-point mode): layer by layer, the importance scores of
+// layer l (which depend on the thresholds of the layers before it) decide its two thresholds.
+// Each threshold is the midpoint between two consecutive sorted scores, so a secure run, whose
+// scores differ from the reference by a few ULPs, keeps the same tokens when the gap is wide
+// (the result reports each gap). Used by the end-to-end tests and bench/e2e.
+import type { IrProgram } from '../ir/ir.ts';
+import { interpret, type InputValues, type InterpretResult } from './interpret.ts';
+import { realValues } from './twins.ts';
+
+/** Tokens kept by layer l and, among them, the ones that get the accurate polynomials (both
+ * counts include the pinned token). */
+export interface LayerCounts {
+  keep: number;
+  hi: number;
+}
+
+/** Which token is always kept and always accurate: BERT's [CLS] (first), GPT-2's last. */
+export type Pinned = 'first' | 'last';
+
+export interface Calibration {
+  /** The inputs with `theta` and `theta_hi` set. */
+  inputs: InputValues;
+  theta: number[];
+  thetaHi: number[];
+  /** Per layer, the gap (in units of the scores) between the scores each threshold separates. */
+  gaps: { keep: number; hi: number }[];
+  /** The reference run with the final thresholds. */
+  reference: InterpretResult;
+}
+
+/** Above every score the model can produce: keeps only the pinned token (cheap later layers). */
+const KEEP_NONE = 1000;
+
+/** The SSA ids of each layer's importance scores (`prune.importance`), by loop iteration. */
+export function importanceOps(p: IrProgram): number[] {
+  const ids: number[] = [];
+  for (const op of p.ops) {
+    if (op.op !== 'colsum' || !op.where.stack.includes('prune.importance')) continue;
+    const l = Number(/^l=(\d+)$/.exec(op.where.loops[0] ?? '')?.[1]);
+    if (Number.isInteger(l)) ids[l] = op.id;
+  }
+  return ids;
+}
+
+/**
+ * A threshold such that exactly `count` tokens are above it or pinned (index `pinned`, −1 for
+ * none), and the gap between the two scores it separates.
+ */
+export function cut(scores: ArrayLike<number>, pinned: number, count: number): { theta: number; gap: number } {
+  const free = Array.from(scores).filter((_, i) => i !== pinned).sort((a, b) => b - a);
+  const m = count - (pinned >= 0 ? 1 : 0);
+  if (m < 0 || m > free.length) throw new RangeError(`cannot keep ${count} of ${scores.length} tokens`);
+  if (free.length === 0) return { theta: 0, gap: Infinity };
+  if (m === 0) return { theta: free[0] + 1, gap: Infinity };
+  if (m === free.length) return { theta: free[m - 1] - 1, gap: Infinity };
+  return { theta: (free[m - 1] + free[m]) / 2, gap: free[m - 1] - free[m] };
+}
+
+/** The count in [lo, hi] whose threshold has the widest gap (most robust to rounding). */
+export function widestCount(scores: ArrayLike<number>, pinned: number, lo: number, hi: number): number {
+  let best = lo, gap = -1;
+  for (let c = lo; c <= hi; c++) {
+    const g = cut(scores, pinned, c).gap;
+    if (g > gap) [best, gap] = [c, g];
+  }
+  return best;
+}
+
+export function calibrateThresholds(p: IrProgram, inputs: InputValues, pinned: Pinned, counts: (layer: number, scores: Float64Array) => LayerCounts): Calibration {
+  const ops = importanceOps(p);
+  const layers = ops.length;
+  const theta = new Array<number>(layers).fill(KEEP_NONE), thetaHi = new Array<number>(layers).fill(KEEP_NONE);
+  const gaps: Calibration['gaps'] = [];
+  const withT = (): InputValues => ({ ...inputs, theta: theta.slice(), theta_hi: thetaHi.slice() });
+  const pin = (n: number) => (pinned === 'first' ? 0 : n - 1);
+  for (let l = 0; l < layers; l++) {
+    const r = interpret(p, withT(), 'fixed');
+    const scores = realValues(r.values[ops[l]], 'fixed');
+    const want = counts(l, scores);
+    const keep = cut(scores, pin(scores.length), want.keep);
+    theta[l] = keep.theta;
+    const kept = Float64Array.from(scores.filter((s, i) => s > keep.theta || i === pin(scores.length)));
+    const hi = cut(kept, pin(kept.length), want.hi);
+    thetaHi[l] = hi.theta;
+    gaps.push({ keep: keep.gap, hi: hi.gap });
+  }
+  return { inputs: withT(), theta, thetaHi, gaps, reference: interpret(p, withT(), 'fixed') };
+}
