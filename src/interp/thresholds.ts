@@ -54,16 +54,20 @@ export function cut(scores: ArrayLike<number>, pinned: number, count: number): {
   if (free.length === 0) return { theta: 0, gap: Infinity };
   if (m === 0) return { theta: free[0] + 1, gap: Infinity };
   if (m === free.length) return { theta: free[m - 1] - 1, gap: Infinity };
+  if (free[m - 1] === free[m]) throw new RangeError(`cannot keep exactly ${count} of ${scores.length} tokens: scores tie at the cut (${free[m]})`);
   return { theta: (free[m - 1] + free[m]) / 2, gap: free[m - 1] - free[m] };
 }
 
 /** The count in [lo, hi] whose threshold has the widest gap (most robust to rounding). */
 export function widestCount(scores: ArrayLike<number>, pinned: number, lo: number, hi: number): number {
-  let best = lo, gap = -1;
+  let best = -1, gap = 0;
   for (let c = lo; c <= hi; c++) {
+    const free = Array.from(scores).filter((_, i) => i !== pinned).sort((a, b) => b - a), m = c - (pinned >= 0 ? 1 : 0);
+    if (m > 0 && m < free.length && free[m - 1] === free[m]) continue; // a tie: not a cut
     const g = cut(scores, pinned, c).gap;
     if (g > gap) [best, gap] = [c, g];
   }
+  if (best < 0) throw new RangeError(`no count in ${lo}..${hi} separates the scores (they tie)`);
   return best;
 }
 

@@ -9,7 +9,7 @@
 // Inputs per model and channel: 3 over the in-memory channel and 1 over ws by default (a secure
 // run of a tiny pruned model takes 1.5–7 s here); 20 over both with CIPHERPRUNE_SLOW=1.
 import { afterAll, describe, expect, it } from 'vitest';
-import { calibrateThresholds, cut, importanceOps, widestCount, type Pinned } from '../../src/interp/thresholds.ts';
+import { importanceOps, type Pinned } from '../../src/interp/thresholds.ts';
 import { realValues } from '../../src/interp/twins.ts';
 import { predictCost } from '../../src/ir/cost.ts';
 import { makeCostParams } from '../../src/ir/ops/table.ts';
@@ -19,7 +19,7 @@ import type { Data } from '../../src/interp/tensor.ts';
 import { runBoth } from '../../src/runtime/run-both.ts';
 import { SessionEngines } from '../../src/runtime/engines.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
-import { channelPair, compile, makeInputs, type ChannelKind } from './helpers.ts';
+import { calibrateForTest, channelPair, compile, pruneInputs, SCORE_ERR, type ChannelKind } from './helpers.ts';
 
 const SLOW = process.env.CIPHERPRUNE_SLOW === '1';
 const RUNS: Record<ChannelKind, number> = { memory: SLOW ? 20 : 3, sim: 0, ws: SLOW ? 20 : 1 };
@@ -29,10 +29,6 @@ const RUNS: Record<ChannelKind, number> = { memory: SLOW ? 20 : 3, sim: 0, ws: S
  * rows of small variance amplifies its input's rounding (GPT-2's random embeddings: up to 0.034
  * after the first LayerNorm; the numerics issue's subject). Measured worst: BERT 0.004, GPT-2 0.03. */
 const LOGIT_BOUND: Record<string, number> = { bert_cipherprune: 0.02, gpt2_cipherprune: 0.05 };
-/** |secure − reference| of an importance score, in ULP (2^-12): a sum over heads and query rows
- * of h·n attention probabilities, each within a few ULP of its twin (rows with the low-degree
- * exp: up to 32). Measured ≤ 58 on these models. */
-const SCORE_ERR = 128;
 const ULP = 2 ** -12;
 
 const MODELS: [string, string, Pinned][] = [
@@ -41,29 +37,15 @@ const MODELS: [string, string, Pinned][] = [
 ];
 
 /**
- * Inputs with thresholds chosen from the reference: about a third to two thirds of the tokens
- * kept, the widest gap between sorted scores at each threshold. Null if a gap is narrower than
- * twice the score error (a secure run could then flip a token): such inputs are skipped.
+ * Inputs with thresholds chosen from the reference (calibrateForTest, with a little padding).
+ * Null if a gap is narrower than twice the score error (a secure run could then flip a token):
+ * such inputs are skipped.
  */
 function inputsFor(p: ReturnType<typeof compile>, seed: number, pinned: Pinned) {
-  const base = makeInputs(p, seed);
-  for (const k of Object.keys(base)) if (/_g$/.test(k)) base[k] = Array.from(base[k], () => 1);
-  if (base.pad) base.pad = Array.from(base.pad, (_, i) => (i >= base.pad.length - (seed % 3) ? 1 : 0)); // a little padding
-  const cal = calibrateThresholds(p, base, pinned, (_l, s) => {
-    const pin = pinned === 'first' ? 0 : s.length - 1;
-    const keep = widestCount(s, pin, Math.max(1, Math.ceil(s.length / 3)), Math.max(1, Math.floor((2 * s.length) / 3)));
-    const kept = keptScores(s, pin, keep);
-    // A real split when there is room: neither only the pinned token nor every kept token.
-    const hi = keep < 3 ? keep : widestCount(kept, pinned === 'first' ? 0 : kept.length - 1, 2, keep - 1);
-    return { keep, hi };
-  });
+  const base = pruneInputs(p, seed);
+  if (base.pad) base.pad = Array.from(base.pad, (_, i) => (i >= base.pad.length - (seed % 3) ? 1 : 0));
+  const cal = calibrateForTest(p, base, pinned);
   return cal.gaps.every((g) => Math.min(g.keep, g.hi) > 2 * SCORE_ERR * ULP) ? cal : null;
-}
-
-/** The scores of the `keep` tokens a cut keeps, in order. */
-function keptScores(s: Float64Array, pin: number, keep: number): Float64Array {
-  const t = cut(s, pin, keep).theta;
-  return s.filter((v, i) => v > t || i === pin);
 }
 
 /** The value both parties' trace entries make: XOR or ring sum of shares, or the public value. */
