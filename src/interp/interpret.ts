@@ -19,7 +19,13 @@ export interface InterpretResult {
   dims: DimEnv;
 }
 
-export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): InterpretResult {
+export interface InterpretOptions {
+  /** Called after each op with every value so far (values[op.id] is the op's); a caller may
+   * adjust values later ops read (src/interp/thresholds.ts sets thresholds as scores appear). */
+  onValue?: (op: IrOp, values: Tensor[]) => void;
+}
+
+export function interpret(p: IrProgram, inputs: InputValues, mode: Mode, opts: InterpretOptions = {}): InterpretResult {
   const dims = new DimEnv();
   const values: Tensor[] = [];
   const missing = p.inputs.filter((i) => !(i.name in inputs)).map((i) => i.name);
@@ -28,12 +34,14 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): Interp
     try {
       if (op.op === 'input') {
         values[op.id] = encodeInput(p, op.attrs.name as string, inputs[op.attrs.name as string], mode, dims);
+        opts.onValue?.(op, values);
         continue;
       }
       const twin = opTable.get(op.op)?.twin;
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
       const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode });
       values[op.id] = t;
+      opts.onValue?.(op, values);
       dims.bindReveal(p, op.id, t.data);
     } catch (e) {
       if (e instanceof InterpretError && e.op) throw e;

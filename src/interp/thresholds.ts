@@ -1,12 +1,14 @@
 // CipherPrune thresholds that make a model keep chosen numbers of tokens on given inputs, found
-// with the reference interpreter (fixed-point mode): layer by layer, the importance scores of
-// layer l (which depend on the thresholds of the layers before it) decide its two thresholds.
-// Each threshold is the midpoint between two consecutive sorted scores, so a secure run, whose
-// scores differ from the reference by a few ULPs, keeps the same tokens when the gap is wide
-// (the result reports each gap). Used by the end-to-end tests and bench/e2e.
+// with the reference interpreter (fixed-point mode) in one pass: when layer l's importance
+// scores appear (they depend only on the thresholds of the layers before it), its two thresholds
+// are chosen and written where the rest of the run reads them. Each threshold is the midpoint
+// between two consecutive sorted scores, so a secure run, whose scores differ from the reference
+// by a few ULPs, keeps the same tokens when the gap is wide (the result reports each gap). Used
+// by the end-to-end tests and bench/e2e.
 import type { IrProgram } from '../ir/ir.ts';
 import { interpret, type InputValues, type InterpretResult } from './interpret.ts';
-import { realValues } from './twins.ts';
+import { fromReal, realValues } from './twins.ts';
+import type { Tensor } from './tensor.ts';
 
 /** Tokens kept by layer l and, among them, the ones that get the accurate polynomials (both
  * counts include the pinned token). */
@@ -76,18 +78,31 @@ export function calibrateThresholds(p: IrProgram, inputs: InputValues, pinned: P
   const layers = ops.length;
   const theta = new Array<number>(layers).fill(KEEP_NONE), thetaHi = new Array<number>(layers).fill(KEEP_NONE);
   const gaps: Calibration['gaps'] = [];
-  const withT = (): InputValues => ({ ...inputs, theta: theta.slice(), theta_hi: thetaHi.slice() });
   const pin = (n: number) => (pinned === 'first' ? 0 : n - 1);
-  for (let l = 0; l < layers; l++) {
-    const r = interpret(p, withT(), 'fixed');
-    const scores = realValues(r.values[ops[l]], 'fixed');
-    const want = counts(l, scores);
-    const keep = cut(scores, pin(scores.length), want.keep);
-    theta[l] = keep.theta;
-    const kept = Float64Array.from(scores.filter((s, i) => s > keep.theta || i === pin(scores.length)));
-    const hi = cut(kept, pin(kept.length), want.hi);
-    thetaHi[l] = hi.theta;
-    gaps.push({ keep: keep.gap, hi: hi.gap });
-  }
-  return { inputs: withT(), theta, thetaHi, gaps, reference: interpret(p, withT(), 'fixed') };
+  const inputOf = (name: string) => p.inputs.find((i) => i.name === name)!.id;
+  /** Write threshold l of input `name` into the input and into the values already read from it. */
+  const set = (values: Tensor[], name: string, l: number, v: number) => {
+    const id = inputOf(name), x = (fromReal([v], values[id].enc, 'fixed') as unknown as unknown[])[0];
+    (values[id].data as unknown as unknown[])[l] = x; // a ring element (number or bigint)
+    for (const op of p.ops) {
+      if (!values[op.id] || op.op !== 'index' || op.args[0] !== id || (op.attrs.indices as number[])[0] !== l) continue;
+      (values[op.id].data as unknown as unknown[])[0] = x;
+    }
+  };
+  const reference = interpret(p, { ...inputs, theta: theta.slice(), theta_hi: thetaHi.slice() }, 'fixed', {
+    onValue: (op, values) => {
+      const l = ops.indexOf(op.id);
+      if (l < 0) return;
+      const scores = realValues(values[op.id], 'fixed');
+      const want = counts(l, scores);
+      const keep = cut(scores, pin(scores.length), want.keep);
+      const kept = Float64Array.from(scores.filter((s, i) => s > keep.theta || i === pin(scores.length)));
+      const hi = cut(kept, pin(kept.length), want.hi);
+      [theta[l], thetaHi[l]] = [keep.theta, hi.theta];
+      set(values, 'theta', l, keep.theta);
+      set(values, 'theta_hi', l, hi.theta);
+      gaps.push({ keep: keep.gap, hi: hi.gap });
+    },
+  });
+  return { inputs: { ...inputs, theta, theta_hi: thetaHi }, theta, thetaHi, gaps, reference };
 }
