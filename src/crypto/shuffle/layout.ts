@@ -2,6 +2,7 @@
 // word per element, ℓ > 32: two words, low first, as a BigUint64Array's memory) or XOR-shared
 // bits (32 per word, each row padded to whole words). Arithmetic is mod 2^32 / 2^64 / XOR on the
 // words; reducing mod 2^ℓ is a homomorphism, so it is applied only on the wire and at the end.
+import { concatBits } from '../nonlinear/context.ts';
 import { packMsgs, unpackMsgs } from '../ot/bits.ts';
 import { ringOf, type RingArray } from '../ring.ts';
 
@@ -134,14 +135,7 @@ export class Layout {
   }
 
   pack(x: Rows, n: number): Uint8Array {
-    const parts = this.blocks.map((b, k) => packBlock(b, x[k], n));
-    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBits(this.blocks.map((b, k) => packBlock(b, x[k], n)));
   }
 
   unpack(bytes: Uint8Array, n: number): Rows {

@@ -20,7 +20,7 @@
 // (eight for unpartition); bytes ≈ 2·n·(row bits) + O(n log n).
 import { ChannelError } from '../../runtime/channel.ts';
 import { BitSelector } from '../nonlinear/boolean.ts';
-import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from '../nonlinear/context.ts';
+import { concatBits, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from '../nonlinear/context.ts';
 import { b2a, b2aCost, Chooser, padsToRing, productsCost } from '../nonlinear/ot-ops.ts';
 import type { OtCostModel } from '../ot/cost.ts';
 import type { Prg } from '../prg.ts';
@@ -181,9 +181,7 @@ function offerKeys(trees: SenderTrees[], pads: { m0: Uint8Array; m1: Uint8Array 
     }
     return k;
   });
-  const out = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
-  parts.reduce((o, x) => (out.set(x, o), o + x.length), 0);
-  return out;
+  return concatBits(parts);
 }
 
 /** The level sums I chose (route r), unmasked with my random-OT pads. */
