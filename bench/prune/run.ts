@@ -8,6 +8,7 @@
 // (rounds × one-way latency + bytes / bandwidth) are given for both.
 //
 //   npm run bench -- prune [--quick] [--reps 3] [--sweep-max 32] [--sizes 32,128,512]
+// Our times are medians of --reps runs after one untimed warm-up run (one run at n = 512).
 import { performance } from 'node:perf_hooks';
 import { MemoryChannel } from '../../src/runtime/channel.ts';
 import { NETWORKS, predictSeconds } from '../../src/runtime/sim-channel.ts';
@@ -86,6 +87,7 @@ for (const n of sizes) {
   const p: RouteParams = { mode: 'compact', n, count: k, payload: { kind: 'ring', ell, width: d } };
   const want = routeTwin(p, x, keep);
   const runs: (Measured & { out: Uint32Array })[] = [];
+  if (n <= 128) await measure((ctx) => route(ctx, p, share[ctx.party], keepShare[ctx.party])); // warm-up (JIT), untimed
   for (let r = 0; r < (n >= 512 ? 1 : reps); r++) runs.push(await measure((ctx) => route(ctx, p, share[ctx.party], keepShare[ctx.party])));
   const m = runs[0], cost = routeCost(p);
   const exact = runs.every((r) => r.out.every((v, i) => v === want[i]));

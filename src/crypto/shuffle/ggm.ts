@@ -126,10 +126,11 @@ export function puncturedTrees(n: number, h: number, chosen: Uint32Array, points
 
 /**
  * PRG rows of `count` consecutive leaves starting at leaf `from`: P pieces (4P words) per leaf,
- * leaf-major.
+ * leaf-major. Written into `into` when it is large enough (callers reuse one buffer per tree).
  */
-export function leafRows(leaves: Uint32Array, from: number, count: number, P: number): Uint32Array {
-  const out = new Uint32Array(count * 4 * P);
+export function leafRows(leaves: Uint32Array, from: number, count: number, P: number, into?: Uint32Array): Uint32Array {
+  const len = count * 4 * P;
+  const out = into && into.length >= len ? into.subarray(0, len) : new Uint32Array(len);
   for (let j = 0; j < count; j++) {
     const s = 4 * (from + j), s0 = leaves[s], s1 = leaves[s + 1], s2 = leaves[s + 2], s3 = leaves[s + 3] ^ C_LEAF;
     for (let p = 0, o = j * 4 * P; p < P; p++, o += 4) {

@@ -21,9 +21,9 @@ export interface SenderCorrelation {
 /** B's column sums a and row sums b over all n × n leaves. */
 export function senderCorrelation(t: Trees, layout: Layout): SenderCorrelation {
   const { n, h } = t, N = 1 << h, P = layout.pieces, stride = 4 * P;
-  const a = layout.alloc(n), b = layout.alloc(n);
+  const a = layout.alloc(n), b = layout.alloc(n), buf = new Uint32Array(n * stride);
   for (let i = 0; i < n; i++) {
-    const g = leafRows(t.leaves, i * N, n, P);
+    const g = leafRows(t.leaves, i * N, n, P, buf);
     for (const [k, blk] of layout.blocks.entries()) {
       const w = blk.words;
       for (let j = 0; j < n; j++) addTwice(blk.group, g, j * stride + blk.off, a[k], j * w, b[k], i * w, w, 1);
@@ -36,9 +36,9 @@ export function senderCorrelation(t: Trees, layout: Layout): SenderCorrelation {
 export function receiverCorrelation(t: Trees, pi: Uint32Array, layout: Layout): Rows {
   const { n, h } = t, N = 1 << h, P = layout.pieces, stride = 4 * P;
   const inv = invert(pi);
-  const d = layout.alloc(n);
+  const d = layout.alloc(n), buf = new Uint32Array(n * stride);
   for (let i = 0; i < n; i++) {
-    const g = leafRows(t.leaves, i * N, n, P), skip = pi[i];
+    const g = leafRows(t.leaves, i * N, n, P, buf), skip = pi[i];
     for (const [k, blk] of layout.blocks.entries()) {
       const w = blk.words;
       for (let j = 0; j < n; j++) {

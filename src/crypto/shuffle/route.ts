@@ -65,6 +65,8 @@ export function checkRoute(p: RouteParams): void {
 
 /** With t ∈ {0, n} (or n ≤ 1) the route is the identity: nothing to hide, nothing sent. */
 export const isTrivialRoute = (p: RouteParams): boolean => p.n <= 1 || p.count === 0 || p.count === p.n;
+/** The result of a trivial route: the rows as they are (compact keeps the first t: all or none). */
+export const identityRoute = (p: RouteParams, x: Uint32Array): Uint32Array => x.slice(0, outRows(p) * wordsPerRow(p.payload));
 const routes = (p: RouteParams): number => (p.mode === 'unpartition' ? 2 : 1);
 const layouts = (p: RouteParams): Layout[] => (routes(p) === 1 ? [new Layout([DEST, p.payload])] : [new Layout([DEST, DEST]), new Layout([DEST, p.payload])]);
 
@@ -73,7 +75,7 @@ export async function route(ctx: ProtoCtx, p: RouteParams, x: Uint32Array, mask:
   checkRoute(p);
   const { n } = p, w = wordsPerRow(p.payload);
   if (x.length !== n * w || mask.length !== n) throw new RangeError(`${p.mode}: expected ${n} rows of ${w} words and ${n} mask bits, got ${x.length} words and ${mask.length} bits`);
-  if (isTrivialRoute(p)) return x.slice(0, outRows(p) * w);
+  if (isTrivialRoute(p)) return identityRoute(p, x);
   const R = routes(p), h = depth(n), L = layouts(p), server = isServer(ctx);
   const sample = opts.sample ?? randomPermutation;
   // Data independent: my permutations, the trees I hold for the peer's permutations, their sums.

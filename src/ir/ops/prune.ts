@@ -2,7 +2,7 @@
 // docs/cipherprune.md): compact, partition and unpartition of the rows (first axis) of a
 // fixed-point, ring or boolean tensor by a secret mask. Only the public count is revealed.
 import { costOf } from '../../crypto/nonlinear/context.ts';
-import { checkRoute, fromWords, isTrivialRoute, outRows, route, routeCostSteps, toWords, type BlockSpec, type RouteMode, type RouteParams } from '../../crypto/shuffle/index.ts';
+import { checkRoute, fromWords, identityRoute, isTrivialRoute, outRows, route, routeCostSteps, toWords, type BlockSpec, type RouteMode, type RouteParams } from '../../crypto/shuffle/index.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { size, type Data } from '../../interp/tensor.ts';
 import { otFlights, SECRET_INT_ELL } from './nonlinear.ts';
@@ -33,8 +33,7 @@ function impl(mode: RouteMode): Impl {
     checkRoute(p); // before the OT engine starts: a bad count sends nothing
     const x = toWords(p.payload, args[0].data as RingArray | Uint8Array, p.n);
     // Trivial routes (count 0 or n) send nothing, so they do not start the OT engine either.
-    const ot = isTrivialRoute(p) ? (null as never) : await ctx.engines.ot();
-    const out = await route({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot }, p, x, args[1].data as Uint8Array);
+    const out = isTrivialRoute(p) ? identityRoute(p, x) : await route({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() }, p, x, args[1].data as Uint8Array);
     return fromWords(p.payload, out, outRows(p)) as Data;
   };
 }
