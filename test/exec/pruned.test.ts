@@ -9,7 +9,7 @@
 // Inputs per model and channel: 3 over the in-memory channel and 1 over ws by default (a secure
 // run of a tiny pruned model takes 1.5–7 s here); 20 over both with CIPHERPRUNE_SLOW=1.
 import { afterAll, describe, expect, it } from 'vitest';
-import { importanceOps, type Pinned } from '../../src/interp/thresholds.ts';
+import { calibrateThresholds, importanceOps, type Pinned } from '../../src/interp/thresholds.ts';
 import { realValues } from '../../src/interp/twins.ts';
 import { predictCost } from '../../src/ir/cost.ts';
 import { makeCostParams } from '../../src/ir/ops/table.ts';
@@ -17,6 +17,7 @@ import type { ExecValue } from '../../src/ir/ops/types.ts';
 import { opRow } from '../../src/ir/ops/table.ts';
 import type { Data } from '../../src/interp/tensor.ts';
 import { runBoth } from '../../src/runtime/run-both.ts';
+import { MemoryChannel } from '../../src/runtime/channel.ts';
 import { SessionEngines } from '../../src/runtime/engines.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
 import { calibrateForTest, channelPair, compile, pruneInputs, SCORE_ERR, type ChannelKind } from './helpers.ts';
@@ -128,4 +129,38 @@ describe.each(MODELS)('%s %s', (file, model, pinned) => {
     expect(counts.size).toBeGreaterThan(Math.min(2, runs - 1));
     console.log(`${model} over ${kind}: ${runs} inputs (${skipped} skipped: a threshold gap under ${2 * SCORE_ERR} ULP), ${compared} secret boolean tensors equal the reference, ${routed} routing ops exact, worst score error ${worstScore} ULP, worst logit error ${worst.toFixed(5)}, counts ${[...counts].join(' ')}`);
   }, 900_000);
+});
+
+// Model-level leakage: two inputs whose per-layer counts agree but whose kept tokens differ give
+// the same message sizes and round stamps in every flight, on both sides.
+describe('bert_cipherprune: the transcript depends on the revealed counts only', () => {
+  it('same counts, different kept tokens, same flights', async () => {
+    const p = compile('protocols/bert.cpl', 'bert_cipherprune');
+    const counts = [{ keep: 8, hi: 4 }, { keep: 4, hi: 2 }];
+    const runs = [];
+    // Two inputs whose thresholds are far from every score (see SCORE_ERR), so both runs keep exactly these counts.
+    const cals = [];
+    for (let seed = 1; cals.length < 2 && seed < 40; seed++) {
+      const cal = calibrateThresholds(p, pruneInputs(p, seed), 'first', (l) => counts[l]);
+      if (cal.gaps.every((g) => Math.min(g.keep, g.hi) > (2 * SCORE_ERR) / 4096)) cals.push(cal);
+    }
+    for (const cal of cals) {
+      const keepOp = p.ops.find((o) => o.op === 'or_ss' && o.where.loops[0] === 'l=0')!.id;
+      const pair = MemoryChannel.pair();
+      const log = { client: [] as [number, number][], server: [] as [number, number][] };
+      for (const [ch, party] of [[pair[0], 'client'], [pair[1], 'server']] as const) {
+        const send = ch.send.bind(ch);
+        ch.send = (b: Uint8Array) => {
+          send(b);
+          log[party].push([b.length, ch.totals.rounds]);
+        };
+      }
+      const run = await runBoth(p, cal.inputs, pair);
+      expect(run.client.revealed).toEqual(cal.reference.revealed);
+      runs.push({ log, kept: Array.from(cal.reference.values[keepOp].data as Uint8Array).join('') });
+    }
+    expect(runs[0].kept).not.toBe(runs[1].kept);
+    expect(runs[0].log.client.length).toBeGreaterThan(100);
+    expect(runs[1].log).toEqual(runs[0].log);
+  }, 300_000);
 });
