@@ -34,6 +34,14 @@ describe('routing ops with a bad count', () => {
     expect(() => interpret(p, inputs, 'fixed')).toThrow(/partition: k1 = 3, but 4 mask bits are set[\s\S]*prune-count\.cpl:26/);
   }, 30_000);
 
+  it('a count that is not a size (its cost would be unknown): refused before the run', async () => {
+    const p = compile(PROG, 'not_a_size');
+    const pair = MemoryChannel.pair();
+    const err = await runBoth(p, inputs, pair).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/'partition': its count 'k1' must be a constant, a config size or a revealed count[\s\S]*prune-count\.cpl:35:/);
+    for (const ch of pair) expect(ch.totals.bytesSent).toBe(0);
+  });
+
   it('the command line exits with status 1 and prints the op and its line', async () => {
     const c = cli(['run', PROG, '--model', 'too_many', '--random-inputs', '1']);
     expect(await c.exit).toBe(1);

@@ -6,7 +6,7 @@ import { checkRoute, fromWords, identityRoute, isTrivialRoute, outRows, route, r
 import type { RingArray } from '../../crypto/ring.ts';
 import { size, type Data } from '../../interp/tensor.ts';
 import { otFlights, SECRET_INT_ELL } from './nonlinear.ts';
-import type { CostParams, ExecValue, Flight, Impl, OpCall } from './types.ts';
+import type { CostParams, ExecValue, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 /** The count parameter's name in stdlib/prelude.cpl (lowering records its size as this attribute). */
 const COUNT: Record<RouteMode, string> = { compact: 'k', partition: 'k1', unpartition: 'k1' };
@@ -46,5 +46,9 @@ function cost(mode: RouteMode) {
   };
 }
 
-/** impl and cost of compact / partition / unpartition (twins: src/interp/twins.ts). */
-export const routeRow = (mode: RouteMode): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[] } => ({ impl: impl(mode), cost: cost(mode) });
+/** The count must be a size (a constant, a config size or a revealed count), so its cost is known. */
+const unsupported = (mode: RouteMode) => (call: OpCall): string | null =>
+  typeof call.attrs[COUNT[mode]] === 'number' ? null : `its count '${COUNT[mode]}' must be a constant, a config size or a revealed count (reveal count(mask)), so that its cost is known before the run`;
+
+/** impl, cost and support check of compact / partition / unpartition (twins: src/interp/twins.ts). */
+export const routeRow = (mode: RouteMode): Pick<OpRow, 'impl' | 'cost' | 'unsupported'> => ({ impl: impl(mode), cost: cost(mode), unsupported: unsupported(mode) });
