@@ -358,7 +358,8 @@ class Lowerer {
     // A public integer argument that is a size (a constant or a revealed count, e.g. compact's k)
     // is recorded under its parameter's name, so its value reaches the op's cost.
     args.forEach((a, i) => {
-      if (a.dim && a.type.vis === 'public' && a.type.enc.kind === 'int' && a.type.shape.length === 0) attrs[fn.item.params[i].name] = a.dim;
+      const integer = a.type.enc.kind === 'int' || (a.type.enc.kind === 'lit' && !a.type.enc.float);
+      if (a.dim && a.type.vis === 'public' && integer && a.type.shape.length === 0) attrs[fn.item.params[i].name] = a.dim;
     });
     const type: IrType = { vis: result.vis, enc: result.enc, shape: result.shape };
     const konst = evalConst(fn.item.name, coerced.map((a) => a.konst));
