@@ -10,9 +10,10 @@
 //                        [--seq 128] [--run-vocab 1024] [--seed 1]
 //
 // Each part (calibrate, predict, secure-dense, secure-pruned) runs in its own process and is
-// cached in bench/out/e2e/PART.json with the options it ran with: re-running skips the parts
-// already done with the same options (--force re-runs them), so the report can be re-assembled
-// cheaply and a long secure run is not repeated. The secure runs and the calibration use a
+// cached in bench/out/e2e/PART.json with the options and the git commit it ran with: re-running
+// skips the parts already done with the same options at the same commit (--force re-runs them),
+// so an interrupted run resumes, the report can be re-assembled cheaply and a long secure run
+// is not repeated; after a new commit every part runs again. The secure runs and the calibration use a
 // vocabulary of --run-vocab words (the embedding is an HE product with the whole table:
 // 30,522 words would add ≈ 0.95 GB to each run); the predictions use the real vocabularies.
 import { spawnSync } from 'node:child_process';
@@ -38,11 +39,12 @@ const opts: Options = {
   gpt2Vocab: 50257,
 };
 const force = flag('--force');
+const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'utf8' }).stdout?.trim() || 'unknown';
 
 /** Run a part in a child process (or take its cached result when the options match). */
 function part(name: string, o: Options): { result: Record<string, unknown>; seconds: number; peakRssMB: number; cached: boolean } {
   const file = join(cacheDir, `${name}.json`);
-  const key = JSON.stringify({ ...o, calibration: o.calibration ? { theta: o.calibration.theta, thetaHi: o.calibration.thetaHi } : undefined });
+  const key = JSON.stringify({ commit, ...o, calibration: o.calibration ? { theta: o.calibration.theta, thetaHi: o.calibration.thetaHi } : undefined });
   if (!force && existsSync(file)) {
     const c = JSON.parse(readFileSync(file, 'utf8'));
     if (c.key === key) return { ...c, cached: true };
