@@ -3,10 +3,10 @@
 // initialisation), random token ids, no padding. Weights are generated per input and layer from a
 // seed, so the first N layers are the same whatever the number of layers compiled.
 import { check } from '../../src/front/index.ts';
-import { DimEnv, type InputValues } from '../../src/interp/interpret.ts';
+import { DimEnv, type InputValues } from '../../src/ir/dim-env.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
-import { size } from '../../src/interp/tensor.ts';
+import { size } from '../../src/ir/tensor.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 
 export const LAYERS = 12;

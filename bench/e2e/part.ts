@@ -5,13 +5,13 @@
 // secure-pruned (a real two-party run of the first layers).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DimEnv, type InputValues } from '../../src/interp/interpret.ts';
+import { DimEnv, type InputValues } from '../../src/ir/dim-env.ts';
 import { calibrateThresholds } from '../../src/interp/thresholds.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
-import { predictCost, type ProgramCost } from '../../src/ir/cost.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
-import { NETWORKS, predictSeconds } from '../../src/runtime/sim-channel.ts';
+import { predictCost, type ProgramCost } from '../../src/opt/cost.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
+import { NETWORKS, predictSeconds } from '../../src/transport/sim-channel.ts';
 import { bertConfig, bertLikeInputs, compile, gpt2Config, hiCounts, keptCounts, LAYERS, SCHEDULE } from './model.ts';
 
 export interface Options {

@@ -10,8 +10,8 @@
 //   npm run bench -- prune [--quick] [--reps 3] [--sweep-max 32] [--sizes 32,128,512]
 // Our times are medians of --reps runs after one untimed warm-up run (one run at n = 512).
 import { performance } from 'node:perf_hooks';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { NETWORKS, predictSeconds } from '../../src/runtime/sim-channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { NETWORKS, predictSeconds } from '../../src/transport/sim-channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { ringOf } from '../../src/crypto/ring.ts';

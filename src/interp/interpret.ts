@@ -1,7 +1,7 @@
 // The plaintext reference interpreter: runs an IR program on opened values, in `fixed` mode
 // (exactly the secure path's fixed-point semantics) or `float` mode (float64, to measure the
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
-import { OpError, type IrProgram } from '../ir/ir.ts';
+import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
 import { opTable } from '../ir/ops/table.ts';
 import type { Mode, Tensor } from '../ir/tensor.ts';

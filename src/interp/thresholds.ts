@@ -6,9 +6,10 @@
 // by a few ULPs, keeps the same tokens when the gap is wide (the result reports each gap). Used
 // by the end-to-end tests and bench/e2e.
 import type { IrProgram } from '../ir/ir.ts';
-import { interpret, type InputValues, type InterpretResult } from './interpret.ts';
-import { fromReal, realValues } from './twins.ts';
-import type { Tensor } from './tensor.ts';
+import type { InputValues } from '../ir/dim-env.ts';
+import { interpret, type InterpretResult } from './interpret.ts';
+import { fromReal, realValues } from '../ir/twins.ts';
+import type { Tensor } from '../ir/tensor.ts';
 
 /** Tokens kept by layer l and, among them, the ones that get the accurate polynomials (both
  * counts include the pinned token). */

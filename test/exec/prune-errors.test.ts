@@ -5,8 +5,8 @@
 // not the tokens, a secret or non-scalar count) are golden cases in test/front/cases.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
 import { cli, compile } from './helpers.ts';
 
 const PROG = 'test/exec/programs/prune-count.cpl';

@@ -10,15 +10,15 @@
 // run of a tiny pruned model takes 1.5–7 s here); 20 over both with CIPHERPRUNE_SLOW=1.
 import { afterAll, describe, expect, it } from 'vitest';
 import { calibrateThresholds, importanceOps, type Pinned } from '../../src/interp/thresholds.ts';
-import { realValues } from '../../src/interp/twins.ts';
-import { predictCost } from '../../src/ir/cost.ts';
+import { realValues } from '../../src/ir/twins.ts';
+import { predictCost } from '../../src/opt/cost.ts';
 import { makeCostParams } from '../../src/ir/ops/table.ts';
 import type { ExecValue } from '../../src/ir/ops/types.ts';
 import { opRow } from '../../src/ir/ops/table.ts';
-import type { Data } from '../../src/interp/tensor.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { SessionEngines } from '../../src/runtime/engines.ts';
+import type { Data } from '../../src/ir/tensor.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { SessionEngines } from '../../src/exec/engines.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
 import { calibrateForTest, channelPair, compile, pruneInputs, SCORE_ERR, type ChannelKind } from './helpers.ts';
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { randomInputs } from '../../src/cli/inputs.ts';
 import { interpret } from '../../src/interp/interpret.ts';
 import type { Pinned } from '../../src/interp/thresholds.ts';
-import { realValues } from '../../src/interp/twins.ts';
+import { realValues } from '../../src/ir/twins.ts';
 import { calibrateForTest, cli, compile, pruneInputs, SCORE_ERR, startServerFor } from './helpers.ts';
 
 const SEED = 5;

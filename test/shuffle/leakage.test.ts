@@ -7,7 +7,7 @@
 //   deliberately biased shuffle. These runs use the test-only ideal OT (the permutations, not the
 //   OT, decide the distribution; the real OT is exercised by route.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel } from '../../src/runtime/channel.ts';
+import type { Channel } from '../../src/transport/channel.ts';
 import type { Prg } from '../../src/crypto/prg.ts';
 import { route, type RouteMode, type RouteOptions } from '../../src/crypto/shuffle/route.ts';
 import { randomPermutation } from '../../src/crypto/shuffle/perm.ts';

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Enc } from '../../src/front/types.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
-import { RoundClock } from '../../src/ir/cost.ts';
+import { RoundClock } from '../../src/transport/round-clock.ts';
 import { makeCostParams, opRow } from '../../src/ir/ops/table.ts';
 import type { ExecCtx, OpCall } from '../../src/ir/ops/types.ts';
-import type { Data } from '../../src/interp/tensor.ts';
+import type { Data } from '../../src/ir/tensor.ts';
 import { makePair, type Pair } from '../nonlinear/harness.ts';
 
 const SLOW = process.env.CIPHERPRUNE_SLOW === '1';

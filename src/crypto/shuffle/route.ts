@@ -18,7 +18,7 @@
 // corrections; 4 the client's corrections and its perm-and-share message; 5 the server's
 // message and its final destination shares; 6 the client's destination shares. Six rounds
 // (eight for unpartition); bytes ≈ 2·n·(row bits) + O(n log n).
-import { ChannelError } from '../../runtime/channel.ts';
+import { ChannelError } from '../../transport/channel.ts';
 import { BitSelector } from '../nonlinear/boolean.ts';
 import { concatBits, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from '../nonlinear/context.ts';
 import { b2a, b2aCost, Chooser, padsToRing, productsCost } from '../nonlinear/ot-ops.ts';

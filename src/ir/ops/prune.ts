@@ -4,7 +4,7 @@
 import { costOf } from '../../crypto/nonlinear/context.ts';
 import { checkRoute, fromWords, identityRoute, isTrivialRoute, outRows, route, routeCostSteps, toWords, type BlockSpec, type RouteMode, type RouteParams } from '../../crypto/shuffle/index.ts';
 import type { RingArray } from '../../crypto/ring.ts';
-import { size, type Data } from '../../interp/tensor.ts';
+import { size, type Data } from '../../ir/tensor.ts';
 import { otFlights, SECRET_INT_ELL } from './nonlinear.ts';
 import type { CostParams, ExecValue, Flight, Impl, OpCall, OpRow } from './types.ts';
 
@@ -50,5 +50,5 @@ function cost(mode: RouteMode) {
 const unsupported = (mode: RouteMode) => (call: OpCall): string | null =>
   typeof call.attrs[COUNT[mode]] === 'number' ? null : `its count '${COUNT[mode]}' must be a constant, a config size or a revealed count (reveal count(mask)), so that its cost is known before the run`;
 
-/** impl, cost and support check of compact / partition / unpartition (twins: src/interp/twins.ts). */
+/** impl, cost and support check of compact / partition / unpartition (twins: src/ir/twins.ts). */
 export const routeRow = (mode: RouteMode): Pick<OpRow, 'impl' | 'cost' | 'unsupported'> => ({ impl: impl(mode), cost: cost(mode), unsupported: unsupported(mode) });
