@@ -18,6 +18,7 @@ import { opRow } from '../../src/ir/ops/table.ts';
 import type { Data } from '../../src/ir/tensor.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
+import { main } from '../../src/cli/main.ts';
 import { SessionEngines } from '../../src/exec/engines.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
 import { calibrateForTest, channelPair, compile, pruneInputs, SCORE_ERR, type ChannelKind } from './helpers.ts';
@@ -163,4 +164,17 @@ describe('bert_cipherprune: the transcript depends on the revealed counts only',
     expect(runs[0].log.client.length).toBeGreaterThan(100);
     expect(runs[1].log).toEqual(runs[0].log);
   }, 300_000);
+});
+
+describe('compile --emit cost for the CipherPrune models', () => {
+  it.each(MODELS)('%s %s: every op has a predicted cost (none unknown)', async (file, model) => {
+    let out = '';
+    const io = { out: (s: string) => void (out += s), err: (s: string) => void (out += s), color: false, tty: false };
+    const assume = ['k@l=0=9', 'kh@l=0=4', 'k@l=1=5', 'kh@l=1=2'].flatMap((a) => ['--assume', a]);
+    expect(await main(['compile', file, '--model', model, '--emit', 'cost', ...assume], io)).toBe(0);
+    expect(out).toMatch(/%\d+ compact +c->s +\d+ B/);
+    expect(out).toMatch(/%\d+ partition +c->s +\d+ B/);
+    expect(out).toMatch(/^total: client -> server \d+ B, server -> client \d+ B, \d+ rounds$/m);
+    expect(out).not.toMatch(/not included|unknown/);
+  });
 });
