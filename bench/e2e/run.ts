@@ -7,7 +7,14 @@
 // per-op breakdown, measured against predicted.
 //
 //   npm run bench -- e2e [--layers 2] [--dense-only | --pruned-only | --predict-only] [--force]
-//                        [--seq 128] [--run-vocab 1024] [--seed 1]
+//                        [--seq 128] [--run-vocab 1024] [--seed 1] [--thresholds secure|reference]
+//
+// The predictions use the reference's thresholds (so the 12 layers keep the schedule's counts
+// exactly). The measured pruned run uses, by default, thresholds found from the secure path's own
+// scores of its first layers (calibrate-secure): at random init the scores near a threshold are
+// closer together than the secure scores' distance from the reference's (docs/cipherprune.md),
+// so the reference's thresholds keep fewer tokens in the secure run. --thresholds reference uses
+// the reference's.
 //
 // Each part (calibrate, predict, secure-dense, secure-pruned) runs in its own process and is
 // cached in bench/out/e2e/PART.json with the options and the git commit it ran with: re-running
@@ -39,12 +46,14 @@ const opts: Options = {
   gpt2Vocab: 50257,
 };
 const force = flag('--force');
+const thresholdsFrom = arg('--thresholds', 'secure');
+if (thresholdsFrom !== 'secure' && thresholdsFrom !== 'reference') throw new Error(`--thresholds must be secure or reference, got ${thresholdsFrom}`);
 const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'utf8' }).stdout?.trim() || 'unknown';
 
 /** Run a part in a child process (or take its cached result when the options match). */
 function part(name: string, o: Options): { result: Record<string, unknown>; seconds: number; peakRssMB: number; cached: boolean } {
   const file = join(cacheDir, `${name}.json`);
-  const key = JSON.stringify({ commit, ...o, calibration: o.calibration ? { theta: o.calibration.theta, thetaHi: o.calibration.thetaHi } : undefined });
+  const key = JSON.stringify({ commit, ...o, calibration: o.calibration ? { theta: o.calibration.theta, thetaHi: o.calibration.thetaHi, secure: o.calibration.secure } : undefined });
   if (!force && existsSync(file)) {
     const c = JSON.parse(readFileSync(file, 'utf8'));
     if (c.key === key) return { ...c, cached: true };
@@ -70,6 +79,9 @@ const calibration = only === 'dense' ? null : part('calibrate', opts);
 const cal = calibration?.result as (Calibrated & { followsSchedule: boolean; gapsUlp: unknown }) | undefined;
 const withCal: Options = cal ? { ...opts, calibration: { theta: cal.theta, thetaHi: cal.thetaHi, revealed: cal.revealed } } : opts;
 const predicted = only === 'dense' ? null : part('predict', withCal);
+// The measured pruned run: thresholds from the secure path's own scores (default), or the reference's.
+const secureCal = thresholdsFrom === 'secure' && (only === 'all' || only === 'pruned') ? part('calibrate-secure', opts) : null;
+if (secureCal && withCal.calibration) withCal.calibration.secure = secureCal.result as { theta: number[]; thetaHi: number[] };
 const dense = only === 'all' || only === 'dense' ? part('secure-dense', opts) : null;
 const pruned = only === 'all' || only === 'pruned' ? part('secure-pruned', withCal) : null;
 
@@ -79,6 +91,7 @@ report('e2e', {
   options: opts,
   schedule: 'tokens per layer 128-55-54-52-49-45-24-14-5-2-1-1: layer l prunes to the count layer l+1 processes (k@l=0 = 55, ..., k@l=10 = 1) and the last keeps 1 ([CLS]); kh = ceil(k / 2)',
   calibration: pick(calibration),
+  secureCalibration: pick(secureCal),
   predicted: pick(predicted),
   secure: {
     dense: pick(dense),

@@ -33,7 +33,7 @@ export interface Calibration {
 }
 
 /** Above every score the model can produce: keeps only the pinned token (cheap later layers). */
-const KEEP_NONE = 1000;
+export const KEEP_NONE = 1000;
 
 /** The SSA ids of each layer's importance scores (`prune.importance`), by loop iteration. */
 export function importanceOps(p: IrProgram): number[] {
