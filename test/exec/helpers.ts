@@ -81,5 +81,5 @@ export function pruneInputs(p: IrProgram, seed: number): InputValues {
 
 /** |secure − reference| of an importance score, in ULP (2^-12): a sum over heads and query rows
  * of h·n attention probabilities, each within a few ULP of its twin (rows with the low-degree
- * exp: up to 32). Measured ≤ 58 on these models. */
+ * exp: up to 32). Measured ≤ 79 over 20 inputs per model and channel. */
 export const SCORE_ERR = 128;
