@@ -3,7 +3,8 @@
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
 import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
 import { OpError, showType, type IrOp, type IrProgram } from '../ir/ir.ts';
-import { fromReal } from './twins.ts';
+import { encodeReal } from './values.ts';
+import { RangeViolation, type RangeProbe } from '../crypto/ranges.ts';
 import { opTable } from '../ir/ops/table.ts';
 import { size, type Mode, type Tensor } from './tensor.ts';
 
@@ -12,6 +13,8 @@ export type InputValues = Record<string, ArrayLike<number>>;
 
 export class InterpretError extends OpError {
   override name = 'InterpretError';
+  /** Set when an op's precondition failed (a value outside its safe range). */
+  range?: RangeViolation['record'];
 }
 
 export class DimEnv {
@@ -56,7 +59,21 @@ export function encodeInput(p: IrProgram, name: string, values: ArrayLike<number
   if (values.length !== size(shape)) {
     throw new InterpretError(`input '${name}' has ${values.length} values, but ${showType(inp.type)} needs ${size(shape)}`);
   }
-  return { shape, enc: inp.type.enc, data: fromReal(values, inp.type.enc, mode) };
+  try {
+    return { shape, enc: inp.type.enc, data: encodeReal(values, inp.type.enc, mode, (i) => `input '${name}' element ${i}${shape.length > 1 ? ` (${unflatten(i, shape)})` : ''}`) };
+  } catch (e) {
+    throw new InterpretError(`${(e as Error).message} (${showType(inp.type)})`);
+  }
+}
+
+/** Index i of a row-major tensor as coordinates, e.g. [2, 5]. */
+function unflatten(i: number, shape: number[]): string {
+  const c: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    c.unshift(i % shape[d]);
+    i = Math.floor(i / shape[d]);
+  }
+  return `[${c.join(', ')}]`;
 }
 
 export interface InterpretResult {
@@ -68,7 +85,12 @@ export interface InterpretResult {
   dims: DimEnv;
 }
 
-export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): InterpretResult {
+export interface InterpretOptions {
+  /** Per op, a probe that receives its range checks instead of failing (calibrate). */
+  probe?: (op: IrOp) => RangeProbe | undefined;
+}
+
+export function interpret(p: IrProgram, inputs: InputValues, mode: Mode, opts: InterpretOptions = {}): InterpretResult {
   const dims = new DimEnv();
   const values: Tensor[] = [];
   const missing = p.inputs.filter((i) => !(i.name in inputs)).map((i) => i.name);
@@ -81,13 +103,23 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): Interp
       }
       const twin = opTable.get(op.op)?.twin;
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
-      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode });
+      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode, probe: opts.probe?.(op) });
       values[op.id] = t;
       dims.bindReveal(p, op.id, t.data);
     } catch (e) {
       if (e instanceof InterpretError && e.op) throw e;
-      throw new InterpretError((e as Error).message, op);
+      throw opFailure(e, op);
     }
   }
   return { outputs: p.outputs.map((o) => ({ id: o.id, to: o.to, tensor: values[o.id] })), values, revealed: dims.revealed, dims };
+}
+
+/** An op's failure as an InterpretError: a violated precondition names the op first. */
+export function opFailure(e: unknown, op: IrOp): InterpretError {
+  if (e instanceof RangeViolation) {
+    const err = new InterpretError(`${op.op}: ${e.message}`, op);
+    err.range = e.record;
+    return err;
+  }
+  return new InterpretError((e as Error).message, op);
 }

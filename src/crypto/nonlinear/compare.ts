@@ -16,6 +16,7 @@ import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost } from './ot-ops.ts';
 import type { OtCostModel } from '../ot/cost.ts';
+import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /** Digit sizes (least significant first) for `bits`-bit comparisons, C per client value. */
 export function digitPlan(bits: number, C: number): number[] {
@@ -218,6 +219,8 @@ export function geConstsTwin(x: RingArray, p: GeConstParams): Bits {
 
 export interface CmpParams {
   ell: number;
+  /** Fixed-point scale of the operands (for messages in real units; 0 for rings and integers). */
+  s?: number;
 }
 
 /** gt_ss: [a > b] = DReLU(a − b − 1) on the ring difference (signed). */
@@ -232,14 +235,27 @@ export async function ltSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpPara
 
 export const cmpCost = (n: number, p: CmpParams, ot?: OtCostModel): Cost => geConstsCost(n, { ell: p.ell, consts: [1] }, ot);
 
-/** Twin of gt_ss: signed(a − b mod 2^ℓ) > 0 (equals a > b unless the difference overflows). */
-export function gtTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
+/**
+ * Twin of gt_ss: signed(a − b mod 2^ℓ) > 0. Equals a > b when the difference fits the ring,
+ * |a − b| < 2^(ℓ−1) (raw), which it checks.
+ */
+export function gtTwin(a: RingArray, b: RingArray, p: CmpParams, probe?: RangeProbe): Bits {
   const ring = ringOf(p.ell);
+  checkDifference(ring, a, b, p, 'the difference of the compared values', probe);
   return geConstsTwin(ring.sub(a, b), { ell: p.ell, consts: [1] });
 }
 
-export function ltTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
-  return gtTwin(b, a, p);
+export function ltTwin(a: RingArray, b: RingArray, p: CmpParams, probe?: RangeProbe): Bits {
+  return gtTwin(b, a, p, probe);
+}
+
+/** Comparisons work on the ring difference: it must not wrap, |a − b| < 2^(ℓ−1) (raw). */
+export function checkDifference(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray, p: CmpParams, what: string, probe?: RangeProbe): void {
+  const s = p.s ?? 0, sa = ring.toSigned(a), sb = ring.toSigned(b), d = new Float64Array(a.length);
+  for (let i = 0; i < d.length; i++) d[i] = sa[i] - sb[i];
+  const h = 2 ** (p.ell - 1 - s);
+  checkRange(realOf(d, s), { what, enc: s ? encName(p.ell, s) : encName(p.ell), lo: -h, hi: h, widen: { ell: p.ell, s } }, probe,
+    (i) => `element ${i}: ${fmt(sa[i] * 2 ** -s)} vs ${fmt(sb[i] * 2 ** -s)}`);
 }
 
 export type { Party };

@@ -18,7 +18,8 @@ import { prepareOperand, prepareOperandCost } from './arith.ts';
 import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps } from './trunc.ts';
 import { b2a, b2aCost, lutMul, lutMulCost } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
-import type { FnParams } from './gelu.ts';
+import { checkInput, type FnParams } from './gelu.ts';
+import type { RangeProbe } from '../ranges.ts';
 
 const WIDE = 64;
 
@@ -101,7 +102,18 @@ function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray
 
 export const recip = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'recip');
 export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'rsqrt');
-export const recipTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'recip');
-export const rsqrtTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'rsqrt');
+/** recip and rsqrt normalise by the leading one among bits 0..ℓ−3: x ∈ [2^−s, 2^(ℓ−2−s)). */
+function checkNormDomain(kind: 'recip' | 'rsqrt', x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  checkInput(kind, x, p, { lo: 2 ** -p.s, hi: 2 ** (p.ell - 2 - p.s), hint: `${kind} needs a positive input of at least one ULP (2^-${p.s})${kind === 'rsqrt' ? '; add a positive epsilon to a variance' : ''}, and below the ring's headroom` }, probe);
+}
+
+export function recipTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkNormDomain('recip', x, p, probe);
+  return normTwin(x, p, 'recip');
+}
+export function rsqrtTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkNormDomain('rsqrt', x, p, probe);
+  return normTwin(x, p, 'rsqrt');
+}
 export const recipCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
 export const rsqrtCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);

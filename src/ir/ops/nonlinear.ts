@@ -6,7 +6,8 @@ import { NONLINEAR_PRIMS, trunc, truncCost, type Share } from '../../crypto/nonl
 import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { twins, type Twin } from '../../interp/twins.ts';
-import { size, type Data } from '../../interp/tensor.ts';
+import { ringOf, size, type Data } from '../../interp/tensor.ts';
+import { INT_LIMIT } from '../../interp/values.ts';
 import type { ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall } from './types.ts';
 
 /** Secret integers (counts) are additive shares in Z_2^32. */
@@ -20,11 +21,12 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
   const a = call.args[0];
   const num = call.args.find((x) => x.enc.kind !== 'bool') ?? call.type;
   const base = { ell: ellOf(num), s: scaleOf(num) };
+  const int = num.enc.kind === 'int' ? { int: true } : {};
   switch (name) {
     case 'mul_ss':
-      return base;
+      return { ...base, ...int };
     case 'mul_sx':
-      return { ...base, owner: call.args[1].vis };
+      return { ...base, ...int, owner: call.args[1].vis };
     case 'div_sp': {
       const c = call.attrs.divisor;
       if (typeof c !== 'number') throw new Error('div_sp needs a divisor known before the run (a constant or size)');
@@ -32,12 +34,13 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
     }
     case 'gt_ss':
     case 'lt_ss':
+      return base;
     case 'select_ss':
       return { ell: base.ell };
     case 'count':
       return { ell: SECRET_INT_ELL };
     case 'rowmax':
-      return { ell: base.ell, cols: a.shape[a.shape.length - 1] };
+      return { ...base, cols: a.shape[a.shape.length - 1] };
     case 'and_ss':
     case 'or_ss':
     case 'not':
@@ -68,11 +71,20 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
     twin: (c) => {
       if (c.mode === 'float') return floatTwin(c);
       const call: OpCall = { args: c.args.map((x) => ({ vis: 'secret', enc: x.enc, shape: x.shape })), type: { vis: 'secret', enc: c.enc, shape: c.shape }, attrs: c.attrs };
-      let data = prim.twin(c.args.map((x) => x.data as Share), nonlinearParams(name, call) as never) as Data;
-      if (c.enc.kind === 'int') data = Float64Array.from(data as ArrayLike<number>); // counts (Z_2^32 values)
+      // Integers are float64 in the interpreter and shares of Z_2^32 in the protocols.
+      const args = c.args.map((x) => (x.enc.kind === 'int' ? intToRing(x.data) : x.data) as Share);
+      let data = prim.twin(args, nonlinearParams(name, call) as never, c.probe) as Data;
+      if (c.enc.kind === 'int') data = Float64Array.from(ringOf(SECRET_INT_ELL).toSigned(data as RingArray));
       return { shape: c.shape, enc: c.enc, data };
     },
   };
+}
+
+/** Integer values (within [−2^31, 2^31)) as elements of Z_2^32. */
+export function intToRing(d: Data): RingArray {
+  const v = d as Float64Array;
+  for (let i = 0; i < v.length; i++) if (!(Number.isInteger(v[i]) && v[i] >= -INT_LIMIT && v[i] < INT_LIMIT)) throw new RangeError(`integer ${v[i]} (element ${i}) is outside [−2^31, 2^31), the range of secret integers (Z_2^32 shares)`);
+  return ringOf(SECRET_INT_ELL).fromSigned(v);
 }
 
 /** Products of secret fixed-point values: the linear part, then secure truncation by s bits. */
