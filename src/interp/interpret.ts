@@ -103,7 +103,7 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode, opts: I
       }
       const twin = opTable.get(op.op)?.twin;
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
-      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode, probe: opts.probe?.(op) });
+      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode, vis: op.type.vis, probe: opts.probe?.(op) });
       values[op.id] = t;
       dims.bindReveal(p, op.id, t.data);
     } catch (e) {

@@ -94,14 +94,16 @@ export function mul(side: Side): Twin {
   };
 }
 
-/** Plaintext x / c: exact (the floor of the real quotient at the result's scale); c ≠ 0. */
+/** Plaintext x / c: exact (the floor of the real quotient at the result's scale; integers divide
+ * with floor, e.g. 5 / 2 = 2); c ≠ 0. */
 export const divPlain: Twin = (c) => {
   const [a, b] = c.args;
   const r = ringEnc(c.enc, c.mode);
   const x = r ? r.toSigned(a.data as RingArray) : toFloat(a.data), d = r ? r.toSigned(b.data as RingArray) : toFloat(b.data);
-  for (let i = 0; i < d.length; i++) if (d[i] === 0 && c.mode === 'fixed') throw new RangeError(`division by zero (element ${i})`);
+  for (let i = 0; i < d.length; i++) if (d[i] === 0) throw new RangeError(`division by zero (element ${i})`);
   if (!r) {
-    const o = Float64Array.from(x, (v, i) => (c.enc.kind === 'int' && c.mode === 'fixed' ? Math.floor(v / d[i]) : v / d[i]));
+    const int = c.enc.kind === 'int' || (c.enc.kind === 'lit' && !c.enc.float);
+    const o = Float64Array.from(x, (v, i) => (int ? Math.floor(v / d[i]) : v / d[i]));
     if (c.enc.kind === 'int' && c.mode === 'fixed') checkInts(o, 'the quotient');
     return out(c, o);
   }

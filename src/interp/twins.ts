@@ -2,7 +2,7 @@
 // secure path's fixed-point semantics exactly (ring arithmetic mod 2^l, truncation = floor
 // division by 2^s, docs/runtime.md); in `float` mode they compute in float64 (to measure the
 // approximation error of the fixed-point program).
-import type { Enc } from '../front/types.ts';
+import type { Enc, Vis } from '../front/types.ts';
 import type { RangeProbe } from '../crypto/ranges.ts';
 import { addSub, bmm, colsum, divPlain, matmul, mul, neg, rowsum, sum0 } from './twins-arith.ts';
 import { encodeReal, realValues, scaleOf } from './values.ts';
@@ -21,6 +21,8 @@ export interface TwinCall {
   /** Op attributes with sizes evaluated to numbers. */
   attrs: Record<string, unknown>;
   mode: Mode;
+  /** Visibility of the result (secret ops check the secure protocols' preconditions). */
+  vis?: Vis;
   /** Receives every range check (calibrate); without it a violated precondition throws. */
   probe?: RangeProbe;
 }
@@ -162,6 +164,14 @@ const partition: Twin = (c) => {
   return out(c, gather(a.data, Uint32Array.from({ length: order.length * row }, (_, j) => order[Math.floor(j / row)] * row + (j % row))));
 };
 
+/** `convert` on values one party can see (and in float mode): the exact value, floored to the
+ * target's scale; the secure twin (src/crypto/nonlinear/convert.ts) adds the protocols' checks. */
+const convertPlain: Twin = (c) => {
+  const v = realValues(c.args[0], c.mode), s = scaleOf(c.enc);
+  if (c.mode === 'float') return out(c, c.enc.kind === 'int' ? Float64Array.from(v, Math.floor) : v);
+  return out(c, fromReal(Array.from(v, (x) => Math.floor(x * 2 ** s) / 2 ** s), c.enc, c.mode, (i) => `the converted value ${v[i]} (element ${i})`));
+};
+
 // ---- builtins ----
 const identity: Twin = (c) => out(c, c.args[0].data);
 /** Integer or literal -> fixed point / ring. */
@@ -189,6 +199,6 @@ export const twins: Record<string, Twin> = {
   and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), not,
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),
-  compact, partition,
+  compact, partition, convert: convertPlain,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };

@@ -9,7 +9,8 @@ import type { Bits, Cost, ProtoCtx } from './context.ts';
 import type { RangeProbe } from '../ranges.ts';
 import { divPublic, divPublicCost, divPublicTwin, mulSS, mulSSCost, mulSX, mulSXCost, mulTwin, type DivParams, type MulParams, type MulSXParams } from './arith.ts';
 import { andCost, andSS, andTwin, countB, countCost, countTwin, notB, notTwin, orCost, orSS, orTwin, selectCost, selectSS, selectTwin, type CountParams, type SelectParams } from './boolean.ts';
-import { cmpCost, gtSS, gtTwin, ltSS, ltTwin, type CmpParams } from './compare.ts';
+import { cmpCost, eqCost, eqSS, eqTwin, gtSS, gtTwin, ltSS, ltTwin, type CmpParams } from './compare.ts';
+import { convertCost, convertShares, convertTwin, type ConvertParams } from './convert.ts';
 import { expHi, expHiCost, expHiTwin, expLo, expLoCost, expLoTwin } from './exp.ts';
 import { geluHi, geluHiCost, geluHiTwin, geluLo, geluLoCost, geluLoTwin, tanhCost, tanhS, tanhTwin, type FnParams } from './gelu.ts';
 import { recip, recipCost, recipTwin, rsqrt, rsqrtCost, rsqrtTwin } from './recip.ts';
@@ -50,6 +51,9 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
     (c, a, p) => divPublic(c, R(a[0]), p.c, p), (a, p, q) => divPublicTwin(R(a[0]), p.c, p, q), (n, p, ot) => divPublicCost(n, p.c, p, ot)),
   row<CmpParams>('gt_ss', '{ ell }', 'exact', (c, a, p) => gtSS(c, R(a[0]), R(a[1]), p), (a, p, q) => gtTwin(R(a[0]), R(a[1]), p, q), cmpCost),
   row<CmpParams>('lt_ss', '{ ell }', 'exact', (c, a, p) => ltSS(c, R(a[0]), R(a[1]), p), (a, p, q) => ltTwin(R(a[0]), R(a[1]), p, q), cmpCost),
+  row<CmpParams>('eq_ss', '{ ell }', 'exact', (c, a, p) => eqSS(c, R(a[0]), R(a[1]), p), (a) => eqTwin(R(a[0]), R(a[1])), eqCost),
+  row<ConvertParams>('convert', '{ from: { ell, s, bool? }, to: { ell, s } }', 'exact, or floor − 1 ULP when fractional bits are dropped',
+    (c, a, p) => convertShares(c, a[0] as RingArray | Bits, p), (a, p, q) => convertTwin(a[0] as RingArray | Bits, p, true, q), convertCost),
   row<unknown>('and_ss', '{}', 'exact', (c, a) => andSS(c, B(a[0]), B(a[1])), (a) => andTwin(B(a[0]), B(a[1])), andCost),
   row<unknown>('or_ss', '{}', 'exact', (c, a) => orSS(c, B(a[0]), B(a[1])), (a) => orTwin(B(a[0]), B(a[1])), orCost),
   row<unknown>('not', '{}', 'exact (local)', async (c, a) => notB(c, B(a[0])), (a) => notTwin(B(a[0])), () => ({ bytesClientToServer: 0, bytesServerToClient: 0, rounds: 0 })),

@@ -15,6 +15,21 @@ export const SECRET_INT_ELL = 32;
 
 const ellOf = (t: ConcreteType): number => (t.enc.kind === 'fix' || t.enc.kind === 'ring' ? t.enc.ell : SECRET_INT_ELL);
 const scaleOf = (t: ConcreteType): number => (t.enc.kind === 'fix' ? t.enc.scale : 0);
+/** Ring width and scale of an encoding as `convert` sees it (int: Z_2^32 at scale 0). */
+const widthOf = (t: ConcreteType) => ({ ell: ellOf(t), s: scaleOf(t), bool: t.enc.kind === 'bool' || undefined, name: t.enc.kind === 'int' ? 'int' : undefined });
+
+/** Functions defined on fixed point only (their approximations need fractional bits). */
+const FIXED_ONLY = new Set(['exp_hi', 'exp_lo', 'gelu_hi', 'gelu_lo', 'tanh', 'recip', 'rsqrt', 'div_sp']);
+
+/** Why a call of a nonlinear op cannot run on these operand types, or null. */
+export function nonlinearUnsupported(name: string, call: OpCall): string | null {
+  const e = call.args[0]?.enc;
+  if (FIXED_ONLY.has(name) && e && e.kind !== 'fix') {
+    return `${name} works on fixed-point values, not ${e.kind === 'int' ? 'integers' : e.kind}; convert first, e.g. convert::<fix<32, 12>>(x)`;
+  }
+  if (name === 'convert' && call.type.enc.kind === 'bool') return 'a value cannot be converted to bool; compare it instead (e.g. x > 0)';
+  return null;
+}
 
 /** Protocol parameters of one call, from its (concrete) types and attributes. */
 export function nonlinearParams(name: string, call: OpCall): Record<string, unknown> {
@@ -34,7 +49,10 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
     }
     case 'gt_ss':
     case 'lt_ss':
+    case 'eq_ss':
       return base;
+    case 'convert':
+      return { from: widthOf(a), to: widthOf(call.type) };
     case 'select_ss':
       return { ell: base.ell };
     case 'count':
@@ -55,7 +73,7 @@ export const otFlights = (c: { flights?: Flight[] }): Flight[] => c.flights ?? [
 const protoCtx = async (ctx: ExecCtx): Promise<ProtoCtx> => ({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() });
 
 /** A row's impl, cost and exact fixed-point twin for one nonlinear prim. */
-export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin } {
+export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin; unsupported: (call: OpCall) => string | null } {
   const prim = NONLINEAR_PRIMS.find((r) => r.name === name);
   if (!prim) throw new Error(`internal: no nonlinear protocol for ${name}`);
   const floatTwin = twins[name];
@@ -68,9 +86,12 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
       if (name === 'not') return [];
       return [...p.otSetup(), ...otFlights(prim.cost(size(call.args[0].shape), nonlinearParams(name, call) as never, p.otModel))];
     },
+    unsupported: (call) => nonlinearUnsupported(name, call),
     twin: (c) => {
       if (c.mode === 'float') return floatTwin(c);
       const call: OpCall = { args: c.args.map((x) => ({ vis: 'secret', enc: x.enc, shape: x.shape })), type: { vis: 'secret', enc: c.enc, shape: c.shape }, attrs: c.attrs };
+      const why = nonlinearUnsupported(name, call);
+      if (why) throw new RangeError(why);
       // Integers are float64 in the interpreter and shares of Z_2^32 in the protocols.
       const args = c.args.map((x) => (x.enc.kind === 'int' ? intToRing(x.data) : x.data) as Share);
       let data = prim.twin(args, nonlinearParams(name, call) as never, c.probe) as Data;
