@@ -100,6 +100,13 @@ const posMask = (last: boolean): Twin => (c) => {
 const fill: Twin = (c) => out(c, gather(c.args[0].data, new Uint32Array(size(c.shape))));
 
 // ---- reductions ----
+/** Row sums of squares (float mode; fixed mode uses the protocol's twin, stats.ts). */
+const sumsq: Twin = (c) => {
+  const s = c.args[0].shape, n = s[s.length - 1], v = realValues(c.args[0], c.mode);
+  const o = new Float64Array(v.length / n);
+  for (let i = 0; i < v.length; i++) o[Math.floor(i / n)] += v[i] * v[i];
+  return out(c, o);
+};
 const rowmax: Twin = (c) => {
   const s = c.args[0].shape;
   const n = s[s.length - 1];
@@ -193,9 +200,9 @@ export const twins: Record<string, Twin> = {
   bmm_ss: bmm(false), bmm_t_ss: bmm(true),
   transpose, split_heads: splitHeads, merge_heads: mergeHeads, take, drop, concat,
   onehot, causal_mask: causalMask, first_mask: posMask(false), last_mask: posMask(true), fill,
-  rowsum, colsum, sum0, rowmax,
+  rowsum, colsum, sum0, rowmax, sumsq,
   gt_pp: compare((a, b) => a > b), gt_ss: compare((a, b) => a > b), lt_pp: compare((a, b) => a < b), lt_ss: compare((a, b) => a < b),
-  eq_pp: compare((a, b) => a === b),
+  eq_pp: compare((a, b) => a === b), eq_ss: compare((a, b) => a === b),
   and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), not,
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),

@@ -351,12 +351,16 @@ export interface DivParams {
   s: number;
 }
 
-/** Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). */
+/**
+ * Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). With
+ * |x| < 2^(ℓ−2) and K ≤ 2^(P+s)/c_raw the product stays below 2^(wide−5), so P can grow with c:
+ * K keeps about wide − ℓ − 3 significant bits whatever the divisor (29 at ℓ = 32).
+ */
 function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigint } {
   if (!(cRaw >= 1)) throw new RangeError(`div_sp: the divisor must be ≥ 2^-${p.s} (raw ≥ 1), got raw ${cRaw}`);
   const wide = Math.min(64, p.ell + 32);
-  const headroom = Math.max(0, Math.ceil(Math.log2(2 ** p.s / cRaw)));
-  const P = Math.max(1, wide - p.ell - 3 - headroom);
+  const grow = Math.floor(Math.log2(cRaw / 2 ** p.s));
+  const P = Math.max(1, wide - p.ell - 3 + grow);
   return { wide, P, K: BigInt(Math.round(2 ** (p.s + P) / cRaw)) };
 }
 

@@ -4,6 +4,7 @@ export { Chooser, makeChooser, exchange, andBits, b2a, b2aTwin, lut, lutMul } fr
 export * from './compare.ts';
 export * from './trunc.ts';
 export * from './convert.ts';
+export * from './stats.ts';
 export * from './arith.ts';
 export * from './boolean.ts';
 export * from './poly.ts';

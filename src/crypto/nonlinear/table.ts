@@ -11,6 +11,7 @@ import { divPublic, divPublicCost, divPublicTwin, mulSS, mulSSCost, mulSX, mulSX
 import { andCost, andSS, andTwin, countB, countCost, countTwin, notB, notTwin, orCost, orSS, orTwin, selectCost, selectSS, selectTwin, type CountParams, type SelectParams } from './boolean.ts';
 import { cmpCost, eqCost, eqSS, eqTwin, gtSS, gtTwin, ltSS, ltTwin, type CmpParams } from './compare.ts';
 import { convertCost, convertShares, convertTwin, type ConvertParams } from './convert.ts';
+import { sumSquares, sumSquaresCost, sumSquaresTwin, type SumSqParams } from './stats.ts';
 import { expHi, expHiCost, expHiTwin, expLo, expLoCost, expLoTwin } from './exp.ts';
 import { geluHi, geluHiCost, geluHiTwin, geluLo, geluLoCost, geluLoTwin, tanhCost, tanhS, tanhTwin, type FnParams } from './gelu.ts';
 import { recip, recipCost, recipTwin, rsqrt, rsqrtCost, rsqrtTwin } from './recip.ts';
@@ -66,6 +67,8 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
   row<FnParams>('tanh', FN, 'twin ± 8 ULP', (c, a, p) => tanhS(c, R(a[0]), p), (a, p, q) => tanhTwin(R(a[0]), p, q), tanhCost),
   row<FnParams>('recip', FN, 'twin ± (2 ULP + 2^-(s-1)·|twin|); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => recip(c, R(a[0]), p), (a, p, q) => recipTwin(R(a[0]), p, q), recipCost),
   row<FnParams>('rsqrt', FN, 'twin ± (2 ULP + 2^-(s-1)·|twin|); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => rsqrt(c, R(a[0]), p), (a, p, q) => rsqrtTwin(R(a[0]), p, q), rsqrtCost),
+  row<SumSqParams>('sumsq', '{ ell, s, cols, to: { ell, s } }', 'exact, or floor − 1 ULP when the row sum is truncated to W',
+    (c, a, p) => sumSquares(c, R(a[0]), p), (a, p, q) => sumSquaresTwin(R(a[0]), p, q), sumSquaresCost),
   row<RowmaxParams>('rowmax', '{ ell, cols }', 'exact', (c, a, p) => rowmax(c, R(a[0]), p), (a, p, q) => rowmaxTwin(R(a[0]), p, q), rowmaxCost),
 ];
 

@@ -53,6 +53,8 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
       return base;
     case 'convert':
       return { from: widthOf(a), to: widthOf(call.type) };
+    case 'sumsq':
+      return { ...base, cols: a.shape[a.shape.length - 1], to: { ell: ellOf(call.type), s: scaleOf(call.type) } };
     case 'select_ss':
       return { ell: base.ell };
     case 'count':

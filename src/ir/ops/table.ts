@@ -77,7 +77,7 @@ const rows: OpRow[] = [
   row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), nonlinear('eq_ss'), nonlinear('select_ss'), nonlinear('count'),
   convertRow(),
   // fixed-point functions
-  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'),
+  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'), nonlinear('sumsq'),
   // CipherPrune
   row('compact', 'ot', { pending: PRUNE }), row('partition', 'ot', { pending: PRUNE }),
   // builtins introduced by lowering
