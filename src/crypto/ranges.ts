@@ -53,12 +53,15 @@ export function fmt(v: number): string {
 
 export const showRange = (r: Pick<RangeRecord, 'lo' | 'hi' | 'hiIncl'>): string => `[${fmt(r.lo)}, ${fmt(r.hi)}${r.hiIncl ? ']' : ')'}`;
 
-/** Bits of headroom: log2 of (the bound on the largest magnitude seen / that magnitude). Negative: violated. */
-export function headroomBits(r: Pick<RangeRecord, 'lo' | 'hi' | 'min' | 'max'>): number {
+/**
+ * Bits of headroom: log2 of (the bound on the side of the largest magnitude seen / that
+ * magnitude); −Infinity when the range was left; Infinity when no value approaches a bound that
+ * scales with magnitude (e.g. exp's x ≤ 0 on the upper side).
+ */
+export function headroomBits(r: Pick<RangeRecord, 'lo' | 'hi' | 'hiIncl' | 'min' | 'max'>): number {
+  if ((r.hiIncl ? r.max > r.hi : r.max >= r.hi) || r.min < r.lo) return -Infinity;
   const up = r.max > 0 && r.hi > 0 ? Math.log2(r.hi / r.max) : Infinity;
   const down = r.min < 0 && r.lo < 0 ? Math.log2(r.lo / r.min) : Infinity;
-  if (r.max >= r.hi && r.hi <= 0) return -Infinity; // a one-sided domain (x ≤ 0) crossed
-  if (r.min < r.lo && r.lo >= 0) return -Infinity;
   return Math.min(up, down);
 }
 
@@ -89,8 +92,8 @@ export const encName = (ell: number, s?: number): string => (s === undefined ? `
 
 /** Extra ring bits that would hold the largest magnitude seen (for a bound that doubles per bit). */
 export function extraBits(r: Pick<RangeRecord, 'lo' | 'hi' | 'min' | 'max'>): number {
-  const h = headroomBits(r);
-  return h >= 0 ? 0 : Math.ceil(-h + 1e-9);
+  const need = Math.max(r.max > 0 && r.hi > 0 ? r.max / r.hi : 0, r.min < 0 && r.lo < 0 ? r.min / r.lo : 0);
+  return need < 1 ? 0 : Math.floor(Math.log2(need)) + 1;
 }
 
 /** The encoding that holds what was seen: fix<ell + k, s> (for `widen` ranges). */
