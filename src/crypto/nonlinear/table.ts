@@ -73,3 +73,27 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
 ];
 
 export const nonlinearPrim = (name: string): NonlinearPrim | undefined => NONLINEAR_PRIMS.find((r) => r.name === name);
+
+/** Mantissa scale of recip / rsqrt (recip.ts): their relative error is about 2^-(F−1). */
+const mantissa = (p: FnParams): number => Math.min(p.s + 1, Math.floor((p.ell - 6) / 2));
+
+/**
+ * The stated error of each primitive against its twin, as the largest |secure − twin| in raw
+ * units (ULPs of the result) for a twin value `t` (raw, signed): what `error` says, as numbers.
+ * The conformance and property tests check these bounds.
+ */
+export const TWIN_BOUNDS: Record<string, (t: number, p: never) => number> = {
+  mul_ss: (_t, p: MulParams) => (p.s > 0 ? 1 : 0),
+  mul_sx: (_t, p: MulParams) => (p.s > 0 ? 1 : 0),
+  div_sp: () => 1,
+  gt_ss: () => 0, lt_ss: () => 0, eq_ss: () => 0, and_ss: () => 0, or_ss: () => 0, not: () => 0, select_ss: () => 0, count: () => 0, rowmax: () => 0,
+  convert: (_t, p: ConvertParams) => (!p.from.bool && p.to.s < p.from.s ? 1 : 0),
+  sumsq: (_t, p: SumSqParams) => (2 * p.s > p.to.s ? 1 : 0),
+  exp_hi: () => 4,
+  exp_lo: (_t, p: FnParams) => 2 ** (p.s - 7),
+  gelu_hi: () => 8,
+  gelu_lo: (_t, p: FnParams) => 2 ** (p.s - 7),
+  tanh: () => 8,
+  recip: (t, p: FnParams) => 2 + Math.abs(t) * 2 ** -(mantissa(p) - 1),
+  rsqrt: (t, p: FnParams) => 2 + Math.abs(t) * 2 ** -(mantissa(p) - 1),
+};
