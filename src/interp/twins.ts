@@ -4,6 +4,8 @@
 // approximation error of the fixed-point program).
 import type { Enc, Vis } from '../front/types.ts';
 import type { RangeProbe } from '../crypto/ranges.ts';
+import type { RingArray } from '../crypto/ring.ts';
+import { convertTwin } from '../crypto/nonlinear/convert.ts';
 import { addSub, bmm, colsum, divPlain, matmul, mul, neg, rowsum, sum0 } from './twins-arith.ts';
 import { encodeReal, realValues, scaleOf } from './values.ts';
 import {
@@ -72,8 +74,7 @@ const index: Twin = (c) => {
     if (v < 0 || v >= a.shape[i]) throw new RangeError(`index ${v} out of range for size ${a.shape[i]}`);
     off += v * st[i];
   });
-  const n = size(c.shape);
-  return out(c, gather(a.data, Uint32Array.from({ length: n }, (_, j) => off + j)));
+  return out(c, a.data.slice(off, off + size(c.shape)) as Data); // leading indices: a contiguous block
 };
 
 // ---- constructors ----
@@ -174,7 +175,12 @@ const partition: Twin = (c) => {
 /** `convert` on values one party can see (and in float mode): the exact value, floored to the
  * target's scale; the secure twin (src/crypto/nonlinear/convert.ts) adds the protocols' checks. */
 const convertPlain: Twin = (c) => {
-  const v = realValues(c.args[0], c.mode), s = scaleOf(c.enc);
+  const a = c.args[0];
+  if (c.mode === 'fixed' && (a.enc.kind === 'fix' || a.enc.kind === 'ring') && (c.enc.kind === 'fix' || c.enc.kind === 'ring')) {
+    const w = (e: Enc) => ({ ell: (e as { ell: number }).ell, s: scaleOf(e) });
+    return out(c, convertTwin(a.data as RingArray, { from: w(a.enc), to: w(c.enc) }, false, c.probe));
+  }
+  const v = realValues(a, c.mode), s = scaleOf(c.enc);
   if (c.mode === 'float') return out(c, c.enc.kind === 'int' ? Float64Array.from(v, Math.floor) : v);
   return out(c, fromReal(Array.from(v, (x) => Math.floor(x * 2 ** s) / 2 ** s), c.enc, c.mode, (i) => `the converted value ${v[i]} (element ${i})`));
 };
