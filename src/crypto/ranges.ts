@@ -55,14 +55,17 @@ export const showRange = (r: Pick<RangeRecord, 'lo' | 'hi' | 'hiIncl'>): string 
 
 /**
  * Bits of headroom: log2 of (the bound on the side of the largest magnitude seen / that
- * magnitude); −Infinity when the range was left; Infinity when no value approaches a bound that
- * scales with magnitude (e.g. exp's x ≤ 0 on the upper side).
+ * magnitude), negative when that bound was crossed; −Infinity when a one-sided domain was left
+ * (x ≤ 0 for exp, x ≥ 2^−s for recip: no wider ring helps); Infinity when no value approaches a
+ * bound that scales with magnitude.
  */
 export function headroomBits(r: Pick<RangeRecord, 'lo' | 'hi' | 'hiIncl' | 'min' | 'max'>): number {
-  if ((r.hiIncl ? r.max > r.hi : r.max >= r.hi) || r.min < r.lo) return -Infinity;
+  if ((r.hi <= 0 && (r.hiIncl ? r.max > r.hi : r.max >= r.hi)) || (r.lo >= 0 && r.min < r.lo)) return -Infinity;
   const up = r.max > 0 && r.hi > 0 ? Math.log2(r.hi / r.max) : Infinity;
   const down = r.min < 0 && r.lo < 0 ? Math.log2(r.lo / r.min) : Infinity;
-  return Math.min(up, down);
+  const h = Math.min(up, down);
+  // The bound itself is excluded: a value at it has no headroom left (and is outside).
+  return h === 0 && (r.max >= r.hi || r.min < r.lo) ? -Number.EPSILON : h;
 }
 
 /**

@@ -24,7 +24,8 @@ export interface RangeSummary {
   hiIncl: boolean;
   min: number;
   max: number;
-  /** log2(bound / largest magnitude); negative: the range was left. */
+  /** log2(bound / largest magnitude); negative: the range was left; −Infinity (null in JSON): a
+   * one-sided domain was left (exp's x ≤ 0, recip's x > 0); Infinity (null): nothing near a bound. */
   headroomBits: number;
   /** Elements outside the range (all samples and iterations) and how many were checked. */
   bad: number;
@@ -149,7 +150,7 @@ export function calibrate(p: IrProgram, samples: InputValues[], opts: CalibrateO
 function suggest(r: RangeRecord, riskBits: number): string | null {
   const h = headroomBits(r);
   if (h >= riskBits) return null;
-  if (!r.widen || !Number.isFinite(h)) return r.hint ?? null;
+  if (!r.widen || h === -Infinity) return r.hint ?? null;
   const margin = { ...r, max: r.max * 2 ** riskBits, min: r.min * 2 ** riskBits };
   const k = Math.max(1, extraBits(margin));
   return `${widerEnc(margin)} (${k} more bit${k > 1 ? 's' : ''} in the ring)`;
