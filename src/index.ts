@@ -9,21 +9,26 @@ export { formatIr, opLocation, OpError, type IrProgram, type IrOp, type IrType, 
 export { verifyIr } from './ir/verify.ts';
 export { opTable, opRow } from './ir/ops/table.ts';
 export type { OpRow, CommClass, Flight } from './ir/ops/types.ts';
-export { predictCost, RoundClock, type ProgramCost, type OpCost } from './ir/cost.ts';
+export { predictCost, type ProgramCost, type OpCost } from './opt/cost.ts';
+export { RoundClock } from './transport/round-clock.ts';
 
-// Plaintext reference interpreter.
-export { interpret, InterpretError, DimEnv, type InputValues, type InterpretResult } from './interp/interpret.ts';
-export type { Tensor, Mode } from './interp/tensor.ts';
+// Plaintext reference interpreter; value ranges (each op's domain) and calibration.
+export { interpret, InterpretError, type InterpretResult, type InterpretOptions } from './interp/interpret.ts';
+export { calibrate, type CalibrationReport, type CalibrateOptions, type RangeSummary } from './interp/calibrate.ts';
+export { referenceFidelity, type OutputFidelity } from './interp/fidelity.ts';
+export { RangeViolation, type RangeRecord, type RangeProbe } from './crypto/ranges.ts';
+export { DimEnv, type InputValues } from './ir/dim-env.ts';
+export type { Tensor, Mode } from './ir/tensor.ts';
 
 // Two-party execution and transports.
-export * from './runtime/channel.ts';
-export { execute, ExecError, unsupportedOps, type ExecuteOptions, type ExecuteResult } from './runtime/executor.ts';
-export { runBoth, splitInputs, type BothResult } from './runtime/run-both.ts';
-export { connect, WsChannel, type WsOptions } from './runtime/ws-channel.ts';
-export { listen, type WsServer, type ListenOptions } from './runtime/ws-server.ts';
-export { SimChannel, parseNetwork, NETWORKS, type NetworkProfile } from './runtime/sim-channel.ts';
-export { EXIT, exitCodeFor } from './runtime/errors.ts';
-export { hashProgram } from './runtime/frame.ts';
+export * from './transport/channel.ts';
+export { execute, ExecError, unsupportedOps, type ExecuteOptions, type ExecuteResult } from './exec/executor.ts';
+export { runBoth, splitInputs, type BothResult, type RunBothOptions } from './exec/run-both.ts';
+export { connect, WsChannel, type WsOptions } from './transport/ws-channel.ts';
+export { listen, type WsServer, type ListenOptions } from './transport/ws-server.ts';
+export { SimChannel, parseNetwork, NETWORKS, type NetworkProfile } from './transport/sim-channel.ts';
+export { EXIT, exitCodeFor } from './transport/errors.ts';
+export { hashProgram } from './transport/frame.ts';
 
 // Cryptography: ring and fixed point, PRG, OT, HE.
 export { Ring, type RingArray } from './crypto/ring.ts';

@@ -1,7 +1,7 @@
 // cipherprune calibrate PROG: the fixed-point reference on sample inputs, every op's largest
 // value against its safe range, the ops at risk and encodings that hold what was seen.
 import { calibrate, type CalibrationReport, type RangeSummary } from '../interp/calibrate.ts';
-import type { InputValues } from '../interp/interpret.ts';
+import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { fmt, showRange } from '../crypto/ranges.ts';
 import { parse, UsageError, type Io } from './args.ts';

@@ -1,7 +1,7 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
-import { predictCost } from '../ir/cost.ts';
+import { predictCost } from '../opt/cost.ts';
 import { interpret, InterpretError } from '../interp/interpret.ts';
-import { runBoth } from '../runtime/run-both.ts';
+import { runBoth } from '../exec/run-both.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
 import { channelsFor } from './network.ts';

@@ -7,8 +7,9 @@
 // produces `InputValues` for the compiled program.
 import { extraBits, headroomBits, widerEnc, type RangeRecord } from '../crypto/ranges.ts';
 import type { IrOp, IrProgram } from '../ir/ir.ts';
-import { interpret, type InputValues } from './interpret.ts';
-import { realValues } from './values.ts';
+import type { InputValues } from '../ir/dim-env.ts';
+import { realValues } from '../ir/values.ts';
+import { interpret } from './interpret.ts';
 
 /** One checked quantity of one op in the source, over every loop iteration and sample. */
 export interface RangeSummary {

@@ -2,8 +2,9 @@
 // (docs/approximations.md, "Fidelity at real widths"). The secure run is compared with both in
 // bench/fidelity; this is the reference part, cheap enough for tests.
 import type { IrProgram } from '../ir/ir.ts';
-import { interpret, type InputValues } from './interpret.ts';
-import { realValues } from './values.ts';
+import type { InputValues } from '../ir/dim-env.ts';
+import { realValues } from '../ir/values.ts';
+import { interpret } from './interpret.ts';
 
 export interface OutputFidelity {
   id: number;

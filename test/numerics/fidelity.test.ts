@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { bertLikeInputs, randomInputs } from '../../src/cli/inputs.ts';
 import { argmax, maxAbsDiff, referenceFidelity } from '../../src/interp/fidelity.ts';
 import { interpret } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/values.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
+import { realValues } from '../../src/ir/values.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
 import { compile } from '../exec/helpers.ts';
 
 const slow = !!process.env.CIPHERPRUNE_SLOW;

@@ -4,7 +4,7 @@
 // Input magnitudes are drawn per program, some far beyond the ops' safe ranges (and a few beyond
 // the encoding), so many programs must be refused by the twin's precondition checks.
 import { Prg } from '../../src/crypto/prg.ts';
-import type { InputValues } from '../../src/interp/interpret.ts';
+import type { InputValues } from '../../src/ir/dim-env.ts';
 
 /** Operand expressions: secret values built exactly from the inputs x (client), y (server). */
 const SECRET = ['(x + y)', '(x - y)', '(y - x)', '(0.0 - x - y)', 'transpose(transpose(x + y))', 'concat(take::<1>(x + y), drop::<1>(x - y))'];

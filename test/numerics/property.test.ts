@@ -6,17 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
-import { DimEnv, interpret, InterpretError } from '../../src/interp/interpret.ts';
-import { ringOf } from '../../src/interp/tensor.ts';
-import { predictCost, opCall } from '../../src/ir/cost.ts';
+import { interpret, InterpretError } from '../../src/interp/interpret.ts';
+import type { DimEnv } from '../../src/ir/dim-env.ts';
+import { ringOf } from '../../src/ir/tensor.ts';
+import { predictCost } from '../../src/opt/cost.ts';
+import { opCall } from '../../src/ir/ops/call.ts';
 import { makeCostParams, opRow } from '../../src/ir/ops/table.ts';
 import { nonlinearParams } from '../../src/ir/ops/nonlinear.ts';
 import { TWIN_BOUNDS } from '../../src/crypto/nonlinear/index.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { SessionEngines } from '../../src/runtime/engines.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { SessionEngines } from '../../src/exec/engines.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
 import type { IrOp, IrProgram } from '../../src/ir/ir.ts';
-import type { Tensor } from '../../src/interp/tensor.ts';
+import type { Tensor } from '../../src/ir/tensor.ts';
 import { generate, moduleText } from './gen.ts';
 
 const COUNT = Number(process.env.CIPHERPRUNE_PROPERTY_PROGRAMS ?? 520);
