@@ -96,6 +96,14 @@ describe('products past the secure truncation range', () => {
   });
 });
 
+describe('rings the protocols do not support', () => {
+  it('an HE product in a ring over 40 bits is refused before anything is sent', async () => {
+    const r = await cli('run', prog('he-wide'), '--inputs', json({ x: Array(8).fill(1), w: Array(16).fill(0.5) }));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('homomorphic products support rings of at most 40 bits (docs/he.md), not 44');
+  });
+});
+
 describe('sums over secret booleans', () => {
   it('are a type error with a hint', async () => {
     const r = await cli('check', 'test/front/cases/types-bool-sum.cpl');

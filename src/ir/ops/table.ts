@@ -2,6 +2,7 @@
 // checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
 // `pending` and a program that needs one is rejected before it runs.
 import { otCost } from '../../crypto/ot/index.ts';
+import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
@@ -47,8 +48,13 @@ function convertRow(): OpRow {
 const scaled = (name: string) => row(name, 'ot', truncating(linearImpl(name), none));
 
 const ellOf = (call: OpCall): number => (call.type.enc as { ell: number }).ell;
-/** HE products need ring elements: integers and booleans are refused before the run. */
-const heOperands = (call: OpCall): string | null => (call.type.enc.kind === 'int' ? 'homomorphic products work on fixed-point or ring values, not integers; convert them first (convert::<fix<32, 12>>(x))' : null);
+/** HE products need ring elements of at most MAX_ELL bits: others are refused before the run. */
+function heOperands(call: OpCall): string | null {
+  const e = call.type.enc;
+  if (e.kind === 'int') return 'homomorphic products work on fixed-point or ring values, not integers; convert them first (convert::<fix<32, 12>>(x))';
+  if ((e.kind === 'fix' || e.kind === 'ring') && e.ell > MAX_ELL) return `homomorphic products support rings of at most ${MAX_ELL} bits (docs/he.md), not ${e.ell}`;
+  return null;
+}
 const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', { ...truncating(impl, cost), unsupported: heOperands });
 const matmulSxCost = (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heMatmul(call.args[0].shape[0], call.args[0].shape[1], call.args[1].shape[1])];
 const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heBatch(batchShape(name, call.args[0].shape, call.args[1].shape))];
