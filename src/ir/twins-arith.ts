@@ -8,7 +8,7 @@
 // - integers stay in [−2^31, 2^31) (secret integers are shares in Z_2^32).
 import { truncExact } from '../crypto/fixed.ts';
 import { checkRange, fmt, realOf, truncSpec, valueSpec } from '../crypto/ranges.ts';
-import type { Ring, RingArray } from '../crypto/ring.ts';
+import type { RingArray } from '../crypto/ring.ts';
 import { alloc, gather, join, permuteIndex, ringEnc, size, toFloat, type Data } from './tensor.ts';
 import { checkInts, scaleOf } from './values.ts';
 import type { Twin, TwinCall } from './twins.ts';
@@ -134,20 +134,19 @@ function matmulData(a: Data, b: Data, m: number, k: number, n: number, c: TwinCa
     return o;
   }
   if (c.enc.kind !== 'fix') return r.matmul(a as RingArray, b as RingArray, m, k, n);
-  const s = c.enc.scale, sums = rawDot(r.toSigned(a as RingArray), r.toSigned(b as RingArray), m, k, n);
+  const s = c.enc.scale, sa = r.toSigned(a as RingArray), sb = r.toSigned(b as RingArray), sums = rawDot(sa, sb, m, k, n);
   const detail = (i: number) => `row ${Math.floor(i / n)}, column ${i % n} of the ${m}×${n} result`;
   if (side === 'secret' && s > 0) {
     checkRange(realOf(sums, 2 * s), truncSpec(r.ell, s, 2 * s, 'a dot product before the secure truncation'), c.probe, detail);
     return truncExact(r, r.matmul(a as RingArray, b as RingArray, m, k, n), s);
   }
-  const q = exactMatmulFloor(r, a as RingArray, b as RingArray, m, k, n, sums, s);
+  const q = exactMatmulFloor(sa, sb, m, k, n, sums, s);
   checkFix(c, q, 'a dot product', detail);
   return r.fromSigned(q);
 }
 
 /** floor(Σ a·b / 2^s) exactly: from the float sums when they are exact, else with BigInt. */
-function exactMatmulFloor(r: Ring, a: RingArray, b: RingArray, m: number, k: number, n: number, sums: Float64Array, s: number): Float64Array {
-  const sa = r.toSigned(a), sb = r.toSigned(b);
+function exactMatmulFloor(sa: Float64Array, sb: Float64Array, m: number, k: number, n: number, sums: Float64Array, s: number): Float64Array {
   let bound = 0;
   for (let i = 0; i < m; i++) {
     let rowMax = 0;

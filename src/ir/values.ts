@@ -45,24 +45,16 @@ export function encodeReal(values: ArrayLike<number>, enc: Enc, mode: Mode, what
     }
   }
   const r = ringEnc(enc, mode);
-  if (!r) {
-    if (enc.kind === 'fix') {
-      const h = 2 ** (enc.ell - 1 - enc.scale);
-      for (let i = 0; i < values.length; i++) if (!(values[i] >= -h && values[i] < h)) bad(i, `is outside the range [${fmt(-h)}, ${fmt(h)}) of fix<${enc.ell}, ${enc.scale}>`);
-    }
-    return Float64Array.from(values);
-  }
-  if (enc.kind === 'ring') {
+  if (enc.kind === 'ring' && r) {
     const half = 2 ** (r.ell - 1);
     return encodeInts(r, Float64Array.from(values, (v) => (v >= half ? v - 2 * half : v)), 1);
   }
-  try {
-    return encodeInts(r, values, 2 ** scaleOf(enc), `fix<${r.ell}, ${scaleOf(enc)}>`);
-  } catch (e) {
-    const m = /\(index (\d+)\)/.exec((e as Error).message);
-    const i = m ? Number(m[1]) : 0;
-    return bad(i, `is outside the range [${fmt(-(2 ** (r.ell - 1 - scaleOf(enc))))}, ${fmt(2 ** (r.ell - 1 - scaleOf(enc)))}) of fix<${r.ell}, ${scaleOf(enc)}>`);
-  }
+  if (enc.kind !== 'fix') return Float64Array.from(values);
+  const h = 2 ** (enc.ell - 1 - enc.scale);
+  const outside = (i: number) => `${what(i)} = ${fmt(values[i])} is outside the range [${fmt(-h)}, ${fmt(h)}) of fix<${enc.ell}, ${enc.scale}>`;
+  if (r) return encodeInts(r, values, 2 ** enc.scale, outside); // checks the rounded value
+  for (let i = 0; i < values.length; i++) if (!(values[i] >= -h && values[i] < h)) throw new RangeError(outside(i));
+  return Float64Array.from(values);
 }
 
 /** Results of public and private arithmetic on integers must stay in the int range. */

@@ -7,7 +7,7 @@ import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { twins, type Twin } from '../twins.ts';
 import { ringOf, size, type Data } from '../tensor.ts';
-import { INT_LIMIT } from '../values.ts';
+import { encodeReal } from '../values.ts';
 import type { ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall } from './types.ts';
 
 /** Secret integers (counts) are additive shares in Z_2^32. */
@@ -103,11 +103,10 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
   };
 }
 
-/** Integer values (within [−2^31, 2^31)) as elements of Z_2^32. */
+/** Integer values (checked: integers in [−2^31, 2^31)) as elements of Z_2^32. */
 export function intToRing(d: Data): RingArray {
-  const v = d as Float64Array;
-  for (let i = 0; i < v.length; i++) if (!(Number.isInteger(v[i]) && v[i] >= -INT_LIMIT && v[i] < INT_LIMIT)) throw new RangeError(`integer ${v[i]} (element ${i}) is outside [−2^31, 2^31), the range of secret integers (Z_2^32 shares)`);
-  return ringOf(SECRET_INT_ELL).fromSigned(v);
+  encodeReal(d as Float64Array, { kind: 'int' }, 'fixed', (i) => `integer element ${i}`);
+  return ringOf(SECRET_INT_ELL).fromSigned(d as Float64Array);
 }
 
 /** Products of secret fixed-point values: the linear part, then secure truncation by s bits. */
