@@ -2,6 +2,7 @@
 // loopback): the default of `cipherprune run`, and what the end-to-end tests use.
 import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
+import type { Engines } from '../ir/ops/types.ts';
 import type { Channel, Counters } from '../transport/channel.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
@@ -23,13 +24,15 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export interface BothOptions extends Partial<Pick<ExecuteOptions, 'onProgress'>> {
-  /** Each party's session engines, to reuse base OTs and HE keys across runs on the same pair. */
-  engines?: { client: NonNullable<ExecuteOptions['engines']>; server: NonNullable<ExecuteOptions['engines']> };
+export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress'>> {
+  /** Engines of a session that outlives this run (several programs over one OT session and the
+   * same HE keys, on the same channel pair); the caller frees them. Default: fresh ones. */
+  engines?: { client: Engines; server: Engines };
+  /** Each party's trace hook (ExecuteOptions.trace). */
   trace?: { client?: ExecuteOptions['trace']; server?: ExecuteOptions['trace'] };
 }
 
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: BothOptions = {}): Promise<BothResult> {
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: RunBothOptions = {}): Promise<BothResult> {
   const [c, s] = pair;
   const split = splitInputs(p, inputs);
   const t0 = performance.now();

@@ -123,7 +123,7 @@ for (const mode of ['compact', 'partition', 'unpartition'] as Mode[]) {
 }
 
 describe('oblivious routing ops over real OT', () => {
-  it.each(cases)('%s %s n=%i d=%i mask %s', async (mode, _name, enc, n, d, mk) => {
+  it.each(cases)('%s %s %j n=%i d=%i mask %s', async (mode, _name, enc, n, d, mk) => {
     await check(mode, enc, n, d, mask(mk, n, n * 1000 + d), n + d);
   });
 
@@ -135,6 +135,6 @@ describe('oblivious routing ops over real OT', () => {
     const args = (data: Data) => [{ shape: [9, 4], enc, data }, { shape: [9], enc: { kind: 'bool' } as Enc, data: m }, { shape: [], enc: { kind: 'int' } as Enc, data: Float64Array.of(m.reduce((s, v) => s + v, 0)) }];
     const part = opRow('partition').twin({ args: args(x), shape: [9, 4], enc, attrs: {}, mode: 'fixed' }).data;
     expect(Array.from(twin({ args: args(part), shape: [9, 4], enc, attrs: {}, mode: 'fixed' }).data as Uint32Array)).toEqual(Array.from(x as Uint32Array));
-    expect(() => twin({ args: [args(x)[0], args(x)[1], { shape: [], enc: { kind: 'int' }, data: Float64Array.of(99) }], shape: [9, 4], enc, attrs: {}, mode: 'fixed' })).toThrow(/k1 = 99 is out of range: the mask has 9 entries/);
+    expect(() => twin({ args: [args(x)[0], args(x)[1], { shape: [], enc: { kind: 'int' }, data: Float64Array.of(99) }], shape: [9, 4], enc, attrs: {}, mode: 'fixed' })).toThrow(/k1 = 99 is outside the safe range \[0, 9\] of int; the mask has 9 entries/);
   });
 });

@@ -24,6 +24,7 @@ import { concatBits, costOf, isServer, ringOf, type Bits, type Cost, type CostBu
 import { b2a, b2aCost, Chooser, padsToRing, productsCost } from '../nonlinear/ot-ops.ts';
 import type { OtCostModel } from '../ot/cost.ts';
 import type { Prg } from '../prg.ts';
+import { checkRange, type RangeProbe } from '../ranges.ts';
 import { depth, punctureChoices, puncturedTrees, senderTrees, type SenderTrees } from './ggm.ts';
 import { Layout, wordsPerRow, type BlockSpec, type Rows } from './layout.ts';
 import { isPermutation, randomPermutation } from './perm.ts';
@@ -230,16 +231,30 @@ export function routeCostSteps(b: CostBuilder, p: RouteParams): void {
 
 export const routeCost = (p: RouteParams, ot?: OtCostModel): Cost => costOf((b) => routeCostSteps(b, p), ot);
 
+/**
+ * The routing ops' preconditions (docs/cipherprune.md), checked by the twins like every other
+ * op's (src/crypto/ranges.ts): the count is an integer in 0..n and equals the number of set mask
+ * bits (the secure protocol refuses the first before any message and the second once the opened
+ * destinations are not a permutation). With a probe both checks are recorded; a count outside
+ * 0..n still throws, as no result has that many rows. Returns the rows in mask order: set rows
+ * first, then the others, each group in its original order.
+ */
+export function routeOrder(mode: RouteMode, count: number, mask: Bits, probe?: RangeProbe): number[] {
+  const n = mask.length, what = countName(mode); // interpret prefixes a violation with the op
+  const inRange = Number.isInteger(count) && count >= 0 && count <= n;
+  checkRange([count], { what, enc: 'int', lo: 0, hi: n, hiIncl: true, hint: `the mask has ${n} entries, so it must be an integer 0..${n}` }, probe);
+  if (!inRange) throw new RangeError(`${mode}: ${what} = ${count} is out of range: the mask has ${n} entries, so it must be 0..${n}`);
+  const set = mask.reduce((s, v) => s + v, 0);
+  checkRange([count], { what, enc: 'int', lo: set, hi: set, hiIncl: true, hint: `${set} mask bits are set; it must be the revealed count of the mask` }, probe);
+  return [...mask.keys()].filter((j) => mask[j]).concat([...mask.keys()].filter((j) => !mask[j]));
+}
+
 /** Plaintext twin on shares' opened values: the routed rows (row-major words per layout.ts). */
 export function routeTwin(p: RouteParams, x: Uint32Array, mask: Bits): Uint32Array {
-  checkRoute(p);
-  const w = wordsPerRow(p.payload), n = p.n;
-  const set = mask.reduce((s, v) => s + v, 0);
-  if (set !== p.count) throw new RangeError(`${p.mode}: ${countName(p.mode)} = ${p.count}, but ${set} mask bits are set (it must be the revealed count of the mask)`);
-  const order = [...mask.keys()].filter((j) => mask[j]).concat([...mask.keys()].filter((j) => !mask[j]));
+  const w = wordsPerRow(p.payload);
+  const order = routeOrder(p.mode, p.count, mask);
   const out = new Uint32Array(outRows(p) * w);
   if (p.mode === 'unpartition') order.forEach((j, t) => out.set(x.subarray(t * w, (t + 1) * w), j * w));
   else for (let t = 0; t < outRows(p); t++) out.set(x.subarray(order[t] * w, (order[t] + 1) * w), t * w);
   return out;
 }
-
