@@ -7,7 +7,10 @@
 // cost model, with time extrapolated from its measured time per swap. Predicted LAN / WAN times
 // (rounds × one-way latency + bytes / bandwidth) are given for both.
 //
-//   npm run bench -- prune [--quick] [--reps 3] [--sweep-max 32] [--sizes 32,128,512]
+// Our partition (the same rows, the kept half first) is measured likewise: the reference code's
+// sweep is itself a stable two-group split, so its figures are also partition's baseline.
+//
+//   npm run bench -- prune [--quick] [--reps 3] [--sweep-max 32] [--sizes 32,128,512] [--no-partition]
 // Our times are medians of --reps runs after one untimed warm-up run (one run at n = 512).
 import { performance } from 'node:perf_hooks';
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -27,6 +30,7 @@ const arg = (name: string, dflt: string): string => {
 const quick = process.argv.includes('--quick');
 const reps = Number(arg('--reps', quick ? '1' : '3'));
 const sweepMax = Number(arg('--sweep-max', '32'));
+const skipPartition = process.argv.includes('--no-partition');
 const sizes = arg('--sizes', quick ? '32,128' : '32,128,512').split(',').map(Number);
 const d = 768, ell = 32;
 const ring = ringOf(ell);
@@ -78,13 +82,15 @@ function inputs(n: number, seed: number) {
   return { x, share: { server: ring.sub(x, r) as Uint32Array, client: r }, keep, keepShare: { server: keep.map((v, i) => v ^ km[i]), client: km } };
 }
 
-const ours: { n: number; rounds: number; totalMB: number; medianSeconds: number; lanSeconds: number; wanSeconds: number }[] = [];
-const sweeps: { n: number; seconds: number; timeIs: string; lanSeconds: number; wanSeconds: number }[] = [];
-let perSwap = NaN;
-for (const n of sizes) {
-  const { x, share, keep, keepShare } = inputs(n, n);
+type OursRow = { n: number; rounds: number; totalMB: number; medianSeconds: number; lanSeconds: number; wanSeconds: number };
+const ours: OursRow[] = [];
+const partitions: OursRow[] = [];
+
+/** Our routing op in `mode` on these rows: a warm-up run below n = 512, then --reps timed runs. */
+async function ourRoute(mode: 'compact' | 'partition', n: number, inp: ReturnType<typeof inputs>) {
+  const { x, share, keep, keepShare } = inp;
   const k = n / 2;
-  const p: RouteParams = { mode: 'compact', n, count: k, payload: { kind: 'ring', ell, width: d } };
+  const p: RouteParams = { mode, n, count: k, payload: { kind: 'ring', ell, width: d } };
   const want = routeTwin(p, x, keep);
   const runs: (Measured & { out: Uint32Array })[] = [];
   if (n <= 128) await measure((ctx) => route(ctx, p, share[ctx.party], keepShare[ctx.party])); // warm-up (JIT), untimed
@@ -96,8 +102,17 @@ for (const n of sizes) {
     medianSeconds: round3(median(runs.map((r) => r.seconds))), seconds: runs.map((r) => round3(r.seconds)),
     predictedMatches: matches(cost, m), exact, ...net(m.rounds, m.bytesC2S, m.bytesS2C),
   };
-  ours.push(row);
-  process.stderr.write(`ours   n=${n}: ${row.rounds} rounds, ${row.totalMB} MB, ${row.medianSeconds} s (exact ${exact}, prediction ${row.predictedMatches ? 'matches' : 'DIFFERS'})\n`);
+  process.stderr.write(`${mode.padEnd(9)} n=${n}: ${row.rounds} rounds, ${row.totalMB} MB, ${row.medianSeconds} s (exact ${exact}, prediction ${row.predictedMatches ? 'matches' : 'DIFFERS'})\n`);
+  return row;
+}
+const sweeps: { n: number; seconds: number; timeIs: string; lanSeconds: number; wanSeconds: number }[] = [];
+let perSwap = NaN;
+for (const n of sizes) {
+  const inp = inputs(n, n), { share, keepShare } = inp;
+  const k = n / 2;
+  const want = routeTwin({ mode: 'compact', n, count: k, payload: { kind: 'ring', ell, width: d } }, inp.x, inp.keep);
+  ours.push(await ourRoute('compact', n, inp));
+  if (!skipPartition) partitions.push(await ourRoute('partition', n, inp));
 
   const m2 = n - k, swaps = sweepSwaps(n, m2), sc = sweepCost(n, d, m2);
   let measured: (Measured & { exact: boolean }) | null = null;
@@ -128,5 +143,5 @@ const targets = t.o && t.s ? {
 } : null;
 report('prune', {
   setup: 'fix<32,12> rows (ring 32), d = 768, half pruned (random mask), real OT (IKNP), MemoryChannel, both parties in one process; OT base setup excluded (once per session)',
-  reps, ours, sweep: sweeps, secondsPerSweepSwap: round3(perSwap * 1000) / 1000, targets,
+  reps, ours, partition: partitions, sweep: sweeps, secondsPerSweepSwap: round3(perSwap * 1000) / 1000, targets,
 });
