@@ -17,6 +17,10 @@ export const EXIT = {
   protocol: 5,
   /** The parties run different programs (hash of the compiled program differs). */
   mismatch: 6,
+  /** The peer's side of the session failed (its program or an internal error) and said so. */
+  aborted: 7,
+  /** The server refused the session: at its session limit, or authentication failed (token, TLS). */
+  refused: 8,
   /** A bug in cipherprune itself (an internal invariant failed). */
   internal: 70,
 } as const;
@@ -30,6 +34,8 @@ const BY_KIND: Record<ChannelErrorKind, ExitCode> = {
   oversized: EXIT.protocol,
   version: EXIT.protocol,
   mismatch: EXIT.mismatch,
+  aborted: EXIT.aborted,
+  refused: EXIT.refused,
 };
 
 /** Thrown for command-line mistakes (exit code 2). */
@@ -52,4 +58,4 @@ export function exitCodeFor(err: unknown): ExitCode {
 }
 
 /** Channel error kinds as small integers (ws error frames and close codes 4000 + index). */
-export const KIND_CODES: readonly ChannelErrorKind[] = ['closed', 'timeout', 'malformed', 'oversized', 'version', 'mismatch'];
+export const KIND_CODES: readonly ChannelErrorKind[] = ['closed', 'timeout', 'malformed', 'oversized', 'version', 'mismatch', 'aborted', 'refused'];
