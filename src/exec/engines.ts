@@ -38,6 +38,15 @@ export class SessionEngines implements Engines {
 
   private async setupHe(ell: number) {
     const ctx = await HeContext.create({ ell });
+    try {
+      return await this.heSession(ctx);
+    } catch (e) {
+      ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
+      throw e;
+    }
+  }
+
+  private async heSession(ctx: HeContext) {
     const ch = this.ch;
     const r = (d: unknown) => d as RingArray;
     if (this.party === 'client') {
@@ -64,7 +73,7 @@ export class SessionEngines implements Engines {
         sess.delete();
         ctx.delete();
       } catch {
-        // setup failed: nothing to free
+        // setup failed: setupHe freed the context
       }
     }
     this.hes.clear();

@@ -4,7 +4,7 @@
 // relinearisation keys, and seeded symmetric uploads need nothing on the server.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey } from 'node-seal';
-import { HeContext, sealError, seededBytes, DATA_PRIME_BITS } from './seal.ts';
+import { HeContext, sealError, sealLive, seededBytes, DATA_PRIME_BITS } from './seal.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
 export class HeClientSession {
@@ -21,11 +21,13 @@ export class HeClientSession {
     this.pk = pk;
     this.encryptor = new ctx.seal.Encryptor(ctx.context, pk, sk);
     this.decryptor = new ctx.seal.Decryptor(ctx.context, sk);
+    sealLive.sessions++;
   }
 
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
+    sealLive.sessions--;
     this.encryptor.delete();
     this.decryptor.delete();
     this.pk.delete();
@@ -44,11 +46,13 @@ export class HeServerSession {
     this.ctx = ctx;
     this.pk = pk;
     this.encryptor = new ctx.seal.Encryptor(ctx.context, pk);
+    sealLive.sessions++;
   }
 
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
+    sealLive.sessions--;
     this.encryptor.delete();
     this.pk.delete();
   }

@@ -15,6 +15,9 @@ import type { RingArray } from '../ring.ts';
 
 export type SealModule = MainModule;
 
+/** SEAL objects alive in this process, by owner type (for leak checks in tests and `bench/serve`). */
+export const sealLive = { contexts: 0, sessions: 0 };
+
 let modulePromise: Promise<SealModule> | null = null;
 
 /** Load the SEAL WASM module once per process (async). */
@@ -117,11 +120,15 @@ export class HeContext {
     }
     this.evaluator = new seal.Evaluator(this.context);
     this.topParms = this.context.firstParmsId();
+    this.scratch = new seal.Plaintext();
+    sealLive.contexts++;
     const pt = new seal.Plaintext(this.N);
     this.ptTemplate = pt.saveToArray(seal.ComprModeType.none) as Uint8Array;
     pt.delete();
-    if (this.ptTemplate.length !== PT_DATA_OFFSET + 8 * this.N) throw new Error('unexpected SEAL plaintext layout');
-    this.scratch = new seal.Plaintext();
+    if (this.ptTemplate.length !== PT_DATA_OFFSET + 8 * this.N) {
+      this.delete();
+      throw new Error('unexpected SEAL plaintext layout');
+    }
   }
 
   static async create(params: Partial<HeParams> = {}): Promise<HeContext> {
@@ -207,6 +214,7 @@ export class HeContext {
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
+    sealLive.contexts--;
     this.scratch.delete();
     this.topParms.delete();
     this.evaluator.delete();
