@@ -85,7 +85,10 @@ function checkRunnable(p: IrProgram, party: Party, inputs: InputValues): void {
 }
 
 /** True when `e` is (or wraps) a failure of the channel itself: the peer already knows or is gone. */
-const fromChannel = (e: unknown): boolean => e instanceof ChannelError || (e as { cause?: unknown } | null)?.cause instanceof ChannelError;
+function fromChannel(e: unknown): boolean {
+  for (let c = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof ChannelError) return true;
+  return false;
+}
 
 export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { party, ch } = opts;
