@@ -14,12 +14,11 @@ import { predictCost } from './cost.ts';
 /** Bytes of the largest message `party` may receive, or null when it is unknown before the run
  * (sizes revealed at run time, or an op whose cost is unknown). */
 export function recvBound(p: IrProgram, party: Party): number | null {
-  if (p.runtimeDims.length) return null;
   let bound = 0;
   try {
     for (const op of predictCost(p, new DimEnv()).ops) bound = Math.max(bound, party === 'server' ? op.bytesC2S : op.bytesS2C);
   } catch {
-    return null;
+    return null; // a size revealed at run time shapes some op
   }
-  return bound;
+  return Number.isFinite(bound) ? bound : null;
 }
