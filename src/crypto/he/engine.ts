@@ -203,18 +203,18 @@ export async function serverProducts(
   const out = ctx.ring.alloc(heads * n * m);
   const pt = new s.Plaintext();
   const ptNtt = new s.Plaintext();
-  const dummyNtt = new s.Plaintext();
+  const dummyNtt = ctx.nonzeroNtt();
   const tmp = new s.Ciphertext();
-  const sink = new s.Ciphertext();
   const live: Ciphertext[] = [];
   const acc: (Ciphertext | null)[] = new Array(b.nb * b.mb).fill(null);
   const shared = kind === 'shared';
   const perMsg = b.nb + (shared ? b.mb : 0);
 
   // Constant time in the weights (docs/he.md, "Constant time"): an all-zero plaintext block is
-  // multiplied like any other, by a fixed nonzero stand-in whose product goes to `sink` (SEAL
-  // refuses the transparent product by zero). Every accumulator starts as the re-randomising
-  // Enc_pk(0), so none is ever empty and every result block takes the same path.
+  // multiplied like any other, by a fixed nonzero stand-in (SEAL refuses the transparent product
+  // by zero), and that product is added to itself instead of to the accumulator: the same SEAL
+  // operations either way. Every accumulator starts as the re-randomising Enc_pk(0), so none is
+  // ever empty and every result block takes the same path.
   const freshAcc = (c: Ciphertext): Ciphertext => {
     sess.encryptor.encryptZero(c);
     ev.cipherTransformToNttInplace(c);
@@ -222,7 +222,7 @@ export async function serverProducts(
   };
   const mulAcc = (slot: number, c: Ciphertext, p: Plaintext, nonzero: boolean): void => {
     ev.multiplyPlain(c, nonzero ? p : dummyNtt, tmp);
-    ev.addInplace(nonzero ? acc[slot]! : sink, tmp);
+    ev.addInplace(nonzero ? acc[slot]! : tmp, tmp);
   };
   const prepare = (fill: Parameters<typeof ctx.encodeInto>[1]): boolean => {
     const nonzero = ctx.encodeInto(pt, fill);
@@ -231,12 +231,6 @@ export async function serverProducts(
   };
 
   try {
-    ctx.encodeInto(pt, (lo, wide) => {
-      if (wide) wide.fill(1n);
-      else for (let i = 0; i < ctx.N; i++) lo[2 * i] = 1;
-    });
-    ev.plainTransformToNtt(pt, ctx.topParms, dummyNtt);
-    freshAcc(sink);
     for (let h = 0; h < heads; h++) {
       for (let slot = 0; slot < acc.length; slot++) acc[slot] = freshAcc(new s.Ciphertext());
       for (let kbi = 0; kbi < b.kb; kbi++) {
@@ -296,9 +290,7 @@ export async function serverProducts(
     for (const a of acc) a?.delete();
     pt.delete();
     ptNtt.delete();
-    dummyNtt.delete();
     tmp.delete();
-    sink.delete();
     busy.pause();
   }
 }

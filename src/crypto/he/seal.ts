@@ -88,6 +88,7 @@ export class HeContext {
   private readonly ptTemplate: Uint8Array;
   private readonly scratch: Plaintext;
   private floodTable: BigUint64Array | null = null;
+  private onesNtt: Plaintext | null = null;
   private deleted = false;
 
   private constructor(seal: SealModule, params: HeParams) {
@@ -206,6 +207,31 @@ export class HeContext {
     return table;
   }
 
+  /**
+   * A fixed nonzero plaintext (every coefficient 1) in NTT form at level 0: the stand-in that an
+   * all-zero weight block is multiplied by, so the work does not depend on the weights (docs/he.md).
+   * Owned by the context (do not delete).
+   */
+  nonzeroNtt(): Plaintext {
+    if (this.onesNtt) return this.onesNtt;
+    const ones = new this.seal.Plaintext();
+    const ntt = new this.seal.Plaintext();
+    try {
+      this.encodeInto(ones, (lo, wide) => {
+        if (wide) wide.fill(1n);
+        else for (let i = 0; i < this.N; i++) lo[2 * i] = 1;
+      });
+      this.evaluator.plainTransformToNtt(ones, this.topParms, ntt);
+    } catch (e) {
+      ntt.delete();
+      throw sealError(e, 'nonzero stand-in plaintext');
+    } finally {
+      ones.delete();
+    }
+    this.onesNtt = ntt;
+    return ntt;
+  }
+
   newCiphertext(): Ciphertext {
     return new this.seal.Ciphertext();
   }
@@ -215,6 +241,7 @@ export class HeContext {
     if (this.deleted) return;
     this.deleted = true;
     sealLive.contexts--;
+    this.onesNtt?.delete();
     this.scratch.delete();
     this.topParms.delete();
     this.evaluator.delete();
