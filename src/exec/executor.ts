@@ -92,13 +92,6 @@ function fromChannel(e: unknown): boolean {
 
 export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { party, ch } = opts;
-  try {
-    checkRunnable(p, party, opts.inputs);
-  } catch (e) {
-    // Tell the peer at once, or it would wait for messages that never come.
-    ch.abort(`the ${party}'s side of the session failed`);
-    throw e;
-  }
   const ownEngines = !opts.engines;
   const engines = opts.engines ?? new SessionEngines(party, ch);
   const ctx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
@@ -108,6 +101,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   const outputs: ExecuteResult['outputs'] = [];
   const breathe = yielder();
   try {
+    checkRunnable(p, party, opts.inputs);
     for (const op of p.ops) {
       const row = opRow(op.op);
       const call = opCall(p, op, dims);

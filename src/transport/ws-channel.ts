@@ -31,7 +31,6 @@ export interface Overhead {
   framesRecv: number;
 }
 
-
 /** Let the event loop run (answer pings, read sockets). Call it inside long computations. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
