@@ -319,6 +319,9 @@ export class WsChannel extends CountingChannel {
       }
     }
     ws.close(code, truncateUtf8(told, 120));
+    // A peer that broke the protocol may keep sending (the rest of an oversized message): stop
+    // reading, so nothing more is buffered; our ERROR and close frames still go out.
+    if (err.kind === 'oversized' || err.kind === 'malformed' || err.kind === 'version') ws.pause();
     setTimeout(() => ws.terminate(), 1000).unref(); // peer does not answer the close handshake
   }
 

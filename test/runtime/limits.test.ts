@@ -41,8 +41,10 @@ describe('message size bounds', { timeout: 15_000 }, () => {
     const err = await s.failed;
     expect(err).toMatchObject({ kind: 'oversized' });
     expect(err.message).toMatch(/announces 268435456 bytes, limit 1048576/);
-    expect((await raw.closed).code).toBe(4003);
+    while (raw.frames.length < 2) await new Promise((r) => setTimeout(r, 2)); // HELLO, then the ERROR frame
+    expect(raw.frames[1].readUInt8(6)).toBe(FrameType.ERROR);
     expect(Date.now() - t0).toBeLessThan(1000);
+    expect((await raw.closed).code).toBe(4003);
     await s.srv.close();
   });
 
