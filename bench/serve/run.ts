@@ -160,6 +160,7 @@ const p = compileProgram(PROGRAM, {}, io);
 const hash = programHash(p);
 const srv = await startServer();
 const pid = srv.child.pid!;
+process.on('exit', () => srv.child.kill('SIGTERM')); // however this process ends, the server goes too
 const samples: { t: number; phase: string; rssMiB: number }[] = [];
 let phase = 'start';
 const t00 = Date.now();
