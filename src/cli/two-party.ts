@@ -82,7 +82,8 @@ async function listenOrExplain(opts: Parameters<typeof listen>[0]): Promise<WsSe
   }
 }
 
-export async function runServe(argv: string[], io: Io): Promise<number> {
+/** `stop`: ends the server like Ctrl-C does (for callers that embed it, and tests). */
+export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Promise<number> {
   const { values, positionals } = parse(argv, { ...twoPartyOptions, ...serveOptions, listen: { type: 'string' }, once: { type: 'boolean' } });
   if (values.help) return io.out(serveHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
@@ -129,15 +130,17 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   io.out(`serving ${p.model} (${file}) on ${srv.url} — program hash ${hex(programHash).slice(0, 16)}…${values.once ? '' : '; stop with Ctrl-C'}\n`);
   io.out(`limits: ${security.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions at once, messages up to ${limits.maxMessageBytes} bytes${limits.token !== undefined ? ', token required' : ''}${security.tls ? ', TLS' : ''}\n`);
   // `on`, not `once`: a launcher passes on a Ctrl-C the child also received; the second must not kill us mid-shutdown.
-  const stop = () => finish(0);
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGHUP', stop);
+  const end = () => finish(0);
+  process.on('SIGINT', end);
+  process.on('SIGTERM', end);
+  process.on('SIGHUP', end);
+  stop?.addEventListener('abort', end);
   const code = await done;
   await srv.close();
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
-  process.off('SIGHUP', stop);
+  process.off('SIGINT', end);
+  process.off('SIGTERM', end);
+  process.off('SIGHUP', end);
+  stop?.removeEventListener('abort', end);
   return code;
 }
 
