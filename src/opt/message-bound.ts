@@ -7,19 +7,47 @@
 //
 // When ops are merged into one invocation per round (a schedule), the bound must be taken over
 // the schedule's flights instead; `SizeGuard` (transport/channel.ts) takes each message's exact size.
+import type { Dim } from '../front/dims.ts';
 import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import type { Party } from '../transport/channel.ts';
 import { predictCost } from './cost.ts';
 
+/** Margin on the bound of a program whose sizes are revealed at run time: there the bound is
+ * taken with every revealed count at its largest value (nothing pruned), and a smaller count
+ * could in principle make the blocking choose larger messages. */
+export const RUNTIME_SIZE_MARGIN = 2;
+
+/**
+ * Every size revealed at run time bound to its largest possible value, or null when one is not a
+ * count (the library's pruning reveals `count(mask)`, at most the mask's length). Sizes are bound
+ * in program order, since a later mask's length can be an earlier count.
+ */
+export function largestRevealedSizes(p: IrProgram): DimEnv | null {
+  const dims = new DimEnv();
+  for (const rd of p.runtimeDims) {
+    const arg = p.ops[p.ops[rd.op].args[0]];
+    if (arg?.op !== 'count') return null;
+    try {
+      dims.bindReveal(p, rd.op, [dims.eval(arg.attrs.n as Dim)]);
+    } catch {
+      return null;
+    }
+  }
+  return dims;
+}
+
 /** Bytes of the largest message `party` may receive, or null when it is unknown before the run
- * (sizes revealed at run time, or an op whose cost is unknown). */
+ * (a revealed size that is not a count, or an op whose cost is unknown). */
 export function recvBound(p: IrProgram, party: Party): number | null {
+  const dims = largestRevealedSizes(p);
+  if (!dims) return null;
   let bound = 0;
   try {
-    for (const op of predictCost(p, new DimEnv()).ops) for (const f of op.flights) bound = Math.max(bound, party === 'server' ? f.c2s : f.s2c);
+    for (const op of predictCost(p, dims).ops) for (const f of op.flights) bound = Math.max(bound, party === 'server' ? f.c2s : f.s2c);
   } catch {
-    return null; // a size revealed at run time shapes some op
+    return null;
   }
+  if (p.runtimeDims.length) bound *= RUNTIME_SIZE_MARGIN;
   return Number.isFinite(bound) ? bound : null;
 }

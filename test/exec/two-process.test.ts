@@ -152,11 +152,14 @@ describe('two processes over ws on loopback', () => {
     expect(client.err()).toMatch(/cipherprune: .*(refused|connect)/i);
   }, 30_000);
 
-  it('a server keeps serving after a failed session', async () => {
+  it('a server keeps serving after failed sessions (another config, another program: exit 6)', async () => {
     const server = await startServer();
     try {
       const bad = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--config', 'k=6']);
       expect(await bad.exit).toBe(EXIT.mismatch);
+      const other = cli(['connect', 'test/exec/programs/local.cpl', '--to', server.addr, '--random-inputs', '7']);
+      expect(await other.exit).toBe(EXIT.mismatch);
+      expect(other.err()).toMatch(/program mismatch: the server runs a different program or config/);
       const good = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
       expect(await good.exit).toBe(0);
       expect(server.out()).toMatch(/session 1: done/);
