@@ -1,6 +1,7 @@
 // Helpers for end-to-end execution tests: compile a CPL model, make deterministic inputs, and
 // build channel pairs of each kind.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
@@ -30,9 +31,11 @@ export async function channelPair(kind: ChannelKind): Promise<{ pair: [Channel, 
   return { pair: [ws.client, ws.server], close: ws.close };
 }
 
-/** The cipherprune command in a child process, with its output collected. */
-export function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'bin/cipherprune.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const BIN = resolve('bin/cipherprune.mjs');
+
+/** The cipherprune command in a child process (in `cwd`), with its output collected. */
+export function cli(args: string[], cwd?: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let out = '', err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
@@ -40,16 +43,17 @@ export function cli(args: string[]): { child: ChildProcess; out: () => string; e
   return { child, out: () => out, err: () => err, exit };
 }
 
-/** `cipherprune serve PROG --listen 127.0.0.1:0 ...`, once it listens; `addr` is its host:port. */
-export async function startServerFor(prog: string, extra: string[]) {
-  const s = cli(['serve', prog, '--listen', '127.0.0.1:0', ...extra]);
+/** `cipherprune serve PROG --listen 127.0.0.1:0 ...` (in `cwd`), once it listens (ws or wss);
+ * `addr` is its host:port. */
+export async function startServerFor(prog: string, extra: string[], cwd?: string) {
+  const s = cli(['serve', prog, '--listen', '127.0.0.1:0', ...extra], cwd);
   const deadline = Date.now() + 20_000;
-  while (!/on ws:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
+  while (!/on wss?:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
     if (Date.now() > deadline) throw new Error(`server did not start: ${s.out()} ${s.err()}`);
     if (s.child.exitCode !== null) throw new Error(`server exited: ${s.err()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = /on ws:\/\/127\.0\.0\.1:(\d+)/.exec(s.out())![1];
+  const port = /on wss?:\/\/127\.0\.0\.1:(\d+)/.exec(s.out())![1];
   return { ...s, addr: `127.0.0.1:${port}` };
 }
 
@@ -83,3 +87,15 @@ export function pruneInputs(p: IrProgram, seed: number): InputValues {
  * of h·n attention probabilities, each within a few ULP of its twin (rows with the low-degree
  * exp: up to 32). Measured ≤ 79 over 20 inputs per model and channel. */
 export const SCORE_ERR = 128;
+
+/** Record the largest message each end receives. */
+export function recording(ch: Channel): { ch: Channel; largest: () => number } {
+  let largest = 0;
+  const recv = ch.recv.bind(ch);
+  ch.recv = async () => {
+    const m = await recv();
+    largest = Math.max(largest, m.byteLength);
+    return m;
+  };
+  return { ch, largest: () => largest };
+}
