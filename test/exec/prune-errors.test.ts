@@ -34,6 +34,17 @@ describe('routing ops with a bad count', () => {
     expect(() => interpret(p, inputs, 'fixed')).toThrow(/partition: k1 = 3 is outside the safe range \[4, 4\] of int; 4 mask bits are set[\s\S]*prune-count\.cpl:26/);
   }, 30_000);
 
+  it('calibrate\'s probe receives a wrong count as a violation, and nothing for a right one', () => {
+    const records: { what: string; bad: number; lo: number }[] = [];
+    const probe = () => (r: { what: string; bad: number; lo: number }) => void records.push(r);
+    const ops = (m: string) => compile(PROG, m);
+    interpret(ops('wrong_count'), inputs, 'fixed', { probe });
+    expect(records.filter((r) => r.what === 'k1')).toEqual([expect.objectContaining({ what: 'k1', bad: 1, lo: 4 })]);
+    records.length = 0;
+    interpret(ops('not_a_size'), inputs, 'fixed', { probe });
+    expect(records.filter((r) => r.what === 'k1' || r.what === 'k')).toEqual([]);
+  });
+
   it('a count that is not a size (its cost would be unknown): refused before the run', async () => {
     const p = compile(PROG, 'not_a_size');
     const pair = MemoryChannel.pair();

@@ -235,17 +235,20 @@ export const routeCost = (p: RouteParams, ot?: OtCostModel): Cost => costOf((b) 
  * The routing ops' preconditions (docs/cipherprune.md), checked by the twins like every other
  * op's (src/crypto/ranges.ts): the count is an integer in 0..n and equals the number of set mask
  * bits (the secure protocol refuses the first before any message and the second once the opened
- * destinations are not a permutation). With a probe both checks are recorded; a count outside
- * 0..n still throws, as no result has that many rows. Returns the rows in mask order: set rows
- * first, then the others, each group in its original order.
+ * destinations are not a permutation). A count is structural, not a magnitude a wider ring could
+ * hold, so a probe receives only violations (no headroom to report); a count outside 0..n throws
+ * even then, as no result has that many rows. Returns the rows in mask order: set rows first, then
+ * the others, each group in its original order.
  */
 export function routeOrder(mode: RouteMode, count: number, mask: Bits, probe?: RangeProbe): number[] {
   const n = mask.length, what = countName(mode); // interpret prefixes a violation with the op
   const inRange = Number.isInteger(count) && count >= 0 && count <= n;
-  checkRange([count], { what, enc: 'int', lo: 0, hi: n, hiIncl: true, hint: `the mask has ${n} entries, so it must be an integer 0..${n}` }, probe);
-  if (!inRange) throw new RangeError(`${mode}: ${what} = ${count} is out of range: the mask has ${n} entries, so it must be 0..${n}`);
+  if (!inRange) {
+    checkRange([count], { what, enc: 'int', lo: 0, hi: n, hiIncl: true, hint: `the mask has ${n} entries, so it must be an integer 0..${n}` }, probe);
+    throw new RangeError(`${mode}: ${what} = ${count} is out of range: the mask has ${n} entries, so it must be 0..${n}`);
+  }
   const set = mask.reduce((s, v) => s + v, 0);
-  checkRange([count], { what, enc: 'int', lo: set, hi: set, hiIncl: true, hint: `${set} mask bits are set; it must be the revealed count of the mask` }, probe);
+  if (set !== count) checkRange([count], { what, enc: 'int', lo: set, hi: set, hiIncl: true, hint: `${set} mask bits are set; it must be the revealed count of the mask` }, probe);
   return [...mask.keys()].filter((j) => mask[j]).concat([...mask.keys()].filter((j) => !mask[j]));
 }
 
