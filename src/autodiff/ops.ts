@@ -155,3 +155,18 @@ export function sum(a: Var): Var {
     for (let i = 0; i < ga.length; i++) ga[i] += g;
   });
 }
+
+/** x[..., k] · w[m, k]ᵀ -> [..., m] (e.g. logits against a tied embedding table). */
+export function matmulT(x: Var, w: Var): Var {
+  const k = x.shape[x.shape.length - 1];
+  if (w.shape.length !== 2 || w.shape[1] !== k) throw new Error(`autodiff matmulT: ${show(x.shape)} · ${show(w.shape)}ᵀ`);
+  const m = w.shape[0];
+  const n = x.size / k;
+  const o = new Float64Array(n * m);
+  mmAddTB(x.data, w.data, o, n, k, m);
+  return result(o, [...x.shape.slice(0, -1), m], [x, w], (out) => {
+    const g = out.grad!;
+    if (x.requiresGrad) mmAdd(g, w.data, x.g(), n, m, k);
+    if (w.requiresGrad) mmAddTA(g, x.data, w.g(), n, m, k);
+  });
+}

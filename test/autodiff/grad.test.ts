@@ -3,7 +3,7 @@
 // element's gradient is exercised.
 import { describe, expect, it } from 'vitest';
 import { param, Var, withGrad, constant } from '../../src/autodiff/var.ts';
-import { add, bmm, matmul, mergeHeads, mul, reshape, rows, scale, splitHeads, sub, sum } from '../../src/autodiff/ops.ts';
+import { add, bmm, matmul, matmulT, mergeHeads, mul, reshape, rows, scale, splitHeads, sub, sum } from '../../src/autodiff/ops.ts';
 import { addKeyMask, attentionReceived, crossEntropy, gelu, layerNorm, sigmoid, softmax, tanh } from '../../src/autodiff/nn.ts';
 import { Adam } from '../../src/autodiff/adam.ts';
 
@@ -53,6 +53,8 @@ describe('autodiff gradients match finite differences', () => {
   cases.push(['scale, reshape', [a], () => reshape(scale(a, -1.5), [6, 4])]);
   const w = rand(r, [4, 5]);
   cases.push(['matmul', [a, w], () => matmul(a, w)]);
+  const wt = rand(r, [5, 4]);
+  cases.push(['matmulT', [a, wt], () => matmulT(a, wt)]);
   const p = rand(r, [3, 2, 4]), q = rand(r, [3, 4, 5]), qt = rand(r, [3, 5, 4]);
   cases.push(['bmm', [p, q], () => bmm(p, q)]);
   cases.push(['bmm transposed', [p, qt], () => bmm(p, qt, true)]);
