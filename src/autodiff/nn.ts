@@ -9,15 +9,22 @@ import { result, Var } from './var.ts';
 const C = Math.sqrt(2 / Math.PI);
 
 /** GELU, tanh form (as the prelude's gelu_hi / gelu_lo in float mode). */
-export const gelu = (x: Var): Var =>
-  map(
-    x,
-    (v) => 0.5 * v * (1 + Math.tanh(C * (v + 0.044715 * v ** 3))),
-    (v) => {
-      const t = Math.tanh(C * (v + 0.044715 * v ** 3));
-      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * 0.044715 * v * v);
-    },
-  );
+export function gelu(x: Var): Var {
+  const n = x.size, xs = x.data;
+  const o = new Float64Array(n), th = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = xs[i];
+    const t = (th[i] = Math.tanh(C * (v + 0.044715 * v * v * v)));
+    o[i] = 0.5 * v * (1 + t);
+  }
+  return result(o, x.shape, [x], (out) => {
+    const g = out.grad!, gx = x.g();
+    for (let i = 0; i < n; i++) {
+      const v = xs[i], t = th[i];
+      gx[i] += g[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * C * (1 + 3 * 0.044715 * v * v));
+    }
+  });
+}
 
 export const tanh = (x: Var): Var => map(x, Math.tanh, (_v, y) => 1 - y * y);
 export const sigmoid = (x: Var): Var => map(x, (v) => 1 / (1 + Math.exp(-v)), (_v, y) => y * (1 - y));

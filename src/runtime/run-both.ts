@@ -23,7 +23,9 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> = {}): Promise<BothResult> {
+/** `engines`: each party's session engines, to reuse one session's HE keys and base OTs across
+ * runs over the same channel pair (see LocalSession). */
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> & { engines?: Record<'client' | 'server', ExecuteOptions['engines']> } = {}): Promise<BothResult> {
   const [c, s] = pair;
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
@@ -39,8 +41,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, engines: opts.engines?.client })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, engines: opts.engines?.server })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);
