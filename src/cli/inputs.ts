@@ -40,15 +40,19 @@ export function randomInputs(p: IrProgram, seed: number, owner?: 'client' | 'ser
   return out;
 }
 
-/** Inputs from --inputs and/or --random-inputs, restricted to `owner` when given. */
-export function gatherInputs(p: IrProgram, values: { inputs?: string; 'random-inputs'?: string }, owner?: 'client' | 'server'): InputValues {
-  if (!values.inputs && values['random-inputs'] === undefined) throw new UsageError('give the inputs with --inputs FILE (or --random-inputs SEED to try the program)');
+/** Inputs from --inputs and/or --random-inputs, restricted to `owner` when given, over `base`
+ * (inputs from model folders and text); --inputs overrides both. */
+export function gatherInputs(p: IrProgram, values: { inputs?: string; 'random-inputs'?: string }, owner?: 'client' | 'server', base: InputValues = {}): InputValues {
+  if (!values.inputs && values['random-inputs'] === undefined && Object.keys(base).length === 0) {
+    throw new UsageError('give the inputs with --inputs FILE, a model folder and text (--checkpoint DIR, --text TEXT), or --random-inputs SEED to try the program');
+  }
   let out: InputValues = {};
   if (values['random-inputs'] !== undefined) {
     const seed = Number(values['random-inputs']);
     if (!Number.isInteger(seed)) throw new UsageError(`--random-inputs expects an integer seed, got '${values['random-inputs']}'`);
     out = randomInputs(p, seed, owner);
   }
+  out = { ...out, ...base };
   if (values.inputs) {
     const file = readInputs(values.inputs);
     for (const name of Object.keys(file)) {

@@ -4,6 +4,7 @@ import { UsageError, type Io } from './args.ts';
 import { checkHelp, runCheck } from './check.ts';
 import { fmtHelp, runFmt } from './fmt.ts';
 import { compileHelp, runCompile } from './compile.ts';
+import { demoHelp, runDemo } from './demo.ts';
 import { runHelp, runRun } from './run.ts';
 import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
 import { ProgramError } from './program.ts';
@@ -13,6 +14,7 @@ import { ChannelError } from '../runtime/channel.ts';
 import { InterpretError } from '../interp/interpret.ts';
 
 const commands: Record<string, { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> }> = {
+  demo: { summary: 'label a sentence with the bundled classifier and CipherPrune, both parties here', help: demoHelp, run: runDemo },
   check: { summary: 'type-check CPL programs; print diagnostics and the leak report', help: checkHelp, run: runCheck },
   fmt: { summary: 'format CPL files', help: fmtHelp, run: runFmt },
   compile: { summary: 'lower a model to the IR (--emit ir) or predict its cost (--emit cost)', help: compileHelp, run: runCompile },

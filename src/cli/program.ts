@@ -39,8 +39,10 @@ export function parseConfig(values: { config?: string[]; 'config-file'?: string 
   return out;
 }
 
-/** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError. */
-export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string }, io: Io): IrProgram {
+/** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError.
+ * `base`: config sizes from a model folder's config.json (keys the program does not declare are
+ * ignored; --config-file and --config override them). */
+export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string }, io: Io, base: Record<string, number> = {}): IrProgram {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -58,8 +60,8 @@ export function compileProgram(path: string, values: { model?: string; config?: 
   } else if (models.length > 1) {
     throw new UsageError(`${path} declares several models; choose one with --model (${models.map((m) => m.name).join(', ')})`);
   }
-  const config = parseConfig(values);
   const declared = new Set([...r.typing.configSizes.keys()].map((s) => s.name));
+  const config = { ...Object.fromEntries(Object.entries(base).filter(([k]) => declared.has(k))), ...parseConfig(values) };
   const fromFile = values['config-file'] ? Object.keys(config).filter((k) => !declared.has(k)) : [];
   for (const k of fromFile) delete config[k];
   try {

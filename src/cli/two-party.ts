@@ -7,6 +7,7 @@ import { exitCodeFor } from '../runtime/errors.ts';
 import type { Party } from '../runtime/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
+import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { compileProgram, programHelp, programOptions, programText } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
@@ -31,7 +32,10 @@ result summary.
 options:
   --listen HOST:PORT   where to listen (default 127.0.0.1:7878; port 0 picks a free one)
   --once               serve one session, then exit with its status
-${common}`;
+${modelHelp.checkpoint}
+${common}
+example:
+  cipherprune serve protocols/bert.cpl --model bert_dense --checkpoint models/bert-sentiment`;
 
 export const connectHelp = `usage: cipherprune connect [options] PROGRAM.cpl --to HOST:PORT
 
@@ -40,14 +44,19 @@ print the client's outputs.
 
 options:
   --to HOST:PORT       the server (default 127.0.0.1:7878)
+${modelHelp.tokenizer}
+${modelHelp.text}
   --progress / --no-progress   progress line on stderr (default: on a terminal)
-${common}`;
+${common}
+example:
+  cipherprune connect protocols/bert.cpl --model bert_dense --tokenizer models/bert-sentiment --text "Loved it."`;
 
 const twoPartyOptions = {
   ...programOptions,
   inputs: { type: 'string' },
   'random-inputs': { type: 'string' },
   report: { type: 'string' },
+  ...modelOptions,
 } as const;
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
@@ -57,9 +66,11 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
 }
 
 /** Compile the program and take this party's inputs; the hash both sides compare at connect. */
-function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1], party: Party, io: Io) {
-  const p = compileProgram(file, values, io);
-  return { p, inputs: gatherInputs(p, values, party), programHash: hashProgram(programText(p)) };
+function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0], party: Party, io: Io) {
+  const m = readModelArgs(values, party);
+  const p = compileProgram(file, values, io, modelConfig(m));
+  const inputs = gatherInputs(p, values, party, modelInputs(p, m, io).inputs);
+  return { p, m, inputs, programHash: hashProgram(programText(p)) };
 }
 
 export async function runServe(argv: string[], io: Io): Promise<number> {
@@ -115,7 +126,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
-  const { p, inputs, programHash } = prepareParty(file, values, 'client', io);
+  const { p, m, inputs, programHash } = prepareParty(file, values, 'client', io);
   const ch = await connect(`ws://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash });
   const bar = progress(io, progressWanted(values, io));
   const t0 = performance.now();
@@ -124,6 +135,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
     bar.done();
     const seconds = (performance.now() - t0) / 1000;
     printOutputs(p, res.outputs, io);
+    printMeanings(res.outputs, m, io);
     const revealed = Object.entries(res.revealed);
     if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     io.out(costSummary({ bytesC2S: ch.totals.bytesSent, bytesS2C: ch.totals.bytesRecv, rounds: ch.totals.rounds, seconds }) + '\n');

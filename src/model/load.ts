@@ -7,6 +7,7 @@ import { check } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { lowerModel } from '../ir/lower.ts';
 import type { InputValues } from '../interp/interpret.ts';
+import { unsupportedOps } from '../runtime/executor.ts';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { bertShapes, type BertConfig, type Thresholds } from './bert.ts';
 import { checkpointInputs, configSizes, labelNames, openCheckpoint, type Checkpoint } from './checkpoint.ts';
@@ -82,4 +83,16 @@ export function loadGpt2(dir: string, model = 'gpt2_dense', overrides: Record<st
   const l = load(dir, file, model, overrides);
   const config = l.program.config as unknown as Gpt2Config;
   return { ...l, config, weights: weightsFromInputs(gpt2Shapes(config), l.serverInputs), theta: l.serverInputs.theta };
+}
+
+/**
+ * The pruned variant of a bundled model if this build runs it securely, else the dense one
+ * (oblivious compaction is a separate piece of work), with a note saying why.
+ */
+export function runnable<T extends { program: IrProgram }>(load: (model: string) => T, pruned: string, dense: string): { model: T; note?: string } {
+  const m = load(pruned);
+  const pending = unsupportedOps(m.program);
+  if (pending.length === 0) return { model: m };
+  const ops = [...new Set(pending.map((u) => u.op.op))].join(', ');
+  return { model: load(dense), note: `this build cannot run ${pruned} securely yet (${ops}: ${pending[0].reason}); running ${dense}` };
 }

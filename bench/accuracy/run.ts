@@ -1,0 +1,102 @@
+// npm run bench -- accuracy [--sentences N] [--prompts N] [--only bert|gpt2]
+// The bundled models, secure against plaintext:
+// - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
+//   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
+//   float reference model of the same variant; and the test-split accuracy of dense and
+//   CipherPrune (hand-set thresholds) in float.
+// - GPT-2 (models/gpt2-reviews): top-1 next token of the first N test prompts (default 50).
+// One session per model (HE keys and base OTs set up once). Exits 1 on any disagreement.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { LocalSession } from '../../src/runtime/session.ts';
+import { bundledModel, loadBert, loadGpt2, runnable } from '../../src/model/load.ts';
+import { readLabelled } from '../../src/train/data.ts';
+import { evaluateClassifier, evaluateLm, halfPrompts } from '../../src/train/evaluate.ts';
+import { ROOT } from '../../scripts/build-tokenizers.ts';
+import { median, report } from '../lib.ts';
+import { compareBert, compareGpt2, type Comparison } from './compare.ts';
+
+const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' } } });
+const test = readLabelled(join(ROOT, 'models/data/test.tsv'));
+const log = (s: string) => process.stderr.write(s + '\n');
+
+function summary(rows: Comparison[]) {
+  return {
+    count: rows.length,
+    agree: rows.filter((r) => r.agree).length,
+    maxLogitError: Math.max(...rows.map((r) => r.maxLogitError)),
+    medianLogitError: median(rows.map((r) => r.maxLogitError)),
+    smallestFloatMargin: Math.min(...rows.map((r) => r.floatMargin)),
+    keptCountsEqual: rows.filter((r) => r.keptSecure.join() === r.keptFloat.join()).length,
+    medianSeconds: median(rows.map((r) => r.seconds)),
+    medianBytes: median(rows.map((r) => r.bytes)),
+    medianRounds: median(rows.map((r) => r.rounds)),
+  };
+}
+
+async function each<T>(items: T[], f: (x: T) => Promise<Comparison>, what: string): Promise<Comparison[]> {
+  const out: Comparison[] = [];
+  for (const [i, x] of items.entries()) {
+    const r = await f(x);
+    out.push(r);
+    log(`${what} ${i + 1}/${items.length}: secure ${r.secure}, float ${r.float}${r.agree ? '' : '  DISAGREE'}, max logit error ${r.maxLogitError.toFixed(4)}, kept ${r.keptSecure.join('/') || '-'}, ${r.seconds.toFixed(1)} s`);
+  }
+  return out;
+}
+
+const results: Record<string, unknown> = {};
+let failures = 0;
+
+if (values.only !== 'gpt2') {
+  const dir = bundledModel('bert-sentiment');
+  const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
+  if (note) log(`note: ${note}`);
+  const n = Number(values.sentences ?? 50);
+  const session = new LocalSession(MemoryChannel.pair());
+  let rows: Comparison[];
+  try {
+    rows = await each(test.slice(0, n), (r) => compareBert(m, session, r.text), 'sentence');
+  } finally {
+    await session.close();
+  }
+  const plain = evaluateClassifier(loadBert(dir), test);
+  failures += rows.filter((r) => !r.agree).length;
+  results.bert = {
+    model: m.program.model,
+    note,
+    secureVsFloat: summary(rows),
+    testSplit: { sentences: plain.sentences, majority: plain.majority, denseAccuracy: plain.dense.accuracy, cipherpruneAccuracy: plain.cipherprune?.accuracy, cipherpruneMeanKept: plain.cipherprune?.meanKept, cipherpruneMeanHigh: plain.cipherprune?.meanHigh, meanTokens: plain.cipherprune?.meanTokens },
+    perSentence: rows,
+  };
+}
+
+if (values.only !== 'bert') {
+  const dir = bundledModel('gpt2-reviews');
+  const { model: m, note } = runnable((model) => loadGpt2(dir, model), 'gpt2_cipherprune', 'gpt2_dense');
+  if (note) log(`note: ${note}`);
+  const n = Number(values.prompts ?? 50);
+  const prompts = halfPrompts(m.tokenizer, test.slice(0, n), m.config.seq_len);
+  const session = new LocalSession(MemoryChannel.pair());
+  let rows: Comparison[];
+  try {
+    rows = await each(prompts, (p) => compareGpt2(m, session, p.ids), 'prompt');
+  } finally {
+    await session.close();
+  }
+  const plain = evaluateLm(loadGpt2(dir), test);
+  failures += rows.filter((r) => !r.agree).length;
+  results.gpt2 = {
+    model: m.program.model,
+    note,
+    secureVsFloat: summary(rows),
+    testPrompts: { prompts: plain.prompts, denseNextTokenAccuracy: plain.dense.nextTokenAccuracy, cipherpruneNextTokenAccuracy: plain.cipherprune?.nextTokenAccuracy, cipherpruneAgreement: plain.cipherprune?.agreement, cipherpruneMeanKept: plain.cipherprune?.meanKept },
+    perPrompt: rows,
+  };
+}
+
+report('accuracy', results);
+if (failures) {
+  log(`${failures} disagreement${failures > 1 ? 's' : ''} between the secure run and the float model`);
+  process.exitCode = 1;
+}
