@@ -29,19 +29,24 @@ export function gelu(x: Var): Var {
 export const tanh = (x: Var): Var => map(x, Math.tanh, (_v, y) => 1 - y * y);
 export const sigmoid = (x: Var): Var => map(x, (v) => 1 / (1 + Math.exp(-v)), (_v, y) => y * (1 - y));
 
+/** Row-wise softmax of a row-major [rows, m] array (the largest value subtracted first). */
+function softmaxRows(x: Float64Array, m: number): Float64Array {
+  const o = new Float64Array(x.length);
+  for (let at = 0; at < x.length; at += m) {
+    let mx = -Infinity;
+    for (let j = 0; j < m; j++) mx = Math.max(mx, x[at + j]);
+    let s = 0;
+    for (let j = 0; j < m; j++) s += o[at + j] = Math.exp(x[at + j] - mx);
+    for (let j = 0; j < m; j++) o[at + j] /= s;
+  }
+  return o;
+}
+
 /** Softmax over the last axis. */
 export function softmax(x: Var): Var {
   const m = x.shape[x.shape.length - 1];
   const rowsN = x.size / m;
-  const o = new Float64Array(x.size);
-  for (let r = 0; r < rowsN; r++) {
-    const at = r * m;
-    let mx = -Infinity;
-    for (let j = 0; j < m; j++) mx = Math.max(mx, x.data[at + j]);
-    let s = 0;
-    for (let j = 0; j < m; j++) s += o[at + j] = Math.exp(x.data[at + j] - mx);
-    for (let j = 0; j < m; j++) o[at + j] /= s;
-  }
+  const o = softmaxRows(x.data, m);
   return result(o, x.shape, [x], (out) => {
     const g = out.grad!, gx = x.g();
     for (let r = 0; r < rowsN; r++) {
@@ -131,17 +136,11 @@ export function attentionReceived(p: Var, h: number): Var {
 /** Mean cross-entropy of logits [N, C] against class indices (targets < 0 are ignored). */
 export function crossEntropy(logits: Var, targets: ArrayLike<number>): Var {
   const [N, Cn] = logits.shape;
-  const probs = new Float64Array(logits.size);
+  const probs = softmaxRows(logits.data, Cn);
   let loss = 0, count = 0;
   for (let r = 0; r < N; r++) {
-    const at = r * Cn;
-    let mx = -Infinity;
-    for (let j = 0; j < Cn; j++) mx = Math.max(mx, logits.data[at + j]);
-    let s = 0;
-    for (let j = 0; j < Cn; j++) s += probs[at + j] = Math.exp(logits.data[at + j] - mx);
-    for (let j = 0; j < Cn; j++) probs[at + j] /= s;
     if (targets[r] >= 0) {
-      loss -= Math.log(Math.max(probs[at + targets[r]], 1e-300));
+      loss -= Math.log(Math.max(probs[r * Cn + targets[r]], 1e-300));
       count++;
     }
   }

@@ -97,7 +97,8 @@ function suggest(name: string, ctx: Ctx): string | undefined {
   return best ? `did you mean '${best}'?` : undefined;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (for "did you mean" suggestions). */
+export function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0];

@@ -4,6 +4,7 @@
 // its input sources name, with errors that name the tensor, the input and the expected shape.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { editDistance } from '../front/check-expr.ts';
 import type { IrInput, IrProgram } from '../ir/ir.ts';
 import { DimEnv, type InputValues } from '../interp/interpret.ts';
 import { CheckpointError, readSafeTensors, type DType, type SafeTensors } from './safetensors.ts';
@@ -87,20 +88,6 @@ function resolveName(ck: Checkpoint, name: string): string | undefined {
   const dot = name.indexOf('.');
   if (dot > 0 && ck.weights.tensors.has(name.slice(dot + 1))) return name.slice(dot + 1);
   return undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return d[b.length];
 }
 
 function closest(ck: Checkpoint, name: string): string | undefined {

@@ -9,12 +9,7 @@ import { writeSafeTensors, type TensorToWrite } from '../model/safetensors.ts';
 
 export function writeCheckpointFolder(dir: string, p: IrProgram, values: InputValues, config: Record<string, unknown>, half: ReadonlySet<string>): void {
   const tensors: Record<string, TensorToWrite> = {};
-  const thresholds: Record<string, number[]> = {};
-  for (const [name, t] of tensorsFromInputs(p, values)) {
-    if (name.startsWith('cipherprune.')) thresholds[name] = Array.from(t.data);
-    else tensors[name] = { dtype: half.has(name) ? 'F16' : 'F32', shape: t.shape, data: t.data };
-  }
+  for (const [name, t] of tensorsFromInputs(p, values)) tensors[name] = { dtype: half.has(name) ? 'F16' : 'F32', shape: t.shape, data: t.data };
   writeSafeTensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  if (Object.keys(thresholds).length) writeFileSync(join(dir, 'thresholds.json'), JSON.stringify(thresholds, null, 2) + '\n');
 }

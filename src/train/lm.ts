@@ -3,7 +3,7 @@
 // <|endoftext|>, left-padded with <|endoftext|> to seq_len (src/text/tokenizer.ts encodeGpt2);
 // a sentence longer than seq_len gives overlapping windows (each target counted once). The loss
 // is next-token cross-entropy over the compact vocabulary (src/train/vocab.ts) at the real
-// positions only.
+// positions whose target has its own row (rare tokens are inputs, never targets).
 import { Adam } from '../autodiff/adam.ts';
 import { crossEntropy } from '../autodiff/nn.ts';
 import { matmulT, reshape, rows } from '../autodiff/ops.ts';
@@ -46,12 +46,14 @@ export function windows(tok: TextTokenizer, texts: readonly string[], n: number)
   return out;
 }
 
-/** Mean cross-entropy and top-1 accuracy of next-token prediction over the real positions. */
-function lossAndLogits(w: Weights, c: Gpt2Config, table: Var, batch: readonly Window[], map: (id: number) => number): { loss: Var; logits: Var; targets: number[] } {
+/** Next-token logits and mean cross-entropy over the real positions; with `skip`, targets
+ * equal to `skip` (the shared row of rare tokens) take no loss, so training never makes that
+ * row a likely prediction. */
+function lossAndLogits(w: Weights, c: Gpt2Config, table: Var, batch: readonly Window[], map: (id: number) => number, skip = -1): { loss: Var; logits: Var; targets: number[] } {
   const n = batch[0].ids.length, d = c.n_embd;
   const h = finalNorm(gpt2Hidden(w, c, batch.map((x) => x.ids.map(map))), w);
   const at: number[] = [], targets: number[] = [];
-  batch.forEach((x, b) => x.targets.forEach((t, i) => t >= 0 && (at.push(b * n + i), targets.push(map(t)))));
+  batch.forEach((x, b) => x.targets.forEach((t, i) => t >= 0 && map(t) !== skip && (at.push(b * n + i), targets.push(map(t)))));
   const logits = matmulT(rows(reshape(h, [batch.length * n, d]), at), table);
   return { loss: crossEntropy(logits, targets), logits, targets };
 }
@@ -102,9 +104,9 @@ export function trainLm(c: Gpt2Config, tok: TextTokenizer, data: { train: Exampl
       // Word dropout on real input tokens (not <|endoftext|>): the shared unseen-token row.
       const dropped = batch.map((x) => ({ ids: x.ids.map((id) => (id !== eot && rng.next() < o.wordDropout ? -1 : id)), targets: x.targets }));
       const mapIn = (id: number) => (id < 0 ? vocab.unseen : map(id));
-      const loss = withGrad(() => lossAndLogits(w, c, w.top.wte, dropped, mapIn).loss);
+      const loss = withGrad(() => lossAndLogits(w, c, w.top.wte, dropped, mapIn, vocab.unseen).loss);
       opt.step(schedule(o, step++, total));
-      const nt = batch.reduce((s, x) => s + x.targets.filter((t) => t >= 0).length, 0);
+      const nt = batch.reduce((s, x) => s + x.targets.filter((t) => t >= 0 && map(t) !== vocab.unseen).length, 0);
       lossSum += loss.data[0] * nt;
       count += nt;
     }
