@@ -7,14 +7,11 @@
 import { join } from 'node:path';
 import type { BertConfig } from '../src/model/bert.ts';
 import { bundledProgram, compileModel, loadBert } from '../src/model/load.ts';
-import { inputsFromWeights } from '../src/model/weights.ts';
 import { loadTokenizer } from '../src/text/tokenizer.ts';
 import { trainClassifier } from '../src/train/classifier.ts';
 import { evaluateClassifier } from '../src/train/evaluate.ts';
-import { writeCheckpointFolder } from '../src/train/export.ts';
 import type { TrainOptions } from '../src/train/loop.ts';
-import { expandTable } from '../src/train/vocab.ts';
-import { setup, trainingRecord, writeJson, writeThresholds } from './train-common.ts';
+import { setup, trainingRecord, writeJson, writeThresholds, writeTrained } from './train-common.ts';
 
 export const BERT_CONFIG: BertConfig = {
   vocab_size: 30522,
@@ -40,12 +37,10 @@ if (!s.evaluateOnly) {
   const t0 = performance.now();
   const trained = trainClassifier(BERT_CONFIG, loadTokenizer(s.out), s.data, s.options);
   const seconds = (performance.now() - t0) / 1000;
-  const values = inputsFromWeights(trained.weights);
-  values.wte = expandTable(trained.vocab, values.wte, BERT_CONFIG.vocab_size);
-  writeCheckpointFolder(
+  writeTrained(
     s.out,
     compileModel(bundledProgram('bert'), 'bert_dense', { ...BERT_CONFIG }),
-    values,
+    trained,
     {
       architectures: ['BertForSequenceClassification'],
       model_type: 'bert',
@@ -57,9 +52,9 @@ if (!s.evaluateOnly) {
       id2label: { 0: 'negative', 1: 'positive' },
       label2id: { negative: 0, positive: 1 },
     },
-    new Set(['bert.embeddings.word_embeddings.weight']),
+    'bert.embeddings.word_embeddings.weight',
+    { config: BERT_CONFIG, options: BERT_TRAINING, seconds, history: trained.history },
   );
-  writeJson(join(s.out, 'training.json'), { config: BERT_CONFIG, options: BERT_TRAINING, trainedRows: trained.vocab.ids.length, bestEpoch: trained.bestEpoch, seconds, history: trained.history });
 }
 writeThresholds(s.out, BERT_THRESHOLDS);
 

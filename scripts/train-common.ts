@@ -7,8 +7,12 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { IrProgram } from '../src/ir/ir.ts';
+import { inputsFromWeights, type Weights } from '../src/model/weights.ts';
 import { readLabelled, type Example } from '../src/train/data.ts';
+import { writeCheckpointFolder } from '../src/train/export.ts';
 import type { TrainOptions } from '../src/train/loop.ts';
+import { expandTable, type CompactVocab } from '../src/train/vocab.ts';
 import { ROOT } from './build-tokenizers.ts';
 
 export interface ScriptSetup {
@@ -37,3 +41,12 @@ export const writeJson = (file: string, v: unknown): void => writeFileSync(file,
 
 /** The weights' training record, kept when only evaluating. */
 export const trainingRecord = (out: string): unknown => JSON.parse(readFileSync(join(out, 'training.json'), 'utf8'));
+
+/** Write trained weights (compact word table `wte`, expanded to the real vocabulary and stored
+ * in F16 as `table`) as a checkpoint folder, with the training record. */
+export function writeTrained(out: string, p: IrProgram, trained: { weights: Weights; vocab: CompactVocab; bestEpoch: number }, config: Record<string, unknown>, table: string, record: Record<string, unknown>): void {
+  const values = inputsFromWeights(trained.weights);
+  values.wte = expandTable(trained.vocab, values.wte, p.config.vocab_size);
+  writeCheckpointFolder(out, p, values, config, new Set([table]));
+  writeJson(join(out, 'training.json'), { ...record, trainedRows: trained.vocab.ids.length, bestEpoch: trained.bestEpoch });
+}

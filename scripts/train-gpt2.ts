@@ -6,14 +6,11 @@
 import { join } from 'node:path';
 import type { Gpt2Config } from '../src/model/gpt2.ts';
 import { bundledProgram, compileModel, loadGpt2 } from '../src/model/load.ts';
-import { inputsFromWeights } from '../src/model/weights.ts';
 import { loadTokenizer } from '../src/text/tokenizer.ts';
 import { evaluateLm } from '../src/train/evaluate.ts';
-import { writeCheckpointFolder } from '../src/train/export.ts';
 import { trainLm } from '../src/train/lm.ts';
 import type { TrainOptions } from '../src/train/loop.ts';
-import { expandTable } from '../src/train/vocab.ts';
-import { setup, trainingRecord, writeJson, writeThresholds } from './train-common.ts';
+import { setup, trainingRecord, writeJson, writeThresholds, writeTrained } from './train-common.ts';
 
 export const GPT2_CONFIG: Gpt2Config = { vocab_size: 50257, n_embd: 64, n_layer: 2, n_head: 2, n_inner: 256, n_positions: 32, seq_len: 32 };
 
@@ -28,12 +25,10 @@ if (!s.evaluateOnly) {
   const t0 = performance.now();
   const trained = trainLm(GPT2_CONFIG, loadTokenizer(s.out), s.data, s.options);
   const seconds = (performance.now() - t0) / 1000;
-  const inputs = inputsFromWeights(trained.weights);
-  inputs.wte = expandTable(trained.vocab, inputs.wte, GPT2_CONFIG.vocab_size);
-  writeCheckpointFolder(
+  writeTrained(
     s.out,
     compileModel(bundledProgram('gpt2'), 'gpt2_dense', { ...GPT2_CONFIG }),
-    inputs,
+    trained,
     {
       architectures: ['GPT2LMHeadModel'],
       model_type: 'gpt2',
@@ -45,9 +40,9 @@ if (!s.evaluateOnly) {
       eos_token_id: 50256,
       tie_word_embeddings: true,
     },
-    new Set(['wte.weight']),
+    'wte.weight',
+    { config: GPT2_CONFIG, options: GPT2_TRAINING, seconds, history: trained.history },
   );
-  writeJson(join(s.out, 'training.json'), { config: GPT2_CONFIG, options: GPT2_TRAINING, trainedRows: trained.vocab.ids.length, bestEpoch: trained.bestEpoch, seconds, history: trained.history });
 }
 writeThresholds(s.out, GPT2_THRESHOLDS);
 

@@ -35,12 +35,18 @@ function summary(rows: Comparison[]) {
   };
 }
 
-async function each<T>(items: T[], f: (x: T) => Promise<Comparison>, what: string): Promise<Comparison[]> {
+/** Compare every item in one session (HE keys and base OTs set up once), logging each. */
+async function inOneSession<T>(items: T[], f: (session: LocalSession, x: T) => Promise<Comparison>, what: string): Promise<Comparison[]> {
+  const session = new LocalSession(MemoryChannel.pair());
   const out: Comparison[] = [];
-  for (const [i, x] of items.entries()) {
-    const r = await f(x);
-    out.push(r);
-    log(`${what} ${i + 1}/${items.length}: secure ${r.secure}, float ${r.float}${r.agree ? '' : '  DISAGREE'}, max logit error ${r.maxLogitError.toFixed(4)}, kept ${r.keptSecure.join('/') || '-'}, ${r.seconds.toFixed(1)} s`);
+  try {
+    for (const [i, x] of items.entries()) {
+      const r = await f(session, x);
+      out.push(r);
+      log(`${what} ${i + 1}/${items.length}: secure ${r.secure}, float ${r.float}${r.agree ? '' : '  DISAGREE'}, max logit error ${r.maxLogitError.toFixed(4)}, kept ${r.keptSecure.join('/') || '-'}, ${r.seconds.toFixed(1)} s`);
+    }
+  } finally {
+    await session.close();
   }
   return out;
 }
@@ -52,14 +58,7 @@ if (values.only !== 'gpt2') {
   const dir = bundledModel('bert-sentiment');
   const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
   if (note) log(`note: ${note}`);
-  const n = Number(values.sentences ?? 50);
-  const session = new LocalSession(MemoryChannel.pair());
-  let rows: Comparison[];
-  try {
-    rows = await each(test.slice(0, n), (r) => compareBert(m, session, r.text), 'sentence');
-  } finally {
-    await session.close();
-  }
+  const rows = await inOneSession(test.slice(0, Number(values.sentences ?? 50)), (session, r) => compareBert(m, session, r.text), 'sentence');
   const plain = evaluateClassifier(loadBert(dir), test);
   failures += rows.filter((r) => !r.agree).length;
   results.bert = {
@@ -75,15 +74,8 @@ if (values.only !== 'bert') {
   const dir = bundledModel('gpt2-reviews');
   const { model: m, note } = runnable((model) => loadGpt2(dir, model), 'gpt2_cipherprune', 'gpt2_dense');
   if (note) log(`note: ${note}`);
-  const n = Number(values.prompts ?? 50);
-  const prompts = halfPrompts(m.tokenizer, test.slice(0, n), m.config.seq_len);
-  const session = new LocalSession(MemoryChannel.pair());
-  let rows: Comparison[];
-  try {
-    rows = await each(prompts, (p) => compareGpt2(m, session, p.ids), 'prompt');
-  } finally {
-    await session.close();
-  }
+  const prompts = halfPrompts(m.tokenizer, test.slice(0, Number(values.prompts ?? 50)), m.config.seq_len);
+  const rows = await inOneSession(prompts, (session, p) => compareGpt2(m, session, p.ids), 'prompt');
   const plain = evaluateLm(loadGpt2(dir), test);
   failures += rows.filter((r) => !r.agree).length;
   results.gpt2 = {

@@ -24,15 +24,16 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 /** Weights from program input values (stacked per-layer inputs are split). */
 export function weightsFromInputs(shapes: WeightShapes, values: InputValues, trainable = false): Weights {
   const make = trainable ? param : constant;
-  const get = (name: string, n: number, offset = 0): Float64Array => {
-    const v = values[name];
+  /** The `part`-th of `parts` equal slices of input `name` (a layer of a stacked input). */
+  const slice = (name: string, shape: number[], part = 0, parts = 1): Float64Array => {
+    const v = values[name], n = size(shape);
     if (!v) throw new Error(`no value for weight '${name}'`);
-    if (offset === 0 && v.length !== n * (name in shapes.layer ? shapes.layers : 1)) throw new Error(`weight '${name}' has ${v.length} values, expected ${n * (name in shapes.layer ? shapes.layers : 1)}`);
-    return Float64Array.from(Array.prototype.slice.call(v, offset, offset + n) as number[]);
+    if (v.length !== n * parts) throw new Error(`weight '${name}' has ${v.length} values, expected ${n * parts}`);
+    return Float64Array.from(Array.prototype.slice.call(v, part * n, (part + 1) * n) as number[]);
   };
-  const top = Object.fromEntries(Object.entries(shapes.top).map(([k, s]) => [k, make(get(k, size(s)), s)]));
+  const top = Object.fromEntries(Object.entries(shapes.top).map(([k, s]) => [k, make(slice(k, s), s)]));
   const layers = Array.from({ length: shapes.layers }, (_, l) =>
-    Object.fromEntries(Object.entries(shapes.layer).map(([k, s]) => [k, make(get(k, size(s), l * size(s)), s)])),
+    Object.fromEntries(Object.entries(shapes.layer).map(([k, s]) => [k, make(slice(k, s, l, shapes.layers), s)])),
   );
   return { top, layers };
 }
