@@ -1,12 +1,12 @@
 // One secure two-party run beside the plaintext float reference model on the same checkpoint
 // and input: the labels (or top-1 next tokens), the largest logit difference and, for
 // CipherPrune, the kept counts per layer of each.
-import { realValues } from '../../src/interp/twins.ts';
+import { realValues } from '../../src/ir/twins.ts';
 import { bertCipherPrune, bertDense } from '../../src/model/bert.ts';
 import { gpt2CipherPrune, gpt2Dense } from '../../src/model/gpt2.ts';
 import type { LoadedBert, LoadedGpt2 } from '../../src/model/load.ts';
 import { idInputs, textInputs } from '../../src/model/text-inputs.ts';
-import type { LocalSession } from '../../src/runtime/session.ts';
+import type { LocalSession } from '../../src/exec/session.ts';
 import { argmax } from '../../src/train/evaluate.ts';
 
 export interface Comparison {

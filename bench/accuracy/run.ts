@@ -1,4 +1,6 @@
-// npm run bench -- accuracy [--sentences N] [--prompts N] [--only bert|gpt2]   (JSON: bench/out/accuracy[-bert|-gpt2].json)
+// npm run bench -- accuracy [--sentences N] [--prompts N] [--from I] [--only bert|gpt2]
+//   JSON: bench/out/accuracy[-bert|-gpt2][-from-I].json. --from I starts at the I-th test item
+//   (to split the secure runs over several processes on a loaded machine).
 // The bundled models, secure against plaintext:
 // - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
 //   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
@@ -8,8 +10,8 @@
 // One session per model (HE keys and base OTs set up once). Exits 1 on any disagreement.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { LocalSession } from '../../src/runtime/session.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { LocalSession } from '../../src/exec/session.ts';
 import { bundledModel, loadBert, loadGpt2, runnable } from '../../src/model/load.ts';
 import { readLabelled } from '../../src/train/data.ts';
 import { evaluateClassifier, evaluateLm, halfPrompts } from '../../src/train/evaluate.ts';
@@ -17,7 +19,8 @@ import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { median, report } from '../lib.ts';
 import { compareBert, compareGpt2, type Comparison } from './compare.ts';
 
-const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' }, from: { type: 'string' } } });
+const from = Number(values.from ?? 0);
 const test = readLabelled(join(ROOT, 'models/data/test.tsv'));
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -58,12 +61,13 @@ if (values.only !== 'gpt2') {
   const dir = bundledModel('bert-sentiment');
   const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
   if (note) log(`note: ${note}`);
-  const rows = await inOneSession(test.slice(0, Number(values.sentences ?? 50)), (session, r) => compareBert(m, session, r.text), 'sentence');
+  const rows = await inOneSession(test.slice(from, from + Number(values.sentences ?? 50)), (session, r) => compareBert(m, session, r.text), 'sentence');
   const plain = evaluateClassifier(loadBert(dir), test);
   failures += rows.filter((r) => !r.agree).length;
   results.bert = {
     model: m.program.model,
     note,
+    first: from,
     secureVsFloat: summary(rows),
     testSplit: { sentences: plain.sentences, majority: plain.majority, denseAccuracy: plain.dense.accuracy, cipherpruneAccuracy: plain.cipherprune?.accuracy, cipherpruneMeanKept: plain.cipherprune?.meanKept, cipherpruneMeanHigh: plain.cipherprune?.meanHigh, meanTokens: plain.cipherprune?.meanTokens },
     perSentence: rows,
@@ -74,20 +78,21 @@ if (values.only !== 'bert') {
   const dir = bundledModel('gpt2-reviews');
   const { model: m, note } = runnable((model) => loadGpt2(dir, model), 'gpt2_cipherprune', 'gpt2_dense');
   if (note) log(`note: ${note}`);
-  const prompts = halfPrompts(m.tokenizer, test.slice(0, Number(values.prompts ?? 50)), m.config.seq_len);
+  const prompts = halfPrompts(m.tokenizer, test.slice(from, from + Number(values.prompts ?? 50)), m.config.seq_len);
   const rows = await inOneSession(prompts, (session, p) => compareGpt2(m, session, p.ids), 'prompt');
   const plain = evaluateLm(loadGpt2(dir), test);
   failures += rows.filter((r) => !r.agree).length;
   results.gpt2 = {
     model: m.program.model,
     note,
+    first: from,
     secureVsFloat: summary(rows),
     testPrompts: { prompts: plain.prompts, denseNextTokenAccuracy: plain.dense.nextTokenAccuracy, cipherpruneNextTokenAccuracy: plain.cipherprune?.nextTokenAccuracy, cipherpruneAgreement: plain.cipherprune?.agreement, cipherpruneMeanKept: plain.cipherprune?.meanKept },
     perPrompt: rows,
   };
 }
 
-report(values.only ? `accuracy-${values.only}` : 'accuracy', results);
+report(`accuracy${values.only ? `-${values.only}` : ''}${from ? `-from-${from}` : ''}`, results);
 if (failures) {
   log(`${failures} disagreement${failures > 1 ? 's' : ''} between the secure run and the float model`);
   process.exitCode = 1;

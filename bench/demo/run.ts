@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { interpret } from '../../src/interp/interpret.ts';
-import { predictCost } from '../../src/ir/cost.ts';
+import { predictCost } from '../../src/opt/cost.ts';
 import { DEMO_TEXT } from '../../src/cli/demo.ts';
 import { bundledModel, loadBert, runnable } from '../../src/model/load.ts';
 import { textInputs } from '../../src/model/text-inputs.ts';

@@ -5,7 +5,7 @@
 //   npm run bench -- he --baseline-rows 8   rows of X used for the baseline run (scaled to n)
 // Both parties run in this process over a MemoryChannel; "server"/"client" seconds are each
 // party's own compute time (waiting excluded). Peak RSS is the whole process (both parties).
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import {

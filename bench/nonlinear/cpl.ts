@@ -4,10 +4,10 @@
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { DimEnv } from '../../src/interp/interpret.ts';
-import { size } from '../../src/interp/tensor.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { DimEnv } from '../../src/ir/dim-env.ts';
+import { size } from '../../src/ir/tensor.ts';
 import { median } from '../lib.ts';
 
 export interface CplRow {

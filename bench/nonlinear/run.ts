@@ -8,7 +8,7 @@
 //   npm run bench -- nonlinear [--quick] [--reps 3]
 import { cplRows } from './cpl.ts';
 import { performance } from 'node:perf_hooks';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { Fixed } from '../../src/crypto/fixed.ts';

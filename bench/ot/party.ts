@@ -4,12 +4,12 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { randomFillSync } from 'node:crypto';
-import type { Channel, Party } from '../../src/runtime/channel.ts';
+import type { Channel, Party } from '../../src/transport/channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { msgBytes } from '../../src/crypto/ot/bits.ts';
-import { hashProgram } from '../../src/runtime/frame.ts';
-import { connect } from '../../src/runtime/ws-channel.ts';
-import { listen } from '../../src/runtime/ws-server.ts';
+import { hashProgram } from '../../src/transport/frame.ts';
+import { connect } from '../../src/transport/ws-channel.ts';
+import { listen } from '../../src/transport/ws-server.ts';
 import { PortChannel } from './port-channel.ts';
 
 export interface Task {

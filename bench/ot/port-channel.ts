@@ -1,7 +1,7 @@
 // Bench only: a Channel between two worker threads over a MessagePort, transferring (not copying)
 // each payload's ArrayBuffer, so each party can run on its own core in one process.
 import type { MessagePort } from 'node:worker_threads';
-import { CountingChannel, type Party } from '../../src/runtime/channel.ts';
+import { CountingChannel, type Party } from '../../src/transport/channel.ts';
 
 export class PortChannel extends CountingChannel {
   private readonly port: MessagePort;

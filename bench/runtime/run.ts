@@ -4,10 +4,10 @@
 // memory channel and ws on loopback (both parties in this process).
 import { Ring, type RingArray } from '../../src/crypto/ring.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
-import { hashProgram } from '../../src/runtime/frame.ts';
-import { connect, type WsChannel } from '../../src/runtime/ws-channel.ts';
-import { listen } from '../../src/runtime/ws-server.ts';
+import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
+import { hashProgram } from '../../src/transport/frame.ts';
+import { connect, type WsChannel } from '../../src/transport/ws-channel.ts';
+import { listen } from '../../src/transport/ws-server.ts';
 import { report, timeit } from '../lib.ts';
 
 const quick = process.argv.includes('--quick');

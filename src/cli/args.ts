@@ -2,7 +2,7 @@
 // CLI turns into exit code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-import { UsageError } from '../runtime/errors.ts';
+import { UsageError } from '../transport/errors.ts';
 
 export { UsageError };
 

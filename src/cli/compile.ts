@@ -1,9 +1,9 @@
 // cipherprune compile PROG --emit ir|cost : the lowered program, or its predicted cost.
-import { DimEnv } from '../interp/interpret.ts';
-import { predictCost } from '../ir/cost.ts';
+import { DimEnv } from '../ir/dim-env.ts';
+import { predictCost } from '../opt/cost.ts';
 import { formatIr } from '../ir/ir.ts';
 import { verifyIr } from '../ir/verify.ts';
-import { unsupportedOps } from '../runtime/executor.ts';
+import { unsupportedOps } from '../exec/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
 

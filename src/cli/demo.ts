@@ -5,9 +5,9 @@
 import { bertCipherPrune, bertDense } from '../model/bert.ts';
 import { bundledModel, loadBert, runnable, type LoadedBert } from '../model/load.ts';
 import { textInputs } from '../model/text-inputs.ts';
-import { realValues } from '../interp/twins.ts';
-import { LocalSession } from '../runtime/session.ts';
-import { NETWORKS, predictSeconds } from '../runtime/sim-channel.ts';
+import { realValues } from '../ir/twins.ts';
+import { LocalSession } from '../exec/session.ts';
+import { NETWORKS, predictSeconds } from '../transport/sim-channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { modelErrors, ranked } from './model-args.ts';
 import { channelsFor } from './network.ts';

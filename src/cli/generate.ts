@@ -2,10 +2,10 @@
 // token over one session (HE keys and base OTs set up once). The client appends each predicted
 // token to its window (dropping the oldest) and runs again; it prints the text as it grows.
 import type { IrProgram } from '../ir/ir.ts';
-import type { InputValues } from '../interp/interpret.ts';
-import { realValues } from '../interp/twins.ts';
+import type { InputValues } from '../ir/dim-env.ts';
+import { realValues } from '../ir/twins.ts';
 import { idInputs, type TextInputs } from '../model/text-inputs.ts';
-import { LocalSession } from '../runtime/session.ts';
+import { LocalSession } from '../exec/session.ts';
 import { UsageError, type Io } from './args.ts';
 import { ranked, type ModelArgs } from './model-args.ts';
 import type { channelsFor } from './network.ts';

@@ -1,8 +1,8 @@
 // Input files for run/serve/connect: a JSON object from input names to numbers, as nested
 // arrays (row-major) or flat arrays. `--random-inputs SEED` makes deterministic test inputs.
 import { readFileSync } from 'node:fs';
-import { DimEnv, type InputValues } from '../interp/interpret.ts';
-import { size } from '../interp/tensor.ts';
+import { DimEnv, type InputValues } from '../ir/dim-env.ts';
+import { size } from '../ir/tensor.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { Prg } from '../crypto/prg.ts';
 import { UsageError } from './args.ts';

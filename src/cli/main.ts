@@ -8,10 +8,11 @@ import { demoHelp, runDemo } from './demo.ts';
 import { runHelp, runRun } from './run.ts';
 import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
 import { ProgramError } from './program.ts';
-import { exitCodeFor, EXIT } from '../runtime/errors.ts';
-import { ExecError } from '../runtime/executor.ts';
-import { ChannelError } from '../runtime/channel.ts';
+import { exitCodeFor, EXIT } from '../transport/errors.ts';
+import { ExecError } from '../exec/executor.ts';
+import { ChannelError } from '../transport/channel.ts';
 import { InterpretError } from '../interp/interpret.ts';
+import { OpError } from '../ir/ir.ts';
 
 const commands: Record<string, { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> }> = {
   demo: { summary: 'label a sentence with the bundled classifier and CipherPrune, both parties here', help: demoHelp, run: runDemo },
@@ -71,7 +72,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
       io.err(`cipherprune: ${e.message}\n`);
       return EXIT.program;
     }
-    if (e instanceof ExecError || e instanceof ChannelError || e instanceof InterpretError) {
+    if (e instanceof ExecError || e instanceof ChannelError || e instanceof InterpretError || e instanceof OpError) {
       io.err(`cipherprune: ${e.message}\n`);
       return exitCodeFor(e);
     }

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IrProgram } from '../ir/ir.ts';
-import type { InputValues } from '../interp/interpret.ts';
-import { realValues } from '../interp/twins.ts';
-import type { Tensor } from '../interp/tensor.ts';
+import type { InputValues } from '../ir/dim-env.ts';
+import { realValues } from '../ir/twins.ts';
+import type { Tensor } from '../ir/tensor.ts';
 import { checkpointInputs, CheckpointError, configSizes, labelNames, openCheckpoint, type Checkpoint } from '../model/checkpoint.ts';
 import { textInputs, TextInputError, type TextInputs } from '../model/text-inputs.ts';
 import { loadTokenizer, TokenizerError, type TextTokenizer } from '../text/tokenizer.ts';

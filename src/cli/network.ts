@@ -1,6 +1,6 @@
 // Channels for the run commands: in-memory (default) or a simulated link (--network).
-import { MemoryChannel, type Channel } from '../runtime/channel.ts';
-import { parseNetwork, SimChannel, type NetworkProfile } from '../runtime/sim-channel.ts';
+import { MemoryChannel, type Channel } from '../transport/channel.ts';
+import { parseNetwork, SimChannel, type NetworkProfile } from '../transport/sim-channel.ts';
 import { UsageError } from './args.ts';
 
 export function channelsFor(network: string | undefined): { pair: [Channel, Channel]; profile?: NetworkProfile; elapsed(): number | undefined } {

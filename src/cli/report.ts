@@ -1,13 +1,13 @@
 // What a run prints (outputs, cost summary) and writes with --report (JSON), and the progress line.
 import { writeFileSync } from 'node:fs';
-import type { Counters, Party } from '../runtime/channel.ts';
-import type { ExecuteResult } from '../runtime/executor.ts';
-import { scopeLabel } from '../runtime/executor.ts';
-import { realValues } from '../interp/twins.ts';
-import type { Tensor } from '../interp/tensor.ts';
+import type { Counters, Party } from '../transport/channel.ts';
+import type { ExecuteResult } from '../exec/executor.ts';
+import { scopeLabel } from '../exec/executor.ts';
+import { realValues } from '../ir/twins.ts';
+import type { Tensor } from '../ir/tensor.ts';
 import { showEnc } from '../front/types.ts';
 import type { IrOp, IrProgram } from '../ir/ir.ts';
-import type { ProgramCost } from '../ir/cost.ts';
+import type { ProgramCost } from '../opt/cost.ts';
 import type { Io } from './args.ts';
 
 export function formatTensor(t: Tensor, maxItems = 64): string {

@@ -1,5 +1,5 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
-import { LocalSession } from '../runtime/session.ts';
+import { LocalSession } from '../exec/session.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { generate, generateHelp } from './generate.ts';
 import { gatherInputs } from './inputs.ts';

@@ -1,10 +1,10 @@
 // cipherprune serve / connect: the two parties in two processes (or hosts) over ws.
-import { execute } from '../runtime/executor.ts';
-import { hashProgram, hex } from '../runtime/frame.ts';
-import { connect } from '../runtime/ws-channel.ts';
-import { listen } from '../runtime/ws-server.ts';
-import { exitCodeFor } from '../runtime/errors.ts';
-import type { Party } from '../runtime/channel.ts';
+import { execute } from '../exec/executor.ts';
+import { hashProgram, hex } from '../transport/frame.ts';
+import { connect } from '../transport/ws-channel.ts';
+import { listen } from '../transport/ws-server.ts';
+import { exitCodeFor } from '../transport/errors.ts';
+import type { Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';

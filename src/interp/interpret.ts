@@ -1,62 +1,13 @@
 // The plaintext reference interpreter: runs an IR program on opened values, in `fixed` mode
 // (exactly the secure path's fixed-point semantics) or `float` mode (float64, to measure the
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
-import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
-import { OpError, showType, type IrOp, type IrProgram } from '../ir/ir.ts';
-import { fromReal } from './twins.ts';
+import { OpError, type IrProgram } from '../ir/ir.ts';
+import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
 import { opTable } from '../ir/ops/table.ts';
-import { size, type Mode, type Tensor } from './tensor.ts';
-
-/** Input values: real numbers (flat, row-major) for each input name. */
-export type InputValues = Record<string, ArrayLike<number>>;
+import type { Mode, Tensor } from '../ir/tensor.ts';
 
 export class InterpretError extends OpError {
   override name = 'InterpretError';
-}
-
-export class DimEnv {
-  readonly values = new Map<DimSymbol, number>();
-  /** Sizes revealed during a run, by symbol name (e.g. `k@l=0`). */
-  readonly revealed: Record<string, number> = {};
-
-  /** After op `id` produced `data`: if it is a reveal that sizes later tensors, bind that size. */
-  bindReveal(p: IrProgram, id: number, data: ArrayLike<number | bigint> | null): void {
-    const rd = p.runtimeDims.find((r) => r.op === id);
-    if (!rd || !data) return;
-    const v = Number(data[0]);
-    this.values.set(rd.symbol, v);
-    this.revealed[rd.symbol.name] = v;
-  }
-
-  eval(d: Dim): number {
-    const v = constValue(substDim(d, (s) => (this.values.has(s) ? constDim(this.values.get(s)!) : undefined)));
-    if (v === null) throw new InterpretError(`size ${JSON.stringify(d)} is not known yet`);
-    return v;
-  }
-  shape(dims: Dim[]): number[] {
-    return dims.map((d) => this.eval(d));
-  }
-  /** Op attributes with sizes evaluated to numbers. */
-  attrs(op: IrOp): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(op.attrs)) {
-      if (v && typeof v === 'object' && 'terms' in (v as object)) out[k] = this.eval(v as Dim);
-      else if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'terms' in x)) out[k] = v.map((x) => this.eval(x as Dim));
-      else out[k] = v;
-    }
-    return out;
-  }
-}
-
-/** Encode one named input's real values for its declared type; checks the element count. */
-export function encodeInput(p: IrProgram, name: string, values: ArrayLike<number>, mode: Mode, dims = new DimEnv()): Tensor {
-  const inp = p.inputs.find((i) => i.name === name);
-  if (!inp) throw new InterpretError(`the program has no input '${name}' (inputs: ${p.inputs.map((i) => i.name).join(', ')})`);
-  const shape = dims.shape(inp.type.shape);
-  if (values.length !== size(shape)) {
-    throw new InterpretError(`input '${name}' has ${values.length} values, but ${showType(inp.type)} needs ${size(shape)}`);
-  }
-  return { shape, enc: inp.type.enc, data: fromReal(values, inp.type.enc, mode) };
 }
 
 export interface InterpretResult {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { editDistance } from '../front/check-expr.ts';
 import type { IrInput, IrProgram } from '../ir/ir.ts';
-import { DimEnv, type InputValues } from '../interp/interpret.ts';
+import { DimEnv, type InputValues } from '../ir/dim-env.ts';
 import { CheckpointError, readSafeTensors, type DType, type SafeTensors } from './safetensors.ts';
 import { applySteps, expectedRawShape, fitsExpected, parseSource, showExpected, SourceError, type SourceRef } from './source.ts';
 

@@ -2,7 +2,7 @@
 // tensors their sources name (used to write trained models in the Hugging Face layout). Each
 // source's steps are applied to a tensor of element indices, which tells where every input
 // element came from; several inputs may fill one tensor (GPT-2's fused c_attn).
-import { DimEnv, type InputValues } from '../interp/interpret.ts';
+import { DimEnv, type InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { applySteps, expectedRawShape, parseSource, type ExpectedDim } from './source.ts';
 

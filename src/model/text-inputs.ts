@@ -3,7 +3,7 @@
 // A program with a "padding" input gets [CLS] text [SEP] right-padded; one without gets a GPT-2
 // prompt left-padded with <|endoftext|> (src/text/tokenizer.ts).
 import type { IrInput, IrProgram } from '../ir/ir.ts';
-import { DimEnv, type InputValues } from '../interp/interpret.ts';
+import { DimEnv, type InputValues } from '../ir/dim-env.ts';
 import { encodeBert, encodeGpt2, type TextTokenizer } from '../text/tokenizer.ts';
 
 export class TextInputError extends Error {

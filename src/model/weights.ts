@@ -2,7 +2,7 @@
 // CPL programs (protocols/bert.cpl, gpt2.cpl), with the per-layer inputs (stacked [L, ...] in
 // the program) split into one tensor per layer. The same names and layouts as the program, so
 // the values a checkpoint gives the program are the values the reference model computes with.
-import type { InputValues } from '../interp/interpret.ts';
+import type { InputValues } from '../ir/dim-env.ts';
 import { constant, param, type Var } from '../autodiff/var.ts';
 
 export interface Weights {

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IrProgram } from '../ir/ir.ts';
-import type { InputValues } from '../interp/interpret.ts';
+import type { InputValues } from '../ir/dim-env.ts';
 import { tensorsFromInputs } from '../model/export.ts';
 import { writeSafeTensors, type TensorToWrite } from '../model/safetensors.ts';
 

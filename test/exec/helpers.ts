@@ -3,10 +3,10 @@
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
-import type { InputValues } from '../../src/interp/interpret.ts';
+import type { InputValues } from '../../src/ir/dim-env.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
-import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
-import { SimChannel, NETWORKS } from '../../src/runtime/sim-channel.ts';
+import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
+import { SimChannel, NETWORKS } from '../../src/transport/sim-channel.ts';
 import { wsPair } from '../runtime/helpers.ts';
 
 export function compile(path: string, model?: string, config?: Record<string, number>): IrProgram {

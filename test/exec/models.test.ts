@@ -3,10 +3,10 @@
 // and rounds equal the op table's prediction.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/twins.ts';
-import { predictCost } from '../../src/ir/cost.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { realValues } from '../../src/ir/twins.ts';
+import { predictCost } from '../../src/opt/cost.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 import { compile, makeInputs } from './helpers.ts';
 
 const maxDiff = (a: Float64Array, b: Float64Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));

@@ -4,11 +4,11 @@
 // in total.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/twins.ts';
-import { predictCost } from '../../src/ir/cost.ts';
+import { realValues } from '../../src/ir/twins.ts';
+import { predictCost } from '../../src/opt/cost.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
-import { runBoth } from '../../src/runtime/run-both.ts';
-import { scopeLabel } from '../../src/runtime/executor.ts';
+import { runBoth } from '../../src/exec/run-both.ts';
+import { scopeLabel } from '../../src/exec/executor.ts';
 import { channelPair, compile, makeInputs, type ChannelKind } from './helpers.ts';
 
 // `tolerance`: largest allowed |secure - twin| in real units. 0: bit-exact. The layer uses

@@ -2,9 +2,9 @@
 // rounds equal its prediction (setup charged to the first run only), and results stay right.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/twins.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { LocalSession } from '../../src/runtime/session.ts';
+import { realValues } from '../../src/ir/twins.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { LocalSession } from '../../src/exec/session.ts';
 import { compile, makeInputs } from './helpers.ts';
 
 describe('LocalSession', () => {

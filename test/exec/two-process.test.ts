@@ -2,9 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/twins.ts';
+import { realValues } from '../../src/ir/twins.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
-import { EXIT } from '../../src/runtime/errors.ts';
+import { EXIT } from '../../src/transport/errors.ts';
 import { compile } from './helpers.ts';
 
 const PROG = 'test/exec/programs/he.cpl';

@@ -1,6 +1,6 @@
 // Predicted communication (bytes, messages, rounds) equals the channel's counters.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import {
   HeContext, heSetupClient, heSetupServer, heSetupCost, heMatmulClient, heMatmulServer,

@@ -1,5 +1,5 @@
 // Shared helpers for the HE tests: a session pair over a MemoryChannel and a plaintext twin.
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 import type { RingArray, Ring } from '../../src/crypto/ring.ts';
 import { HeContext, heSetupClient, heSetupServer } from '../../src/crypto/he/index.ts';
 import type { HeClientSession, HeServerSession } from '../../src/crypto/he/index.ts';

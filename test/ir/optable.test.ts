@@ -8,7 +8,7 @@ import { lowerModel } from '../../src/ir/lower.ts';
 import { opTable } from '../../src/ir/ops/table.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
 import { interpret } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/twins.ts';
+import { realValues } from '../../src/ir/twins.ts';
 import { makeInputs } from '../exec/helpers.ts';
 
 const prelude = check([{ path: 'stdlib/prelude.cpl' }]);

@@ -2,8 +2,9 @@
 // float mode, on the same checkpoint (written in the Hugging Face layout and read back through
 // the programs' input sources): logits, and for CipherPrune the revealed counts per layer.
 import { describe, expect, it } from 'vitest';
-import { interpret, type InputValues } from '../../src/interp/interpret.ts';
-import { realValues } from '../../src/interp/twins.ts';
+import { interpret } from '../../src/interp/interpret.ts';
+import { type InputValues } from '../../src/ir/dim-env.ts';
+import { realValues } from '../../src/ir/twins.ts';
 import { checkpointInputs, openCheckpoint } from '../../src/model/checkpoint.ts';
 import { bertCipherPrune, bertDense, bertShapes, type BertConfig } from '../../src/model/bert.ts';
 import { gpt2CipherPrune, gpt2Dense, gpt2Shapes, type Gpt2Config } from '../../src/model/gpt2.ts';

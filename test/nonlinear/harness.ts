@@ -1,7 +1,7 @@
 // Test harness: both parties in one process over a MemoryChannel, with the test-only ideal OT
 // (fast) or the real OtEngine; shares inputs, runs a protocol, opens the result, and measures
 // bytes / rounds against the protocol's cost function.
-import { MemoryChannel, type Channel, type Party } from '../../src/runtime/channel.ts';
+import { MemoryChannel, type Channel, type Party } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import type { ObliviousTransfer } from '../../src/crypto/ot/types.ts';

@@ -1,7 +1,7 @@
 // Streaming in chunks (small chunk size so every flavour spans several messages), calls issued
 // without awaiting in both directions, and the test-only ideal OT giving the same correlations.
 import { describe, expect, it } from 'vitest';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 import type { ObliviousTransfer } from '../../src/crypto/ot/types.ts';
 import { msgBytes, xorInto } from '../../src/crypto/ot/bits.ts';
 import { idealOtPairForTestsOnly } from '../support/ideal-ot.ts';

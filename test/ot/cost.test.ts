@@ -1,7 +1,7 @@
 // Bytes, messages and rounds counted at the channel equal the documented formulas (cost.ts), per
 // flavour, for several chunk sizes; the test-only ideal OT charges the channel identically.
 import { describe, expect, it } from 'vitest';
-import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
+import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import type { ObliviousTransfer } from '../../src/crypto/ot/types.ts';
 import { otCost } from '../../src/crypto/ot/cost.ts';
 import { msgBytes } from '../../src/crypto/ot/bits.ts';

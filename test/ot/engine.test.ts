@@ -3,7 +3,7 @@
 // 128, 129, and 2^20 for every flavour at one message length (1-of-256 at 2^20 only with
 // CIPHERPRUNE_SLOW=1).
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MemoryChannel } from '../../src/runtime/channel.ts';
+import type { MemoryChannel } from '../../src/transport/channel.ts';
 import type { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { msgBytes, xorInto } from '../../src/crypto/ot/bits.ts';
 import { choiceBits, enginePair, firstDiff, randomMsgs, reveal } from './helpers.ts';

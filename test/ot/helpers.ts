@@ -1,5 +1,5 @@
 // Shared helpers for the OT tests: a seeded engine pair, deterministic inputs, reveal-and-check.
-import { MemoryChannel, type Channel } from '../../src/runtime/channel.ts';
+import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { maskMsgs, msgBytes } from '../../src/crypto/ot/bits.ts';

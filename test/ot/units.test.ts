@@ -1,6 +1,6 @@
 // Building blocks: bit formats, the transpose, the TCCR hash, base OT.
 import { describe, expect, it } from 'vitest';
-import { MemoryChannel, ChannelError } from '../../src/runtime/channel.ts';
+import { MemoryChannel, ChannelError } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { maskMsgs, msgBytes, msgsToRing, packMsgs, ringToMsgs, unpackMsgs } from '../../src/crypto/ot/bits.ts';
 import { transpose128 } from '../../src/crypto/ot/transpose.ts';

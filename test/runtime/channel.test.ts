@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelError, MemoryChannel } from '../../src/runtime/channel.ts';
+import { ChannelError, MemoryChannel } from '../../src/transport/channel.ts';
 
 describe('MemoryChannel', () => {
   it('counts bytes and rounds: simultaneous messages share a round, a reply is one more', async () => {

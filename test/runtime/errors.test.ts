@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelError } from '../../src/runtime/channel.ts';
-import { EXIT, UsageError, exitCodeFor } from '../../src/runtime/errors.ts';
+import { ChannelError } from '../../src/transport/channel.ts';
+import { EXIT, UsageError, exitCodeFor } from '../../src/transport/errors.ts';
 
 describe('exit codes', () => {
   it('map every failure kind to its documented code', () => {

@@ -2,10 +2,10 @@
 // deliberately misbehaving raw peer (test double: speaks the frame format by hand).
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { ChannelError, type Channel } from '../../src/runtime/channel.ts';
-import { FrameType, PROTOCOL_VERSION, encodeFrame, encodeHello, hashProgram } from '../../src/runtime/frame.ts';
-import { connect, type WsChannel, type WsOptions } from '../../src/runtime/ws-channel.ts';
-import { listen, type WsServer } from '../../src/runtime/ws-server.ts';
+import { ChannelError, type Channel } from '../../src/transport/channel.ts';
+import { FrameType, PROTOCOL_VERSION, encodeFrame, encodeHello, hashProgram } from '../../src/transport/frame.ts';
+import { connect, type WsChannel, type WsOptions } from '../../src/transport/ws-channel.ts';
+import { listen, type WsServer } from '../../src/transport/ws-server.ts';
 
 export const HASH = hashProgram('program A');
 export const OTHER_HASH = hashProgram('program B');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { NETWORKS, SimChannel, parseNetwork, predictSeconds } from '../../src/runtime/sim-channel.ts';
-import { UsageError } from '../../src/runtime/errors.ts';
+import { NETWORKS, SimChannel, parseNetwork, predictSeconds } from '../../src/transport/sim-channel.ts';
+import { UsageError } from '../../src/transport/errors.ts';
 import { exchange } from './helpers.ts';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-9);
 

@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Prg } from '../../src/crypto/prg.ts';
-import { connect, type WsChannel } from '../../src/runtime/ws-channel.ts';
-import { listen } from '../../src/runtime/ws-server.ts';
+import { connect, type WsChannel } from '../../src/transport/ws-channel.ts';
+import { listen } from '../../src/transport/ws-server.ts';
 import { HASH, failure } from './helpers.ts';
-import { EXIT } from '../../src/runtime/errors.ts';
+import { EXIT } from '../../src/transport/errors.ts';
 
 const PEER = fileURLToPath(new URL('./fixtures/ws-peer.ts', import.meta.url));
 const spawnPeer = (...args: string[]): ChildProcess =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryChannel } from '../../src/runtime/channel.ts';
-import { HEADER_BYTES } from '../../src/runtime/frame.ts';
-import { yieldToEventLoop } from '../../src/runtime/ws-channel.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { HEADER_BYTES } from '../../src/transport/frame.ts';
+import { yieldToEventLoop } from '../../src/transport/ws-channel.ts';
 import { exchange, wsPair } from './helpers.ts';
 
 describe('WsChannel on loopback', () => {

@@ -2,9 +2,9 @@
 // on the side(s) that can observe it, within 5 s (the vitest timeout bounds hangs).
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FrameType, HEADER_BYTES, encodeFrame } from '../../src/runtime/frame.ts';
-import { connect } from '../../src/runtime/ws-channel.ts';
-import { listen } from '../../src/runtime/ws-server.ts';
+import { FrameType, HEADER_BYTES, encodeFrame } from '../../src/transport/frame.ts';
+import { connect } from '../../src/transport/ws-channel.ts';
+import { listen } from '../../src/transport/ws-server.ts';
 import { HASH, OTHER_HASH, failure, helloFrame, rawClient, rawServer, sessionOf, wsPair } from './helpers.ts';
 
 const BOUND = 5000;

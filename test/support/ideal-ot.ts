@@ -8,8 +8,8 @@
 // also "charges" the channel: it sends zero-filled messages of exactly the sizes, directions and
 // order the real engine sends (cost.ts plans), so byte and round counts seen by upper layers match
 // the real engine's. Pass { chargeChannel: false } to skip that.
-import type { Channel, Party } from '../../src/runtime/channel.ts';
-import { ChannelError } from '../../src/runtime/channel.ts';
+import type { Channel, Party } from '../../src/transport/channel.ts';
+import { ChannelError } from '../../src/transport/channel.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { checkBits, checkChoices, maskMsgs, msgBytes, msgsToRing, ringToMsgs } from '../../src/crypto/ot/bits.ts';

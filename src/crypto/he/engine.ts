@@ -6,7 +6,7 @@
 // arrives it adds its own left share (addPlain), moves to the NTT domain and multiplies by its
 // plaintext blocks, accumulating per result block; after the last k-block of a head it
 // re-randomises, switches, floods, switches, masks and streams the results. Rounds: 2.
-import type { Channel } from '../../runtime/channel.ts';
+import type { Channel } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { Prg } from '../prg.ts';
 import type { Ciphertext, Plaintext } from 'node-seal';

@@ -2,7 +2,7 @@
 // key, which it needs for one thing: re-randomising each result ciphertext with a fresh public-key
 // encryption of zero (circuit privacy, docs/he.md). Coefficient packing needs no Galois or
 // relinearisation keys, and seeded symmetric uploads need nothing on the server.
-import type { Channel } from '../../runtime/channel.ts';
+import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey } from 'node-seal';
 import { HeContext, sealError, seededBytes, DATA_PRIME_BITS } from './seal.ts';
 

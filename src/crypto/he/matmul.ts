@@ -7,7 +7,7 @@
 //            are ct×pt products (Enc(Ac)·Bs and As·Enc(Bc), summed in one ciphertext), the own
 //            terms are local (As·Bs is folded in by the server, Ac·Bc added by the client).
 // All matrices are row-major RingArrays of the context's ring; heads are consecutive.
-import type { Channel } from '../../runtime/channel.ts';
+import type { Channel } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import type { Prg } from '../prg.ts';
 import type { HeClientSession, HeServerSession } from './keys.ts';

@@ -8,7 +8,7 @@
 // m_0·m_1 term folds into the correlation of the top bit — k + 1 COTs per direction instead of ℓ.
 // A broadcast operand (one value per row or per column) is the choice side, so each COT carries a
 // whole row or column of the other operand (long messages, VOLE-style).
-import type { Party } from '../../runtime/channel.ts';
+import type { Party } from '../../transport/channel.ts';
 import type { OtCostModel } from '../ot/cost.ts';
 import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';

@@ -11,7 +11,7 @@
 // DReLU (CrypTFlow2 §3.2, Algorithm 2): MSB(x) = msb(x0) ⊕ msb(x1) ⊕ carry, carry =
 // [x0 mod 2^(ℓ−1) + x1 mod 2^(ℓ−1) ≥ 2^(ℓ−1)] = [x0' > 2^(ℓ−1) − 1 − x1'], one millionaires' on
 // ℓ − 1 bits. Comparing x against several public constants T_c costs one set of leaf OTs.
-import type { Party } from '../../runtime/channel.ts';
+import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost } from './ot-ops.ts';

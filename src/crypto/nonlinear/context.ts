@@ -6,10 +6,10 @@
 //
 // Costs: each protocol has an exact cost function. `CostBuilder` replays the protocol's message
 // pattern (OT calls from the OT engine's message plans, and our own exchanges) through the
-// channel's Lamport round clock (src/runtime/channel.ts) starting from equal clocks, so predicted
+// channel's Lamport round clock (src/transport/channel.ts) starting from equal clocks, so predicted
 // bytes and rounds equal the channel counters. Composition: stamps are monotone in the starting
 // clocks, so the rounds of a sequence of ops are at most the sum of their predictions.
-import type { Channel, Party } from '../../runtime/channel.ts';
+import type { Channel, Party } from '../../transport/channel.ts';
 import type { ObliviousTransfer } from '../ot/types.ts';
 import { otCost, type MessagePlan, type OtCostModel } from '../ot/cost.ts';
 import type { Prg } from '../prg.ts';
@@ -30,7 +30,7 @@ export interface Cost {
   bytesServerToClient: number;
   rounds: number;
   /** The message flights in order, so a caller can replay them from any clock state
-   * (src/ir/cost.ts does, to predict the rounds of a whole program exactly). */
+   * (src/opt/cost.ts does, to predict the rounds of a whole program exactly). */
   flights?: CostFlight[];
 }
 

@@ -13,8 +13,8 @@
 //   "B2A" in Appendix A / SIRNN §3).
 // - `lutServer`: table lookup by 1-out-of-N OT (CrypTFlow2 §2.2 / SIRNN §3 "LUT"): the server
 //   offers the N possible outputs masked by its random share; the client picks with its index.
-import type { Party } from '../../runtime/channel.ts';
-import { ChannelError } from '../../runtime/channel.ts';
+import type { Party } from '../../transport/channel.ts';
+import { ChannelError } from '../../transport/channel.ts';
 import { msgBytes, ringToMsgs, msgsToRing } from '../ot/bits.ts';
 import type { NChoices } from '../ot/types.ts';
 import type { Ring, RingArray } from '../ring.ts';

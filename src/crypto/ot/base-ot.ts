@@ -12,8 +12,8 @@
 // OTs (κ = 128) in each direction at once, once per session.
 import { createHash } from 'node:crypto';
 import { ristretto255 } from '@noble/curves/ed25519.js';
-import type { Channel } from '../../runtime/channel.ts';
-import { ChannelError } from '../../runtime/channel.ts';
+import type { Channel } from '../../transport/channel.ts';
+import { ChannelError } from '../../transport/channel.ts';
 
 const Point = ristretto255.Point;
 type RPoint = InstanceType<typeof Point>;

@@ -4,7 +4,7 @@
 //
 // Correlation (global Δ, 128-bit blocks): for OT i the sender holds q_i, the receiver with bit b_i
 // holds t_i = q_i ⊕ b_i·Δ. Δ is fixed per session and per direction (the sender's own Δ).
-import type { Party } from '../../runtime/channel.ts';
+import type { Party } from '../../transport/channel.ts';
 
 export interface CotCost {
   bytesSenderToReceiver: number;

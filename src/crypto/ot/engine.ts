@@ -8,8 +8,8 @@
 // - 1-of-N: one-of-n.ts.
 // Tweaks i are a per-direction COT counter, so no two hashes in a session share one.
 import { randomBytes } from 'node:crypto';
-import type { Channel, Party } from '../../runtime/channel.ts';
-import { ChannelError } from '../../runtime/channel.ts';
+import type { Channel, Party } from '../../transport/channel.ts';
+import { ChannelError } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { Domain, Tccr } from './aes.ts';
 import type { RandomBytes } from './base-ot.ts';

@@ -8,8 +8,8 @@
 // 128 columns j (16 bytes per OT); the sender computes q_j = G(k_j^{Δ_j}) ⊕ Δ_j·u_j = t_j ⊕ Δ_j·r
 // with t_j = G(k_j^0), and both transpose: row i gives q_i = t_i ⊕ r_i·Δ.
 import { randomBytes } from 'node:crypto';
-import type { Channel } from '../../runtime/channel.ts';
-import { ChannelError, peerOf } from '../../runtime/channel.ts';
+import type { Channel } from '../../transport/channel.ts';
+import { ChannelError, peerOf } from '../../transport/channel.ts';
 import { ColumnStreams } from './aes.ts';
 import { baseOtBothWays, type RandomBytes } from './base-ot.ts';
 import { checkChoices, packChoices } from './bits.ts';

@@ -9,7 +9,7 @@
 // per-query uniform offsets; in the ideal-permutation model the proof is unchanged).
 // Cost: 16·k bytes R→S and N·bits bits S→R per OT. Kolesnikov–Kumaresan (CRYPTO 2013) would
 // send 32 bytes R→S instead of 16·k; it needs its own 256 base OTs (docs/ot.md, "Future").
-import { ChannelError } from '../../runtime/channel.ts';
+import { ChannelError } from '../../transport/channel.ts';
 import { Domain } from './aes.ts';
 import { msgBytes, packMsgs, unpackMsgs } from './bits.ts';
 import { log2ceil } from './cost.ts';

@@ -9,7 +9,7 @@
 // Formats (bits.ts): choice bits are a Uint8Array with one byte 0/1 per OT; messages of `bits`
 // bits are a Uint8Array with ceil(bits/8) bytes per message, little-endian, unused high bits zero.
 // 1-of-N messages: message j of OT i at index i·N + j. 1-of-N choices: one entry < N per OT.
-import type { Party } from '../../runtime/channel.ts';
+import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import type { OtCostModel } from './cost.ts';
 

@@ -2,8 +2,8 @@
 // parties, a party's private values by their owner, and linear ops on secret values are applied
 // to each party's share (additive shares for numbers, XOR shares for bools).
 import type { Enc } from '../../front/types.ts';
-import { twins, type Twin } from '../../interp/twins.ts';
-import { ringOf, type Data } from '../../interp/tensor.ts';
+import { twins, type Twin } from '../twins.ts';
+import { ringOf, type Data } from '../tensor.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import type { ExecValue, Impl, OpCall } from './types.ts';
 

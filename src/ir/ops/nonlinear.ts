@@ -5,8 +5,8 @@
 import { NONLINEAR_PRIMS, trunc, truncCost, type Share } from '../../crypto/nonlinear/index.ts';
 import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
-import { twins, type Twin } from '../../interp/twins.ts';
-import { size, type Data } from '../../interp/tensor.ts';
+import { twins, type Twin } from '../twins.ts';
+import { size, type Data } from '../tensor.ts';
 import type { ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall } from './types.ts';
 
 /** Secret integers (counts) are additive shares in Z_2^32. */

@@ -1,8 +1,8 @@
 // Opening values: `reveal` (to both parties or to one) and `output` (to its recipient).
 // Numbers travel bit-packed (exactly ceil(l * n / 8) bytes, Ring.pack), bools as packed bits.
 import type { Enc, Vis } from '../../front/types.ts';
-import type { Party } from '../../runtime/channel.ts';
-import { ringOf, size, type Data } from '../../interp/tensor.ts';
+import type { Party } from '../../transport/channel.ts';
+import { ringOf, size, type Data } from '../tensor.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { packMsgs, unpackMsgs } from '../../crypto/ot/bits.ts';
 import type { ConcreteType, ExecCtx, Flight, Impl, OpCall } from './types.ts';

@@ -2,7 +2,7 @@
 // checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
 // `pending` and a program that needs one is rejected before it runs.
 import { otCost } from '../../crypto/ot/index.ts';
-import { twins } from '../../interp/twins.ts';
+import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
 import { nonlinearRow, truncating } from './nonlinear.ts';

@@ -2,11 +2,11 @@
 // merge key, exact cost, plaintext twin and secure implementation. The optimizer, the cost
 // model, `inspect` and the conformance tests read rows; nothing special-cases an op by name.
 import type { Enc, Vis } from '../../front/types.ts';
-import type { Party, Channel } from '../../runtime/channel.ts';
+import type { Party, Channel } from '../../transport/channel.ts';
 import type { Prg } from '../../crypto/prg.ts';
 import type { ObliviousTransfer } from '../../crypto/ot/types.ts';
-import type { Data } from '../../interp/tensor.ts';
-import type { Twin } from '../../interp/twins.ts';
+import type { Data } from '../tensor.ts';
+import type { Twin } from '../twins.ts';
 
 export type CommClass = 'local' | 'open' | 'ot' | 'he';
 

@@ -2,11 +2,13 @@
 // execution order, with rounds found by simulating the channel's round clock (channel.ts): a
 // party stamps a message with 1 + the highest stamp it has received, and the rounds are the
 // highest stamp. Session setup (HE keys, base OTs) is charged to the first op that needs it.
-import type { Party } from '../runtime/channel.ts';
-import type { DimEnv } from '../interp/interpret.ts';
-import type { IrOp, IrProgram } from './ir.ts';
-import { makeCostParams, opRow } from './ops/table.ts';
-import type { CostParams, Flight, OpCall } from './ops/types.ts';
+import type { Party } from '../transport/channel.ts';
+import { RoundClock } from '../transport/round-clock.ts';
+import type { DimEnv } from '../ir/dim-env.ts';
+import type { IrOp, IrProgram } from '../ir/ir.ts';
+import { makeCostParams, opRow } from '../ir/ops/table.ts';
+import type { CostParams, Flight } from '../ir/ops/types.ts';
+import { opCall } from '../ir/ops/call.ts';
 
 export interface OpCost {
   id: number;
@@ -23,35 +25,6 @@ export interface ProgramCost {
   bytesC2S: number;
   bytesS2C: number;
   rounds: number;
-}
-
-export function opCall(p: IrProgram, op: IrOp, dims: DimEnv): OpCall {
-  return {
-    args: op.args.map((a) => ({ vis: p.ops[a].type.vis, enc: p.ops[a].type.enc, shape: dims.shape(p.ops[a].type.shape) })),
-    type: { vis: op.type.vis, enc: op.type.enc, shape: dims.shape(op.type.shape) },
-    attrs: dims.attrs(op),
-  };
-}
-
-/** Simulates the two parties' round clocks over a sequence of flights. */
-export class RoundClock {
-  private clock: Record<Party, number> = { client: 0, server: 0 };
-  high: Record<Party, number> = { client: 0, server: 0 };
-
-  flight(f: Flight): void {
-    const senders: Party[] = f.from === 'both' ? ['client', 'server'] : [f.from];
-    const stamps = senders.map((s) => this.clock[s] + 1);
-    senders.forEach((s, i) => (this.high[s] = Math.max(this.high[s], stamps[i])));
-    senders.forEach((s, i) => {
-      const r: Party = s === 'client' ? 'server' : 'client';
-      this.clock[r] = Math.max(this.clock[r], stamps[i]);
-      this.high[r] = Math.max(this.high[r], stamps[i]);
-    });
-  }
-
-  get rounds(): number {
-    return Math.max(this.high.client, this.high.server);
-  }
 }
 
 /**

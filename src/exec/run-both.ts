@@ -1,8 +1,8 @@
 // Both parties in one process over a given channel pair (memory, simulated link, or ws on
 // loopback): the default of `cipherprune run`, and what the end-to-end tests use.
-import type { InputValues } from '../interp/interpret.ts';
+import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import type { Channel, Counters } from './channel.ts';
+import type { Channel, Counters } from '../transport/channel.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
 export interface BothResult {

@@ -2,12 +2,12 @@
 // up once (ExecuteOptions.engines) and reused by every later run, as a long-lived connection
 // would. Each run reports its own bytes and rounds (channel counters are cumulative, so the
 // differences) and its prediction, where session setup is charged only to the run that paid it.
-import type { InputValues } from '../interp/interpret.ts';
+import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import { predictCost, type ProgramCost } from '../ir/cost.ts';
+import { predictCost, type ProgramCost } from '../opt/cost.ts';
 import { makeCostParams } from '../ir/ops/table.ts';
 import type { CostParams } from '../ir/ops/types.ts';
-import { zeroCounters, type Channel, type Counters, type Party } from './channel.ts';
+import { zeroCounters, type Channel, type Counters, type Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
 import type { ExecuteOptions } from './executor.ts';
 import { runBoth, type BothResult } from './run-both.ts';

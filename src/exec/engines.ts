@@ -5,7 +5,7 @@ import { OtEngine } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
-import type { Channel, Party } from './channel.ts';
+import type { Channel, Party } from '../transport/channel.ts';
 
 export class SessionEngines implements Engines {
   private readonly party: Party;

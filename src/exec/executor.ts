@@ -2,14 +2,14 @@
 // their owner only; outputs reach only their recipient; each op runs its op-table
 // implementation inside a channel scope, so bytes and rounds are attributed to ops.
 import { randomBytes } from 'node:crypto';
-import { DimEnv, encodeInput, type InputValues } from '../interp/interpret.ts';
-import type { Tensor } from '../interp/tensor.ts';
+import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
+import type { Tensor } from '../ir/tensor.ts';
 import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
-import { opCall } from '../ir/cost.ts';
+import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { Engines, ExecValue } from '../ir/ops/types.ts';
 import { Prg } from '../crypto/prg.ts';
-import type { Channel, Counters, Party } from './channel.ts';
+import type { Channel, Counters, Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
 
 export class ExecError extends OpError {
