@@ -1,9 +1,11 @@
 // Trains the float reference GPT-2 (src/model/gpt2.ts) as a language model of review
-// sentences. Every example is laid out as inference sees a prompt: <|endoftext|>, the sentence,
-// <|endoftext|>, left-padded with <|endoftext|> to seq_len (src/text/tokenizer.ts encodeGpt2);
-// a sentence longer than seq_len gives overlapping windows (each target counted once). The loss
-// is next-token cross-entropy over the compact vocabulary (src/train/vocab.ts) at the real
-// positions whose target has its own row (rare tokens are inputs, never targets).
+// sentences. Every example is laid out as inference sees a prompt (src/text/tokenizer.ts
+// encodeGpt2): a prefix of `<|endoftext|> sentence <|endoftext|>`, cut at a random point each
+// epoch and left-padded with <|endoftext|> so that it ends at the last position. (Whole
+// sentences would always end there, and the model would learn that the last position is
+// followed by <|endoftext|>.) The loss is next-token cross-entropy over the compact vocabulary
+// (src/train/vocab.ts) at the real positions whose target has its own row (rare tokens are
+// inputs, never targets).
 import { Adam } from '../autodiff/adam.ts';
 import { crossEntropy } from '../autodiff/nn.ts';
 import { matmulT, reshape, rows } from '../autodiff/ops.ts';
@@ -23,27 +25,24 @@ export interface Window {
   targets: number[];
 }
 
-export function windows(tok: TextTokenizer, texts: readonly string[], n: number): Window[] {
+/** `<|endoftext|> text <|endoftext|>` as token ids. */
+export function sentenceIds(tok: TextTokenizer, text: string): number[] {
   const eot = endOfText(tok);
-  const out: Window[] = [];
-  for (const t of texts) {
-    const s = [eot, ...tok.encode(t), eot];
-    const inputs = s.slice(0, -1), targets = s.slice(1);
-    if (inputs.length <= n) {
-      const pad = n - inputs.length;
-      out.push({ ids: [...new Array<number>(pad).fill(eot), ...inputs], targets: [...new Array<number>(pad).fill(-1), ...targets] });
-      continue;
-    }
-    // Longer sentences: windows ending every n/2 tokens; each target counted in one window.
-    let prevEnd = 0;
-    for (let e = n; ; e = Math.min(e + n / 2, inputs.length)) {
-      const from = e - n;
-      out.push({ ids: inputs.slice(from, e), targets: targets.slice(from, e).map((x, i) => (from + i < prevEnd ? -1 : x)) });
-      prevEnd = e;
-      if (e === inputs.length) break;
-    }
-  }
-  return out;
+  return [eot, ...tok.encode(text), eot];
+}
+
+/** The window of `s` whose last input is s[cut − 1] (the next `n` tokens at most), left-padded
+ * with <|endoftext|> to n; targets are the following tokens. */
+export function prefixWindow(s: readonly number[], cut: number, n: number, eot: number): Window {
+  const from = Math.max(0, cut - n);
+  const ids = s.slice(from, cut), targets = s.slice(from + 1, cut + 1);
+  const pad = n - ids.length;
+  return { ids: [...new Array<number>(pad).fill(eot), ...ids], targets: [...new Array<number>(pad).fill(-1), ...targets] };
+}
+
+/** One window per sentence, cut at a random point (1 … its length − 1 inputs). */
+export function windows(sentences: readonly (readonly number[])[], n: number, eot: number, rng: Rng): Window[] {
+  return sentences.map((s) => prefixWindow(s, 1 + Math.floor(rng.next() * (s.length - 1)), n, eot));
 }
 
 /** Next-token logits and mean cross-entropy over the real positions; with `skip`, targets
@@ -84,20 +83,22 @@ export interface TrainedLm {
 
 export function trainLm(c: Gpt2Config, tok: TextTokenizer, data: { train: Example[]; validation: Example[] }, o: TrainOptions): TrainedLm {
   const rng = new Rng(o.seed);
-  const train = windows(tok, data.train.map((r) => r.text), c.seq_len);
-  const valid = windows(tok, data.validation.map((r) => r.text), c.seq_len);
-  const vocab = compactVocab(train.map((x) => x.ids), o.minCount, [endOfText(tok)]);
+  const eot = endOfText(tok);
+  const sentences = data.train.map((r) => sentenceIds(tok, r.text));
+  // Validation: fixed cuts (its own seed), so epochs are compared on the same windows.
+  const valid = windows(data.validation.map((r) => sentenceIds(tok, r.text)), c.seq_len, eot, new Rng(o.seed + 1));
+  const vocab = compactVocab(sentences, o.minCount, [eot]);
   const map = (id: number) => toCompact(vocab, id);
   const w = initWeights(gpt2Shapes(c, vocab.rows), rng);
   const params = allTensors(w);
   const opt = new Adam(params, { lr: o.lr, weightDecay: o.weightDecay, clip: o.clip }, decayed(w));
-  const eot = endOfText(tok);
-  const total = Math.ceil(train.length / o.batch) * o.epochs;
+  const total = Math.ceil(sentences.length / o.batch) * o.epochs;
   const history: TrainedLm['history'] = [];
   let best = Infinity, bestEpoch = 0, bestWeights = snapshot(params), step = 0;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const t0 = performance.now();
     let lossSum = 0, count = 0;
+    const train = windows(sentences, c.seq_len, eot, rng);
     const order = rng.shuffle(train.map((_, i) => i));
     for (let b = 0; b < order.length; b += o.batch) {
       const batch = order.slice(b, b + o.batch).map((i) => train[i]);
