@@ -82,7 +82,7 @@ export interface LoadedGpt2 extends LoadedModel<Gpt2Config> {
 export function loadGpt2(dir: string, model = 'gpt2_dense', overrides: Record<string, number> = {}, file = bundledProgram('gpt2')): LoadedGpt2 {
   const l = load(dir, file, model, overrides);
   const config = l.program.config as unknown as Gpt2Config;
-  return { ...l, config, weights: weightsFromInputs(gpt2Shapes(config), l.serverInputs), theta: l.serverInputs.theta };
+  return { ...l, config, weights: weightsFromInputs(gpt2Shapes(config), l.serverInputs), theta: l.serverInputs.theta ?? l.checkpoint.thresholds['cipherprune.theta'] };
 }
 
 /**

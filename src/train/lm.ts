@@ -89,7 +89,7 @@ export function trainLm(c: Gpt2Config, tok: TextTokenizer, data: { train: Exampl
   const valid = windows(data.validation.map((r) => sentenceIds(tok, r.text)), c.seq_len, eot, new Rng(o.seed + 1));
   const vocab = compactVocab(sentences, o.minCount, [eot]);
   const map = (id: number) => toCompact(vocab, id);
-  const w = initWeights(gpt2Shapes(c, vocab.rows), rng);
+  const w = initWeights(gpt2Shapes(c, vocab.rows), rng, 0.02, o.embeddingStd);
   const params = allTensors(w);
   const opt = new Adam(params, { lr: o.lr, weightDecay: o.weightDecay, clip: o.clip }, decayed(w));
   const total = Math.ceil(sentences.length / o.batch) * o.epochs;
