@@ -1,6 +1,7 @@
 // run --generate K: greedy generation with a language-model program, one secure pass per
 // token over one session (HE keys and base OTs set up once). The client appends each predicted
 // token to its window (dropping the oldest) and runs again; it prints the text as it grows.
+// `check` is run's precheck (the fixed-point reference on each pass's inputs).
 import type { IrProgram } from '../ir/ir.ts';
 import type { InputValues } from '../ir/dim-env.ts';
 import { realValues } from '../ir/twins.ts';
@@ -14,7 +15,7 @@ import { costSummary, progress } from './report.ts';
 export const generateHelp = `  --generate K         (a language model with --text) K secure passes: each predicts the
                        next token, which the client appends to its text; prints the text`;
 
-export async function generate(p: IrProgram, inputs: InputValues, m: ModelArgs, text: TextInputs | undefined, k: string, channels: ReturnType<typeof channelsFor>, showProgress: boolean, io: Io): Promise<number> {
+export async function generate(p: IrProgram, inputs: InputValues, m: ModelArgs, text: TextInputs | undefined, k: string, channels: ReturnType<typeof channelsFor>, showProgress: boolean, io: Io, check: (inputs: InputValues) => void = () => {}): Promise<number> {
   const steps = Number(k);
   if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--generate expects a positive number of tokens, got '${k}'`);
   if (!text || !m.tokenizer || text.style !== 'gpt2') throw new UsageError('--generate needs a language-model program (inputs "input_ids" without "padding") and --text with a tokenizer');
@@ -26,9 +27,11 @@ export async function generate(p: IrProgram, inputs: InputValues, m: ModelArgs, 
   try {
     for (let i = 1; i <= steps; i++) {
       const bar = progress(io, showProgress);
+      const passInputs = { ...inputs, ...idInputs(p, window) };
+      check(passInputs);
       let run;
       try {
-        run = await session.run(p, { ...inputs, ...idInputs(p, window) }, { onProgress: bar.update });
+        run = await session.run(p, passInputs, { onProgress: bar.update });
       } finally {
         bar.done();
       }

@@ -4,6 +4,7 @@ import { UsageError, type Io } from './args.ts';
 import { checkHelp, runCheck } from './check.ts';
 import { fmtHelp, runFmt } from './fmt.ts';
 import { compileHelp, runCompile } from './compile.ts';
+import { calibrateHelp, runCalibrate } from './calibrate.ts';
 import { demoHelp, runDemo } from './demo.ts';
 import { runHelp, runRun } from './run.ts';
 import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
@@ -19,6 +20,7 @@ const commands: Record<string, { summary: string; help: string; run: (argv: stri
   check: { summary: 'type-check CPL programs; print diagnostics and the leak report', help: checkHelp, run: runCheck },
   fmt: { summary: 'format CPL files', help: fmtHelp, run: runFmt },
   compile: { summary: 'lower a model to the IR (--emit ir) or predict its cost (--emit cost)', help: compileHelp, run: runCompile },
+  calibrate: { summary: "check every op's value ranges on sample inputs; suggest encodings", help: calibrateHelp, run: runCalibrate },
   run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', help: runHelp, run: runRun },
   serve: { summary: "run the server's side over ws for every client that connects", help: serveHelp, run: runServe },
   connect: { summary: "run the client's side against a server", help: connectHelp, run: runConnect },

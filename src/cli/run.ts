@@ -1,5 +1,6 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
 import { LocalSession } from '../exec/session.ts';
+import { interpret, InterpretError } from '../interp/interpret.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { generate, generateHelp } from './generate.ts';
 import { gatherInputs } from './inputs.ts';
@@ -27,6 +28,10 @@ ${programHelp}
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
   --report FILE        write a JSON report: outputs, totals, per-op bytes and rounds
                        (measured and predicted), revealed sizes
+  --no-precheck        skip the range check: by default the fixed-point reference runs
+                       first on all inputs (both parties' are here) and a value outside an
+                       op's safe range stops the run before anything is sent
+                       (docs/execution.md, "What is checked")
   --progress / --no-progress   progress line on stderr (default: on a terminal)
   -h, --help           show this help
 
@@ -48,6 +53,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     'no-progress': { type: 'boolean' },
     ...modelOptions,
     generate: { type: 'string' },
+    'no-precheck': { type: 'boolean' },
   });
   if (values.help) return io.out(runHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
@@ -57,7 +63,9 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const p = compileProgram(file, values, io, modelConfig(m));
   const fromModel = modelInputs(p, m, io);
   const inputs = gatherInputs(p, values, undefined, fromModel.inputs);
-  if (values.generate !== undefined) return generate(p, inputs, m, fromModel.text, values.generate, channels, progressWanted(values, io), io);
+  const check = values['no-precheck'] ? () => {} : (i: typeof inputs) => precheck(p, i);
+  if (values.generate !== undefined) return generate(p, inputs, m, fromModel.text, values.generate, channels, progressWanted(values, io), io, check);
+  check(inputs);
   const bar = progress(io, progressWanted(values, io));
   const session = new LocalSession(channels.pair);
   let run;
@@ -86,4 +94,20 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     io.out(`report written to ${values.report}\n`);
   }
   return 0;
+}
+
+/**
+ * Run the fixed-point reference on all inputs before the secure run: the secure protocols
+ * cannot see the values they work on, so an input outside an op's safe range would give a wrong
+ * result there; here it is an error naming the op, its source line and the value.
+ */
+export function precheck(p: Parameters<typeof interpret>[0], inputs: Parameters<typeof interpret>[1]): void {
+  try {
+    interpret(p, inputs, 'fixed');
+  } catch (e) {
+    if (!(e instanceof InterpretError)) throw e;
+    const err = new InterpretError(`${e.message}\nThe fixed-point reference found this before anything was sent (skip the check with --no-precheck; see docs/execution.md).`);
+    err.range = e.range;
+    throw err;
+  }
 }

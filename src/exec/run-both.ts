@@ -2,6 +2,7 @@
 // loopback): the default of `cipherprune run`, and what the end-to-end tests use.
 import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
+import type { Engines } from '../ir/ops/types.ts';
 import type { Channel, Counters } from '../transport/channel.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
@@ -23,9 +24,13 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-/** `engines`: each party's session engines, to reuse one session's HE keys and base OTs across
- * runs over the same channel pair (see LocalSession). */
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> & { engines?: Record<'client' | 'server', ExecuteOptions['engines']> } = {}): Promise<BothResult> {
+export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress'>> {
+  /** Engines of a session that outlives this run (several programs over one OT session and the
+   * same HE keys, on the same channel pair); the caller frees them. Default: fresh ones. */
+  engines?: { client: Engines; server: Engines };
+}
+
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: RunBothOptions = {}): Promise<BothResult> {
   const [c, s] = pair;
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
