@@ -4,14 +4,12 @@ import { param } from '../autodiff/var.ts';
 import type { WeightShapes, Weights } from '../model/weights.ts';
 import type { Rng } from './rng.ts';
 
-/** `embeddingStd`: a different spread for the word and position tables (wte, wpe). */
-export function initWeights(shapes: WeightShapes, rng: Rng, std = 0.02, embeddingStd = std): Weights {
+export function initWeights(shapes: WeightShapes, rng: Rng, std = 0.02): Weights {
   const make = (name: string, shape: number[]) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = new Float64Array(n);
-    const sd = name === 'wte' || name === 'wpe' ? embeddingStd : std;
     if (/_g$/.test(name)) data.fill(1);
-    else if (shape.length >= 2) for (let i = 0; i < n; i++) data[i] = rng.normal() * sd;
+    else if (shape.length >= 2) for (let i = 0; i < n; i++) data[i] = rng.normal() * std;
     return param(data, shape);
   };
   return {

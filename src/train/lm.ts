@@ -99,7 +99,7 @@ export function trainLm(c: Gpt2Config, tok: TextTokenizer, data: { train: Exampl
   const vocab = compactVocab(sentences, o.minCount, [eot]);
   const map = (id: number) => toCompact(vocab, id);
   const shared = c.vocab_size - vocab.ids.length; // real tokens behind the shared row
-  const w = initWeights(gpt2Shapes(c, vocab.rows), rng, 0.02, o.embeddingStd);
+  const w = initWeights(gpt2Shapes(c, vocab.rows), rng);
   const params = allTensors(w);
   const opt = new Adam(params, { lr: o.lr, weightDecay: o.weightDecay, clip: o.clip }, decayed(w));
   const total = Math.ceil(sentences.length / o.batch) * o.epochs;

@@ -17,8 +17,6 @@ export interface TrainOptions {
   wordDropout: number;
   /** Tokens seen fewer times in the training split share one row (src/train/vocab.ts). */
   minCount: number;
-  /** Initial spread of the word and position tables (default: the others' 0.02). */
-  embeddingStd?: number;
   log?: (line: string) => void;
 }
 
