@@ -7,7 +7,9 @@
 //   float reference model of the same variant; and the test-split accuracy of dense and
 //   CipherPrune (hand-set thresholds) in float.
 // - GPT-2 (models/gpt2-reviews): top-1 next token of the first N test prompts (default 50).
-// One session per model (HE keys and base OTs set up once). Exits 1 on any disagreement.
+// One session per model (HE keys and base OTs set up once). While the CipherPrune variant cannot
+// run securely, its fixed-point reference (the twins) is compared with its float reference on
+// the same items instead (`cipherpruneFixedVsFloat`). Exits 1 on any disagreement.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -38,6 +40,18 @@ function summary(rows: Comparison[]) {
   };
 }
 
+/** The pruned variant's fixed-point reference against its float reference, when the secure run
+ * had to fall back to dense. */
+async function prunedFixed<T>(note: string | undefined, items: T[], f: (x: T) => Promise<Comparison>, what: string) {
+  if (!note) return undefined;
+  const out: Comparison[] = [];
+  for (const x of items) out.push(await f(x));
+  const s = summary(out);
+  log(`CipherPrune fixed-point reference vs float, ${s.count} ${what}s: ${s.agree} agree, max logit error ${s.maxLogitError.toFixed(4)}, kept counts equal on ${s.keptCountsEqual}`);
+  failures += s.count - s.agree;
+  return { ...s, perItem: out.map(({ secure, float, maxLogitError, keptSecure, keptFloat }) => ({ fixed: secure, float, maxLogitError, keptFixed: keptSecure, keptFloat })) };
+}
+
 /** Compare every item in one session (HE keys and base OTs set up once), logging each. */
 async function inOneSession<T>(items: T[], f: (session: LocalSession, x: T) => Promise<Comparison>, what: string): Promise<Comparison[]> {
   const session = new LocalSession(MemoryChannel.pair());
@@ -61,7 +75,10 @@ if (values.only !== 'gpt2') {
   const dir = bundledModel('bert-sentiment');
   const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
   if (note) log(`note: ${note}`);
-  const rows = await inOneSession(test.slice(from, from + Number(values.sentences ?? 50)), (session, r) => compareBert(m, session, r.text), 'sentence');
+  const items = test.slice(from, from + Number(values.sentences ?? 50));
+  const rows = await inOneSession(items, (session, r) => compareBert(m, session, r.text), 'sentence');
+  const pruned = note ? loadBert(dir, 'bert_cipherprune') : undefined;
+  const cipherpruneFixedVsFloat = await prunedFixed(note, items, (r) => compareBert(pruned!, undefined, r.text), 'sentence');
   const plain = evaluateClassifier(loadBert(dir), test);
   failures += rows.filter((r) => !r.agree).length;
   results.bert = {
@@ -69,6 +86,7 @@ if (values.only !== 'gpt2') {
     note,
     first: from,
     secureVsFloat: summary(rows),
+    cipherpruneFixedVsFloat,
     testSplit: { sentences: plain.sentences, majority: plain.majority, denseAccuracy: plain.dense.accuracy, cipherpruneAccuracy: plain.cipherprune?.accuracy, cipherpruneMeanKept: plain.cipherprune?.meanKept, cipherpruneMeanHigh: plain.cipherprune?.meanHigh, meanTokens: plain.cipherprune?.meanTokens },
     perSentence: rows,
   };
@@ -80,6 +98,8 @@ if (values.only !== 'bert') {
   if (note) log(`note: ${note}`);
   const prompts = halfPrompts(m.tokenizer, test.slice(from, from + Number(values.prompts ?? 50)), m.config.seq_len);
   const rows = await inOneSession(prompts, (session, p) => compareGpt2(m, session, p.ids), 'prompt');
+  const pruned = note ? loadGpt2(dir, 'gpt2_cipherprune') : undefined;
+  const cipherpruneFixedVsFloat = await prunedFixed(note, prompts, (p) => compareGpt2(pruned!, undefined, p.ids), 'prompt');
   const plain = evaluateLm(loadGpt2(dir), test);
   failures += rows.filter((r) => !r.agree).length;
   results.gpt2 = {
@@ -87,6 +107,7 @@ if (values.only !== 'bert') {
     note,
     first: from,
     secureVsFloat: summary(rows),
+    cipherpruneFixedVsFloat,
     testPrompts: { prompts: plain.prompts, denseNextTokenAccuracy: plain.dense.nextTokenAccuracy, cipherpruneNextTokenAccuracy: plain.cipherprune?.nextTokenAccuracy, cipherpruneAgreement: plain.cipherprune?.agreement, cipherpruneMeanKept: plain.cipherprune?.meanKept },
     perPrompt: rows,
   };
