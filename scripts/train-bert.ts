@@ -32,13 +32,6 @@ export const BERT_TRAINING: Omit<TrainOptions, 'log'> = { epochs: 6, batch: 32, 
  * threshold-tuning work. */
 export const BERT_THRESHOLDS = { theta: [1.5, 3.0], theta_hi: [3.0, 5.0] };
 
-/** The embedding sum goes straight into a LayerNorm, which ignores its scale (up to ε), so
- * training leaves it where initialisation put it (about 0.05): too small for fix<32, 12>,
- * whose LayerNorm squares it (0.05² is 10 ULPs). The written tables are scaled by 16 (a power
- * of two, so F16 and F32 values scale exactly): the float model changes only through ε, and the
- * fixed-point program's logits move from within 0.15 of float to within 0.012. */
-export const BERT_EMBEDDING_SCALE = 16;
-
 const s = setup('bert-sentiment', BERT_TRAINING);
 if (!s.evaluateOnly) {
   const t0 = performance.now();
@@ -60,8 +53,7 @@ if (!s.evaluateOnly) {
       label2id: { negative: 0, positive: 1 },
     },
     'bert.embeddings.word_embeddings.weight',
-    { config: BERT_CONFIG, options: BERT_TRAINING, embeddingScale: BERT_EMBEDDING_SCALE, seconds, history: trained.history },
-    { wte: BERT_EMBEDDING_SCALE, wpe: BERT_EMBEDDING_SCALE, tte: BERT_EMBEDDING_SCALE },
+    { config: BERT_CONFIG, options: BERT_TRAINING, seconds, history: trained.history },
   );
 }
 writeThresholds(s.out, BERT_THRESHOLDS);

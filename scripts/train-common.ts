@@ -43,12 +43,10 @@ export const writeJson = (file: string, v: unknown): void => writeFileSync(file,
 export const trainingRecord = (out: string): unknown => JSON.parse(readFileSync(join(out, 'training.json'), 'utf8'));
 
 /** Write trained weights (compact word table `wte`, expanded to the real vocabulary and stored
- * in F16 as `table`) as a checkpoint folder, with the training record. `scale` multiplies
- * inputs by constants first (see BERT_EMBEDDING_SCALE). */
-export function writeTrained(out: string, p: IrProgram, trained: { weights: Weights; vocab: CompactVocab; bestEpoch: number }, config: Record<string, unknown>, table: string, record: Record<string, unknown>, scale: Record<string, number> = {}): void {
+ * in F16 as `table`) as a checkpoint folder, with the training record. */
+export function writeTrained(out: string, p: IrProgram, trained: { weights: Weights; vocab: CompactVocab; bestEpoch: number }, config: Record<string, unknown>, table: string, record: Record<string, unknown>): void {
   const values = inputsFromWeights(trained.weights);
   values.wte = expandTable(trained.vocab, values.wte, p.config.vocab_size);
-  for (const [k, c] of Object.entries(scale)) values[k] = values[k].map((v) => v * c);
   writeCheckpointFolder(out, p, values, config, new Set([table]));
   writeJson(join(out, 'training.json'), { ...record, trainedRows: trained.vocab.ids.length, bestEpoch: trained.bestEpoch });
 }
