@@ -14,7 +14,7 @@ import { setup, trainingRecord, writeJson, writeThresholds, writeTrained } from 
 
 export const GPT2_CONFIG: Gpt2Config = { vocab_size: 50257, n_embd: 64, n_layer: 2, n_head: 2, n_inner: 256, n_positions: 32, seq_len: 32 };
 
-export const GPT2_TRAINING: Omit<TrainOptions, 'log'> = { epochs: 6, batch: 32, lr: 3e-3, warmup: 0.05, weightDecay: 0.01, clip: 1, seed: 2, wordDropout: 0.05, minCount: 2 };
+export const GPT2_TRAINING: Omit<TrainOptions, 'log'> = { epochs: 5, batch: 32, lr: 3e-3, warmup: 0.05, weightDecay: 0.01, clip: 1, seed: 2, wordDropout: 0.05, minCount: 2 };
 
 /** Hand-set pruning thresholds per layer (importance summed over heads and query rows;
  * docs/models.md). */

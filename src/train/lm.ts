@@ -8,8 +8,8 @@
 // inputs, never targets).
 import { Adam } from '../autodiff/adam.ts';
 import { crossEntropy } from '../autodiff/nn.ts';
-import { add, matmulT, reshape, rows } from '../autodiff/ops.ts';
-import { constant, withGrad, type Var } from '../autodiff/var.ts';
+import { matmulT, reshape, rows } from '../autodiff/ops.ts';
+import { withGrad, type Var } from '../autodiff/var.ts';
 import { finalNorm, gpt2Hidden, gpt2Shapes, type Gpt2Config } from '../model/gpt2.ts';
 import { allTensors, type Weights } from '../model/weights.ts';
 import { endOfText, type TextTokenizer } from '../text/tokenizer.ts';
@@ -47,29 +47,20 @@ export function windows(sentences: readonly (readonly number[])[], n: number, eo
 
 /** Next-token logits and mean cross-entropy over the real positions; with `skip`, targets
  * equal to `skip` (the shared row of rare tokens) take no loss, so training never makes that
- * row a likely prediction. `shared`: the shared row stands for that many tokens of the real
- * vocabulary, so its logit counts that many times in the real softmax: ln(shared) is added to
- * it, and the compact softmax is the real one. */
-function lossAndLogits(w: Weights, c: Gpt2Config, table: Var, batch: readonly Window[], map: (id: number) => number, skip = -1, shared = 1): { loss: Var; logits: Var; targets: number[] } {
+ * row a likely prediction. */
+function lossAndLogits(w: Weights, c: Gpt2Config, table: Var, batch: readonly Window[], map: (id: number) => number, skip = -1): { loss: Var; logits: Var; targets: number[] } {
   const n = batch[0].ids.length, d = c.n_embd;
   const h = finalNorm(gpt2Hidden(w, c, batch.map((x) => x.ids.map(map))), w);
   const at: number[] = [], targets: number[] = [];
   batch.forEach((x, b) => x.targets.forEach((t, i) => t >= 0 && map(t) !== skip && (at.push(b * n + i), targets.push(map(t)))));
-  let logits = matmulT(rows(reshape(h, [batch.length * n, d]), at), table);
-  if (shared > 1) {
-    const bias = new Float64Array(table.shape[0]);
-    bias[bias.length - 1] = Math.log(shared); // the shared row is the compact table's last
-    logits = add(logits, constant(bias, [bias.length]));
-  }
+  const logits = matmulT(rows(reshape(h, [batch.length * n, d]), at), table);
   return { loss: crossEntropy(logits, targets), logits, targets };
 }
 
-/** Next-token loss and top-1 accuracy in the real vocabulary (the shared row counted `shared`
- * times). */
-export function lmScore(w: Weights, c: Gpt2Config, data: readonly Window[], map: (id: number) => number, shared = 1): { loss: number; accuracy: number } {
+export function lmScore(w: Weights, c: Gpt2Config, data: readonly Window[], map: (id: number) => number): { loss: number; accuracy: number } {
   let loss = 0, right = 0, count = 0;
   for (let b = 0; b < data.length; b += 64) {
-    const r = lossAndLogits(w, c, w.top.wte, data.slice(b, b + 64), map, -1, shared);
+    const r = lossAndLogits(w, c, w.top.wte, data.slice(b, b + 64), map);
     const V = r.logits.shape[1];
     loss += r.loss.data[0] * r.targets.length;
     r.targets.forEach((t, i) => {
@@ -98,7 +89,6 @@ export function trainLm(c: Gpt2Config, tok: TextTokenizer, data: { train: Exampl
   const valid = windows(data.validation.map((r) => sentenceIds(tok, r.text)), c.seq_len, eot, new Rng(o.seed + 1));
   const vocab = compactVocab(sentences, o.minCount, [eot]);
   const map = (id: number) => toCompact(vocab, id);
-  const shared = c.vocab_size - vocab.ids.length; // real tokens behind the shared row
   const w = initWeights(gpt2Shapes(c, vocab.rows), rng);
   const params = allTensors(w);
   const opt = new Adam(params, { lr: o.lr, weightDecay: o.weightDecay, clip: o.clip }, decayed(w));
@@ -115,13 +105,13 @@ export function trainLm(c: Gpt2Config, tok: TextTokenizer, data: { train: Exampl
       // Word dropout on real input tokens (not <|endoftext|>): the shared unseen-token row.
       const dropped = batch.map((x) => ({ ids: x.ids.map((id) => (id !== eot && rng.next() < o.wordDropout ? -1 : id)), targets: x.targets }));
       const mapIn = (id: number) => (id < 0 ? vocab.unseen : map(id));
-      const loss = withGrad(() => lossAndLogits(w, c, w.top.wte, dropped, mapIn, vocab.unseen, shared).loss);
+      const loss = withGrad(() => lossAndLogits(w, c, w.top.wte, dropped, mapIn, vocab.unseen).loss);
       opt.step(schedule(o, step++, total));
       const nt = batch.reduce((s, x) => s + x.targets.filter((t) => t >= 0 && map(t) !== vocab.unseen).length, 0);
       lossSum += loss.data[0] * nt;
       count += nt;
     }
-    const v = lmScore(w, c, valid, map, shared);
+    const v = lmScore(w, c, valid, map);
     const rec = { epoch, loss: lossSum / count, validation: v.accuracy, validationLoss: v.loss, seconds: (performance.now() - t0) / 1000 };
     history.push(rec);
     o.log?.(`epoch ${epoch}/${o.epochs}: loss ${rec.loss.toFixed(4)}, validation loss ${v.loss.toFixed(4)} (perplexity ${Math.exp(v.loss).toFixed(1)}), next-token accuracy ${(100 * v.accuracy).toFixed(1)} %, ${rec.seconds.toFixed(1)} s`);
