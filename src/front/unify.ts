@@ -3,7 +3,7 @@
 // the result type. A result tuple field `k: public int` that no argument determines becomes a
 // fresh dimension (a dependent result: `-> (k: public int, y: secret E[k, d])`).
 import type { DimItem, Expr, FnItem, GenericArg, Span, TypeRef } from './ast.ts';
-import { constValue, dimEq, dimSymbols, freshSymbol, symDim, type Dim } from './dims.ts';
+import { constDim, constValue, dimEq, dimSymbols, freshSymbol, mulDim, showDim, symDim, type Dim } from './dims.ts';
 import type { SourceFile } from './source.ts';
 import { DiagnosticBag } from './diagnostics.ts';
 import type { Module } from './modules.ts';
@@ -195,6 +195,14 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
   if (!fn.result) return { ok: true, result: { kind: 'tuple', fields: [] }, bindings: b };
   const result = buildResult(fn.result, b, ctx, fn);
   if ('err' in result) return { ok: false, err: result.err };
+  // `@same_size` (reshape): the result has as many elements as the first argument.
+  if (fn.attributes.some((a) => a.name === 'same_size') && result.ty.kind === 'tensor' && args[0]?.ty.kind === 'tensor') {
+    const count = (shape: Dim[]) => shape.reduce((acc, d) => mulDim(acc, d), constDim(1));
+    const have = count(args[0].ty.shape), want = count(result.ty.shape);
+    if (!dimEq(have, want)) {
+      return { ok: false, err: { code: 'E0401', message: `'${fn.name}' cannot make ${showShape(args[0].ty.shape)} (${showDim(have)} elements) into ${showShape(result.ty.shape)} (${showDim(want)} elements)`, arg: 0, dims: [have, want] } };
+    }
+  }
   return { ok: true, result: result.ty, bindings: b };
 }
 
