@@ -237,12 +237,16 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
   const failures: { fn: FnEntity; err: MatchError }[] = [];
   for (const fn of candidates) {
     const r = instantiate(fn.item, args, generics, c.sigContext(fn, ctx));
-    if (r.ok) {
+    // A commutative op also takes its operands the other way round (`gamma * gelu_hi(c)`, server
+    // value first, is mul_sx like `gelu_hi(c) * gamma`, not the twice as costly mul_ss).
+    const swapped = !r.ok && args.length === 2 && fn.item.attributes.some((a) => a.name === 'commutative') ? instantiate(fn.item, [args[1], args[0]], generics, c.sigContext(fn, ctx)) : null;
+    const ok = r.ok ? r : swapped?.ok ? swapped : null;
+    if (ok) {
       c.recordCall(ctx, fn);
-      c.typing.calls.set(e, { fn, bindings: r.bindings });
-      return r.result;
+      c.typing.calls.set(e, { fn, bindings: ok.bindings, swapped: ok === swapped || undefined });
+      return ok.result;
     }
-    failures.push({ fn, err: r.err });
+    if (!r.ok) failures.push({ fn, err: r.err });
   }
   const file = ctx.module.file;
   // A shape problem means visibility and encodings fit: report the first such candidate directly.

@@ -33,7 +33,8 @@ export interface ModelInfo {
 /** What the IR needs from checking: each expression's type and each call's resolution. */
 export interface Typing {
   exprTypes: Map<Expr, Ty>;
-  calls: Map<Expr, { fn: FnEntity; bindings: Bindings }>;
+  /** `swapped`: a `@commutative` op matched with its two operands exchanged (lowering swaps them). */
+  calls: Map<Expr, { fn: FnEntity; bindings: Bindings; swapped?: boolean }>;
   /** Config sizes: symbol -> default value (a checkpoint's config.json may override it). */
   configSizes: Map<DimSymbol, number>;
 }

@@ -331,7 +331,8 @@ class Lowerer {
   private call(e: Expr, frame: Frame): LVal {
     const resolved = this.checked.typing.calls.get(e);
     if (!resolved) this.fail('internal: unresolved call', frame, e.span);
-    const argExprs = e.kind === 'Binary' ? [e.left, e.right] : e.kind === 'Unary' ? [e.operand] : e.kind === 'Call' ? e.args : [];
+    const written = e.kind === 'Binary' ? [e.left, e.right] : e.kind === 'Unary' ? [e.operand] : e.kind === 'Call' ? e.args : [];
+    const argExprs = resolved.swapped ? [...written].reverse() : written;
     const generics: GenericArg[] = e.kind === 'Call' ? e.generics : [];
     const args = argExprs.map((a) => this.value(this.expr(a, frame), frame, a.span));
     const fn = resolved.fn;
