@@ -5,6 +5,7 @@ import { constValue, freshSymbol, symDim, type Dim } from './dims.ts';
 import { leakOf } from './leaks.ts';
 import type { Checker, Ctx } from './check.ts';
 import type { Entity, FnEntity } from './scope.ts';
+import { suggestMember, suggestName } from './suggest.ts';
 import { errorTy, showTy, visJoin, type TensorTy, type Ty } from './types.ts';
 import { dimNotes, instantiate, type Arg, type MatchError } from './unify.ts';
 
@@ -54,9 +55,10 @@ function nameType(c: Checker, name: string, span: Span, ctx: Ctx): Ty {
   if (name === '<missing>') return errorTy;
   const ent = ctx.scope.lookup(name);
   if (!ent) {
-    c.diags.add('E0201', ctx.module.file, span, `unknown name '${name}'`, { suggestion: suggest(name, ctx) });
+    c.diags.add('E0201', ctx.module.file, span, `unknown name '${name}'`, { suggestion: suggestName(c, name, ctx.scope, false) });
     return errorTy;
   }
+  if (ent.kind === 'broken-module') return errorTy; // its import is already reported
   if (ent.kind === 'var') {
     ent.used = true;
     return ent.ty;
@@ -73,6 +75,7 @@ function describe(e: Entity): string {
     case 'overload':
       return 'an overloaded operation';
     case 'module':
+    case 'broken-module':
       return 'a module';
     case 'alias':
     case 'generic-enc':
@@ -84,40 +87,14 @@ function describe(e: Entity): string {
   }
 }
 
-function suggest(name: string, ctx: Ctx): string | undefined {
-  const names = new Set<string>();
-  for (let s: Ctx['scope'] | null = ctx.scope; s; s = s.parent) for (const [n] of s.entries()) names.add(n);
-  let best: string | null = null;
-  let bestD = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const n of names) {
-    if (n.startsWith('(')) continue;
-    const d = editDistance(name, n);
-    if (d < bestD) [best, bestD] = [n, d];
-  }
-  return best ? `did you mean '${best}'?` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
-
 function fieldType(c: Checker, e: Extract<Expr, { kind: 'Field' }>, ctx: Ctx): Ty {
   if (e.target.kind === 'Name') {
     const ent = ctx.scope.lookup(e.target.name);
+    if (ent?.kind === 'broken-module') return errorTy;
     if (ent?.kind === 'module') {
       const member = c.scopeOf(ent.module).own(e.name);
       if (!member) {
-        c.diags.add('E0208', ctx.module.file, e.nameSpan, `module '${ent.module.name}' has no member '${e.name}'`);
+        c.diags.add('E0208', ctx.module.file, e.nameSpan, `module '${ent.module.name}' has no member '${e.name}'`, { suggestion: suggestMember(c, ent.module, e.name) });
         return errorTy;
       }
       if (member.kind === 'var') return member.ty;
@@ -211,15 +188,17 @@ function callType(c: Checker, e: Extract<Expr, { kind: 'Call' }>, ctx: Ctx): Ty 
     display = callee.name;
     ent = ctx.scope.lookup(callee.name);
     if (!ent) {
-      if (callee.name !== '<missing>') c.diags.add('E0201', file, callee.span, `unknown function '${callee.name}'`, { suggestion: suggest(callee.name, ctx) });
+      if (callee.name !== '<missing>') c.diags.add('E0201', file, callee.span, `unknown function '${callee.name}'`, { suggestion: suggestName(c, callee.name, ctx.scope, true) });
       return errorTy;
     }
+  } else if (callee.kind === 'Field' && callee.target.kind === 'Name' && ctx.scope.lookup(callee.target.name)?.kind === 'broken-module') {
+    return errorTy; // the failed import is reported once, not at every use
   } else if (callee.kind === 'Field' && callee.target.kind === 'Name' && ctx.scope.lookup(callee.target.name)?.kind === 'module') {
     const mod = ctx.scope.lookup(callee.target.name) as Extract<Entity, { kind: 'module' }>;
     display = `${callee.target.name}.${callee.name}`;
     ent = c.scopeOf(mod.module).own(callee.name);
     if (!ent) {
-      c.diags.add('E0208', file, callee.nameSpan, `module '${mod.module.name}' has no member '${callee.name}'`);
+      c.diags.add('E0208', file, callee.nameSpan, `module '${mod.module.name}' has no member '${callee.name}'`, { suggestion: suggestMember(c, mod.module, callee.name) });
       return errorTy;
     }
   } else {

@@ -160,6 +160,7 @@ export class Checker {
       return false;
     };
     for (const [alias, target] of m.imports) scope.define(alias, { kind: 'module', module: target });
+    for (const alias of m.brokenImports) if (!m.imports.has(alias)) scope.define(alias, { kind: 'broken-module', name: alias });
     for (const item of m.ast.items) {
       if (item.kind === 'Fn') {
         if (dup(item.name, item.nameSpan)) continue;

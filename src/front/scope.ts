@@ -25,6 +25,8 @@ export type Entity =
   | FnEntity
   | { kind: 'overload'; name: string; members: FnEntity[] }
   | { kind: 'module'; module: Module }
+  /** The alias of an import that failed (already reported): uses of it are silent errors. */
+  | { kind: 'broken-module'; name: string }
   | { kind: 'alias'; enc: Enc }
   /** A generic parameter visible inside a generic function body. */
   | { kind: 'generic-dim'; dim: Dim }
