@@ -243,7 +243,17 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
   const argTypes = args.map((a) => showTy(a.ty)).join(', ');
   c.diags.add('E0302', file, span, `no version of ${display} accepts (${argTypes})`, {
     notes: sorted.slice(0, 4).map((f) => ({ message: `${f.fn.item.name}: ${f.err.message}` })),
-    suggestion: failures.every((f) => f.err.suggestion === failures[0].err.suggestion) ? failures[0].err.suggestion : undefined,
+    suggestion: intWithFraction(args, ctx) ?? (failures.every((f) => f.err.suggestion === failures[0].err.suggestion) ? failures[0].err.suggestion : undefined),
   });
   return errorTy;
+}
+
+/** An integer (a loop variable, a count) met a fractional literal (`t - 0.5`): no encoding fits
+ * both, since integers convert to fixed point only where a fixed-point operand names the scale. */
+function intWithFraction(args: Arg[], ctx: Ctx): string | undefined {
+  const i = args.findIndex((a) => a.ty.kind === 'tensor' && a.ty.enc.kind === 'int');
+  const f = args.findIndex((a) => a.ty.kind === 'tensor' && a.ty.enc.kind === 'lit' && a.ty.enc.float);
+  if (i < 0 || f < 0) return undefined;
+  const text = ctx.module.file.slice(args[i].span);
+  return `'${text}' is an integer and '${ctx.module.file.slice(args[f].span)}' a fraction, with no fixed-point scale between them: convert the integer first, e.g. \`convert::<fix<32, 12>>(${text})\` (exact and local for a public integer)`;
 }

@@ -39,6 +39,7 @@ const table: [string, string][] = [
   ['E0403', 'index out of range'],
   ['E0404', 'dimension must be a public integer'],
   ['E0405', 'invalid dimension expression'],
+  ['E0406', 'loop bound revealed during the run'],
   ['E0501', 'secret value reaches a public place without reveal'],
   ['E0502', 'output to a party that may not see the value'],
   ['E0503', 'condition or loop bound must be public'],
