@@ -83,7 +83,8 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
           errors,
           warnings,
           diagnostics: shown.map(diagnosticToJson),
-          leaks: result.leaks.map(leakToJson),
+          // Per model (`models` of each entry); sites no model reaches are left out when there are models.
+          leaks: result.leaks.filter((l) => !result.models.length || l.models.length).map(leakToJson),
           models: result.models.map((m) => ({ name: m.name, file: m.module.file.path, inputs: m.inputs.map((i) => ({ name: i.name, owner: i.owner, source: i.source })) })),
         },
         null,
@@ -93,7 +94,7 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
   } else {
     const color = values['no-color'] ? false : (values.color ?? io.color);
     if (shown.length) io.err(formatDiagnostics(shown, { color }) + '\n');
-    if (values.leaks) io.out(formatLeaks(result.leaks) + '\n');
+    if (values.leaks) io.out(formatLeaks(result.leaks, result.models.map((m) => m.name)) + '\n');
     if (values.costs && result.ok) io.out(costReport(result));
     if (result.ok) io.out(`checked ${files.length} file${files.length === 1 ? '' : 's'}${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}: ok\n`);
   }
