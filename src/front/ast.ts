@@ -64,6 +64,8 @@ export type Stmt =
   | { kind: 'If'; cond: Expr; then: Block; else: Block | null; span: Span }
   | { kind: 'Return'; value: Expr; span: Span }
   | { kind: 'Input'; name: string; nameSpan: Span; type: TypeRef; source: string | null; span: Span }
+  /** `inputs weights` in a model: the input declarations of the block `inputs weights { ... }`. */
+  | { kind: 'UseInputs'; name: string; nameSpan: Span; span: Span }
   | { kind: 'Output'; value: Expr; to: PartyName; span: Span };
 
 export interface Block {
@@ -92,7 +94,9 @@ export type Item =
   | { kind: 'TypeAlias'; name: string; nameSpan: Span; encoding: EncodingRef; span: Span }
   | { kind: 'Overload'; name: string; nameSpan: Span; members: { name: string; span: Span }[]; span: Span }
   | FnItem
-  | { kind: 'Model'; name: string; nameSpan: Span; body: Block; span: Span };
+  | { kind: 'Model'; name: string; nameSpan: Span; body: Block; span: Span }
+  /** Input declarations shared by models (`inputs weights { input ... }`). */
+  | { kind: 'Inputs'; name: string; nameSpan: Span; body: Block; span: Span };
 
 export interface FnItem {
   kind: 'Fn';

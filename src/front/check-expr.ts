@@ -77,6 +77,8 @@ function describe(e: Entity): string {
     case 'module':
     case 'broken-module':
       return 'a module';
+    case 'inputs':
+      return 'a block of inputs';
     case 'alias':
     case 'generic-enc':
       return 'an encoding';

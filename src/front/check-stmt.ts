@@ -120,6 +120,16 @@ function checkStmt(c: Checker, s: Stmt, ctx: Ctx): void {
       ctx.scope.define(s.name, { kind: 'var', name: s.name, ty, span: s.nameSpan, mutable: false, used: false, warnUnused: true });
       return;
     }
+    case 'UseInputs': {
+      // The block's declarations, checked as if written here (same module: their names resolve alike).
+      const ent = ctx.scope.lookup(`(inputs) ${s.name}`);
+      if (!ctx.model) c.diags.add('E0507', file, s.span, '`inputs` is only allowed in a model');
+      else if (ent?.kind !== 'inputs') {
+        const known = [...ctx.module.ast.items].filter((i) => i.kind === 'Inputs').map((i) => i.name);
+        c.diags.add('E0210', file, s.nameSpan, `unknown inputs block '${s.name}'`, { suggestion: known.length ? `blocks in this module: ${known.join(', ')}` : 'declare it in this module: `inputs NAME { input ... }`' });
+      } else for (const st of ent.item.body.stmts) if (st.kind === 'Input') checkStmt(c, st, ctx);
+      return;
+    }
     case 'Output': {
       const ty = checkExpr(c, s.value, ctx);
       if (ctx.model && !c.probing) ctx.model.outputStatements++;

@@ -169,6 +169,10 @@ export class Checker {
         this.fnSites.set(this.fnKey(m, item.name), { item, module: m });
       } else if (item.kind === 'Model') {
         dup(`model ${item.name}`, item.nameSpan);
+      } else if (item.kind === 'Inputs') {
+        if (dup(`inputs ${item.name}`, item.nameSpan)) continue;
+        scope.define(`(inputs) ${item.name}`, { kind: 'inputs', item });
+        for (const s of item.body.stmts) if (s.kind !== 'Input') this.diags.add('E0211', m.file, s.span, `an \`inputs\` block holds only \`input\` declarations`);
       }
     }
     for (const item of m.ast.items) {

@@ -22,6 +22,8 @@ const table: [string, string][] = [
   ['E0207', 'assignment to an undeclared or immutable name'],
   ['E0208', 'unknown member of a module'],
   ['E0209', 'overload member is not a primitive'],
+  ['E0210', 'unknown inputs block'],
+  ['E0211', 'statement other than input in an inputs block'],
   ['E0301', 'type mismatch'],
   ['E0302', 'no overload matches the arguments'],
   ['E0303', 'wrong number of arguments'],

@@ -220,6 +220,12 @@ class Lowerer {
       case 'Return':
         frame.returned = this.expr(s.value, frame);
         return;
+      case 'UseInputs': {
+        const block = frame.module.ast.items.find((i) => i.kind === 'Inputs' && i.name === s.name);
+        if (block?.kind !== 'Inputs') this.fail(`internal: inputs block '${s.name}'`, frame, s.span);
+        for (const st of block.body.stmts) this.stmt(st, frame);
+        return;
+      }
       case 'Input': {
         const ty = resolveType(s.type, this.checked.scopes.get(frame.module)!, frame.module.file, null, this.dimLookup(frame));
         if (ty.kind !== 'tensor') this.fail('internal: input type', frame, s.span);
