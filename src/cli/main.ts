@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError, type Io } from './args.ts';
 import { checkHelp, runCheck } from './check.ts';
 import { fmtHelp, runFmt } from './fmt.ts';
+import { lspHelp, runLsp } from './lsp.ts';
 import { compileHelp, runCompile } from './compile.ts';
 import { calibrateHelp, runCalibrate } from './calibrate.ts';
 import { runHelp, runRun } from './run.ts';
@@ -22,6 +23,7 @@ const commands: Record<string, { summary: string; help: string; run: (argv: stri
   run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', help: runHelp, run: runRun },
   serve: { summary: "run the server's side over ws for every client that connects", help: serveHelp, run: runServe },
   connect: { summary: "run the client's side against a server", help: connectHelp, run: runConnect },
+  lsp: { summary: 'the CPL language server on stdin/stdout (diagnostics, hover, definition, formatting)', help: lspHelp, run: runLsp },
 };
 
 function version(): string {
