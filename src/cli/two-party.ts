@@ -6,12 +6,13 @@ import { listen } from '../transport/ws-server.ts';
 import { exitCodeFor } from '../transport/errors.ts';
 import type { Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { gatherInputs } from './inputs.ts';
+import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { compileProgram, programHelp, programOptions, programText } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
+${inputOptionsHelp}
 ${programHelp}
   --report FILE        write a JSON report of the session (per-op bytes and rounds)
   -h, --help           show this help
@@ -45,8 +46,7 @@ ${common}`;
 
 const twoPartyOptions = {
   ...programOptions,
-  inputs: { type: 'string' },
-  'random-inputs': { type: 'string' },
+  ...inputOptions,
   report: { type: 'string' },
 } as const;
 
@@ -59,7 +59,7 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
 /** Compile the program and take this party's inputs; the hash both sides compare at connect. */
 function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1], party: Party, io: Io) {
   const p = compileProgram(file, values, io);
-  return { p, inputs: gatherInputs(p, values, party), programHash: hashProgram(programText(p)) };
+  return { p, inputs: gatherInputs(p, values, party, (s) => io.out(s + '\n')), programHash: hashProgram(programText(p)) };
 }
 
 export async function runServe(argv: string[], io: Io): Promise<number> {
