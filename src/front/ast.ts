@@ -77,8 +77,9 @@ export interface Block {
 export interface GenericParam {
   name: string;
   /** 'dim' (default), 'shape' (written `...S`), 'enc', 'num' (an encoding of numbers: not bool),
-   * 'vis', 'party' or 'plain'. */
-  kind: 'dim' | 'shape' | 'enc' | 'num' | 'vis' | 'party' | 'plain';
+   * 'vis', 'party', 'plain', or 'unary': a function of one argument that keeps its encoding and
+   * shape (an activation), passed explicitly: `glu::<silu>(x, ...)`, called `F(x)`. */
+  kind: 'dim' | 'shape' | 'enc' | 'num' | 'vis' | 'party' | 'plain' | 'unary';
   span: Span;
 }
 export interface Param {

@@ -79,6 +79,8 @@ function describe(e: Entity): string {
       return 'a module';
     case 'inputs':
       return 'a block of inputs';
+    case 'generic-fn':
+      return 'a function parameter';
     case 'alias':
     case 'generic-enc':
       return 'an encoding';
@@ -207,6 +209,7 @@ function callType(c: Checker, e: Extract<Expr, { kind: 'Call' }>, ctx: Ctx): Ty 
     c.diags.add('E0304', file, callee.span, 'only functions and primitive ops can be called');
     return errorTy;
   }
+  if (ent.kind === 'generic-fn') return unaryCall(c, ent.name, args, e, callee.span, ctx);
   if (ent.kind === 'fn') return resolveCall(c, e, `'${display}'`, [ent], args, e.generics, callee.span, ctx);
   if (ent.kind === 'overload') return resolveCall(c, e, `'${display}'`, ent.members, args, e.generics, callee.span, ctx);
   c.diags.add('E0304', file, callee.span, `'${display}' is ${describe(ent)}, which cannot be called`);
@@ -224,6 +227,7 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
     const ok = r.ok ? r : swapped?.ok ? swapped : null;
     if (ok) {
       c.recordCall(ctx, fn);
+      for (const f of ok.bindings.fns.values()) c.recordCall(ctx, f); // what a passed activation reveals is reached from here
       c.typing.calls.set(e, { fn, bindings: ok.bindings, swapped: ok === swapped || undefined });
       return ok.result;
     }
@@ -258,4 +262,20 @@ function intWithFraction(args: Arg[], ctx: Ctx): string | undefined {
   if (i < 0 || f < 0) return undefined;
   const text = ctx.module.file.slice(args[i].span);
   return `'${text}' is an integer and '${ctx.module.file.slice(args[f].span)}' a fraction, with no fixed-point scale between them: convert the integer first, e.g. \`convert::<fix<32, 12>>(${text})\` (exact and local for a public integer)`;
+}
+
+/** `F(x)` for a parameter `F: unary`: one tensor in, a secret tensor of its encoding and shape
+ * out (the argument is shared if it is not secret yet; the function is known at each call). */
+function unaryCall(c: Checker, name: string, args: Arg[], e: Extract<Expr, { kind: 'Call' }>, span: Span, ctx: Ctx): Ty {
+  if (args.some((a) => a.ty.kind === 'error')) return errorTy;
+  const t = args[0]?.ty;
+  if (args.length !== 1 || e.generics.length || t?.kind !== 'tensor') {
+    c.diags.add('E0303', ctx.module.file, span, `'${name}' is a function parameter: it takes one tensor${e.generics.length ? ' and no generic arguments' : ''}, found ${args.length === 1 ? showTy(t!) : `${args.length} arguments`}`);
+    return errorTy;
+  }
+  if (t.enc.kind === 'bool') {
+    c.diags.add('E0301', ctx.module.file, args[0].span, `'${name}' works on numbers, found ${showTy(t)}`);
+    return errorTy;
+  }
+  return { ...t, vis: 'secret', value: undefined };
 }

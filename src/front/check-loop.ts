@@ -73,15 +73,6 @@ function induction(c: Checker, vars: VarEntity[], entry: Ty[], exit: Ty[], widen
   return holds ? { inside, after } : null;
 }
 
-function mapTys(a: Ty[], b: Ty[], f: (x: Dim, y: Dim) => Dim | null): Ty[] | null {
-  const out: Ty[] = [];
-  for (let i = 0; i < a.length; i++) {
-    const t = mapTy(a[i], b[i], f);
-    if (!t) return null;
-    out.push(t);
-  }
-  return out;
-}
 
 /** Apply `f` to matching dimensions (and scalar values) of two types of one variable; unchanged
  * types stay as they are. */

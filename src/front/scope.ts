@@ -32,6 +32,8 @@ export type Entity =
   | { kind: 'inputs'; item: Extract<Item, { kind: 'Inputs' }> }
   /** A generic parameter visible inside a generic function body. */
   | { kind: 'generic-dim'; dim: Dim }
+  /** A generic parameter `F: unary` (an activation passed to the function). */
+  | { kind: 'generic-fn'; name: string }
   | { kind: 'generic-enc'; enc: Enc }
   | { kind: 'generic-vis'; vis: Vis };
 
