@@ -52,7 +52,12 @@ export function cheaperOps(checked: CheckResult, p: IrProgram, dims: DimEnv): Ch
   for (const op of p.ops) {
     const alts = peers.get(op.op);
     if (!alts || opRow(op.op).comm === 'local') continue;
-    const raised = op.args.map((a) => (p.ops[a].op === 'share' && p.ops[a].type.vis === 'secret' ? p.ops[p.ops[a].args[0]] : null));
+    // An operand shared up to secret (perhaps then broadcast, as a [d] gain over [n, d]).
+    const unwrap = (a: number) => (p.ops[a].op === 'broadcast' ? p.ops[a].args[0] : a);
+    const raised = op.args.map((a) => {
+      const s = p.ops[unwrap(a)];
+      return s.op === 'share' && s.type.vis === 'secret' ? p.ops[s.args[0]] : null;
+    });
     if (!raised.some((r) => r && r.type.vis !== 'secret')) continue;
     let call: OpCall;
     try {
