@@ -5,7 +5,8 @@ import { formatIr } from '../ir/ir.ts';
 import { verifyIr } from '../ir/verify.ts';
 import { unsupportedOps } from '../exec/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileChecked, programHelp, programOptions } from './program.ts';
+import { cheaperOps, formatCheaper } from '../opt/cheaper.ts';
 
 export const compileHelp = `usage: cipherprune compile [options] PROGRAM.cpl
 
@@ -14,8 +15,9 @@ implicit step (sharing, encoding, broadcasting) is an explicit op.
 
 options:
   --emit ir            print the IR text form (default)
-  --emit cost          print the predicted bytes and rounds per communicating op; sizes
-                       revealed at run time must be given with --assume
+  --emit cost          print the predicted bytes and rounds per communicating op, and the
+                       ops that have a cheaper equivalent (e.g. mul_ss where mul_sx would do);
+                       sizes revealed at run time must be given with --assume
   --assume NAME=N      assume a size revealed at run time, e.g. --assume k@l=0=12 (repeatable)
 ${programHelp}
   -h, --help           show this help`;
@@ -26,7 +28,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('compile: give exactly one program file');
   const emit = values.emit ?? 'ir';
   if (emit !== 'ir' && emit !== 'cost') throw new UsageError(`--emit must be ir or cost, got '${emit}'`);
-  const p = compileProgram(positionals[0], values, io);
+  const { checked, program: p } = compileChecked(positionals[0], values, io);
   const problems = verifyIr(p);
   if (problems.length) throw new Error(`internal: the lowered program does not verify:\n${problems.map((x) => x.message).join('\n')}`);
   if (emit === 'ir') return io.out(formatIr(p)), 0;
@@ -40,11 +42,17 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   const missing = p.runtimeDims.filter((r) => !dims.values.has(r.symbol));
   if (missing.length) throw new UsageError(`--emit cost needs --assume for the sizes revealed at run time: ${missing.map((r) => r.symbol.name).join(', ')}`);
   const c = predictCost(p, dims);
+  const cheaper = new Map(cheaperOps(checked, p, dims).map((h) => [h.op.id, h]));
   for (const o of c.ops) {
-    const op = p.ops[o.id];
-    io.out(`%${o.id} ${o.op.padEnd(10)} c->s ${String(o.bytesC2S).padStart(10)} B  s->c ${String(o.bytesS2C).padStart(10)} B  rounds ${o.rounds.client}/${o.rounds.server}  ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}\n`);
+    const op = p.ops[o.id], h = cheaper.get(o.id);
+    const hint = h ? `  <- ${h.alternative} would cost ${h.alternativeBytes} B` : '';
+    io.out(`%${o.id} ${o.op.padEnd(10)} c->s ${String(o.bytesC2S).padStart(10)} B  s->c ${String(o.bytesS2C).padStart(10)} B  rounds ${o.rounds.client}/${o.rounds.server}  ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}${hint}\n`);
   }
   io.out(`total: client -> server ${c.bytesC2S} B, server -> client ${c.bytesS2C} B, ${c.rounds} rounds\n`);
+  if (cheaper.size) {
+    io.out(`note: ${cheaper.size} op${cheaper.size > 1 ? 's have' : ' has'} a cheaper equivalent:\n`);
+    for (const h of cheaper.values()) io.out(`  ${formatCheaper(h)}\n`);
+  }
   const pending = unsupportedOps(p);
   if (pending.length) {
     const kinds = [...new Set(pending.map((u) => u.op.op))];

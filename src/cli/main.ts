@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError, type Io } from './args.ts';
 import { checkHelp, runCheck } from './check.ts';
 import { fmtHelp, runFmt } from './fmt.ts';
+import { lspHelp, runLsp } from './lsp.ts';
 import { compileHelp, runCompile } from './compile.ts';
 import { calibrateHelp, runCalibrate } from './calibrate.ts';
 import { demoHelp, runDemo } from './demo.ts';
@@ -24,6 +25,7 @@ const commands: Record<string, { summary: string; help: string; run: (argv: stri
   run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', help: runHelp, run: runRun },
   serve: { summary: "run the server's side over ws for every client that connects", help: serveHelp, run: runServe },
   connect: { summary: "run the client's side against a server", help: connectHelp, run: runConnect },
+  lsp: { summary: 'the CPL language server on stdin/stdout (diagnostics, hover, definition, formatting)', help: lspHelp, run: runLsp },
 };
 
 function version(): string {
@@ -67,7 +69,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     return await c.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`cipherprune: ${e.message}\nRun \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n`);
+      io.err(`cipherprune: ${e.message}\n${e.help ? `Run \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n` : ''}`);
       return 2;
     }
     if (e instanceof ProgramError) {
@@ -83,7 +85,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   }
 }
 
+/** A closed stdout or stderr (`… | head -1`) ends the command quietly (status 0), not with an EPIPE crash. */
+function exitQuietlyOnEpipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 function defaultIo(): Io {
+  exitQuietlyOnEpipe();
   return {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

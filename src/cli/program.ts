@@ -1,8 +1,7 @@
 // Shared by compile/run/serve/connect: check a CPL file, pick a model, bind config sizes, lower.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { check, formatDiagnostics } from '../front/index.ts';
+import { check, formatDiagnostics, type CheckResult } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import { formatIr } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './args.ts';
@@ -43,6 +42,11 @@ export function parseConfig(values: { config?: string[]; 'config-file'?: string 
  * `base`: config sizes from a model folder's config.json (keys the program does not declare are
  * ignored; --config-file and --config override them). */
 export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string }, io: Io, base: Record<string, number> = {}): IrProgram {
+  return compileChecked(path, values, io, base).program;
+}
+
+/** compileProgram, with the checked program (for hints that look at the source's overloads). */
+export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string }, io: Io, base: Record<string, number> = {}): { checked: CheckResult; program: IrProgram } {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -65,12 +69,9 @@ export function compileProgram(path: string, values: { model?: string; config?: 
   const fromFile = values['config-file'] ? Object.keys(config).filter((k) => !declared.has(k)) : [];
   for (const k of fromFile) delete config[k];
   try {
-    return lowerModel(r, model, { config });
+    return { checked: r, program: lowerModel(r, model, { config }) };
   } catch (e) {
     if (e instanceof LowerError) throw new ProgramError(`${e.file}: ${e.message}`);
     throw e;
   }
 }
-
-/** The text both parties hash at connect: the compiled program, config included. */
-export const programText = (p: IrProgram): string => formatIr(p);

@@ -3,7 +3,7 @@ import { LocalSession } from '../exec/session.ts';
 import { interpret, InterpretError } from '../interp/interpret.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { generate, generateHelp } from './generate.ts';
-import { gatherInputs } from './inputs.ts';
+import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { channelsFor } from './network.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
@@ -23,6 +23,7 @@ ${modelHelp.checkpoint}
 ${modelHelp.tokenizer}
 ${modelHelp.text}
 ${generateHelp}
+${inputOptionsHelp}
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
@@ -45,8 +46,7 @@ examples:
 export async function runRun(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...programOptions,
-    inputs: { type: 'string' },
-    'random-inputs': { type: 'string' },
+    ...inputOptions,
     network: { type: 'string' },
     report: { type: 'string' },
     progress: { type: 'boolean' },
@@ -62,7 +62,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const m = readModelArgs(values, 'both');
   const p = compileProgram(file, values, io, modelConfig(m));
   const fromModel = modelInputs(p, m, io);
-  const inputs = gatherInputs(p, values, undefined, fromModel.inputs);
+  const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'), fromModel.inputs);
   const check = values['no-precheck'] ? () => {} : (i: typeof inputs) => precheck(p, i);
   if (values.generate !== undefined) return generate(p, inputs, m, fromModel.text, values.generate, channels, progressWanted(values, io), io, check);
   check(inputs);

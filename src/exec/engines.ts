@@ -1,6 +1,6 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
-import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heSetupServer, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
+import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
 import { OtEngine } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
@@ -37,10 +37,22 @@ export class SessionEngines implements Engines {
   }
 
   private async setupHe(ell: number) {
+    // The server's first step is to receive the client's key: it allocates its context only
+    // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
+    const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
     const ctx = await HeContext.create({ ell });
+    try {
+      return await this.heSession(ctx, key);
+    } catch (e) {
+      ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
+      throw e;
+    }
+  }
+
+  private async heSession(ctx: HeContext, key: Uint8Array | null) {
     const ch = this.ch;
     const r = (d: unknown) => d as RingArray;
-    if (this.party === 'client') {
+    if (key === null) {
       const sess = await heSetupClient(ch, ctx);
       const engine: HeEngine = {
         matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
@@ -48,7 +60,7 @@ export class SessionEngines implements Engines {
       };
       return { ctx, sess, engine };
     }
-    const sess = await heSetupServer(ch, ctx);
+    const sess = heServerSession(ctx, key);
     const engine: HeEngine = {
       matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
       batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
@@ -64,7 +76,7 @@ export class SessionEngines implements Engines {
         sess.delete();
         ctx.delete();
       } catch {
-        // setup failed: nothing to free
+        // setup failed: setupHe freed the context
       }
     }
     this.hes.clear();

@@ -4,7 +4,7 @@
 // its input sources name, with errors that name the tensor, the input and the expected shape.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { editDistance } from '../front/check-expr.ts';
+import { editDistance } from '../front/suggest.ts';
 import type { IrInput, IrProgram } from '../ir/ir.ts';
 import { DimEnv, type InputValues } from '../ir/dim-env.ts';
 import { CheckpointError, readSafeTensors, type DType, type SafeTensors } from './safetensors.ts';

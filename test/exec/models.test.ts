@@ -7,7 +7,8 @@ import { realValues } from '../../src/ir/twins.ts';
 import { predictCost } from '../../src/opt/cost.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
-import { compile, makeInputs } from './helpers.ts';
+import { recvBound } from '../../src/opt/message-bound.ts';
+import { compile, makeInputs, recording } from './helpers.ts';
 
 const maxDiff = (a: Float64Array, b: Float64Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
 
@@ -18,7 +19,11 @@ describe.each([
   it('runs securely; logits within 0.005 of the fixed-point twin and 0.02 of float64; cost as predicted', async () => {
     const p = compile(file, model);
     const inputs = makeInputs(p, 3);
-    const run = await runBoth(p, inputs, MemoryChannel.pair());
+    const [c, s] = MemoryChannel.pair().map(recording);
+    const run = await runBoth(p, inputs, [c.ch, s.ch]);
+    // serve/connect refuse messages above the cost model's bound: an honest run never exceeds it
+    expect(c.largest()).toBeLessThanOrEqual(recvBound(p, 'client')!);
+    expect(s.largest()).toBeLessThanOrEqual(recvBound(p, 'server')!);
     const fixed = interpret(p, inputs, 'fixed');
     const float = interpret(p, inputs, 'float');
     const secure = realValues(run.client.outputs[0].tensor, 'fixed');
