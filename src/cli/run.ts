@@ -1,5 +1,5 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
-import { predictCost } from '../opt/cost.ts';
+import { predictSchedule } from '../opt/cost.ts';
 import { runBoth } from '../exec/run-both.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
@@ -53,7 +53,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   } finally {
     bar.done();
   }
-  const predicted = predictCost(p, run.client.dims);
+  const predicted = predictSchedule(run.client.schedule, run.client.dims);
   printOutputs(p, [...run.client.outputs, ...run.server.outputs], io);
   const revealed = Object.entries(run.client.revealed);
   if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);

@@ -3,6 +3,7 @@
 import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import type { Channel, Counters } from '../transport/channel.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
 export interface BothResult {
@@ -23,8 +24,9 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> = {}): Promise<BothResult> {
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress' | 'schedule'>> = {}): Promise<BothResult> {
   const [c, s] = pair;
+  const schedule = opts.schedule ?? buildSchedule(p);
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
   // The first failure closes both ends, so the other party stops at once; it is the one reported.
@@ -39,8 +41,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

@@ -136,6 +136,17 @@ export async function countB(ctx: ProtoCtx, m: Bits, p: CountParams): Promise<Ri
   return ring.sumLast(await b2a(ctx, m, p.ell), Math.max(1, m.length));
 }
 
+/** Several counts at once: one B2A over all the bits, then a local sum per part. */
+export async function countSegments(ctx: ProtoCtx, m: Bits, p: CountParams, lengths: number[]): Promise<RingArray> {
+  const ring = ringOf(p.ell), all = await b2a(ctx, m, p.ell), out = ring.alloc(lengths.length);
+  let o = 0;
+  lengths.forEach((n, i) => {
+    if (n > 0) (out as Uint32Array)[i] = (ring.sumLast(all.subarray(o, o + n) as RingArray, n) as Uint32Array)[0];
+    o += n;
+  });
+  return out;
+}
+
 export const countCost = (n: number, p: CountParams, ot?: OtCostModel): Cost => costOf((b) => b2aCost(b, n, p.ell), ot);
 
 export function countTwin(m: Bits, p: CountParams): RingArray {

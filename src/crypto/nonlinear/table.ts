@@ -7,7 +7,7 @@ import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import type { Bits, Cost, ProtoCtx } from './context.ts';
 import { divPublic, divPublicCost, divPublicTwin, mulSS, mulSSCost, mulSX, mulSXCost, mulTwin, type DivParams, type MulParams, type MulSXParams } from './arith.ts';
-import { andCost, andSS, andTwin, countB, countCost, countTwin, notB, notTwin, orCost, orSS, orTwin, selectCost, selectSS, selectTwin, type CountParams, type SelectParams } from './boolean.ts';
+import { andCost, andSS, andTwin, countB, countCost, countSegments, countTwin, notB, notTwin, orCost, orSS, orTwin, selectCost, selectSS, selectTwin, type CountParams, type SelectParams } from './boolean.ts';
 import { cmpCost, gtSS, gtTwin, ltSS, ltTwin, type CmpParams } from './compare.ts';
 import { expHi, expHiCost, expHiTwin, expLo, expLoCost, expLoTwin } from './exp.ts';
 import { geluHi, geluHiCost, geluHiTwin, geluLo, geluLoCost, geluLoTwin, tanhCost, tanhS, tanhTwin, type FnParams } from './gelu.ts';
@@ -25,6 +25,10 @@ export interface NonlinearPrim {
   protocol: (ctx: ProtoCtx, args: Share[], params: never) => Promise<RingArray | Bits>;
   twin: (args: Share[], params: never) => RingArray | Bits;
   cost: (n: number, params: never, ot?: OtCostModel) => Cost;
+  /** Batching (several calls with equal params in one run): by default the arguments are
+   * concatenated and the output split; `rows` prims work on whole rows of `params.cols`;
+   * `segments` reduces each call's part separately (same cost as one call on all elements). */
+  batch?: { rows?: true; segments?: (ctx: ProtoCtx, args: Share[], params: never, lengths: number[]) => Promise<RingArray | Bits> };
 }
 
 const R = (a: Share) => a as RingArray;
@@ -33,8 +37,9 @@ const B = (a: Share) => a as Bits;
 function row<P>(name: string, params: string, error: string,
   protocol: (ctx: ProtoCtx, args: Share[], p: P) => Promise<RingArray | Bits>,
   twin: (args: Share[], p: P) => RingArray | Bits,
-  cost: (n: number, p: P, ot?: OtCostModel) => Cost): NonlinearPrim {
-  return { name, params, error, protocol: protocol as never, twin: twin as never, cost: cost as never };
+  cost: (n: number, p: P, ot?: OtCostModel) => Cost,
+  batch?: NonlinearPrim['batch']): NonlinearPrim {
+  return { name, params, error, protocol: protocol as never, twin: twin as never, cost: cost as never, batch };
 }
 
 const FN = '{ ell, s }';
@@ -52,7 +57,8 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
   row<unknown>('or_ss', '{}', 'exact', (c, a) => orSS(c, B(a[0]), B(a[1])), (a) => orTwin(B(a[0]), B(a[1])), orCost),
   row<unknown>('not', '{}', 'exact (local)', async (c, a) => notB(c, B(a[0])), (a) => notTwin(B(a[0])), () => ({ bytesClientToServer: 0, bytesServerToClient: 0, rounds: 0 })),
   row<SelectParams>('select_ss', '{ ell }', 'exact', (c, a, p) => selectSS(c, B(a[0]), R(a[1]), R(a[2]), p), (a, p) => selectTwin(B(a[0]), R(a[1]), R(a[2]), p), selectCost),
-  row<CountParams>('count', '{ ell }', 'exact', (c, a, p) => countB(c, B(a[0]), p), (a, p) => countTwin(B(a[0]), p), countCost),
+  row<CountParams>('count', '{ ell }', 'exact', (c, a, p) => countB(c, B(a[0]), p), (a, p) => countTwin(B(a[0]), p), countCost,
+    { segments: (c, a, p, lengths) => countSegments(c, B(a[0]), p as CountParams, lengths) }),
   row<FnParams>('exp_hi', FN, 'twin ± 4 ULP; input x ≤ 0', (c, a, p) => expHi(c, R(a[0]), p), (a, p) => expHiTwin(R(a[0]), p), expHiCost),
   row<FnParams>('exp_lo', FN, 'twin ± 2^(s−7) ULP (32 at s = 12; 64 lines by lookup, the secure segment index may be one less); input x ≤ 0; |secure − e^x| ≤ 4.2e-3 + 2 ULP', (c, a, p) => expLo(c, R(a[0]), p), (a, p) => expLoTwin(R(a[0]), p), expLoCost),
   row<FnParams>('gelu_hi', FN, 'twin ± 8 ULP', (c, a, p) => geluHi(c, R(a[0]), p), (a, p) => geluHiTwin(R(a[0]), p), geluHiCost),
@@ -60,7 +66,7 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
   row<FnParams>('tanh', FN, 'twin ± 8 ULP', (c, a, p) => tanhS(c, R(a[0]), p), (a, p) => tanhTwin(R(a[0]), p), tanhCost),
   row<FnParams>('recip', FN, 'twin ± (2 ULP + 2^-(s-1)·|twin|); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => recip(c, R(a[0]), p), (a, p) => recipTwin(R(a[0]), p), recipCost),
   row<FnParams>('rsqrt', FN, 'twin ± (2 ULP + 2^-(s-1)·|twin|); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => rsqrt(c, R(a[0]), p), (a, p) => rsqrtTwin(R(a[0]), p), rsqrtCost),
-  row<RowmaxParams>('rowmax', '{ ell, cols }', 'exact', (c, a, p) => rowmax(c, R(a[0]), p), (a, p) => rowmaxTwin(R(a[0]), p), rowmaxCost),
+  row<RowmaxParams>('rowmax', '{ ell, cols }', 'exact', (c, a, p) => rowmax(c, R(a[0]), p), (a, p) => rowmaxTwin(R(a[0]), p), rowmaxCost, { rows: true }),
 ];
 
 export const nonlinearPrim = (name: string): NonlinearPrim | undefined => NONLINEAR_PRIMS.find((r) => r.name === name);

@@ -6,8 +6,8 @@ import { NONLINEAR_PRIMS, trunc, truncCost, type Share } from '../../crypto/nonl
 import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { twins, type Twin } from '../twins.ts';
-import { size, type Data } from '../tensor.ts';
-import type { ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall } from './types.ts';
+import { concatData, size, splitData, type Data } from '../tensor.ts';
+import type { Batch, BatchItem, ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall, OpSignature } from './types.ts';
 
 /** Secret integers (counts) are additive shares in Z_2^32. */
 export const SECRET_INT_ELL = 32;
@@ -51,8 +51,29 @@ export const otFlights = (c: { flights?: Flight[] }): Flight[] => c.flights ?? [
 
 const protoCtx = async (ctx: ExecCtx): Promise<ProtoCtx> => ({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() });
 
+/** The protocol parameters shared by every call of a batch (equal batch keys guarantee it). */
+function sharedParams(name: string, calls: OpCall[]): Record<string, unknown> {
+  const params = nonlinearParams(name, calls[0]);
+  const key = JSON.stringify(params);
+  for (const c of calls) if (JSON.stringify(nonlinearParams(name, c)) !== key) throw new Error(`internal: a batch of ${name} mixes parameters ${key} and ${JSON.stringify(nonlinearParams(name, c))}`);
+  return params;
+}
+
+/** Each argument position's data of every item, concatenated (null where this party holds nothing). */
+export function concatArgs(items: BatchItem[]): (Data | null)[] {
+  return items[0].args.map((a, j) => (a.data === null ? null : concatData(items.map((it) => it.args[j].data as Data))));
+}
+
+/**
+ * Batch keys of elementwise protocols: everything the protocol parameters are made of (the
+ * encodings and visibilities of the operands, the attributes) and, for row-wise prims, the row
+ * length.
+ */
+const nonlinearKey = (rows: boolean) => (sig: OpSignature): string =>
+  JSON.stringify([sig.args.map((a) => [a.vis, a.enc]), sig.type.vis, sig.type.enc, sig.attrs, rows ? sig.args[0].shape.at(-1) : null]);
+
 /** A row's impl, cost and exact fixed-point twin for one nonlinear prim. */
-export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin } {
+export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin; batchKey: (sig: OpSignature) => string; batch: Batch } {
   const prim = NONLINEAR_PRIMS.find((r) => r.name === name);
   if (!prim) throw new Error(`internal: no nonlinear protocol for ${name}`);
   const floatTwin = twins[name];
@@ -65,6 +86,25 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
       if (name === 'not') return [];
       return [...p.otSetup(), ...otFlights(prim.cost(size(call.args[0].shape), nonlinearParams(name, call) as never, p.otModel))];
     },
+    batchKey: nonlinearKey(!!prim.batch?.rows),
+    batch: {
+      // One protocol run on the concatenated inputs; row-wise prims see whole rows, reductions
+      // reduce each call's part.
+      impl: async (ctx, items) => {
+        const params = sharedParams(name, items.map((it) => it.call));
+        const pctx = await protoCtx(ctx);
+        const args = concatArgs(items) as Share[];
+        const lengths = items.map((it) => size(it.call.args[0].shape));
+        const seg = prim.batch?.segments;
+        const out = (seg ? await seg(pctx, args, params as never, lengths) : await prim.protocol(pctx, args, params as never)) as Data;
+        return splitData(out, items.map((it) => size(it.call.type.shape)));
+      },
+      cost: (calls, p) => {
+        if (name === 'not') return [];
+        const n = calls.reduce((s, c) => s + size(c.args[0].shape), 0);
+        return [...p.otSetup(), ...otFlights(prim.cost(n, sharedParams(name, calls) as never, p.otModel))];
+      },
+    },
     twin: (c) => {
       if (c.mode === 'float') return floatTwin(c);
       const call: OpCall = { args: c.args.map((x) => ({ vis: 'secret', enc: x.enc, shape: x.shape })), type: { vis: 'secret', enc: c.enc, shape: c.shape }, attrs: c.attrs };
@@ -75,10 +115,47 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
   };
 }
 
-/** Products of secret fixed-point values: the linear part, then secure truncation by s bits. */
-export function truncating(linear: Impl, linearCost: (call: OpCall, p: CostParams) => Flight[]): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[] } {
-  const needs = (call: OpCall) => call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0;
+const needsTrunc = (call: OpCall) => call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0;
+
+/** Truncation of several products' raw results at once (their result types are equal). */
+async function truncAll(ctx: ExecCtx, calls: OpCall[], raw: (Data | null)[]): Promise<(Data | null)[]> {
+  if (!needsTrunc(calls[0])) return raw;
+  const enc = calls[0].type.enc as { ell: number; scale: number };
+  const out = await trunc(await protoCtx(ctx), concatData(raw as Data[]) as RingArray, { ell: enc.ell, t: enc.scale });
+  return splitData(out, calls.map((c) => size(c.type.shape)));
+}
+
+function truncAllCost(calls: OpCall[], p: CostParams): Flight[] {
+  if (!needsTrunc(calls[0])) return [];
+  const enc = calls[0].type.enc as { ell: number; scale: number };
+  const n = calls.reduce((s, c) => s + size(c.type.shape), 0);
+  return [...p.otSetup(), ...otFlights(truncCost(n, { ell: enc.ell, t: enc.scale }, p.otModel))];
+}
+
+/** Batch key of products followed by truncation: the result type (the truncation's parameters). */
+export const truncKey = (sig: OpSignature): string => JSON.stringify([sig.type.vis, sig.type.enc]);
+
+/**
+ * Products of secret fixed-point values: the linear part, then secure truncation by s bits.
+ * Batched: each linear part (local), or `linearBatch` (e.g. one HE product for several), then one
+ * truncation of all results.
+ */
+export function truncating(
+  linear: Impl,
+  linearCost: (call: OpCall, p: CostParams) => Flight[],
+  linearBatch?: Batch,
+): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; batch: Batch } {
+  const needs = needsTrunc;
   return {
+    batch: {
+      impl: async (ctx, items) => {
+        let raw: (Data | null)[] = [];
+        if (linearBatch) raw = await linearBatch.impl(ctx, items);
+        else for (const it of items) raw.push(await linear(ctx, it.args, it.call));
+        return truncAll(ctx, items.map((it) => it.call), raw);
+      },
+      cost: (calls, p) => [...(linearBatch ? linearBatch.cost(calls, p) : calls.flatMap((c) => linearCost(c, p))), ...truncAllCost(calls, p)],
+    },
     impl: async (ctx, args, call) => {
       const raw = await linear(ctx, args, call);
       if (!needs(call)) return raw;

@@ -3,16 +3,16 @@
 // `pending` and a program that needs one is rejected before it runs.
 import { otCost } from '../../crypto/ot/index.ts';
 import { twins } from '../twins.ts';
-import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
+import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
-import { nonlinearRow, truncating } from './nonlinear.ts';
-import { outputCost, outputImpl, revealCost, revealImpl } from './open.ts';
+import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
+import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
 import type { CommClass, CostParams, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 const none = (): Flight[] => [];
 const PRUNE = 'needs oblivious compaction (the CipherPrune end-to-end issue)';
 
-function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin'>> = {}): OpRow {
+function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin' | 'batchKey' | 'batch'>> = {}): OpRow {
   const twin = opts.twin ?? twins[name];
   if (!twin) throw new Error(`internal: no twin for ${name}`);
   return {
@@ -25,6 +25,8 @@ function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | '
     impl: opts.impl,
     pending: opts.impl ? undefined : opts.pending,
     unsupported: opts.unsupported,
+    batchKey: opts.batchKey,
+    batch: opts.batch,
   };
 }
 
@@ -33,7 +35,7 @@ const plain = (name: string) => row(name, 'local', { impl: plainImpl(name) });
 const nonlinear = (name: string, comm: CommClass = 'ot') => row(name, comm, nonlinearRow(name));
 
 /** Secret x public products: local on shares, then truncation (OT) for fixed point. */
-const scaled = (name: string) => row(name, 'ot', truncating(linearImpl(name), none));
+const scaled = (name: string) => row(name, 'ot', { ...truncating(linearImpl(name), none), batchKey: truncKey });
 
 const ellOf = (call: OpCall): number => (call.type.enc as { ell: number }).ell;
 const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', truncating(impl, cost));
@@ -48,7 +50,7 @@ const rows: OpRow[] = [
   // matrix products
   plain('matmul_pp'), scaled('matmul_sp'),
   {
-    ...he('matmul_sx', matmulSxImpl, matmulSxCost),
+    ...row('matmul_sx', 'he', { ...truncating(matmulSxImpl, matmulSxCost, matmulSxBatch), batchKey: matmulSxKey }),
     unsupported: (call) => (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
   },
   he('matmul_ss', batchImpl('matmul_ss'), batchCost('matmul_ss')),
@@ -73,7 +75,7 @@ const rows: OpRow[] = [
   row('encode', 'local', { impl: encodeImpl, builtin: true }),
   row('broadcast', 'local', { impl: linearImpl('broadcast'), builtin: true }),
   row('index', 'local', { impl: linearImpl('index'), builtin: true }),
-  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true }),
+  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true, batchKey: revealKey, batch: revealBatch }),
   row('output', 'open', { impl: outputImpl, cost: outputCost, mergeKey: null, builtin: true }),
 ];
 
