@@ -22,8 +22,8 @@ export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'he
       ready.add(ell);
       const c = heSetupCost();
       const flights: Flight[] = [];
-      if (c.bytesUp) flights.push({ from: 'client', c2s: c.bytesUp, s2c: 0 });
-      if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown });
+      if (c.bytesUp) flights.push({ from: 'client', c2s: c.bytesUp, s2c: 0, setup: 'he' });
+      if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown, setup: 'he' });
       return flights;
     },
     // Ciphertext sizes do not depend on the plaintext ring width.

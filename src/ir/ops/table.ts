@@ -94,8 +94,8 @@ export function makeCostParams(): CostParams {
       // Chou–Orlandi in both directions at once: both send their A points, then their B points.
       const first = 32;
       return [
-        { from: 'both', c2s: first, s2c: first },
-        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first },
+        { from: 'both', c2s: first, s2c: first, setup: 'ot' },
+        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first, setup: 'ot' },
       ];
     },
   };

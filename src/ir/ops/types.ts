@@ -16,6 +16,8 @@ export interface Flight {
   /** Payload bytes client -> server and server -> client in this flight. */
   c2s: number;
   s2c: number;
+  /** Session setup (base OTs, HE keys) rather than an op's own work. */
+  setup?: 'ot' | 'he';
 }
 
 export interface ConcreteType {
