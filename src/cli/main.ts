@@ -4,6 +4,7 @@ import { UsageError, type Io } from './args.ts';
 import { checkHelp, runCheck } from './check.ts';
 import { fmtHelp, runFmt } from './fmt.ts';
 import { compileHelp, runCompile } from './compile.ts';
+import { inspectHelp, runInspect } from './inspect.ts';
 import { runHelp, runRun } from './run.ts';
 import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
 import { ProgramError } from './program.ts';
@@ -16,7 +17,8 @@ import { OpError } from '../ir/ir.ts';
 const commands: Record<string, { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> }> = {
   check: { summary: 'type-check CPL programs; print diagnostics and the leak report', help: checkHelp, run: runCheck },
   fmt: { summary: 'format CPL files', help: fmtHelp, run: runFmt },
-  compile: { summary: 'lower a model to the IR (--emit ir) or predict its cost (--emit cost)', help: compileHelp, run: runCompile },
+  compile: { summary: 'lower a model to the IR (--emit ir), schedule it (--emit schedule) or predict its cost (--emit cost)', help: compileHelp, run: runCompile },
+  inspect: { summary: 'the schedule with predicted bytes, rounds and time (table, JSON or an HTML timeline)', help: inspectHelp, run: runInspect },
   run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', help: runHelp, run: runRun },
   serve: { summary: "run the server's side over ws for every client that connects", help: serveHelp, run: runServe },
   connect: { summary: "run the client's side against a server", help: connectHelp, run: runConnect },

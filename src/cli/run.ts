@@ -20,7 +20,7 @@ options:
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
-  --report FILE        write a JSON report: outputs, totals, per-op bytes and rounds
+  --report FILE        write a JSON report: outputs, totals, per-step bytes and rounds
                        (measured and predicted), revealed sizes
   --progress / --no-progress   progress line on stderr (default: on a terminal)
   -h, --help           show this help

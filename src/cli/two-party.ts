@@ -13,7 +13,7 @@ import { buildReport, costSummary, printOutputs, progress, progressWanted, write
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
 ${programHelp}
-  --report FILE        write a JSON report of the session (per-op bytes and rounds)
+  --report FILE        write a JSON report of the session (per-step bytes and rounds)
   -h, --help           show this help
 
 Both parties must compile the same program with the same config: they compare a hash of the

@@ -29,6 +29,8 @@ export interface OpCost {
   bytesS2C: number;
   /** Round-clock advance while this step ran, as each party's channel counts it. */
   rounds: Record<Party, number>;
+  /** Rounds the step added to the program's total (its share of the critical path). */
+  added: number;
   flights: TimedFlight[];
 }
 
@@ -61,13 +63,13 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     if (step.comm === 'local') continue;
     const flights = stepFlights(s, step, dims, params);
     if (flights.length === 0) continue;
-    const before = { ...clock.high };
+    const before = { ...clock.high }, total = clock.rounds;
     const timed = flights.map((f) => ({ ...f, stamps: clock.flight(f) }));
     const bc = flights.reduce((a, f) => a + f.c2s, 0);
     const bs = flights.reduce((a, f) => a + f.s2c, 0);
     c2s += bc;
     s2c += bs;
-    ops.push({ step: step.index, id: step.ops[0], ids: step.ops, op: step.op, bytesC2S: bc, bytesS2C: bs, rounds: { client: clock.high.client - before.client, server: clock.high.server - before.server }, flights: timed });
+    ops.push({ step: step.index, id: step.ops[0], ids: step.ops, op: step.op, bytesC2S: bc, bytesS2C: bs, rounds: { client: clock.high.client - before.client, server: clock.high.server - before.server }, added: clock.rounds - total, flights: timed });
   }
   return { ops, bytesC2S: c2s, bytesS2C: s2c, rounds: clock.rounds };
 }
