@@ -6,10 +6,8 @@ import { parseNetwork, type NetworkProfile } from '../transport/sim-channel.ts';
 import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { predictSchedule } from '../opt/cost.ts';
-import { buildSchedule } from '../opt/schedule.ts';
+import { buildSchedule, stepLabel } from '../opt/schedule.ts';
 import type { ComputeModel } from '../opt/time.ts';
-import { calibrateCompute } from '../exec/calibrate.ts';
-import { stepLabel } from '../exec/executor.ts';
 import { inspect, type MeasuredRun } from '../inspect/inspection.ts';
 import { formatInspection } from '../inspect/text.ts';
 import { inspectionHtml } from '../inspect/html.ts';
@@ -84,7 +82,8 @@ function reportNetwork(name: string | undefined): NetworkProfile | undefined {
 
 function computeModel(mode: string | undefined): Promise<ComputeModel | undefined> | ComputeModel | undefined {
   if (!mode || mode === 'none') return undefined;
-  if (mode === 'calibrate') return calibrateCompute();
+  // The benchmark runs the executor and HE: loaded only when asked for.
+  if (mode === 'calibrate') return import('../exec/calibrate.ts').then((m) => m.calibrateCompute());
   try {
     const m = JSON.parse(readFileSync(mode, 'utf8')) as ComputeModel;
     if (typeof m.perStep !== 'number' || !m.perByte || !m.setup) throw new Error('not a compute model (perByte, perStep, setup)');

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Counters, Party } from '../transport/channel.ts';
 import type { ExecuteResult } from '../exec/executor.ts';
-import { stepLabel } from '../exec/executor.ts';
+import { stepLabel } from '../opt/schedule.ts';
 import { realValues } from '../ir/twins.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { showEnc } from '../front/types.ts';

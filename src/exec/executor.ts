@@ -10,7 +10,7 @@ import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
 import type { Data } from '../ir/tensor.ts';
-import { buildSchedule, type Schedule, type Step } from '../opt/schedule.ts';
+import { buildSchedule, stepLabel, type Schedule } from '../opt/schedule.ts';
 import { Prg } from '../crypto/prg.ts';
 import type { Channel, Counters, Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
@@ -44,11 +44,6 @@ export interface ExecuteResult {
   schedule: Schedule;
 }
 
-export const scopeLabel = (op: IrOp): string => `%${op.id} ${op.op}`;
-
-/** Channel scope of a step: `%id op` for one op, `#index op xN` for a merged step. */
-export const stepLabel = (s: Schedule, step: Step): string =>
-  step.ops.length === 1 ? scopeLabel(s.program.ops[step.ops[0]]) : `#${step.index} ${step.op} x${step.ops.length}`;
 
 /** Ops of a program that cannot run securely yet, with the reason (checked before a run starts). */
 export function unsupportedOps(p: IrProgram): { op: IrOp; reason: string }[] {

@@ -10,7 +10,7 @@
 // Unmerged (`merge: false`, for comparison) every op is its own step, in program order: the
 // sequential execution. Merged, steps run depth by depth: at each depth first the communicating
 // steps (ordered by their first op), then the local ops that depend on them.
-import { formatIr, type IrProgram } from '../ir/ir.ts';
+import { formatIr, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { CommClass } from '../ir/ops/types.ts';
 import { deadOps } from './dce.ts';
@@ -115,6 +115,13 @@ function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], k
   }
   return steps.map((s, index) => ({ ...s, index }));
 }
+
+/** Channel scope label of an op run on its own. */
+export const scopeLabel = (op: IrOp): string => `%${op.id} ${op.op}`;
+
+/** Channel scope of a step: `%id op` for one op, `#index op xN` for a merged step. */
+export const stepLabel = (s: Schedule, step: Step): string =>
+  step.ops.length === 1 ? scopeLabel(s.program.ops[step.ops[0]]) : `#${step.index} ${step.op} x${step.ops.length}`;
 
 // ---- text forms (compile --dump-after PASS, inspect) ----
 

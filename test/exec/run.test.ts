@@ -9,7 +9,7 @@ import { predictSchedule } from '../../src/opt/cost.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
-import { stepLabel } from '../../src/exec/executor.ts';
+import { stepLabel } from '../../src/opt/schedule.ts';
 import { channelPair, compile, makeInputs, type ChannelKind } from './helpers.ts';
 
 // `tolerance`: largest allowed |secure - twin| in real units. 0: bit-exact. The layer uses

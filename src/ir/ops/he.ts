@@ -14,6 +14,13 @@ function productFlights(c: HeCost): Flight[] {
   ];
 }
 
+const costs = new Map<string, HeCost>();
+function memo(key: string, f: () => HeCost): HeCost {
+  let c = costs.get(key);
+  if (!c) costs.set(key, (c = f()));
+  return c;
+}
+
 export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'heBatch'> {
   const ready = new Set<number>();
   return {
@@ -26,9 +33,10 @@ export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'he
       if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown, setup: 'he' });
       return flights;
     },
-    // Ciphertext sizes do not depend on the plaintext ring width.
-    heMatmul: (n, k, m) => productFlights(heMatmulCost(n, k, m, DEFAULT_HE_PARAMS)),
-    heBatch: (shape) => productFlights(heBatchMatmulCost(shape, DEFAULT_HE_PARAMS)),
+    // Ciphertext sizes do not depend on the plaintext ring width. The blocking search behind a
+    // product's cost is memoised by shape (a model has a few shapes, used many times).
+    heMatmul: (n, k, m) => productFlights(memo(`${n} ${k} ${m}`, () => heMatmulCost(n, k, m, DEFAULT_HE_PARAMS))),
+    heBatch: (shape) => productFlights(memo(JSON.stringify(shape), () => heBatchMatmulCost(shape, DEFAULT_HE_PARAMS))),
   };
 }
 
