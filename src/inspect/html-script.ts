@@ -11,7 +11,9 @@ const fmtS = (s) => s >= 100 ? s.toFixed(0) + ' s' : s >= 1 ? s.toFixed(2) + ' s
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const stepBy = new Map(X.steps.map((s) => [s.index, s]));
 const prims = [...new Set(X.steps.map((s) => s.op))];
-function hue(name) { let h = 0; for (const c of name) h = (h * 31 + c.charCodeAt(0)) % 360; return h; }
+// Distinct hues: primitives by golden-angle steps in the order they first appear; other keys hashed.
+const hues = new Map(prims.map((p, i) => [p, (i * 137.508) % 360]));
+function hue(name) { if (hues.has(name)) return hues.get(name); let h = 0; for (const c of name) h = (h * 31 + c.charCodeAt(0)) % 360; return h; }
 const color = (op, light) => 'hsl(' + hue(op) + ', 65%, ' + (light ? 78 : 48) + '%)';
 
 // ---- summary ----

@@ -14,7 +14,7 @@ export interface InspectStep {
   op: string;
   ops: number[];
   depth: number;
-  /** Loop iterations of the step's ops (e.g. "l=3"); "-" outside loops. */
+  /** Loop iterations of the step's ops (e.g. "l=3"); "top" outside loops. */
   layer: string;
   /** The innermost function the ops come from (e.g. "nn.softmax"), or the model. */
   fn: string;
@@ -112,7 +112,7 @@ export interface InspectInput {
   label: (stepIndex: number) => string;
 }
 
-const layerOf = (p: IrProgram, ids: number[]): string => [...new Set(ids.map((id) => p.ops[id].where.loops.join(' ') || '-'))].join(', ');
+const layerOf = (p: IrProgram, ids: number[]): string => [...new Set(ids.map((id) => p.ops[id].where.loops.join(' ') || 'top'))].join(', ');
 const fnOf = (p: IrProgram, id: number): string => p.ops[id].where.stack.at(-1) ?? p.model;
 
 function breakdown(steps: InspectStep[], keyOf: (s: InspectStep) => string, seconds: (s: InspectStep) => number | undefined): Breakdown[] {
