@@ -29,7 +29,7 @@ function chromiumPath(): string | null {
 const exe = chromiumPath();
 if (!exe) {
   const msg = 'chromium is not installed: the HTML browser test is skipped (apt-get install chromium, or run .ci/run, which installs it)';
-  if (process.env.CI) throw new Error(msg);
+  if (process.env.CIPHERPRUNE_REQUIRE_BROWSER) throw new Error(msg); // set by .ci/run, which installs it
   console.warn(msg);
 }
 
