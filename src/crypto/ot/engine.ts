@@ -17,7 +17,7 @@ import { checkBits, checkChoices, msgBytes, msgsToRing, packMsgs, ringToMsgs, un
 import type { CotSource } from './cot-source.ts';
 import { makeOtCost, oneOfNChunk, type OtCostModel } from './cost.ts';
 import { IknpCot, yieldTurn } from './iknp.ts';
-import { otNRecvImpl, otNSendImpl } from './one-of-n.ts';
+import { otNRecvStartImpl, otNSendImpl } from './one-of-n.ts';
 import type { NChoices, ObliviousTransfer } from './types.ts';
 
 export interface OtEngineOptions {
@@ -277,7 +277,15 @@ export class OtEngine implements ObliviousTransfer {
 
   otNRecv(choices: NChoices, N: number, bits: number): Promise<Uint8Array> {
     checkBits(bits);
-    return this.exclusive(() => otNRecvImpl(this, choices, N, bits));
+    return this.exclusive(async () => (await otNRecvStartImpl(this, choices, N, bits))());
+  }
+
+  otNRecvStart(choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const finish = await otNRecvStartImpl(this, choices, N, bits);
+      return () => this.exclusive(finish);
+    });
   }
 
   // ---- chunk drivers (used by one-of-n.ts too) ----
@@ -315,6 +323,23 @@ export class OtEngine implements ObliviousTransfer {
     choicesFor: (from: number, m: number) => Uint8Array = (from, m) => choices.subarray(from, from + m),
     n = choices.length,
   ): Promise<void> {
+    await (await this.receiverStart(choices, onCot, onMsg, perChunk, cotsPer, choicesFor, n))();
+  }
+
+  /**
+   * The receiver side in two halves: this sends the receiver's messages (all chunks) and returns
+   * the second half, which reads the sender's replies. Other calls may be issued in between, so
+   * that, e.g., both parties' receiver messages of several calls share one flight.
+   */
+  async receiverStart(
+    choices: Uint8Array,
+    onCot: (t: Uint8Array, m: number, from: number, base: number) => void,
+    onMsg?: (y: Uint8Array, m: number, from: number) => void,
+    perChunk = this.cotSource.chunk,
+    cotsPer = 1,
+    choicesFor: (from: number, m: number) => Uint8Array = (from, m) => choices.subarray(from, from + m),
+    n = choices.length,
+  ): Promise<() => Promise<void>> {
     if (cotsPer === 1) checkChoices(choices);
     const base0 = this.reserve(false, n * cotsPer);
     for (let from = 0; from < n; from += perChunk) {
@@ -323,11 +348,13 @@ export class OtEngine implements ObliviousTransfer {
       onCot(t, m, from, base0 + from * cotsPer);
       if (from + m < n) await yieldTurn();
     }
-    if (!onMsg) return;
-    for (let from = 0; from < n; from += perChunk) {
-      const m = Math.min(perChunk, n - from);
-      onMsg(await this.ch.recv(), m, from);
-    }
+    return async () => {
+      if (!onMsg) return;
+      for (let from = 0; from < n; from += perChunk) {
+        const m = Math.min(perChunk, n - from);
+        onMsg(await this.ch.recv(), m, from);
+      }
+    };
   }
 
   /** 1-of-N OTs per chunk for this engine (see cost.ts). */

@@ -58,4 +58,10 @@ export interface ObliviousTransfer {
   /** Chosen-message 1-of-N OT, N ≥ 2 (messages: n·N of them, OT-major). */
   otNSend(msgs: Uint8Array, N: number, bits: number): Promise<void>;
   otNRecv(choices: NChoices, N: number, bits: number): Promise<Uint8Array>;
+  /**
+   * otNRecv in two halves: the receiver's messages go out now; the returned function reads the
+   * sender's reply (and counts as the call's place in the pairing order). Lets both parties'
+   * receiver messages of several calls share one flight.
+   */
+  otNRecvStart(choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>>;
 }
