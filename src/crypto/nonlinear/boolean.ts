@@ -8,7 +8,7 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { andBits, andBitsCost, b2a, b2aCost, makeChooser, makeChooserCost, productsCost, type Chooser } from './ot-ops.ts';
+import { andBits, andBitsCost, b2a, b2aCost, makeChooser, makeChooserCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 
 /** and_ss: a ∧ b on XOR shares. */
 export async function andSS(ctx: ProtoCtx, a: Bits, b: Bits): Promise<Bits> {
@@ -93,12 +93,24 @@ export async function prepareSelector(ctx: ProtoCtx, ell: number, c: Bits, width
   return new BitSelector(c.length, ell, c, await makeChooser(ctx, ell, c, c.length, width));
 }
 
+/**
+ * A selector prepared before its bits exist: pass this spec as an `extra` chooser of the
+ * comparison that computes them (compare.ts `geConstsWith`), then `boundSelector`.
+ */
+export const selectorSpec = (n: number, ell: number, width: number): ChooserSpec => ({ ell, choices: { random: n }, peerCount: n, width });
+export const selectorCounts = (n: number): ChooserCounts => ({ server: n, client: n });
+
+export function boundSelector(ell: number, c: Bits, chooser: Chooser): BitSelector {
+  return new BitSelector(c.length, ell, c, chooser.bind(c));
+}
+
 export function prepareSelectorCost(b: CostBuilder, n: number, ell: number): void {
   makeChooserCost(b, ell, n, n);
 }
 
-export function selectorMulCost(b: CostBuilder, n: number, ell: number, TL: number): void {
-  productsCost(b, ell, n, n, TL);
+/** Products of a selector; `first` for a selector made on random bits (its e bits go along). */
+export function selectorMulCost(b: CostBuilder, n: number, ell: number, TL: number, first = false): void {
+  productsCost(b, ell, n, n, TL, first);
 }
 
 export interface SelectParams {

@@ -8,6 +8,11 @@
 //   pseudorandom per bit), so the same choice bits serve several products — e.g. every Horner
 //   step of a polynomial in the same secret variable — for ℓ bits per slice instead of another
 //   16-byte IKNP correlated OT. Both directions' corrections go in one exchange (one round).
+//   Both parties' ROT messages go out in one flight, and several choosers can be prepared in the
+//   same flight (`startChoosers`). A chooser may also be prepared on *random* choice bits r before
+//   the real bits b are known (so its preparation rides an earlier flight); its first product then
+//   carries e = b ⊕ r beside the corrections, in the same exchange, and both sides fix up locally:
+//   b·c = r·c when e = 0 and c − r·c when e = 1 (Beaver's derandomisation, CRYPTO 1995).
 // - `andBits`: AND of XOR-shared bits with correlated OT (ALSZ13 f-COT), one call per direction.
 // - `b2a`: boolean → arithmetic with one arithmetic COT (CrypTFlow2, Rathee et al. CCS 2020, §3.2
 //   "B2A" in Appendix A / SIRNN §3).
@@ -15,10 +20,10 @@
 //   offers the N possible outputs masked by its random share; the client picks with its index.
 import type { Party } from '../../transport/channel.ts';
 import { ChannelError } from '../../transport/channel.ts';
-import { msgBytes, ringToMsgs, msgsToRing } from '../ot/bits.ts';
+import { msgBytes, packMsgs, ringToMsgs, msgsToRing, unpackMsgs } from '../ot/bits.ts';
 import type { NChoices } from '../ot/types.ts';
 import type { Ring, RingArray } from '../ring.ts';
-import { bitsToRing, isServer, ringOf, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
+import { bitsToRing, isServer, ringOf, xorBits, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
 
 /** Both parties send their message (if non-empty), then receive the peer's (if non-empty). */
 export async function exchange(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): Promise<Uint8Array> {
@@ -38,16 +43,23 @@ const wordBits = (ell: number): number => (ell > 32 ? 64 : 32);
  */
 export class Chooser {
   readonly ring: Ring;
+  /** The bits the ROTs were made with: the real choice bits, or random ones (see `bind`). */
   readonly choices: Bits;
   readonly myCount: number;
   readonly peerCount: number;
   readonly width: number;
+  /** Made on random choices: the real ones come later (`bind`), with e = b ⊕ r on the wire. */
+  readonly random: boolean;
   private mb: RingArray;
   private m0: RingArray;
   private m1: RingArray;
   private used = 0;
+  private real: Bits | null = null;
+  /** e = b ⊕ r of each side, once exchanged (random choosers). */
+  private eMine: Bits | null = null;
+  private ePeer: Bits | null = null;
 
-  constructor(ring: Ring, choices: Bits, peerCount: number, width: number, mb: RingArray, m0: RingArray, m1: RingArray) {
+  constructor(ring: Ring, choices: Bits, peerCount: number, width: number, mb: RingArray, m0: RingArray, m1: RingArray, random = false) {
     this.ring = ring;
     this.choices = choices;
     this.myCount = choices.length;
@@ -56,6 +68,22 @@ export class Chooser {
     this.mb = mb;
     this.m0 = m0;
     this.m1 = m1;
+    this.random = random;
+  }
+
+  /** The real choice bits of a chooser made on random ones (before its first product). */
+  bind(real: Bits): this {
+    if (!this.random) throw new Error('internal: Chooser.bind on a chooser made with its real choices');
+    if (real.length !== this.myCount) throw new RangeError(`Chooser.bind: ${real.length} bits, want ${this.myCount}`);
+    this.real = real;
+    return this;
+  }
+
+  /** This party's real choice bits. */
+  get bits(): Bits {
+    if (!this.random || this.myCount === 0) return this.choices;
+    if (!this.real) throw new Error('internal: a random chooser used before bind()');
+    return this.real;
   }
 
   /**
@@ -91,10 +119,17 @@ export class Chooser {
     }
     r.reduce(d);
     r.reduce(asSender);
-    const got = await exchange(ctx, np ? r.pack(d) : new Uint8Array(0), r.packedBytes(nm * L));
+    // A random chooser's first product also carries e = b ⊕ r (one bit per OT, each direction).
+    const announce = this.random && !this.eMine;
+    if (announce) this.eMine = xorBits(this.bits, this.choices);
+    const eOut = announce && nm ? packMsgs(this.eMine!, nm, 1) : new Uint8Array(0);
+    const eIn = announce && np ? Math.ceil(np / 8) : 0;
+    const mine = np ? r.pack(d) : new Uint8Array(0);
+    const got = await exchange(ctx, concat(eOut, mine), eIn + r.packedBytes(nm * L));
+    if (announce) this.ePeer = np ? unpackMsgs(got.subarray(0, eIn), np, 1) : new Uint8Array(0);
     const asReceiver = r.alloc(nm * L);
     if (nm > 0) {
-      const dp = r.unpack(got, nm * L);
+      const dp = r.unpack(got.subarray(eIn), nm * L);
       const b = this.choices;
       if (dp instanceof Uint32Array) {
         const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
@@ -116,9 +151,35 @@ export class Chooser {
       }
       r.reduce(asReceiver);
     }
+    if (this.random) derandomise(r, L, asSender, asReceiver, corr, this.ePeer!, this.eMine!);
     return { asSender, asReceiver };
   }
 }
+
+/** b = r ⊕ e: where e = 1 the receiver's share of r·c becomes −(its share) and the sender's c − (its share). */
+function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingArray, corr: RingArray, ePeer: Bits, eMine: Bits): void {
+  for (let i = 0; i < ePeer.length; i++) {
+    if (!ePeer[i]) continue;
+    for (let l = 0; l < L; l++) {
+      const q = i * L + l;
+      (asSender as Uint32Array)[q] = ((corr as Uint32Array)[q] - (asSender as Uint32Array)[q]) as never;
+    }
+  }
+  for (let i = 0; i < eMine.length; i++) {
+    if (!eMine[i]) continue;
+    for (let l = 0; l < L; l++) (asReceiver as Uint32Array)[i * L + l] = -(asReceiver as Uint32Array)[i * L + l] as never;
+  }
+  r.reduce(asSender);
+  r.reduce(asReceiver);
+}
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
 
 function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
   const w = wordBits(ell);
@@ -127,37 +188,78 @@ function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number
   return ringOf(ell).reduce(a.slice() as RingArray);
 }
 
+/** What a chooser is made of: this party's choice bits (or a count of random ones), the peer's count. */
+export interface ChooserSpec {
+  ell: number;
+  /** The real choice bits, or `{ random: n }` for n random ones (bound later with `bind`). */
+  choices: Bits | { random: number };
+  peerCount: number;
+  /** Pad slices of Z_2^ell per OT: how many products the chooser serves. */
+  width: number;
+}
+
 /**
- * Random OTs for a Chooser: first the server receives (its choices), then the client. `peerCount`
- * is the number of the peer's choice bits (public). `width` pad slices of Z_2^ell per OT.
+ * Prepare several choosers in one flight: first this party's ROT messages as receiver for every
+ * chooser (both parties send at once), then, in `finish`, its sender halves (reading the peer's).
+ * Between the two, a party may send more of the same flight (e.g. the leaves of a comparison).
  */
-export async function makeChooser(ctx: ProtoCtx, ell: number, myChoices: Bits, peerCount: number, width: number): Promise<Chooser> {
-  const ring = ringOf(ell), bits = width * wordBits(ell);
-  const server = isServer(ctx);
-  const counts: Record<Party, number> = server ? { server: myChoices.length, client: peerCount } : { client: myChoices.length, server: peerCount };
-  let mb: RingArray = ring.alloc(0), m0: RingArray = ring.alloc(0), m1: RingArray = ring.alloc(0);
-  for (const recv of ['server', 'client'] as Party[]) {
-    const n = counts[recv];
-    if (n === 0) continue;
-    if (recv === ctx.party) mb = padsToRing(await ctx.ot.rotRecv(myChoices, bits), n, width, ell);
-    else {
-      const r = await ctx.ot.rotSend(n, bits);
-      m0 = padsToRing(r.m0, n, width, ell);
-      m1 = padsToRing(r.m1, n, width, ell);
-    }
+export async function startChoosers(ctx: ProtoCtx, specs: ChooserSpec[]): Promise<() => Promise<Chooser[]>> {
+  const mine: { choices: Bits; mb: RingArray }[] = [];
+  for (const sp of specs) {
+    const ring = ringOf(sp.ell), bits = sp.width * wordBits(sp.ell);
+    const choices = sp.choices instanceof Uint8Array ? sp.choices : randomBits(ctx, sp.choices.random);
+    mine.push({ choices, mb: choices.length ? padsToRing(await ctx.ot.rotRecv(choices, bits), choices.length, sp.width, sp.ell) : ring.alloc(0) });
   }
-  return new Chooser(ring, myChoices, peerCount, width, mb, m0, m1);
+  return async () => {
+    const out: Chooser[] = [];
+    for (const [k, sp] of specs.entries()) {
+      const ring = ringOf(sp.ell);
+      let m0: RingArray = ring.alloc(0), m1: RingArray = ring.alloc(0);
+      if (sp.peerCount > 0) {
+        const r = await ctx.ot.rotSend(sp.peerCount, sp.width * wordBits(sp.ell));
+        m0 = padsToRing(r.m0, sp.peerCount, sp.width, sp.ell);
+        m1 = padsToRing(r.m1, sp.peerCount, sp.width, sp.ell);
+      }
+      out.push(new Chooser(ring, mine[k].choices, sp.peerCount, sp.width, mine[k].mb, m0, m1, !(sp.choices instanceof Uint8Array)));
+    }
+    return out;
+  };
 }
 
-export function makeChooserCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number): void {
-  if (serverCount > 0) b.otCall('server', b.ot.plan.cot(serverCount));
-  if (clientCount > 0) b.otCall('client', b.ot.plan.cot(clientCount));
+function randomBits(ctx: ProtoCtx, n: number): Bits {
+  const r = ctx.prg.bytes(n);
+  for (let i = 0; i < n; i++) r[i] &= 1;
+  return r;
 }
 
-export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number): void {
+/** ROT pads in both directions, in one flight. `width` pad slices of Z_2^ell per OT. */
+export async function makeChooser(ctx: ProtoCtx, ell: number, myChoices: Bits | { random: number }, peerCount: number, width: number): Promise<Chooser> {
+  return (await (await startChoosers(ctx, [{ ell, choices: myChoices, peerCount, width }]))())[0];
+}
+
+/** Counts of a chooser's COTs: server as receiver, client as receiver. */
+export interface ChooserCounts {
+  server: number;
+  client: number;
+}
+
+/** Bytes each party sends to prepare choosers (its receiver halves), as one flight. */
+export function choosersFlight(b: CostBuilder, counts: ChooserCounts[]): { c2s: number; s2c: number } {
+  const u = (n: number) => (n > 0 ? b.ot.plan.cot(n).receiverToSender.reduce((x, y) => x + y, 0) : 0);
+  return { c2s: counts.reduce((s, c) => s + u(c.client), 0), s2c: counts.reduce((s, c) => s + u(c.server), 0) };
+}
+
+export function makeChooserCost(b: CostBuilder, _ell: number, serverCount: number, clientCount: number): void {
+  const f = choosersFlight(b, [{ server: serverCount, client: clientCount }]);
+  b.exchange(f.c2s, f.s2c);
+}
+
+export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number, announce = false): void {
   const r = ringOf(ell);
-  // The server sends corrections for the client's choices and vice versa.
-  b.exchange(r.packedBytes(serverCount * L), r.packedBytes(clientCount * L));
+  // The server sends corrections for the client's choices and vice versa (a random chooser's
+  // first product also carries each side's e bits).
+  const e = (n: number) => (announce && n > 0 ? Math.ceil(n / 8) : 0);
+  b.exchange(r.packedBytes(serverCount * L) + e(clientCount), r.packedBytes(clientCount * L) + e(serverCount));
 }
 
 // ---- AND of XOR-shared bits ----

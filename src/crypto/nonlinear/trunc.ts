@@ -12,7 +12,7 @@ import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { millionaires, millionairesCost } from './compare.ts';
-import { b2a, b2aCost } from './ot-ops.ts';
+import { b2a, b2aCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -31,24 +31,43 @@ function checkTrunc(p: TruncParams): void {
 }
 
 /**
- * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
+ * The correlated OT of a truncation of n values by t bits, prepared ahead (in an earlier flight,
+ * on random choice bits): the client chooses, the server sends. With it the truncation is one
+ * exchange instead of two flights.
  */
-export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams): Promise<RingArray> {
+export const truncSpec = (ctx: ProtoCtx, n: number, t: number): ChooserSpec =>
+  isServer(ctx) ? { ell: t, choices: { random: 0 }, peerCount: n, width: 1 } : { ell: t, choices: { random: n }, peerCount: 0, width: 1 };
+export const truncCounts = (n: number): ChooserCounts => ({ server: 0, client: n });
+
+/** Shares of m_server · m_client over Z_2^t (the client chooses with its bit). */
+async function bitProduct(ctx: ProtoCtx, small: Ring, m: Bits, ch?: Chooser): Promise<RingArray> {
+  const server = isServer(ctx);
+  if (ch) {
+    if (!server) ch.bind(m);
+    const r = await ch.products(ctx, 1, server ? bitsRing(small, m) : small.alloc(0));
+    return server ? r.asSender : r.asReceiver;
+  }
+  return server ? small.neg(await ctx.ot.acotSend(small.ell, bitsRing(small, m))) : ctx.ot.acotRecv(small.ell, m);
+}
+
+/**
+ * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
+ * `ch`: its correlated OT prepared ahead (`truncSpec`).
+ */
+export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Chooser): Promise<RingArray> {
   checkTrunc(p);
   const { ell, t } = p, ring = ringOf(ell), small = ringOf(t), n = x.length, server = isServer(ctx);
   const B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x;
   const m = bitAt(y, ell - 1);
   // m0·m1 over Z_2^t: the server sends, the client chooses with m1.
-  let mm: RingArray;
-  if (server) mm = small.neg(await ctx.ot.acotSend(t, bitsRing(small, m)));
-  else mm = await ctx.ot.acotRecv(t, m);
+  const mm = await bitProduct(ctx, small, m, ch);
   const top = ring.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, ring, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
   let out = ring.add(ring.shrLogical(y, t), top);
   if (server) out = ring.addScalar(out, -(B >> BigInt(t)));
   if (p.exact) {
     const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
-    const c = await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low);
+    const c = (await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low)).gt;
     out = ring.add(out, await b2a(ctx, c, ell));
   }
   return out;
@@ -62,8 +81,10 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
   return out;
 }
 
-export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams): void {
-  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.t));
+/** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
+export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
+  if (pooled) productsCost(b, p.t, 0, n, 1, true);
+  else if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.t));
   if (p.exact) {
     millionairesCost(b, n, 1, p.t);
     b2aCost(b, n, p.ell);
