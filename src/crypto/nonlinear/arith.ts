@@ -13,7 +13,7 @@ import type { OtCostModel } from '../ot/cost.ts';
 import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { bitProductCounts, bitProductSpec, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 
 import { bitsRing, extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 
@@ -383,16 +383,20 @@ function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigi
  * |x| < 2^(ℓ−2).
  */
 export async function divPublic(ctx: ProtoCtx, x: RingArray, cRaw: number, p: DivParams): Promise<RingArray> {
-  const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide);
-  const xe = await extend(ctx, x, { from: p.ell, to: wide, signed: true });
+  const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide), n = x.length;
+  // Both COTs prepared in one flight: the extension and the truncation are one exchange each.
+  const [ext, tr] = await (await startChoosers(ctx, [bitProductSpec(ctx, n, wide - p.ell), truncSpec(ctx, n, P)]))();
+  const xe = await extend(ctx, x, { from: p.ell, to: wide, signed: true }, ext);
   const y = rw.mulScalar(xe, K);
-  return reduceRing(await trunc(ctx, y, { ell: wide, t: P }), wide, p.ell);
+  return reduceRing(await trunc(ctx, y, { ell: wide, t: P }, tr), wide, p.ell);
 }
 
 export function divPublicCostSteps(b: CostBuilder, n: number, cRaw: number, p: DivParams): void {
   const { wide, P } = divPlan(p, cRaw);
-  extendCostSteps(b, n, { from: p.ell, to: wide, signed: true });
-  truncCostSteps(b, n, { ell: wide, t: P });
+  const f = choosersFlight(b, [bitProductCounts(n), truncCounts(n)]);
+  b.exchange(f.c2s, f.s2c);
+  extendCostSteps(b, n, { from: p.ell, to: wide, signed: true }, true);
+  truncCostSteps(b, n, { ell: wide, t: P }, true);
 }
 
 export const divPublicCost = (n: number, cRaw: number, p: DivParams, ot?: OtCostModel): Cost => costOf((b) => divPublicCostSteps(b, n, cRaw, p), ot);

@@ -305,23 +305,48 @@ export function andBitsCost(b: CostBuilder, n: number, W: number): void {
   b.otCall('server', b.ot.plan.fcot(n, W));
 }
 
+// ---- products of two private bits (truncation, extension, B2A) ----
+
+/**
+ * Shares over `ring` of m_server · m_client for private bits (one COT: the client chooses with
+ * its bit, the server's correlation is its bit). `ch`: the COT prepared ahead (`bitProductSpec`),
+ * which makes this one exchange; without it, an arithmetic COT (two flights).
+ */
+export async function bitProduct(ctx: ProtoCtx, ring: Ring, m: Bits, ch?: Chooser): Promise<RingArray> {
+  const server = isServer(ctx);
+  if (ch) {
+    if (!server) ch.bind(m);
+    const r = await ch.products(ctx, 1, server ? bitsToRing(ring, m) : ring.alloc(0));
+    return server ? r.asSender : r.asReceiver;
+  }
+  return server ? ring.neg(await ctx.ot.acotSend(ring.ell, bitsToRing(ring, m))) : ctx.ot.acotRecv(ring.ell, m);
+}
+
+export const bitProductSpec = (ctx: ProtoCtx, n: number, ell: number): ChooserSpec =>
+  isServer(ctx) ? { ell, choices: { random: 0 }, peerCount: n, width: 1 } : { ell, choices: { random: n }, peerCount: 0, width: 1 };
+export const bitProductCounts = (n: number): ChooserCounts => ({ server: 0, client: n });
+
+export function bitProductCost(b: CostBuilder, n: number, ell: number, pooled: boolean): void {
+  if (pooled) productsCost(b, ell, 0, n, 1, true);
+  else if (n > 0) b.otCall('client', b.ot.plan.fcot(n, ell));
+}
+
 // ---- boolean → arithmetic ----
 
-/** Arithmetic shares over Z_2^ell of XOR-shared bits: one arithmetic COT (server sends). */
-export async function b2a(ctx: ProtoCtx, bits: Bits, ell: number): Promise<RingArray> {
+/**
+ * Arithmetic shares over Z_2^ell of XOR-shared bits: b = b_S + b_C − 2·b_S·b_C, the product by
+ * one COT (`ch`: prepared ahead, `bitProductSpec`).
+ */
+export async function b2a(ctx: ProtoCtx, bits: Bits, ell: number, ch?: Chooser): Promise<RingArray> {
   const ring = ringOf(ell), n = bits.length;
   const mine = bitsToRing(ring, bits);
   if (n === 0) return mine;
-  if (isServer(ctx)) {
-    const x = await ctx.ot.acotSend(ell, mine);
-    return ring.add(mine, ring.add(x, x));
-  }
-  const y = await ctx.ot.acotRecv(ell, bits);
-  return ring.sub(mine, ring.add(y, y));
+  const prod = await bitProduct(ctx, ring, bits, ch);
+  return ring.sub(mine, ring.add(prod, prod));
 }
 
-export function b2aCost(b: CostBuilder, n: number, ell: number): void {
-  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, ell));
+export function b2aCost(b: CostBuilder, n: number, ell: number, pooled = false): void {
+  bitProductCost(b, n, ell, pooled);
 }
 
 /** Plaintext twin of b2a: the bits as ring elements. */
@@ -362,34 +387,56 @@ export function lutCost(b: CostBuilder, sender: Party, n: number, N: number, out
 }
 
 /**
+ * Two lookups at once, one per direction: this party offers `entries` (n × N, its candidate
+ * outputs for each of the peer's N possible indices) and picks with its own `idx` from the peer's.
+ * Both parties' OT messages go in one flight and both tables in the next (2 rounds, not 3).
+ * Returns this party's share of entries_peer[idx_mine] + entries_mine[idx_peer].
+ */
+export async function lutBoth(ctx: ProtoCtx, n: number, N: number, outEll: number, entries: RingArray, idx: NChoices): Promise<RingArray> {
+  const ring = ringOf(outEll);
+  if (n === 0) return ring.alloc(0);
+  if (entries.length !== n * N || idx.length !== n) throw new RangeError(`lutBoth: want ${n}·${N} entries and ${n} indices`);
+  const reply = await ctx.ot.otNRecvStart(idx, N, outEll);
+  const r = ring.random(n, ctx.prg);
+  const masked = ring.alloc(n * N);
+  if (masked instanceof Uint32Array) {
+    const e = entries as Uint32Array, rr = r as Uint32Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
+  } else {
+    const e = entries as BigUint64Array, rr = r as BigUint64Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
+  }
+  await ctx.ot.otNSend(ringToMsgs(ring.reduce(masked), outEll), N, outEll);
+  return ring.add(r, msgsToRing(await reply(), n, outEll));
+}
+
+export function lutBothCost(b: CostBuilder, n: number, N: number, outEll: number): void {
+  if (n === 0) return;
+  const p = b.ot.plan.otN(n, N, outEll), sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+  b.exchange(sum(p.receiverToSender), sum(p.receiverToSender));
+  b.exchange(sum(p.senderToReceiver), sum(p.senderToReceiver));
+}
+
+/**
  * Shares of v_i · T[idx_i] over Z_2^ell, for a public table T (N = 2^m entries) and a secret index
  * idx = idx0 + idx1 mod N: two lookups, one per direction — party P offers v_P·T[(idx_P + j) mod N]
  * for every j and the peer picks j = idx_Q. No multiplication protocol is needed.
  */
 export async function lutMul(ctx: ProtoCtx, ell: number, v: RingArray, idx: Uint32Array, table: RingArray): Promise<RingArray> {
   const ring = ringOf(ell), n = v.length, N = table.length;
-  const mk = (): RingArray => {
-    const e = ring.alloc(n * N);
-    if (e instanceof Uint32Array) {
-      const vv = v as Uint32Array, t = table as Uint32Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = Math.imul(vv[i], t[(idx[i] + j) % N]);
-    } else {
-      const vv = v as BigUint64Array, t = table as BigUint64Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = vv[i] * t[(idx[i] + j) % N];
-    }
-    return ring.reduce(e);
-  };
-  let out = ring.alloc(n);
-  for (const sender of ['server', 'client'] as Party[]) {
-    const mine = ctx.party === sender;
-    out = ring.add(out, await lut(ctx, sender, n, N, ell, mine ? mk() : null, mine ? null : idx));
+  const e = ring.alloc(n * N);
+  if (e instanceof Uint32Array) {
+    const vv = v as Uint32Array, t = table as Uint32Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = Math.imul(vv[i], t[(idx[i] + j) % N]);
+  } else {
+    const vv = v as BigUint64Array, t = table as BigUint64Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = vv[i] * t[(idx[i] + j) % N];
   }
-  return out;
+  return lutBoth(ctx, n, N, ell, ring.reduce(e), idx);
 }
 
 export function lutMulCost(b: CostBuilder, n: number, N: number, ell: number): void {
-  lutCost(b, 'server', n, N, ell);
-  lutCost(b, 'client', n, N, ell);
+  lutBothCost(b, n, N, ell);
 }
 
 export { msgBytes };

@@ -14,7 +14,8 @@
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type CostBuilder, type ProtoCtx } from './context.ts';
 import { operandMulCost, type BitOperand } from './arith.ts';
-import { trunc, truncCostSteps } from './trunc.ts';
+import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import type { Chooser, ChooserCounts, ChooserSpec } from './ot-ops.ts';
 
 export interface PolySpec {
   name: string;
@@ -101,31 +102,41 @@ export function hornerPlan(spec: PolySpec, ell: number, s: number): HornerPlan {
 /** Truncation after the product z_{i+1}·y that yields z_i (i = d−1..0). */
 const shiftAt = (plan: HornerPlan, i: number): number => plan.Fz[i + 1] + plan.s - plan.Fz[i];
 
+/** The truncations of a Horner evaluation, prepared ahead (steps d − 1 down to 0). */
+export const hornerTruncSpecs = (ctx: ProtoCtx, n: number, plan: HornerPlan): ChooserSpec[] =>
+  Array.from({ length: plan.A.length - 1 }, (_, k) => truncSpec(ctx, n, shiftAt(plan, plan.A.length - 2 - k)));
+export const hornerTruncCounts = (n: number, plan: HornerPlan): ChooserCounts[] => Array.from({ length: plan.A.length - 1 }, () => truncCounts(n));
+
 /**
  * Secure Horner evaluation of plan.spec at y (raw, scale s, in [0, 2^k)), with `op` prepared on
  * y (k-bit short form, at least d − 1 uses). `extra` (shares at scale Fz[1] + s) is added before
- * the final truncation. Returns shares at scale s.
+ * the final truncation. `truncs`: the truncations' OTs prepared ahead (`hornerTruncSpecs`).
+ * Returns shares at scale s.
  */
-export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra?: RingArray): Promise<RingArray> {
+export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra?: RingArray, truncs?: Chooser[]): Promise<RingArray> {
   const { ell, A } = plan, ring = ringOf(ell), d = A.length - 1;
+  const ch = (i: number) => truncs?.[d - 1 - i];
   const step = async (prod: RingArray, i: number) => {
     let w = addPublic(ctx, ring, prod, A[i]);
     if (i === 0 && extra) w = ring.add(w, extra);
-    if (i === 0) return trunc(ctx, w, { ell, t: shiftAt(plan, 0) });
-    return addPublic(ctx, ring, await trunc(ctx, prod, { ell, t: shiftAt(plan, i) }), A[i]);
+    if (i === 0) return trunc(ctx, w, { ell, t: shiftAt(plan, 0) }, ch(0));
+    return addPublic(ctx, ring, await trunc(ctx, prod, { ell, t: shiftAt(plan, i) }, ch(i)), A[i]);
   };
   let z = await step(ring.mulScalar(y, A[d]), d - 1);
   for (let i = d - 2; i >= 0; i--) z = await step(await op.mul(ctx, z, 1), i);
   return z;
 }
 
-/** Cost of hornerSecure (the operand's preparation is the caller's). */
-export function hornerCostSteps(b: CostBuilder, n: number, plan: HornerPlan): void {
+/**
+ * Cost of hornerSecure (the operand's preparation is the caller's). `pooled`: the operand was
+ * prepared ahead on random bits and the truncations' OTs too.
+ */
+export function hornerCostSteps(b: CostBuilder, n: number, plan: HornerPlan, pooled = false): void {
   const { ell, k, A } = plan, d = A.length - 1;
-  truncCostSteps(b, n, { ell, t: shiftAt(plan, d - 1) });
+  truncCostSteps(b, n, { ell, t: shiftAt(plan, d - 1) }, pooled);
   for (let i = d - 2; i >= 0; i--) {
-    operandMulCost(b, n, ell, k, 1);
-    truncCostSteps(b, n, { ell, t: shiftAt(plan, i) });
+    operandMulCost(b, n, ell, k, 1, 'both', pooled && i === d - 2);
+    truncCostSteps(b, n, { ell, t: shiftAt(plan, i) }, pooled);
   }
 }
 

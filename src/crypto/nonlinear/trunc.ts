@@ -12,7 +12,7 @@ import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { millionaires, millionairesCost } from './compare.ts';
-import { b2a, b2aCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { b2a, b2aCost, bitProduct, bitProductCounts, bitProductCost, bitProductSpec, type Chooser, type ChooserSpec } from './ot-ops.ts';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -32,23 +32,10 @@ function checkTrunc(p: TruncParams): void {
 
 /**
  * The correlated OT of a truncation of n values by t bits, prepared ahead (in an earlier flight,
- * on random choice bits): the client chooses, the server sends. With it the truncation is one
- * exchange instead of two flights.
+ * on random choice bits): with it the truncation is one exchange instead of two flights.
  */
-export const truncSpec = (ctx: ProtoCtx, n: number, t: number): ChooserSpec =>
-  isServer(ctx) ? { ell: t, choices: { random: 0 }, peerCount: n, width: 1 } : { ell: t, choices: { random: n }, peerCount: 0, width: 1 };
-export const truncCounts = (n: number): ChooserCounts => ({ server: 0, client: n });
-
-/** Shares of m_server · m_client over Z_2^t (the client chooses with its bit). */
-async function bitProduct(ctx: ProtoCtx, small: Ring, m: Bits, ch?: Chooser): Promise<RingArray> {
-  const server = isServer(ctx);
-  if (ch) {
-    if (!server) ch.bind(m);
-    const r = await ch.products(ctx, 1, server ? bitsRing(small, m) : small.alloc(0));
-    return server ? r.asSender : r.asReceiver;
-  }
-  return server ? small.neg(await ctx.ot.acotSend(small.ell, bitsRing(small, m))) : ctx.ot.acotRecv(small.ell, m);
-}
+export const truncSpec = (ctx: ProtoCtx, n: number, t: number): ChooserSpec => bitProductSpec(ctx, n, t);
+export const truncCounts = bitProductCounts;
 
 /**
  * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
@@ -83,8 +70,7 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
 
 /** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
 export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
-  if (pooled) productsCost(b, p.t, 0, n, 1, true);
-  else if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.t));
+  bitProductCost(b, n, p.t, pooled);
   if (p.exact) {
     millionairesCost(b, n, 1, p.t);
     b2aCost(b, n, p.ell);
@@ -108,17 +94,15 @@ export interface ExtendParams {
   signed: boolean;
 }
 
-/** Sign- or zero-extend shares from Z_2^from to Z_2^to (to > from): one arithmetic COT. */
-export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams): Promise<RingArray> {
+/** Sign- or zero-extend shares from Z_2^from to Z_2^to (to > from): one arithmetic COT (`ch`: prepared ahead). */
+export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams, ch?: Chooser): Promise<RingArray> {
   const { from, to } = p;
   if (!(to > from)) throw new RangeError(`extend: target width ${to} must exceed ${from}`);
   const rf = ringOf(from), rt = ringOf(to), rd = ringOf(to - from), server = isServer(ctx);
   const B = p.signed ? 1n << BigInt(from - 2) : 0n;
   const y = server && p.signed ? rf.addScalar(x, B) : x;
   const m = bitAt(y, from - 1);
-  let mm: RingArray;
-  if (server) mm = rd.neg(await ctx.ot.acotSend(to - from, bitsRing(rd, m)));
-  else mm = await ctx.ot.acotRecv(to - from, m);
+  const mm = await bitProduct(ctx, rd, m, ch);
   // y = y0 + y1 − 2^from·(m0 + m1 − m0·m1)
   const corr = rt.shl(convertWidth(rd.sub(mm, bitsRing(rd, m)), rd, rt, false), from);
   let out = rt.add(convertWidth(y, rf, rt, false), corr);
@@ -126,8 +110,8 @@ export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams): Prom
   return out;
 }
 
-export function extendCostSteps(b: CostBuilder, n: number, p: ExtendParams): void {
-  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.to - p.from));
+export function extendCostSteps(b: CostBuilder, n: number, p: ExtendParams, pooled = false): void {
+  bitProductCost(b, n, p.to - p.from, pooled);
 }
 
 export const extendCost = (n: number, p: ExtendParams, ot?: OtCostModel): Cost => costOf((b) => extendCostSteps(b, n, p), ot);

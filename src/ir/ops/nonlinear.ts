@@ -2,7 +2,7 @@
 // become protocol parameters, shares become protocol arguments, and the protocol's recorded
 // message flights become the op's cost. Products that need truncation afterwards (secret x
 // public, HE products) are composed here from their linear part and the truncation protocol.
-import { NONLINEAR_PRIMS, trunc, truncCost, type Share } from '../../crypto/nonlinear/index.ts';
+import { NONLINEAR_PRIMS, choosersFlight, costOf, startChoosers, trunc, truncCostSteps, truncCounts, truncSpec, type Share } from '../../crypto/nonlinear/index.ts';
 import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { twins, type Twin } from '../twins.ts';
@@ -117,19 +117,31 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
 
 const needsTrunc = (call: OpCall) => call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0;
 
-/** Truncation of several products' raw results at once (their result types are equal). */
-async function truncAll(ctx: ExecCtx, calls: OpCall[], raw: (Data | null)[]): Promise<(Data | null)[]> {
-  if (!needsTrunc(calls[0])) return raw;
+/**
+ * The linear part of products, then one truncation of all their results (their result types are
+ * equal). The truncation's OT is prepared before the linear part, so it rides that part's first
+ * flight (e.g. the client's HE upload) and the truncation itself is one exchange.
+ */
+async function truncated(ctx: ExecCtx, calls: OpCall[], linearRun: () => Promise<(Data | null)[]>): Promise<(Data | null)[]> {
+  if (!needsTrunc(calls[0])) return linearRun();
   const enc = calls[0].type.enc as { ell: number; scale: number };
-  const out = await trunc(await protoCtx(ctx), concatData(raw as Data[]) as RingArray, { ell: enc.ell, t: enc.scale });
-  return splitData(out, calls.map((c) => size(c.type.shape)));
+  const sizes = calls.map((c) => size(c.type.shape)), n = sizes.reduce((a, b) => a + b, 0);
+  const pctx = await protoCtx(ctx);
+  const [ch] = await (await startChoosers(pctx, [truncSpec(pctx, n, enc.scale)]))();
+  const raw = await linearRun();
+  return splitData(await trunc(pctx, concatData(raw as Data[]) as RingArray, { ell: enc.ell, t: enc.scale }, ch), sizes);
 }
 
-function truncAllCost(calls: OpCall[], p: CostParams): Flight[] {
-  if (!needsTrunc(calls[0])) return [];
+function truncatedCost(calls: OpCall[], p: CostParams, linear: Flight[]): Flight[] {
+  if (!needsTrunc(calls[0])) return linear;
   const enc = calls[0].type.enc as { ell: number; scale: number };
   const n = calls.reduce((s, c) => s + size(c.type.shape), 0);
-  return [...p.otSetup(), ...otFlights(truncCost(n, { ell: enc.ell, t: enc.scale }, p.otModel))];
+  const setup = p.otSetup();
+  const prep = otFlights(costOf((b) => {
+    const f = choosersFlight(b, [truncCounts(n)]);
+    b.exchange(f.c2s, f.s2c);
+  }, p.otModel));
+  return [...setup, ...prep, ...linear, ...otFlights(costOf((b) => truncCostSteps(b, n, { ell: enc.ell, t: enc.scale }, true), p.otModel))];
 }
 
 /** Batch key of products followed by truncation: the result type (the truncation's parameters). */
@@ -145,28 +157,18 @@ export function truncating(
   linearCost: (call: OpCall, p: CostParams) => Flight[],
   linearBatch?: Batch,
 ): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; batch: Batch } {
-  const needs = needsTrunc;
   return {
     batch: {
-      impl: async (ctx, items) => {
-        let raw: (Data | null)[] = [];
-        if (linearBatch) raw = await linearBatch.impl(ctx, items);
-        else for (const it of items) raw.push(await linear(ctx, it.args, it.call));
-        return truncAll(ctx, items.map((it) => it.call), raw);
-      },
-      cost: (calls, p) => [...(linearBatch ? linearBatch.cost(calls, p) : calls.flatMap((c) => linearCost(c, p))), ...truncAllCost(calls, p)],
+      impl: async (ctx, items) =>
+        truncated(ctx, items.map((it) => it.call), async () => {
+          if (linearBatch) return linearBatch.impl(ctx, items);
+          const raw: (Data | null)[] = [];
+          for (const it of items) raw.push(await linear(ctx, it.args, it.call));
+          return raw;
+        }),
+      cost: (calls, p) => truncatedCost(calls, p, linearBatch ? linearBatch.cost(calls, p) : calls.flatMap((c) => linearCost(c, p))),
     },
-    impl: async (ctx, args, call) => {
-      const raw = await linear(ctx, args, call);
-      if (!needs(call)) return raw;
-      const enc = call.type.enc as { ell: number; scale: number };
-      return trunc(await protoCtx(ctx), raw as RingArray, { ell: enc.ell, t: enc.scale });
-    },
-    cost: (call, p) => {
-      const base = linearCost(call, p);
-      if (!needs(call)) return base;
-      const enc = call.type.enc as { ell: number; scale: number };
-      return [...base, ...p.otSetup(), ...otFlights(truncCost(size(call.type.shape), { ell: enc.ell, t: enc.scale }, p.otModel))];
-    },
+    impl: async (ctx, args, call) => (await truncated(ctx, [call], async () => [await linear(ctx, args, call)]))[0],
+    cost: (call, p) => truncatedCost([call], p, linearCost(call, p)),
   };
 }
