@@ -24,15 +24,29 @@ import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilde
 import { choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import type { OtCostModel } from '../ot/cost.ts';
 
-/** Digit sizes (least significant first) for `bits`-bit comparisons, C per client value. */
-export function digitPlan(bits: number, C: number): number[] {
-  let best: number[] = [], bestCost = Infinity;
-  for (let m = 2; m <= 6; m++) {
+/**
+ * Tree levels a comparison may use (rounds: 2 + levels). Two levels need digits of about 8 bits
+ * for 31-bit values (1-of-256 leaves: ≈ +8 % bytes for one comparison, +19 % for three constants
+ * at once, against the byte-optimal 6-bit digits with three levels); bench/schedule reports the
+ * trade. Plans needing more levels are used only when none fits.
+ */
+export const COMPARE_TREE_LEVELS = 2;
+
+const treeDepth = (q: number): number => Math.ceil(Math.log2(Math.max(1, q)));
+
+/**
+ * Digit sizes (least significant first) for `bits`-bit comparisons, C per client value: the
+ * cheapest in bytes among plans with at most `maxLevels` tree levels (else the fewest levels).
+ */
+export function digitPlan(bits: number, C: number, maxLevels = COMPARE_TREE_LEVELS): number[] {
+  let best: number[] = [], bestCost = Infinity, bestLevels = Infinity;
+  for (let m = 2; m <= 8; m++) {
     const ds: number[] = [];
     for (let b = 0; b < bits; b += m) ds.push(Math.min(m, bits - b));
     let cost = ds.reduce((s, d) => s + 16 * d + (2 ** d * 2 * C) / 8, 0);
     for (let q = ds.length; q > 1; q = Math.ceil(q / 2)) cost += Math.floor(q / 2) * C * 32.5;
-    if (cost < bestCost) [best, bestCost] = [ds, cost];
+    const levels = Math.max(maxLevels, treeDepth(ds.length));
+    if (levels < bestLevels || (levels === bestLevels && cost < bestCost)) [best, bestCost, bestLevels] = [ds, cost, levels];
   }
   return best;
 }
