@@ -7,7 +7,7 @@ import { buildSchedule, dumpAfter, formatSchedule, PASSES, type PassName } from 
 import { unsupportedOps } from '../exec/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
-import { assumedSizes, requireAllSizes, sizeOptions, sizesHelp } from './sizes.ts';
+import { assumedSizes, sizeOptions, sizesHelp, withSizes } from './sizes.ts';
 
 export const compileHelp = `usage: cipherprune compile [options] PROGRAM.cpl
 
@@ -43,8 +43,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   const s = buildSchedule(p, { merge });
   if (emit === 'schedule') return io.out(formatSchedule(s)), 0;
   const dims = assumedSizes(p, values);
-  requireAllSizes(p, dims, '--emit cost');
-  const c = predictSchedule(s, dims);
+  const c = withSizes(p, dims, '--emit cost', () => predictSchedule(s, dims));
   for (const o of c.ops) {
     const op = p.ops[o.id];
     const name = o.ids.length > 1 ? `${o.op} x${o.ids.length}` : o.op;

@@ -14,7 +14,7 @@ import { inspectionHtml } from '../inspect/html.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
 import type { ReportData } from './report.ts';
-import { assumedSizes, requireAllSizes, sizeOptions, sizesHelp } from './sizes.ts';
+import { assumedSizes, sizeOptions, sizesHelp, withSizes } from './sizes.ts';
 
 export const inspectHelp = `usage: cipherprune inspect [options] PROGRAM.cpl
 
@@ -132,7 +132,6 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
       if (v !== undefined) dims.values.set(r.symbol, v);
     }
   } else dims = assumedSizes(p, values);
-  requireAllSizes(p, dims, 'inspect');
   const merge = report ? report.merged : !values['no-merge'];
   const compute = await computeModel(values.compute);
   if (values['save-compute']) {
@@ -144,9 +143,9 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
   const x = inspect({
     file,
     schedule: s,
-    cost: predictSchedule(s, dims),
+    cost: withSizes(p, dims, 'inspect', () => predictSchedule(s, dims)),
     other: predictSchedule(other, dims),
-    sizes: Object.fromEntries(p.runtimeDims.map((r) => [r.symbol.name, dims.values.get(r.symbol)!])),
+    sizes: Object.fromEntries(p.runtimeDims.filter((r) => dims.values.has(r.symbol)).map((r) => [r.symbol.name, dims.values.get(r.symbol)!])),
     network: network ?? reportNetwork(report?.network),
     compute,
     measured: report && measuredFrom(report),

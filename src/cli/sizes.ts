@@ -64,7 +64,18 @@ export function assumedSizes(p: IrProgram, values: { assume?: string[]; kept?: s
   return dims;
 }
 
-export function requireAllSizes(p: IrProgram, dims: DimEnv, what: string): void {
-  const missing = p.runtimeDims.filter((r) => !dims.values.has(r.symbol));
-  if (missing.length) throw new UsageError(`${what} needs the sizes revealed at run time (--kept, or --assume): ${missing.map((r) => r.symbol.name).join(', ')}`);
+/**
+ * Run a prediction that needs revealed sizes; if one it needs is unknown, a usage error names
+ * those not given (a revealed count that sizes nothing need not be given).
+ */
+export function withSizes<T>(p: IrProgram, dims: DimEnv, what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const missing = p.runtimeDims.filter((r) => !dims.values.has(r.symbol));
+    if (missing.length && /is not known yet/.test((e as Error).message)) {
+      throw new UsageError(`${what} needs the sizes revealed at run time (--kept, or --assume): ${missing.map((r) => r.symbol.name).join(', ')}`);
+    }
+    throw e;
+  }
 }

@@ -10,7 +10,9 @@ import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
 import type { Data } from '../ir/tensor.ts';
-import { buildSchedule, stepLabel, type Schedule } from '../opt/schedule.ts';
+import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../opt/schedule.ts';
+import { heRings } from '../opt/cost.ts';
+import { runConcurrently } from './concurrent.ts';
 import { Prg } from '../crypto/prg.ts';
 import type { Channel, Counters, Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
@@ -115,36 +117,51 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     if (opRow(op.op).comm !== 'local' || op.id % 200 === 0) opts.onProgress?.(done, total, op);
     await breathe();
   };
+  /** One step's calls, checked; its results on this party. */
+  const prepare = (step: Step) => {
+    const row = opRow(step.op);
+    const ops = step.ops.map((id) => sp.ops[id]);
+    current = ops[0];
+    const calls = ops.map((op) => opCall(sp, op, dims));
+    for (let i = 0; i < ops.length; i++) {
+      const why = !row.impl ? `it ${row.pending}` : row.unsupported?.(calls[i]);
+      if (why || !row.impl) throw new ExecError(`op '${ops[i].op}' cannot run securely yet: ${why}`, ops[i]);
+    }
+    const run = async (c: ExecCtx): Promise<(Data | null)[]> => {
+      if (ops.length === 1) return [await row.impl!(c, argsOf(ops[0], calls[0].type), calls[0])];
+      return row.batch!.impl(c, ops.map((op, i): BatchItem => ({ args: argsOf(op, calls[i].type), call: calls[i] })));
+    };
+    return { row, ops, calls, run };
+  };
   try {
-    for (const step of s.steps) {
-      const row = opRow(step.op);
-      const ops = step.ops.map((id) => sp.ops[id]);
-      current = ops[0];
-      const calls = ops.map((op) => opCall(sp, op, dims));
-      for (let i = 0; i < ops.length; i++) {
-        const why = !row.impl ? `it ${row.pending}` : row.unsupported?.(calls[i]);
-        if (why || !row.impl) throw new ExecError(`op '${ops[i].op}' cannot run securely yet: ${why}`, ops[i]);
-      }
-      if (row.comm === 'local') {
-        await finish(ops[0], calls[0].type, await row.impl!(ctx, argsOf(ops[0], calls[0].type), calls[0]));
+    for (const unit of units(s)) {
+      const parts = unit.map(prepare);
+      if (parts[0].row.comm === 'local') {
+        const { ops, calls, run } = parts[0];
+        await finish(ops[0], calls[0].type, (await run(ctx))[0]);
         continue;
       }
-      const label = stepLabel(s, step);
-      for (const op of ops) scopes.set(op.id, label);
+      const label = unitLabel(s, unit);
+      for (const st of unit) for (const id of st.ops) scopes.set(id, label);
       const end = ch.scope(label);
-      let results: (Data | null)[];
+      let results: (Data | null)[][];
       try {
-        if (ops.length === 1) results = [await row.impl!(ctx, argsOf(ops[0], calls[0].type), calls[0])];
+        if (unit.length === 1) results = [await parts[0].run(ctx)];
         else {
-          const items: BatchItem[] = ops.map((op, i) => ({ args: argsOf(op, calls[i].type), call: calls[i] }));
-          results = await row.batch!.impl(ctx, items);
+          // A concurrent group: setups on the session channel first, then every step on its own
+          // virtual channel and OT fork (forked in step order, the same on both sides).
+          await engines.ot();
+          for (const ell of new Set(unit.flatMap((st) => heRings(s, st)))) await engines.he(ell);
+          results = await runConcurrently(ch, unit.length, (i, vch) => parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch) }));
         }
       } finally {
         end();
       }
-      for (let i = 0; i < ops.length; i++) {
-        current = ops[i];
-        await finish(ops[i], calls[i].type, results[i]);
+      for (const [k, { ops, calls }] of parts.entries()) {
+        for (let i = 0; i < ops.length; i++) {
+          current = ops[i];
+          await finish(ops[i], calls[i].type, results[k][i]);
+        }
       }
     }
     await ch.flush();

@@ -11,7 +11,7 @@ import type { IrProgram } from '../ir/ir.ts';
 import { makeCostParams, opRow } from '../ir/ops/table.ts';
 import type { CostParams, Flight } from '../ir/ops/types.ts';
 import { opCall } from '../ir/ops/call.ts';
-import { buildSchedule, type Schedule, type Step } from './schedule.ts';
+import { buildSchedule, unitLabel, units, type Schedule, type Step } from './schedule.ts';
 
 /** A flight with the round stamp of each sender's messages. */
 export interface TimedFlight extends Flight {
@@ -21,6 +21,8 @@ export interface TimedFlight extends Flight {
 export interface OpCost {
   /** The step's index in the schedule. */
   step: number;
+  /** The channel scope its bytes and rounds are measured under (a concurrent group's, for members). */
+  label: string;
   /** The first op of the step, and all of them (more than one when merged). */
   id: number;
   ids: number[];
@@ -42,6 +44,10 @@ export interface ProgramCost {
   rounds: number;
 }
 
+/** Ring widths whose HE keys a step needs (communication class 'he'). */
+export const heRings = (s: Schedule, step: Step): number[] =>
+  step.comm === 'he' ? [...new Set(step.ops.map((id) => (s.program.ops[id].type.enc as { ell: number }).ell))] : [];
+
 /** The exact flights of one step. */
 export function stepFlights(s: Schedule, step: Step, dims: DimEnv, params: CostParams): Flight[] {
   const p = s.program, row = opRow(step.op);
@@ -59,17 +65,47 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
   const clock = new RoundClock();
   const ops: OpCost[] = [];
   let c2s = 0, s2c = 0;
-  for (const step of s.steps) {
-    if (step.comm === 'local') continue;
-    const flights = stepFlights(s, step, dims, params);
-    if (flights.length === 0) continue;
+  const sum = (fs: Flight[], k: 'c2s' | 's2c') => fs.reduce((a, f) => a + f[k], 0);
+  for (const unit of units(s)) {
+    if (unit[0].comm === 'local') continue;
+    const label = unitLabel(s, unit);
     const before = { ...clock.high }, total = clock.rounds;
-    const timed = flights.map((f) => ({ ...f, stamps: clock.flight(f) }));
-    const bc = flights.reduce((a, f) => a + f.c2s, 0);
-    const bs = flights.reduce((a, f) => a + f.s2c, 0);
-    c2s += bc;
-    s2c += bs;
-    ops.push({ step: step.index, id: step.ops[0], ids: step.ops, op: step.op, bytesC2S: bc, bytesS2C: bs, rounds: { client: clock.high.client - before.client, server: clock.high.server - before.server }, added: clock.rounds - total, flights: timed });
+    const rounds = () => ({ client: clock.high.client - before.client, server: clock.high.server - before.server });
+    if (unit.length === 1) {
+      const step = unit[0], flights = stepFlights(s, step, dims, params);
+      if (flights.length === 0) continue;
+      const timed = flights.map((f) => ({ ...f, stamps: clock.flight(f) }));
+      c2s += sum(flights, 'c2s');
+      s2c += sum(flights, 's2c');
+      ops.push({ step: step.index, label, id: step.ops[0], ids: step.ops, op: step.op, bytesC2S: sum(flights, 'c2s'), bytesS2C: sum(flights, 's2c'), rounds: rounds(), added: clock.rounds - total, flights: timed });
+      continue;
+    }
+    // A concurrent group (src/exec/concurrent.ts): setups first, then supersteps; a member's
+    // flight with stamp j (its own rounds, from equal clocks) goes out in superstep j.
+    const setup = [...params.otSetup(), ...[...new Set(unit.flatMap((st) => heRings(s, st)))].flatMap((ell) => params.heSetup(ell))];
+    const setupTimed = setup.map((f) => ({ ...f, stamps: clock.flight(f) }));
+    const members = unit.map((step) => {
+      const flights = stepFlights(s, step, dims, params), rc = new RoundClock();
+      return { step, flights, rel: flights.map((f) => rc.flight(f)), span: 0 };
+    });
+    for (const m of members) m.span = Math.max(0, ...m.rel.flatMap((r) => Object.values(r)));
+    const S = Math.max(...members.map((m) => m.span));
+    const at: Record<Party, number>[] = [];
+    for (let j = 1; j <= S; j++) {
+      const part = (side: Party) => members.reduce((a, m) => a + m.flights.reduce((b, f, k) => b + (m.rel[k][side] === j ? (side === 'client' ? f.c2s : f.s2c) : 0), 0), 0);
+      const superstep: Flight = { from: 'both', c2s: part('client'), s2c: part('server') };
+      at[j] = clock.flight(superstep) as Record<Party, number>;
+    }
+    const critical = members.reduce((a, m) => (m.span > a.span ? m : a), members[0]);
+    const added = clock.rounds - total;
+    for (const [k, m] of members.entries()) {
+      const timed: TimedFlight[] = m.flights.map((f, i) => ({ ...f, stamps: Object.fromEntries(Object.entries(m.rel[i]).map(([side, j]) => [side, at[j][side as Party]])) }));
+      if (k === 0) timed.unshift(...setupTimed);
+      const own = k === 0 ? [...setup, ...m.flights] : m.flights;
+      c2s += sum(own, 'c2s');
+      s2c += sum(own, 's2c');
+      ops.push({ step: m.step.index, label, id: m.step.ops[0], ids: m.step.ops, op: m.step.op, bytesC2S: sum(own, 'c2s'), bytesS2C: sum(own, 's2c'), rounds: rounds(), added: m === critical ? added : 0, flights: timed });
+    }
   }
   return { ops, bytesC2S: c2s, bytesS2C: s2c, rounds: clock.rounds };
 }

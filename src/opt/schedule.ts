@@ -6,6 +6,8 @@
 //   depth     communication depth of every op
 //   merge     OT protocols and openings at one depth with equal merge keys: one invocation
 //   hegroup   HE products at one depth that share their secret operand: one product
+//   otbatch   the remaining steps of one depth run concurrently, in lockstep rounds: each round
+//             one message per direction per step (src/exec/concurrent.ts)
 //
 // Unmerged (`merge: false`, for comparison) every op is its own step, in program order: the
 // sequential execution. Merged, steps run depth by depth: at each depth first the communicating
@@ -30,6 +32,8 @@ export interface Step {
   ops: number[];
   /** Merge key of a merged step. */
   key: string | null;
+  /** Steps with the same group (the index of the group's first step) run concurrently. */
+  group: number | null;
 }
 
 export interface Schedule {
@@ -43,7 +47,7 @@ export interface Schedule {
   merged: boolean;
 }
 
-export const PASSES = ['fold', 'dce', 'depth', 'merge', 'hegroup'] as const;
+export const PASSES = ['fold', 'dce', 'depth', 'merge', 'hegroup', 'otbatch'] as const;
 export type PassName = (typeof PASSES)[number];
 
 export interface ScheduleOptions {
@@ -56,17 +60,19 @@ interface State {
   dead: Set<number>;
   depths?: number[];
   keys: Map<number, string>;
+  concurrent: boolean;
 }
 
 /** The passes in order, each a function of the state so far. */
 function runPasses(p: IrProgram, merge: boolean, stop?: PassName): State {
-  const st: State = { program: p, dead: new Set(), keys: new Map() };
+  const st: State = { program: p, dead: new Set(), keys: new Map(), concurrent: false };
   const passes: Record<PassName, () => void> = {
     fold: () => (st.program = foldPublic(st.program).program),
     dce: () => (st.dead = deadOps(st.program)),
     depth: () => (st.depths = commDepths(st.program, st.dead)),
     merge: () => merge && addKeys(st, mergeKeys(st.program, st.dead, ['ot', 'open'])),
     hegroup: () => merge && addKeys(st, mergeKeys(st.program, st.dead, ['he'])),
+    otbatch: () => (st.concurrent = merge),
   };
   for (const name of PASSES) {
     passes[name]();
@@ -83,12 +89,12 @@ export function buildSchedule(p: IrProgram, opts: ScheduleOptions = {}): Schedul
   const merged = opts.merge ?? true;
   const st = runPasses(p, merged);
   const depths = st.depths!;
-  return { program: st.program, dead: st.dead, depths, steps: orderSteps(st.program, st.dead, depths, st.keys, merged), merged };
+  return { program: st.program, dead: st.dead, depths, steps: orderSteps(st.program, st.dead, depths, st.keys, merged, st.concurrent), merged };
 }
 
-function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], keys: Map<number, string>, merged: boolean): Step[] {
+function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], keys: Map<number, string>, merged: boolean, concurrent = false): Step[] {
   const live = p.ops.filter((op) => !dead.has(op.id));
-  const single = (id: number): Omit<Step, 'index'> => ({ depth: depths[id], comm: opRow(p.ops[id].op).comm, op: p.ops[id].op, ops: [id], key: null });
+  const single = (id: number): Omit<Step, 'index'> => ({ depth: depths[id], comm: opRow(p.ops[id].op).comm, op: p.ops[id].op, ops: [id], key: null, group: null });
   let steps: Omit<Step, 'index'>[];
   if (!merged) steps = live.map((op) => single(op.id));
   else {
@@ -113,8 +119,32 @@ function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], k
     }
     steps = comm.flatMap((c, d) => [...c, ...local[d]]);
   }
-  return steps.map((s, index) => ({ ...s, index }));
+  const out = steps.map((s, index) => ({ ...s, index }));
+  // otbatch: the communicating steps of one depth (they never depend on each other) run together.
+  if (concurrent) {
+    for (let i = 0; i < out.length; ) {
+      let j = i;
+      while (j < out.length && out[j].comm !== 'local' && out[j].depth === out[i].depth) j++;
+      if (j - i >= 2) for (let k = i; k < j; k++) out[k].group = i;
+      i = Math.max(j, i + 1);
+    }
+  }
+  return out;
 }
+
+/** What runs as one unit: a step on its own, or the steps of a concurrent group. */
+export function units(s: Schedule): Step[][] {
+  const out: Step[][] = [];
+  for (const st of s.steps) {
+    const last = out.at(-1);
+    if (st.group !== null && last && last[0].group === st.group) last.push(st);
+    else out.push([st]);
+  }
+  return out;
+}
+
+/** Channel scope of a unit: the step's label, or `#first-last group` for a concurrent group. */
+export const unitLabel = (s: Schedule, u: Step[]): string => (u.length === 1 ? stepLabel(s, u[0]) : `#${u[0].index}-${u.at(-1)!.index} group`);
 
 /** Channel scope label of an op run on its own. */
 export const scopeLabel = (op: IrOp): string => `%${op.id} ${op.op}`;
@@ -138,7 +168,7 @@ export function formatSchedule(s: Schedule): string {
   const lines = [`schedule ${p.model} (${s.merged ? 'merged' : 'unmerged'}): ${s.steps.length} steps, ${comm.length} communicating, depth ${depth}, ${s.dead.size} dead ops`];
   let last = -1;
   for (const st of comm) {
-    if (s.merged && st.depth !== last) lines.push(`depth ${(last = st.depth)}`);
+    if (s.merged && st.depth !== last) lines.push(`depth ${(last = st.depth)}${st.group !== null ? ' (concurrent)' : ''}`);
     const ops = st.ops.map((id) => `%${id}`).join(' ');
     lines.push(`  #${st.index} ${st.op}${st.ops.length > 1 ? ` x${st.ops.length}` : ''} [${ops}]  ${where(p, st.ops[0])}`);
   }
@@ -161,5 +191,5 @@ export function dumpAfter(p: IrProgram, pass: PassName, opts: ScheduleOptions = 
       })
       .join('\n');
   }
-  return formatSchedule({ program: st.program, dead: st.dead, depths: st.depths!, steps: orderSteps(st.program, st.dead, st.depths!, st.keys, merged), merged });
+  return formatSchedule({ program: st.program, dead: st.dead, depths: st.depths!, steps: orderSteps(st.program, st.dead, st.depths!, st.keys, merged, st.concurrent), merged });
 }

@@ -58,14 +58,23 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
   private readonly prg: Prg;
   private readonly charge: boolean;
   private lock: Promise<unknown> = Promise.resolve();
+  private readonly opts: IdealOtOptions;
+  /** Dealer namespace: forks deal apart from their parent and from each other. */
+  private readonly ns: string;
 
-  constructor(ch: Channel, dealer: Dealer, prg: Prg, opts: IdealOtOptions) {
+  constructor(ch: Channel, dealer: Dealer, prg: Prg, opts: IdealOtOptions, ns = '') {
     this.ch = ch;
     this.party = ch.party;
     this.dealer = dealer;
     this.prg = prg;
+    this.opts = opts;
+    this.ns = ns;
     this.charge = opts.chargeChannel ?? true;
     this.cost = makeOtCost(opts.chunk ?? DEFAULT_CHUNK);
+  }
+
+  fork(ch: Channel, id: number): InsecureIdealOtForTestsOnly {
+    return new InsecureIdealOtForTestsOnly(ch, this.dealer, Prg.fromInt(id * 2 + (this.party === 'client' ? 0 : 1) + 1000), this.opts, `${this.ns}fork${id}/`);
   }
 
   async setup(): Promise<void> {
@@ -89,7 +98,7 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
   }
 
   private async send(kind: string, data: Record<string, unknown>, plan: MessagePlan): Promise<void> {
-    this.dealer.put(`to:${this.peer}`, { kind, data });
+    this.dealer.put(`${this.ns}to:${this.peer}`, { kind, data });
     if (!this.charge) return;
     for (let c = 0; c < plan.receiverToSender.length; c++) {
       const u = await this.ch.recv();
@@ -111,7 +120,7 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
           if ((await this.ch.recv()).length !== b) throw new ChannelError('mismatch', `ideal OT (${kind}): calls out of step`);
         }
       }
-      const d = await this.dealer.take(`to:${this.party}`);
+      const d = await this.dealer.take(`${this.ns}to:${this.party}`);
       if (d.kind !== kind) throw new ChannelError('mismatch', `ideal OT: receiver called ${kind}, sender called ${d.kind}`);
       return d.data;
     };
@@ -194,7 +203,7 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
           if ((await this.ch.recv()).length !== b) throw new ChannelError('mismatch', 'ideal OT (rot): calls out of step');
         }
       }
-      const d = await this.dealer.take(`from:${this.peer}`);
+      const d = await this.dealer.take(`${this.ns}from:${this.peer}`);
       const { m0, m1 } = d.data as { m0: Uint8Array; m1: Uint8Array };
       if (d.kind !== 'rot' || m0.length !== n * msgBytes(bits)) throw new ChannelError('mismatch', `ideal OT: rotSend paired with ${d.kind} of another size`);
       return { m0, m1 };
@@ -207,7 +216,7 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
     return this.exclusive(async () => {
       const s = msgBytes(bits), n = choices.length;
       const m0 = maskMsgs(this.prg.bytes(n * s), bits), m1 = maskMsgs(this.prg.bytes(n * s), bits);
-      this.dealer.put(`from:${this.party}`, { kind: 'rot', data: { m0, m1 } });
+      this.dealer.put(`${this.ns}from:${this.party}`, { kind: 'rot', data: { m0, m1 } });
       if (this.charge) for (const b of this.cost.plan.cot(n).receiverToSender) this.ch.send(new Uint8Array(b));
       const out = new Uint8Array(n * s);
       for (let i = 0; i < n; i++) out.set((choices[i] ? m1 : m0).subarray(i * s, (i + 1) * s), i * s);

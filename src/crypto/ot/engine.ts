@@ -66,6 +66,21 @@ export class OtEngine implements ObliviousTransfer {
     }, false);
   }
 
+  /**
+   * An engine for another channel, on a fork of this engine's COT source (no messages): for work
+   * that runs concurrently with this engine's. Its tweak counters start at id·2^36, so no tweak
+   * repeats across forks (each may use 2^36 COTs per direction). Both parties fork with the same
+   * id, each id at most once per session.
+   */
+  fork(ch: Channel, id: number): OtEngine {
+    if (!this.ready) throw new Error('OtEngine: call setup() before fork()');
+    if (!Number.isInteger(id) || id < 1 || id >= 2 ** 16) throw new RangeError(`OtEngine.fork: id must be 1..65535, got ${id}`);
+    const e = new OtEngine(ch, { cot: this.cotSource.fork(ch, id) });
+    e.ready = true;
+    e.sentCots = e.recvCots = id * 2 ** 36;
+    return e;
+  }
+
   /** Run calls one at a time, in issue order (the pairing rule in types.ts). */
   private exclusive<T>(fn: () => Promise<T>, needReady = true): Promise<T> {
     const run = async () => {

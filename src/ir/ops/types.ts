@@ -51,6 +51,13 @@ export interface Engines {
   he(ell: number): Promise<HeEngine>;
   /** The session's OT engine (base OTs in both directions on first use). */
   ot(): Promise<ObliviousTransfer>;
+  /**
+   * Engines for work that runs concurrently with other work of the session, on its own channel
+   * (src/exec/concurrent.ts): a fork of the OT engine, and HE on the session's keys. Whatever
+   * setup the work needs (base OTs, HE keys for its ring widths) must be done before. Both
+   * parties must fork in the same order (forks are numbered).
+   */
+  fork(ch: Channel): Engines;
 }
 
 export interface HeEngine {
