@@ -114,3 +114,21 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
 export function predictCost(p: IrProgram, dims: DimEnv, params: CostParams = makeCostParams()): ProgramCost {
   return predictSchedule(buildSchedule(p, { merge: false }), dims, params);
 }
+
+/**
+ * Upper bounds on single messages, per channel scope (step or concurrent group) in execution
+ * order: no message a party receives while the unit runs can be larger than the largest flight
+ * the peer sends in it. A transport may refuse a larger message at once as a protocol error.
+ */
+export function messageBounds(cost: ProgramCost): { label: string; maxC2S: number; maxS2C: number }[] {
+  const out: { label: string; maxC2S: number; maxS2C: number }[] = [];
+  for (const oc of cost.ops) {
+    let b = out.at(-1);
+    if (!b || b.label !== oc.label) out.push((b = { label: oc.label, maxC2S: 0, maxS2C: 0 }));
+    for (const f of oc.flights) {
+      b.maxC2S = Math.max(b.maxC2S, f.c2s);
+      b.maxS2C = Math.max(b.maxS2C, f.s2c);
+    }
+  }
+  return out;
+}

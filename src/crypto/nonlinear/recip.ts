@@ -56,8 +56,11 @@ async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip'
     for (let j = 1; j <= pl.R; j++) hi[i * pl.R + j - 1] = c[i * C + j];
   }
   const sel = boundSelector(ell, c0, ch[0]);
-  const xc = addPublic(ctx, ring, (await sel.mul(ctx, [addPublic(ctx, ring, x, -1)]))[0], 1);
-  const eA = ringOf(pl.eBits).sumLast(await b2a(ctx, hi, pl.eBits, ch[1]), pl.R);
+  // The clamp and the exponent's B2A are independent exchanges: one flight (each sends, then both
+  // receive, in this order on both sides).
+  const [clamped, eBits] = await Promise.all([sel.mul(ctx, [addPublic(ctx, ring, x, -1)]), b2a(ctx, hi, pl.eBits, ch[1])]);
+  const xc = addPublic(ctx, ring, clamped[0], 1);
+  const eA = ringOf(pl.eBits).sumLast(eBits, pl.R);
   const idx = Uint32Array.from(eA as Uint32Array);
   const m = await trunc(ctx, await lutMul(ctx, ell, xc, idx, pl.T1), { ell, t: pl.G1 }, ch[2]);
   const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F);
@@ -72,8 +75,10 @@ function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | '
   const pl = plan(p, kind), { ell } = p;
   const counts = [selectorCounts(n), bitProductCounts(n * pl.R), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), bitProductCounts(n), truncCounts(n)];
   geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts);
-  selectorMulCost(b, n, ell, 1, true);
-  b2aCost(b, n * pl.R, pl.eBits, true);
+  b.together(() => {
+    selectorMulCost(b, n, ell, 1, true);
+    b2aCost(b, n * pl.R, pl.eBits, true);
+  });
   lutMulCost(b, n, pl.N, ell);
   truncCostSteps(b, n, { ell, t: pl.G1 }, true);
   hornerCostSteps(b, n, pl.hp, true);
