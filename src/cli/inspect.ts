@@ -6,7 +6,7 @@ import { parseNetwork, type NetworkProfile } from '../transport/sim-channel.ts';
 import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { predictSchedule } from '../opt/cost.ts';
-import { buildSchedule, stepLabel } from '../opt/schedule.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import type { ComputeModel } from '../opt/time.ts';
 import { inspect, type MeasuredRun } from '../inspect/inspection.ts';
 import { formatInspection } from '../inspect/text.ts';
@@ -149,7 +149,6 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
     network: network ?? reportNetwork(report?.network),
     compute,
     measured: report && measuredFrom(report),
-    label: (i) => stepLabel(s, s.steps[i]),
   });
   const text = format === 'json' ? JSON.stringify(x, null, 1) + '\n' : format === 'html' ? inspectionHtml(x) : formatInspection(x, { perRound: !values['no-rounds'] });
   if (values.out) {

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Counters, Party } from '../transport/channel.ts';
 import type { ExecuteResult } from '../exec/executor.ts';
-import { stepLabel } from '../opt/schedule.ts';
+import { unitLabel, units } from '../opt/schedule.ts';
 import { realValues } from '../ir/twins.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { showEnc } from '../front/types.ts';
@@ -50,7 +50,7 @@ export interface ReportData {
   predicted?: { bytesC2S: number; bytesS2C: number; rounds: number };
   /** The schedule that ran: merged rounds or not. */
   merged: boolean;
-  /** Each communicating step: its channel scope label, ops, and bytes and rounds per party. */
+  /** Each communicating step (or concurrent group): its channel scope label, ops, and bytes and rounds per party. */
   steps: { step: number; label: string; op: string; ids: number[]; where: string; loops: string[]; measured: Partial<Record<Party, Counters>>; predicted?: { bytesC2S: number; bytesS2C: number; rounds: Record<Party, number> } }[];
   outputs: { id: number; to: Party; shape: number[]; values: number[] }[];
 }
@@ -59,18 +59,19 @@ export function buildReport(p: IrProgram, file: string, party: Party | 'both', r
   const steps: ReportData['steps'] = [];
   const anyResult = results.client ?? results.server!;
   const sched = anyResult.schedule;
-  for (const step of sched.steps) {
-    if (step.comm === 'local') continue;
-    const label = stepLabel(sched, step);
+  for (const unit of units(sched)) {
+    if (unit[0].comm === 'local') continue;
+    const label = unitLabel(sched, unit);
     const measured: Partial<Record<Party, Counters>> = {};
     for (const side of ['client', 'server'] as Party[]) {
       const c = results[side]?.byScope.get(label);
       if (c) measured[side] = { ...c };
     }
     if (!measured.client && !measured.server) continue;
-    const op: IrOp = p.ops[step.ops[0]];
-    const pr = extra.predicted?.ops.find((o) => o.step === step.index);
-    steps.push({ step: step.index, label, op: step.op, ids: step.ops, where: `${op.where.file}:${op.where.line}:${op.where.col}`, loops: op.where.loops, measured, predicted: pr && { bytesC2S: pr.bytesC2S, bytesS2C: pr.bytesS2C, rounds: pr.rounds } });
+    const op: IrOp = p.ops[unit[0].ops[0]];
+    const prs = extra.predicted?.ops.filter((o) => o.label === label) ?? [];
+    const predicted = prs.length ? { bytesC2S: prs.reduce((a, o) => a + o.bytesC2S, 0), bytesS2C: prs.reduce((a, o) => a + o.bytesS2C, 0), rounds: prs[0].rounds } : undefined;
+    steps.push({ step: unit[0].index, label, op: unit.map((st) => st.op).join('+'), ids: unit.flatMap((st) => st.ops), where: `${op.where.file}:${op.where.line}:${op.where.col}`, loops: op.where.loops, measured, predicted });
   }
   return {
     program: file,

@@ -108,8 +108,6 @@ export interface InspectInput {
   network?: NetworkProfile;
   compute?: ComputeModel;
   measured?: MeasuredRun;
-  /** Channel scope label of each step (as the executor names them). */
-  label: (stepIndex: number) => string;
 }
 
 const layerOf = (p: IrProgram, ids: number[]): string => [...new Set(ids.map((id) => p.ops[id].where.loops.join(' ') || 'top'))].join(', ');
@@ -201,20 +199,23 @@ export function inspect(i: InspectInput): Inspection {
     byPrimitive: breakdown(steps, (x) => x.op, duration).sort((a, b) => b.rounds - a.rounds || b.bytesC2S + b.bytesS2C - a.bytesC2S - a.bytesS2C),
     criticalPath: steps.filter((x) => x.rounds > 0).map((x) => ({ step: x.index, rounds: x.rounds })).sort((a, b) => b.rounds - a.rounds || a.step - b.step),
   };
-  if (i.measured) out.measured = compare(i.measured, cost, i.label);
+  if (i.measured) out.measured = compare(i.measured, cost);
   return out;
 }
 
-function compare(m: MeasuredRun, cost: ProgramCost, label: (step: number) => string): NonNullable<Inspection['measured']> {
-  const steps = cost.ops.map((oc) => {
-    const l = label(oc.step);
-    const c = m.scopes[l] ?? {};
-    return {
-      step: oc.step,
-      label: l,
-      predicted: { bytesC2S: oc.bytesC2S, bytesS2C: oc.bytesS2C, rounds: Math.max(oc.rounds.client, oc.rounds.server) },
-      measured: { bytesC2S: c.client?.bytesSent ?? 0, bytesS2C: c.server?.bytesSent ?? 0, rounds: Math.max(c.client?.rounds ?? 0, c.server?.rounds ?? 0) },
-    };
+function compare(m: MeasuredRun, cost: ProgramCost): NonNullable<Inspection['measured']> {
+  // Per channel scope: a step, or a concurrent group (its members' bytes together).
+  const byLabel = new Map<string, { step: number; predicted: Totals }>();
+  for (const oc of cost.ops) {
+    const e = byLabel.get(oc.label);
+    if (e) {
+      e.predicted.bytesC2S += oc.bytesC2S;
+      e.predicted.bytesS2C += oc.bytesS2C;
+    } else byLabel.set(oc.label, { step: oc.step, predicted: { bytesC2S: oc.bytesC2S, bytesS2C: oc.bytesS2C, rounds: Math.max(oc.rounds.client, oc.rounds.server) } });
+  }
+  const steps = [...byLabel].map(([label, { step, predicted }]) => {
+    const c = m.scopes[label] ?? {};
+    return { step, label, predicted, measured: { bytesC2S: c.client?.bytesSent ?? 0, bytesS2C: c.server?.bytesSent ?? 0, rounds: Math.max(c.client?.rounds ?? 0, c.server?.rounds ?? 0) } };
   });
   const differs = (a: Totals, b: Totals) => a.bytesC2S !== b.bytesC2S || a.bytesS2C !== b.bytesS2C || a.rounds !== b.rounds;
   return { totals: m.totals, steps, mismatches: steps.filter((x) => differs(x.predicted, x.measured)).length, simulatedSeconds: m.simulatedSeconds, network: m.network, seconds: m.seconds };

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import { DimEnv } from '../../src/ir/dim-env.ts';
 import { predictSchedule } from '../../src/opt/cost.ts';
-import { buildSchedule, stepLabel } from '../../src/opt/schedule.ts';
+import { buildSchedule } from '../../src/opt/schedule.ts';
 import { inspect } from '../../src/inspect/inspection.ts';
 import { inspectionHtml } from '../../src/inspect/html.ts';
 import { NETWORKS } from '../../src/transport/sim-channel.ts';
@@ -39,7 +39,7 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
 function page(): string {
   const p = compile('protocols/bert.cpl', 'bert_dense');
   const s = buildSchedule(p), dims = new DimEnv();
-  const x = inspect({ file: 'protocols/bert.cpl', schedule: s, cost: predictSchedule(s, dims), other: predictSchedule(buildSchedule(p, { merge: false }), dims), sizes: {}, network: NETWORKS.wan, label: (i) => stepLabel(s, s.steps[i]) });
+  const x = inspect({ file: 'protocols/bert.cpl', schedule: s, cost: predictSchedule(s, dims), other: predictSchedule(buildSchedule(p, { merge: false }), dims), sizes: {}, network: NETWORKS.wan });
   return inspectionHtml(x);
 }
 

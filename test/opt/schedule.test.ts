@@ -12,7 +12,6 @@ import { buildSchedule, dumpAfter, formatSchedule, PASSES } from '../../src/opt/
 import { inspect } from '../../src/inspect/inspection.ts';
 import { formatInspection } from '../../src/inspect/text.ts';
 import { NETWORKS } from '../../src/transport/sim-channel.ts';
-import { stepLabel } from '../../src/opt/schedule.ts';
 import { compile } from '../exec/helpers.ts';
 
 /** Every model of the bundled programs, with revealed sizes assumed (about 2/3 kept per layer). */
@@ -121,7 +120,7 @@ describe('golden schedule of a small program (UPDATE_GOLDEN=1 regenerates)', () 
     const dims = new DimEnv();
     const x = inspect({
       file: 'test/exec/programs/layer.cpl', schedule: s, cost: predictSchedule(s, dims), other: predictSchedule(buildSchedule(p, { merge: false }), dims),
-      sizes: {}, network: NETWORKS.wan, label: (i) => stepLabel(s, s.steps[i]),
+      sizes: {}, network: NETWORKS.wan,
     });
     const text = formatSchedule(s) + '\n' + formatInspection(x);
     const golden = 'test/opt/layer.schedule.expected';

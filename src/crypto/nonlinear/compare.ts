@@ -28,9 +28,10 @@ import type { OtCostModel } from '../ot/cost.ts';
  * Tree levels a comparison may use (rounds: 2 + levels). Two levels need digits of about 8 bits
  * for 31-bit values (1-of-256 leaves: ≈ +8 % bytes for one comparison, +19 % for three constants
  * at once, against the byte-optimal 6-bit digits with three levels); bench/schedule reports the
- * trade. Plans needing more levels are used only when none fits.
+ * trade (it sets `treeLevels` to 3 to compare). Plans needing more levels are used only when none
+ * fits.
  */
-export const COMPARE_TREE_LEVELS = 2;
+export const COMPARISON = { treeLevels: 2 };
 
 const treeDepth = (q: number): number => Math.ceil(Math.log2(Math.max(1, q)));
 
@@ -38,7 +39,7 @@ const treeDepth = (q: number): number => Math.ceil(Math.log2(Math.max(1, q)));
  * Digit sizes (least significant first) for `bits`-bit comparisons, C per client value: the
  * cheapest in bytes among plans with at most `maxLevels` tree levels (else the fewest levels).
  */
-export function digitPlan(bits: number, C: number, maxLevels = COMPARE_TREE_LEVELS): number[] {
+export function digitPlan(bits: number, C: number, maxLevels = COMPARISON.treeLevels): number[] {
   let best: number[] = [], bestCost = Infinity, bestLevels = Infinity;
   for (let m = 2; m <= 8; m++) {
     const ds: number[] = [];
