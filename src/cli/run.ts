@@ -1,6 +1,7 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
 import { predictSchedule } from '../opt/cost.ts';
 import { runBoth } from '../exec/run-both.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
 import { channelsFor } from './network.ts';
@@ -21,7 +22,9 @@ ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
   --report FILE        write a JSON report: outputs, totals, per-step bytes and rounds
-                       (measured and predicted), revealed sizes
+                       (measured and predicted), revealed sizes (cipherprune inspect --report
+                       shows it beside the prediction)
+  --no-merge           run the sequential schedule (every op on its own), for comparison
   --progress / --no-progress   progress line on stderr (default: on a terminal)
   -h, --help           show this help
 
@@ -39,6 +42,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     report: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    'no-merge': { type: 'boolean' },
   });
   if (values.help) return io.out(runHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
@@ -49,7 +53,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const bar = progress(io, progressWanted(values, io));
   let run;
   try {
-    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update });
+    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update, schedule: buildSchedule(p, { merge: !values['no-merge'] }) });
   } finally {
     bar.done();
   }

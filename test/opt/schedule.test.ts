@@ -7,7 +7,7 @@ import { check } from '../../src/front/index.ts';
 import { DimEnv } from '../../src/ir/dim-env.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
 import { opRow } from '../../src/ir/ops/table.ts';
-import { predictSchedule } from '../../src/opt/cost.ts';
+import { messageBounds, predictSchedule } from '../../src/opt/cost.ts';
 import { buildSchedule, dumpAfter, formatSchedule, PASSES } from '../../src/opt/schedule.ts';
 import { inspect } from '../../src/inspect/inspection.ts';
 import { formatInspection } from '../../src/inspect/text.ts';
@@ -55,6 +55,15 @@ describe.each(bundled())('$name', ({ p, dims }) => {
         if (st.ops.length > 1) expect(opRow(st.op).batch, `${st.op} merged without a batch`).toBeDefined();
       }
       expect(seen.size + s.dead.size).toBe(p.ops.length);
+    }
+  });
+
+  it('message bounds: per step or group, no flight larger than the bound', () => {
+    const c = predictSchedule(merged, dims), bounds = messageBounds(c);
+    expect(new Set(bounds.map((b) => b.label)).size).toBe(bounds.length);
+    for (const oc of c.ops) {
+      const b = bounds.find((x) => x.label === oc.label)!;
+      for (const f of oc.flights) expect(f.c2s <= b.maxC2S && f.s2c <= b.maxS2C).toBe(true);
     }
   });
 

@@ -16,8 +16,8 @@
 // - `andBits`: AND of XOR-shared bits with correlated OT (ALSZ13 f-COT), one call per direction.
 // - `b2a`: boolean → arithmetic with one arithmetic COT (CrypTFlow2, Rathee et al. CCS 2020, §3.2
 //   "B2A" in Appendix A / SIRNN §3).
-// - `lutServer`: table lookup by 1-out-of-N OT (CrypTFlow2 §2.2 / SIRNN §3 "LUT"): the server
-//   offers the N possible outputs masked by its random share; the client picks with its index.
+// - `lutBoth`: table lookups by 1-out-of-N OT (CrypTFlow2 §2.2 / SIRNN §3 "LUT"), one per direction:
+//   each party offers its N possible outputs masked by its random share; the peer picks with its index.
 import type { Party } from '../../transport/channel.ts';
 import { ChannelError } from '../../transport/channel.ts';
 import { msgBytes, packMsgs, ringToMsgs, msgsToRing, unpackMsgs } from '../ot/bits.ts';
@@ -357,36 +357,6 @@ export function b2aTwin(bits: Bits, ell: number): RingArray {
 // ---- lookup tables by 1-out-of-N OT ----
 
 /**
- * `sender` offers `entries` (n × N ring elements of Z_2^outEll: its candidate outputs for each of
- * the peer's N possible choices); the other party picks `choice[i]`. Returns additive shares of
- * entries[i·N + choice[i]]. The sender passes choice = null, the chooser entries = null.
- */
-export async function lut(ctx: ProtoCtx, sender: Party, n: number, N: number, outEll: number, entries: RingArray | null, choice: NChoices | null): Promise<RingArray> {
-  const ring = ringOf(outEll);
-  if (n === 0) return ring.alloc(0);
-  if (ctx.party === sender) {
-    if (!entries || entries.length !== n * N) throw new RangeError(`lut: the sender needs ${n}·${N} entries`);
-    const r = ring.random(n, ctx.prg);
-    const masked = ring.alloc(n * N);
-    if (masked instanceof Uint32Array) {
-      const e = entries as Uint32Array, rr = r as Uint32Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
-    } else {
-      const e = entries as BigUint64Array, rr = r as BigUint64Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
-    }
-    await ctx.ot.otNSend(ringToMsgs(ring.reduce(masked), outEll), N, outEll);
-    return r;
-  }
-  if (!choice || choice.length !== n) throw new RangeError(`lut: the chooser needs ${n} choices`);
-  return msgsToRing(await ctx.ot.otNRecv(choice, N, outEll), n, outEll);
-}
-
-export function lutCost(b: CostBuilder, sender: Party, n: number, N: number, outEll: number): void {
-  if (n > 0) b.otCall(sender === 'server' ? 'client' : 'server', b.ot.plan.otN(n, N, outEll));
-}
-
-/**
  * Two lookups at once, one per direction: this party offers `entries` (n × N, its candidate
  * outputs for each of the peer's N possible indices) and picks with its own `idx` from the peer's.
  * Both parties' OT messages go in one flight and both tables in the next (2 rounds, not 3).
@@ -397,6 +367,7 @@ export async function lutBoth(ctx: ProtoCtx, n: number, N: number, outEll: numbe
   if (n === 0) return ring.alloc(0);
   if (entries.length !== n * N || idx.length !== n) throw new RangeError(`lutBoth: want ${n}·${N} entries and ${n} indices`);
   const reply = await ctx.ot.otNRecvStart(idx, N, outEll);
+  // Offer entries masked by this party's random share r (the peer gets entry − r).
   const r = ring.random(n, ctx.prg);
   const masked = ring.alloc(n * N);
   if (masked instanceof Uint32Array) {

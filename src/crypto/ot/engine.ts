@@ -329,16 +329,8 @@ export class OtEngine implements ObliviousTransfer {
    * Receiver side: first all chunks' COTs (the receiver's messages all go out in one flight), then,
    * if `onMsg` is given, one sender message per chunk. `choicesFor` gives a chunk's COT choice bits.
    */
-  async receiverChunks(
-    choices: Uint8Array,
-    onCot: (t: Uint8Array, m: number, from: number, base: number) => void,
-    onMsg?: (y: Uint8Array, m: number, from: number) => void,
-    perChunk = this.cotSource.chunk,
-    cotsPer = 1,
-    choicesFor: (from: number, m: number) => Uint8Array = (from, m) => choices.subarray(from, from + m),
-    n = choices.length,
-  ): Promise<void> {
-    await (await this.receiverStart(choices, onCot, onMsg, perChunk, cotsPer, choicesFor, n))();
+  async receiverChunks(...args: Parameters<OtEngine['receiverStart']>): Promise<void> {
+    await (await this.receiverStart(...args))();
   }
 
   /**
