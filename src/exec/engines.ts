@@ -53,7 +53,7 @@ export class SessionEngines implements Engines {
     const party = this.party;
     const self: Engines = {
       ot: async () => {
-        if (!ot) throw new Error('internal: base OTs must be set up before concurrent work');
+        if (!ot) throw new Error('internal: base OTs must be set up before concurrent work (the schedule did not foresee it)');
         return (await ot).fork(ch, id);
       },
       he: async (ell) => {

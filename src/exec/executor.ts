@@ -11,7 +11,7 @@ import { opRow } from '../ir/ops/table.ts';
 import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
 import type { Data } from '../ir/tensor.ts';
 import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../opt/schedule.ts';
-import { heRings } from '../opt/cost.ts';
+import { setupsOf } from '../opt/cost.ts';
 import { runConcurrently } from './concurrent.ts';
 import { Prg } from '../crypto/prg.ts';
 import type { Channel, Counters, Party } from '../transport/channel.ts';
@@ -150,8 +150,9 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
         else {
           // A concurrent group: setups on the session channel first, then every step on its own
           // virtual channel and OT fork (forked in step order, the same on both sides).
-          await engines.ot();
-          for (const ell of new Set(unit.flatMap((st) => heRings(s, st)))) await engines.he(ell);
+          const needs = setupsOf(s, unit, dims);
+          if (needs.ot) await engines.ot();
+          for (const ell of needs.he) await engines.he(ell);
           results = await runConcurrently(ch, unit.length, (i, vch) => parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch) }));
         }
       } finally {

@@ -44,9 +44,21 @@ export interface ProgramCost {
   rounds: number;
 }
 
-/** Ring widths whose HE keys a step needs (communication class 'he'). */
-export const heRings = (s: Schedule, step: Step): number[] =>
-  step.comm === 'he' ? [...new Set(step.ops.map((id) => (s.program.ops[id].type.enc as { ell: number }).ell))] : [];
+/**
+ * The session setups a unit's steps use (base OTs; HE keys per ring width): what their cost
+ * functions ask for. A concurrent group does them first, on the session channel.
+ */
+export function setupsOf(s: Schedule, unit: Step[], dims: DimEnv): { ot: boolean; he: number[] } {
+  let ot = false;
+  const he = new Set<number>();
+  const probe: CostParams = {
+    ...makeCostParams(),
+    otSetup: () => ((ot = true), []),
+    heSetup: (ell) => (he.add(ell), []),
+  };
+  for (const st of unit) stepFlights(s, st, dims, probe);
+  return { ot, he: [...he] };
+}
 
 /** The exact flights of one step. */
 export function stepFlights(s: Schedule, step: Step, dims: DimEnv, params: CostParams): Flight[] {
@@ -82,7 +94,8 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     }
     // A concurrent group (src/exec/concurrent.ts): setups first, then supersteps; a member's
     // flight with stamp j (its own rounds, from equal clocks) goes out in superstep j.
-    const setup = [...params.otSetup(), ...[...new Set(unit.flatMap((st) => heRings(s, st)))].flatMap((ell) => params.heSetup(ell))];
+    const needs = setupsOf(s, unit, dims);
+    const setup = [...(needs.ot ? params.otSetup() : []), ...needs.he.flatMap((ell) => params.heSetup(ell))];
     const setupTimed = setup.map((f) => ({ ...f, stamps: clock.flight(f) }));
     const members = unit.map((step) => {
       const flights = stepFlights(s, step, dims, params), rc = new RoundClock();

@@ -14,14 +14,15 @@ import { formatInspection } from '../../src/inspect/text.ts';
 import { NETWORKS } from '../../src/transport/sim-channel.ts';
 import { compile } from '../exec/helpers.ts';
 
-/** Every model of the bundled programs, with revealed sizes assumed (about 2/3 kept per layer). */
+/** Every model of the bundled programs (and the executor's test programs), with revealed sizes
+ * assumed (about 2/3 kept per layer). */
 function bundled(): { name: string; p: IrProgram; dims: DimEnv }[] {
   const out: { name: string; p: IrProgram; dims: DimEnv }[] = [];
-  for (const file of ['protocols/bert.cpl', 'protocols/gpt2.cpl']) {
+  for (const file of ['protocols/bert.cpl', 'protocols/gpt2.cpl', 'test/exec/programs/layer.cpl', 'test/exec/programs/he.cpl', 'test/exec/programs/local.cpl']) {
     for (const m of check([{ path: file }]).models) {
       const p = compile(file, m.name);
       const dims = new DimEnv();
-      let n = p.config.seq_len;
+      let n = p.config.seq_len ?? 1;
       for (const r of p.runtimeDims) {
         if (r.symbol.name.startsWith('k@')) n = Math.max(1, Math.ceil((2 * n) / 3));
         dims.values.set(r.symbol, r.symbol.name.startsWith('kh@') ? Math.ceil(n / 2) : n);
