@@ -53,9 +53,12 @@ const jobs: Job[] = [
   { name: 'exp_lo', n: nE, bolt: null, run: (c, x) => expLo(c, x, F), cost: expLoCost(nE, F), input: uniform(nE, -12, 0, 4) },
   { name: 'softmax (rows of 128, exp_hi)', n: rowsS * 128, bolt: BOLT.softmax, run: (c, x) => softmax(c, x, { ell, s, cols: 128 }), cost: softmaxCost(rowsS * 128, { ell, s, cols: 128 }), input: uniform(rowsS * 128, -8, 8, 5) },
   { name: 'softmax (rows of 128, exp_lo)', n: rowsS * 128, bolt: BOLT.softmax, run: (c, x) => softmax(c, x, { ell, s, cols: 128, degree: 'lo' }), cost: softmaxCost(rowsS * 128, { ell, s, cols: 128, degree: 'lo' }), input: uniform(rowsS * 128, -8, 8, 6) },
-  { name: 'layernorm (rows of 768)', n: rowsL * 768, bolt: BOLT.layernorm,
+  { name: 'layernorm (rows of 768, variance in fix<44,24>)', n: rowsL * 768, bolt: BOLT.layernorm,
     run: (c, x) => layerNorm(c, x, c.party === 'server' ? gamma : null, c.party === 'server' ? beta : null, { ell, s, cols: 768 }),
     cost: layerNormCost(rowsL * 768, { ell, s, cols: 768 }), input: uniform(rowsL * 768, -4, 4, 7) },
+  { name: 'layernorm (rows of 768, before: variance in fix<32,12>)', n: rowsL * 768, bolt: BOLT.layernorm,
+    run: (c, x) => layerNorm(c, x, c.party === 'server' ? gamma : null, c.party === 'server' ? beta : null, { ell, s, cols: 768, stat: null }),
+    cost: layerNormCost(rowsL * 768, { ell, s, cols: 768, stat: null }), input: uniform(rowsL * 768, -4, 4, 7) },
 ];
 
 interface Row {

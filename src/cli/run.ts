@@ -1,5 +1,6 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
 import { predictSchedule } from '../opt/cost.ts';
+import { interpret, InterpretError } from '../interp/interpret.ts';
 import { runBoth } from '../exec/run-both.ts';
 import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
@@ -25,6 +26,10 @@ ${programHelp}
                        (measured and predicted), revealed sizes (cipherprune inspect --report
                        shows it beside the prediction)
   --no-merge           run the sequential schedule (every op on its own), for comparison
+  --no-precheck        skip the range check: by default the fixed-point reference runs
+                       first on all inputs (both parties' are here) and a value outside an
+                       op's safe range stops the run before anything is sent
+                       (docs/execution.md, "What is checked")
   --progress / --no-progress   progress line on stderr (default: on a terminal)
   -h, --help           show this help
 
@@ -43,6 +48,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
     'no-merge': { type: 'boolean' },
+    'no-precheck': { type: 'boolean' },
   });
   if (values.help) return io.out(runHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
@@ -50,6 +56,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const channels = channelsFor(values.network);
   const p = compileProgram(file, values, io);
   const inputs = gatherInputs(p, values);
+  if (!values['no-precheck']) precheck(p, inputs);
   const bar = progress(io, progressWanted(values, io));
   let run;
   try {
@@ -75,4 +82,20 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     io.out(`report written to ${values.report}\n`);
   }
   return 0;
+}
+
+/**
+ * Run the fixed-point reference on all inputs before the secure run: the secure protocols
+ * cannot see the values they work on, so an input outside an op's safe range would give a wrong
+ * result there; here it is an error naming the op, its source line and the value.
+ */
+export function precheck(p: Parameters<typeof interpret>[0], inputs: Parameters<typeof interpret>[1]): void {
+  try {
+    interpret(p, inputs, 'fixed');
+  } catch (e) {
+    if (!(e instanceof InterpretError)) throw e;
+    const err = new InterpretError(`${e.message}\nThe fixed-point reference found this before anything was sent (skip the check with --no-precheck; see docs/execution.md).`);
+    err.range = e.range;
+    throw err;
+  }
 }

@@ -176,5 +176,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   } finally {
     if (ownEngines) await (engines as SessionEngines).close();
   }
+  // A schedule may run outputs out of program order; they are reported in program order.
+  outputs.sort((a, b) => a.id - b.id);
   return { outputs, revealed: dims.revealed, dims, scopes, byScope: ch.byScope, schedule: s };
 }

@@ -74,8 +74,9 @@ export interface Block {
 // ---- items ----
 export interface GenericParam {
   name: string;
-  /** 'dim' (default), 'shape' (written `...S`), 'enc', 'vis', 'party' or 'plain'. */
-  kind: 'dim' | 'shape' | 'enc' | 'vis' | 'party' | 'plain';
+  /** 'dim' (default), 'shape' (written `...S`), 'enc', 'num' (an encoding of numbers: not bool),
+   * 'vis', 'party' or 'plain'. */
+  kind: 'dim' | 'shape' | 'enc' | 'num' | 'vis' | 'party' | 'plain';
   span: Span;
 }
 export interface Param {

@@ -260,6 +260,7 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
   const argTypes = args.map((a) => showTy(a.ty)).join(', ');
   c.diags.add('E0302', file, span, `no version of ${display} accepts (${argTypes})`, {
     notes: sorted.slice(0, 4).map((f) => ({ message: `${f.fn.item.name}: ${f.err.message}` })),
+    suggestion: failures.every((f) => f.err.suggestion === failures[0].err.suggestion) ? failures[0].err.suggestion : undefined,
   });
   return errorTy;
 }

@@ -243,13 +243,13 @@ export class Checker {
     for (const g of fn.generics) {
       if (generics.has(g.name)) this.diags.add('E0202', m.file, g.span, `generic parameter '${g.name}' is declared twice`);
       generics.add(g.name);
-      if (!['dim', 'shape', 'enc', 'vis', 'party', 'plain'].includes(g.kind)) {
-        this.diags.add('E0206', m.file, g.span, `unknown kind '${g.kind}' for generic parameter '${g.name}'`, { suggestion: 'kinds are dimensions (no kind), ...S (shape), enc, vis, party and plain' });
+      if (!['dim', 'shape', 'enc', 'num', 'vis', 'party', 'plain'].includes(g.kind)) {
+        this.diags.add('E0206', m.file, g.span, `unknown kind '${g.kind}' for generic parameter '${g.name}'`, { suggestion: 'kinds are dimensions (no kind), ...S (shape), enc, num, vis, party and plain' });
         continue;
       }
       if (fn.prim) continue;
       if (g.kind === 'dim') scope.define(g.name, { kind: 'generic-dim', dim: symDim(freshSymbol(g.name, 'param', { file: m.file, ...g.span })) });
-      else if (g.kind === 'enc') scope.define(g.name, { kind: 'generic-enc', enc: { kind: 'param', name: g.name, id: freshSymbol(g.name, 'enc').id } });
+      else if (g.kind === 'enc' || g.kind === 'num') scope.define(g.name, { kind: 'generic-enc', enc: { kind: 'param', name: g.name, id: freshSymbol(g.name, 'enc').id } });
       else this.diags.add('E0206', m.file, g.span, `only \`prim\` signatures may be generic over ${g.kind === 'shape' ? 'shape rank' : 'visibility'}`, { suggestion: 'give the function explicit dimensions, e.g. fn f<n, d>(x: secret act[n, d])' });
     }
     if (fn.prim) return; // signatures are checked where they are used

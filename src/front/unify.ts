@@ -85,10 +85,11 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
         return why ? fail(why.code, `generic argument ${i + 1} of '${fn.name}': ${why.message}`, undefined, why.code === 'E0404' ? 'reveal it first (the reveal is recorded in the leak report)' : undefined) : fail('E0311', `generic argument ${i + 1} of '${fn.name}' is not a dimension value`);
       }
       b.dims.set(g.name, d);
-    } else if (g.kind === 'enc' && (a.kind === 'EncArg' || (a.kind === 'DimArg' && a.expr.kind === 'Name'))) {
+    } else if ((g.kind === 'enc' || g.kind === 'num') && (a.kind === 'EncArg' || (a.kind === 'DimArg' && a.expr.kind === 'Name'))) {
       const ref = a.kind === 'EncArg' ? a.encoding : { kind: 'EncodingRef' as const, name: (a.expr as { name: string }).name, args: [], span: a.span };
       const e = resolveEncoding(ref, ctx.callEncs, ctx.callDims, file, null);
       if (!e) return fail('E0204', `generic argument ${i + 1} of '${fn.name}' is not an encoding`);
+      if (g.kind === 'num' && e.kind === 'bool') return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be an encoding of numbers, not bool`);
       b.encs.set(g.name, e);
     } else if (g.kind === 'shape' && a.kind === 'ShapeArg') {
       const dims: Dim[] = [];
@@ -98,7 +99,7 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
         dims.push(d);
       }
       b.rests.set(g.name, dims);
-    } else return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be a ${g.kind === 'shape' ? 'shape' : g.kind === 'enc' ? 'encoding' : g.kind === 'dim' ? 'dimension' : 'visibility'}`);
+    } else return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be a ${g.kind === 'shape' ? 'shape' : g.kind === 'enc' || g.kind === 'num' ? 'encoding' : g.kind === 'dim' ? 'dimension' : 'visibility'}`);
   }
 
   if (args.length !== fn.params.length) {
@@ -127,7 +128,10 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
     }
     // encoding
     const encName = pt.encoding.name;
-    if (kinds.get(encName) === 'enc') {
+    if (kinds.get(encName) === 'num' && a.enc.kind === 'bool') {
+      return fail('E0301', `argument ${i + 1} of '${fn.name}' is bool, but '${fn.name}' works on numbers`, i, BOOL_HINT);
+    }
+    if (kinds.get(encName) === 'enc' || kinds.get(encName) === 'num') {
       if (a.enc.kind === 'lit' || a.enc.kind === 'int') litEncs.push({ name: encName, enc: a.enc, arg: i });
       else {
         const prev = b.encs.get(encName);
@@ -193,6 +197,9 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
   if ('err' in result) return { ok: false, err: result.err };
   return { ok: true, result: result.ty, bindings: b };
 }
+
+/** What to do with booleans where numbers are needed (sums of XOR-shared bits would be wrong). */
+export const BOOL_HINT = 'booleans are not numbers (secret ones are XOR-shared bits): convert them with `convert::<int>(b)` (one boolean-to-arithmetic conversion per element), or count the true values with `count(b)`';
 
 function showDimPair(want: Dim, got: Dim): string {
   return `'${showShape([want]).slice(1, -1)}' is required but '${showShape([got]).slice(1, -1)}' was found`;

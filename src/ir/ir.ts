@@ -59,9 +59,11 @@ export interface IrProgram {
   runtimeDims: { symbol: DimSymbol; op: number }[];
 }
 
-/** `%id = op (file:line:col, loop iterations)`: where an op comes from, for error messages. */
+/** `%id = op (file:line:col, loop iterations, in the inlined calls)`: where an op comes from, for
+ * error messages, e.g. `%140 = mul_ss (stdlib/nn.cpl:19:22, l=3, in bert.layer > nn.layernorm)`. */
 export function opLocation(op: IrOp): string {
-  return `%${op.id} = ${op.op} (${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ', ' + op.where.loops.join(' ') : ''})`;
+  const w = op.where;
+  return `%${op.id} = ${op.op} (${w.file}:${w.line}:${w.col}${w.loops.length ? ', ' + w.loops.join(' ') : ''}${w.stack.length ? ', in ' + w.stack.join(' > ') : ''})`;
 }
 
 /** An error raised while running an op; the message ends with the op's location. */

@@ -25,7 +25,7 @@ function values(n: number, lo: number, hi: number, seed: number, edges: number[]
   return [...e, ...uniform(Math.max(0, n - e.length), lo, hi, seed)];
 }
 
-export type Arg = { kind: 'ring'; v: RingArray; owner?: 'server' } | { kind: 'bits'; v: Uint8Array };
+export type Arg = { kind: 'ring'; v: RingArray; owner?: 'server'; ell?: number } | { kind: 'bits'; v: Uint8Array };
 
 export interface Case {
   name: string;
@@ -33,15 +33,19 @@ export interface Case {
   args: Arg[];
   /** Max |secure − twin| in ULPs, or a function of the twin value (raw) for relative bounds. */
   twinTol: number | ((twinRaw: number) => number);
+  /** Ring of the result when it differs from the inputs' Z_2^32 (conversions, sumsq). */
+  outEll?: number;
+  /** Scale of the result for the float64 comparison (default s). */
+  outS?: number;
   /** float64 reference per element and its stated max error (absolute, or relative + ULPs). */
   ref?: (i: number) => number;
   refTol?: (expected: number) => number;
 }
 
 const ringArg = (xs: number[], owner?: 'server'): Arg => ({ kind: 'ring', v: fx.encode(xs), owner });
-const fn = (name: string, xs: number[], f: (x: number) => number, twinTol: number | ((t: number) => number), refTol: (e: number) => number): Case => {
-  const dec = fx.decode(fx.encode(xs));
-  return { name, params: { ell, s }, args: [ringArg(xs)], twinTol, ref: (i) => f(dec[i]), refTol };
+const fn = (name: string, xs: number[], f: (x: number) => number, twinTol: number | ((t: number) => number), refTol: (e: number) => number, fl = ell, fs = s): Case => {
+  const enc = new Fixed(fl, fs), dec = enc.decode(enc.encode(xs));
+  return { name, params: { ell: fl, s: fs }, args: [{ kind: 'ring', v: enc.encode(xs), ell: fl }], twinTol, ref: (i) => f(dec[i]), refTol, outEll: fl, outS: fs };
 };
 
 export function cases(n: number, seed: number): Case[] {
@@ -60,6 +64,8 @@ export function cases(n: number, seed: number): Case[] {
   const gLoIn = values(n, -8, 8, seed + 15, [...pm([0, 3.75, 4, -3.75, -3.5, -4, 0.125, -0.125]), 3.999, big, -big]);
   const expLoIn = values(n, -20, 0, seed + 16, [0, -ulp, ...pm([-7.5, -7, -8, -0.125, -1]), -7.875, -big]);
   const pos = values(n, ulp, 2000, seed + 7, [ulp, 1, 2, 0.5, 2 ** 17, 0.75]);
+  // LayerNorm variances at fix<44, 24> (+ ε): from 1e-5 to the range's top 2^18.
+  const wideVar = values(n, 1e-5, 300, seed + 18, [2 ** -24, 1e-5, 1e-3, 1, 2 ** 18 - 1]);
   return [
     { name: 'mul_ss', params: { ell, s }, args: [ringArg(a), ringArg(b)], twinTol: 1, ref: (i) => da[i] * db[i], refTol: () => 2 * ulp },
     { name: 'mul_ss', params: { ell, s, bcast: { kind: 'row', cols } }, args: [ringArg(a.slice(0, m)), ringArg(b.slice(0, rows))], twinTol: 1,
@@ -82,6 +88,17 @@ export function cases(n: number, seed: number): Case[] {
     fn('tanh', gIn(TANH.ymax), Math.tanh, 8, () => 8e-3),
     fn('recip', pos, (x) => 1 / Math.max(x, ulp), rel(2 ** -(s - 1)), (e) => 3 * ulp + 1e-3 * Math.abs(e)),
     fn('rsqrt', pos, (x) => 1 / Math.sqrt(Math.max(x, ulp)), rel(2 ** -(s - 1)), (e) => 3 * ulp + 1e-3 * Math.abs(e)),
+    { name: 'eq_ss', params: { ell }, args: [ringArg(cmpA), ringArg([...cmpA.slice(0, n >> 1), ...cmpB.slice(n >> 1)])], twinTol: 0 },
+    { name: 'convert', params: { from: { ell, s }, to: { ell: 37, s } }, args: [ringArg(cmpA)], twinTol: 0, outEll: 37, ref: (i) => fx.decode(fx.encode(cmpA))[i], refTol: () => 0 },
+    { name: 'convert', params: { from: { ell, s }, to: { ell: 44, s: 24 } }, args: [ringArg(cmpA)], twinTol: 0, outEll: 44, outS: 24, ref: (i) => fx.decode(fx.encode(cmpA))[i], refTol: () => 0 },
+    { name: 'convert', params: { from: { ell, s }, to: { ell: 24, s: 8 } }, args: [ringArg(a)], twinTol: 1, outEll: 24, outS: 8, ref: (i) => da[i], refTol: () => 2 ** -7 },
+    { name: 'convert', params: { from: { ell, s }, to: { ell: 40, s: 4 } }, args: [ringArg(a)], twinTol: 1, outEll: 40, outS: 4, ref: (i) => da[i], refTol: () => 2 ** -3 },
+    { name: 'convert', params: { from: { ell: 1, s: 0, bool: true }, to: { ell: 37, s: 12 } }, args: [{ kind: 'bits', v: bits(n, seed + 17) }], twinTol: 0, outEll: 37 },
+    { name: 'sumsq', params: { ell, s, cols, to: { ell: 44, s: 24 } }, args: [ringArg(a.slice(0, m).map((v) => v * 1.6))], twinTol: 0, outEll: 44, outS: 24,
+      ref: (i) => fx.decode(fx.encode(a.slice(0, m).map((v) => v * 1.6))).slice(i * cols, (i + 1) * cols).reduce((t, v) => t + v * v, 0), refTol: () => 0 },
+    { name: 'sumsq', params: { ell, s, cols, to: { ell: 44, s: 20 } }, args: [ringArg(a.slice(0, m))], twinTol: 1, outEll: 44, outS: 20,
+      ref: (i) => fx.decode(fx.encode(a.slice(0, m))).slice(i * cols, (i + 1) * cols).reduce((t, v) => t + v * v, 0), refTol: () => 2 ** -19 },
+    fn('rsqrt', wideVar, (x) => 1 / Math.sqrt(x), rel(2 ** -18), (e) => 2 ** -20 + 2e-5 * Math.abs(e), 44, 24),
     { name: 'rowmax', params: { ell, cols: 7 }, args: [ringArg(values(7 * Math.max(1, Math.floor(n / 7)), -100, 100, seed + 14, [100, -100, 0]))], twinTol: 0 },
   ];
 }

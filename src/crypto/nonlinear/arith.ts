@@ -14,6 +14,7 @@ import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { bitProductCounts, bitProductSpec, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { checkRange, fmt, realOf, truncSpec as truncRange, type RangeProbe } from '../ranges.ts';
 
 import { bitsRing, extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 
@@ -208,6 +209,8 @@ export interface MulParams {
   bcast?: Bcast;
   /** Exact truncation (default: one-bit error). */
   exact?: boolean;
+  /** Secret integers (Z_2^32, s = 0): the product must stay in [−2^31, 2^31). */
+  int?: boolean;
 }
 
 /** Layout for a product a (n) × b: which operand supplies the choice bits, and how many. */
@@ -262,12 +265,25 @@ export function mulSSCostSteps(b: CostBuilder, n: number, p: MulParams): void {
 
 export const mulSSCost = (n: number, p: MulParams, ot?: OtCostModel): Cost => costOf((b) => mulSSCostSteps(b, n, p), ot);
 
-/** Twin of mul_ss / mul_sx: floor(a·b / 2^s) in Z_2^ℓ with b broadcast as in `p`. */
-export function mulTwin(a: RingArray, b: RingArray, p: MulParams): RingArray {
+/**
+ * Twin of mul_ss / mul_sx: floor(a·b / 2^s) in Z_2^ℓ with b broadcast as in `p`. Checks the
+ * secure truncation's precondition |a·b| < 2^(ℓ−2) (raw, before truncation), or for secret
+ * integers that the product fits Z_2^32.
+ */
+export function mulTwin(a: RingArray, b: RingArray, p: MulParams, probe?: RangeProbe): RingArray {
   const ring = ringOf(p.ell);
   const bb = expand(ring, a.length, b, p.bcast);
+  if (p.s > 0 || p.int) checkProducts(ring, a, bb, p, probe);
   const prod = ring.mul(a, bb);
   return p.s > 0 ? ring.shr(prod, p.s) : prod;
+}
+
+function checkProducts(ring: Ring, a: RingArray, b: RingArray, p: MulParams, probe?: RangeProbe): void {
+  const sa = ring.toSigned(a), sb = ring.toSigned(b), prod = new Float64Array(a.length);
+  for (let i = 0; i < prod.length; i++) prod[i] = sa[i] * sb[i];
+  const detail = (i: number) => `element ${i}: ${fmt(sa[i] * 2 ** -p.s)} × ${fmt(sb[i] * 2 ** -p.s)}`;
+  if (p.int) checkRange(prod, { what: 'the integer product', enc: 'int (Z_2^32 shares)', lo: -(2 ** 31), hi: 2 ** 31 }, probe, detail);
+  else checkRange(realOf(prod, 2 * p.s), truncRange(p.ell, p.s, 2 * p.s, "the product before the secure truncation"), probe, detail);
 }
 
 /** b broadcast to a's n elements. */
@@ -368,12 +384,16 @@ export interface DivParams {
   s: number;
 }
 
-/** Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). */
+/**
+ * Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). With
+ * |x| < 2^(ℓ−2) and K ≤ 2^(P+s)/c_raw the product stays below 2^(wide−5), so P can grow with c:
+ * K keeps about wide − ℓ − 3 significant bits whatever the divisor (29 at ℓ = 32).
+ */
 function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigint } {
   if (!(cRaw >= 1)) throw new RangeError(`div_sp: the divisor must be ≥ 2^-${p.s} (raw ≥ 1), got raw ${cRaw}`);
   const wide = Math.min(64, p.ell + 32);
-  const headroom = Math.max(0, Math.ceil(Math.log2(2 ** p.s / cRaw)));
-  const P = Math.max(1, wide - p.ell - 3 - headroom);
+  const grow = Math.floor(Math.log2(cRaw / 2 ** p.s));
+  const P = Math.max(1, wide - p.ell - 3 + grow);
   return { wide, P, K: BigInt(Math.round(2 ** (p.s + P) / cRaw)) };
 }
 
@@ -401,7 +421,8 @@ export function divPublicCostSteps(b: CostBuilder, n: number, cRaw: number, p: D
 
 export const divPublicCost = (n: number, cRaw: number, p: DivParams, ot?: OtCostModel): Cost => costOf((b) => divPublicCostSteps(b, n, cRaw, p), ot);
 
-export function divPublicTwin(x: RingArray, cRaw: number, p: DivParams): RingArray {
+export function divPublicTwin(x: RingArray, cRaw: number, p: DivParams, probe?: RangeProbe): RingArray {
   const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide);
+  checkRange(realOf(ringOf(p.ell).toSigned(x), p.s), truncRange(p.ell, p.s, p.s, 'the dividend (extended to a wider ring first)'), probe);
   return reduceRing(rw.shr(rw.mulScalar(extendTwin(x, { from: p.ell, to: wide, signed: true }), K), P), wide, p.ell);
 }

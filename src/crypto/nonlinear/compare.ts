@@ -21,8 +21,9 @@
 import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import type { OtCostModel } from '../ot/cost.ts';
+import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /**
  * Tree levels a comparison may use (rounds: 2 + levels). Two levels need digits of about 8 bits
@@ -283,6 +284,8 @@ export function geConstsTwin(x: RingArray, p: GeConstParams): Bits {
 
 export interface CmpParams {
   ell: number;
+  /** Fixed-point scale of the operands (for messages in real units; 0 for rings and integers). */
+  s?: number;
 }
 
 /** gt_ss: [a > b] = DReLU(a − b − 1) on the ring difference (signed). */
@@ -297,14 +300,95 @@ export async function ltSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpPara
 
 export const cmpCost = (n: number, p: CmpParams, ot?: OtCostModel): Cost => geConstsCost(n, { ell: p.ell, consts: [1] }, ot);
 
-/** Twin of gt_ss: signed(a − b mod 2^ℓ) > 0 (equals a > b unless the difference overflows). */
-export function gtTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
+/**
+ * Twin of gt_ss: signed(a − b mod 2^ℓ) > 0. Equals a > b when the difference fits the ring,
+ * |a − b| < 2^(ℓ−1) (raw), which it checks.
+ */
+export function gtTwin(a: RingArray, b: RingArray, p: CmpParams, probe?: RangeProbe): Bits {
   const ring = ringOf(p.ell);
+  checkDifference(ring, a, b, p, 'the difference of the compared values', probe);
   return geConstsTwin(ring.sub(a, b), { ell: p.ell, consts: [1] });
 }
 
-export function ltTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
-  return gtTwin(b, a, p);
+export function ltTwin(a: RingArray, b: RingArray, p: CmpParams, probe?: RangeProbe): Bits {
+  return gtTwin(b, a, p, probe);
+}
+
+/** Comparisons work on the ring difference: it must not wrap, |a − b| < 2^(ℓ−1) (raw). */
+export function checkDifference(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray, p: CmpParams, what: string, probe?: RangeProbe): void {
+  const s = p.s ?? 0, sa = ring.toSigned(a), sb = ring.toSigned(b), d = new Float64Array(a.length);
+  for (let i = 0; i < d.length; i++) d[i] = sa[i] - sb[i];
+  const h = 2 ** (p.ell - 1 - s);
+  checkRange(realOf(d, s), { what, enc: s ? encName(p.ell, s) : encName(p.ell), lo: -h, hi: h, widen: { ell: p.ell, s } }, probe,
+    (i) => `element ${i}: ${fmt(sa[i] * 2 ** -s)} vs ${fmt(sb[i] * 2 ** -s)}`);
+}
+
+// ---- equality ----
+
+/**
+ * XOR shares of [u_i = v_i] on `bits`-bit values, the server holding u, the client v (CrypTFlow2
+ * §3.1's leaves and tree with the equality bits only): per digit one 1-of-2^m OT whose messages
+ * are the server's masked [u_digit = j], then a log-depth AND tree (one bit per message).
+ */
+export async function equalBits(ctx: ProtoCtx, n: number, bits: number, u: RingArray | null, v: RingArray | null): Promise<Bits> {
+  const plan = digitPlan(bits, 0.5), q = plan.length, server = isServer(ctx);
+  const eq: Bits[] = plan.map(() => new Uint8Array(n));
+  if (server) {
+    if (!u || u.length !== n) throw new RangeError(`equality: the server needs ${n} values`);
+    const ud = digitsOf(u, bits, plan);
+    for (let j = 0; j < q; j++) eq[j] = ctx.prg.bytes(n).map((b) => b & 1);
+    for (const { d, idx } of widthGroups(plan)) {
+      const N = 1 << d, msgs = new Uint8Array(n * idx.length * N);
+      let o = 0;
+      for (let i = 0; i < n; i++) for (const j of idx) for (let w = 0; w < N; w++) msgs[o++] = (ud[j][i] === w ? 1 : 0) ^ eq[j][i];
+      await ctx.ot.otNSend(msgs, N, 1);
+    }
+  } else {
+    if (!v || v.length !== n) throw new RangeError(`equality: the client needs ${n} values`);
+    const vd = digitsOf(v, bits, plan);
+    for (const { d, idx } of widthGroups(plan)) {
+      const ch = new Uint8Array(n * idx.length);
+      for (let i = 0; i < n; i++) idx.forEach((j, k) => (ch[i * idx.length + k] = vd[j][i]));
+      const got = await ctx.ot.otNRecv(ch, 1 << d, 1);
+      for (let i = 0; i < n; i++) idx.forEach((j, k) => (eq[j][i] = got[i * idx.length + k] & 1));
+    }
+  }
+  let E = eq;
+  while (E.length > 1) {
+    const pairs = Math.floor(E.length / 2);
+    const aa = new Uint8Array(pairs * n), bb = new Uint8Array(pairs * n);
+    for (let p = 0; p < pairs; p++) {
+      aa.set(E[2 * p], p * n);
+      bb.set(E[2 * p + 1], p * n);
+    }
+    const prod = await andBits(ctx, aa, bb, 1);
+    const next: Bits[] = [];
+    for (let p = 0; p < pairs; p++) next.push(prod.slice(p * n, (p + 1) * n));
+    if (E.length % 2) next.push(E[E.length - 1]);
+    E = next;
+  }
+  return E[0];
+}
+
+export function equalBitsCost(b: CostBuilder, n: number, bits: number): void {
+  const plan = digitPlan(bits, 0.5);
+  for (const { d, idx } of widthGroups(plan)) b.otCall('client', b.ot.plan.otN(n * idx.length, 1 << d, 1));
+  for (let q = plan.length; q > 1; q = Math.ceil(q / 2)) andBitsCost(b, Math.floor(q / 2) * n, 1);
+}
+
+/** eq_ss: [a = b] for secret a, b: the server's share of a − b against the negated client share. */
+export async function eqSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpParams): Promise<Bits> {
+  const ring = ringOf(p.ell), x = ring.sub(a, b), n = x.length;
+  return isServer(ctx) ? equalBits(ctx, n, p.ell, x, null) : equalBits(ctx, n, p.ell, null, ring.neg(x));
+}
+
+export const eqCost = (n: number, p: CmpParams, ot?: OtCostModel): Cost => costOf((b) => equalBitsCost(b, n, p.ell), ot);
+
+/** Twin of eq_ss: equality of the ring elements (exact: no precondition). */
+export function eqTwin(a: RingArray, b: RingArray): Bits {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] === b[i] ? 1 : 0;
+  return out;
 }
 
 export type { Party };

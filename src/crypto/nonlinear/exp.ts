@@ -21,7 +21,13 @@ import { lutMul, lutMulCost } from './ot-ops.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
 import { EXP_PWL } from './pwl-tables.ts';
 import { EXP_HI, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
-import type { FnParams } from './gelu.ts';
+import { checkInput, type FnParams } from './gelu.ts';
+import type { RangeProbe } from '../ranges.ts';
+
+/** exp's domain: x ≤ 0 (softmax subtracts the row max first), and |x| < 2^(ℓ−2) raw. */
+export function checkExpDomain(name: string, x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  checkInput(name, x, p, { lo: -(2 ** (p.ell - 2 - p.s)), hi: 0, hiIncl: true, hint: `${name} is defined for x ≤ 0 only: subtract the row max first (as nn.softmax does), or compute e^x = 1 / e^(-x)` }, probe);
+}
 
 export const EXP_CLAMP = 10;
 
@@ -84,7 +90,10 @@ function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
 }
 
 export const expHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => expWith(ctx, x, EXP_HI, p);
-export const expHiTwin = (x: RingArray, p: FnParams) => expTwinWith(x, EXP_HI, p);
+export function expHiTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkExpDomain('exp_hi', x, p, probe);
+  return expTwinWith(x, EXP_HI, p);
+}
 export const expHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expCostSteps(b, n, EXP_HI, p), ot);
 
 // ---- low degree: lines by lookup (pwl.ts) ----
@@ -103,7 +112,8 @@ export async function expLo(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
   return truncExtend(ctx, v, { from: plan.lp, to: p.ell, t: EXP_PWL.F });
 }
 
-export function expLoTwin(x: RingArray, p: FnParams): RingArray {
+export function expLoTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkExpDomain('exp_lo', x, p, probe);
   const plan = pwlPlan(EXP_PWL, p), line = pwlLinesTwin(plan, x), c = pwlClampTwin(plan, x);
   const v = ringOf(plan.lp).alloc(x.length);
   for (let i = 0; i < x.length; i++) if (c[i]) (v as Uint32Array)[i] = (line as Uint32Array)[i];

@@ -19,10 +19,22 @@ import { boundOperand, operandCounts, operandSpec } from './arith.ts';
 import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
 import { GELU_PWL } from './pwl-tables.ts';
+import { checkRange, encName, fmt, realOf, type RangeProbe, type RangeSpec } from '../ranges.ts';
 
 export interface FnParams {
   ell: number;
   s: number;
+}
+
+/** Check a function's input (real units) against its domain. */
+export function checkInput(name: string, x: RingArray, p: FnParams, dom: Pick<RangeSpec, 'lo' | 'hi' | 'hiIncl' | 'hint'>, probe?: RangeProbe): void {
+  checkRange(realOf(ringOf(p.ell).toSigned(x), p.s), { what: `the input of ${name}`, enc: encName(p.ell, p.s), ...dom }, probe, (i) => `element ${i}`);
+}
+
+/** GELU and tanh accept any value with the protocols' headroom, |x| < 2^(ℓ−2) raw. */
+function checkHeadroom(name: string, x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  const h = 2 ** (p.ell - 2 - p.s);
+  checkInput(name, x, p, { lo: -h, hi: h, hint: `values beyond ±${fmt(h)} need a wider ring for ${name}` }, probe);
 }
 
 const tRaw = (spec: PolySpec, s: number): number => Math.round(spec.ymax * 2 ** s);
@@ -109,7 +121,10 @@ function geluCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): 
 }
 
 export const geluHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_HI, p);
-export const geluHiTwin = (x: RingArray, p: FnParams) => geluTwinWith(x, GELU_HI, p);
+export function geluHiTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkHeadroom('gelu_hi', x, p, probe);
+  return geluTwinWith(x, GELU_HI, p);
+}
 export const geluHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, GELU_HI, p), ot);
 
 // ---- low degree: lines by lookup (pwl.ts) ----
@@ -139,7 +154,8 @@ export async function geluLo(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<
   return ring.sumLast(prod, 2);
 }
 
-export function geluLoTwin(x: RingArray, p: FnParams): RingArray {
+export function geluLoTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkHeadroom('gelu_lo', x, p, probe);
   const plan = pwlPlan(GELU_PWL, p), ring = ringOf(p.ell), n = x.length;
   const mid = truncExtendTwin(pwlLinesTwin(plan, x), { from: plan.lp, to: p.ell, t: GELU_PWL.F });
   const bits = pwlClampTwin(plan, x), v = interleave2(ring, mid, ring.sub(x, mid)), prod = ring.alloc(2 * n);
@@ -201,7 +217,8 @@ export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
   return ring.sub(sum3(ring, prod), mid);
 }
 
-export function tanhTwin(x: RingArray, p: FnParams): RingArray {
+export function tanhTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkHeadroom('tanh', x, p, probe);
   const { bits, mid, ring, n } = frontTwin(x, TANH, p, false);
   const out = ring.neg(mid);
   for (let i = 0; i < n; i++) if (bits[3 * i + 1]) (out as Uint32Array)[i] = (mid as Uint32Array)[i];

@@ -3,6 +3,8 @@ export * from './context.ts';
 export { Chooser, makeChooser, startChoosers, choosersFlight, exchange, andBits, b2a, b2aTwin, lutBoth, lutMul } from './ot-ops.ts';
 export * from './compare.ts';
 export * from './trunc.ts';
+export * from './convert.ts';
+export * from './stats.ts';
 export * from './arith.ts';
 export * from './boolean.ts';
 export * from './poly.ts';

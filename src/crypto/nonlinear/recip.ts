@@ -4,7 +4,7 @@
 //   c_j = [x ≥ 2^j], j = 0..ℓ−3           one millionaires' run for all ℓ − 2 constants
 //   x'  = 1 + c_0·(x − 1)                   clamp to x ≥ 2^−s (one multiplexer)
 //   e   = Σ_{j≥1} c_j = ⌊log2 x'⌋            B2A over Z_32 (one COT per bit, 5-bit payloads)
-//   m   = trunc(x'·2^(ℓ−3−e), ℓ−3−F)         ∈ [2^F, 2^(F+1)) at scale F = s + 1 (lutMul, no product)
+//   m   = trunc(x'·2^(ℓ−3−e), ℓ−3−F)         ∈ [2^F, 2^(F+1)) at scale F = min(s + 1, ⌊(ℓ−6)/2⌋)
 //   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Horner at scale F
 //   out = trunc(r·T[e], G) in Z_2^64, reduced to ℓ, T[e] = 2^(2s−e−F+G) (recip)
 //                                              or round(2^(3s/2 − e/2 − F + G)) (rsqrt)
@@ -18,13 +18,17 @@ import { boundOperand, operandCounts, operandSpec } from './arith.ts';
 import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { b2a, b2aCost, bitProductCounts, bitProductSpec, lutMul, lutMulCost, type ChooserSpec } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
-import type { FnParams } from './gelu.ts';
+import { checkInput, type FnParams } from './gelu.ts';
+import type { RangeProbe } from '../ranges.ts';
 
 const WIDE = 64;
 
 function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
   const { ell, s } = p;
-  const R = ell - 3, F = s + 1, G1 = ell - 3 - F;
+  // Mantissa scale: s + 1 bits, but no more than the Horner steps have room for in Z_2^ℓ (wide
+  // encodings with many fractional bits, e.g. LayerNorm variances at fix<44, 24>: F = 19, a
+  // relative precision of 2^-19, below the polynomials' fit error).
+  const R = ell - 3, F = Math.min(s + 1, Math.floor((ell - 6) / 2)), G1 = ell - 3 - F;
   if (G1 < 1) throw new RangeError(`${kind}: fix<${ell},${s}> is too narrow`);
   const N = 2 ** Math.ceil(Math.log2(R + 1)), eBits = Math.log2(N);
   const consts = Array.from({ length: R + 1 }, (_, j) => 2 ** j);
@@ -111,7 +115,18 @@ function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray
 
 export const recip = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'recip');
 export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'rsqrt');
-export const recipTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'recip');
-export const rsqrtTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'rsqrt');
+/** recip and rsqrt normalise by the leading one among bits 0..ℓ−3: x ∈ [2^−s, 2^(ℓ−2−s)). */
+function checkNormDomain(kind: 'recip' | 'rsqrt', x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  checkInput(kind, x, p, { lo: 2 ** -p.s, hi: 2 ** (p.ell - 2 - p.s), hint: `${kind} needs a positive input of at least one ULP (2^-${p.s})${kind === 'rsqrt' ? '; add a positive epsilon to a variance' : ''}, and below the ring's headroom` }, probe);
+}
+
+export function recipTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkNormDomain('recip', x, p, probe);
+  return normTwin(x, p, 'recip');
+}
+export function rsqrtTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkNormDomain('rsqrt', x, p, probe);
+  return normTwin(x, p, 'rsqrt');
+}
 export const recipCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
 export const rsqrtCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);

@@ -8,11 +8,14 @@ import type { RingArray } from '../ring.ts';
 import { costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
+import { checkRange, encName, fmt, type RangeProbe } from '../ranges.ts';
 
 export interface RowmaxParams {
   ell: number;
   /** Row length (the last axis); the input has rows·cols elements. */
   cols: number;
+  /** Fixed-point scale (messages in real units). */
+  s?: number;
 }
 
 function checkShape(n: number, cols: number): number {
@@ -57,13 +60,22 @@ export function rowmaxCostSteps(b: CostBuilder, n: number, p: RowmaxParams): voi
 
 export const rowmaxCost = (n: number, p: RowmaxParams, ot?: OtCostModel): Cost => costOf((b) => rowmaxCostSteps(b, n, p), ot);
 
-export function rowmaxTwin(x: RingArray, p: RowmaxParams): RingArray {
-  const ring = ringOf(p.ell), rows = checkShape(x.length, p.cols), v = ring.toSigned(x);
-  const out: number[] = [];
+/** Twin: the row maxima. The tournament compares every pair of a row on its ring difference,
+ * so each row's spread max − min must stay below 2^(ℓ−1) (raw), which it checks. */
+export function rowmaxTwin(x: RingArray, p: RowmaxParams, probe?: RangeProbe): RingArray {
+  const ring = ringOf(p.ell), rows = checkShape(x.length, p.cols), v = ring.toSigned(x), s = p.s ?? 0;
+  const out: number[] = [], spread = new Float64Array(rows), lo = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
-    let m = -Infinity;
-    for (let j = 0; j < p.cols; j++) m = Math.max(m, v[r * p.cols + j]);
+    let m = -Infinity, mn = Infinity;
+    for (let j = 0; j < p.cols; j++) {
+      m = Math.max(m, v[r * p.cols + j]);
+      mn = Math.min(mn, v[r * p.cols + j]);
+    }
     out.push(m);
+    spread[r] = (m - mn) * 2 ** -s;
+    lo[r] = mn;
   }
+  checkRange(spread, { what: 'the spread max − min of a row', enc: s ? encName(p.ell, s) : encName(p.ell), lo: 0, hi: 2 ** (p.ell - 1 - s), widen: { ell: p.ell, s } }, probe,
+    (r) => `row ${r}: from ${fmt(lo[r] * 2 ** -s)} to ${fmt(out[r] * 2 ** -s)}`);
   return ring.fromSigned(out);
 }

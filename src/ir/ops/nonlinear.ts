@@ -6,7 +6,8 @@ import { NONLINEAR_PRIMS, choosersFlight, costOf, startChoosers, trunc, truncCos
 import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { twins, type Twin } from '../twins.ts';
-import { concatData, size, splitData, type Data } from '../tensor.ts';
+import { concatData, ringOf, size, splitData, type Data } from '../tensor.ts';
+import { encodeReal } from '../values.ts';
 import type { Batch, BatchItem, ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall, OpSignature } from './types.ts';
 
 /** Secret integers (counts) are additive shares in Z_2^32. */
@@ -14,17 +15,33 @@ export const SECRET_INT_ELL = 32;
 
 const ellOf = (t: ConcreteType): number => (t.enc.kind === 'fix' || t.enc.kind === 'ring' ? t.enc.ell : SECRET_INT_ELL);
 const scaleOf = (t: ConcreteType): number => (t.enc.kind === 'fix' ? t.enc.scale : 0);
+/** Ring width and scale of an encoding as `convert` sees it (int: Z_2^32 at scale 0). */
+const widthOf = (t: ConcreteType) => ({ ell: ellOf(t), s: scaleOf(t), bool: t.enc.kind === 'bool' || undefined, name: t.enc.kind === 'int' ? 'int' : undefined });
+
+/** Functions defined on fixed point only (their approximations need fractional bits). */
+const FIXED_ONLY = new Set(['exp_hi', 'exp_lo', 'gelu_hi', 'gelu_lo', 'tanh', 'recip', 'rsqrt', 'div_sp']);
+
+/** Why a call of a nonlinear op cannot run on these operand types, or null. */
+export function nonlinearUnsupported(name: string, call: OpCall): string | null {
+  const e = call.args[0]?.enc;
+  if (FIXED_ONLY.has(name) && e && e.kind !== 'fix') {
+    return `${name} works on fixed-point values, not ${e.kind === 'int' ? 'integers' : e.kind}; convert first, e.g. convert::<fix<32, 12>>(x)`;
+  }
+  if (name === 'convert' && call.type.enc.kind === 'bool') return 'a value cannot be converted to bool; compare it instead (e.g. x > 0)';
+  return null;
+}
 
 /** Protocol parameters of one call, from its (concrete) types and attributes. */
 export function nonlinearParams(name: string, call: OpCall): Record<string, unknown> {
   const a = call.args[0];
   const num = call.args.find((x) => x.enc.kind !== 'bool') ?? call.type;
   const base = { ell: ellOf(num), s: scaleOf(num) };
+  const int = num.enc.kind === 'int' ? { int: true } : {};
   switch (name) {
     case 'mul_ss':
-      return base;
+      return { ...base, ...int };
     case 'mul_sx':
-      return { ...base, owner: call.args[1].vis };
+      return { ...base, ...int, owner: call.args[1].vis };
     case 'div_sp': {
       const c = call.attrs.divisor;
       if (typeof c !== 'number') throw new Error('div_sp needs a divisor known before the run (a constant or size)');
@@ -32,12 +49,18 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
     }
     case 'gt_ss':
     case 'lt_ss':
+    case 'eq_ss':
+      return base;
+    case 'convert':
+      return { from: widthOf(a), to: widthOf(call.type) };
+    case 'sumsq':
+      return { ...base, cols: a.shape[a.shape.length - 1], to: { ell: ellOf(call.type), s: scaleOf(call.type) } };
     case 'select_ss':
       return { ell: base.ell };
     case 'count':
       return { ell: SECRET_INT_ELL };
     case 'rowmax':
-      return { ell: base.ell, cols: a.shape[a.shape.length - 1] };
+      return { ...base, cols: a.shape[a.shape.length - 1] };
     case 'and_ss':
     case 'or_ss':
     case 'not':
@@ -73,7 +96,7 @@ const nonlinearKey = (rows: boolean) => (sig: OpSignature): string =>
   JSON.stringify([sig.args.map((a) => [a.vis, a.enc]), sig.type.vis, sig.type.enc, sig.attrs, rows ? sig.args[0].shape.at(-1) : null]);
 
 /** A row's impl, cost and exact fixed-point twin for one nonlinear prim. */
-export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin; batchKey: (sig: OpSignature) => string; batch: Batch } {
+export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p: CostParams) => Flight[]; twin: Twin; batchKey: (sig: OpSignature) => string; batch: Batch; unsupported: (call: OpCall) => string | null } {
   const prim = NONLINEAR_PRIMS.find((r) => r.name === name);
   if (!prim) throw new Error(`internal: no nonlinear protocol for ${name}`);
   const floatTwin = twins[name];
@@ -105,14 +128,25 @@ export function nonlinearRow(name: string): { impl: Impl; cost: (call: OpCall, p
         return [...p.otSetup(), ...otFlights(prim.cost(n, sharedParams(name, calls) as never, p.otModel))];
       },
     },
+    unsupported: (call) => nonlinearUnsupported(name, call),
     twin: (c) => {
       if (c.mode === 'float') return floatTwin(c);
       const call: OpCall = { args: c.args.map((x) => ({ vis: 'secret', enc: x.enc, shape: x.shape })), type: { vis: 'secret', enc: c.enc, shape: c.shape }, attrs: c.attrs };
-      let data = prim.twin(c.args.map((x) => x.data as Share), nonlinearParams(name, call) as never) as Data;
-      if (c.enc.kind === 'int') data = Float64Array.from(data as ArrayLike<number>); // counts (Z_2^32 values)
+      const why = nonlinearUnsupported(name, call);
+      if (why) throw new RangeError(why);
+      // Integers are float64 in the interpreter and shares of Z_2^32 in the protocols.
+      const args = c.args.map((x) => (x.enc.kind === 'int' ? intToRing(x.data) : x.data) as Share);
+      let data = prim.twin(args, nonlinearParams(name, call) as never, c.probe) as Data;
+      if (c.enc.kind === 'int') data = Float64Array.from(ringOf(SECRET_INT_ELL).toSigned(data as RingArray));
       return { shape: c.shape, enc: c.enc, data };
     },
   };
+}
+
+/** Integer values (checked: integers in [−2^31, 2^31)) as elements of Z_2^32. */
+export function intToRing(d: Data): RingArray {
+  encodeReal(d as Float64Array, { kind: 'int' }, 'fixed', (i) => `integer element ${i}`);
+  return ringOf(SECRET_INT_ELL).fromSigned(d as Float64Array);
 }
 
 const needsTrunc = (call: OpCall) => call.type.vis === 'secret' && call.type.enc.kind === 'fix' && call.type.enc.scale > 0;

@@ -2,6 +2,7 @@
 // checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
 // `pending` and a program that needs one is rejected before it runs.
 import { otCost } from '../../crypto/ot/index.ts';
+import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
@@ -34,11 +35,40 @@ const local = (name: string, impl: Impl = linearImpl(name)) => row(name, 'local'
 const plain = (name: string) => row(name, 'local', { impl: plainImpl(name) });
 const nonlinear = (name: string, comm: CommClass = 'ot') => row(name, comm, nonlinearRow(name));
 
+/** `convert`: a protocol on secret values (convert.ts), exact arithmetic on values a party sees. */
+function convertRow(): OpRow {
+  const secure = nonlinearRow('convert'), plainTwin = twins.convert, inClear = plainImpl('convert');
+  return row('convert', 'ot', {
+    impl: async (ctx, args, call) => (call.type.vis === 'secret' ? secure.impl(ctx, args, call) : inClear(ctx, args, call)),
+    cost: (call, p) => (call.type.vis === 'secret' ? secure.cost(call, p) : []),
+    twin: (c) => (c.vis === 'secret' ? secure.twin(c) : plainTwin(c)),
+    unsupported: secure.unsupported,
+    // The batch key holds the result's visibility: a batch is all secret or all in the clear.
+    batchKey: secure.batchKey,
+    batch: {
+      impl: async (ctx, items) => {
+        if (items[0].call.type.vis === 'secret') return secure.batch.impl(ctx, items);
+        const out = [];
+        for (const it of items) out.push(await inClear(ctx, it.args, it.call));
+        return out;
+      },
+      cost: (calls, p) => (calls[0].type.vis === 'secret' ? secure.batch.cost(calls, p) : []),
+    },
+  });
+}
+
 /** Secret x public products: local on shares, then truncation (OT) for fixed point. */
 const scaled = (name: string) => row(name, 'ot', { ...truncating(linearImpl(name), none), batchKey: truncKey });
 
 const ellOf = (call: OpCall): number => (call.type.enc as { ell: number }).ell;
-const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', truncating(impl, cost));
+/** HE products need ring elements of at most MAX_ELL bits: others are refused before the run. */
+function heOperands(call: OpCall): string | null {
+  const e = call.type.enc;
+  if (e.kind === 'int') return 'homomorphic products work on fixed-point or ring values, not integers; convert them first (convert::<fix<32, 12>>(x))';
+  if ((e.kind === 'fix' || e.kind === 'ring') && e.ell > MAX_ELL) return `homomorphic products support rings of at most ${MAX_ELL} bits (docs/he.md), not ${e.ell}`;
+  return null;
+}
+const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', { ...truncating(impl, cost), unsupported: heOperands });
 const matmulSxCost = (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heMatmul(call.args[0].shape[0], call.args[0].shape[1], call.args[1].shape[1])];
 const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heBatch(batchShape(name, call.args[0].shape, call.args[1].shape))];
 
@@ -51,7 +81,7 @@ const rows: OpRow[] = [
   plain('matmul_pp'), scaled('matmul_sp'),
   {
     ...row('matmul_sx', 'he', { ...truncating(matmulSxImpl, matmulSxCost, matmulSxBatch), batchKey: matmulSxKey }),
-    unsupported: (call) => (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
+    unsupported: (call) => heOperands(call) ?? (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
   },
   he('matmul_ss', batchImpl('matmul_ss'), batchCost('matmul_ss')),
   he('bmm_ss', batchImpl('bmm_ss'), batchCost('bmm_ss')),
@@ -63,9 +93,10 @@ const rows: OpRow[] = [
   local('rowsum'), local('colsum'), local('sum0'),
   // comparisons and booleans
   plain('gt_pp'), nonlinear('gt_ss'), plain('lt_pp'), nonlinear('lt_ss'), plain('and_pp'), nonlinear('and_ss'), plain('or_pp'), nonlinear('or_ss'),
-  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), nonlinear('select_ss'), nonlinear('count'),
+  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), nonlinear('eq_ss'), nonlinear('select_ss'), nonlinear('count'),
+  convertRow(),
   // fixed-point functions
-  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'),
+  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'), nonlinear('sumsq'),
   // CipherPrune
   row('compact', 'ot', { pending: PRUNE }), row('partition', 'ot', { pending: PRUNE }),
   // builtins introduced by lowering
