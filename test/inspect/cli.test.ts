@@ -79,7 +79,7 @@ describe('compile: schedule flags', () => {
   it('--emit schedule, --dump-after, --no-merge', async () => {
     const s = await cli(['compile', 'test/exec/programs/layer.cpl', '--emit', 'schedule']);
     expect(s.out).toMatch(/^schedule small_layer \(merged\)/);
-    expect(s.out).toMatch(/depth 19 \(concurrent\)\n {2}#\d+ gelu_hi/);
+    expect(s.out).toMatch(/depth \d+ \(concurrent\)\n {2}#\d+ gelu_hi/);
     const u = await cli(['compile', 'test/exec/programs/layer.cpl', '--emit', 'schedule', '--no-merge']);
     expect(u.out).toMatch(/^schedule small_layer \(unmerged\)/);
     const d = await cli(['compile', 'test/exec/programs/layer.cpl', '--dump-after', 'depth']);
