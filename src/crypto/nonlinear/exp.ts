@@ -20,7 +20,7 @@ import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { lutMul, lutMulCost } from './ot-ops.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
 import { EXP_PWL } from './pwl-tables.ts';
-import { EXP_HI, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { EXP_HI, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { checkInput, type FnParams } from './gelu.ts';
 import type { RangeProbe } from '../ranges.ts';
 
@@ -49,7 +49,7 @@ function expPlan(p: FnParams) {
 // steps is one exchange.
 async function expWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
   const { ell, s } = p, ring = ringOf(ell), n = x.length;
-  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s), d = plan.A.length - 1;
+  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s), d = hornerSpecCount(plan);
   const specs = [selectorSpec(n, ell, 1), truncSpec(ctx, n, 2 * s), operandSpec(ctx, ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan), truncSpec(ctx, n, G)];
   const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: [-L] }, specs);
   const sel = boundSelector(ell, c, ch[0]);
@@ -69,7 +69,7 @@ function expCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): v
   geConstsCostSteps(b, n, { ell, consts: [-L] }, [selectorCounts(n), truncCounts(n), operandCounts(n, ell, plan.k), ...hornerTruncCounts(n, plan), truncCounts(n)]);
   selectorMulCost(b, n, ell, 1, true);
   truncCostSteps(b, n, { ell, t: 2 * s }, true);
-  hornerCostSteps(b, n, plan, true);
+  hornerCostSteps(b, n, plan);
   lutMulCost(b, n, 16, ell);
   truncCostSteps(b, n, { ell, t: G }, true);
 }

@@ -88,7 +88,7 @@ function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void
   const plan = hornerPlan(spec, p.ell, p.s), T = tRaw(spec, p.s);
   geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] }, [selectorCounts(3 * n), operandCounts(n, p.ell, plan.k), ...hornerTruncCounts(n, plan)]);
   selectorMulCost(b, 3 * n, p.ell, 1, true);
-  hornerCostSteps(b, n, plan, true);
+  hornerCostSteps(b, n, plan);
 }
 
 function frontTwin(x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {

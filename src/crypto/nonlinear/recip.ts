@@ -17,7 +17,7 @@ import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './
 import { boundOperand, operandCounts, operandSpec } from './arith.ts';
 import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { b2a, b2aCost, bitProductCounts, bitProductSpec, lutMul, lutMulCost, type ChooserSpec } from './ot-ops.ts';
-import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { checkInput, type FnParams } from './gelu.ts';
 import type { RangeProbe } from '../ranges.ts';
 
@@ -52,7 +52,7 @@ const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, ell: n
 ];
 
 async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
-  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = pl.hp.A.length - 1;
+  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = hornerSpecCount(pl.hp);
   const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, ell));
   const c0 = new Uint8Array(n), hi = new Uint8Array(n * pl.R);
   for (let i = 0; i < n; i++) {
@@ -85,7 +85,7 @@ function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | '
   });
   lutMulCost(b, n, pl.N, ell);
   truncCostSteps(b, n, { ell, t: pl.G1 }, true);
-  hornerCostSteps(b, n, pl.hp, true);
+  hornerCostSteps(b, n, pl.hp);
   extendCostSteps(b, n, { from: ell, to: WIDE, signed: false }, true);
   lutMulCost(b, n, pl.N, WIDE);
   truncCostSteps(b, n, { ell: WIDE, t: pl.G2 }, true);

@@ -71,8 +71,8 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
   row<FnParams>('gelu_hi', FN, 'twin ± 8 ULP', (c, a, p) => geluHi(c, R(a[0]), p), (a, p, q) => geluHiTwin(R(a[0]), p, q), geluHiCost),
   row<FnParams>('gelu_lo', FN, 'twin ± 2^(s−7) ULP (32 at s = 12; 64 lines by lookup on [−4, 4), ReLU beyond, the secure segment index may be one less); |secure − GELU| ≤ 3.7e-3 + 2 ULP', (c, a, p) => geluLo(c, R(a[0]), p), (a, p, q) => geluLoTwin(R(a[0]), p, q), geluLoCost),
   row<FnParams>('tanh', FN, 'twin ± 8 ULP', (c, a, p) => tanhS(c, R(a[0]), p), (a, p, q) => tanhTwin(R(a[0]), p, q), tanhCost),
-  row<FnParams>('recip', FN, 'twin ± (2 ULP + 2^-(s-1)·|twin|); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => recip(c, R(a[0]), p), (a, p, q) => recipTwin(R(a[0]), p, q), recipCost),
-  row<FnParams>('rsqrt', FN, 'twin ± (2 ULP + 2^-(s-1)·|twin|); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => rsqrt(c, R(a[0]), p), (a, p, q) => rsqrtTwin(R(a[0]), p, q), rsqrtCost),
+  row<FnParams>('recip', FN, 'twin ± (2 ULP + 3·2^-F·|twin|), F = min(s + 1, ⌊(ℓ−6)/2⌋); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => recip(c, R(a[0]), p), (a, p, q) => recipTwin(R(a[0]), p, q), recipCost),
+  row<FnParams>('rsqrt', FN, 'twin ± (2 ULP + 3·2^-F·|twin|), F = min(s + 1, ⌊(ℓ−6)/2⌋); input > 0 (clamped to ≥ 2^-s)', (c, a, p) => rsqrt(c, R(a[0]), p), (a, p, q) => rsqrtTwin(R(a[0]), p, q), rsqrtCost),
   row<SumSqParams>('sumsq', '{ ell, s, cols, to: { ell, s } }', 'exact, or floor − 1 ULP when the row sum is truncated to W',
     (c, a, p) => sumSquares(c, R(a[0]), p), (a, p, q) => sumSquaresTwin(R(a[0]), p, q), sumSquaresCost, { rows: true }),
   row<RowmaxParams>('rowmax', '{ ell, cols }', 'exact', (c, a, p) => rowmax(c, R(a[0]), p), (a, p, q) => rowmaxTwin(R(a[0]), p, q), rowmaxCost, { rows: true }),
@@ -80,7 +80,8 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
 
 export const nonlinearPrim = (name: string): NonlinearPrim | undefined => NONLINEAR_PRIMS.find((r) => r.name === name);
 
-/** Mantissa scale of recip / rsqrt (recip.ts): their relative error is about 2^-(F−1). */
+/** Mantissa scale of recip / rsqrt (recip.ts): their relative error against the twin is below 3·2^-F
+ * (one-bit truncation errors of the mantissa, v = u² and the polynomial's last level, poly.ts). */
 const mantissa = (p: FnParams): number => Math.min(p.s + 1, Math.floor((p.ell - 6) / 2));
 
 /**
@@ -100,6 +101,6 @@ export const TWIN_BOUNDS: Record<string, (t: number, p: never) => number> = {
   gelu_hi: () => 8,
   gelu_lo: (_t, p: FnParams) => 2 ** (p.s - 7),
   tanh: () => 8,
-  recip: (t, p: FnParams) => 2 + Math.abs(t) * 2 ** -(mantissa(p) - 1),
-  rsqrt: (t, p: FnParams) => 2 + Math.abs(t) * 2 ** -(mantissa(p) - 1),
+  recip: (t, p: FnParams) => 2 + Math.abs(t) * 3 * 2 ** -mantissa(p),
+  rsqrt: (t, p: FnParams) => 2 + Math.abs(t) * 3 * 2 ** -mantissa(p),
 };
