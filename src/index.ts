@@ -11,6 +11,7 @@ export { opTable, opRow } from './ir/ops/table.ts';
 export type { OpRow, CommClass, Flight } from './ir/ops/types.ts';
 export { predictCost, type ProgramCost, type OpCost } from './opt/cost.ts';
 export { RoundClock } from './transport/round-clock.ts';
+export { programHash, canonicalProgram } from './ir/hash.ts';
 
 // Plaintext reference interpreter; value ranges (each op's domain) and calibration.
 export { interpret, InterpretError, type InterpretResult, type InterpretOptions } from './interp/interpret.ts';
@@ -24,7 +25,7 @@ export type { Tensor, Mode } from './ir/tensor.ts';
 export * from './transport/channel.ts';
 export { execute, ExecError, unsupportedOps, type ExecuteOptions, type ExecuteResult } from './exec/executor.ts';
 export { runBoth, splitInputs, type BothResult, type RunBothOptions } from './exec/run-both.ts';
-export { connect, WsChannel, type WsOptions } from './transport/ws-channel.ts';
+export { connect, WsChannel, type WsOptions, type ConnectOptions } from './transport/ws-channel.ts';
 export { listen, type WsServer, type ListenOptions } from './transport/ws-server.ts';
 export { SimChannel, parseNetwork, NETWORKS, type NetworkProfile } from './transport/sim-channel.ts';
 export { EXIT, exitCodeFor } from './transport/errors.ts';

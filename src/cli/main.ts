@@ -61,7 +61,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     return await (await c.load()).run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`cipherprune: ${e.message}\nRun \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n`);
+      io.err(`cipherprune: ${e.message}\n${e.help ? `Run \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n` : ''}`);
       return 2;
     }
     if (e instanceof ProgramError) {
@@ -78,7 +78,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   }
 }
 
+/** A closed stdout or stderr (`… | head -1`) ends the command quietly (status 0), not with an EPIPE crash. */
+function exitQuietlyOnEpipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 function defaultIo(): Io {
+  exitQuietlyOnEpipe();
   return {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

@@ -2,7 +2,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { check, formatDiagnostics } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import { formatIr } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './args.ts';
@@ -102,6 +101,3 @@ export function compileProgram(path: string, values: { model?: string; config?: 
     throw e;
   }
 }
-
-/** The text both parties hash at connect: the compiled program, config included. */
-export const programText = (p: IrProgram): string => formatIr(p);

@@ -64,6 +64,11 @@ class VirtualChannel implements Channel {
     this.fail(new ChannelError('closed', 'concurrent step closed'));
   }
 
+  /** A step's failure ends only the step: the executor aborts the session channel (executor.ts). */
+  abort(reason: string): void {
+    this.fail(new ChannelError('aborted', `concurrent step aborted: ${reason}`));
+  }
+
   fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;

@@ -1,6 +1,6 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
-import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heSetupServer, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
+import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
 import { OtEngine } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
@@ -41,9 +41,17 @@ export class SessionEngines implements Engines {
   }
 
   private async setupHe(ell: number): Promise<HeState> {
+    // The server's first step is to receive the client's key: it allocates its context only
+    // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
+    const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
     const ctx = await HeContext.create({ ell });
-    const sess = this.party === 'client' ? await heSetupClient(this.ch, ctx) : await heSetupServer(this.ch, ctx);
-    return { ctx, sess };
+    try {
+      const sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
+      return { ctx, sess };
+    } catch (e) {
+      ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
+      throw e;
+    }
   }
 
   fork(ch: Channel): Engines {

@@ -14,7 +14,7 @@ import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../op
 import { setupsOf } from '../opt/cost.ts';
 import { runConcurrently } from './concurrent.ts';
 import { Prg } from '../crypto/prg.ts';
-import type { Channel, Counters, Party } from '../transport/channel.ts';
+import { ChannelError, type Channel, type Counters, type Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
 
 export class ExecError extends OpError {
@@ -77,11 +77,11 @@ function yielder(ms = 50) {
   };
 }
 
-export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const { party, ch } = opts;
-  const foreign = Object.keys(opts.inputs).filter((n) => p.inputs.find((i) => i.name === n)?.owner !== party);
+/** Checks before a run: inputs this party owns, and every op has a secure implementation. */
+function checkRunnable(p: IrProgram, party: Party, inputs: InputValues): void {
+  const foreign = Object.keys(inputs).filter((n) => p.inputs.find((i) => i.name === n)?.owner !== party);
   if (foreign.length) throw new ExecError(`the ${party} was given input${foreign.length > 1 ? 's' : ''} it does not own: ${foreign.join(', ')}`);
-  const missing = p.inputs.filter((i) => i.owner === party && !(i.name in opts.inputs)).map((i) => i.name);
+  const missing = p.inputs.filter((i) => i.owner === party && !(i.name in inputs)).map((i) => i.name);
   if (missing.length) throw new ExecError(`missing ${party} input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   const unsupported = unsupportedOps(p);
   if (unsupported.length) {
@@ -89,6 +89,16 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     const first = unsupported[0];
     throw new ExecError(`this program cannot run securely yet: ${unsupported.length} op${unsupported.length > 1 ? 's' : ''} (${kinds.join(', ')}) lack a secure implementation; the first, '${first.op.op}': ${first.reason}`, first.op);
   }
+}
+
+/** True when `e` is (or wraps) a failure of the channel itself: the peer already knows or is gone. */
+function fromChannel(e: unknown): boolean {
+  for (let c = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof ChannelError) return true;
+  return false;
+}
+
+export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const { party, ch } = opts;
   const ownEngines = !opts.engines;
   const engines = opts.engines ?? new SessionEngines(party, ch);
   const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
@@ -134,6 +144,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     return { row, ops, calls, run };
   };
   try {
+    checkRunnable(p, party, opts.inputs);
     for (const unit of units(s)) {
       const parts = unit.map(prepare);
       if (parts[0].row.comm === 'local') {
@@ -167,8 +178,10 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     }
     await ch.flush();
   } catch (e) {
-    // End the session so the peer stops too instead of waiting for messages that never come.
-    ch.close();
+    // End the session so the peer stops too instead of waiting for messages that never come. It
+    // learns only that this side failed: the local message may hold private values.
+    if (fromChannel(e)) ch.close();
+    else ch.abort(`the ${party}'s side of the session failed`);
     if (e instanceof ExecError) throw e;
     const err = new ExecError((e as Error).message, current);
     (err as { cause?: unknown }).cause = e;

@@ -86,16 +86,22 @@ export function showAttr(v: unknown): string {
   return String(v);
 }
 
-/** The IR text form (`cipherprune compile --emit ir`): one op per line. */
-export function formatIr(p: IrProgram): string {
-  const lines = [`model ${p.model}`, `config ${Object.entries(p.config).map(([k, v]) => `${k}=${v}`).join(' ')}`];
+/**
+ * The IR text form (`cipherprune compile --emit ir`): one op per line. `where: false` leaves out
+ * source positions and lists the config sorted: the canonical form that `programHash` hashes.
+ */
+export function formatIr(p: IrProgram, opts: { where?: boolean } = {}): string {
+  const showWhere = opts.where ?? true;
+  const config = Object.entries(p.config);
+  if (!showWhere) config.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const lines = [`model ${p.model}`, `config ${config.map(([k, v]) => `${k}=${v}`).join(' ')}`];
   for (const op of p.ops) {
     const attrs = Object.entries(op.attrs)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${showAttr(v)}`);
     const args = op.args.map((a) => `%${a}`).join(', ');
     const where = `${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ' ' + op.where.loops.join(' ') : ''}`;
-    lines.push(`  %${op.id} = ${op.op}(${args})${attrs.length ? ' {' + attrs.join(', ') + '}' : ''} : ${showType(op.type)}  # ${where}`);
+    lines.push(`  %${op.id} = ${op.op}(${args})${attrs.length ? ' {' + attrs.join(', ') + '}' : ''} : ${showType(op.type)}${showWhere ? `  # ${where}` : ''}`);
   }
   for (const o of p.outputs) lines.push(`  output %${o.id} to ${o.to}`);
   return lines.join('\n') + '\n';

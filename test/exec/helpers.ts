@@ -27,3 +27,15 @@ export async function channelPair(kind: ChannelKind): Promise<{ pair: [Channel, 
   const ws = await wsPair();
   return { pair: [ws.client, ws.server], close: ws.close };
 }
+
+/** Record the largest message each end receives. */
+export function recording(ch: Channel): { ch: Channel; largest: () => number } {
+  let largest = 0;
+  const recv = ch.recv.bind(ch);
+  ch.recv = async () => {
+    const m = await recv();
+    largest = Math.max(largest, m.byteLength);
+    return m;
+  };
+  return { ch, largest: () => largest };
+}

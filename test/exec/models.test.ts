@@ -2,7 +2,8 @@
 // rounds merged and unmerged, over the simulated WAN and LAN links: the client's logits match the
 // fixed-point twin and float64 closely, the measured bytes and rounds equal the prediction of the
 // schedule that ran, and the predicted network time is within 10 % of the simulated link's
-// (compute excluded; bench/schedule reports the figures).
+// (compute excluded; bench/schedule reports the figures). No message exceeds the bound serve and
+// connect enforce.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
@@ -11,7 +12,8 @@ import { buildSchedule } from '../../src/opt/schedule.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { NETWORKS, SimChannel } from '../../src/transport/sim-channel.ts';
 import { predictTime } from '../../src/opt/time.ts';
-import { compile, makeInputs } from './helpers.ts';
+import { recvBound } from '../../src/opt/message-bound.ts';
+import { compile, makeInputs, recording } from './helpers.ts';
 
 const maxDiff = (a: Float64Array, b: Float64Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
 
@@ -24,7 +26,11 @@ describe.each([
     const inputs = makeInputs(p, 3);
     const schedule = buildSchedule(p, { merge });
     const pair = SimChannel.pair(NETWORKS[net], { compute: 'none' });
-    const run = await runBoth(p, inputs, pair, { schedule });
+    const [c, s] = pair.map(recording);
+    const run = await runBoth(p, inputs, [c.ch, s.ch], { schedule });
+    // serve/connect refuse messages above the cost model's bound: an honest run never exceeds it
+    expect(c.largest()).toBeLessThanOrEqual(recvBound(p, 'client', schedule)!);
+    expect(s.largest()).toBeLessThanOrEqual(recvBound(p, 'server', schedule)!);
     const fixed = interpret(p, inputs, 'fixed');
     const float = interpret(p, inputs, 'float');
     const secure = realValues(run.client.outputs[0].tensor, 'fixed');
