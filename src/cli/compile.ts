@@ -6,8 +6,9 @@ import { predictSchedule } from '../opt/cost.ts';
 import { buildSchedule, dumpAfter, formatSchedule, PASSES, type PassName } from '../opt/schedule.ts';
 import { unsupportedOps } from '../exec/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileChecked, programHelp, programOptions } from './program.ts';
 import { assumedSizes, sizeOptions, sizesHelp, withSizes } from './sizes.ts';
+import { cheaperOps, formatCheaper } from '../opt/cheaper.ts';
 
 export const compileHelp = `usage: cipherprune compile [options] PROGRAM.cpl
 
@@ -18,8 +19,9 @@ ${PASSES.join(', ')} (docs/schedule.md).
 options:
   --emit ir            print the IR text form (default)
   --emit schedule      print the schedule: the communicating steps by depth
-  --emit cost          print the predicted bytes and rounds per communicating step; sizes
-                       revealed at run time must be given (--kept or --assume)
+  --emit cost          print the predicted bytes and rounds per communicating step, and the
+                       ops that have a cheaper equivalent (e.g. mul_ss where mul_sx would do);
+                       sizes revealed at run time must be given (--kept or --assume)
   --dump-after PASS    print the program or schedule after a pass (${PASSES.join(', ')})
   --no-merge           the sequential schedule (every op on its own), for comparison
 ${sizesHelp}
@@ -34,7 +36,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   if (emit !== 'ir' && emit !== 'cost' && emit !== 'schedule') throw new UsageError(`--emit must be ir, schedule or cost, got '${emit}'`);
   const pass = values['dump-after'];
   if (pass !== undefined && !(PASSES as readonly string[]).includes(pass)) throw new UsageError(`--dump-after: unknown pass '${pass}' (passes: ${PASSES.join(', ')})`);
-  const p = compileProgram(positionals[0], values, io);
+  const { checked, program: p } = compileChecked(positionals[0], values, io);
   const problems = verifyIr(p);
   if (problems.length) throw new Error(`internal: the lowered program does not verify:\n${problems.map((x) => x.message).join('\n')}`);
   const merge = !values['no-merge'];
@@ -44,12 +46,18 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   if (emit === 'schedule') return io.out(formatSchedule(s)), 0;
   const dims = assumedSizes(p, values);
   const c = withSizes(p, dims, '--emit cost', () => predictSchedule(s, dims));
+  const cheaper = new Map(cheaperOps(checked, p, dims).map((h) => [h.op.id, h]));
   for (const o of c.ops) {
-    const op = p.ops[o.id];
+    const op = p.ops[o.id], h = o.ids.map((id) => cheaper.get(id)).find((x) => x);
+    const hint = h ? `  <- ${h.alternative} would cost ${h.alternativeBytes} B` : '';
     const name = o.ids.length > 1 ? `${o.op} x${o.ids.length}` : o.op;
-    io.out(`#${o.step} %${o.id} ${name.padEnd(12)} c->s ${String(o.bytesC2S).padStart(10)} B  s->c ${String(o.bytesS2C).padStart(10)} B  rounds ${o.rounds.client}/${o.rounds.server}  ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}\n`);
+    io.out(`#${o.step} %${o.id} ${name.padEnd(12)} c->s ${String(o.bytesC2S).padStart(10)} B  s->c ${String(o.bytesS2C).padStart(10)} B  rounds ${o.rounds.client}/${o.rounds.server}  ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}${hint}\n`);
   }
   io.out(`total (${merge ? 'merged' : 'unmerged'}): client -> server ${c.bytesC2S} B, server -> client ${c.bytesS2C} B, ${c.rounds} rounds\n`);
+  if (cheaper.size) {
+    io.out(`note: ${cheaper.size} op${cheaper.size > 1 ? 's have' : ' has'} a cheaper equivalent:\n`);
+    for (const h of cheaper.values()) io.out(`  ${formatCheaper(h)}\n`);
+  }
   const pending = unsupportedOps(p);
   if (pending.length) {
     const kinds = [...new Set(pending.map((u) => u.op.op))];

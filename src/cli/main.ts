@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', load: async () => import('./run.ts').then((m) => ({ help: m.runHelp, run: m.runRun })) },
   serve: { summary: "run the server's side over ws for every client that connects", load: async () => import('./two-party.ts').then((m) => ({ help: m.serveHelp, run: m.runServe })) },
   connect: { summary: "run the client's side against a server", load: async () => import('./two-party.ts').then((m) => ({ help: m.connectHelp, run: m.runConnect })) },
+  lsp: { summary: 'the CPL language server on stdin/stdout (diagnostics, hover, definition, formatting)', load: async () => import('./lsp.ts').then((m) => ({ help: m.lspHelp, run: m.runLsp })) },
 };
 
 function version(): string {

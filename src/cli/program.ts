@@ -1,6 +1,6 @@
 // Shared by compile/run/serve/connect: check a CPL file, pick a model, bind config sizes, lower.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { check, formatDiagnostics } from '../front/index.ts';
+import { check, formatDiagnostics, type CheckResult } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
 import { UsageError } from './args.ts';
@@ -70,6 +70,11 @@ export function positiveInt(v: string, flag: string): number {
 
 /** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError. */
 export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io): IrProgram {
+  return compileChecked(path, values, io).program;
+}
+
+/** compileProgram, with the checked program (for hints that look at the source's overloads). */
+export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io): { checked: CheckResult; program: IrProgram } {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -95,7 +100,7 @@ export function compileProgram(path: string, values: { model?: string; config?: 
     config.seq_len = positiveInt(values.tokens, '--tokens');
   }
   try {
-    return lowerModel(r, model, { config });
+    return { checked: r, program: lowerModel(r, model, { config }) };
   } catch (e) {
     if (e instanceof LowerError) throw new ProgramError(`${e.file}: ${e.message}`);
     throw e;

@@ -4,7 +4,7 @@ import { interpret, InterpretError } from '../interp/interpret.ts';
 import { runBoth } from '../exec/run-both.ts';
 import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { gatherInputs } from './inputs.ts';
+import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { channelsFor } from './network.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
@@ -19,6 +19,7 @@ options:
   --inputs FILE        JSON object: input name -> numbers (nested or flat arrays, row-major);
                        holds both parties' inputs
   --random-inputs N    deterministic random inputs from seed N (to try a program)
+${inputOptionsHelp}
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
@@ -41,8 +42,7 @@ example:
 export async function runRun(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...programOptions,
-    inputs: { type: 'string' },
-    'random-inputs': { type: 'string' },
+    ...inputOptions,
     network: { type: 'string' },
     report: { type: 'string' },
     progress: { type: 'boolean' },
@@ -55,7 +55,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const file = positionals[0];
   const channels = channelsFor(values.network);
   const p = compileProgram(file, values, io);
-  const inputs = gatherInputs(p, values);
+  const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'));
   if (!values['no-precheck']) precheck(p, inputs);
   const bar = progress(io, progressWanted(values, io));
   let run;

@@ -7,13 +7,14 @@ import { DEFAULT_MAX_SESSIONS, listen, type WsServer } from '../transport/ws-ser
 import { exitCodeFor } from '../transport/errors.ts';
 import { ChannelError, type Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { gatherInputs } from './inputs.ts';
+import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { compileProgram, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimitHelp, serveOptions, serverSecurity, sessionLimits } from './session-options.ts';
 
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
+${inputOptionsHelp}
 ${programHelp}
   --report FILE        write a JSON report of the session (per-step bytes and rounds)
   -h, --help           show this help
@@ -51,8 +52,7 @@ ${common}`;
 
 const twoPartyOptions = {
   ...programOptions,
-  inputs: { type: 'string' },
-  'random-inputs': { type: 'string' },
+  ...inputOptions,
   report: { type: 'string' },
 } as const;
 
@@ -65,7 +65,7 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
 /** Compile the program and take this party's inputs; the hash both sides compare at connect. */
 function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1], party: Party, io: Io) {
   const p = compileProgram(file, values, io);
-  return { p, inputs: gatherInputs(p, values, party), programHash: hashOf(p) };
+  return { p, inputs: gatherInputs(p, values, party, (s) => io.out(s + '\n')), programHash: hashOf(p) };
 }
 
 /** Listen, turning "port in use" and similar into a one-line usage error (exit 2). */

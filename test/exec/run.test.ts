@@ -18,6 +18,8 @@ const programs = [
   { file: 'test/exec/programs/local.cpl', name: 'local ops, reveals, outputs', tolerance: 0 },
   { file: 'test/exec/programs/he.cpl', name: 'HE product', tolerance: 0 },
   { file: 'test/exec/programs/layer.cpl', name: 'a fixed-point layer (HE, OT, nonlinear functions)', tolerance: 0.02 },
+  // sigmoid and SiLU: ±2^(s−7) ULP from their twins (TWIN_BOUNDS); the rest is exact.
+  { file: 'test/exec/programs/primitives.cpl', name: "researchers' primitives", tolerance: 32 * 2 ** -12 * 6 },
 ];
 
 describe.each(programs)('$name', ({ file, tolerance }) => {

@@ -8,7 +8,8 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { b2a, b2aCost, choosersFlight, startChoosers, makeChooser, makeChooserCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { andBits, andBitsCost, b2a, b2aCost, choosersFlight, startChoosers, makeChooser, makeChooserCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { equalBits, equalBitsCost } from './compare.ts';
 
 /**
  * and_ss: a ∧ b on XOR shares. a's shares are both parties' OT choices (one chooser each way,
@@ -184,3 +185,73 @@ export function countTwin(m: Bits, p: CountParams): RingArray {
 
 /** B2A as a table entry: bits → Z_2^ell. */
 export { b2a };
+
+// ---- all / any over the last axis ----
+// all(b) = [b0 ⊕ b1 = 1…1] = [b0 = ¬b1] bitwise: an equality test of the server's share bits
+// against the complement of the client's (compare.ts `equalBits`, CrypTFlow2 §3.1's leaves and
+// AND tree), on chunks of up to 32 bits; rows longer than 32 bits AND their chunks' results in a
+// tree. any(b) = ¬all(¬b).
+
+export interface RowBitsParams {
+  /** Row length (the last axis). */
+  cols: number;
+}
+
+function chunking(n: number, cols: number): { rows: number; W: number; width: number } {
+  if (!Number.isInteger(cols) || cols < 1 || n % cols !== 0) throw new RangeError(`all/any: ${n} bits do not split into rows of ${cols}`);
+  const W = Math.ceil(cols / 32);
+  return { rows: n / cols, W, width: W > 1 ? 32 : cols };
+}
+
+export async function allB(ctx: ProtoCtx, b: Bits, p: RowBitsParams): Promise<Bits> {
+  const { rows, W, width } = chunking(b.length, p.cols), server = isServer(ctx);
+  const words = ringOf(32).alloc(rows * W) as Uint32Array;
+  for (let r = 0; r < rows; r++) for (let w = 0; w < W; w++) {
+    let v = 0;
+    for (let j = 0; j < width; j++) {
+      const col = w * 32 + j;
+      // Padding bits beyond the row are equal on both sides (1).
+      const bit = col < p.cols ? (server ? b[r * p.cols + col] : b[r * p.cols + col] ^ 1) : 1;
+      v |= bit << j;
+    }
+    words[r * W + w] = v >>> 0;
+  }
+  let eq = await (server ? equalBits(ctx, rows * W, width, words, null) : equalBits(ctx, rows * W, width, null, words));
+  for (let q = W; q > 1; q = Math.ceil(q / 2)) {
+    const pairs = Math.floor(q / 2), nq = Math.ceil(q / 2), lo = new Uint8Array(rows * pairs), hi = new Uint8Array(rows * pairs);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < pairs; j++) {
+      lo[r * pairs + j] = eq[r * q + 2 * j];
+      hi[r * pairs + j] = eq[r * q + 2 * j + 1];
+    }
+    const prod = await andBits(ctx, lo, hi, 1), next = new Uint8Array(rows * nq);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < pairs; j++) next[r * nq + j] = prod[r * pairs + j];
+      if (q % 2) next[r * nq + nq - 1] = eq[r * q + q - 1];
+    }
+    eq = next;
+  }
+  return eq;
+}
+
+export const anyB = async (ctx: ProtoCtx, b: Bits, p: RowBitsParams): Promise<Bits> => notB(ctx, await allB(ctx, notB(ctx, b), p));
+
+export function allCostSteps(b: CostBuilder, n: number, p: RowBitsParams): void {
+  const { rows, W, width } = chunking(n, p.cols);
+  equalBitsCost(b, rows * W, width);
+  for (let q = W; q > 1; q = Math.ceil(q / 2)) andBitsCost(b, rows * Math.floor(q / 2), 1);
+}
+
+export const allCost = (n: number, p: RowBitsParams, ot?: OtCostModel): Cost => costOf((b) => allCostSteps(b, n, p), ot);
+
+function rowsReduce(b: Bits, p: RowBitsParams, all: boolean): Bits {
+  const { rows } = chunking(b.length, p.cols), out = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let acc = all ? 1 : 0;
+    for (let j = 0; j < p.cols; j++) acc = all ? acc & b[r * p.cols + j] : acc | b[r * p.cols + j];
+    out[r] = acc;
+  }
+  return out;
+}
+
+export const allTwin = (b: Bits, p: RowBitsParams): Bits => rowsReduce(b, p, true);
+export const anyTwin = (b: Bits, p: RowBitsParams): Bits => rowsReduce(b, p, false);

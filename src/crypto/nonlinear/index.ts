@@ -15,4 +15,6 @@ export * from './pwl-tables.ts';
 export * from './recip.ts';
 export * from './rowmax.ts';
 export * from './compose.ts';
+export * from './activations.ts';
+export * from './tournament.ts';
 export * from './table.ts';

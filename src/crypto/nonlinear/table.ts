@@ -16,6 +16,9 @@ import { expHi, expHiCost, expHiTwin, expLo, expLoCost, expLoTwin } from './exp.
 import { geluHi, geluHiCost, geluHiTwin, geluLo, geluLoCost, geluLoTwin, tanhCost, tanhS, tanhTwin, type FnParams } from './gelu.ts';
 import { recip, recipCost, recipTwin, rsqrt, rsqrtCost, rsqrtTwin } from './recip.ts';
 import { rowmax, rowmaxCost, rowmaxTwin, type RowmaxParams } from './rowmax.ts';
+import { absS, absTwin, maxS, maxTwin, minS, minTwin, relu, reluTwin, sigmoid, sigmoidCost, sigmoidTwin, signCost, silu, siluCost, siluTwin, type SignParams } from './activations.ts';
+import { argmax, argmaxCost, argmaxTwin, topk, topkCost, topkTwin, type TournamentParams, type TopkParams } from './tournament.ts';
+import { allB, allCost, allTwin, anyB, anyTwin, type RowBitsParams } from './boolean.ts';
 
 export type Share = RingArray | Bits | null;
 
@@ -76,6 +79,20 @@ export const NONLINEAR_PRIMS: NonlinearPrim[] = [
   row<SumSqParams>('sumsq', '{ ell, s, cols, to: { ell, s } }', 'exact, or floor − 1 ULP when the row sum is truncated to W',
     (c, a, p) => sumSquares(c, R(a[0]), p), (a, p, q) => sumSquaresTwin(R(a[0]), p, q), sumSquaresCost, { rows: true }),
   row<RowmaxParams>('rowmax', '{ ell, cols }', 'exact', (c, a, p) => rowmax(c, R(a[0]), p), (a, p, q) => rowmaxTwin(R(a[0]), p, q), rowmaxCost, { rows: true }),
+  // researchers' primitives (activations.ts, tournament.ts, boolean.ts)
+  row<SignParams>('relu', '{ ell, s }', 'exact', (c, a, p) => relu(c, R(a[0]), p), (a, p) => reluTwin(R(a[0]), p), signCost),
+  row<SignParams>('abs', '{ ell, s }', 'exact', (c, a, p) => absS(c, R(a[0]), p), (a, p, q) => absTwin(R(a[0]), p, q), signCost),
+  row<SignParams>('max', '{ ell, s }', 'exact', (c, a, p) => maxS(c, R(a[0]), R(a[1]), p), (a, p, q) => maxTwin(R(a[0]), R(a[1]), p, q), signCost),
+  row<SignParams>('min', '{ ell, s }', 'exact', (c, a, p) => minS(c, R(a[0]), R(a[1]), p), (a, p, q) => minTwin(R(a[0]), R(a[1]), p, q), signCost),
+  row<FnParams>('sigmoid', FN, 'twin ± 2^(s−7) ULP (64 lines by lookup on [−7.875, 8), 0 and 1 beyond); |secure − σ| ≤ 2.5e-3', (c, a, p) => sigmoid(c, R(a[0]), p), (a, p, q) => sigmoidTwin(R(a[0]), p, q), sigmoidCost),
+  row<FnParams>('silu', FN, 'twin ± 2^(s−7) ULP (128 lines by lookup on [−7.875, 8), ReLU beyond); |secure − SiLU| ≤ 4e-3', (c, a, p) => silu(c, R(a[0]), p), (a, p, q) => siluTwin(R(a[0]), p, q), siluCost),
+  row<TournamentParams>('argmax', '{ ell, cols, s? }', 'exact (the first maximum)', (c, a, p) => argmax(c, R(a[0]), p), (a, p, q) => argmaxTwin(R(a[0]), p, q), argmaxCost, { rows: true }),
+  row<TopkParams>('topk', '{ ell, cols, k, s? }', 'exact (ties to the lower index)', (c, a, p) => topk(c, R(a[0]), p), (a, p, q) => topkTwin(R(a[0]), p, q), topkCost, { rows: true }),
+  row<RowBitsParams>('all', '{ cols }', 'exact', (c, a, p) => allB(c, B(a[0]), p), (a, p) => allTwin(B(a[0]), p), allCost, { rows: true }),
+  row<RowBitsParams>('any', '{ cols }', 'exact', (c, a, p) => anyB(c, B(a[0]), p), (a, p) => anyTwin(B(a[0]), p), allCost, { rows: true }),
+  row<CmpParams>('ne_ss', '{ ell }', 'exact', async (c, a, p) => notB(c, await eqSS(c, R(a[0]), R(a[1]), p)), (a) => notTwin(eqTwin(R(a[0]), R(a[1]))), eqCost),
+  row<CmpParams>('le_ss', '{ ell }', 'exact', async (c, a, p) => notB(c, await gtSS(c, R(a[0]), R(a[1]), p)), (a, p, q) => notTwin(gtTwin(R(a[0]), R(a[1]), p, q)), cmpCost),
+  row<CmpParams>('ge_ss', '{ ell }', 'exact', async (c, a, p) => notB(c, await ltSS(c, R(a[0]), R(a[1]), p)), (a, p, q) => notTwin(ltTwin(R(a[0]), R(a[1]), p, q)), cmpCost),
 ];
 
 export const nonlinearPrim = (name: string): NonlinearPrim | undefined => NONLINEAR_PRIMS.find((r) => r.name === name);
@@ -93,7 +110,9 @@ export const TWIN_BOUNDS: Record<string, (t: number, p: never) => number> = {
   mul_ss: (_t, p: MulParams) => (p.s > 0 ? 1 : 0),
   mul_sx: (_t, p: MulParams) => (p.s > 0 ? 1 : 0),
   div_sp: () => 1,
-  gt_ss: () => 0, lt_ss: () => 0, eq_ss: () => 0, and_ss: () => 0, or_ss: () => 0, not: () => 0, select_ss: () => 0, count: () => 0, rowmax: () => 0,
+  gt_ss: () => 0, lt_ss: () => 0, eq_ss: () => 0, ne_ss: () => 0, le_ss: () => 0, ge_ss: () => 0,
+  relu: () => 0, abs: () => 0, max: () => 0, min: () => 0, argmax: () => 0, topk: () => 0, all: () => 0, any: () => 0,
+  sigmoid: (_t, p: FnParams) => 2 ** (p.s - 7), silu: (_t, p: FnParams) => 2 ** (p.s - 7), and_ss: () => 0, or_ss: () => 0, not: () => 0, select_ss: () => 0, count: () => 0, rowmax: () => 0,
   convert: (_t, p: ConvertParams) => (!p.from.bool && p.to.s < p.from.s ? 1 : 0),
   sumsq: (_t, p: SumSqParams) => (2 * p.s > p.to.s ? 1 : 0),
   exp_hi: () => 4,

@@ -19,7 +19,7 @@ const scaleOf = (t: ConcreteType): number => (t.enc.kind === 'fix' ? t.enc.scale
 const widthOf = (t: ConcreteType) => ({ ell: ellOf(t), s: scaleOf(t), bool: t.enc.kind === 'bool' || undefined, name: t.enc.kind === 'int' ? 'int' : undefined });
 
 /** Functions defined on fixed point only (their approximations need fractional bits). */
-const FIXED_ONLY = new Set(['exp_hi', 'exp_lo', 'gelu_hi', 'gelu_lo', 'tanh', 'recip', 'rsqrt', 'div_sp']);
+const FIXED_ONLY = new Set(['exp_hi', 'exp_lo', 'gelu_hi', 'gelu_lo', 'tanh', 'recip', 'rsqrt', 'div_sp', 'sigmoid', 'silu']);
 
 /** Why a call of a nonlinear op cannot run on these operand types, or null. */
 export function nonlinearUnsupported(name: string, call: OpCall): string | null {
@@ -50,7 +50,17 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
     case 'gt_ss':
     case 'lt_ss':
     case 'eq_ss':
+    case 'ne_ss':
+    case 'le_ss':
+    case 'ge_ss':
       return base;
+    case 'argmax':
+      return { ...base, cols: a.shape[a.shape.length - 1] };
+    case 'topk':
+      return { ...base, cols: a.shape[a.shape.length - 1], k: call.attrs.k };
+    case 'all':
+    case 'any':
+      return { cols: a.shape[a.shape.length - 1] };
     case 'convert':
       return { from: widthOf(a), to: widthOf(call.type) };
     case 'sumsq':

@@ -35,10 +35,11 @@ const local = (name: string, impl: Impl = linearImpl(name)) => row(name, 'local'
 const plain = (name: string) => row(name, 'local', { impl: plainImpl(name) });
 const nonlinear = (name: string, comm: CommClass = 'ot') => row(name, comm, nonlinearRow(name));
 
-/** `convert`: a protocol on secret values (convert.ts), exact arithmetic on values a party sees. */
-function convertRow(): OpRow {
-  const secure = nonlinearRow('convert'), plainTwin = twins.convert, inClear = plainImpl('convert');
-  return row('convert', 'ot', {
+/** Ops on any visibility: a protocol on secret values (src/crypto/nonlinear), computed in the
+ * clear on values a party sees (`convert`, relu, max, argmax, ...). */
+function eitherRow(name: string): OpRow {
+  const secure = nonlinearRow(name), plainTwin = twins[name], inClear = plainImpl(name);
+  return row(name, 'ot', {
     impl: async (ctx, args, call) => (call.type.vis === 'secret' ? secure.impl(ctx, args, call) : inClear(ctx, args, call)),
     cost: (call, p) => (call.type.vis === 'secret' ? secure.cost(call, p) : []),
     twin: (c) => (c.vis === 'secret' ? secure.twin(c) : plainTwin(c)),
@@ -54,6 +55,22 @@ function convertRow(): OpRow {
       },
       cost: (calls, p) => (calls[0].type.vis === 'secret' ? secure.batch.cost(calls, p) : []),
     },
+  });
+}
+
+/** Secret equality: the protocol on numbers; booleans compare locally (XOR of the shares). */
+function equalityRow(name: 'eq_ss' | 'ne_ss'): OpRow {
+  const secure = nonlinearRow(name);
+  const bools = (call: OpCall) => call.args[0].enc.kind === 'bool';
+  return row(name, 'ot', {
+    impl: async (ctx, args, call) => {
+      if (!bools(call)) return secure.impl(ctx, args, call);
+      const [a, b] = args.map((x) => x.data as Uint8Array), flip = name === 'eq_ss' && ctx.party === 'server' ? 1 : 0;
+      return a.map((v, i) => v ^ b[i] ^ flip);
+    },
+    cost: (call, p) => (bools(call) ? [] : secure.cost(call, p)),
+    twin: secure.twin,
+    unsupported: secure.unsupported,
   });
 }
 
@@ -93,8 +110,13 @@ const rows: OpRow[] = [
   local('rowsum'), local('colsum'), local('sum0'),
   // comparisons and booleans
   plain('gt_pp'), nonlinear('gt_ss'), plain('lt_pp'), nonlinear('lt_ss'), plain('and_pp'), nonlinear('and_ss'), plain('or_pp'), nonlinear('or_ss'),
-  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), nonlinear('eq_ss'), nonlinear('select_ss'), nonlinear('count'),
-  convertRow(),
+  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), equalityRow('eq_ss'), nonlinear('select_ss'), nonlinear('count'),
+  eitherRow('convert'),
+  // activations, selection, reductions and layout for new layers
+  eitherRow('relu'), eitherRow('abs'), eitherRow('max'), eitherRow('min'), nonlinear('sigmoid'), nonlinear('silu'),
+  plain('ne_pp'), equalityRow('ne_ss'), plain('le_pp'), nonlinear('le_ss'), plain('ge_pp'), nonlinear('ge_ss'),
+  eitherRow('argmax'), eitherRow('topk'), eitherRow('all'), eitherRow('any'),
+  plain('iota'), local('squeeze'), local('unsqueeze'), local('flatten'), local('reshape'), local('gather'),
   // fixed-point functions
   nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'), nonlinear('sumsq'),
   // CipherPrune
