@@ -1,6 +1,7 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
 import { LocalSession } from '../exec/session.ts';
 import { interpret, InterpretError } from '../interp/interpret.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { generate, generateHelp } from './generate.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
@@ -27,8 +28,10 @@ ${inputOptionsHelp}
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
-  --report FILE        write a JSON report: outputs, totals, per-op bytes and rounds
-                       (measured and predicted), revealed sizes
+  --report FILE        write a JSON report: outputs, totals, per-step bytes and rounds
+                       (measured and predicted), revealed sizes (cipherprune inspect --report
+                       shows it beside the prediction)
+  --no-merge           run the sequential schedule (every op on its own), for comparison
   --no-precheck        skip the range check: by default the fixed-point reference runs
                        first on all inputs (both parties' are here) and a value outside an
                        op's safe range stops the run before anything is sent
@@ -53,6 +56,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     'no-progress': { type: 'boolean' },
     ...modelOptions,
     generate: { type: 'string' },
+    'no-merge': { type: 'boolean' },
     'no-precheck': { type: 'boolean' },
   });
   if (values.help) return io.out(runHelp + '\n'), 0;
@@ -70,7 +74,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const session = new LocalSession(channels.pair);
   let run;
   try {
-    run = await session.run(p, inputs, { onProgress: bar.update });
+    run = await session.run(p, inputs, { onProgress: bar.update, schedule: buildSchedule(p, { merge: !values['no-merge'] }) });
   } finally {
     bar.done();
     await session.close();

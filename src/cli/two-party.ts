@@ -17,7 +17,7 @@ const common = `  --inputs FILE        JSON object with this party's inputs only
   --random-inputs N    deterministic random inputs from seed N (this party's part)
 ${inputOptionsHelp}
 ${programHelp}
-  --report FILE        write a JSON report of the session (per-op bytes and rounds)
+  --report FILE        write a JSON report of the session (per-step bytes and rounds)
   -h, --help           show this help
 
 Both parties must compile the same program with the same config: they compare a hash of the

@@ -4,7 +4,7 @@
 // differences) and its prediction, where session setup is charged only to the run that paid it.
 import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import { predictCost, type ProgramCost } from '../opt/cost.ts';
+import { predictSchedule, type ProgramCost } from '../opt/cost.ts';
 import { makeCostParams } from '../ir/ops/table.ts';
 import type { CostParams } from '../ir/ops/types.ts';
 import { zeroCounters, type Channel, type Counters, type Party } from '../transport/channel.ts';
@@ -34,11 +34,13 @@ export class LocalSession {
     this.engines = { client: new SessionEngines('client', pair[0]), server: new SessionEngines('server', pair[1]) };
   }
 
-  async run(p: IrProgram, inputs: InputValues, opts: Pick<ExecuteOptions, 'onProgress'> = {}): Promise<SessionRun> {
+  /** One run; `schedule` as in ExecuteOptions (default: the merged schedule). The prediction is
+   * of the schedule that ran. */
+  async run(p: IrProgram, inputs: InputValues, opts: Pick<ExecuteOptions, 'onProgress' | 'schedule'> = {}): Promise<SessionRun> {
     const before = { client: { ...this.pair[0].totals }, server: { ...this.pair[1].totals } };
     const r = await runBoth(p, inputs, this.pair, { ...opts, engines: this.engines });
     const own = { client: minus(r.totals.client, before.client), server: minus(r.totals.server, before.server) };
-    return { ...r, own, predicted: predictCost(p, r.client.dims, this.costParams) };
+    return { ...r, own, predicted: predictSchedule(r.client.schedule, r.client.dims, this.costParams) };
   }
 
   /** Free every SEAL object of the session and close the channels. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { check, formatDiagnostics } from '../../src/front/index.ts';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
-import { predictCost } from '../../src/opt/cost.ts';
+import { predictSchedule } from '../../src/opt/cost.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
@@ -39,8 +39,9 @@ describe('tutorial: a gated MLP block', () => {
       const row = logits.slice(t * 4, t * 4 + 4);
       if (secure[t] !== want[t]) expect(Math.max(...row) - row[secure[t]], `token ${t}`).toBeLessThan(0.02);
     }
-    const predicted = predictCost(p, twin.dims);
+    const predicted = predictSchedule(run.client.schedule, twin.dims); // the (merged) schedule that ran
     expect(run.totals.client.bytesSent).toBe(predicted.bytesC2S);
     expect(run.totals.server.bytesSent).toBe(predicted.bytesS2C);
+    expect(Math.max(run.totals.client.rounds, run.totals.server.rounds)).toBe(predicted.rounds);
   }, 120_000);
 });

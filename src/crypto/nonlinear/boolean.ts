@@ -4,20 +4,37 @@
 // c = c0 ⊕ c1 and v = v0 + v1: each party P, as OT sender, offers (1 − 2c_P)·v_P to the peer's
 // choice c_Q, so the peer gets c_Q·(1 − 2c_P)·v_P and P keeps c_P·v_P; the sum is (c_P ⊕ c_Q)·v_P.
 // One COT per element per direction (Chooser pads: `uses` products can share the same bits).
-// AND: `andBits` (ot-ops.ts), two correlated OTs with 1-bit messages.
+// AND: one chooser per direction on the first operand's shares (ot-ops.ts, `Chooser`).
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { andBits, andBitsCost, b2a, b2aCost, makeChooser, makeChooserCost, productsCost, type Chooser } from './ot-ops.ts';
+import { andBits, andBitsCost, b2a, b2aCost, choosersFlight, startChoosers, makeChooser, makeChooserCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { equalBits, equalBitsCost } from './compare.ts';
 
-/** and_ss: a ∧ b on XOR shares. */
+/**
+ * and_ss: a ∧ b on XOR shares. a's shares are both parties' OT choices (one chooser each way,
+ * prepared in one flight); the cross terms a_P·b_Q are its products with b's shares (one
+ * exchange): 2 rounds.
+ */
 export async function andSS(ctx: ProtoCtx, a: Bits, b: Bits): Promise<Bits> {
-  if (a.length !== b.length) throw new RangeError(`and_ss: operands have ${a.length} and ${b.length} elements`);
-  return andBits(ctx, a, b, 1);
+  const n = a.length;
+  if (b.length !== n) throw new RangeError(`and_ss: operands have ${n} and ${b.length} elements`);
+  if (n === 0) return new Uint8Array(0);
+  const [ch] = await (await startChoosers(ctx, [{ ell: 1, choices: a, peerCount: n, width: 1 }]))();
+  const bb = ringOf(1).alloc(n) as Uint32Array;
+  for (let i = 0; i < n; i++) bb[i] = b[i];
+  const { asSender, asReceiver } = await ch.products(ctx, 1, bb);
+  const s = asSender as Uint32Array, r = asReceiver as Uint32Array;
+  return a.map((v, i) => (v & b[i]) ^ s[i] ^ r[i]);
 }
 
-export const andCost = (n: number, _p?: unknown, ot?: OtCostModel): Cost => costOf((b) => andBitsCost(b, n, 1), ot);
+export const andCost = (n: number, _p?: unknown, ot?: OtCostModel): Cost =>
+  costOf((b) => {
+    if (n === 0) return;
+    const f = choosersFlight(b, [{ server: n, client: n }]);
+    b.exchange(f.c2s, f.s2c);
+    productsCost(b, 1, n, n, 1);
+  }, ot);
 
 /** or_ss: a ∨ b = ¬(¬a ∧ ¬b). */
 export async function orSS(ctx: ProtoCtx, a: Bits, b: Bits): Promise<Bits> {
@@ -94,12 +111,24 @@ export async function prepareSelector(ctx: ProtoCtx, ell: number, c: Bits, width
   return new BitSelector(c.length, ell, c, await makeChooser(ctx, ell, c, c.length, width));
 }
 
+/**
+ * A selector prepared before its bits exist: pass this spec as an `extra` chooser of the
+ * comparison that computes them (compare.ts `geConstsWith`), then `boundSelector`.
+ */
+export const selectorSpec = (n: number, ell: number, width: number): ChooserSpec => ({ ell, choices: { random: n }, peerCount: n, width });
+export const selectorCounts = (n: number): ChooserCounts => ({ server: n, client: n });
+
+export function boundSelector(ell: number, c: Bits, chooser: Chooser): BitSelector {
+  return new BitSelector(c.length, ell, c, chooser.bind(c));
+}
+
 export function prepareSelectorCost(b: CostBuilder, n: number, ell: number): void {
   makeChooserCost(b, ell, n, n);
 }
 
-export function selectorMulCost(b: CostBuilder, n: number, ell: number, TL: number): void {
-  productsCost(b, ell, n, n, TL);
+/** Products of a selector; `first` for a selector made on random bits (its e bits go along). */
+export function selectorMulCost(b: CostBuilder, n: number, ell: number, TL: number, first = false): void {
+  productsCost(b, ell, n, n, TL, first);
 }
 
 export interface SelectParams {
@@ -135,6 +164,17 @@ export interface CountParams {
 export async function countB(ctx: ProtoCtx, m: Bits, p: CountParams): Promise<RingArray> {
   const ring = ringOf(p.ell);
   return ring.sumLast(await b2a(ctx, m, p.ell), Math.max(1, m.length));
+}
+
+/** Several counts at once: one B2A over all the bits, then a local sum per part. */
+export async function countSegments(ctx: ProtoCtx, m: Bits, p: CountParams, lengths: number[]): Promise<RingArray> {
+  const ring = ringOf(p.ell), all = await b2a(ctx, m, p.ell), out = ring.alloc(lengths.length);
+  let o = 0;
+  lengths.forEach((n, i) => {
+    if (n > 0) (out as Uint32Array)[i] = (ring.sumLast(all.subarray(o, o + n) as RingArray, n) as Uint32Array)[0];
+    o += n;
+  });
+  return out;
 }
 
 export const countCost = (n: number, p: CountParams, ot?: OtCostModel): Cost => costOf((b) => b2aCost(b, n, p.ell), ot);

@@ -13,10 +13,10 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
-import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
-import { prepareOperand, prepareOperandCost } from './arith.ts';
-import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
+import { boundSelector, prepareSelector, prepareSelectorCost, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
+import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
 import { GELU_PWL, type PwlSpec } from './pwl-tables.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe, type RangeSpec } from '../ranges.ts';
@@ -65,26 +65,29 @@ function interleave3(ring: ReturnType<typeof ringOf>, a: RingArray | null, b: Ri
   return v;
 }
 
-/** Secure y = min(|x|, T), the comparison bits' selector, and the mid-polynomial value. */
+/**
+ * Secure y = min(|x|, T), the comparison bits' selector, and the mid-polynomial value. The
+ * selector, the Horner variable's bits and the truncations are prepared on random bits in the
+ * comparison's first flight.
+ */
 async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {
   const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s);
-  const bits = await geConsts(ctx, x, { ell: p.ell, consts: [-T, 0, T] });
-  const sel = await prepareSelector(ctx, p.ell, bits, 2);
+  const specs = [selectorSpec(3 * n, p.ell, 2), operandSpec(ctx, p.ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan)];
+  const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell: p.ell, consts: [-T, 0, T] }, specs);
+  const sel = boundSelector(p.ell, bits, ch[0]);
   const server = ctx.party === 'server';
   const [prod] = await sel.mul(ctx, [clampValues(ring, x, T, server)]);
   const y = addPublic(ctx, ring, sum3(ring, prod), T);
-  const op = await prepareOperand(ctx, p.ell, n, y, plan.k, hornerUses(plan));
+  const op = boundOperand(ctx, p.ell, n, y, plan.k, ch[1]);
   const extra = withHalfX ? ring.shl(x, plan.Fz[1] - 1) : undefined;
-  const mid = await hornerSecure(ctx, plan, y, op, extra);
+  const mid = await hornerSecure(ctx, plan, y, op, extra, ch.slice(2));
   return { sel, mid, ring, n };
 }
 
 function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
   const plan = hornerPlan(spec, p.ell, p.s), T = tRaw(spec, p.s);
-  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] });
-  prepareSelectorCost(b, 3 * n, p.ell);
-  selectorMulCost(b, 3 * n, p.ell, 1);
-  prepareOperandCost(b, n, p.ell, plan.k);
+  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] }, [selectorCounts(3 * n), operandCounts(n, p.ell, plan.k), ...hornerTruncCounts(n, plan)]);
+  selectorMulCost(b, 3 * n, p.ell, 1, true);
   hornerCostSteps(b, n, plan);
 }
 

@@ -1,6 +1,6 @@
 // Secure non-linear functions on the OT engine (docs/nonlinear.md, docs/approximations.md).
 export * from './context.ts';
-export { Chooser, makeChooser, exchange, andBits, b2a, b2aTwin, lut, lutMul } from './ot-ops.ts';
+export { Chooser, makeChooser, startChoosers, choosersFlight, exchange, andBits, b2a, b2aTwin, lutBoth, lutMul } from './ot-ops.ts';
 export * from './compare.ts';
 export * from './trunc.ts';
 export * from './convert.ts';

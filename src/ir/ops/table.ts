@@ -4,16 +4,16 @@
 import { otCost } from '../../crypto/ot/index.ts';
 import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
-import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
+import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
-import { nonlinearRow, truncating } from './nonlinear.ts';
-import { outputCost, outputImpl, revealCost, revealImpl } from './open.ts';
+import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
+import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
 import type { CommClass, CostParams, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 const none = (): Flight[] => [];
 const PRUNE = 'needs oblivious compaction (the CipherPrune end-to-end issue)';
 
-function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin'>> = {}): OpRow {
+function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin' | 'batchKey' | 'batch'>> = {}): OpRow {
   const twin = opts.twin ?? twins[name];
   if (!twin) throw new Error(`internal: no twin for ${name}`);
   return {
@@ -26,6 +26,8 @@ function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | '
     impl: opts.impl,
     pending: opts.impl ? undefined : opts.pending,
     unsupported: opts.unsupported,
+    batchKey: opts.batchKey,
+    batch: opts.batch,
   };
 }
 
@@ -42,6 +44,17 @@ function eitherRow(name: string): OpRow {
     cost: (call, p) => (call.type.vis === 'secret' ? secure.cost(call, p) : []),
     twin: (c) => (c.vis === 'secret' ? secure.twin(c) : plainTwin(c)),
     unsupported: secure.unsupported,
+    // The batch key holds the result's visibility: a batch is all secret or all in the clear.
+    batchKey: secure.batchKey,
+    batch: {
+      impl: async (ctx, items) => {
+        if (items[0].call.type.vis === 'secret') return secure.batch.impl(ctx, items);
+        const out = [];
+        for (const it of items) out.push(await inClear(ctx, it.args, it.call));
+        return out;
+      },
+      cost: (calls, p) => (calls[0].type.vis === 'secret' ? secure.batch.cost(calls, p) : []),
+    },
   });
 }
 
@@ -62,7 +75,7 @@ function equalityRow(name: 'eq_ss' | 'ne_ss'): OpRow {
 }
 
 /** Secret x public products: local on shares, then truncation (OT) for fixed point. */
-const scaled = (name: string) => row(name, 'ot', truncating(linearImpl(name), none));
+const scaled = (name: string) => row(name, 'ot', { ...truncating(linearImpl(name), none), batchKey: truncKey });
 
 const ellOf = (call: OpCall): number => (call.type.enc as { ell: number }).ell;
 /** HE products need ring elements of at most MAX_ELL bits: others are refused before the run. */
@@ -84,7 +97,7 @@ const rows: OpRow[] = [
   // matrix products
   plain('matmul_pp'), scaled('matmul_sp'),
   {
-    ...he('matmul_sx', matmulSxImpl, matmulSxCost),
+    ...row('matmul_sx', 'he', { ...truncating(matmulSxImpl, matmulSxCost, matmulSxBatch), batchKey: matmulSxKey }),
     unsupported: (call) => heOperands(call) ?? (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
   },
   he('matmul_ss', batchImpl('matmul_ss'), batchCost('matmul_ss')),
@@ -115,7 +128,7 @@ const rows: OpRow[] = [
   row('encode', 'local', { impl: encodeImpl, builtin: true }),
   row('broadcast', 'local', { impl: linearImpl('broadcast'), builtin: true }),
   row('index', 'local', { impl: linearImpl('index'), builtin: true }),
-  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true }),
+  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true, batchKey: revealKey, batch: revealBatch }),
   row('output', 'open', { impl: outputImpl, cost: outputCost, mergeKey: null, builtin: true }),
 ];
 
@@ -134,8 +147,8 @@ export function makeCostParams(): CostParams {
       // Chou–Orlandi in both directions at once: both send their A points, then their B points.
       const first = 32;
       return [
-        { from: 'both', c2s: first, s2c: first },
-        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first },
+        { from: 'both', c2s: first, s2c: first, setup: 'ot' },
+        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first, setup: 'ot' },
       ];
     },
   };
