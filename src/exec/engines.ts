@@ -7,11 +7,15 @@ import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
 import type { Channel, Party } from '../transport/channel.ts';
 
+type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession };
+
 export class SessionEngines implements Engines {
   private readonly party: Party;
   private readonly ch: Channel;
-  private readonly hes = new Map<number, Promise<{ ctx: HeContext; sess: HeClientSession | HeServerSession; engine: HeEngine }>>();
+  private readonly hes = new Map<number, Promise<HeState>>();
   private otEngine: Promise<ObliviousTransfer> | null = null;
+  /** Forks so far: each gets the next id (both parties fork in the same order). */
+  private forks = 0;
 
   constructor(party: Party, ch: Channel) {
     this.party = party;
@@ -33,39 +37,43 @@ export class SessionEngines implements Engines {
       p = this.setupHe(ell);
       this.hes.set(ell, p);
     }
-    return (await p).engine;
+    return heOn(this.party, this.ch, await p);
   }
 
-  private async setupHe(ell: number) {
+  private async setupHe(ell: number): Promise<HeState> {
     // The server's first step is to receive the client's key: it allocates its context only
     // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
     const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
     const ctx = await HeContext.create({ ell });
     try {
-      return await this.heSession(ctx, key);
+      const sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
+      return { ctx, sess };
     } catch (e) {
       ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
       throw e;
     }
   }
 
-  private async heSession(ctx: HeContext, key: Uint8Array | null) {
-    const ch = this.ch;
-    const r = (d: unknown) => d as RingArray;
-    if (key === null) {
-      const sess = await heSetupClient(ch, ctx);
-      const engine: HeEngine = {
-        matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
-        batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape),
-      };
-      return { ctx, sess, engine };
-    }
-    const sess = heServerSession(ctx, key);
-    const engine: HeEngine = {
-      matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
-      batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
+  fork(ch: Channel): Engines {
+    const id = ++this.forks;
+    const ot = this.otEngine;
+    const hes = this.hes;
+    const party = this.party;
+    const self: Engines = {
+      ot: async () => {
+        if (!ot) throw new Error('internal: base OTs must be set up before concurrent work (the schedule did not foresee it)');
+        return (await ot).fork(ch, id);
+      },
+      he: async (ell) => {
+        const st = hes.get(ell);
+        if (!st) throw new Error(`internal: HE keys for ring width ${ell} must be set up before concurrent work`);
+        return heOn(party, ch, await st);
+      },
+      fork: () => {
+        throw new Error('internal: engines of concurrent work do not fork again');
+      },
     };
-    return { ctx, sess, engine };
+    return self;
   }
 
   /** Free every SEAL object. */
@@ -76,9 +84,26 @@ export class SessionEngines implements Engines {
         sess.delete();
         ctx.delete();
       } catch {
-        // setup failed: setupHe freed the context
+        // setup failed: nothing to free
       }
     }
     this.hes.clear();
   }
+}
+
+/** HE products of a session's keys over a given channel. */
+function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
+  const r = (d: unknown) => d as RingArray;
+  if (party === 'client') {
+    const sess = st.sess as HeClientSession;
+    return {
+      matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
+      batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape),
+    };
+  }
+  const sess = st.sess as HeServerSession;
+  return {
+    matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
+    batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
+  };
 }

@@ -4,6 +4,7 @@ import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import type { Engines } from '../ir/ops/types.ts';
 import type { Channel, Counters } from '../transport/channel.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
 export interface BothResult {
@@ -24,7 +25,7 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress'>> {
+export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress' | 'schedule'>> {
   /** Engines of a session that outlives this run (several programs over one OT session and the
    * same HE keys, on the same channel pair); the caller frees them. Default: fresh ones. */
   engines?: { client: Engines; server: Engines };
@@ -34,6 +35,7 @@ export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress
 
 export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: RunBothOptions = {}): Promise<BothResult> {
   const [c, s] = pair;
+  const schedule = opts.schedule ?? buildSchedule(p);
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
   // The first failure closes both ends, so the other party stops at once; it is the one reported.
@@ -48,8 +50,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, engines: opts.engines?.client, trace: opts.trace?.client })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server, engines: opts.engines?.server, trace: opts.trace?.server })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule, engines: opts.engines?.client, trace: opts.trace?.client })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule, engines: opts.engines?.server, trace: opts.trace?.server })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

@@ -77,7 +77,8 @@ export class OpError extends Error {
 
 export const showType = (t: IrType): string => `${t.vis} ${showEnc(t.enc)}${t.shape.length ? `[${t.shape.map(showDim).join(', ')}]` : ''}`;
 
-function showAttr(v: unknown): string {
+/** An attribute value as the IR text shows it (sizes symbolic). */
+export function showAttr(v: unknown): string {
   if (v && typeof v === 'object' && 'terms' in (v as object)) return showDim(v as Dim);
   if (Array.isArray(v)) return `[${v.map(showAttr).join(', ')}]`;
   if (typeof v === 'string') return JSON.stringify(v);

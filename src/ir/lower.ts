@@ -31,7 +31,9 @@ type LVal =
   | { kind: 'val'; id: number; type: IrType; dim?: Dim; konst?: number | boolean }
   | { kind: 'tuple'; items: LVal[]; names: (string | null)[] }
   | { kind: 'dim'; dim: Dim }
-  | { kind: 'enc'; enc: Enc };
+  | { kind: 'enc'; enc: Enc }
+  /** The function passed for an `F: unary` parameter. */
+  | { kind: 'fn'; fn: FnEntity };
 
 class Env {
   private readonly vars = new Map<string, LVal>();
@@ -161,6 +163,16 @@ class Lowerer {
     };
   }
 
+  /** Functions passed for `F: unary` parameters: the frame's, or a module-level `fn`/`prim`. */
+  private fnLookup(frame: Frame): (name: string) => FnEntity | undefined {
+    return (name) => {
+      const v = frame.env.get(name);
+      if (v?.kind === 'fn') return v.fn;
+      const e = this.moduleEntity(frame, name);
+      return e?.kind === 'fn' ? e : undefined;
+    };
+  }
+
   private encLookup(frame: Frame): EncLookup {
     return (name) => {
       const v = frame.env.get(name);
@@ -220,6 +232,12 @@ class Lowerer {
       case 'Return':
         frame.returned = this.expr(s.value, frame);
         return;
+      case 'UseInputs': {
+        const block = frame.module.ast.items.find((i) => i.kind === 'Inputs' && i.name === s.name);
+        if (block?.kind !== 'Inputs') this.fail(`internal: inputs block '${s.name}'`, frame, s.span);
+        for (const st of block.body.stmts) this.stmt(st, frame);
+        return;
+      }
       case 'Input': {
         const ty = resolveType(s.type, this.checked.scopes.get(frame.module)!, frame.module.file, null, this.dimLookup(frame));
         if (ty.kind !== 'tensor') this.fail('internal: input type', frame, s.span);
@@ -329,16 +347,29 @@ class Lowerer {
   }
 
   private call(e: Expr, frame: Frame): LVal {
+    const passed = e.kind === 'Call' && e.callee.kind === 'Name' ? frame.env.get(e.callee.name) : undefined;
+    if (passed?.kind === 'fn') return this.unaryCall(passed.fn, e as Extract<Expr, { kind: 'Call' }>, frame);
     const resolved = this.checked.typing.calls.get(e);
     if (!resolved) this.fail('internal: unresolved call', frame, e.span);
-    const argExprs = e.kind === 'Binary' ? [e.left, e.right] : e.kind === 'Unary' ? [e.operand] : e.kind === 'Call' ? e.args : [];
+    const written = e.kind === 'Binary' ? [e.left, e.right] : e.kind === 'Unary' ? [e.operand] : e.kind === 'Call' ? e.args : [];
+    const argExprs = resolved.swapped ? [...written].reverse() : written;
     const generics: GenericArg[] = e.kind === 'Call' ? e.generics : [];
     const args = argExprs.map((a) => this.value(this.expr(a, frame), frame, a.span));
     const fn = resolved.fn;
-    const ctx = this.checked.sigContext(fn, this.dimLookup(frame), this.encLookup(frame));
+    const ctx = this.checked.sigContext(fn, this.dimLookup(frame), this.encLookup(frame), this.fnLookup(frame));
     const r = instantiate(fn.item, args.map((a) => ({ ty: this.tyOf(a), span: e.span })), generics, ctx);
     if (!r.ok) this.fail(`internal: ${fn.item.name} does not accept the lowered arguments: ${r.err.message}`, frame, e.span);
     return fn.item.prim ? this.prim(fn, args, r.bindings, r.result, frame, e.span) : this.inline(fn, args, r.bindings, frame, e.span);
+  }
+
+  /** `F(x)` for a parameter `F: unary`: the function passed, on x made secret (as the checker typed it). */
+  private unaryCall(fn: FnEntity, e: Extract<Expr, { kind: 'Call' }>, frame: Frame): LVal {
+    const x = this.value(this.expr(e.args[0], frame), frame, e.args[0].span);
+    const arg = x.type.vis === 'secret' ? x : this.coerce(x, { ...x.type, vis: 'secret' }, frame, e.span);
+    const ctx = this.checked.sigContext(fn, this.dimLookup(frame), this.encLookup(frame), this.fnLookup(frame));
+    const r = instantiate(fn.item, [{ ty: this.tyOf(arg), span: e.span }], [], ctx);
+    if (!r.ok) this.fail(`the function passed as '${(e.callee as { name: string }).name}', ${fn.item.name}, does not take this argument: ${r.err.message}`, frame, e.span);
+    return fn.item.prim ? this.prim(fn, [arg], r.bindings, r.result, frame, e.span) : this.inline(fn, [arg], r.bindings, frame, e.span);
   }
 
   /** The parameter types of `fn` under `b`. */
@@ -405,6 +436,7 @@ class Lowerer {
     for (const g of item.generics) {
       if (g.kind === 'dim' && b.dims.has(g.name)) env.define(g.name, { kind: 'dim', dim: this.bind(b.dims.get(g.name)!) });
       if ((g.kind === 'enc' || g.kind === 'num') && b.encs.has(g.name)) env.define(g.name, { kind: 'enc', enc: b.encs.get(g.name)! });
+      if (g.kind === 'unary' && b.fns.has(g.name)) env.define(g.name, { kind: 'fn', fn: b.fns.get(g.name)! });
     }
     const params = this.paramTypes(fn, b, { ...frame, env });
     item.params.forEach((p, i) => {

@@ -7,6 +7,7 @@ import type { RangeProbe } from '../crypto/ranges.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import { convertTwin } from '../crypto/nonlinear/convert.ts';
 import { routeOrder, type RouteMode } from '../crypto/shuffle/route.ts';
+import { selectTwins } from './twins-select.ts';
 import { addSub, bmm, colsum, divPlain, matmul, mul, neg, rowsum, sum0 } from './twins-arith.ts';
 import { encodeReal, realValues, scaleOf } from './values.ts';
 import {
@@ -220,5 +221,6 @@ export const twins: Record<string, Twin> = {
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),
   compact, partition, unpartition, convert: convertPlain,
+  ...selectTwins,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };

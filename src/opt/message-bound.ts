@@ -5,13 +5,16 @@
 // tests). So the peer's largest flight bounds its largest message, and a message announced above
 // it is a protocol error at its first frame header (transport/ws-channel.ts, `maxMessageBytes`).
 //
-// When ops are merged into one invocation per round (a schedule), the bound must be taken over
-// the schedule's flights instead; `SizeGuard` (transport/channel.ts) takes each message's exact size.
+// The bound is taken over the flights of the schedule that runs (merged by default, as serve and
+// connect run it): a merged step's flight carries every op's elements, and the steps of a
+// concurrent group send their messages separately (exec/concurrent.ts), so each member's own
+// flights bound them. `SizeGuard` (transport/channel.ts) takes each message's exact size.
 import type { Dim } from '../front/dims.ts';
 import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import type { Party } from '../transport/channel.ts';
-import { predictCost } from './cost.ts';
+import { predictSchedule } from './cost.ts';
+import { buildSchedule, type Schedule } from './schedule.ts';
 
 /** Margin on the bound of a program whose sizes are revealed at run time: there the bound is
  * taken with every revealed count at its largest value (nothing pruned), and a smaller count
@@ -37,14 +40,14 @@ export function largestRevealedSizes(p: IrProgram): DimEnv | null {
   return dims;
 }
 
-/** Bytes of the largest message `party` may receive, or null when it is unknown before the run
- * (a revealed size that is not a count, or an op whose cost is unknown). */
-export function recvBound(p: IrProgram, party: Party): number | null {
+/** Bytes of the largest message `party` may receive in a run of `schedule`, or null when it is
+ * unknown before the run (a revealed size that is not a count, or an op whose cost is unknown). */
+export function recvBound(p: IrProgram, party: Party, schedule?: Schedule): number | null {
   const dims = largestRevealedSizes(p);
   if (!dims) return null;
   let bound = 0;
   try {
-    for (const op of predictCost(p, dims).ops) for (const f of op.flights) bound = Math.max(bound, party === 'server' ? f.c2s : f.s2c);
+    for (const op of predictSchedule(schedule ?? buildSchedule(p), dims).ops) for (const f of op.flights) bound = Math.max(bound, party === 'server' ? f.c2s : f.s2c);
   } catch {
     return null;
   }

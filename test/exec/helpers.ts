@@ -12,8 +12,8 @@ import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import { SimChannel, NETWORKS } from '../../src/transport/sim-channel.ts';
 import { wsPair } from '../runtime/helpers.ts';
 
-export function compile(path: string, model?: string, config?: Record<string, number>): IrProgram {
-  const r = check([{ path }]);
+export function compile(path: string, model?: string, config?: Record<string, number>, text?: string): IrProgram {
+  const r = check([{ path, text }]);
   if (!r.ok) throw new Error(`${path} does not check`);
   const m = model ? r.models.find((x) => x.name === model)! : r.models[0];
   return lowerModel(r, m, { config });

@@ -1,14 +1,14 @@
 // End to end through the executor: programs of local ops, reveals, outputs and HE products
 // give exactly the fixed-point twin's result over the in-memory, simulated and ws channels,
-// and the bytes and rounds measured at the channel equal the op table's prediction, per op and
-// in total.
+// merged and unmerged, and the bytes and rounds measured at the channel equal the op table's
+// prediction, per step and in total.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
-import { predictCost } from '../../src/opt/cost.ts';
+import { predictSchedule } from '../../src/opt/cost.ts';
+import { buildSchedule } from '../../src/opt/schedule.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
-import { scopeLabel } from '../../src/exec/executor.ts';
 import { channelPair, compile, makeInputs, type ChannelKind } from './helpers.ts';
 
 // `tolerance`: largest allowed |secure - twin| in real units. 0: bit-exact. The layer uses
@@ -18,6 +18,8 @@ const programs = [
   { file: 'test/exec/programs/local.cpl', name: 'local ops, reveals, outputs', tolerance: 0 },
   { file: 'test/exec/programs/he.cpl', name: 'HE product', tolerance: 0 },
   { file: 'test/exec/programs/layer.cpl', name: 'a fixed-point layer (HE, OT, nonlinear functions)', tolerance: 0.02 },
+  // sigmoid and SiLU: ±2^(s−7) ULP from their twins (TWIN_BOUNDS); the rest is exact.
+  { file: 'test/exec/programs/primitives.cpl', name: "researchers' primitives", tolerance: 32 * 2 ** -12 * 6 },
 ];
 
 describe.each(programs)('$name', ({ file, tolerance }) => {
@@ -28,11 +30,14 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
     expect(verifyIr(p)).toEqual([]);
   });
 
-  it.each(['memory', 'sim', 'ws'] as ChannelKind[])('matches the fixed-point twin and the cost prediction over %s', async (kind) => {
+  it.each([
+    ['memory', true], ['sim', true], ['ws', true], ['memory', false],
+  ] as [ChannelKind, boolean][])('matches the fixed-point twin and the cost prediction over %s (merged: %s)', async (kind, merge) => {
     const twin = interpret(p, inputs, 'fixed');
+    const schedule = buildSchedule(p, { merge });
     const { pair, close } = await channelPair(kind);
     try {
-      const run = await runBoth(p, inputs, pair);
+      const run = await runBoth(p, inputs, pair, { schedule });
       // Outputs reach only their recipient, and equal the twin exactly.
       for (const o of p.outputs) {
         const want = twin.outputs.find((x) => x.id === o.id)!.tensor;
@@ -49,15 +54,17 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
           expect(worst, `output %${o.id}: max |secure - twin|`).toBeLessThanOrEqual(tolerance);
         }
       }
-      // Measured == predicted, per op and in total.
-      const predicted = predictCost(p, twin.dims);
+      // Measured == predicted, per step (per concurrent group) and in total.
+      const predicted = predictSchedule(schedule, twin.dims);
+      const byLabel = new Map<string, { c2s: number; s2c: number; rc: number; rs: number }>();
       for (const oc of predicted.ops) {
-        const label = scopeLabel(p.ops[oc.id]);
+        const e = byLabel.get(oc.label) ?? { c2s: 0, s2c: 0, rc: oc.rounds.client, rs: oc.rounds.server };
+        byLabel.set(oc.label, { ...e, c2s: e.c2s + oc.bytesC2S, s2c: e.s2c + oc.bytesS2C });
+      }
+      for (const [label, want] of byLabel) {
         const c = run.client.byScope.get(label);
         const s = run.server.byScope.get(label);
-        expect({ op: label, c2s: c?.bytesSent ?? 0, s2c: s?.bytesSent ?? 0, rc: c?.rounds ?? 0, rs: s?.rounds ?? 0 }).toEqual({
-          op: label, c2s: oc.bytesC2S, s2c: oc.bytesS2C, rc: oc.rounds.client, rs: oc.rounds.server,
-        });
+        expect({ op: label, c2s: c?.bytesSent ?? 0, s2c: s?.bytesSent ?? 0, rc: c?.rounds ?? 0, rs: s?.rounds ?? 0 }).toEqual({ op: label, ...want });
       }
       expect(run.totals.client.bytesSent).toBe(predicted.bytesC2S);
       expect(run.totals.server.bytesSent).toBe(predicted.bytesS2C);

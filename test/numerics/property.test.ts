@@ -2,14 +2,14 @@
 // random inputs of many magnitudes, some far outside the ops' safe ranges. For each program the
 // fixed-point twin either reports a precondition error naming the op (and nothing runs), or the
 // secure run's outputs equal the twin within the last op's stated error (TWIN_BOUNDS) and its
-// bytes equal the prediction. One OT session and one set of HE keys serve every program.
+// bytes equal the prediction of the schedule it ran (merged). One OT session and one set of HE keys serve every program.
 import { describe, expect, it } from 'vitest';
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import { interpret, InterpretError } from '../../src/interp/interpret.ts';
 import type { DimEnv } from '../../src/ir/dim-env.ts';
 import { ringOf } from '../../src/ir/tensor.ts';
-import { predictCost } from '../../src/opt/cost.ts';
+import { predictSchedule } from '../../src/opt/cost.ts';
 import { opCall } from '../../src/ir/ops/call.ts';
 import { makeCostParams, opRow } from '../../src/ir/ops/table.ts';
 import { nonlinearParams } from '../../src/ir/ops/nonlinear.ts';
@@ -70,7 +70,7 @@ describe('property: random programs over the prelude, real OT', () => {
         }
         const before = { c: c.totals.bytesSent, s: s.totals.bytesSent };
         const run = await runBoth(p, g.inputs, [c, s], { engines });
-        const predicted = predictCost(p, twin.dims, params);
+        const predicted = predictSchedule(run.client.schedule, twin.dims, params);
         expect({ c2s: c.totals.bytesSent - before.c, s2c: s.totals.bytesSent - before.s }, g.name).toEqual({ c2s: predicted.bytesC2S, s2c: predicted.bytesS2C });
         for (const o of p.outputs) {
           const want = twin.outputs.find((x) => x.id === o.id)!.tensor;

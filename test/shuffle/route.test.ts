@@ -70,7 +70,7 @@ afterAll(() => {
   pair.cc.close();
 });
 
-const ctxOf = (p: Pair['client']): ExecCtx => ({ party: p.party, ch: p.ch, prg: p.prg, engines: { ot: async () => p.ot, he: () => Promise.reject(new Error('no HE here')) } });
+const ctxOf = (p: Pair['client']): ExecCtx => ({ party: p.party, ch: p.ch, prg: p.prg, engines: { ot: async () => p.ot, he: () => Promise.reject(new Error('no HE here')), fork: () => { throw new Error('routing ops never run in a concurrent group'); } } });
 
 /** Run one op on both parties; check the opened result against the twin and the cost. */
 async function check(mode: Mode, enc: Enc, n: number, d: number, m: Uint8Array, seed: number): Promise<void> {

@@ -1,11 +1,13 @@
 // Row maximum by a tournament tree (CrypTFlow2 §5 "Maxpool": ⌈log2 n⌉ levels of pairwise max,
-// each max(a, b) = b + [a − b ≥ 0]·(a − b): one DReLU and one multiplexer, batched over the level).
+// each max(a, b) = b + [a − b ≥ 0]·(a − b): one DReLU and one multiplexer, batched over the level;
+// the multiplexer's OTs ride the comparison's first flight, so a level is the comparison's
+// rounds plus one).
 // Exact (no truncation) as long as the differences do not overflow.
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { geConsts, geConstsCostSteps } from './compare.ts';
-import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
+import { geConstsCostSteps, geConstsWith } from './compare.ts';
+import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { checkRange, encName, fmt, type RangeProbe } from '../ranges.ts';
 
 export interface RowmaxParams {
@@ -32,8 +34,9 @@ export async function rowmax(ctx: ProtoCtx, x: RingArray, p: RowmaxParams): Prom
       (b as Uint32Array)[r * pairs + j] = (cur as Uint32Array)[r * w + 2 * j + 1];
     }
     const d = ring.sub(a, b);
-    const c = await geConsts(ctx, d, { ell: p.ell, consts: [0] });
-    const sel = await prepareSelector(ctx, p.ell, c, 1);
+    // The multiplexer's OTs are prepared in the comparison's first flight.
+    const r = await geConstsWith(ctx, d, { ell: p.ell, consts: [0] }, [selectorSpec(rows * pairs, p.ell, 1)]);
+    const sel = boundSelector(p.ell, r.bits, r.choosers[0]);
     const m = ring.add(b, (await sel.mul(ctx, [d]))[0]);
     const next = ring.alloc(rows * nw);
     for (let r = 0; r < rows; r++) {
@@ -50,9 +53,8 @@ export function rowmaxCostSteps(b: CostBuilder, n: number, p: RowmaxParams): voi
   const rows = checkShape(n, p.cols);
   for (let w = p.cols; w > 1; w = Math.ceil(w / 2)) {
     const m = rows * Math.floor(w / 2);
-    geConstsCostSteps(b, m, { ell: p.ell, consts: [0] });
-    prepareSelectorCost(b, m, p.ell);
-    selectorMulCost(b, m, p.ell, 1);
+    geConstsCostSteps(b, m, { ell: p.ell, consts: [0] }, [selectorCounts(m)]);
+    selectorMulCost(b, m, p.ell, 1, true);
   }
 }
 
