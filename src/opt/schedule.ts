@@ -120,7 +120,7 @@ function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], k
     steps = comm.flatMap((c, d) => [...c, ...local[d]]);
   }
   // otbatch: the communicating steps of one depth (they never depend on each other) run together,
-  // except the openings of sizes learned at run time (CipherPrune's k, kh), which run alone after
+  // except the openings of sizes learned at run time (CipherPrune's k, kh), which run alone before
   // the group: run concurrently beside a protocol whose sizes came from an earlier reveal, GPT-2's
   // pruned block fell out of step (a defect of the concurrent runner not yet understood; the
   // isolation costs one round per reveal).
@@ -132,8 +132,10 @@ function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], k
       while (j < steps.length && steps[j].comm !== 'local' && steps[j].depth === steps[i].depth) j++;
       const run = steps.slice(i, j);
       const together = run.filter((st) => !alone(st));
-      steps.splice(i, run.length, ...together, ...run.filter(alone));
-      if (together.length >= 2) for (let k = i; k < i + together.length; k++) steps[k].group = i;
+      const first = run.filter(alone);
+      steps.splice(i, run.length, ...first, ...together);
+      const g = i + first.length;
+      if (together.length >= 2) for (let k = g; k < g + together.length; k++) steps[k].group = g;
       i = Math.max(j, i + 1);
     }
   }

@@ -11,7 +11,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { calibrateThresholds, importanceOps, type Pinned } from '../../src/interp/thresholds.ts';
 import { realValues } from '../../src/ir/twins.ts';
-import { predictCost } from '../../src/opt/cost.ts';
+import { predictSchedule } from '../../src/opt/cost.ts';
 import { makeCostParams } from '../../src/ir/ops/table.ts';
 import type { ExecValue } from '../../src/ir/ops/types.ts';
 import { opRow } from '../../src/ir/ops/table.ts';
@@ -119,7 +119,7 @@ describe.each(MODELS)('%s %s', (file, model, pinned) => {
       worst = Math.max(worst, err);
       expect(err, `logits of input ${seed}`).toBeLessThan(LOGIT_BOUND[model]);
       // Cost: bytes always; rounds from the fresh session's equal clocks (the first input).
-      const predicted = predictCost(p, ref.dims, params);
+      const predicted = predictSchedule(run.client.schedule, run.client.dims, params);
       expect([pair[0].totals.bytesSent - before.c.bytesSent, pair[1].totals.bytesSent - before.s.bytesSent]).toEqual([predicted.bytesC2S, predicted.bytesS2C]);
       if (done === 0) expect(Math.max(pair[0].totals.rounds, pair[1].totals.rounds)).toBe(predicted.rounds);
       done++;
@@ -176,7 +176,7 @@ describe('compile --emit cost for the CipherPrune models', () => {
     expect(await main(['compile', file, '--model', model, '--emit', 'cost', ...assume], io)).toBe(0);
     expect(out).toMatch(/%\d+ compact +c->s +\d+ B/);
     expect(out).toMatch(/%\d+ partition +c->s +\d+ B/);
-    expect(out).toMatch(/^total: client -> server \d+ B, server -> client \d+ B, \d+ rounds$/m);
+    expect(out).toMatch(/^total \(merged\): client -> server \d+ B, server -> client \d+ B, \d+ rounds$/m);
     expect(out).not.toMatch(/not included|unknown/);
   });
 });
