@@ -8,6 +8,8 @@
 // run after `reveal count(keep)`.
 import type { IrOp, IrProgram } from '../ir/ir.ts';
 import { opRow } from '../ir/ops/table.ts';
+import { opDims } from '../ir/dim-env.ts';
+import { dimSymbols } from '../front/dims.ts';
 
 export function commDepths(p: IrProgram, dead: ReadonlySet<number>): number[] {
   const depth: number[] = new Array(p.ops.length).fill(0);
@@ -24,21 +26,8 @@ export function commDepths(p: IrProgram, dead: ReadonlySet<number>): number[] {
 
 /** The ops revealing the run-time sizes that `op`'s type and attributes mention. */
 function sizeSources(op: IrOp, revealedBy: ReadonlyMap<number, number>): number[] {
-  const out: number[] = [];
-  const seen = new Set<unknown>();
-  const walk = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return;
-    seen.add(v);
-    if (Array.isArray(v)) return v.forEach(walk);
-    const o = v as Record<string, unknown>;
-    if (typeof o.id === 'number' && typeof o.name === 'string' && typeof o.origin === 'string') {
-      const r = revealedBy.get(o.id);
-      if (r !== undefined && r !== op.id) out.push(r);
-      return;
-    }
-    for (const [k, x] of Object.entries(o)) if (k !== 'at' && k !== 'where') walk(x);
-  };
-  walk(op.type);
-  walk(op.attrs);
-  return out;
+  return opDims(op)
+    .flatMap(dimSymbols)
+    .flatMap((sym) => revealedBy.get(sym.id) ?? [])
+    .filter((r) => r !== op.id);
 }
