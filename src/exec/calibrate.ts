@@ -7,8 +7,10 @@ import { check } from '../front/index.ts';
 import { lowerModel } from '../ir/lower.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { DimEnv } from '../ir/dim-env.ts';
-import { predictSchedule } from '../opt/cost.ts';
-import { buildSchedule } from '../opt/schedule.ts';
+import { predictSchedule, type ProgramCost } from '../opt/cost.ts';
+import type { CommClass } from '../ir/ops/types.ts';
+import type { Party } from '../transport/channel.ts';
+import { buildSchedule, type Schedule } from '../opt/schedule.ts';
 import type { ComputeModel } from '../opt/time.ts';
 import { MemoryChannel } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
@@ -112,4 +114,30 @@ export async function calibrateCompute(): Promise<ComputeModel> {
     setup,
     source: `calibrated on this machine in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   };
+}
+
+/**
+ * The compute model of one program, from a run of it on a simulated link that charged wall time
+ * (SimLink.computeByScope): per communication class, the measured compute of its steps (both
+ * parties) over their predicted bytes. A concurrent group's compute is shared among its members by
+ * bytes; setup work stays in the class of the step that paid it (`setup` is zero). For predicting
+ * later runs of the same program on other links (test/exec/time.test.ts).
+ */
+export function computeFromRun(s: Schedule, cost: ProgramCost, byScope: ReadonlyMap<string, Readonly<Record<Party, number>>>): ComputeModel {
+  const seconds: Partial<Record<CommClass, number>> = {}, bytes: Partial<Record<CommClass, number>> = {}, client: Partial<Record<CommClass, number>> = {};
+  const groupBytes = new Map<string, number>();
+  for (const oc of cost.ops) groupBytes.set(oc.label, (groupBytes.get(oc.label) ?? 0) + oc.bytesC2S + oc.bytesS2C);
+  for (const oc of cost.ops) {
+    const cls = s.steps[oc.step].comm, b = oc.bytesC2S + oc.bytesS2C, c = byScope.get(oc.label);
+    const all = groupBytes.get(oc.label)!;
+    const part = all > 0 ? b / all : 1;
+    seconds[cls] = (seconds[cls] ?? 0) + (c ? (c.client + c.server) * part : 0);
+    client[cls] = (client[cls] ?? 0) + (c ? c.client * part : 0);
+    bytes[cls] = (bytes[cls] ?? 0) + b;
+  }
+  const perByte: Partial<Record<CommClass, number>> = {};
+  for (const k of Object.keys(seconds) as CommClass[]) perByte[k] = bytes[k]! > 0 ? seconds[k]! / bytes[k]! : 0;
+  const clientShare: Partial<Record<CommClass, number>> = {};
+  for (const k of Object.keys(seconds) as CommClass[]) clientShare[k] = seconds[k]! > 0 ? client[k]! / seconds[k]! : 0.5;
+  return { perByte, clientShare, perStep: 0, setup: { ot: 0, he: 0 }, source: 'measured on a run of the same program' };
 }

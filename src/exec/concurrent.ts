@@ -10,12 +10,19 @@
 // takes as many rounds as its longest member: independent protocols overlap their rounds. The
 // empty delimiters carry no payload bytes. Each invocation gets its own OT engine (a fork), since
 // the order of two invocations' OT calls on one engine would depend on timing.
+//
+// An invocation may itself run exchanges side by side (recip's clamp and B2A: `Promise.all` of
+// two send-then-receive calls), so a virtual channel keeps a queue of pending receives, served in
+// call order like the session channel's. "Blocked" is judged once the microtask queue has
+// drained (a setImmediate turn after the last receive or completion): an invocation is blocked
+// when it has a pending receive, since every other flow it runs only waits on microtasks (the
+// OT engine's yields to the event loop happen in a flow with no receive pending). Judged earlier,
+// a side-by-side flow that had not yet sent would miss its superstep: one round more than
+// predicted, and on the peer a receive served out of order.
 import type { Channel, Counters, Party } from '../transport/channel.ts';
 import { ChannelError, zeroCounters } from '../transport/channel.ts';
 
 const EMPTY = new Uint8Array(0);
-
-type State = 'running' | 'waiting' | 'done';
 
 /** An invocation's end of the group: sends queue for the next superstep, receives take its part. */
 class VirtualChannel implements Channel {
@@ -24,13 +31,18 @@ class VirtualChannel implements Channel {
   readonly byScope = new Map<string, Counters>();
   outbox: Uint8Array[] = [];
   private inbox: Uint8Array[] = [];
-  private waiter: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void } | null = null;
+  private waiters: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void }[] = [];
   private failure: Error | null = null;
-  private readonly onState: (s: State) => void;
+  private readonly onBlock: () => void;
 
-  constructor(party: Party, onState: (s: State) => void) {
+  constructor(party: Party, onBlock: () => void) {
     this.party = party;
-    this.onState = onState;
+    this.onBlock = onBlock;
+  }
+
+  /** A receive is pending (the invocation waits for the peer). */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
   }
 
   send(payload: Uint8Array): void {
@@ -44,18 +56,15 @@ class VirtualChannel implements Channel {
     if (m) return Promise.resolve(m);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-      this.onState('waiting');
+      this.waiters.push({ resolve, reject });
+      this.onBlock();
     });
   }
 
   deliver(m: Uint8Array): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = null;
-      this.onState('running');
-      w.resolve(m);
-    } else this.inbox.push(m);
+    const w = this.waiters.shift();
+    if (w) w.resolve(m);
+    else this.inbox.push(m);
   }
 
   async flush(): Promise<void> {}
@@ -72,9 +81,7 @@ class VirtualChannel implements Channel {
   fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    const w = this.waiter;
-    this.waiter = null;
-    w?.reject(err);
+    for (const w of this.waiters.splice(0)) w.reject(err);
   }
 
   scope(): () => void {
@@ -87,43 +94,43 @@ class VirtualChannel implements Channel {
  * it with the same n and invocations that pair with the peer's, in the same order.
  */
 export async function runConcurrently<T>(base: Channel, n: number, run: (i: number, ch: Channel) => Promise<T>): Promise<T[]> {
-  const states: State[] = new Array(n).fill('running');
-  let wake: (() => void) | null = null;
+  const done: boolean[] = new Array(n).fill(false);
   let failure: unknown = null;
-  const settle = () => {
-    if (!wake) return;
-    if (failure !== null || states.every((s) => s !== 'running')) {
-      const w = wake;
-      wake = null;
-      w();
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const chans = Array.from({ length: n }, () => new VirtualChannel(base.party, poke));
+  const blocked = () => chans.every((c, i) => done[i] || c.waiting);
+  /** Until every invocation is done or waits for the peer, with no microtask left to run. */
+  const quiescent = async () => {
+    for (;;) {
+      await new Promise<void>((r) => setImmediate(r));
+      if (failure !== null || blocked()) return;
+      await new Promise<void>((r) => (wake = r));
     }
   };
-  const chans = Array.from({ length: n }, (_, i) => new VirtualChannel(base.party, (s) => {
-    states[i] = s;
-    settle();
-  }));
   const results: T[] = new Array(n);
-  const done = chans.map((ch, i) =>
+  const running = chans.map((ch, i) =>
     run(i, ch).then(
       (r) => {
         results[i] = r;
-        states[i] = 'done';
-        settle();
+        done[i] = true;
+        poke();
       },
       (e) => {
         failure ??= e;
-        settle();
+        poke();
       },
     ),
   );
   try {
     for (;;) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        settle();
-      });
+      await quiescent();
       if (failure !== null) throw failure;
-      if (states.every((s) => s === 'done') && chans.every((c) => c.outbox.length === 0)) break;
+      if (done.every(Boolean) && chans.every((c) => c.outbox.length === 0)) break;
       for (const c of chans) {
         for (const m of c.outbox) base.send(m);
         base.send(EMPTY);
@@ -139,9 +146,9 @@ export async function runConcurrently<T>(base: Channel, n: number, run: (i: numb
     }
   } catch (e) {
     for (const c of chans) c.fail(e as Error);
-    await Promise.allSettled(done);
+    await Promise.allSettled(running);
     throw e;
   }
-  await Promise.all(done);
+  await Promise.all(running);
   return results;
 }

@@ -94,11 +94,15 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     }
     // A concurrent group (src/exec/concurrent.ts): setups first, then supersteps; a member's
     // flight with stamp j (its own rounds, from equal clocks) goes out in superstep j.
-    const needs = setupsOf(s, unit, dims);
-    const setup = [...(needs.ot ? params.otSetup() : []), ...needs.he.flatMap((ell) => params.heSetup(ell))];
+    // Each member's flights once, with the setups they ask for recorded (their own flights never
+    // include a setup: the group does them first).
+    const needs = { ot: false, he: new Set<number>() };
+    const probe: CostParams = { ...params, otSetup: () => ((needs.ot = true), []), heSetup: (ell) => (needs.he.add(ell), []) };
+    const memberFlights = unit.map((step) => stepFlights(s, step, dims, probe));
+    const setup = [...(needs.ot ? params.otSetup() : []), ...[...needs.he].flatMap((ell) => params.heSetup(ell))];
     const setupTimed = setup.map((f) => ({ ...f, stamps: clock.flight(f) }));
-    const members = unit.map((step) => {
-      const flights = stepFlights(s, step, dims, params), rc = new RoundClock();
+    const members = unit.map((step, i) => {
+      const flights = memberFlights[i], rc = new RoundClock();
       return { step, flights, rel: flights.map((f) => rc.flight(f)), span: 0 };
     });
     for (const m of members) m.span = Math.max(0, ...m.rel.flatMap((r) => Object.values(r)));

@@ -16,6 +16,8 @@ import type { Schedule } from './schedule.ts';
 export interface ComputeModel {
   /** Seconds of local work (both parties together) per byte a step sends, by communication class. */
   perByte: Partial<Record<CommClass, number>>;
+  /** The client's share of a class's work (default: half); the rest is the server's. */
+  clientShare?: Partial<Record<CommClass, number>>;
   /** Seconds of local work per communicating step (dispatch, local ops around it). */
   perStep: number;
   /** Session setup, both parties together: base OTs, and HE keys (per ring width). */
@@ -42,7 +44,8 @@ class LinkClock {
     this.profile = profile;
   }
 
-  /** One flight: each sender spends `work` seconds, sends its bytes; then receivers receive. */
+  /** One flight: each sender spends its `work` seconds, sends its bytes; then receivers receive,
+   * and a receiver that did not send spends its work after the flight arrived. */
   flight(from: Party | 'both', c2s: number, s2c: number, work: Record<Party, number>): void {
     const senders: Party[] = from === 'both' ? ['client', 'server'] : [from];
     const arrivals: [Party, number][] = [];
@@ -54,6 +57,10 @@ class LinkClock {
       arrivals.push([p === 'client' ? 'server' : 'client', this.free[p] + this.profile.rttSeconds / 2]);
     }
     for (const [r, at] of arrivals) this.now[r] = Math.max(this.now[r], at);
+    if (from !== 'both') {
+      const r: Party = from === 'client' ? 'server' : 'client';
+      this.now[r] += work[r];
+    }
   }
 
   get elapsed(): number {
@@ -76,7 +83,8 @@ export function predictTime(s: Schedule, cost: ProgramCost, profile: NetworkProf
       const setupWork = compute && f.setup && f === oc.flights.find((g) => g.setup === f.setup) ? compute.setup[f.setup] : 0;
       computeSeconds += setupWork;
       const share = f.setup ? setupWork : total > 0 ? (work * (f.c2s + f.s2c)) / total : work / own.length;
-      const split: Record<Party, number> = f.from === 'both' ? { client: share / 2, server: share / 2 } : { client: f.from === 'client' ? share : 0, server: f.from === 'server' ? share : 0 };
+      const c = f.setup ? 0.5 : (compute?.clientShare?.[cls] ?? 0.5);
+      const split: Record<Party, number> = { client: share * c, server: share * (1 - c) };
       withWork.flight(f.from, f.c2s, f.s2c, split);
       bare.flight(f.from, f.c2s, f.s2c, { client: 0, server: 0 });
     }

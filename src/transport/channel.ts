@@ -135,6 +135,11 @@ export abstract class CountingChannel implements Channel {
     this.fail(local);
   }
 
+  /** The innermost open scope, if any. */
+  protected get openScope(): string | undefined {
+    return this.scopes[this.scopes.length - 1];
+  }
+
   scope(label: string): () => void {
     this.scopes.push(label);
     if (!this.byScope.has(label)) this.byScope.set(label, zeroCounters());

@@ -68,10 +68,17 @@ export class SimLink {
   readonly now: Record<Party, number> = { client: 0, server: 0 };
   /** Time each direction's link is busy until (keyed by sender). */
   private readonly freeAt: Record<Party, number> = { client: 0, server: 0 };
+  /** The same link with no compute charged (clocks and busy times): the network time alone,
+   * kept beside the charged clocks so one run gives both. */
+  readonly netNow: Record<Party, number> = { client: 0, server: 0 };
+  private readonly netFreeAt: Record<Party, number> = { client: 0, server: 0 };
   /** Seconds each direction spent serialising bytes. */
   readonly busy: Record<Party, number> = { client: 0, server: 0 };
   /** Compute seconds charged to each party. */
   readonly computeSeconds: Record<Party, number> = { client: 0, server: 0 };
+  /** Compute seconds charged to each party within each channel scope (a step or concurrent
+   * group: the local work before a step's first message is charged to the step). */
+  readonly computeByScope = new Map<string, Record<Party, number>>();
   private checkpoint = performance.now();
 
   constructor(profile: NetworkProfile, options: SimOptions = {}) {
@@ -84,13 +91,23 @@ export class SimLink {
     return Math.max(this.now.client, this.now.server);
   }
 
+  /** Simulated elapsed time with no compute charged (equal to elapsedSeconds when compute: 'none'). */
+  get networkSeconds(): number {
+    return Math.max(this.netNow.client, this.netNow.server);
+  }
+
   /** Charge wall time since the previous channel call (of either party) to `p`. */
-  charge(p: Party): void {
+  charge(p: Party, scope?: string): void {
     const t = performance.now();
     if (this.compute === 'wall') {
       const dt = (t - this.checkpoint) / 1000;
       this.now[p] += dt;
       this.computeSeconds[p] += dt;
+      if (scope !== undefined) {
+        let c = this.computeByScope.get(scope);
+        if (!c) this.computeByScope.set(scope, (c = { client: 0, server: 0 }));
+        c[p] += dt;
+      }
     }
     this.checkpoint = t;
   }
@@ -101,20 +118,28 @@ export class SimLink {
     this.computeSeconds[p] += seconds;
   }
 
-  /** Arrival time of a message of `bytes` sent now by `p`. */
-  transmit(p: Party, bytes: number): number {
+  /** Arrival times of a message of `bytes` sent now by `p`: with compute charged, and without. */
+  transmit(p: Party, bytes: number): { at: number; net: number } {
+    const serial = (8 * bytes) / this.profile.bitsPerSecond, half = this.profile.rttSeconds / 2;
     const start = Math.max(this.now[p], this.freeAt[p]);
-    const serial = (8 * bytes) / this.profile.bitsPerSecond;
     this.freeAt[p] = start + serial;
     this.busy[p] += serial;
-    return start + serial + this.profile.rttSeconds / 2;
+    const netStart = Math.max(this.netNow[p], this.netFreeAt[p]);
+    this.netFreeAt[p] = netStart + serial;
+    return { at: start + serial + half, net: netStart + serial + half };
+  }
+
+  /** A message sent at `arrival` (transmit's result) is received by `p`. */
+  receive(p: Party, arrival: { at: number; net: number }): void {
+    this.now[p] = Math.max(this.now[p], arrival.at);
+    this.netNow[p] = Math.max(this.netNow[p], arrival.net);
   }
 }
 
 export class SimChannel extends CountingChannel {
   readonly link: SimLink;
   private peer: SimChannel | null = null;
-  private arrivals: number[] = [];
+  private arrivals: { at: number; net: number }[] = [];
 
   private constructor(party: Party, link: SimLink) {
     super(party);
@@ -137,18 +162,18 @@ export class SimChannel extends CountingChannel {
   }
 
   protected transmit(payload: Uint8Array, round: number): void {
-    this.link.charge(this.party);
+    this.link.charge(this.party, this.openScope);
     const peer = this.peer!;
     peer.arrivals.push(this.link.transmit(this.party, payload.byteLength));
     queueMicrotask(() => peer.deliver(payload, round));
   }
 
   override async recv(): Promise<Uint8Array> {
-    this.link.charge(this.party);
+    this.link.charge(this.party, this.openScope);
     const m = await super.recv();
     const at = this.arrivals.shift();
     if (at === undefined) throw new ChannelError('malformed', 'simulated link lost track of a message arrival time');
-    this.link.now[this.party] = Math.max(this.link.now[this.party], at);
+    this.link.receive(this.party, at);
     return m;
   }
 

@@ -1,9 +1,11 @@
 // The bundled dense models run securely end to end (tiny default config, random weights), with
 // rounds merged and unmerged, over the simulated WAN and LAN links: the client's logits match the
 // fixed-point twin and float64 closely, the measured bytes and rounds equal the prediction of the
-// schedule that ran, and the predicted network time is within 10 % of the simulated link's
-// (compute excluded; bench/schedule reports the figures). No message exceeds the bound serve and
-// connect enforce.
+// schedule that ran, and the predicted time is within 10 % of the simulated link's: the network
+// time alone (the link's uncharged clocks), and with compute (the link charges each party's wall
+// time; the prediction adds a per-class compute model measured on the same run, computeFromRun)
+// on LAN; within 20 % on WAN (below).
+// No message exceeds the bound serve and connect enforce.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
@@ -13,6 +15,7 @@ import { runBoth } from '../../src/exec/run-both.ts';
 import { NETWORKS, SimChannel } from '../../src/transport/sim-channel.ts';
 import { predictTime } from '../../src/opt/time.ts';
 import { recvBound } from '../../src/opt/message-bound.ts';
+import { computeFromRun } from '../../src/exec/calibrate.ts';
 import { compile, makeInputs, recording } from './helpers.ts';
 
 const maxDiff = (a: Float64Array, b: Float64Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
@@ -21,11 +24,11 @@ describe.each([
   ['protocols/bert.cpl', 'bert_dense'],
   ['protocols/gpt2.cpl', 'gpt2_dense'],
 ])('%s %s', (file, model) => {
-  it.each([[true, 'wan'], [false, 'lan']] as const)('runs securely (merged: %s, %s); logits within 0.005 of the fixed-point twin and 0.02 of float64; cost and network time as predicted', async (merge, net) => {
+  it.each([[true, 'wan'], [false, 'lan']] as const)('runs securely (merged: %s, %s); logits within 0.005 of the fixed-point twin and 0.02 of float64; cost, network time and time with compute as predicted', async (merge, net) => {
     const p = compile(file, model);
     const inputs = makeInputs(p, 3);
     const schedule = buildSchedule(p, { merge });
-    const pair = SimChannel.pair(NETWORKS[net], { compute: 'none' });
+    const pair = SimChannel.pair(NETWORKS[net]);
     const [c, s] = pair.map(recording);
     const run = await runBoth(p, inputs, [c.ch, s.ch], { schedule });
     // serve/connect refuse messages above the cost model's bound: an honest run never exceeds it
@@ -43,7 +46,18 @@ describe.each([
     ]);
     // The time model receives a flight as a whole, while a comparison's server sends its tables as
     // soon as the leaves' part of the client's first flight is in: it may overestimate by a few %.
-    const simulated = pair[0].link.elapsedSeconds, time = predictTime(schedule, predicted, NETWORKS[net]);
-    expect(Math.abs(time.networkSeconds / simulated - 1), `predicted ${time.networkSeconds} s vs simulated ${simulated} s`).toBeLessThan(0.1);
+    const link = pair[0].link, time = predictTime(schedule, predicted, NETWORKS[net]);
+    expect(Math.abs(time.networkSeconds / link.networkSeconds - 1), `predicted ${time.networkSeconds} s vs simulated ${link.networkSeconds} s`).toBeLessThan(0.1);
+    // With compute: the run's compute per communication class (seconds per predicted byte) spread
+    // over the steps by their bytes, each step's share spent by its flights' senders. What this
+    // checks is the time model (compute beside the link's serialisation and latency); the compute
+    // figures themselves move with the machine's load from run to run.
+    const withCompute = predictTime(schedule, predicted, NETWORKS[net], computeFromRun(schedule, predicted, link.computeByScope));
+    const msg = `${net}: predicted ${withCompute.seconds.toFixed(3)} s (network ${withCompute.networkSeconds.toFixed(3)}, compute ${withCompute.computeSeconds.toFixed(3)}), simulated ${link.elapsedSeconds.toFixed(3)} s`;
+    console.log(`${model} merged ${merge} ${msg}`);
+    // LAN (compute-bound): within 10 % (measured +1 to +6 %). WAN: the model overestimates by
+    // 10–15 % (measured at load 5–12): on the link a party's work after its send overlaps the
+    // message's latency, while the model spends each flight's work before it or after its arrival.
+    expect(Math.abs(withCompute.seconds / link.elapsedSeconds - 1), msg).toBeLessThan(net === 'lan' ? 0.1 : 0.2);
   }, 120_000);
 });
