@@ -89,9 +89,11 @@ export class Chooser {
   /**
    * One batch of correlated products using the next `L` pad slices: as sender this party supplies
    * `corr` (peerCount × L); returns its shares of b_peer·corr (`asSender`, peerCount × L) and of
-   * b_mine·corr_peer (`asReceiver`, myCount × L).
+   * b_mine·corr_peer (`asReceiver`, myCount × L). `kb` > 0: OT i carries bit j = i mod kb of an
+   * operand, its correlation a multiple of 2^j (`shiftedBytes`), so the pads are scaled by 2^j
+   * and only the top ℓ − j bits of each correction go on the wire.
    */
-  async products(ctx: ProtoCtx, L: number, corr: RingArray): Promise<{ asSender: RingArray; asReceiver: RingArray }> {
+  async products(ctx: ProtoCtx, L: number, corr: RingArray, kb = 0): Promise<{ asSender: RingArray; asReceiver: RingArray }> {
     const r = this.ring, W = this.width, off = this.used;
     if (off + L > W) throw new RangeError(`Chooser: ${off + L} pad slices needed, only ${W} prepared`);
     if (corr.length !== this.peerCount * L) throw new RangeError(`Chooser: correlation has ${corr.length} elements, want ${this.peerCount * L}`);
@@ -101,19 +103,21 @@ export class Chooser {
     if (d instanceof Uint32Array) {
       const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array;
       for (let i = 0; i < np; i++) {
+        const j = kb ? i % kb : 0;
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = m1[p] - m0[p] - c[q];
-          s[q] = -m0[p];
+          d[q] = ((m1[p] - m0[p]) << j) - c[q];
+          s[q] = -(m0[p] << j);
         }
       }
     } else {
       const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array;
       for (let i = 0; i < np; i++) {
+        const j = BigInt(kb ? i % kb : 0);
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = m1[p] - m0[p] - c[q];
-          s[q] = -m0[p];
+          d[q] = ((m1[p] - m0[p]) << j) - c[q];
+          s[q] = -(m0[p] << j);
         }
       }
     }
@@ -124,28 +128,29 @@ export class Chooser {
     if (announce) this.eMine = xorBits(this.bits, this.choices);
     const eOut = announce && nm ? packMsgs(this.eMine!, nm, 1) : new Uint8Array(0);
     const eIn = announce && np ? Math.ceil(np / 8) : 0;
-    const mine = np ? r.pack(d) : new Uint8Array(0);
-    const got = await exchange(ctx, concat(eOut, mine), eIn + r.packedBytes(nm * L));
+    const mine = np ? (kb ? packShifted(r, d, np, L, kb) : r.pack(d)) : new Uint8Array(0);
+    const got = await exchange(ctx, concat(eOut, mine), eIn + (kb ? shiftedBytes(r.ell, nm, L, kb) : r.packedBytes(nm * L)));
     if (announce) this.ePeer = np ? unpackMsgs(got.subarray(0, eIn), np, 1) : new Uint8Array(0);
     const asReceiver = r.alloc(nm * L);
     if (nm > 0) {
-      const dp = r.unpack(got.subarray(eIn), nm * L);
+      const dp = kb ? unpackShifted(r, got.subarray(eIn), nm, L, kb) : r.unpack(got.subarray(eIn), nm * L);
       const b = this.choices;
       if (dp instanceof Uint32Array) {
         const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
         for (let i = 0; i < nm; i++) {
-          const neg = b[i] ? 0xffffffff : 0;
+          const neg = b[i] ? 0xffffffff : 0, j = kb ? i % kb : 0;
           for (let l = 0; l < L; l++) {
             const q = i * L + l;
-            o[q] = mb[i * W + off + l] - (dp[q] & neg);
+            o[q] = (mb[i * W + off + l] << j) - (dp[q] & neg);
           }
         }
       } else {
         const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array;
         for (let i = 0; i < nm; i++) {
+          const j = BigInt(kb ? i % kb : 0);
           for (let l = 0; l < L; l++) {
-            const q = i * L + l;
-            o[q] = b[i] ? mb[i * W + off + l] - dp[q] : mb[i * W + off + l];
+            const q = i * L + l, m = mb[i * W + off + l] << j;
+            o[q] = b[i] ? m - dp[q] : m;
           }
         }
       }
@@ -154,6 +159,57 @@ export class Chooser {
     if (this.random) derandomise(r, L, asSender, asReceiver, corr, this.ePeer!, this.eMine!);
     return { asSender, asReceiver };
   }
+}
+
+// ---- corrections of bit-weighted products, without their known-zero low bits ----
+// OT i of an operand's bits carries bit j = i mod kb, with correlation 2^j·Y (or ±2^j·Y) mod
+// 2^ℓ: with the pads scaled by 2^j too, the correction is a multiple of 2^j and only its top
+// ℓ − j bits are sent — the i-th COT of a Gilboa product carries ℓ − i bits, as in the COT-based
+// multiplication of CrypTFlow2 (Rathee et al., CCS 2020) and SIRNN §4.1 (Rathee et al., S&P 2021).
+// On the wire: for j = 0 .. kb − 1, the corrections of bit j (in OT order, L each) in Z_2^(ℓ−j).
+
+/** Bytes of the corrections of `count` OTs (count/kb operand elements × kb bits), L values each. */
+export function shiftedBytes(ell: number, count: number, L: number, kb: number): number {
+  let bytes = 0;
+  for (let j = 0; j < kb; j++) bytes += ringOf(ell - j).packedBytes((count / kb) * L);
+  return bytes;
+}
+
+function packShifted(r: Ring, d: RingArray, count: number, L: number, kb: number): Uint8Array {
+  const m = count / kb, parts: Uint8Array[] = [];
+  for (let j = 0; j < kb; j++) {
+    const rj = ringOf(r.ell - j), v = rj.alloc(m * L);
+    for (let e = 0; e < m; e++) {
+      for (let l = 0; l < L; l++) {
+        const q = (e * kb + j) * L + l;
+        if (d instanceof Uint32Array) (v as Uint32Array)[e * L + l] = d[q] >>> j;
+        else {
+          const x = (d as BigUint64Array)[q] >> BigInt(j);
+          if (v instanceof Uint32Array) v[e * L + l] = Number(x);
+          else v[e * L + l] = x;
+        }
+      }
+    }
+    parts.push(rj.pack(v));
+  }
+  return parts.reduce(concat, new Uint8Array(0));
+}
+
+function unpackShifted(r: Ring, bytes: Uint8Array, count: number, L: number, kb: number): RingArray {
+  const m = count / kb, out = r.alloc(count * L);
+  let at = 0;
+  for (let j = 0; j < kb; j++) {
+    const rj = ringOf(r.ell - j), len = rj.packedBytes(m * L), v = rj.unpack(bytes.subarray(at, at + len), m * L);
+    at += len;
+    for (let e = 0; e < m; e++) {
+      for (let l = 0; l < L; l++) {
+        const q = (e * kb + j) * L + l;
+        if (out instanceof Uint32Array) out[q] = (v as Uint32Array)[e * L + l] << j;
+        else out[q] = BigInt((v as Uint32Array | BigUint64Array)[e * L + l]) << BigInt(j);
+      }
+    }
+  }
+  return r.reduce(out);
 }
 
 /** b = r ⊕ e: where e = 1 the receiver's share of r·c becomes −(its share) and the sender's c − (its share). */
@@ -254,12 +310,13 @@ export function makeChooserCost(b: CostBuilder, _ell: number, serverCount: numbe
   b.exchange(f.c2s, f.s2c);
 }
 
-export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number, announce = false): void {
+export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number, announce = false, kb = 0): void {
   const r = ringOf(ell);
   // The server sends corrections for the client's choices and vice versa (a random chooser's
-  // first product also carries each side's e bits).
+  // first product also carries each side's e bits); `kb`: bit-weighted corrections (Chooser.products).
   const e = (n: number) => (announce && n > 0 ? Math.ceil(n / 8) : 0);
-  b.exchange(r.packedBytes(serverCount * L) + e(clientCount), r.packedBytes(clientCount * L) + e(serverCount));
+  const corr = (n: number) => (kb ? shiftedBytes(ell, n, L, kb) : r.packedBytes(n * L));
+  b.exchange(corr(serverCount) + e(clientCount), corr(clientCount) + e(serverCount));
 }
 
 // ---- AND of XOR-shared bits ----
