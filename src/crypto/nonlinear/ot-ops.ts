@@ -24,6 +24,7 @@ import { msgBytes, packMsgs, ringToMsgs, msgsToRing, unpackMsgs } from '../ot/bi
 import type { NChoices } from '../ot/types.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitsToRing, isServer, ringOf, xorBits, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
+import { packShifted, shiftedBytes, unpackShifted } from './shifted.ts';
 
 /** Both parties send their message (if non-empty), then receive the peer's (if non-empty). */
 export async function exchange(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): Promise<Uint8Array> {
@@ -159,57 +160,6 @@ export class Chooser {
     if (this.random) derandomise(r, L, asSender, asReceiver, corr, this.ePeer!, this.eMine!);
     return { asSender, asReceiver };
   }
-}
-
-// ---- corrections of bit-weighted products, without their known-zero low bits ----
-// OT i of an operand's bits carries bit j = i mod kb, with correlation 2^j·Y (or ±2^j·Y) mod
-// 2^ℓ: with the pads scaled by 2^j too, the correction is a multiple of 2^j and only its top
-// ℓ − j bits are sent — the i-th COT of a Gilboa product carries ℓ − i bits, as in the COT-based
-// multiplication of CrypTFlow2 (Rathee et al., CCS 2020) and SIRNN §4.1 (Rathee et al., S&P 2021).
-// On the wire: for j = 0 .. kb − 1, the corrections of bit j (in OT order, L each) in Z_2^(ℓ−j).
-
-/** Bytes of the corrections of `count` OTs (count/kb operand elements × kb bits), L values each. */
-export function shiftedBytes(ell: number, count: number, L: number, kb: number): number {
-  let bytes = 0;
-  for (let j = 0; j < kb; j++) bytes += ringOf(ell - j).packedBytes((count / kb) * L);
-  return bytes;
-}
-
-function packShifted(r: Ring, d: RingArray, count: number, L: number, kb: number): Uint8Array {
-  const m = count / kb, parts: Uint8Array[] = [];
-  for (let j = 0; j < kb; j++) {
-    const rj = ringOf(r.ell - j), v = rj.alloc(m * L);
-    for (let e = 0; e < m; e++) {
-      for (let l = 0; l < L; l++) {
-        const q = (e * kb + j) * L + l;
-        if (d instanceof Uint32Array) (v as Uint32Array)[e * L + l] = d[q] >>> j;
-        else {
-          const x = (d as BigUint64Array)[q] >> BigInt(j);
-          if (v instanceof Uint32Array) v[e * L + l] = Number(x);
-          else v[e * L + l] = x;
-        }
-      }
-    }
-    parts.push(rj.pack(v));
-  }
-  return parts.reduce(concat, new Uint8Array(0));
-}
-
-function unpackShifted(r: Ring, bytes: Uint8Array, count: number, L: number, kb: number): RingArray {
-  const m = count / kb, out = r.alloc(count * L);
-  let at = 0;
-  for (let j = 0; j < kb; j++) {
-    const rj = ringOf(r.ell - j), len = rj.packedBytes(m * L), v = rj.unpack(bytes.subarray(at, at + len), m * L);
-    at += len;
-    for (let e = 0; e < m; e++) {
-      for (let l = 0; l < L; l++) {
-        const q = (e * kb + j) * L + l;
-        if (out instanceof Uint32Array) out[q] = (v as Uint32Array)[e * L + l] << j;
-        else out[q] = BigInt((v as Uint32Array | BigUint64Array)[e * L + l]) << BigInt(j);
-      }
-    }
-  }
-  return r.reduce(out);
 }
 
 /** b = r ⊕ e: where e = 1 the receiver's share of r·c becomes −(its share) and the sender's c − (its share). */
