@@ -1,6 +1,7 @@
 // Corrections of bit-weighted correlated-OT products (ot-ops.ts `Chooser.products`), without
 // their known-zero low bits.
 import { ringOf, type Ring, type RingArray } from '../ring.ts';
+import { concatBits } from './context.ts';
 
 // OT i of an operand's bits carries bit j = i mod kb, with correlation 2^j·Y (or ±2^j·Y) mod
 // 2^ℓ: with the pads scaled by 2^j too, the correction is a multiple of 2^j and only its top
@@ -32,13 +33,7 @@ export function packShifted(r: Ring, d: RingArray, count: number, L: number, kb:
     }
     parts.push(rj.pack(v));
   }
-  const out = new Uint8Array(parts.reduce((t, x) => t + x.length, 0));
-  let at = 0;
-  for (const x of parts) {
-    out.set(x, at);
-    at += x.length;
-  }
-  return out;
+  return concatBits(parts); // byte strings: the same concatenation
 }
 
 export function unpackShifted(r: Ring, bytes: Uint8Array, count: number, L: number, kb: number): RingArray {
