@@ -47,8 +47,10 @@ export async function cplRows(reps: number): Promise<CplRow[]> {
     { op: 'comparison gt_ss (CPL)', program: 'bench/nonlinear/programs/compare.cpl', bolt: null },
     { op: 'GELU (CPL gelu_hi)', program: 'bench/nonlinear/programs/gelu.cpl', bolt: 4100 },
     { op: 'softmax rows of 128 (CPL nn.softmax)', program: 'bench/nonlinear/programs/softmax.cpl', bolt: 7700 },
+    { op: 'softmax rows of 128 (before: recip(sum) expanded to every element)', program: 'bench/nonlinear/programs/softmax-expanded.cpl', bolt: 7700 },
     { op: 'LayerNorm rows of 768 (CPL nn.layernorm, variance in fix<44,24>)', program: 'bench/nonlinear/programs/layernorm.cpl', bolt: 6200 },
     { op: 'LayerNorm rows of 768 (before: variance in fix<32,12>)', program: 'bench/nonlinear/programs/layernorm-before.cpl', bolt: 6200 },
+    { op: 'LayerNorm rows of 768 (before: gain and rsqrt(var) expanded to every element)', program: 'bench/nonlinear/programs/layernorm-expanded.cpl', bolt: 6200 },
     { op: 'attention scores, d = 64, 16 tokens (CPL nn.attention_probs, scores in fix<37,12>)', program: 'bench/nonlinear/programs/scores.cpl', bolt: null },
     { op: 'attention scores, d = 64, 16 tokens (before: fix<32,12>)', program: 'bench/nonlinear/programs/scores-before.cpl', bolt: null },
   ];

@@ -3,10 +3,14 @@
 // at fix<32,12>, over the real OtEngine (IKNP) with both parties in this process on one
 // MemoryChannel (so elements/s is for both parties on one core). Printed beside BOLT's published
 // per-element bytes (PROTOCOLS.md) as a ratio, and the low forms' bytes and rounds beside the
-// high forms' (`loVsHi`: GELU, exp and softmax; measured in the same run).
+// high forms' (`loVsHi`: GELU, exp and softmax; measured in the same run). Then the functions as
+// the CPL programs run them (`cpl`, bench/nonlinear/programs), and the same with each party on its
+// own worker thread (`fair`: bytes and µs per element beside the C++ references and issue 15's
+// targets, and the forms before products by a broadcast vector).
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3]
 import { cplRows } from './cpl.ts';
+import { fairRows } from './fair.ts';
 import { performance } from 'node:perf_hooks';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
@@ -125,4 +129,6 @@ const loVsHi = pairs.map(([fn, hiName, loName]) => {
 });
 // The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
 const cpl = await cplRows(reps);
-report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results, loVsHi, cpl });
+// Each party on its own thread: time per element beside the C++ references and issue 15's targets.
+const fair = await fairRows(reps);
+report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine); results, cpl: MemoryChannel, both parties on one thread; fair: one worker thread per party', reps, results, loVsHi, cpl, fair });

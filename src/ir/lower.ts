@@ -13,6 +13,7 @@ import type { Entity, FnEntity } from '../front/scope.ts';
 import { encEq, visLeq, type Enc, type TensorTy, type Ty } from '../front/types.ts';
 import { broadcast, buildResult, instantiate, type Bindings } from '../front/unify.ts';
 import { evalConst } from './fold.ts';
+import { fusedBroadcast } from './fuse-broadcast.ts';
 import type { IrOp, IrProgram, IrType, Provenance } from './ir.ts';
 
 export class LowerError extends Error {
@@ -386,12 +387,16 @@ class Lowerer {
     if (result.kind !== 'tensor') this.fail('internal: prim with a tuple result', frame, span);
     const elementwise = fn.item.attributes.some((a) => a.name === 'elementwise');
     const params = this.paramTypes(fn, b, frame);
-    const coerced = args.map((a, i) => {
+    const full = result.shape.map((d) => this.bind(d));
+    const fused = fusedBroadcast(fn.item.name, args.map((a) => a.type.shape), full);
+    let coerced = args.map((a, i) => {
       const p = params[i];
       if (!p) return a;
-      const shape = elementwise ? result.shape.map((d) => this.bind(d)) : a.type.shape;
+      const shape = elementwise && i !== fused ? full : a.type.shape;
       return this.coerce(a, { vis: p.vis, enc: p.enc.kind === 'lit' ? a.type.enc : p.enc, shape }, frame, span);
     });
+    // mul_ss is symmetric: the broadcast operand goes second, where the protocol expects it.
+    if (fused === 0) coerced = [coerced[1], coerced[0]];
     const attrs: Record<string, unknown> = {};
     for (const g of fn.item.generics) {
       if (g.kind === 'dim' && b.dims.has(g.name)) attrs[g.name] = this.bind(b.dims.get(g.name)!);
@@ -464,3 +469,4 @@ class Lowerer {
     return v;
   }
 }
+

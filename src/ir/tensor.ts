@@ -134,3 +134,21 @@ export function splitData(d: Data, lengths: number[]): Data[] {
   if (o !== d.length) throw new Error(`internal: splitting ${d.length} values into parts of ${lengths.join(' + ')}`);
   return out;
 }
+
+const sameDims = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/**
+ * How b (shape `b`) broadcasts over a (shape `a`) in a secure product (src/ir/ops/mul.ts), or
+ * undefined when the shapes are equal: 'row' — b is a with its last axis 1 (one value per row of
+ * `cols`); 'col' — b is a's trailing axes after leading 1s, repeated for every leading index
+ * (`cols` = size of b).
+ */
+export function bcastOf(a: number[], b: number[]): { kind: 'row' | 'col'; cols: number } | undefined {
+  if (sameDims(a, b)) return undefined;
+  if (a.length > 0 && b.length === a.length && b[b.length - 1] === 1 && sameDims(b.slice(0, -1), a.slice(0, -1))) return { kind: 'row', cols: a[a.length - 1] };
+  let k = 0;
+  while (k < b.length && b[k] === 1) k++;
+  const tail = b.slice(k);
+  if (tail.length <= a.length && sameDims(tail, a.slice(a.length - tail.length))) return { kind: 'col', cols: size(tail) };
+  throw new RangeError(`product: [${b.join(', ')}] does not broadcast over [${a.join(', ')}] as a row or a trailing vector`);
+}

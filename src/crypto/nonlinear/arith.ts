@@ -108,7 +108,8 @@ export class BitOperand {
       } else corr = weighted(ring, Y, m, L, Array.from({ length: kb }, (_, j) => pow2(j)));
     }
     void yPeerHas;
-    const { asSender, asReceiver } = await this.chooser.products(ctx, L, corr);
+    // COT i carries bit i mod kb of X: its correction needs ℓ − (i mod kb) bits (ot-ops.ts).
+    const { asSender, asReceiver } = await this.chooser.products(ctx, L, corr, kb);
     let out = ring.alloc(m * L);
     const haveBits = server ? this.serverBits : this.clientBits;
     if (haveBits) {
@@ -191,7 +192,7 @@ export function prepareOperandCost(b: CostBuilder, m: number, ell: number, k: nu
 /** `first`: the first product of an operand prepared ahead (its e bits go along). */
 export function operandMulCost(b: CostBuilder, m: number, ell: number, k: number | null, L: number, owner: BitsOwner = 'both', first = false): void {
   const kb = k === null ? ell : k + 1;
-  productsCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0, L, first);
+  productsCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0, L, first, kb);
 }
 
 // ---- mul_ss / mul_sx with broadcasting ----

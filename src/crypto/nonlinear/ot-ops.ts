@@ -24,6 +24,7 @@ import { msgBytes, packMsgs, ringToMsgs, msgsToRing, unpackMsgs } from '../ot/bi
 import type { NChoices } from '../ot/types.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitsToRing, isServer, ringOf, xorBits, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
+import { packShifted, shiftedBytes, unpackShifted } from './shifted.ts';
 
 /** Both parties send their message (if non-empty), then receive the peer's (if non-empty). */
 export async function exchange(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): Promise<Uint8Array> {
@@ -89,9 +90,11 @@ export class Chooser {
   /**
    * One batch of correlated products using the next `L` pad slices: as sender this party supplies
    * `corr` (peerCount × L); returns its shares of b_peer·corr (`asSender`, peerCount × L) and of
-   * b_mine·corr_peer (`asReceiver`, myCount × L).
+   * b_mine·corr_peer (`asReceiver`, myCount × L). `kb` > 0: OT i carries bit j = i mod kb of an
+   * operand, its correlation a multiple of 2^j (`shiftedBytes`), so the pads are scaled by 2^j
+   * and only the top ℓ − j bits of each correction go on the wire.
    */
-  async products(ctx: ProtoCtx, L: number, corr: RingArray): Promise<{ asSender: RingArray; asReceiver: RingArray }> {
+  async products(ctx: ProtoCtx, L: number, corr: RingArray, kb = 0): Promise<{ asSender: RingArray; asReceiver: RingArray }> {
     const r = this.ring, W = this.width, off = this.used;
     if (off + L > W) throw new RangeError(`Chooser: ${off + L} pad slices needed, only ${W} prepared`);
     if (corr.length !== this.peerCount * L) throw new RangeError(`Chooser: correlation has ${corr.length} elements, want ${this.peerCount * L}`);
@@ -101,19 +104,21 @@ export class Chooser {
     if (d instanceof Uint32Array) {
       const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array;
       for (let i = 0; i < np; i++) {
+        const j = kb ? i % kb : 0;
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = m1[p] - m0[p] - c[q];
-          s[q] = -m0[p];
+          d[q] = ((m1[p] - m0[p]) << j) - c[q];
+          s[q] = -(m0[p] << j);
         }
       }
     } else {
       const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array;
       for (let i = 0; i < np; i++) {
+        const j = BigInt(kb ? i % kb : 0);
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = m1[p] - m0[p] - c[q];
-          s[q] = -m0[p];
+          d[q] = ((m1[p] - m0[p]) << j) - c[q];
+          s[q] = -(m0[p] << j);
         }
       }
     }
@@ -124,28 +129,29 @@ export class Chooser {
     if (announce) this.eMine = xorBits(this.bits, this.choices);
     const eOut = announce && nm ? packMsgs(this.eMine!, nm, 1) : new Uint8Array(0);
     const eIn = announce && np ? Math.ceil(np / 8) : 0;
-    const mine = np ? r.pack(d) : new Uint8Array(0);
-    const got = await exchange(ctx, concat(eOut, mine), eIn + r.packedBytes(nm * L));
+    const mine = np ? (kb ? packShifted(r, d, np, L, kb) : r.pack(d)) : new Uint8Array(0);
+    const got = await exchange(ctx, concat(eOut, mine), eIn + (kb ? shiftedBytes(r.ell, nm, L, kb) : r.packedBytes(nm * L)));
     if (announce) this.ePeer = np ? unpackMsgs(got.subarray(0, eIn), np, 1) : new Uint8Array(0);
     const asReceiver = r.alloc(nm * L);
     if (nm > 0) {
-      const dp = r.unpack(got.subarray(eIn), nm * L);
+      const dp = kb ? unpackShifted(r, got.subarray(eIn), nm, L, kb) : r.unpack(got.subarray(eIn), nm * L);
       const b = this.choices;
       if (dp instanceof Uint32Array) {
         const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
         for (let i = 0; i < nm; i++) {
-          const neg = b[i] ? 0xffffffff : 0;
+          const neg = b[i] ? 0xffffffff : 0, j = kb ? i % kb : 0;
           for (let l = 0; l < L; l++) {
             const q = i * L + l;
-            o[q] = mb[i * W + off + l] - (dp[q] & neg);
+            o[q] = (mb[i * W + off + l] << j) - (dp[q] & neg);
           }
         }
       } else {
         const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array;
         for (let i = 0; i < nm; i++) {
+          const j = BigInt(kb ? i % kb : 0);
           for (let l = 0; l < L; l++) {
-            const q = i * L + l;
-            o[q] = b[i] ? mb[i * W + off + l] - dp[q] : mb[i * W + off + l];
+            const q = i * L + l, m = mb[i * W + off + l] << j;
+            o[q] = b[i] ? m - dp[q] : m;
           }
         }
       }
@@ -254,12 +260,13 @@ export function makeChooserCost(b: CostBuilder, _ell: number, serverCount: numbe
   b.exchange(f.c2s, f.s2c);
 }
 
-export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number, announce = false): void {
+export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number, announce = false, kb = 0): void {
   const r = ringOf(ell);
   // The server sends corrections for the client's choices and vice versa (a random chooser's
-  // first product also carries each side's e bits).
+  // first product also carries each side's e bits); `kb`: bit-weighted corrections (Chooser.products).
   const e = (n: number) => (announce && n > 0 ? Math.ceil(n / 8) : 0);
-  b.exchange(r.packedBytes(serverCount * L) + e(clientCount), r.packedBytes(clientCount * L) + e(serverCount));
+  const corr = (n: number) => (kb ? shiftedBytes(ell, n, L, kb) : r.packedBytes(n * L));
+  b.exchange(corr(serverCount) + e(clientCount), corr(clientCount) + e(serverCount));
 }
 
 // ---- AND of XOR-shared bits ----

@@ -6,7 +6,7 @@ import { NONLINEAR_PRIMS, choosersFlight, costOf, startChoosers, trunc, truncCos
 import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { twins, type Twin } from '../twins.ts';
-import { concatData, ringOf, size, splitData, type Data } from '../tensor.ts';
+import { bcastOf, concatData, ringOf, size, splitData, type Data } from '../tensor.ts';
 import { encodeReal } from '../values.ts';
 import type { Batch, BatchItem, ConcreteType, CostParams, ExecCtx, Flight, Impl, OpCall, OpSignature } from './types.ts';
 
@@ -31,6 +31,11 @@ export function nonlinearUnsupported(name: string, call: OpCall): string | null 
   return null;
 }
 
+function bcastParam(call: OpCall): { bcast?: { kind: 'row' | 'col'; cols: number } } {
+  const bcast = bcastOf(call.args[0].shape, call.args[1].shape);
+  return bcast ? { bcast } : {};
+}
+
 /** Protocol parameters of one call, from its (concrete) types and attributes. */
 export function nonlinearParams(name: string, call: OpCall): Record<string, unknown> {
   const a = call.args[0];
@@ -38,10 +43,11 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
   const base = { ell: ellOf(num), s: scaleOf(num) };
   const int = num.enc.kind === 'int' ? { int: true } : {};
   switch (name) {
+    // A broadcast second operand (lowering leaves row and trailing vectors unexpanded: mul.ts).
     case 'mul_ss':
-      return { ...base, ...int };
+      return { ...base, ...int, ...bcastParam(call) };
     case 'mul_sx':
-      return { ...base, ...int, owner: call.args[1].vis };
+      return { ...base, ...int, owner: call.args[1].vis, ...bcastParam(call) };
     case 'div_sp': {
       const c = call.attrs.divisor;
       if (typeof c !== 'number') throw new Error('div_sp needs a divisor known before the run (a constant or size)');

@@ -6,6 +6,7 @@ import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
+import { productRow } from './mul.ts';
 import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
 import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
 import { routeRow } from './prune.ts';
@@ -92,7 +93,7 @@ const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [
 const rows: OpRow[] = [
   // arithmetic
   local('add'), local('sub'), local('neg'),
-  plain('mul_pp'), scaled('mul_sp'), scaled('mul_ps'), nonlinear('mul_sx'), nonlinear('mul_ss'),
+  plain('mul_pp'), scaled('mul_sp'), scaled('mul_ps'), row('mul_sx', 'ot', productRow('mul_sx')), row('mul_ss', 'ot', productRow('mul_ss')),
   plain('div_pp'), nonlinear('div_sp'),
   // matrix products
   plain('matmul_pp'), scaled('matmul_sp'),

@@ -1,0 +1,50 @@
+// Issue 15's per-element figures for the four functions as the bundled stdlib/nn.cpl compositions
+// run them (fix<32, 12>; LayerNorm's variance in fix<44, 24>; IKNP): bytes, and time with each
+// party on its own thread (threads.ts) — wall time of the slower party and its thread's CPU
+// time — beside the C++ references (one thread per party) and the issue's targets; the forms
+// before products by a broadcast vector (`*-expanded.cpl`) are measured in the same run.
+import { threaded, type ThreadedRow } from './threads.ts';
+
+const P = 'bench/nonlinear/programs/';
+/** Targets of issue 15: bytes per element; speed at least half the C++ references' (µs per element). */
+const FUNCTIONS = [
+  { fn: 'comparison', program: 'compare.cpl', targetBytes: 123, referenceMicros: 6.5 },
+  { fn: 'GELU', program: 'gelu.cpl', targetBytes: 900, referenceMicros: 28.6 },
+  { fn: 'softmax (rows of 128)', program: 'softmax.cpl', targetBytes: 1700, referenceMicros: 58.7, before: 'softmax-expanded.cpl' },
+  { fn: 'LayerNorm (rows of 768)', program: 'layernorm.cpl', targetBytes: 2100, referenceMicros: 64.8, before: 'layernorm-expanded.cpl' },
+];
+
+export interface FairRow extends ThreadedRow {
+  fn: string;
+  program: string;
+  targetBytesPerElement: number;
+  bytesMet: boolean;
+  referenceMicrosPerElement: number;
+  /** Half the reference's speed: twice its time per element. */
+  targetMicrosPerElement: number;
+  speedMet: boolean;
+  before: (ThreadedRow & { program: string }) | null;
+}
+
+export async function fairRows(reps: number): Promise<FairRow[]> {
+  const rows: FairRow[] = [];
+  for (const f of FUNCTIONS) {
+    const now = await threaded(P + f.program, reps);
+    const before = f.before ? { program: P + f.before, ...(await threaded(P + f.before, reps)) } : null;
+    const row: FairRow = {
+      fn: f.fn,
+      program: P + f.program,
+      ...now,
+      targetBytesPerElement: f.targetBytes,
+      bytesMet: now.bytesPerElement <= f.targetBytes,
+      referenceMicrosPerElement: f.referenceMicros,
+      targetMicrosPerElement: 2 * f.referenceMicros,
+      speedMet: now.microsPerElement <= 2 * f.referenceMicros,
+      before,
+    };
+    process.stderr.write(`${f.fn} (threads): ${row.bytesPerElement} B/elt (target ${f.targetBytes}), ${row.microsPerElement} µs/elt wall, ${row.cpuMicrosPerElement} µs/elt CPU (target ${row.targetMicrosPerElement})` +
+      (before ? `; before: ${before.bytesPerElement} B/elt, ${before.microsPerElement} µs/elt wall, ${before.cpuMicrosPerElement} µs/elt CPU` : '') + '\n');
+    rows.push(row);
+  }
+  return rows;
+}

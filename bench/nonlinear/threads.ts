@@ -1,0 +1,64 @@
+// CPL programs with each party on its own worker thread (party.ts), over a MessagePort channel:
+// time per element comparable with the C++ references, which run one thread per party. The
+// base OTs are set up before timing; a run's time is the slower party's, from a common start.
+import { Worker, MessageChannel } from 'node:worker_threads';
+import { check } from '../../src/front/index.ts';
+import { lowerModel } from '../../src/ir/lower.ts';
+import { DimEnv } from '../../src/ir/dim-env.ts';
+import { size } from '../../src/ir/tensor.ts';
+import { median } from '../lib.ts';
+
+interface PartyRun {
+  seconds: number;
+  cpuSeconds: number;
+  bytesSent: number;
+  rounds: number;
+}
+
+export interface ThreadedRow {
+  elements: number;
+  bytesPerElement: number;
+  rounds: number;
+  /** Median over runs of the slower party's seconds, per element, in µs. */
+  microsPerElement: number;
+  /** Median over runs of the busier party's thread CPU time, per element, in µs. */
+  cpuMicrosPerElement: number;
+  runs: number[];
+}
+
+export async function threaded(program: string, reps: number): Promise<ThreadedRow> {
+  const r = check([{ path: program }]);
+  const p = lowerModel(r, r.models[0]);
+  const n = size(new DimEnv().shape(p.ops[p.outputs[0].id].type.shape));
+  const { port1, port2 } = new MessageChannel();
+  const url = new URL('./party.ts', import.meta.url);
+  const workers = (['client', 'server'] as const).map((party, i) => {
+    const port = i === 0 ? port1 : port2;
+    return new Worker(url, { workerData: { program, party, port, reps }, transferList: [port] });
+  });
+  const next = (w: Worker) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  const runs: PartyRun[][] = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      await Promise.all(workers.map(next)); // both ready (base OTs done, inputs made)
+      const done = workers.map(next);
+      for (const w of workers) w.postMessage('go');
+      runs.push((await Promise.all(done)) as unknown as PartyRun[]);
+    }
+  } finally {
+    await Promise.all(workers.map((w) => new Promise((res) => (w.once('exit', res), setTimeout(() => void w.terminate(), 30_000).unref()))));
+  }
+  const secs = runs.map(([c, s]) => Math.max(c.seconds, s.seconds));
+  const last = runs[runs.length - 1];
+  return {
+    elements: n,
+    bytesPerElement: Math.round(((last[0].bytesSent + last[1].bytesSent) / n) * 10) / 10,
+    rounds: Math.max(last[0].rounds, last[1].rounds) - 1, // minus the output's round
+    microsPerElement: Math.round((median(secs) / n) * 1e7) / 10,
+    cpuMicrosPerElement: Math.round((median(runs.map(([c, s]) => Math.max(c.cpuSeconds, s.cpuSeconds))) / n) * 1e7) / 10,
+    runs: secs,
+  };
+}
