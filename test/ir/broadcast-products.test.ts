@@ -62,7 +62,7 @@ describe('products by a broadcast vector', () => {
     expect(row / full).toBeLessThan(0.4);
   });
 
-  it('secure results are within 1 ULP of the fixed-point twin and 2^-8 of float64', async () => {
+  it('secure results are within 9 ULP of the fixed-point twin and 2^-8 of float64', async () => {
     const fixed = interpret(p, inputs, 'fixed'), float = interpret(p, inputs, 'float');
     const run = await runBoth(p, inputs, MemoryChannel.pair());
     for (const o of p.outputs) {
@@ -70,9 +70,11 @@ describe('products by a broadcast vector', () => {
       const twin = realValues(fixed.outputs.find((x) => x.id === o.id)!.tensor, 'fixed');
       const real = realValues(float.outputs.find((x) => x.id === o.id)!.tensor, 'float');
       expect(got.length).toBe(real.length);
-      // The twin: one truncation per product (≤ 1 ULP). Float64: input quantisation (2^-13 per
-      // input), the division's and the product's truncations, on operands below 4 in magnitude.
-      expect(Math.max(...got.map((v, i) => Math.abs(v - twin[i])))).toBeLessThanOrEqual(2 ** -12);
+      // The twin: the operands r, c (div_sp) and v (mul_sp) are each within 1 ULP of the twin's
+      // (their truncations are probabilistic), and the product truncates once more (≤ 1 ULP):
+      // with operands below 4 in magnitude, |a·b − a'·b'| ≤ 4 + 4 ULP, + 1 ULP. Float64: input
+      // quantisation (2^-13 per input), the division's and the product's truncations.
+      expect(Math.max(...got.map((v, i) => Math.abs(v - twin[i])))).toBeLessThanOrEqual(9 * 2 ** -12);
       expect(Math.max(...got.map((v, i) => Math.abs(v - real[i])))).toBeLessThanOrEqual(2 ** -8);
     }
   });
