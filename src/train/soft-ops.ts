@@ -9,18 +9,19 @@ import { result, type Var } from '../autodiff/var.ts';
  * Row-wise softmax of z [B·h, n, m] in which key j of sentence b counts with weight a[b, j] ≥ 0:
  * p_ij = a_j f(z_ij − M_i) / Σ_k a_k f(z_ik − M_i), M_i the largest z_ij over keys with a_j > 0.
  * With a ∈ {0, 1} this is the softmax over the present keys, as after compaction; f is exp or a
- * low-degree form of it (its derivative df). The max is taken as a constant in the backward step
- * (exact for exp, where it cancels).
+ * low-degree form of it (its derivative df). The max's own gradient (zero for exp, where it
+ * cancels) goes to the key that attains it.
  */
 export function weightedSoftmax(z: Var, a: Var, h: number, f: (x: number) => number, df: (x: number) => number): Var {
   const [Bh, n, m] = z.shape;
   if (a.size !== (Bh / h) * m) throw new Error(`weightedSoftmax: weights [${a.shape.join(', ')}] for scores [${z.shape.join(', ')}] with ${h} heads`);
   const zs = z.data, w = a.data;
   const o = new Float64Array(z.size), e = new Float64Array(z.size), de = new Float64Array(z.size), sums = new Float64Array(Bh * n);
+  const arg = new Int32Array(Bh * n);
   for (let r = 0; r < Bh * n; r++) {
     const at = r * m, wb = Math.floor(r / (h * n)) * m;
     let M = -Infinity;
-    for (let j = 0; j < m; j++) if (w[wb + j] > 0) M = Math.max(M, zs[at + j]);
+    for (let j = 0; j < m; j++) if (w[wb + j] > 0 && zs[at + j] > M) [M, arg[r]] = [zs[at + j], j];
     let s = 0;
     for (let j = 0; j < m; j++) {
       if (!(w[wb + j] > 0)) continue;
@@ -37,13 +38,15 @@ export function weightedSoftmax(z: Var, a: Var, h: number, f: (x: number) => num
     for (let r = 0; r < Bh * n; r++) {
       const at = r * m, wb = Math.floor(r / (h * n)) * m, s = sums[r];
       if (!(s > 0)) continue;
-      let dot = 0;
+      let dot = 0, dM = 0;
       for (let j = 0; j < m; j++) dot += g[at + j] * o[at + j];
       for (let j = 0; j < m; j++) {
         const c = g[at + j] - dot;
         if (gz) gz[at + j] += ((w[wb + j] * de[at + j]) / s) * c;
         if (ga) ga[wb + j] += (e[at + j] / s) * c;
+        dM -= ((w[wb + j] * de[at + j]) / s) * c;
       }
+      if (gz) gz[at + arg[r]] += dM;
     }
   });
 }
