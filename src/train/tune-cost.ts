@@ -14,6 +14,8 @@ import { Rng } from './rng.ts';
 
 export interface CostPoint {
   bytes: number;
+  /** Of which in the encoder layers (ops inside the program's layer loop): what pruning can cut. */
+  layerBytes: number;
   rounds: number;
   /** Predicted seconds on the network profile (network only, no compute), when one is given. */
   seconds?: number;
@@ -31,7 +33,8 @@ export interface PrunedCost {
 
 function pointOf(s: Schedule, dims: DimEnv, network?: NetworkProfile): CostPoint {
   const c = predictSchedule(s, dims);
-  return { bytes: c.bytesC2S + c.bytesS2C, rounds: c.rounds, seconds: network && predictTime(s, c, network).seconds };
+  const inLoop = c.ops.filter((o) => s.program.ops[o.id].where.loops.length > 0);
+  return { bytes: c.bytesC2S + c.bytesS2C, layerBytes: inLoop.reduce((a, o) => a + o.bytesC2S + o.bytesS2C, 0), rounds: c.rounds, seconds: network && predictTime(s, c, network).seconds };
 }
 
 /** Cost model of a pruned program (revealed sizes k@l=i, kh@l=i) beside its dense variant. */

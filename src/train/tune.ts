@@ -32,7 +32,7 @@ export interface TuneOptions {
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.25, 0.5, 1, 2, 4, 8], steps: 40, batch: 32, lr: 0.05, temperature: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -90,7 +90,7 @@ export function measure(m: LoadedBert, data: Encoded, th: Thresholds2, cost: Pru
   const soft: SoftThresholds = { theta: th.theta.map(fixed), thetaHi: th.theta_hi.map(fixed) };
   const kept = new Array<number>(L).fill(0), high = new Array<number>(L).fill(0);
   const predictions: number[] = [];
-  const total = { bytes: 0, rounds: 0, seconds: 0 };
+  const total = { bytes: 0, layerBytes: 0, rounds: 0, seconds: 0 };
   const dense = th.theta.every((t) => t === NONE);
   for (let b = 0; b < data.ids.length; b += 64) {
     const r = softCipherPrune(m.weights, m.config, data.ids.slice(b, b + 64), data.padding.slice(b, b + 64), soft, { T: 0, lowDegree });
@@ -102,6 +102,7 @@ export function measure(m: LoadedBert, data: Encoded, th: Thresholds2, cost: Pru
       k.forEach((v, l) => ((kept[l] += v), (high[l] += kh[l])));
       const p = dense ? cost.dense : cost.at(k, kh);
       total.bytes += p.bytes;
+      total.layerBytes += p.layerBytes;
       total.rounds += p.rounds;
       total.seconds += p.seconds ?? 0;
     }
@@ -111,7 +112,7 @@ export function measure(m: LoadedBert, data: Encoded, th: Thresholds2, cost: Pru
     accuracy: predictions.filter((p, i) => p === data.labels[i]).length / N,
     meanKept: kept.map((v) => v / N),
     meanHigh: high.map((v) => v / N),
-    cost: { bytes: total.bytes / N, rounds: total.rounds / N, seconds: cost.dense.seconds === undefined ? undefined : total.seconds / N },
+    cost: { bytes: total.bytes / N, layerBytes: total.layerBytes / N, rounds: total.rounds / N, seconds: cost.dense.seconds === undefined ? undefined : total.seconds / N },
     predictions,
   };
 }
@@ -158,8 +159,16 @@ function search(m: LoadedBert, train: Encoded, lambda: number, scales: number[],
     opt.step();
     tick();
   }
-  return { theta: u.map((t, l) => t.data[0] * scales[l]), theta_hi: v.map((t, l) => t.data[0] * scales[l]) };
+  const top = m.config.num_attention_heads * m.config.seq_len;
+  return { theta: u.map((t, l) => onGrid(t.data[0] * scales[l], top)), theta_hi: v.map((t, l) => onGrid(t.data[0] * scales[l], top)) };
 }
+
+/**
+ * A threshold as the program receives it: on the grid of its encoding (act = fix<32, 12>, so the
+ * float check sees the value the secure run compares with) and within [−1, h·n]: importance is
+ * in [0, h·n], so h·n keeps only the always-kept token and −1 keeps every token.
+ */
+export const onGrid = (t: number, top: number): number => Math.round(Math.min(top, Math.max(-1, t)) * 4096) / 4096;
 
 /** The whole search: sweep λ, harden, check on `held`, keep the cheapest within the budget. */
 export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cost: PrunedCost, o: TuneOptions): TuneResult {
