@@ -10,6 +10,8 @@ export interface TuneReport {
   network?: string;
   options: { maxDrop: number; seed: number; steps: number; batch: number; lambdas: number[]; temperature: number; lr: number };
   result: TuneResult;
+  /** With --finetune: the weights fine-tuned under the cheapest λ's thresholds. */
+  finetuned?: { epochs: number; thresholds: { theta: number[]; theta_hi: number[] }; validation: Measured; ok: boolean };
   seconds: number;
 }
 
@@ -20,7 +22,9 @@ const cost = (r: TuneReport, m: Measured) => (r.result.metric === 'bytes' ? mb(m
 const value = (r: TuneReport, m: Measured) => (r.result.metric === 'bytes' ? m.cost.bytes : m.cost.seconds!);
 
 function rows(r: TuneReport): [string, Measured][] {
-  return [['dense', r.result.dense], ['pruned', r.result.pruned], ['pruned + reduced', r.result.reduced]];
+  const out: [string, Measured][] = [['dense', r.result.dense], ['pruned', r.result.pruned], ['pruned + reduced', r.result.reduced]];
+  if (r.finetuned) out.push([`fine-tuned (${r.finetuned.epochs} ep.)`, r.finetuned.validation]);
+  return out;
 }
 
 export function tuneText(r: TuneReport): string {
@@ -36,6 +40,7 @@ export function tuneText(r: TuneReport): string {
     'λ sweep:',
     ...x.candidates.map((c) => `  λ = ${String(c.lambda).padEnd(5)} θ = [${c.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${c.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}]: ${pct(c.validation.accuracy)}, ${cost(r, c.validation)}${c.ok ? '' : ' (over the accuracy budget)'}`),
     '',
+    ...(r.finetuned ? [`fine-tuned ${r.finetuned.epochs} epoch(s) under θ = [${r.finetuned.thresholds.theta.join(', ')}], θ_hi = [${r.finetuned.thresholds.theta_hi.join(', ')}]: ${pct(r.finetuned.validation.accuracy)}, ${cost(r, r.finetuned.validation)}${r.finetuned.ok ? ' (within the budget and cheaper: written to --out)' : ' (not within the budget, or not cheaper: not written)'}`, ''] : []),
     x.lambda === null ? 'no λ met the accuracy budget' : `chosen: λ = ${x.lambda}, θ = [${x.thresholds.theta.join(', ')}], θ_hi = [${x.thresholds.theta_hi.join(', ')}]`,
     `${r.seconds.toFixed(0)} s`,
     '',
@@ -50,7 +55,7 @@ function scatter(r: TuneReport): string {
   const W = 560, H = 320, P = 50;
   const pts = [
     ...r.result.candidates.map((c) => ({ label: `λ = ${c.lambda}`, m: c.validation, color: c.ok ? '#9ab' : '#d99' })),
-    ...rows(r).map(([label, m], i) => ({ label, m, color: ['#333', '#2a7', '#27c'][i] })),
+    ...rows(r).map(([label, m], i) => ({ label, m, color: ['#333', '#2a7', '#27c', '#c72'][i] })),
   ];
   const xs = pts.map((p) => value(r, p.m)), ys = pts.map((p) => 100 * p.m.accuracy);
   const x0 = 0, x1 = Math.max(...xs) * 1.05, y0 = Math.floor(Math.min(...ys) - 1), y1 = Math.ceil(Math.max(...ys) + 1);
@@ -71,7 +76,7 @@ ${pts.map((p, i) => `<circle cx="${X(xs[i])}" cy="${Y(ys[i])}" r="5" fill="${p.c
 /** Bars of the mean tokens per layer (input, then kept after each layer) for each variant. */
 function keptBars(r: TuneReport): string {
   const series = rows(r).map(([label, m]) => ({ label, v: [r.result.dense.meanKept[0], ...m.meanKept] }));
-  const L = series[0].v.length, W = 560, H = 240, P = 40, max = Math.max(...series.flatMap((s) => s.v)), colors = ['#333', '#2a7', '#27c'];
+  const L = series[0].v.length, W = 560, H = 240, P = 40, max = Math.max(...series.flatMap((s) => s.v)), colors = ['#333', '#2a7', '#27c', '#c72'];
   const gw = (W - 2 * P) / L, bw = gw / (series.length + 1);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <line x1="${P}" y1="${H - P}" x2="${W - P}" y2="${H - P}" stroke="#000"/>

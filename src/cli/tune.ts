@@ -2,13 +2,16 @@
 // a BERT classifier checkpoint against the cost model (src/train/tune.ts), write thresholds.json
 // next to the checkpoint (run, serve and demo read it), and report accuracy against predicted
 // cost for dense, pruned, and pruned + reduced (text, and one self-contained HTML page).
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError, configSizes } from '../model/checkpoint.ts';
 import { bundledProgram, compileModel, loadBert, type LoadedBert } from '../model/load.ts';
 import { DataError, readLabelled, type Example } from '../train/data.ts';
+import { writeCheckpointFolder } from '../train/export.ts';
+import { defaultFinetune, finetune } from '../train/finetune.ts';
 import { Rng } from '../train/rng.ts';
-import { defaultTuneOptions, encodeAll, tuneThresholds, type TuneOptions } from '../train/tune.ts';
+import { inputsFromWeights } from '../model/weights.ts';
+import { defaultTuneOptions, encodeAll, measure, tuneThresholds, type Encoded, type TuneOptions, type TuneResult } from '../train/tune.ts';
 import { prunedCost } from '../train/tune-cost.ts';
 import { parseNetwork } from '../transport/sim-channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
@@ -39,6 +42,10 @@ options:
   --steps N            gradient steps per λ (default ${defaultTuneOptions.steps})
   --batch N            sentences per step (default ${defaultTuneOptions.batch})
   --lambdas A,B,...    the cost weights tried (default ${defaultTuneOptions.lambdas.join(',')})
+  --finetune EPOCHS    then fine-tune the weights for EPOCHS epochs under the cheapest λ's
+                       thresholds (hard masks, low-degree forms in place); if that is within
+                       --max-drop and cheaper, write the tuned model to --out (needs --out)
+  --out DIR            the folder for a fine-tuned checkpoint (DIR itself is never rewritten)
   --report FILE.html   where to write the HTML report (default DIR/tuning.html)
   --dry-run            report only; do not write thresholds.json or the HTML page
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
@@ -113,6 +120,8 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     batch: { type: 'string' },
     lambdas: { type: 'string' },
     report: { type: 'string' },
+    finetune: { type: 'string' },
+    out: { type: 'string' },
     'dry-run': { type: 'boolean' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
@@ -139,6 +148,9 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     lambdas: lambdas?.length ? lambdas : defaultTuneOptions.lambdas,
     progress: bar(io, progressWanted(values, io)),
   };
+  const epochs = positive(values.finetune, '--finetune', 0);
+  if (epochs > 0 && !values.out) throw new UsageError('--finetune writes a new checkpoint folder: give --out DIR');
+  if (values.out && !epochs) throw new UsageError('--out is for --finetune EPOCHS');
   const t0 = performance.now();
   const m = loadClassifier(values.model);
   let train = readTuneData(values.data, m);
@@ -153,7 +165,9 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   }
   const pruned = compileModel(bundledProgram('bert'), 'bert_cipherprune', configSizes(m.checkpoint.config));
   const cost = prunedCost(pruned, m.program, network);
-  const result = tuneThresholds(m, encodeAll(m, train), encodeAll(m, held), cost, o);
+  const heldEnc = encodeAll(m, held), trainEnc = encodeAll(m, train);
+  const result = tuneThresholds(m, trainEnc, heldEnc, cost, o);
+  const tuned = epochs > 0 ? fineTuned(m, trainEnc, heldEnc, result, cost, { ...o, epochs }) : undefined;
   const report: TuneReport = {
     model: values.model,
     data: values.data,
@@ -161,9 +175,18 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     network: values.network,
     options: { maxDrop: o.maxDrop, seed: o.seed, steps: o.steps, batch: o.batch, lambdas: o.lambdas, temperature: o.temperature, lr: o.lr },
     result,
+    finetuned: tuned && { epochs, thresholds: tuned.thresholds, validation: tuned.validation, ok: tuned.ok },
     seconds: (performance.now() - t0) / 1000,
   };
   io.out(tuneText(report));
+  if (tuned?.ok && !values['dry-run']) {
+    const out = values.out!;
+    mkdirSync(out, { recursive: true });
+    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'vocab.json', 'merges.txt']) if (existsSync(join(values.model, f))) copyFileSync(join(values.model, f), join(out, f));
+    writeCheckpointFolder(out, m.program, inputsFromWeights(tuned.weights), m.checkpoint.config, new Set(['bert.embeddings.word_embeddings.weight']));
+    writeFileSync(join(out, 'thresholds.json'), JSON.stringify({ 'cipherprune.theta': tuned.thresholds.theta, 'cipherprune.theta_hi': tuned.thresholds.theta_hi }, null, 2) + '\n');
+    io.out(`written: the fine-tuned checkpoint ${out}\n`);
+  }
   if (result.lambda === null) {
     io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense; thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
     return 1;
@@ -176,4 +199,13 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     io.out(`written: ${th}, ${html}\n`);
   }
   return 0;
+}
+
+/** Fine-tune under the cheapest λ's thresholds; within the budget and cheaper than the choice? */
+function fineTuned(m: LoadedBert, train: Encoded, held: Encoded, r: TuneResult, cost: ReturnType<typeof prunedCost>, o: TuneOptions & { epochs: number }) {
+  const target = [...r.candidates].sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost))[0];
+  const weights = finetune(m, train, target.thresholds, { ...defaultFinetune, epochs: o.epochs, seed: o.seed, progress: o.progress });
+  const validation = measure({ ...m, weights }, held, target.thresholds, cost);
+  const ok = validation.accuracy >= r.dense.accuracy - o.maxDrop / 100 - 1e-12 && cost.value(validation.cost) < cost.value(r.reduced.cost);
+  return { weights, thresholds: target.thresholds, validation, ok };
 }

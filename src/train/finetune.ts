@@ -20,6 +20,8 @@ export interface FinetuneOptions {
   lr: number;
   seed: number;
   progress?: (done: number, total: number, what: string) => void;
+  /** Called after each epoch with the weights so far. */
+  onEpoch?: (epoch: number, w: Weights) => void;
 }
 
 export const defaultFinetune: Omit<FinetuneOptions, 'epochs' | 'seed'> = { batch: 32, lr: 3e-4 };
@@ -33,12 +35,14 @@ export function finetune(m: LoadedBert, train: Encoded, th: Thresholds2, o: Fine
   const fixed = (v: number) => constant(Float64Array.of(v), []);
   const hard = { theta: th.theta.map(fixed), thetaHi: th.theta_hi.map(fixed) };
   const perEpoch = Math.ceil(train.ids.length / o.batch), total = perEpoch * o.epochs;
+  let order: number[] = [];
   for (let step = 0; step < total; step++) {
-    if (step % perEpoch === 0) var order = rng.shuffle(train.ids.map((_, i) => i));
-    const idx = order!.slice((step % perEpoch) * o.batch, (step % perEpoch + 1) * o.batch);
+    if (step % perEpoch === 0) order = rng.shuffle(train.ids.map((_, i) => i));
+    const idx = order.slice((step % perEpoch) * o.batch, ((step % perEpoch) + 1) * o.batch);
     withGrad(() => crossEntropy(softCipherPrune(w, m.config, idx.map((i) => train.ids[i]), idx.map((i) => train.padding[i]), hard, { T: 0, lowDegree: true }).logits, idx.map((i) => train.labels[i])));
     opt.step(o.lr * (1 - step / total));
     o.progress?.(step + 1, total, 'fine-tune');
+    if ((step + 1) % perEpoch === 0) o.onEpoch?.((step + 1) / perEpoch, w);
   }
   return w;
 }

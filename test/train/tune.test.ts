@@ -146,6 +146,22 @@ describe('cipherprune tune', () => {
     expect(Array.from(loadBert(tinyClassifierWith(runs[0]), 'bert_cipherprune').thresholds!.theta)).toEqual(th['cipherprune.theta']);
   });
 
+  it('--finetune writes a fine-tuned checkpoint to --out (never over --model), which loads with its thresholds', { timeout: 120_000 }, async () => {
+    const dir = tinyClassifier();
+    const out = join(dir, 'tuned');
+    const before = readFileSync(join(dir, 'model.safetensors'));
+    const r = await cli(['tune', '--model', dir, '--data', dataFile(dir, 24), '--seed', '2', '--steps', '2', '--batch', '8', '--lambdas', '1,8', '--max-drop', '100', '--finetune', '1', '--out', out, '--no-progress']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/fine-tuned 1 epoch\(s\) under θ = \[/);
+    expect(readFileSync(join(dir, 'model.safetensors')).equals(before)).toBe(true);
+    if (/written to --out/.test(r.out)) {
+      const m = loadBert(out, 'bert_cipherprune');
+      expect(m.thresholds!.theta).toHaveLength(2);
+      expect(loadBert(dir, 'bert_dense').weights.layers[0].wq.data).not.toEqual(m.weights.layers[0].wq.data);
+    } else expect(existsSync(out)).toBe(false);
+    expect((await cli(['tune', '--model', dir, '--data', 'x.tsv', '--finetune', '1'])).err).toMatch(/--finetune writes a new checkpoint folder: give --out DIR/);
+  });
+
   function tinyClassifierWith(thresholds: string): string {
     const dir = tinyClassifier();
     writeFileSync(join(dir, 'thresholds.json'), thresholds);
