@@ -13,7 +13,7 @@ import { readLabelled } from '../../src/train/data.ts';
 import { defaultTuneOptions, encodeAll, measure, tuneThresholds, type Measured, type Thresholds2 } from '../../src/train/tune.ts';
 import { prunedCost } from '../../src/train/tune-cost.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
-import { machine, report } from '../lib.ts';
+import { report } from '../lib.ts';
 
 const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' } } });
 const seed = Number(values.seed ?? 1);
@@ -64,7 +64,6 @@ for (const r of rows) log(`${r.name}: test ${(100 * r.accuracy).toFixed(1)} % (d
 const tuned = rows[4];
 const second = values.twice ? tune() : undefined;
 report('tune', {
-  machine: machine(),
   seed,
   options: { ...defaultTuneOptions, progress: undefined },
   searchSeconds: first.seconds,
