@@ -54,11 +54,11 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 function scatter(r: TuneReport): string {
   const W = 560, H = 320, P = 50;
   const pts = [
-    ...r.result.candidates.map((c) => ({ label: `λ = ${c.lambda}`, m: c.validation, color: c.ok ? '#9ab' : '#d99' })),
-    ...rows(r).map(([label, m], i) => ({ label, m, color: ['#333', '#2a7', '#27c', '#c72'][i] })),
+    ...r.result.candidates.map((c) => ({ label: `λ = ${c.lambda}`, m: c.validation, color: c.ok ? '#9ab' : '#d99', named: false })),
+    ...rows(r).map(([label, m], i) => ({ label, m, color: ['#333', '#2a7', '#27c', '#c72'][i], named: true })),
   ];
   const xs = pts.map((p) => value(r, p.m)), ys = pts.map((p) => 100 * p.m.accuracy);
-  const x0 = 0, x1 = Math.max(...xs) * 1.05, y0 = Math.floor(Math.min(...ys) - 1), y1 = Math.ceil(Math.max(...ys) + 1);
+  const x0 = Math.min(...xs) * 0.95, x1 = Math.max(...xs) * 1.05, y0 = Math.floor(Math.min(...ys) - 1), y1 = Math.ceil(Math.max(...ys) + 1);
   const X = (v: number) => P + ((v - x0) / (x1 - x0)) * (W - 2 * P), Y = (v: number) => H - P - ((v - y0) / (y1 - y0)) * (H - 2 * P);
   const unit = r.result.metric === 'bytes' ? 'MB' : 's', scale = r.result.metric === 'bytes' ? 1e-6 : 1;
   const budget = 100 * r.result.dense.accuracy - r.options.maxDrop;
@@ -67,9 +67,11 @@ function scatter(r: TuneReport): string {
 <line x1="${P}" y1="${Y(budget)}" x2="${W - P}" y2="${Y(budget)}" stroke="#c66" stroke-dasharray="4 3"/><text x="${W - P}" y="${Y(budget) - 3}" text-anchor="end" fill="#c66">accuracy budget</text>
 <text x="${W / 2}" y="${H - 12}" text-anchor="middle">predicted cost per sentence (${unit})</text>
 <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">accuracy (%)</text>
-${[0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${X(x1 * f)}" y="${H - P + 14}" text-anchor="middle">${(x1 * f * scale).toPrecision(3)}</text>`).join('')}
+${[0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${X(x0 + (x1 - x0) * f)}" y="${H - P + 14}" text-anchor="middle">${((x0 + (x1 - x0) * f) * scale).toPrecision(3)}</text>`).join('')}
 ${[y0, (y0 + y1) / 2, y1].map((v) => `<text x="${P - 4}" y="${Y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`).join('')}
-${pts.map((p, i) => `<circle cx="${X(xs[i])}" cy="${Y(ys[i])}" r="5" fill="${p.color}"><title>${esc(p.label)}: ${ys[i].toFixed(1)} %, ${(xs[i] * scale).toPrecision(4)} ${unit}</title></circle><text x="${X(xs[i]) + 7}" y="${Y(ys[i]) - 5}" fill="${p.color}">${esc(p.label)}</text>`).join('\n')}
+${pts.map((p, i) => `<circle cx="${X(xs[i])}" cy="${Y(ys[i])}" r="${p.named ? 5 : 3.5}" fill="${p.color}"><title>${esc(p.label)}: ${ys[i].toFixed(1)} %, ${(xs[i] * scale).toPrecision(4)} ${unit}</title></circle>`).join('\n')}
+${pts.filter((p) => p.named).map((p, k) => `<circle cx="${P + 10}" cy="${P + 6 + 14 * k}" r="4" fill="${p.color}"/><text x="${P + 18}" y="${P + 10 + 14 * k}">${esc(p.label)}</text>`).join('')}
+<circle cx="${P + 10}" cy="${P + 6 + 14 * pts.filter((p) => p.named).length}" r="3.5" fill="#9ab"/><text x="${P + 18}" y="${P + 10 + 14 * pts.filter((p) => p.named).length}">λ sweep (red: over the budget; hover for values)</text>
 </svg>`;
 }
 
