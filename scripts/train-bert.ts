@@ -28,8 +28,9 @@ export const BERT_TRAINING: Omit<TrainOptions, 'log'> = { epochs: 6, batch: 32, 
 
 /** Hand-set CipherPrune thresholds (importance = attention a token receives, summed over the 2
  * heads and the 32 query rows, so a sentence's tokens share 64 in all): chosen on the
- * validation split, where they keep its accuracy (docs/models.md). Learned thresholds are the
- * threshold-tuning work. */
+ * validation split, where they keep its accuracy (docs/models.md). A fresh training writes
+ * them; the shipped thresholds.json is then tuned by `cipherprune tune` (docs/tuning.md), and
+ * --evaluate-only keeps whatever thresholds.json the folder has. */
 export const BERT_THRESHOLDS = { theta: [1.5, 3.0], theta_hi: [3.0, 5.0] };
 
 const s = setup('bert-sentiment', BERT_TRAINING);
@@ -55,11 +56,12 @@ if (!s.evaluateOnly) {
     'bert.embeddings.word_embeddings.weight',
     { config: BERT_CONFIG, options: BERT_TRAINING, seconds, history: trained.history },
   );
+  writeThresholds(s.out, BERT_THRESHOLDS);
 }
-writeThresholds(s.out, BERT_THRESHOLDS);
 
 // Evaluate what was written (F16 table included), as the secure program reads it.
 const m = loadBert(s.out);
+const thresholds = { theta: Array.from(m.thresholds!.theta), theta_hi: Array.from(m.thresholds!.theta_hi) };
 const evals = { validation: evaluateClassifier(m, s.data.validation), test: evaluateClassifier(m, s.data.test) };
 const summary = (e: (typeof evals)['test']) => ({
   sentences: e.sentences,
@@ -67,6 +69,6 @@ const summary = (e: (typeof evals)['test']) => ({
   dense: e.dense.accuracy,
   cipherprune: e.cipherprune && { accuracy: e.cipherprune.accuracy, agreementWithDense: e.cipherprune.agreement, meanTokens: e.cipherprune.meanTokens, meanKept: e.cipherprune.meanKept, meanHigh: e.cipherprune.meanHigh },
 });
-writeJson(join(s.out, 'accuracy.json'), { data: 'models/data (UCI Sentiment Labelled Sentences, fixed split)', seqLen: BERT_CONFIG.seq_len, thresholds: BERT_THRESHOLDS, validation: summary(evals.validation), test: summary(evals.test) });
+writeJson(join(s.out, 'accuracy.json'), { data: 'models/data (UCI Sentiment Labelled Sentences, fixed split)', seqLen: BERT_CONFIG.seq_len, thresholds, validation: summary(evals.validation), test: summary(evals.test) });
 const tr = trainingRecord(s.out) as { seconds: number };
 process.stdout.write(`${s.out}: test accuracy dense ${(100 * evals.test.dense.accuracy).toFixed(1)} %, CipherPrune ${(100 * evals.test.cipherprune!.accuracy).toFixed(1)} % (majority ${(100 * evals.test.majority).toFixed(1)} %); trained in ${tr.seconds.toFixed(0)} s\n`);

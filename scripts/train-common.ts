@@ -2,8 +2,9 @@
 // steps after training (write the checkpoint, then evaluate what was written).
 //   --epochs N        override the number of epochs
 //   --out DIR         write somewhere else than the bundled folder
-//   --evaluate-only   keep the trained weights in DIR; rewrite thresholds.json (the hand-set
-//                     values in the script) and accuracy.json
+//   --evaluate-only   keep the trained weights in DIR; rewrite accuracy.json (GPT-2 also its
+//                     hand-set thresholds.json; BERT keeps the folder's thresholds.json, which
+//                     `cipherprune tune` learned)
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

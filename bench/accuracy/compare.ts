@@ -24,6 +24,9 @@ export interface Comparison {
   /** Kept tokens per layer: revealed by the secure run, and computed by the reference. */
   keptSecure: number[];
   keptFloat: number[];
+  /** Accurate-polynomial tokens per layer (BERT's kh), the same two ways. */
+  highSecure: number[];
+  highFloat: number[];
   seconds: number;
   bytes: number;
   rounds: number;
@@ -39,10 +42,11 @@ interface Outcome {
   rounds: number;
 }
 
-function compare(o: Outcome, ref: ArrayLike<number>, keptFloat: number[], layers: number): Comparison {
+function compare(o: Outcome, ref: ArrayLike<number>, keptFloat: number[], layers: number, highFloat: number[] = []): Comparison {
   const f = argmax(ref);
   const rest = Array.from(ref).filter((_, i) => i !== f);
-  const keptSecure = Array.from({ length: layers }, (_, l) => o.revealed[`k@l=${l}`]).filter((x) => x !== undefined);
+  const revealed = (name: string) => Array.from({ length: layers }, (_, l) => o.revealed[`${name}@l=${l}`]).filter((x) => x !== undefined);
+  const keptSecure = revealed('k');
   return {
     secure: argmax(o.logits),
     float: f,
@@ -51,6 +55,8 @@ function compare(o: Outcome, ref: ArrayLike<number>, keptFloat: number[], layers
     floatMargin: ref[f] - Math.max(...rest),
     keptSecure,
     keptFloat,
+    highSecure: revealed('kh'),
+    highFloat,
     seconds: o.seconds,
     bytes: o.bytes,
     rounds: o.rounds,
@@ -80,7 +86,7 @@ export async function compareBert(m: LoadedBert, session: LocalSession | undefin
   const pruned = m.program.model === 'bert_cipherprune';
   const ref = pruned ? bertCipherPrune(m.weights, m.config, t.ids, t.padding, m.thresholds!) : { logits: bertDense(m.weights, m.config, [t.ids], [t.padding]), steps: [] };
   const o = await outcome(m.program, { ...m.serverInputs, ...t.inputs }, session);
-  return compare(o, ref.logits.data, ref.steps.map((s) => s.k), m.config.num_hidden_layers);
+  return compare(o, ref.logits.data, ref.steps.map((s) => s.k), m.config.num_hidden_layers, ref.steps.map((s) => s.kh));
 }
 
 /** `session` undefined: the fixed-point reference instead of a secure run. */

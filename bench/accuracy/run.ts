@@ -34,6 +34,7 @@ function summary(rows: Comparison[]) {
     medianLogitError: median(rows.map((r) => r.maxLogitError)),
     smallestFloatMargin: Math.min(...rows.map((r) => r.floatMargin)),
     keptCountsEqual: rows.filter((r) => r.keptSecure.join() === r.keptFloat.join()).length,
+    highCountsEqual: rows.filter((r) => r.highSecure.join() === r.highFloat.join()).length,
     medianSeconds: median(rows.map((r) => r.seconds)),
     medianBytes: median(rows.map((r) => r.bytes)),
     medianRounds: median(rows.map((r) => r.rounds)),
@@ -60,7 +61,7 @@ async function inOneSession<T>(items: T[], f: (session: LocalSession, x: T) => P
     for (const [i, x] of items.entries()) {
       const r = await f(session, x);
       out.push(r);
-      log(`${what} ${i + 1}/${items.length}: secure ${r.secure}, float ${r.float}${r.agree ? '' : '  DISAGREE'}, max logit error ${r.maxLogitError.toFixed(4)}, kept ${r.keptSecure.join('/') || '-'}, ${r.seconds.toFixed(1)} s`);
+      log(`${what} ${i + 1}/${items.length}: secure ${r.secure}, float ${r.float}${r.agree ? '' : '  DISAGREE'}, max logit error ${r.maxLogitError.toFixed(4)}, kept ${r.keptSecure.join('/') || '-'} (float ${r.keptFloat.join('/') || '-'}), accurate ${r.highSecure.join('/') || '-'} (float ${r.highFloat.join('/') || '-'}), ${r.seconds.toFixed(1)} s`);
     }
   } finally {
     await session.close();

@@ -15,6 +15,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   fmt: { summary: 'format CPL files', load: async () => import('./fmt.ts').then((m) => ({ help: m.fmtHelp, run: m.runFmt })) },
   compile: { summary: 'lower a model to the IR (--emit ir), schedule it (--emit schedule) or predict its cost (--emit cost)', load: async () => import('./compile.ts').then((m) => ({ help: m.compileHelp, run: m.runCompile })) },
   inspect: { summary: 'the schedule with predicted bytes, rounds and time (table, JSON or an HTML timeline)', load: async () => import('./inspect.ts').then((m) => ({ help: m.inspectHelp, run: m.runInspect })) },
+  tune: { summary: "learn CipherPrune's per-layer thresholds for a classifier against the cost model", load: async () => import('./tune.ts').then((m) => ({ help: m.tuneHelp, run: m.runTune })) },
   calibrate: { summary: "check every op's value ranges on sample inputs; suggest encodings", load: async () => import('./calibrate.ts').then((m) => ({ help: m.calibrateHelp, run: m.runCalibrate })) },
   run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', load: async () => import('./run.ts').then((m) => ({ help: m.runHelp, run: m.runRun })) },
   serve: { summary: "run the server's side over ws for every client that connects", load: async () => import('./two-party.ts').then((m) => ({ help: m.serveHelp, run: m.runServe })) },

@@ -18,6 +18,7 @@ export function parseLabelled(text: string, file = '<data>'): Example[] {
   if (lines[0]?.replace(/\r$/, '') !== 'label\ttext') throw new DataError(`${file}:1: expected the header 'label<TAB>text'`);
   return lines.slice(1).map((raw, i) => {
     const line = raw.replace(/\r$/, '');
+    if (!line.trim()) throw new DataError(`${file}:${i + 2}: empty line (each line after the header is one sentence: LABEL<TAB>TEXT)`);
     const tab = line.indexOf('\t');
     const label = Number(line.slice(0, tab));
     const t = line.slice(tab + 1);

@@ -1,0 +1,83 @@
+// npm run bench -- tune [--seed N] [--twice]
+// Threshold tuning on the bundled classifier (models/bert-sentiment): the search of
+// `cipherprune tune` (search on the training split, accuracy checked on validation), its wall
+// time, and on the held-out test split the accuracy and mean predicted bytes per sentence of
+// dense, the hand-set thresholds, the shipped thresholds.json, and the tuned thresholds (pruned
+// only, and pruned + reduced). --twice repeats the search and reports whether the thresholds are
+// the same. JSON: bench/out/tune.json.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { configSizes } from '../../src/model/checkpoint.ts';
+import { bundledModel, bundledProgram, compileModel, loadBert } from '../../src/model/load.ts';
+import { readLabelled } from '../../src/train/data.ts';
+import { defaultTuneOptions, encodeAll, measure, tuneThresholds, type Measured, type Thresholds2 } from '../../src/train/tune.ts';
+import { prunedCost } from '../../src/train/tune-cost.ts';
+import { ROOT } from '../../scripts/build-tokenizers.ts';
+import { report } from '../lib.ts';
+
+const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' } } });
+const seed = Number(values.seed ?? 1);
+const log = (s: string) => process.stderr.write(s + '\n');
+const dir = bundledModel('bert-sentiment');
+const m = loadBert(dir, 'bert_dense');
+const cfg = configSizes(m.checkpoint.config);
+const cost = prunedCost(compileModel(bundledProgram('bert'), 'bert_cipherprune', cfg), m.program);
+const split = (name: string) => encodeAll(m, readLabelled(join(ROOT, `models/data/${name}.tsv`)));
+const [train, validation, test] = ['train', 'validation', 'test'].map(split);
+
+function tune() {
+  const t0 = performance.now();
+  let last = 0;
+  const r = tuneThresholds(m, train, validation, cost, { ...defaultTuneOptions, seed, progress: (d, t) => d - last >= 15 && (log(`search ${(last = d)}/${t}`), true) });
+  return { r, seconds: (performance.now() - t0) / 1000 };
+}
+
+const first = tune();
+log(`tuned in ${first.seconds.toFixed(0)} s: θ = ${first.r.thresholds.theta}, θ_hi = ${first.r.thresholds.theta_hi}`);
+const L = m.config.num_hidden_layers, NONE = new Array<number>(L).fill(-Infinity);
+const shipped = m.checkpoint.thresholds;
+const variants: [string, Thresholds2, boolean][] = [
+  ['dense', { theta: NONE, theta_hi: NONE }, false],
+  ['hand-set (θ = 1.5, 3; θ_hi = 3, 5)', { theta: [1.5, 3], theta_hi: [3, 5] }, true],
+  ['shipped thresholds.json', { theta: shipped['cipherprune.theta'], theta_hi: shipped['cipherprune.theta_hi'] }, true],
+  ['tuned, pruned only (θ_hi = −∞)', { theta: first.r.thresholds.theta, theta_hi: NONE }, false],
+  ['tuned, pruned + reduced', first.r.thresholds, true],
+];
+const measured = variants.map(([name, th, low]) => [name, th, measure(m, test, th, cost, low)] as const);
+const dense = measured[0][2];
+const row = (name: string, th: Thresholds2, x: Measured) => ({
+  name,
+  thresholds: th.theta[0] === -Infinity ? null : th,
+  accuracy: x.accuracy,
+  dropPoints: 100 * (dense.accuracy - x.accuracy),
+  agreementWithDense: x.predictions.filter((p, i) => p === dense.predictions[i]).length / test.ids.length,
+  meanKept: x.meanKept,
+  meanHigh: x.meanHigh,
+  meanBytes: x.cost.bytes,
+  bytesCutVsDense: dense.cost.bytes / x.cost.bytes,
+  meanLayerBytes: x.cost.layerBytes,
+  layerBytesCutVsDense: dense.cost.layerBytes / x.cost.layerBytes,
+  meanRounds: x.cost.rounds,
+});
+const rows = measured.map(([n, th, x]) => row(n, th, x));
+for (const r of rows) log(`${r.name}: test ${(100 * r.accuracy).toFixed(1)} % (drop ${r.dropPoints.toFixed(1)}), ${(r.meanBytes / 1e6).toFixed(2)} MB (${r.bytesCutVsDense.toFixed(3)}×; encoder layers ${r.layerBytesCutVsDense.toFixed(2)}×), kept ${r.meanKept.map((k) => k.toFixed(2)).join(' → ')}`);
+const tuned = rows[4];
+const second = values.twice ? tune() : undefined;
+report('tune', {
+  seed,
+  options: { ...defaultTuneOptions, progress: undefined },
+  searchSeconds: first.seconds,
+  secondSearch: second && { seconds: second.seconds, sameThresholds: JSON.stringify(second.r.thresholds) === JSON.stringify(first.r.thresholds) },
+  tuned: first.r.thresholds,
+  lambda: first.r.lambda,
+  costFit: first.r.linear,
+  validation: { dense: first.r.dense.accuracy, candidates: first.r.candidates.map((c) => ({ lambda: c.lambda, thresholds: c.thresholds, accuracy: c.validation.accuracy, meanBytes: c.validation.cost.bytes, meanKept: c.validation.meanKept, meanHigh: c.validation.meanHigh, ok: c.ok })) },
+  test: { sentences: test.ids.length, denseBytes: dense.cost.bytes, denseLayerBytes: dense.cost.layerBytes, variants: rows },
+  acceptance: {
+    bytesCutAtLeast2x: tuned.bytesCutVsDense >= 2,
+    dropAtMostHalfPoint: tuned.dropPoints <= 0.5,
+    bytesCut: tuned.bytesCutVsDense,
+    layerBytesCut: tuned.layerBytesCutVsDense,
+    dropPoints: tuned.dropPoints,
+  },
+});

@@ -1,0 +1,204 @@
+// Threshold tuning (src/train/tune.ts, soft-prune.ts, soft-ops.ts, low-degree.ts; the CLI in
+// src/cli/tune.ts): the soft model's gradients, hard masks = the compacted reference, the
+// low-degree float models against the fixed-point twins, determinism under a seed, bad input.
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { constant, param, withGrad, type Var } from '../../src/autodiff/var.ts';
+import { mul, sum } from '../../src/autodiff/ops.ts';
+import { bertCipherPrune } from '../../src/model/bert.ts';
+import { loadBert } from '../../src/model/load.ts';
+import { expLoTwin, geluLoTwin, ringOf } from '../../src/crypto/nonlinear/index.ts';
+import { encodeAll } from '../../src/train/tune.ts';
+import { expLo, expLoSlope, geluLo, geluLoSlope } from '../../src/train/low-degree.ts';
+import { softCipherPrune } from '../../src/train/soft-prune.ts';
+import { mixRows, receivedFrom, thresholdMask, weightedSoftmax } from '../../src/train/soft-ops.ts';
+import { compile } from '../exec/helpers.ts';
+import { randomWeights, uniform, writeCheckpoint } from '../model/helpers.ts';
+
+const TINY = { vocab_size: 30522, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 8, num_labels: 2, seq_len: 8 };
+
+function tinyClassifier(drop: string[] = []): string {
+  const p = compile('protocols/bert.cpl', 'bert_cipherprune', TINY);
+  const w = randomWeights(p, 7, 0.5);
+  for (const k of drop) delete w[k];
+  const dir = writeCheckpoint(p, w, { dtype: 'F32', config: { id2label: { 0: 'negative', 1: 'positive' } } });
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join('models/bert-sentiment', f), join(dir, f));
+  return dir;
+}
+
+/** The first n sentences of the bundled training split, as a data file. */
+function dataFile(dir: string, n: number, body?: string): string {
+  const f = join(dir, `data-${n}.tsv`);
+  writeFileSync(f, body ?? readFileSync('models/data/train.tsv', 'utf8').split('\n').slice(0, n + 1).join('\n') + '\n');
+  return f;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s), color: false, tty: false });
+  return { code, out, err };
+}
+
+/** Largest |analytic − central difference| of d(sum(f(x) ⊙ r))/dx over the entries of `x`. */
+function gradError(x: Var, f: () => Var, seed: number): number {
+  const out = f();
+  const r = constant(uniform(seed, out.size, 1), out.shape);
+  x.grad = null;
+  withGrad(() => sum(mul(f(), r)));
+  const g = Float64Array.from(x.grad!);
+  let worst = 0;
+  for (let i = 0; i < x.size; i++) {
+    const keep = x.data[i], h = 1e-6;
+    x.data[i] = keep + h;
+    const up = sum(mul(f(), r)).data[0];
+    x.data[i] = keep - h;
+    const down = sum(mul(f(), r)).data[0];
+    x.data[i] = keep;
+    worst = Math.max(worst, Math.abs(g[i] - (up - down) / (2 * h)));
+  }
+  return worst;
+}
+
+describe('soft-mask operations: backward steps against finite differences', () => {
+  const h = 2, B = 2, n = 3, m = 3;
+  it('weightedSoftmax (exact exp and the low-degree form), in the scores and the key weights', () => {
+    for (const [f, df] of [[Math.exp, Math.exp], [expLo, expLoSlope]] as const) {
+      const z = param(uniform(1, B * h * n * m, 2), [B * h, n, m]);
+      const a = param(uniform(2, B * m, 0.4).map((v) => 0.5 + v), [B, m]);
+      expect(gradError(z, () => weightedSoftmax(z, a, h, f, df), 3)).toBeLessThan(1e-6);
+      expect(gradError(a, () => weightedSoftmax(z, a, h, f, df), 4)).toBeLessThan(1e-6);
+    }
+  });
+  it('receivedFrom, mixRows and thresholdMask', () => {
+    const p = param(uniform(5, B * h * n * m, 1), [B * h, n, m]);
+    const a = param(uniform(6, B * n, 0.4).map((v) => 0.5 + v), [B, n]);
+    expect(gradError(p, () => receivedFrom(p, a, h), 7)).toBeLessThan(1e-6);
+    expect(gradError(a, () => receivedFrom(p, a, h), 8)).toBeLessThan(1e-6);
+    const x = param(uniform(9, B * h * n * m, 1), [B * h, n, m]), y = param(uniform(10, B * h * n * m, 1), [B * h, n, m]);
+    expect(gradError(a, () => mixRows(x, y, a, h), 11)).toBeLessThan(1e-6);
+    expect(gradError(x, () => mixRows(x, y, a, h), 12)).toBeLessThan(1e-6);
+    const s = param(uniform(13, B * m, 2), [B, m]), t = param(Float64Array.of(0.3), []);
+    expect(gradError(t, () => thresholdMask(s, t, 0.5, new Set([0]), a), 14)).toBeLessThan(1e-6);
+    expect(gradError(s, () => thresholdMask(s, t, 0.5, new Set([0]), a), 15)).toBeLessThan(1e-6);
+    expect(gradError(a, () => thresholdMask(s, t, 0.5, new Set([0]), a), 16)).toBeLessThan(1e-6);
+  });
+});
+
+describe('low-degree float models', () => {
+  it('agree with the fixed-point twins of gelu_lo and exp_lo at fix<32, 12> within 2^(s−7) + 2 ULP', () => {
+    const ell = 32, s = 12, ring = ringOf(ell), ulp = 2 ** -s;
+    for (const [name, lo, hi, model, twin] of [['gelu_lo', -6, 6, geluLo, geluLoTwin], ['exp_lo', -10, 0, expLo, expLoTwin]] as const) {
+      const xs: number[] = [];
+      for (let r = lo * 2 ** s; r <= hi * 2 ** s; r += 3) xs.push(r);
+      const t = ring.toSigned(twin(ring.fromSigned(xs), { ell, s }));
+      const worst = Math.max(...xs.map((x, i) => Math.abs(model(x * ulp) - t[i] * ulp)));
+      expect(worst, name).toBeLessThanOrEqual((2 ** (s - 7) + 2) * ulp);
+      expect(worst, name).toBeGreaterThan(0); // a real comparison: the twin rounds
+    }
+  });
+});
+
+describe('hard masks', () => {
+  it('soft-prune with T = 0 and exact functions is bertCipherPrune: same logits, kept and accurate counts', () => {
+    const dir = tinyClassifier();
+    const m = loadBert(dir, 'bert_dense');
+    const rows = readFileSync('models/data/validation.tsv', 'utf8').split('\n').slice(1, 13).map((l) => ({ label: Number(l[0]), text: l.slice(2) }));
+    const e = encodeAll(m, rows);
+    for (const th of [{ theta: [0.5, 1.5], theta_hi: [1.5, 2.5] }, { theta: [1.2, 0.8], theta_hi: [2, 1] }]) {
+      const r = softCipherPrune(m.weights, m.config, e.ids, e.padding, { theta: th.theta.map((v) => constant(Float64Array.of(v), [])), thetaHi: th.theta_hi.map((v) => constant(Float64Array.of(v), [])) }, { T: 0, lowDegree: false });
+      let varied = 0;
+      e.ids.forEach((ids, b) => {
+        const ref = bertCipherPrune(m.weights, m.config, ids, e.padding[b], th);
+        ref.steps.forEach((s, l) => {
+          const a = r.kept[l].data.subarray(b * 8, b * 8 + 8), g = r.high[l].data.subarray(b * 8, b * 8 + 8);
+          expect(a.reduce((x, y) => x + y, 0)).toBe(s.k);
+          expect(a.reduce((x, y, j) => x + y * g[j], 0)).toBe(s.kh);
+          if (s.k > 1 && s.k < 8) varied++;
+        });
+        for (let c = 0; c < 2; c++) expect(Math.abs(r.logits.data[b * 2 + c] - ref.logits.data[c])).toBeLessThan(1e-9);
+      });
+      expect(varied).toBeGreaterThan(0); // some layers prune some, not all, tokens
+    }
+  });
+});
+
+describe('cipherprune tune', () => {
+  it('is deterministic under a seed: the same thresholds twice', { timeout: 120_000 }, async () => {
+    const runs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const dir = tinyClassifier();
+      const data = dataFile(dir, 24);
+      const r = await cli(['tune', '--model', dir, '--data', data, '--seed', '3', '--steps', '3', '--batch', '8', '--lambdas', '0.5,4', '--max-drop', '100', '--no-progress']);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/pruned \+ reduced/);
+      runs.push(readFileSync(join(dir, 'thresholds.json'), 'utf8'));
+      expect(existsSync(join(dir, 'tuning.html'))).toBe(true);
+      expect(readFileSync(join(dir, 'tuning.html'), 'utf8')).toMatch(/<svg[\s\S]*<\/svg>[\s\S]*<\/html>/);
+    }
+    const th = JSON.parse(runs[0]) as Record<string, number[]>;
+    expect(th['cipherprune.theta']).toHaveLength(2);
+    expect(th['cipherprune.theta_hi']).toHaveLength(2);
+    expect(runs[1]).toBe(runs[0]);
+    // run picks them up
+    expect(Array.from(loadBert(tinyClassifierWith(runs[0]), 'bert_cipherprune').thresholds!.theta)).toEqual(th['cipherprune.theta']);
+  });
+
+  it('--finetune writes a fine-tuned checkpoint to --out (never over --model), which loads with its thresholds', { timeout: 120_000 }, async () => {
+    const dir = tinyClassifier();
+    const out = join(dir, 'tuned');
+    const before = readFileSync(join(dir, 'model.safetensors'));
+    const r = await cli(['tune', '--model', dir, '--data', dataFile(dir, 24), '--seed', '2', '--steps', '2', '--batch', '8', '--lambdas', '1,8', '--max-drop', '100', '--finetune', '1', '--out', out, '--no-progress']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/fine-tuned 1 epoch\(s\) under θ = \[/);
+    expect(readFileSync(join(dir, 'model.safetensors')).equals(before)).toBe(true);
+    if (/written to --out/.test(r.out)) {
+      const m = loadBert(out, 'bert_cipherprune');
+      expect(m.thresholds!.theta).toHaveLength(2);
+      expect(loadBert(dir, 'bert_dense').weights.layers[0].wq.data).not.toEqual(m.weights.layers[0].wq.data);
+    } else expect(existsSync(out)).toBe(false);
+    expect((await cli(['tune', '--model', dir, '--data', 'x.tsv', '--finetune', '1'])).err).toMatch(/--finetune writes a new checkpoint folder: give --out DIR/);
+  });
+
+  function tinyClassifierWith(thresholds: string): string {
+    const dir = tinyClassifier();
+    writeFileSync(join(dir, 'thresholds.json'), thresholds);
+    return dir;
+  }
+
+  const bad: [string, string, RegExp][] = [
+    ['a label the checkpoint does not have', 'label\ttext\n0\tgood\n2\tbad\n', /data-x\.tsv:3: label 2 is not a class of the checkpoint, which has 2 \(0 = negative, 1 = positive\)/],
+    ['an empty line', 'label\ttext\n0\tgood\n\n1\tfine\n', /data-x\.tsv:3: empty line/],
+    ['no header', '0\tgood\n1\tfine\n', /data-x\.tsv:1: expected the header 'label<TAB>text'/],
+    ['a line without a tab', 'label\ttext\n0 good\n', /data-x\.tsv:2: expected 'LABEL<TAB>TEXT'/],
+    ['a label that is not an integer', 'label\ttext\npositive\tgood\n', /data-x\.tsv:2: expected 'LABEL<TAB>TEXT' with a non-negative integer label/],
+    ['no sentences', 'label\ttext\n', /data-x\.tsv: no sentences after the header/],
+  ];
+  for (const [what, body, message] of bad) {
+    it(`refuses a data file with ${what}`, async () => {
+      const dir = tinyClassifier();
+      const f = join(dir, 'data-x.tsv');
+      writeFileSync(f, body);
+      const r = await cli(['tune', '--model', dir, '--data', f, '--no-progress']);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(message);
+      expect(r.err).not.toMatch(/internal error|\n\s+at /);
+      expect(existsSync(join(dir, 'thresholds.json'))).toBe(false);
+    });
+  }
+
+  it('refuses a checkpoint without a classifier head', async () => {
+    const dir = tinyClassifier(['wc', 'bc']);
+    const r = await cli(['tune', '--model', dir, '--data', dataFile(dir, 8), '--no-progress']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/has no sequence-classification head .*classifier\.(weight|bias)/);
+    expect(r.err).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('refuses bad options', async () => {
+    expect((await cli(['tune', '--data', 'x.tsv'])).err).toMatch(/tune needs --model DIR/);
+    expect((await cli(['tune', '--model', 'm', '--data', 'x.tsv', '--max-drop', 'lots'])).err).toMatch(/--max-drop expects a non-negative number, got 'lots'/);
+  });
+});
