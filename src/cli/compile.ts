@@ -1,11 +1,12 @@
 // cipherprune compile PROG --emit ir|cost : the lowered program, or its predicted cost.
 import { DimEnv } from '../ir/dim-env.ts';
 import { predictCost } from '../opt/cost.ts';
+import { makeCostParams } from '../ir/ops/table.ts';
 import { formatIr } from '../ir/ir.ts';
 import { verifyIr } from '../ir/verify.ts';
 import { unsupportedOps } from '../exec/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 
 export const compileHelp = `usage: cipherprune compile [options] PROGRAM.cpl
 
@@ -25,6 +26,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   if (values.help) return io.out(compileHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('compile: give exactly one program file');
   const emit = values.emit ?? 'ir';
+  const ot = otBackendOf(values);
   if (emit !== 'ir' && emit !== 'cost') throw new UsageError(`--emit must be ir or cost, got '${emit}'`);
   const p = compileProgram(positionals[0], values, io);
   const problems = verifyIr(p);
@@ -39,7 +41,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   }
   const missing = p.runtimeDims.filter((r) => !dims.values.has(r.symbol));
   if (missing.length) throw new UsageError(`--emit cost needs --assume for the sizes revealed at run time: ${missing.map((r) => r.symbol.name).join(', ')}`);
-  const c = predictCost(p, dims);
+  const c = predictCost(p, dims, makeCostParams({ ot }));
   for (const o of c.ops) {
     const op = p.ops[o.id];
     io.out(`%${o.id} ${o.op.padEnd(10)} c->s ${String(o.bytesC2S).padStart(10)} B  s->c ${String(o.bytesS2C).padStart(10)} B  rounds ${o.rounds.client}/${o.rounds.server}  ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}\n`);

@@ -4,6 +4,7 @@ import { check, formatDiagnostics } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { formatIr } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
+import { DEFAULT_OT_BACKEND, isOtBackend, OT_BACKENDS, type OtBackend } from '../crypto/ot/index.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './args.ts';
 
@@ -11,12 +12,23 @@ export const programOptions = {
   model: { type: 'string', short: 'm' },
   config: { type: 'string', multiple: true },
   'config-file': { type: 'string' },
+  ot: { type: 'string' },
 } as const;
 
 export const programHelp = `  -m, --model NAME     the model to run (default: the only model in the file)
   --config KEY=N       override a config size (repeatable), e.g. --config seq_len=32
   --config-file FILE   config sizes from a JSON object (e.g. a checkpoint's config.json;
-                       keys that the program does not declare are ignored)`;
+                       keys that the program does not declare are ignored)
+  --ot ${OT_BACKENDS.join('|')}     correlated-OT backend (default ${DEFAULT_OT_BACKEND}): ferret is silent OT
+                       (well under 1 bit per OT once warm), iknp sends 16 bytes per OT;
+                       both parties must use the same one (docs/ot.md)`;
+
+/** The --ot backend (default DEFAULT_OT_BACKEND). */
+export function otBackendOf(values: { ot?: string }): OtBackend {
+  const v = values.ot ?? DEFAULT_OT_BACKEND;
+  if (!isOtBackend(v)) throw new UsageError(`--ot must be one of ${OT_BACKENDS.join(', ')}, got '${v}'`);
+  return v;
+}
 
 export class ProgramError extends Error {}
 

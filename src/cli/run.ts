@@ -1,10 +1,11 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
 import { predictCost } from '../opt/cost.ts';
+import { makeCostParams } from '../ir/ops/table.ts';
 import { runBoth } from '../exec/run-both.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
 import { channelsFor } from './network.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 export const runHelp = `usage: cipherprune run [options] PROGRAM.cpl
@@ -44,16 +45,17 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
   const file = positionals[0];
   const channels = channelsFor(values.network);
+  const ot = otBackendOf(values);
   const p = compileProgram(file, values, io);
   const inputs = gatherInputs(p, values);
   const bar = progress(io, progressWanted(values, io));
   let run;
   try {
-    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update });
+    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update, ot });
   } finally {
     bar.done();
   }
-  const predicted = predictCost(p, run.client.dims);
+  const predicted = predictCost(p, run.client.dims, makeCostParams({ ot }));
   printOutputs(p, [...run.client.outputs, ...run.server.outputs], io);
   const revealed = Object.entries(run.client.revealed);
   if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);

@@ -7,7 +7,7 @@ import { exitCodeFor } from '../transport/errors.ts';
 import type { Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs } from './inputs.ts';
-import { compileProgram, programHelp, programOptions, programText } from './program.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions, programText } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
@@ -16,8 +16,8 @@ ${programHelp}
   --report FILE        write a JSON report of the session (per-op bytes and rounds)
   -h, --help           show this help
 
-Both parties must compile the same program with the same config: they compare a hash of the
-compiled program when they connect and stop with exit status 6 if it differs.
+Both parties must compile the same program with the same config and --ot: they compare a hash
+of the compiled program and OT backend when they connect and stop with exit status 6 if it differs.
 exit status: 0 ok, 1 program error, 2 usage, 3 peer closed or died, 4 peer silent or
 connection timed out, 5 protocol violation (malformed or oversized frame, version
 mismatch), 6 different programs, 70 internal error (docs/runtime.md).`;
@@ -56,10 +56,12 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
-/** Compile the program and take this party's inputs; the hash both sides compare at connect. */
-function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1], party: Party, io: Io) {
+/** Compile the program and take this party's inputs; the hash both sides compare at connect
+ * covers the OT backend too (the parties must agree on it). */
+function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & { ot?: string }, party: Party, io: Io) {
   const p = compileProgram(file, values, io);
-  return { p, inputs: gatherInputs(p, values, party), programHash: hashProgram(programText(p)) };
+  const ot = otBackendOf(values);
+  return { p, ot, inputs: gatherInputs(p, values, party), programHash: hashProgram(`${programText(p)}\not ${ot}\n`) };
 }
 
 export async function runServe(argv: string[], io: Io): Promise<number> {
@@ -68,7 +70,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.listen ?? '127.0.0.1:7878', '--listen');
-  const { p, inputs, programHash } = prepareParty(file, values, 'server', io);
+  const { p, ot, inputs, programHash } = prepareParty(file, values, 'server', io);
   let sessions = 0;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
@@ -80,7 +82,7 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
       const id = ++sessions;
       const t0 = performance.now();
       try {
-        const res = await execute(p, { party: 'server', ch, inputs });
+        const res = await execute(p, { party: 'server', ch, inputs, ot });
         const seconds = (performance.now() - t0) / 1000;
         io.out(`session ${id}: done\n`);
         printOutputs(p, res.outputs, io);
@@ -115,12 +117,12 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
-  const { p, inputs, programHash } = prepareParty(file, values, 'client', io);
+  const { p, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
   const ch = await connect(`ws://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash });
   const bar = progress(io, progressWanted(values, io));
   const t0 = performance.now();
   try {
-    const res = await execute(p, { party: 'client', ch, inputs, onProgress: bar.update });
+    const res = await execute(p, { party: 'client', ch, inputs, onProgress: bar.update, ot });
     bar.done();
     const seconds = (performance.now() - t0) / 1000;
     printOutputs(p, res.outputs, io);

@@ -1,7 +1,7 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
 import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heSetupServer, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
-import { OtEngine } from '../crypto/ot/index.ts';
+import { OtEngine, type OtChoice } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
@@ -12,15 +12,18 @@ export class SessionEngines implements Engines {
   private readonly ch: Channel;
   private readonly hes = new Map<number, Promise<{ ctx: HeContext; sess: HeClientSession | HeServerSession; engine: HeEngine }>>();
   private otEngine: Promise<ObliviousTransfer> | null = null;
+  private readonly otBackend: OtChoice | undefined;
 
-  constructor(party: Party, ch: Channel) {
+  /** `ot`: the correlated-OT backend (default DEFAULT_OT_BACKEND); both parties must agree. */
+  constructor(party: Party, ch: Channel, opts: { ot?: OtChoice } = {}) {
     this.party = party;
     this.ch = ch;
+    this.otBackend = opts.ot;
   }
 
   ot(): Promise<ObliviousTransfer> {
     this.otEngine ??= (async () => {
-      const e = new OtEngine(this.ch);
+      const e = new OtEngine(this.ch, { backend: this.otBackend });
       await e.setup();
       return e;
     })();

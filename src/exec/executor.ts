@@ -8,6 +8,7 @@ import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
 import type { Engines, ExecValue } from '../ir/ops/types.ts';
+import type { OtChoice } from '../crypto/ot/index.ts';
 import { Prg } from '../crypto/prg.ts';
 import type { Channel, Counters, Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
@@ -23,6 +24,8 @@ export interface ExecuteOptions {
   inputs: InputValues;
   prg?: Prg;
   engines?: Engines & { close?(): Promise<void> };
+  /** The correlated-OT backend of the session's engines (default DEFAULT_OT_BACKEND; ignored with `engines`). */
+  ot?: OtChoice;
   /** Called after each op that communicates, and every 200 ops. */
   onProgress?: (done: number, total: number, op: IrOp) => void;
 }
@@ -83,7 +86,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     throw new ExecError(`this program cannot run securely yet: ${unsupported.length} op${unsupported.length > 1 ? 's' : ''} (${kinds.join(', ')}) lack a secure implementation; the first, '${first.op.op}': ${first.reason}`, first.op);
   }
   const ownEngines = !opts.engines;
-  const engines = opts.engines ?? new SessionEngines(party, ch);
+  const engines = opts.engines ?? new SessionEngines(party, ch, { ot: opts.ot });
   const ctx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
   const dims = new DimEnv();
   const values: ExecValue[] = [];

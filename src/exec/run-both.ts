@@ -23,7 +23,7 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress'>> = {}): Promise<BothResult> {
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress' | 'ot'>> = {}): Promise<BothResult> {
   const [c, s] = pair;
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
@@ -39,8 +39,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, ot: opts.ot })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, ot: opts.ot })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

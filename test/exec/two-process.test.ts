@@ -57,6 +57,23 @@ describe('two processes over ws on loopback', () => {
     expect(client.err()).toMatch(/program mismatch: this server runs program [0-9a-f]{64}, the client runs [0-9a-f]{64}/);
   }, 60_000);
 
+  it('different OT backends (--ot): both sides stop with exit status 6', async () => {
+    const server = await startServer(['--once', '--ot', 'iknp']);
+    const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--ot', 'ferret']);
+    const [cc, sc] = await Promise.all([client.exit, server.exit]);
+    expect([cc, sc]).toEqual([EXIT.mismatch, EXIT.mismatch]);
+  }, 60_000);
+
+  it('cipherprune run --ot ferret: the twin result and measured == predicted; a bad --ot is a usage error', async () => {
+    const r = cli(['run', 'test/exec/programs/layer.cpl', '--random-inputs', '3', '--ot', 'ferret']);
+    expect(await r.exit).toBe(0);
+    expect(r.out()).toMatch(/communication: client -> server/);
+    expect(r.out() + r.err()).not.toMatch(/warning|mismatch/);
+    const bad = cli(['run', PROG, '--random-inputs', '3', '--ot', 'silent']);
+    expect(await bad.exit).toBe(EXIT.usage);
+    expect(bad.err()).toMatch(/--ot must be one of iknp, ferret, got 'silent'/);
+  }, 60_000);
+
   it('a server killed mid-session: the client stops within 5 s with exit status 3', async () => {
     const server = await startServer();
     const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);

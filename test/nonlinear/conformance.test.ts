@@ -2,14 +2,21 @@
 // edge values; the secure result is opened and compared with the fixed-point twin (exact or
 // within the stated ULPs) and with float64 (stated max error); bytes and rounds measured on the
 // channel must equal the primitive's cost function. Runs over the test-only ideal OT (n = 257)
-// and over the real OtEngine (n = 19).
+// and over the real OtEngine (n = 19) with each correlated-OT backend: IKNP; Ferret with toy LPN
+// parameters from the first COT (every primitive's OT calls draw from pools that refill by Ferret
+// iterations, and the cost functions charge those refills); Ferret as sessions run it by default.
+// The Ferret runs share one engine pair across all primitives (one base-OT setup; the pools and
+// the cost model's replay of them carry over), so they compare bytes, not rounds (rounds are exact
+// from equal round clocks only; test/ot/cost.test.ts checks Ferret's rounds).
 import { describe, expect, it } from 'vitest';
 import { NONLINEAR_PRIMS, type Share } from '../../src/crypto/nonlinear/index.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
-import { makePair, open, openBits, run2, share, shareBits } from './harness.ts';
+import { makePair, open, openBits, run2, share, shareBits, type Pair } from './harness.ts';
+import { FERRET_TOY, IKNP, type TestBackend } from '../ot/helpers.ts';
+import { DEFAULT_SCHEDULE } from '../../src/crypto/ot/ferret/schedule.ts';
 import { cases, ell, fx, ring, type Case } from './cases.ts';
 
-async function check(kind: 'ideal' | 'real', c: Case, seed: number) {
+async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: TestBackend = IKNP, shared?: Pair) {
   const prim = NONLINEAR_PRIMS.find((p) => p.name === c.name)!;
   const sv: Share[] = [], cv: Share[] = [];
   c.args.forEach((a, k) => {
@@ -26,12 +33,13 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number) {
       cv.push(y);
     }
   });
-  const pair = await makePair(kind, seed);
+  const pair = shared ?? (await makePair(kind, seed, backend));
   const r = await run2(pair, (ctx, party) => prim.protocol(ctx, party === 'server' ? sv : cv, c.params as never));
   const twin = prim.twin(c.args.map((a) => a.v), c.params as never);
   const n = c.args[0].v.length;
   const { flights, ...predicted } = prim.cost(n, c.params as never, pair.client.ot.cost);
-  expect(r.cost, `${c.name}: measured cost equals the cost function`).toEqual(predicted);
+  if (shared) expect([r.cost.bytesClientToServer, r.cost.bytesServerToClient], `${c.name}: measured bytes equal the cost function`).toEqual([predicted.bytesClientToServer, predicted.bytesServerToClient]);
+  else expect(r.cost, `${c.name}: measured cost equals the cost function`).toEqual(predicted);
   expect((flights ?? []).reduce((s, f) => s + f.c2s, 0), `${c.name}: flights add up`).toBe(predicted.bytesClientToServer);
   if (twin instanceof Uint8Array) {
     expect(openBits(r.server as Uint8Array, r.client as Uint8Array)).toEqual(twin);
@@ -70,8 +78,19 @@ describe('nonlinear conformance (ideal OT, n = 257)', () => {
   });
 });
 
-describe('nonlinear conformance (real OtEngine, n = 19)', () => {
-  it('every primitive', { timeout: 120_000 }, async () => {
+describe('nonlinear conformance (real OtEngine, IKNP, n = 19)', () => {
+  it('every primitive', { timeout: 180_000 }, async () => {
     for (const c of cases(19, 200)) await check('real', c, 9);
+  });
+});
+
+describe.each([
+  { name: 'Ferret, toy parameters', backend: FERRET_TOY, n: 19 },
+  { name: 'Ferret, toy parameters', backend: FERRET_TOY, n: 300 },
+  { name: 'Ferret, default schedule', backend: { kind: 'ferret', schedule: DEFAULT_SCHEDULE } as TestBackend, n: 19 },
+])('nonlinear conformance (real OtEngine, $name, n = $n, one session)', ({ backend, n }) => {
+  it('every primitive', { timeout: 180_000 }, async () => {
+    const pair = await makePair('real', 9, backend);
+    for (const c of cases(n, 200)) await check('real', c, 9, backend, pair);
   });
 });

@@ -1,21 +1,36 @@
 // Reveal-and-check for every OT flavour: after the OTs the sender reveals its messages / Δ over
 // the channel and the receiver checks the correlation. Both directions; batch sizes 0, 1, 127,
 // 128, 129, and 2^20 for every flavour at one message length (1-of-256 at 2^20 only with
-// CIPHERPRUNE_SLOW=1).
+// CIPHERPRUNE_SLOW=1). The same suite runs over each correlated-OT backend: IKNP; Ferret with
+// toy LPN parameters (many refills, setup and main iterations: 2^20 for COT in the default suite,
+// for every flavour with CIPHERPRUNE_SLOW=1); Ferret with the paper's parameters from the first
+// COT (sizes up to 129 in a bootstrapped setup iteration; 2^20, which runs main iterations, only
+// with CIPHERPRUNE_SLOW=1).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryChannel } from '../../src/transport/channel.ts';
 import type { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { msgBytes, xorInto } from '../../src/crypto/ot/bits.ts';
-import { choiceBits, enginePair, firstDiff, randomMsgs, reveal } from './helpers.ts';
+import { DEFAULT_SCHEDULE } from '../../src/crypto/ot/ferret/schedule.ts';
+import { choiceBits, enginePair, FERRET_TOY, firstDiff, IKNP, randomMsgs, reveal, type TestBackend } from './helpers.ts';
 
-const SIZES = [0, 1, 127, 128, 129];
+const SLOW = !!process.env.CIPHERPRUNE_SLOW;
 const BITS = [1, 8, 37, 128, 300];
 const BIG = 1 << 20;
+/** `big`: 2^20 for every flavour; `bigCot`: 2^20 for correlated OT. */
+const backends: { name: string; backend: TestBackend; big: boolean; bigCot: boolean }[] = [
+  { name: 'IKNP', backend: IKNP, big: true, bigCot: true },
+  { name: 'Ferret (toy parameters)', backend: FERRET_TOY, big: SLOW, bigCot: true },
+  { name: 'Ferret (paper parameters)', backend: { kind: 'ferret', schedule: { ...DEFAULT_SCHEDULE, iknpUpTo: 0 } }, big: SLOW, bigCot: SLOW },
+];
+
+describe.each(backends)('$name', ({ backend, big, bigCot }) => {
+const SIZES = [0, 1, 127, 128, 129];
+const BIGS = big ? [BIG] : [];
 
 let E: { client: OtEngine; server: OtEngine; cc: MemoryChannel; sc: MemoryChannel };
 beforeAll(async () => {
-  E = await enginePair();
-});
+  E = await enginePair(undefined, 7, backend);
+}, 120_000);
 
 type Dir = { name: string; S: OtEngine; R: OtEngine; sCh: MemoryChannel; rCh: MemoryChannel };
 const dirs = (): Dir[] => [
@@ -31,7 +46,7 @@ function select(m0: Uint8Array, m1: Uint8Array, b: Uint8Array, s: number): Uint8
 }
 
 describe('correlated OT (global Δ)', () => {
-  it.each([...SIZES, BIG])('cot n=%i, both directions: t_i = q_i ⊕ b_i·Δ', async (n) => {
+  it.each([...SIZES, ...(bigCot ? [BIG] : [])])('cot n=%i, both directions: t_i = q_i ⊕ b_i·Δ', async (n) => {
     for (const d of dirs()) {
       const b = choiceBits(n, n + 1);
       const [q, t] = await Promise.all([d.S.cotSend(n), d.R.cotRecv(b)]);
@@ -45,9 +60,9 @@ describe('correlated OT (global Δ)', () => {
     }
   });
 
-  it.each([0, 1, 129, BIG])('random-choice cot n=%i: balanced choices and the same correlation', async (n) => {
+  it.each([0, 1, 129, ...BIGS])('random-choice cot n=%i: balanced choices and the same correlation', async (n) => {
     for (const d of dirs()) {
-      const [q, r] = await Promise.all([d.S.cotSend(n), d.R.rcotRecv(n)]);
+      const [q, r] = await Promise.all([d.S.rcotSend(n), d.R.rcotRecv(n)]);
       const delta = await reveal(d.sCh, d.rCh, d.S.delta);
       const expected = q.slice();
       for (let i = 0; i < n; i++) if (r.choices[i]) xorInto(expected.subarray(16 * i, 16 * i + 16), delta);
@@ -72,7 +87,7 @@ describe('correlated OT (global Δ)', () => {
 });
 
 describe('random OT', () => {
-  const cases = [...SIZES.flatMap((n) => BITS.map((bits) => [n, bits])), [BIG, 128]];
+  const cases = [...SIZES.flatMap((n) => BITS.map((bits) => [n, bits])), ...BIGS.map((n) => [n, 128])];
   it.each(cases)('rot n=%i bits=%i, both directions', async (n, bits) => {
     const s = msgBytes(bits);
     for (const d of dirs()) {
@@ -87,7 +102,7 @@ describe('random OT', () => {
 });
 
 describe('chosen-message OT', () => {
-  const cases = [...SIZES.flatMap((n) => BITS.map((bits) => [n, bits])), [BIG, 128]];
+  const cases = [...SIZES.flatMap((n) => BITS.map((bits) => [n, bits])), ...BIGS.map((n) => [n, 128])];
   it.each(cases)('ot n=%i bits=%i, both directions', async (n, bits) => {
     const s = msgBytes(bits);
     for (const d of dirs()) {
@@ -101,7 +116,7 @@ describe('chosen-message OT', () => {
 });
 
 describe('correlated OT with a correlation function', () => {
-  it.each([...SIZES.flatMap((n) => BITS.map((bits) => [n, bits])), [BIG, 37]])('fcot n=%i bits=%i: receiver gets b ? f(x) : x', async (n, bits) => {
+  it.each([...SIZES.flatMap((n) => BITS.map((bits) => [n, bits])), ...BIGS.map((n) => [n, 37])])('fcot n=%i bits=%i: receiver gets b ? f(x) : x', async (n, bits) => {
     const s = msgBytes(bits);
     const key = randomMsgs(n, bits, 99);
     // f(x)_i = x_i ⊕ key_i: an XOR correlation chosen per OT.
@@ -115,7 +130,7 @@ describe('correlated OT with a correlation function', () => {
   });
 
   const ELLS = [1, 8, 32, 37, 64];
-  it.each([...SIZES.flatMap((n) => ELLS.map((ell) => [n, ell])), [BIG, 37], [BIG, 32]])('acot n=%i ell=%i: receiver gets x + b·c mod 2^ell', async (n, ell) => {
+  it.each([...SIZES.flatMap((n) => ELLS.map((ell) => [n, ell])), ...BIGS.flatMap((n) => [[n, 37], [n, 32]])])('acot n=%i ell=%i: receiver gets x + b·c mod 2^ell', async (n, ell) => {
     for (const d of dirs()) {
       const b = choiceBits(n, 7 * n + ell);
       const raw = randomMsgs(n, 64, 40 + ell).slice(); // own buffer, offset 0
@@ -138,8 +153,8 @@ describe('correlated OT with a correlation function', () => {
 
 describe('1-out-of-N OT', () => {
   const NS = [2, 4, 16, 256];
-  const cases = [...SIZES.flatMap((n) => NS.flatMap((N) => BITS.map((bits) => [n, N, bits]))), [BIG, 16, 8]];
-  if (process.env.CIPHERPRUNE_SLOW) cases.push([BIG, 256, 1], [BIG, 4, 300]);
+  const cases = [...SIZES.flatMap((n) => NS.flatMap((N) => BITS.map((bits) => [n, N, bits]))), ...BIGS.map((n) => [n, 16, 8])];
+  if (SLOW && big) cases.push([BIG, 256, 1], [BIG, 4, 300]);
   it.each(cases)('otN n=%i N=%i bits=%i, both directions', async (n, N, bits) => {
     const s = msgBytes(bits);
     for (const d of dirs()) {
@@ -152,4 +167,5 @@ describe('1-out-of-N OT', () => {
       expect(firstDiff(got, expected), d.name).toBe(-1);
     }
   });
+});
 });

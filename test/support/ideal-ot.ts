@@ -126,9 +126,23 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
     });
   }
 
-  async rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
+  rcotSend(n: number): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const q = this.prg.bytes(16 * n);
+      await this.send('cot', { q, delta: this.delta }, this.cost.plan.rcot(n));
+      return q;
+    });
+  }
+
+  rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
     const choices = this.prg.bytes(n).map((b) => b & 1);
-    return { choices, blocks: await this.cotRecv(choices) };
+    return this.exclusive(async () => {
+      const { q, delta } = (await this.recv('cot', this.cost.plan.rcot(n))) as { q: Uint8Array; delta: Uint8Array };
+      if (q.length !== 16 * n) throw new ChannelError('mismatch', 'ideal OT: different n on the two sides');
+      const t = q.slice();
+      for (let i = 0; i < n; i++) if (choices[i]) for (let k = 0; k < 16; k++) t[16 * i + k] ^= delta[k];
+      return { choices, blocks: t };
+    });
   }
 
   acotSend(ell: number, corr: RingArray): Promise<RingArray> {

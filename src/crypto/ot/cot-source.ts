@@ -1,5 +1,5 @@
-// The correlated-OT interface every OT flavour is built on. IKNP implements it today; a silent-OT
-// backend (Ferret: Yang, Weng, Lan, Zhang, Wang, CCS 2020) will implement the same interface
+// The correlated-OT interface every OT flavour is built on: IKNP (iknp.ts) and the silent-OT
+// backend Ferret (Yang, Weng, Lan, Zhang, Wang, CCS 2020; ferret/cot.ts) implement it
 // (docs/ot.md, "Silent OT").
 //
 // Correlation (global Δ, 128-bit blocks): for OT i the sender holds q_i, the receiver with bit b_i
@@ -13,6 +13,17 @@ export interface CotCost {
   messagesReceiverToSender: number;
   /** Message flights in sequence (the causal chain this call adds at most). */
   rounds: number;
+}
+
+/** One message of a batch refill, in order. */
+export interface RefillMessage {
+  from: 'sender' | 'receiver';
+  bytes: number;
+}
+
+/** Replays a batch source's refills: the messages a call drawing `cots` COTs triggers first. */
+export interface PoolReplay {
+  draw(sender: Party, cots: number): RefillMessage[];
 }
 
 export interface CotSource {
@@ -32,8 +43,21 @@ export interface CotSource {
    * The peer calls send(n).
    */
   recvRandom(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }>;
-  /** Exact wire cost of one send(n)/recv(n) pair. */
-  cost(n: number): CotCost;
+  /** Sender side of n COTs whose receiver calls recvRandom(n) (IKNP: the same as send). */
+  sendRandom(n: number): Promise<Uint8Array>;
+  /**
+   * Exact wire cost of one send(n)/recv(n) pair, not counting batch refills (see `replay`).
+   * `random`: of a sendRandom(n)/recvRandom(n) pair.
+   */
+  cost(n: number, random?: boolean): CotCost;
+  /**
+   * Batch sources (silent OT): make the next `n` COTs of this party's role available now. OtEngine
+   * calls it at the start of every call with the call's total, on both parties, so a refill runs
+   * before the call's own messages. Absent: nothing to prepare (IKNP).
+   */
+  ensure?(n: number, asSender: boolean): Promise<void>;
+  /** Batch sources: a replay of the refill schedule from the state after setup (cost model). */
+  replay?(): PoolReplay;
   /** The largest n a single internal message carries (callers chunk their own work to this). */
   readonly chunk: number;
 }

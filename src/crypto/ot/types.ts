@@ -27,7 +27,11 @@ export interface ObliviousTransfer {
   /** Correlated OT, global Δ: returns q_i (16 bytes each); the receiver gets q_i ⊕ b_i·Δ. */
   cotSend(n: number): Promise<Uint8Array>;
   cotRecv(choices: Uint8Array): Promise<Uint8Array>;
-  /** COT with random receiver bits (pairs with cotSend). Silent-OT-friendly. */
+  /**
+   * COT with random receiver bits: rcotSend(n) pairs with rcotRecv(n). Free of any per-OT message
+   * with a silent backend (Ferret); the same wire as cotSend/cotRecv with IKNP.
+   */
+  rcotSend(n: number): Promise<Uint8Array>;
   rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }>;
 
   /**
