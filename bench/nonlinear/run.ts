@@ -1,125 +1,146 @@
-// Non-linear layer benchmark: bytes per element (both directions), rounds and elements/s for
-// GELU (hi, lo), exp (hi, lo), softmax over rows of 128 and LayerNorm over rows of 768 (with γ, β),
-// at fix<32,12>, over the real OtEngine (IKNP) with both parties in this process on one
-// MemoryChannel (so elements/s is for both parties on one core). Printed beside BOLT's published
-// per-element bytes (PROTOCOLS.md) as a ratio, and the low forms' bytes and rounds beside the
-// high forms' (`loVsHi`: GELU, exp and softmax; measured in the same run).
+// Non-linear layer benchmark: bytes per element (both directions), rounds and time per element
+// for GELU (hi, lo), exp (hi, lo), softmax over rows of 128 and LayerNorm over rows of 768 (the
+// TypeScript compositions), and comparison, softmax and LayerNorm as the bundled stdlib/nn.cpl
+// functions run them, at fix<32,12>, for each OT backend in the same run. Each party runs in its
+// own worker thread (one core per party, like the C++ references: BOLT/CrypTFlow2 use one thread
+// per party), over an in-memory MessagePort channel.
 //
-//   npm run bench -- nonlinear [--quick] [--reps 3]
-import { cplRows } from './cpl.ts';
-import { performance } from 'node:perf_hooks';
-import { MemoryChannel } from '../../src/transport/channel.ts';
-import { OtEngine } from '../../src/crypto/ot/engine.ts';
-import { Prg } from '../../src/crypto/prg.ts';
-import { Fixed } from '../../src/crypto/fixed.ts';
-import type { RingArray } from '../../src/crypto/ring.ts';
-import { expHi, expHiCost, expLo, expLoCost, geluHi, geluHiCost, geluLo, geluLoCost, layerNorm, layerNormCost, ringOf, softmax, softmaxCost, type Cost, type ProtoCtx } from '../../src/crypto/nonlinear/index.ts';
+//   npm run bench -- nonlinear [--quick] [--reps 3] [--backend iknp,ferret]
+//
+// One session per backend: jobs run one after another, each first once untimed (warm-up: JIT, HE
+// keys, and for Ferret the pools' first refills), then `reps` times. Measured bytes are the
+// function's own (the output op excluded) and equal the op table's / cost functions' prediction
+// from one replay of the session (`predictedBytesMatch`); rounds are the prediction from equal
+// clocks. Time per element: the median wall time of a rep (both parties run at once).
+// Ferret figures are also given in steady state, i.e. with every COT paying its share of the
+// refills rather than whatever refills the measured reps happened to trigger:
+//   steadyBytesPerElement = (bytes − refill bytes in the rep + COTs · refill bytes per COT) / n
+//   steadySecondsPerElement = (time + COTs · refill CPU per COT) / n
+// with the refill costs per COT measured at the end of the session (random-choice COTs, which
+// send nothing but refills, over ≥ 2 main iterations per direction).
+import { Worker, MessageChannel } from 'node:worker_threads';
 import { median, report } from '../lib.ts';
+import { benchBackend } from '../ot/backend.ts';
+import { jobs } from './jobs.ts';
 
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
+};
 const quick = process.argv.includes('--quick');
-const repsArg = process.argv.indexOf('--reps');
-const reps = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : quick ? 1 : 3;
-const ell = 32, s = 12, fx = new Fixed(ell, s), ring = ringOf(ell);
-const BOLT = { gelu: 4.1e3, softmax: 7.7e3, layernorm: 6.2e3, exp: null as number | null };
+const reps = Number(arg('reps', quick ? '1' : '3'));
+const backends = arg('backend', 'iknp,ferret').split(',').filter(Boolean);
+for (const b of backends) benchBackend(b);
+const refillCots = Number(arg('refill-cots', String(2 * 10_198_341)));
 
-async function pair(): Promise<[ProtoCtx, ProtoCtx, MemoryChannel, MemoryChannel]> {
-  const [cc, sc] = MemoryChannel.pair();
-  const oc = new OtEngine(cc), os = new OtEngine(sc);
-  await Promise.all([oc.setup(), os.setup()]);
-  return [{ party: 'server', ch: sc, ot: os, prg: new Prg() }, { party: 'client', ch: cc, ot: oc, prg: new Prg() }, cc, sc];
-}
-
-function uniform(n: number, lo: number, hi: number, seed: number): number[] {
-  const v = new Uint32Array(Prg.fromInt(seed).bytes(4 * n).buffer);
-  return Array.from(v, (u) => lo + (hi - lo) * (u / 2 ** 32));
-}
-
-interface Job {
-  name: string;
+interface Run {
   n: number;
-  bolt: number | null;
-  run: (ctx: ProtoCtx, x: RingArray) => Promise<RingArray>;
-  cost: Cost;
-  input: number[];
+  wall: number;
+  cpu: number;
+  sent: number;
+  cots: number;
+  refillBytes: number;
+  predicted: { c2s: number; s2c: number; rounds: number };
 }
 
-const nG = quick ? 2048 : 16384, nE = quick ? 2048 : 16384, rowsS = quick ? 4 : 32, rowsL = quick ? 2 : 16;
-const gamma = fx.encode(uniform(768, 0.5, 1.5, 9)), beta = fx.encode(uniform(768, -0.1, 0.1, 10));
-const F = { ell, s };
-const jobs: Job[] = [
-  { name: 'gelu_hi', n: nG, bolt: BOLT.gelu, run: (c, x) => geluHi(c, x, F), cost: geluHiCost(nG, F), input: uniform(nG, -6, 6, 1) },
-  { name: 'gelu_lo', n: nG, bolt: BOLT.gelu, run: (c, x) => geluLo(c, x, F), cost: geluLoCost(nG, F), input: uniform(nG, -6, 6, 2) },
-  { name: 'exp_hi', n: nE, bolt: null, run: (c, x) => expHi(c, x, F), cost: expHiCost(nE, F), input: uniform(nE, -12, 0, 3) },
-  { name: 'exp_lo', n: nE, bolt: null, run: (c, x) => expLo(c, x, F), cost: expLoCost(nE, F), input: uniform(nE, -12, 0, 4) },
-  { name: 'softmax (rows of 128, exp_hi)', n: rowsS * 128, bolt: BOLT.softmax, run: (c, x) => softmax(c, x, { ell, s, cols: 128 }), cost: softmaxCost(rowsS * 128, { ell, s, cols: 128 }), input: uniform(rowsS * 128, -8, 8, 5) },
-  { name: 'softmax (rows of 128, exp_lo)', n: rowsS * 128, bolt: BOLT.softmax, run: (c, x) => softmax(c, x, { ell, s, cols: 128, degree: 'lo' }), cost: softmaxCost(rowsS * 128, { ell, s, cols: 128, degree: 'lo' }), input: uniform(rowsS * 128, -8, 8, 6) },
-  { name: 'layernorm (rows of 768)', n: rowsL * 768, bolt: BOLT.layernorm,
-    run: (c, x) => layerNorm(c, x, c.party === 'server' ? gamma : null, c.party === 'server' ? beta : null, { ell, s, cols: 768 }),
-    cost: layerNormCost(rowsL * 768, { ell, s, cols: 768 }), input: uniform(rowsL * 768, -4, 4, 7) },
-];
-
-interface Row {
-  op: string;
-  bytesPerElement: number;
-  rounds: number;
-  elementsPerSecond: number;
+interface Worker2 {
+  worker: Worker;
+  next(): Promise<Record<string, unknown>>;
 }
-const results: Row[] = [];
-for (const j of jobs) {
-  const x = fx.encode(j.input), r = ring.random(j.n, Prg.fromInt(11)), x0 = ring.sub(x, r);
-  const secs: number[] = [];
-  let measured: Cost | null = null;
-  for (let k = 0; k < reps; k++) {
-    const [sv, cl, cc, sc] = await pair();
-    const c0 = { ...cc.totals }, s0 = { ...sc.totals };
-    const t0 = performance.now();
-    await Promise.all([j.run(sv, x0), j.run(cl, r)]);
-    secs.push((performance.now() - t0) / 1000);
-    measured = {
-      bytesClientToServer: cc.totals.bytesSent - c0.bytesSent,
-      bytesServerToClient: sc.totals.bytesSent - s0.bytesSent,
-      rounds: Math.max(cc.totals.rounds, sc.totals.rounds) - c0.rounds,
-    };
+
+function spawn(party: 'client' | 'server', backend: string, dataPort: unknown): Worker2 {
+  const worker = new Worker(new URL('./party.ts', import.meta.url), { workerData: { party, dataPort, backend, quick }, transferList: [dataPort as never] });
+  const inbox: Record<string, unknown>[] = [];
+  const waiters: ((m: Record<string, unknown>) => void)[] = [];
+  worker.on('message', (m) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
+  worker.on('error', (e) => {
+    process.stderr.write(`worker ${party} failed: ${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+  return { worker, next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))) };
+}
+
+async function both(c: Worker2, s: Worker2, msg: unknown): Promise<[Record<string, unknown>, Record<string, unknown>]> {
+  c.worker.postMessage(msg);
+  s.worker.postMessage(msg);
+  return Promise.all([c.next(), s.next()]);
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+const rows: unknown[] = [];
+const sessions: unknown[] = [];
+
+for (const backend of backends) {
+  const { port1, port2 } = new MessageChannel();
+  const client = spawn('client', backend, port1), server = spawn('server', backend, port2);
+  const setup = await Promise.all([client.next(), server.next()]);
+  const runs = new Map<string, { c: Run; s: Run }[]>();
+  for (const job of jobs(quick)) {
+    const list: { c: Run; s: Run }[] = [];
+    for (let k = 0; k <= reps; k++) {
+      const [c, s] = await both(client, server, { job: job.name });
+      if (k > 0) list.push({ c: c.result as Run, s: s.result as Run });
+    }
+    runs.set(job.name, list);
   }
-  const m = measured!, bytes = m.bytesClientToServer + m.bytesServerToClient, perElt = bytes / j.n;
-  const row = {
-    op: j.name,
-    elements: j.n,
-    bytesPerElement: Math.round(perElt * 10) / 10,
-    bytesPerElementC2S: Math.round((m.bytesClientToServer / j.n) * 10) / 10,
-    bytesPerElementS2C: Math.round((m.bytesServerToClient / j.n) * 10) / 10,
-    rounds: m.rounds,
-    predicted: j.cost,
-    predictedBytesMatch: j.cost.bytesClientToServer === m.bytesClientToServer && j.cost.bytesServerToClient === m.bytesServerToClient,
-    medianSeconds: median(secs),
-    elementsPerSecond: Math.round(j.n / median(secs)),
-    boltBytesPerElement: j.bolt,
-    ratioToBolt: j.bolt ? Math.round((perElt / j.bolt) * 1000) / 1000 : null,
-  };
-  results.push(row);
-  process.stderr.write(`${j.name}: ${row.bytesPerElement} B/elt, ${row.rounds} rounds, ${row.elementsPerSecond} elt/s${j.bolt ? `, ${row.ratioToBolt} × BOLT (${j.bolt} B)` : ''}\n`);
+  // Refill costs per COT (Ferret): random-choice COTs in both directions send nothing else.
+  let refill = { bytesPerCot: 0, cpuSecondsPerCot: 0 };
+  if (backend !== 'iknp') {
+    const [c, s] = await both(client, server, { refill: refillCots });
+    const rc = c.refill as { cpu: number; bytes: number }, rs = s.refill as { cpu: number; bytes: number };
+    // per party: each party refills once as sender and once as receiver for every 2 COTs drawn
+    refill = { bytesPerCot: rc.bytes / (2 * refillCots), cpuSecondsPerCot: Math.max(rc.cpu, rs.cpu) / (2 * refillCots) };
+  }
+  sessions.push({ backend, setupSeconds: setup.map((x) => x.setupSeconds), refill: { bitsPerCot: +(8 * refill.bytesPerCot).toFixed(4), nsPerCotPerParty: +(1e9 * refill.cpuSecondsPerCot).toFixed(1) } });
+  for (const job of jobs(quick)) {
+    const list = runs.get(job.name)!;
+    const last = list[list.length - 1];
+    const n = last.c.n, bytes = last.c.sent + last.s.sent, wall = median(list.map((x) => Math.max(x.c.wall, x.s.wall)));
+    const cpu = median(list.map((x) => Math.max(x.c.cpu, x.s.cpu)));
+    const p = last.c.predicted;
+    const row = {
+      backend,
+      op: job.name,
+      elements: n,
+      bytesPerElement: r1(bytes / n),
+      bytesPerElementC2S: r1(last.c.sent / n),
+      bytesPerElementS2C: r1(last.s.sent / n),
+      predictedBytesMatch: p.c2s === last.c.sent && p.s2c === last.s.sent,
+      predicted: { c2s: p.c2s, s2c: p.s2c, measuredC2S: last.c.sent, measuredS2C: last.s.sent },
+      rounds: p.rounds,
+      cotsPerElement: r1(last.c.cots / n),
+      refillBytesInRep: last.c.refillBytes,
+      usPerElement: +((1e6 * wall) / n).toFixed(2),
+      cpuUsPerElementPerParty: +((1e6 * cpu) / n).toFixed(2),
+      steadyBytesPerElement: r1((bytes - last.c.refillBytes + last.c.cots * refill.bytesPerCot) / n),
+      steadyUsPerElement: +((1e6 * (wall + last.c.cots * refill.cpuSecondsPerCot)) / n).toFixed(2),
+      boltBytesPerElement: job.bolt,
+    };
+    rows.push(row);
+    process.stderr.write(
+      `${backend} ${job.name}: ${row.bytesPerElement} B/elt (steady ${row.steadyBytesPerElement}), ${row.rounds} rounds, ${row.usPerElement} µs/elt (steady ${row.steadyUsPerElement}), ${row.cotsPerElement} COTs/elt${row.predictedBytesMatch ? '' : ' PREDICTION MISMATCH'}\n`,
+    );
+  }
+  client.worker.postMessage({ exit: true });
+  server.worker.postMessage({ exit: true });
+  await Promise.all([new Promise((r) => client.worker.once('exit', r)), new Promise((r) => server.worker.once('exit', r))]);
 }
-// Low-degree forms against the high-degree ones.
-const pairs: [string, string, string][] = [
-  ['gelu', 'gelu_hi', 'gelu_lo'],
-  ['exp', 'exp_hi', 'exp_lo'],
-  ['softmax (rows of 128)', 'softmax (rows of 128, exp_hi)', 'softmax (rows of 128, exp_lo)'],
-];
-const loVsHi = pairs.map(([fn, hiName, loName]) => {
-  const hi = results.find((r) => r.op === hiName)!, lo = results.find((r) => r.op === loName)!;
-  const row = {
-    fn,
-    hiBytesPerElement: hi.bytesPerElement,
-    loBytesPerElement: lo.bytesPerElement,
-    bytesRatio: Math.round((lo.bytesPerElement / hi.bytesPerElement) * 1000) / 1000,
-    hiRounds: hi.rounds,
-    loRounds: lo.rounds,
-    roundsRatio: Math.round((lo.rounds / hi.rounds) * 1000) / 1000,
-    speedup: Math.round((lo.elementsPerSecond / hi.elementsPerSecond) * 100) / 100,
-  };
-  process.stderr.write(`${fn}: lo/hi bytes ${row.loBytesPerElement} / ${row.hiBytesPerElement} = ${row.bytesRatio}, rounds ${row.loRounds} / ${row.hiRounds}, elements/s × ${row.speedup}\n`);
-  return row;
-});
-// The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
-const cpl = await cplRows(reps);
-report('nonlinear', { ring: 'fix<32,12>', ot: 'IKNP (OtEngine), MemoryChannel, both parties on one thread', reps, results, loVsHi, cpl });
+
+// Ferret beside IKNP, per function (the same run).
+const byKey = new Map((rows as { backend: string; op: string }[]).map((r) => [`${r.backend}|${r.op}`, r as Record<string, number | string>]));
+const versus = jobs(quick).flatMap((j) =>
+  backends.filter((b) => b !== 'iknp' && backends.includes('iknp')).map((b) => {
+    const i = byKey.get(`iknp|${j.name}`)!, f = byKey.get(`${b}|${j.name}`)!;
+    return {
+      op: j.name,
+      backend: b,
+      iknpBytesPerElement: i.bytesPerElement,
+      steadyBytesPerElement: f.steadyBytesPerElement,
+      bytesRatio: +((f.steadyBytesPerElement as number) / (i.bytesPerElement as number)).toFixed(3),
+      iknpUsPerElement: i.usPerElement,
+      steadyUsPerElement: f.steadyUsPerElement,
+      timeRatio: +((f.steadyUsPerElement as number) / (i.usPerElement as number)).toFixed(2),
+    };
+  }),
+);
+report('nonlinear', { ring: 'fix<32,12>', parties: 'one worker thread each, MessagePort channel', reps, sessions, results: rows, versus });

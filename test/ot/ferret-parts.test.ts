@@ -13,6 +13,7 @@ import { checkParams, consumedBy, FERRET_MAIN, FERRET_SETUP, iterationBytes, typ
 import { ferretDomain, iterateReceiver, iterateSender } from '../../src/crypto/ot/ferret/extend.ts';
 import { DEFAULT_SCHEDULE, PoolState, refillMessages } from '../../src/crypto/ot/ferret/schedule.ts';
 import { FerretReplay } from '../../src/crypto/ot/ferret/cot.ts';
+import { BlockPool } from '../../src/crypto/ot/ferret/pool.ts';
 import { TOY_SCHEDULE } from './helpers.ts';
 
 describe('parameters', () => {
@@ -32,7 +33,8 @@ describe('parameters', () => {
 describe('GGM trees', () => {
   it('the punctured expansion rebuilds every leaf but α from the level sums on the other side', () => {
     const ggm = new Ggm(), t = 5, h = 6, prg = Prg.fromInt(3);
-    const { leaves, sums } = ggm.expand(prg.bytes(16 * t), t, h);
+    const leaves = new Uint32Array(4 * t * 2 ** h);
+    const sums = ggm.expand(prg.bytes(16 * t), t, h, leaves);
     // level sums are the XOR of each side's nodes; leaves have lsb 0
     for (let i = 0; i < t; i++) {
       const acc = new Uint32Array(8);
@@ -45,7 +47,8 @@ describe('GGM trees', () => {
       const side = 1 - ((alpha[i] >>> (h - l)) & 1), s = sumAt(t, l, i, side);
       return sums.slice(s, s + 4);
     };
-    const p = ggm.expandPunctured(t, h, alpha, known);
+    const got = new Uint32Array(4 * t * 2 ** h).fill(7);
+    const p = { leaves: got, others: ggm.expandPunctured(t, h, alpha, known, got) };
     for (let i = 0; i < t; i++) {
       const others = new Uint32Array(4);
       for (let j = 0; j < 2 ** h; j++) {
@@ -63,16 +66,17 @@ describe('GGM trees', () => {
 
   it('a wrong level sum gives wrong leaves (the check can fail)', () => {
     const ggm = new Ggm(), t = 1, h = 4;
-    const { leaves, sums } = ggm.expand(Prg.fromInt(4).bytes(16), t, h);
+    const leaves = new Uint32Array(4 * 16), got = new Uint32Array(4 * 16);
+    const sums = ggm.expand(Prg.fromInt(4).bytes(16), t, h, leaves);
     const alpha = Uint32Array.from([5]);
-    const p = ggm.expandPunctured(t, h, alpha, (l, i) => {
+    ggm.expandPunctured(t, h, alpha, (l, i) => {
       const s = sumAt(t, l, i, 1 - ((alpha[i] >>> (h - l)) & 1));
       const k = sums.slice(s, s + 4);
       if (l === 2) k[1] ^= 1;
       return k;
-    });
+    }, got);
     let same = 0;
-    for (let j = 0; j < 16; j++) if (j !== 5 && p.leaves[4 * j + 1] === leaves[4 * j + 1]) same++;
+    for (let j = 0; j < 16; j++) if (j !== 5 && got[4 * j + 1] === leaves[4 * j + 1]) same++;
     expect(same).toBeLessThan(15);
   });
 });
@@ -117,7 +121,9 @@ async function iteration(P: LpnParams, seed: number) {
   const [cc, sc] = MemoryChannel.pair();
   const ps = Prg.fromInt(seed + 1), pc = Prg.fromInt(seed + 2);
   const ctx = (ch: MemoryChannel, p: Prg) => ({ ch, hash: new Tccr(), ggm: new Ggm(), random: (n: number) => p.bytes(n), tweakBase: 0, domain: ferretDomain(true) });
-  const [qo, to] = await Promise.all([iterateSender(ctx(sc, ps), P, delta, q), iterateReceiver(ctx(cc, pc), P, t)]);
+  const qw = new Uint32Array(4 * P.n), tw = new Uint32Array(4 * P.n);
+  await Promise.all([iterateSender(ctx(sc, ps), P, delta, q, qw), iterateReceiver(ctx(cc, pc), P, t, tw)]);
+  const [qo, to] = [new Uint8Array(qw.buffer), new Uint8Array(tw.buffer)];
   return { qo, to, delta, bytes: { c2s: cc.totals.bytesSent, s2c: sc.totals.bytesSent } };
 }
 
@@ -182,5 +188,26 @@ describe('refill schedule', () => {
     expect(r.draw('server', 1)).toEqual([]);
     expect(r.draw('client', 600)).toEqual(boot);
     expect(refillMessages([], 256)).toEqual([]);
+  });
+});
+
+describe('block pool', () => {
+  it('serves first in, first out: IKNP batches, carried-over blocks, then the iteration buffer', () => {
+    const pool = new BlockPool();
+    const blk = (v: number, n: number) => new Uint8Array(16 * n).fill(v);
+    pool.push(blk(1, 3));
+    let out = pool.iterationBuffer(10);
+    new Uint8Array(out.buffer, 0, 160).set(blk(2, 10));
+    pool.afterIteration(10, 4); // 4 blocks reserved, 6 usable
+    expect(pool.reserve!.length).toBe(64);
+    expect(pool.size).toBe(9);
+    expect(Array.from(pool.take(4)).filter((_, i) => i % 16 === 0)).toEqual([1, 1, 1, 2]);
+    // the next iteration reuses the buffer: the 5 blocks left move to the carry first
+    out = pool.iterationBuffer(10);
+    new Uint8Array(out.buffer, 0, 160).set(blk(3, 10));
+    pool.afterIteration(10, 2);
+    expect(pool.size).toBe(13);
+    expect(Array.from(pool.take(13)).filter((_, i) => i % 16 === 0)).toEqual([2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(() => pool.take(1)).toThrow(/short by 1/);
   });
 });

@@ -62,6 +62,11 @@ export class OtEngine implements ObliviousTransfer {
     return this.ch;
   }
 
+  /** COTs drawn so far with this party as sender and as receiver (both directions of the session). */
+  get cotsDrawn(): { asSender: number; asReceiver: number } {
+    return { asSender: this.sentCots, asReceiver: this.recvCots };
+  }
+
   setup(): Promise<void> {
     return this.exclusive(async () => {
       if (this.ready) throw new Error('OtEngine: setup() called twice');

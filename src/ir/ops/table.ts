@@ -1,7 +1,7 @@
 // The op table: one row per op, as data. Prelude prims must match stdlib/prelude.cpl (a test
 // checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
 // `pending` and a program that needs one is rejected before it runs.
-import { otCostModel, type OtChoice } from '../../crypto/ot/index.ts';
+import { otCostModel, type OtChoice, type OtCostModel } from '../../crypto/ot/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
@@ -84,9 +84,9 @@ export const opTable: ReadonlyMap<string, OpRow> = new Map(rows.map((r) => [r.na
  * session's OT backend (default DEFAULT_OT_BACKEND): a silent backend's pool refills are replayed
  * op by op, in program order, and charged to the op that triggers them.
  */
-export function makeCostParams(opts: { ot?: OtChoice } = {}): CostParams {
+export function makeCostParams(opts: { ot?: OtChoice; otModel?: OtCostModel } = {}): CostParams {
   let otReady = false;
-  const otModel = otCostModel(opts.ot);
+  const otModel = opts.otModel ?? otCostModel(opts.ot);
   return {
     ...heCostFunctions(),
     otModel,

@@ -136,9 +136,10 @@ export class FerretCot implements CotSource {
     const sender = asSender ? this.party : peerOf(this.party);
     const ctx = { ch: this.ch, hash: this.hash, ggm: this.ggm, random: this.random, tweakBase: side.tweak, domain: ferretDomain(sender === 'server') };
     side.tweak += p.t * p.h;
-    const out = asSender ? await iterateSender(ctx, p, this.delta, reserve) : await iterateReceiver(ctx, p, reserve);
-    side.pool.reserve = out.slice(0, 16 * step.keep);
-    side.pool.push(out.subarray(16 * step.keep));
+    const out = side.pool.iterationBuffer(p.n);
+    if (asSender) await iterateSender(ctx, p, this.delta, reserve, out);
+    else await iterateReceiver(ctx, p, reserve, out);
+    side.pool.afterIteration(p.n, step.keep);
   }
 
   private async draw(n: number, asSender: boolean): Promise<Uint8Array> {

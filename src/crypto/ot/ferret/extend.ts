@@ -42,8 +42,8 @@ function checkReserve(p: LpnParams, blocks: Uint8Array): void {
   if (blocks.length !== 16 * consumedBy(p)) throw new RangeError(`Ferret ${p.name} iteration needs ${consumedBy(p)} COTs, got ${blocks.length / 16}`);
 }
 
-/** Sender side: the reserve's q blocks in, n new q blocks out (lsb 0). */
-export async function iterateSender(c: IterationCtx, p: LpnParams, delta: Uint8Array, reserve: Uint8Array): Promise<Uint8Array> {
+/** Sender side: the reserve's q blocks in, n new q blocks out in `out` (4n words, lsb 0). */
+export async function iterateSender(c: IterationCtx, p: LpnParams, delta: Uint8Array, reserve: Uint8Array, out: Uint32Array): Promise<void> {
   checkReserve(p, reserve);
   const { t, h, k } = p, bytes = iterationBytes(p);
   const d = await c.ch.recv();
@@ -53,7 +53,7 @@ export async function iterateSender(c: IterationCtx, p: LpnParams, delta: Uint8A
   for (let x = 0; x < t * h; x++) {
     if ((d[x >>> 3] >>> (x & 7)) & 1) for (let w = 0; w < 4; w++) tw[4 * x + w] ^= dw[w];
   }
-  const { leaves, sums } = c.ggm.expand(c.random(16 * t), t, h);
+  const sums = c.ggm.expand(c.random(16 * t), t, h, out);
   const tweak = { base: c.tweakBase, domain: c.domain };
   const m0 = words(c.hash.hash(tree, t * h, 128, tweak));
   const m1 = words(c.hash.hash(tree, t * h, 128, tweak, delta));
@@ -70,12 +70,11 @@ export async function iterateSender(c: IterationCtx, p: LpnParams, delta: Uint8A
     for (let w = 0; w < 4; w++) msg[o + w] = dw[w] ^ sums[s + w] ^ sums[s + 4 + w];
   }
   c.ch.send(new Uint8Array(msg.buffer));
-  lpnEncode(p, words(reserve), leaves);
-  return new Uint8Array(leaves.buffer);
+  lpnEncode(p, words(reserve), out);
 }
 
-/** Receiver side: the reserve's t blocks in (lsb = choice bit), n new t blocks out (lsb = choice). */
-export async function iterateReceiver(c: IterationCtx, p: LpnParams, reserve: Uint8Array): Promise<Uint8Array> {
+/** Receiver side: the reserve's t blocks in (lsb = choice bit), n new t blocks out in `out` (lsb = choice). */
+export async function iterateReceiver(c: IterationCtx, p: LpnParams, reserve: Uint8Array, out: Uint32Array): Promise<void> {
   checkReserve(p, reserve);
   const { t, h, k } = p, bytes = iterationBytes(p);
   const alpha = new Uint32Array(words(c.random(4 * t)).map((r) => r & (2 ** h - 1)));
@@ -98,12 +97,11 @@ export async function iterateReceiver(c: IterationCtx, p: LpnParams, reserve: Ui
     for (let w = 0; w < 4; w++) k4[w] = mw[8 * x + 4 * side + w] ^ pad[4 * x + w];
     return k4;
   };
-  const { leaves, others } = c.ggm.expandPunctured(t, h, alpha, known);
+  const others = c.ggm.expandPunctured(t, h, alpha, known, out);
   const size = 2 ** h;
   for (let i = 0; i < t; i++) {
     const o = 4 * (i * size + alpha[i]), psi = 8 * t * h + 4 * i;
-    for (let w = 0; w < 4; w++) leaves[o + w] = mw[psi + w] ^ others[4 * i + w];
+    for (let w = 0; w < 4; w++) out[o + w] = mw[psi + w] ^ others[4 * i + w];
   }
-  lpnEncode(p, words(reserve), leaves);
-  return new Uint8Array(leaves.buffer);
+  lpnEncode(p, words(reserve), out);
 }

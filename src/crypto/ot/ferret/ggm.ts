@@ -8,7 +8,10 @@
 //
 // Layout: level l of tree i is nodes [i·2^l, (i+1)·2^l) of one array, and node g's children are
 // 2g (left, "0") and 2g + 1 (right, "1"), so leaf j of tree i sits at i·2^h + j and its path from
-// the root follows the bits of j from the most significant one.
+// the root follows the bits of j from the most significant one. Every level lives in the caller's
+// output array, grown in place from the top slice down (children 2g, 2g + 1 never land on a parent
+// still to be read), so an iteration touches no fresh memory beyond one slice: first touches of
+// fresh pages cost more than the hashing here (≈ 3.5 ms per MB on the 2-core VM).
 // Level sums: K_l^b(i) = ⊕ of tree i's level-l nodes with last bit b (l = 1..h). The leaves'
 // least significant bit is cleared before they are summed (Ferret keeps lsb(Δ) = 1 and lsb = the
 // choice bit on the receiver's side; cot.ts).
@@ -35,33 +38,34 @@ export const sumAt = (t: number, l: number, i: number, b: number): number => 8 *
 export class Ggm {
   private readonly left = ecb(fixedKey('0'));
   private readonly right = ecb(fixedKey('1'));
+  private readonly scratch = new Uint32Array(4 * SLICE);
 
   /**
-   * Grow one level: `count` parents → 2·count children (into `child`), adding each tree's
-   * children to its level sums at `sums[base + 8i ..]` (`per` parents per tree). With `clearLsb`
-   * the children's least significant bit is cleared first (the leaf level).
+   * Grow one level in place: parents [0, count) of `nodes` → children [0, 2·count), adding each
+   * tree's children to its level sums at `sums[base + 8i ..]` (`per` parents per tree). With
+   * `clearLsb` the children's least significant bit is cleared first (the leaf level).
    */
-  private grow(parent: Uint32Array, count: number, child: Uint32Array, per: number, sums: Uint32Array, base: number, clearLsb: boolean): void {
+  private grow(nodes: Uint32Array, count: number, per: number, sums: Uint32Array, base: number, clearLsb: boolean): void {
     const mask = clearLsb ? ~1 : ~0;
-    let tree = 0, left = per;
-    for (let from = 0; from < count; from += SLICE) {
+    const par = this.scratch;
+    for (let from = Math.floor((count - 1) / SLICE) * SLICE; from >= 0; from -= SLICE) {
       const m = Math.min(SLICE, count - from);
-      const src = new Uint8Array(parent.buffer, parent.byteOffset + 16 * from, 16 * m);
+      par.set(nodes.subarray(4 * from, 4 * (from + m)));
+      const src = new Uint8Array(par.buffer, 0, 16 * m);
       const a = words(this.left.update(src)), b = words(this.right.update(src));
-      let s = base + 8 * tree;
-      for (let g = 0, p = 4 * from, o = 8 * from; g < m; g++, p += 4, o += 8) {
-        const x0 = parent[p], x1 = parent[p + 1], x2 = parent[p + 2], x3 = parent[p + 3];
-        const q = 4 * g;
-        const l0 = (a[q] ^ x0) & mask, l1 = a[q + 1] ^ x1, l2 = a[q + 2] ^ x2, l3 = a[q + 3] ^ x3;
-        const r0 = (b[q] ^ x0) & mask, r1 = b[q + 1] ^ x1, r2 = b[q + 2] ^ x2, r3 = b[q + 3] ^ x3;
-        child[o] = l0;
-        child[o + 1] = l1;
-        child[o + 2] = l2;
-        child[o + 3] = l3;
-        child[o + 4] = r0;
-        child[o + 5] = r1;
-        child[o + 6] = r2;
-        child[o + 7] = r3;
+      let tree = Math.floor(from / per), left = per - (from % per), s = base + 8 * tree;
+      for (let g = 0, p = 0, o = 8 * from; g < m; g++, p += 4, o += 8) {
+        const x0 = par[p], x1 = par[p + 1], x2 = par[p + 2], x3 = par[p + 3];
+        const l0 = (a[p] ^ x0) & mask, l1 = a[p + 1] ^ x1, l2 = a[p + 2] ^ x2, l3 = a[p + 3] ^ x3;
+        const r0 = (b[p] ^ x0) & mask, r1 = b[p + 1] ^ x1, r2 = b[p + 2] ^ x2, r3 = b[p + 3] ^ x3;
+        nodes[o] = l0;
+        nodes[o + 1] = l1;
+        nodes[o + 2] = l2;
+        nodes[o + 3] = l3;
+        nodes[o + 4] = r0;
+        nodes[o + 5] = r1;
+        nodes[o + 6] = r2;
+        nodes[o + 7] = r3;
         sums[s] ^= l0;
         sums[s + 1] ^= l1;
         sums[s + 2] ^= l2;
@@ -72,7 +76,6 @@ export class Ggm {
         sums[s + 7] ^= r3;
         if (--left === 0) {
           left = per;
-          tree++;
           s += 8;
         }
       }
@@ -80,53 +83,54 @@ export class Ggm {
   }
 
   /**
-   * Sender: t full trees of depth h from their roots (16t bytes). Returns the leaves (t·2^h
-   * blocks, lsb cleared) and the level sums of every level 1..h.
+   * Sender: t full trees of depth h from their roots (16t bytes), grown in `out` (at least
+   * 4·t·2^h words), which ends up holding the leaves (lsb cleared). Returns the level sums of
+   * every level 1..h.
    */
-  expand(roots: Uint8Array, t: number, h: number): { leaves: Uint32Array; sums: LevelSums } {
+  expand(roots: Uint8Array, t: number, h: number, out: Uint32Array): LevelSums {
+    checkOut(out, t, h);
     const sums = new Uint32Array(8 * t * h);
-    let level = words(roots.slice(0, 16 * t));
-    for (let l = 1; l <= h; l++) {
-      const per = 2 ** (l - 1);
-      const child = new Uint32Array(4 * 2 * t * per);
-      this.grow(level, t * per, child, per, sums, sumAt(t, l, 0, 0), l === h);
-      level = child;
-    }
-    return { leaves: level, sums };
+    out.set(words(roots.slice(0, 16 * t)));
+    for (let l = 1; l <= h; l++) this.grow(out, t * 2 ** (l - 1), 2 ** (l - 1), sums, sumAt(t, l, 0, 0), l === h);
+    return sums;
   }
 
   /**
-   * Receiver: the same trees punctured at leaf alpha[i] of each tree. `known(l, i)` is the level
-   * sum K_l^{σ}(i) on the side σ = 1 − (bit l of alpha[i]) (from the sender's message). Returns the
-   * leaves (the punctured one is 0) and, per tree, ⊕ of its other leaves (4 words each).
+   * Receiver: the same trees punctured at leaf alpha[i] of each tree, grown in `out`. `known(l, i)`
+   * is the level sum K_l^{σ}(i) on the side σ = 1 − (bit l of alpha[i]) (from the sender's
+   * message). Leaves the leaves in `out` (the punctured one is 0) and returns, per tree, ⊕ of its
+   * other leaves (4 words each).
    */
-  expandPunctured(t: number, h: number, alpha: Uint32Array, known: (l: number, i: number) => Uint32Array): { leaves: Uint32Array; others: Uint32Array } {
+  expandPunctured(t: number, h: number, alpha: Uint32Array, known: (l: number, i: number) => Uint32Array, out: Uint32Array): Uint32Array {
+    checkOut(out, t, h);
     const sums = new Uint32Array(8 * t * h);
-    let level = new Uint32Array(4 * t); // roots unknown: 0, and their subtrees are garbage until fixed
+    out.fill(0, 0, 4 * t); // roots unknown: 0, and their subtrees are garbage until fixed
     for (let l = 1; l <= h; l++) {
       const per = 2 ** (l - 1), size = 2 * per;
-      const child = new Uint32Array(4 * 2 * t * per);
-      this.grow(level, t * per, child, per, sums, sumAt(t, l, 0, 0), l === h);
+      this.grow(out, t * per, per, sums, sumAt(t, l, 0, 0), l === h);
       for (let i = 0; i < t; i++) {
         const bit = (alpha[i] >>> (h - l)) & 1, path = alpha[i] >>> (h - l + 1);
         const sib = 4 * (i * size + 2 * path + (1 - bit)), on = 4 * (i * size + 2 * path + bit);
         const k = known(l, i), s = sumAt(t, l, i, 1 - bit), o = sumAt(t, l, i, bit);
         for (let w = 0; w < 4; w++) {
           // Every node on the sibling's side is right except the sibling itself: solve for it.
-          const fixed = k[w] ^ sums[s + w] ^ child[sib + w];
+          const fixed = k[w] ^ sums[s + w] ^ out[sib + w];
           sums[s + w] = k[w];
-          if (l === h) sums[o + w] ^= child[on + w]; // the path leaf leaves the sum of the others
-          child[sib + w] = fixed;
-          child[on + w] = 0;
+          if (l === h) sums[o + w] ^= out[on + w]; // the path leaf leaves the sum of the others
+          out[sib + w] = fixed;
+          out[on + w] = 0;
         }
       }
-      level = child;
     }
     const others = new Uint32Array(4 * t);
     for (let i = 0; i < t; i++) {
       const s = sumAt(t, h, i, 0);
       for (let w = 0; w < 4; w++) others[4 * i + w] = sums[s + w] ^ sums[s + 4 + w];
     }
-    return { leaves: level, others };
+    return others;
   }
+}
+
+function checkOut(out: Uint32Array, t: number, h: number): void {
+  if (out.length < 4 * t * 2 ** h) throw new RangeError(`GGM: ${t} trees of depth ${h} need ${t * 2 ** h} blocks, got ${out.length / 4}`);
 }
