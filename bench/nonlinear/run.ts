@@ -18,8 +18,8 @@
 //   steadySecondsPerElement = (time + COTs · refill CPU per COT) / n
 // with the refill costs per COT measured at the end of the session (random-choice COTs, which
 // send nothing but refills, over ≥ 2 main iterations per direction).
-import { Worker, MessageChannel } from 'node:worker_threads';
-import { median, report } from '../lib.ts';
+import { MessageChannel } from 'node:worker_threads';
+import { median, report, spawnWorker, type BenchWorker as Worker2 } from '../lib.ts';
 import { benchBackend } from '../ot/backend.ts';
 import { jobs } from './jobs.ts';
 
@@ -43,22 +43,8 @@ interface Run {
   predicted: { c2s: number; s2c: number; rounds: number };
 }
 
-interface Worker2 {
-  worker: Worker;
-  next(): Promise<Record<string, unknown>>;
-}
-
-function spawn(party: 'client' | 'server', backend: string, dataPort: unknown): Worker2 {
-  const worker = new Worker(new URL('./party.ts', import.meta.url), { workerData: { party, dataPort, backend, quick }, transferList: [dataPort as never] });
-  const inbox: Record<string, unknown>[] = [];
-  const waiters: ((m: Record<string, unknown>) => void)[] = [];
-  worker.on('message', (m) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
-  worker.on('error', (e) => {
-    process.stderr.write(`worker ${party} failed: ${e.stack ?? e}\n`);
-    process.exit(1);
-  });
-  return { worker, next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))) };
-}
+const spawn = (party: 'client' | 'server', backend: string, dataPort: unknown): Worker2 =>
+  spawnWorker(new URL('./party.ts', import.meta.url), { party, dataPort, backend, quick }, [dataPort]);
 
 async function both(c: Worker2, s: Worker2, msg: unknown): Promise<[Record<string, unknown>, Record<string, unknown>]> {
   c.worker.postMessage(msg);

@@ -17,9 +17,9 @@
 // backend with its pools warmed by the streams.
 // Baseline measured in the same run: AES-128-CTR producing 32 bytes per OT on the coordinator
 // thread; `ratioToPrgBaseline` = per-party CPU rate / that rate.
-import { Worker, MessageChannel } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { createCipheriv, randomBytes } from 'node:crypto';
-import { median, report, timeit } from '../lib.ts';
+import { median, report, spawnWorker, timeit, type BenchWorker as Party } from '../lib.ts';
 import { makeOtCost } from '../../src/crypto/ot/cost.ts';
 import { DEFAULT_CHUNK } from '../../src/crypto/ot/iknp.ts';
 import { benchBackend } from './backend.ts';
@@ -45,25 +45,8 @@ const BITS: Record<Task['flavour'], number> = { cot: 128, rcot: 128, rot: 128, o
 
 type Result = { wall: number; cpu: number; bytesSent: number; bytesRecv: number; rss: number };
 
-interface Party {
-  worker: Worker;
-  next(): Promise<Record<string, unknown>>;
-}
-
-function spawn(party: 'client' | 'server', transport: string, backend: string, dataPort?: unknown): Party {
-  const worker = new Worker(new URL('./party.ts', import.meta.url), {
-    workerData: { party, transport, chunk, dataPort, backend },
-    transferList: dataPort ? [dataPort as never] : [],
-  });
-  const inbox: Record<string, unknown>[] = [];
-  const waiters: ((m: Record<string, unknown>) => void)[] = [];
-  worker.on('message', (m) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
-  worker.on('error', (e) => {
-    process.stderr.write(`worker ${party} failed: ${e.stack ?? e}\n`);
-    process.exit(1);
-  });
-  return { worker, next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))) };
-}
+const spawn = (party: 'client' | 'server', transport: string, backend: string, dataPort?: unknown): Party =>
+  spawnWorker(new URL('./party.ts', import.meta.url), { party, transport, chunk, dataPort, backend }, dataPort ? [dataPort] : []);
 
 async function prgBaseline(n: number): Promise<number> {
   const z = new Uint8Array(n / 8);
