@@ -24,7 +24,7 @@ export const IKNP: TestBackend = { kind: 'iknp' };
 export const FERRET_TOY: TestBackend = { kind: 'ferret', schedule: TOY_SCHEDULE };
 
 export function testEngine(ch: MemoryChannel, random: RandomBytes, backend: TestBackend = IKNP, chunk?: number): OtEngine {
-  if (backend.kind === 'iknp') return new OtEngine(ch, { chunk, random });
+  if (backend.kind === 'iknp') return new OtEngine(ch, { chunk, random, backend: 'iknp' });
   return new OtEngine(ch, { random, cot: new FerretCot(ch, { chunk, random, schedule: backend.schedule }) });
 }
 

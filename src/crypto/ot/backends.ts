@@ -13,7 +13,7 @@ export const OT_BACKENDS = ['iknp', 'ferret'] as const;
 export type OtBackend = (typeof OT_BACKENDS)[number];
 
 /** What sessions use unless told otherwise (docs/ot.md, "Choosing a backend"). */
-export const DEFAULT_OT_BACKEND: OtBackend = 'iknp';
+export const DEFAULT_OT_BACKEND: OtBackend = 'ferret';
 
 export function isOtBackend(s: string): s is OtBackend {
   return (OT_BACKENDS as readonly string[]).includes(s);
