@@ -64,11 +64,16 @@ describe('two processes over ws on loopback', () => {
     expect([cc, sc]).toEqual([EXIT.mismatch, EXIT.mismatch]);
   }, 60_000);
 
-  it('cipherprune run --ot ferret: the twin result and measured == predicted; a bad --ot is a usage error', async () => {
-    const r = cli(['run', 'test/exec/programs/layer.cpl', '--random-inputs', '3', '--ot', 'ferret']);
-    expect(await r.exit).toBe(0);
-    expect(r.out()).toMatch(/communication: client -> server/);
-    expect(r.out() + r.err()).not.toMatch(/warning|mismatch/);
+  it('--ot picks the backend of the cost prediction too; a bad --ot is a usage error', async () => {
+    const total = (out: string) => /total: client -> server (\d+) B, server -> client (\d+) B/.exec(out)!.slice(1).map(Number);
+    const [f, i] = await Promise.all(['ferret', 'iknp'].map(async (ot) => {
+      const r = cli(['compile', 'test/exec/programs/layer.cpl', '--emit', 'cost', '--assume', 'kept=3', '--ot', ot]);
+      expect(await r.exit).toBe(0);
+      return total(r.out());
+    }));
+    // a small program: Ferret serves IKNP COTs plus one bit per chosen choice
+    expect(f[0] + f[1]).toBeGreaterThan(i[0] + i[1]);
+    expect(f[0] + f[1]).toBeLessThan(1.01 * (i[0] + i[1]));
     const bad = cli(['run', PROG, '--random-inputs', '3', '--ot', 'silent']);
     expect(await bad.exit).toBe(EXIT.usage);
     expect(bad.err()).toMatch(/--ot must be one of iknp, ferret, got 'silent'/);
