@@ -6,8 +6,9 @@
 //
 // Same interface (ObliviousTransfer) and same pairing rule as the real OtEngine. By default it
 // also "charges" the channel: it sends zero-filled messages of exactly the sizes, directions and
-// order the real engine sends (cost.ts plans), so byte and round counts seen by upper layers match
-// the real engine's. Pass { chargeChannel: false } to skip that.
+// order the real engine sends with the IKNP backend (cost.ts plans; its cost model is IKNP's), so
+// byte and round counts seen by upper layers match that engine's. Pass { chargeChannel: false } to
+// skip that.
 import type { Channel, Party } from '../../src/transport/channel.ts';
 import { ChannelError } from '../../src/transport/channel.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
