@@ -23,7 +23,8 @@ const backends: { name: string; backend: TestBackend; big: boolean; bigCot: bool
   { name: 'Ferret (paper parameters)', backend: { kind: 'ferret', schedule: { ...DEFAULT_SCHEDULE, iknpUpTo: 0 } }, big: SLOW, bigCot: SLOW },
 ];
 
-describe.each(backends)('$name', ({ backend, big, bigCot }) => {
+// 2^20 with the paper's parameters runs main iterations (both parties in one thread): slow.
+describe.each(backends)('$name', { timeout: SLOW ? 900_000 : 60_000 }, ({ backend, big, bigCot }) => {
   const SIZES = [0, 1, 127, 128, 129];
   const BIGS = big ? [BIG] : [];
 
