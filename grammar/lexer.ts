@@ -27,6 +27,8 @@ export const Fn = kw('Fn', 'fn');
 export const Prim = kw('Prim', 'prim');
 export const Overload = kw('Overload', 'overload');
 export const Model = kw('Model', 'model');
+// `inputs` (shared input declarations) must come before `input` in allTokens.
+export const Inputs = kw('Inputs', 'inputs');
 export const Input = kw('Input', 'input');
 export const Output = kw('Output', 'output');
 export const Let = kw('Let', 'let');
@@ -87,7 +89,7 @@ export const allTokens: TokenType[] = [
   Plus, Minus, Star, Slash, Percent,
   StringLit, UnterminatedString, FloatLit, IntLit,
   Keyword,
-  Module, Import, As, Const, Config, Type, Fn, Prim, Overload, Model, Input, Output, Let, For, In,
+  Module, Import, As, Const, Config, Type, Fn, Prim, Overload, Model, Inputs, Input, Output, Let, For, In,
   If, Else, Return, Reveal, To, True, False, Public, Secret, Client, Server,
   Identifier,
 ];

@@ -35,6 +35,7 @@ export class CplParser extends CstParser {
       { ALT: () => this.SUBRULE(this.typeDecl) },
       { ALT: () => this.SUBRULE(this.overloadDecl) },
       { ALT: () => this.SUBRULE(this.modelDecl) },
+      { ALT: () => this.SUBRULE(this.inputsDecl) },
       { ALT: () => this.SUBRULE(this.callableDecl) },
     ]);
   });
@@ -179,6 +180,13 @@ export class CplParser extends CstParser {
     this.SUBRULE(this.block);
   });
 
+  // `inputs weights { input ... }`: input declarations that models share with `inputs weights`.
+  inputsDecl = this.RULE('inputsDecl', () => {
+    this.CONSUME(T.Inputs);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.block);
+  });
+
   // ---- types ----
   typeExpr = this.RULE('typeExpr', () => {
     this.OR([{ ALT: () => this.SUBRULE(this.tupleType) }, { ALT: () => this.SUBRULE(this.tensorType) }]);
@@ -261,6 +269,7 @@ export class CplParser extends CstParser {
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.returnStmt) },
       { ALT: () => this.SUBRULE(this.inputStmt) },
+      { ALT: () => this.SUBRULE(this.useInputsStmt) },
       { ALT: () => this.SUBRULE(this.outputStmt) },
       { ALT: () => this.SUBRULE(this.assignStmt) },
     ]);
@@ -322,6 +331,11 @@ export class CplParser extends CstParser {
   returnStmt = this.RULE('returnStmt', () => {
     this.CONSUME(T.Return);
     this.SUBRULE(this.expression);
+  });
+
+  useInputsStmt = this.RULE('useInputsStmt', () => {
+    this.CONSUME(T.Inputs);
+    this.CONSUME(T.Identifier);
   });
 
   inputStmt = this.RULE('inputStmt', () => {

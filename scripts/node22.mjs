@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { constants } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,11 +26,20 @@ export function pickNode() {
   process.exit(2);
 }
 
+/** Signals that end a process; the launcher passes each on to the child. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Run `args` under `node` and exit with the child's status (128 + signal number if a signal ended
+ * it). Signals are passed on; if the launcher itself is killed outright, the child notices
+ * (scripts/orphan-guard.mjs) and stops, so it never runs on orphaned.
+ */
 export function runUnder(node, args) {
-  const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` };
-  const child = spawn(node, ['--disable-warning=ExperimentalWarning', ...args], { stdio: 'inherit', env });
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));
+  const env = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, CIPHERPRUNE_LAUNCHER_PID: String(process.pid) };
+  const guard = pathToFileURL(join(root, 'scripts', 'orphan-guard.mjs')).href;
+  const child = spawn(node, ['--disable-warning=ExperimentalWarning', `--import=${guard}`, ...args], { stdio: 'inherit', env });
+  for (const sig of FORWARDED) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 0)));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

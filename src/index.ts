@@ -11,17 +11,21 @@ export { opTable, opRow } from './ir/ops/table.ts';
 export type { OpRow, CommClass, Flight } from './ir/ops/types.ts';
 export { predictCost, type ProgramCost, type OpCost } from './opt/cost.ts';
 export { RoundClock } from './transport/round-clock.ts';
+export { programHash, canonicalProgram } from './ir/hash.ts';
 
-// Plaintext reference interpreter.
-export { interpret, InterpretError, type InterpretResult } from './interp/interpret.ts';
+// Plaintext reference interpreter; value ranges (each op's domain) and calibration.
+export { interpret, InterpretError, type InterpretResult, type InterpretOptions } from './interp/interpret.ts';
+export { calibrate, type CalibrationReport, type CalibrateOptions, type RangeSummary } from './interp/calibrate.ts';
+export { referenceFidelity, type OutputFidelity } from './interp/fidelity.ts';
+export { RangeViolation, type RangeRecord, type RangeProbe } from './crypto/ranges.ts';
 export { DimEnv, type InputValues } from './ir/dim-env.ts';
 export type { Tensor, Mode } from './ir/tensor.ts';
 
 // Two-party execution and transports.
 export * from './transport/channel.ts';
 export { execute, ExecError, unsupportedOps, type ExecuteOptions, type ExecuteResult } from './exec/executor.ts';
-export { runBoth, splitInputs, type BothResult } from './exec/run-both.ts';
-export { connect, WsChannel, type WsOptions } from './transport/ws-channel.ts';
+export { runBoth, splitInputs, type BothResult, type RunBothOptions } from './exec/run-both.ts';
+export { connect, WsChannel, type WsOptions, type ConnectOptions } from './transport/ws-channel.ts';
 export { listen, type WsServer, type ListenOptions } from './transport/ws-server.ts';
 export { SimChannel, parseNetwork, NETWORKS, type NetworkProfile } from './transport/sim-channel.ts';
 export { EXIT, exitCodeFor } from './transport/errors.ts';

@@ -41,7 +41,7 @@ export function jobs(quick: boolean): Job[] {
   const gamma = fx.encode(uniform(768, 0.5, 1.5, 9)), beta = fx.encode(uniform(768, -0.1, 0.1, 10));
   const F = { ell, s };
   const sm = (degree: 'hi' | 'lo') => ({ ell, s, cols: 128, degree });
-  const ln = { ell, s, cols: 768 };
+  const ln = { ell, s, cols: 768 }, lnBefore = { ell, s, cols: 768, stat: null };
   return [
     { kind: 'proto', name: 'gelu_hi', n: nG, bolt: BOLT.gelu, input: uniform(nG, -6, 6, 1), run: (c, x) => geluHi(c, x, F), cost: (ot) => geluHiCost(nG, F, ot) },
     { kind: 'proto', name: 'gelu_lo', n: nG, bolt: BOLT.gelu, input: uniform(nG, -6, 6, 2), run: (c, x) => geluLo(c, x, F), cost: (ot) => geluLoCost(nG, F, ot) },
@@ -50,12 +50,21 @@ export function jobs(quick: boolean): Job[] {
     { kind: 'proto', name: 'softmax (rows of 128, exp_hi)', n: rowsS * 128, bolt: BOLT.softmax, input: uniform(rowsS * 128, -8, 8, 5), run: (c, x) => softmax(c, x, sm('hi')), cost: (ot) => softmaxCost(rowsS * 128, sm('hi'), ot) },
     { kind: 'proto', name: 'softmax (rows of 128, exp_lo)', n: rowsS * 128, bolt: BOLT.softmax, input: uniform(rowsS * 128, -8, 8, 6), run: (c, x) => softmax(c, x, sm('lo')), cost: (ot) => softmaxCost(rowsS * 128, sm('lo'), ot) },
     {
-      kind: 'proto', name: 'layernorm (rows of 768)', n: rowsL * 768, bolt: BOLT.layernorm, input: uniform(rowsL * 768, -4, 4, 7),
+      kind: 'proto', name: 'layernorm (rows of 768, variance in fix<44,24>)', n: rowsL * 768, bolt: BOLT.layernorm, input: uniform(rowsL * 768, -4, 4, 7),
       run: (c, x) => layerNorm(c, x, c.party === 'server' ? gamma : null, c.party === 'server' ? beta : null, ln),
       cost: (ot) => layerNormCost(rowsL * 768, ln, ot),
     },
+    {
+      kind: 'proto', name: 'layernorm (rows of 768, before: variance in fix<32,12>)', n: rowsL * 768, bolt: BOLT.layernorm, input: uniform(rowsL * 768, -4, 4, 7),
+      run: (c, x) => layerNorm(c, x, c.party === 'server' ? gamma : null, c.party === 'server' ? beta : null, lnBefore),
+      cost: (ot) => layerNormCost(rowsL * 768, lnBefore, ot),
+    },
     { kind: 'cpl', name: 'comparison gt_ss (CPL)', program: 'bench/nonlinear/programs/compare.cpl', bolt: null },
+    { kind: 'cpl', name: 'GELU (CPL gelu_hi)', program: 'bench/nonlinear/programs/gelu.cpl', bolt: BOLT.gelu },
     { kind: 'cpl', name: 'softmax rows of 128 (CPL nn.softmax)', program: 'bench/nonlinear/programs/softmax.cpl', bolt: BOLT.softmax },
-    { kind: 'cpl', name: 'LayerNorm rows of 768 (CPL nn.layernorm)', program: 'bench/nonlinear/programs/layernorm.cpl', bolt: BOLT.layernorm },
+    { kind: 'cpl', name: 'LayerNorm rows of 768 (CPL nn.layernorm, variance in fix<44,24>)', program: 'bench/nonlinear/programs/layernorm.cpl', bolt: BOLT.layernorm },
+    { kind: 'cpl', name: 'LayerNorm rows of 768 (before: variance in fix<32,12>)', program: 'bench/nonlinear/programs/layernorm-before.cpl', bolt: BOLT.layernorm },
+    { kind: 'cpl', name: 'attention scores, d = 64, 16 tokens (CPL nn.attention_probs, scores in fix<37,12>)', program: 'bench/nonlinear/programs/scores.cpl', bolt: null },
+    { kind: 'cpl', name: 'attention scores, d = 64, 16 tokens (before: fix<32,12>)', program: 'bench/nonlinear/programs/scores-before.cpl', bolt: null },
   ];
 }

@@ -1,25 +1,24 @@
 // The cipherprune command line: a thin layer over the library API (src/index.ts).
 import { readFileSync } from 'node:fs';
 import { UsageError, type Io } from './args.ts';
-import { checkHelp, runCheck } from './check.ts';
-import { fmtHelp, runFmt } from './fmt.ts';
-import { compileHelp, runCompile } from './compile.ts';
-import { runHelp, runRun } from './run.ts';
-import { connectHelp, runConnect, runServe, serveHelp } from './two-party.ts';
 import { ProgramError } from './program.ts';
 import { exitCodeFor, EXIT } from '../transport/errors.ts';
-import { ExecError } from '../exec/executor.ts';
 import { ChannelError } from '../transport/channel.ts';
-import { InterpretError } from '../interp/interpret.ts';
 import { OpError } from '../ir/ir.ts';
 
-const commands: Record<string, { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> }> = {
-  check: { summary: 'type-check CPL programs; print diagnostics and the leak report', help: checkHelp, run: runCheck },
-  fmt: { summary: 'format CPL files', help: fmtHelp, run: runFmt },
-  compile: { summary: 'lower a model to the IR (--emit ir) or predict its cost (--emit cost)', help: compileHelp, run: runCompile },
-  run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', help: runHelp, run: runRun },
-  serve: { summary: "run the server's side over ws for every client that connects", help: serveHelp, run: runServe },
-  connect: { summary: "run the client's side against a server", help: connectHelp, run: runConnect },
+type Command = { help: string; run: (argv: string[], io: Io) => Promise<number> };
+
+// Command modules load when used: `inspect` or `check` need not load the executor and HE.
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  check: { summary: 'type-check CPL programs; print diagnostics and the leak report', load: async () => import('./check.ts').then((m) => ({ help: m.checkHelp, run: m.runCheck })) },
+  fmt: { summary: 'format CPL files', load: async () => import('./fmt.ts').then((m) => ({ help: m.fmtHelp, run: m.runFmt })) },
+  compile: { summary: 'lower a model to the IR (--emit ir), schedule it (--emit schedule) or predict its cost (--emit cost)', load: async () => import('./compile.ts').then((m) => ({ help: m.compileHelp, run: m.runCompile })) },
+  inspect: { summary: 'the schedule with predicted bytes, rounds and time (table, JSON or an HTML timeline)', load: async () => import('./inspect.ts').then((m) => ({ help: m.inspectHelp, run: m.runInspect })) },
+  calibrate: { summary: "check every op's value ranges on sample inputs; suggest encodings", load: async () => import('./calibrate.ts').then((m) => ({ help: m.calibrateHelp, run: m.runCalibrate })) },
+  run: { summary: 'run a model with both parties in this process (in memory or a simulated link)', load: async () => import('./run.ts').then((m) => ({ help: m.runHelp, run: m.runRun })) },
+  serve: { summary: "run the server's side over ws for every client that connects", load: async () => import('./two-party.ts').then((m) => ({ help: m.serveHelp, run: m.runServe })) },
+  connect: { summary: "run the client's side against a server", load: async () => import('./two-party.ts').then((m) => ({ help: m.connectHelp, run: m.runConnect })) },
+  lsp: { summary: 'the CPL language server on stdin/stdout (diagnostics, hover, definition, formatting)', load: async () => import('./lsp.ts').then((m) => ({ help: m.lspHelp, run: m.runLsp })) },
 };
 
 function version(): string {
@@ -51,7 +50,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   try {
     if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') {
       const topic = cmd === 'help' ? rest[0] : undefined;
-      io.out((topic && commands[topic] ? commands[topic].help : mainHelp()) + '\n');
+      io.out((topic && commands[topic] ? (await commands[topic].load()).help : mainHelp()) + '\n');
       return 0;
     }
     if (cmd === '-v' || cmd === '--version' || cmd === 'version') {
@@ -60,17 +59,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     }
     const c = commands[cmd];
     if (!c) throw new UsageError(`unknown command '${cmd}' (commands: ${Object.keys(commands).join(', ')})`);
-    return await c.run(rest, io);
+    return await (await c.load()).run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`cipherprune: ${e.message}\nRun \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n`);
+      io.err(`cipherprune: ${e.message}\n${e.help ? `Run \`cipherprune ${commands[cmd] ? cmd + ' ' : ''}--help\` for usage.\n` : ''}`);
       return 2;
     }
     if (e instanceof ProgramError) {
       io.err(`cipherprune: ${e.message}\n`);
       return EXIT.program;
     }
-    if (e instanceof ExecError || e instanceof ChannelError || e instanceof InterpretError || e instanceof OpError) {
+    // OpError: the executor's and the interpreter's errors (ExecError, InterpretError) too.
+    if (e instanceof ChannelError || e instanceof OpError) {
       io.err(`cipherprune: ${e.message}\n`);
       return exitCodeFor(e);
     }
@@ -79,7 +79,18 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   }
 }
 
+/** A closed stdout or stderr (`… | head -1`) ends the command quietly (status 0), not with an EPIPE crash. */
+function exitQuietlyOnEpipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+}
+
 function defaultIo(): Io {
+  exitQuietlyOnEpipe();
   return {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

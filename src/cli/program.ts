@@ -1,39 +1,49 @@
 // Shared by compile/run/serve/connect: check a CPL file, pick a model, bind config sizes, lower.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { check, formatDiagnostics } from '../front/index.ts';
+import { check, formatDiagnostics, type CheckResult } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
-import { formatIr } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
 import { DEFAULT_OT_BACKEND, isOtBackend, OT_BACKENDS, type OtBackend } from '../crypto/ot/index.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './args.ts';
+import { PRESETS } from './presets.ts';
 
 export const programOptions = {
   model: { type: 'string', short: 'm' },
   config: { type: 'string', multiple: true },
   'config-file': { type: 'string' },
   ot: { type: 'string' },
+  tokens: { type: 'string' },
 } as const;
 
 export const programHelp = `  -m, --model NAME     the model to run (default: the only model in the file)
   --config KEY=N       override a config size (repeatable), e.g. --config seq_len=32
+  --config PRESET      a published shape: ${Object.keys(PRESETS).join(', ')} (KEY=N after it overrides)
+  --tokens N           the number of tokens (the config size seq_len)
   --config-file FILE   config sizes from a JSON object (e.g. a checkpoint's config.json;
                        keys that the program does not declare are ignored)
-  --ot ${OT_BACKENDS.join('|')}     correlated-OT backend (default ${DEFAULT_OT_BACKEND}): ferret is silent OT
+  --ot ${OT_BACKENDS.join('|')}     correlated-OT backend (default ${DEFAULT_OT_BACKEND}; run: by --network): ferret is silent OT
                        (well under 1 bit per OT once warm), iknp sends 16 bytes per OT;
                        both parties must use the same one (docs/ot.md)`;
 
-/** The --ot backend (default DEFAULT_OT_BACKEND). */
-export function otBackendOf(values: { ot?: string }): OtBackend {
-  const v = values.ot ?? DEFAULT_OT_BACKEND;
+/** The --ot backend (default `fallback`: DEFAULT_OT_BACKEND unless the command knows the link). */
+export function otBackendOf(values: { ot?: string }, fallback: OtBackend = DEFAULT_OT_BACKEND): OtBackend {
+  const v = values.ot ?? fallback;
   if (!isOtBackend(v)) throw new UsageError(`--ot must be one of ${OT_BACKENDS.join(', ')}, got '${v}'`);
   return v;
 }
 
 export class ProgramError extends Error {}
 
+/** Config sizes from --config-file, --config PRESET and --config KEY=N (later ones win), and
+ * the names that came from a file or preset (which a program may not declare). */
 export function parseConfig(values: { config?: string[]; 'config-file'?: string }): Record<string, number> {
+  return readConfig(values).sizes;
+}
+
+function readConfig(values: { config?: string[]; 'config-file'?: string }): { sizes: Record<string, number>; optional: Set<string> } {
   const out: Record<string, number> = {};
+  const optional = new Set<string>();
   if (values['config-file']) {
     let obj: unknown;
     try {
@@ -41,18 +51,42 @@ export function parseConfig(values: { config?: string[]; 'config-file'?: string 
     } catch (e) {
       throw new UsageError(`--config-file ${values['config-file']}: ${(e as Error).message}`);
     }
-    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) if (typeof v === 'number' && Number.isInteger(v)) out[k] = v;
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+      if (typeof v === 'number' && Number.isInteger(v)) {
+        out[k] = v;
+        optional.add(k);
+      }
+    }
   }
   for (const kv of values.config ?? []) {
+    const preset = PRESETS[kv];
+    if (preset) {
+      for (const [k, v] of Object.entries(preset)) {
+        out[k] = v;
+        optional.add(k);
+      }
+      continue;
+    }
     const m = /^([A-Za-z_]\w*)=(\d+)$/.exec(kv);
-    if (!m) throw new UsageError(`--config expects KEY=N with a positive integer N, got '${kv}'`);
+    if (!m) throw new UsageError(`--config expects KEY=N with a positive integer N, or a preset (${Object.keys(PRESETS).join(', ')}), got '${kv}'`);
     out[m[1]] = Number(m[2]);
+    optional.delete(m[1]);
   }
-  return out;
+  return { sizes: out, optional };
+}
+
+export function positiveInt(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${flag} expects a positive integer, got '${v}'`);
+  return Number(v);
 }
 
 /** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError. */
-export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string }, io: Io): IrProgram {
+export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io): IrProgram {
+  return compileChecked(path, values, io).program;
+}
+
+/** compileProgram, with the checked program (for hints that look at the source's overloads). */
+export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io): { checked: CheckResult; program: IrProgram } {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -70,17 +104,17 @@ export function compileProgram(path: string, values: { model?: string; config?: 
   } else if (models.length > 1) {
     throw new UsageError(`${path} declares several models; choose one with --model (${models.map((m) => m.name).join(', ')})`);
   }
-  const config = parseConfig(values);
+  const { sizes: config, optional } = readConfig(values);
   const declared = new Set([...r.typing.configSizes.keys()].map((s) => s.name));
-  const fromFile = values['config-file'] ? Object.keys(config).filter((k) => !declared.has(k)) : [];
-  for (const k of fromFile) delete config[k];
+  for (const k of Object.keys(config)) if (optional.has(k) && !declared.has(k)) delete config[k];
+  if (values.tokens !== undefined) {
+    if (!declared.has('seq_len')) throw new UsageError(`--tokens: ${path} declares no config size seq_len`);
+    config.seq_len = positiveInt(values.tokens, '--tokens');
+  }
   try {
-    return lowerModel(r, model, { config });
+    return { checked: r, program: lowerModel(r, model, { config }) };
   } catch (e) {
     if (e instanceof LowerError) throw new ProgramError(`${e.file}: ${e.message}`);
     throw e;
   }
 }
-
-/** The text both parties hash at connect: the compiled program, config included. */
-export const programText = (p: IrProgram): string => formatIr(p);

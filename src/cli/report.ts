@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Counters, Party } from '../transport/channel.ts';
 import type { ExecuteResult } from '../exec/executor.ts';
-import { scopeLabel } from '../exec/executor.ts';
+import { unitLabel, units } from '../opt/schedule.ts';
 import { realValues } from '../ir/twins.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { showEnc } from '../front/types.ts';
@@ -48,23 +48,30 @@ export interface ReportData {
   revealed: Record<string, number>;
   totals: Partial<Record<Party, Counters>>;
   predicted?: { bytesC2S: number; bytesS2C: number; rounds: number };
-  perOp: { id: number; op: string; where: string; loops: string[]; measured: Partial<Record<Party, Counters>>; predicted?: { bytesC2S: number; bytesS2C: number; rounds: Record<Party, number> } }[];
+  /** The schedule that ran: merged rounds or not. */
+  merged: boolean;
+  /** Each communicating step (or concurrent group): its channel scope label, ops, and bytes and rounds per party. */
+  steps: { step: number; label: string; op: string; ids: number[]; where: string; loops: string[]; measured: Partial<Record<Party, Counters>>; predicted?: { bytesC2S: number; bytesS2C: number; rounds: Record<Party, number> } }[];
   outputs: { id: number; to: Party; shape: number[]; values: number[] }[];
 }
 
 export function buildReport(p: IrProgram, file: string, party: Party | 'both', results: Partial<Record<Party, ExecuteResult>>, extra: Pick<ReportData, 'seconds' | 'simulatedSeconds' | 'network'> & { totals: ReportData['totals']; predicted?: ProgramCost }): ReportData {
-  const perOp: ReportData['perOp'] = [];
+  const steps: ReportData['steps'] = [];
   const anyResult = results.client ?? results.server!;
-  for (const [id] of anyResult.scopes) {
-    const op: IrOp = p.ops[id];
-    const label = scopeLabel(op);
+  const sched = anyResult.schedule;
+  for (const unit of units(sched)) {
+    if (unit[0].comm === 'local') continue;
+    const label = unitLabel(sched, unit);
     const measured: Partial<Record<Party, Counters>> = {};
     for (const side of ['client', 'server'] as Party[]) {
       const c = results[side]?.byScope.get(label);
       if (c) measured[side] = { ...c };
     }
-    const pr = extra.predicted?.ops.find((o) => o.id === id);
-    perOp.push({ id, op: op.op, where: `${op.where.file}:${op.where.line}:${op.where.col}`, loops: op.where.loops, measured, predicted: pr && { bytesC2S: pr.bytesC2S, bytesS2C: pr.bytesS2C, rounds: pr.rounds } });
+    if (!measured.client && !measured.server) continue;
+    const op: IrOp = p.ops[unit[0].ops[0]];
+    const prs = extra.predicted?.ops.filter((o) => o.label === label) ?? [];
+    const predicted = prs.length ? { bytesC2S: prs.reduce((a, o) => a + o.bytesC2S, 0), bytesS2C: prs.reduce((a, o) => a + o.bytesS2C, 0), rounds: prs[0].rounds } : undefined;
+    steps.push({ step: unit[0].index, label, op: unit.map((st) => st.op).join('+'), ids: unit.flatMap((st) => st.ops), where: `${op.where.file}:${op.where.line}:${op.where.col}`, loops: op.where.loops, measured, predicted });
   }
   return {
     program: file,
@@ -77,7 +84,8 @@ export function buildReport(p: IrProgram, file: string, party: Party | 'both', r
     revealed: anyResult.revealed,
     totals: extra.totals,
     predicted: extra.predicted && { bytesC2S: extra.predicted.bytesC2S, bytesS2C: extra.predicted.bytesS2C, rounds: extra.predicted.rounds },
-    perOp,
+    merged: sched.merged,
+    steps,
     outputs: [...(results.client?.outputs ?? []), ...(results.server?.outputs ?? [])].map((o) => ({ id: o.id, to: o.to, shape: o.tensor.shape, values: Array.from(realValues(o.tensor, 'fixed')) })),
   };
 }

@@ -1,10 +1,12 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
-import { predictCost } from '../opt/cost.ts';
+import { predictSchedule } from '../opt/cost.ts';
+import { interpret, InterpretError } from '../interp/interpret.ts';
 import { makeCostParams } from '../ir/ops/table.ts';
 import { runBoth } from '../exec/run-both.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { gatherInputs } from './inputs.ts';
-import { channelsFor } from './network.ts';
+import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
+import { channelsFor, runOtDefault } from './network.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
@@ -18,11 +20,20 @@ options:
   --inputs FILE        JSON object: input name -> numbers (nested or flat arrays, row-major);
                        holds both parties' inputs
   --random-inputs N    deterministic random inputs from seed N (to try a program)
+${inputOptionsHelp}
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
-                       40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
-  --report FILE        write a JSON report: outputs, totals, per-op bytes and rounds
-                       (measured and predicted), revealed sizes
+                       40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time.
+                       Without --ot, run uses IKNP in memory and on links of 1 Gbit/s or more
+                       (less CPU), Ferret on slower links (fewer bytes)
+  --report FILE        write a JSON report: outputs, totals, per-step bytes and rounds
+                       (measured and predicted), revealed sizes (cipherprune inspect --report
+                       shows it beside the prediction)
+  --no-merge           run the sequential schedule (every op on its own), for comparison
+  --no-precheck        skip the range check: by default the fixed-point reference runs
+                       first on all inputs (both parties' are here) and a value outside an
+                       op's safe range stops the run before anything is sent
+                       (docs/execution.md, "What is checked")
   --progress / --no-progress   progress line on stderr (default: on a terminal)
   -h, --help           show this help
 
@@ -34,28 +45,30 @@ example:
 export async function runRun(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...programOptions,
-    inputs: { type: 'string' },
-    'random-inputs': { type: 'string' },
+    ...inputOptions,
     network: { type: 'string' },
     report: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    'no-merge': { type: 'boolean' },
+    'no-precheck': { type: 'boolean' },
   });
   if (values.help) return io.out(runHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
   const file = positionals[0];
   const channels = channelsFor(values.network);
-  const ot = otBackendOf(values);
+  const ot = otBackendOf(values, runOtDefault(channels.profile));
   const p = compileProgram(file, values, io);
-  const inputs = gatherInputs(p, values);
+  const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'));
+  if (!values['no-precheck']) precheck(p, inputs);
   const bar = progress(io, progressWanted(values, io));
   let run;
   try {
-    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update, ot });
+    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update, ot, schedule: buildSchedule(p, { merge: !values['no-merge'] }) });
   } finally {
     bar.done();
   }
-  const predicted = predictCost(p, run.client.dims, makeCostParams({ ot }));
+  const predicted = predictSchedule(run.client.schedule, run.client.dims, makeCostParams({ ot }));
   printOutputs(p, [...run.client.outputs, ...run.server.outputs], io);
   const revealed = Object.entries(run.client.revealed);
   if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
@@ -73,4 +86,20 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     io.out(`report written to ${values.report}\n`);
   }
   return 0;
+}
+
+/**
+ * Run the fixed-point reference on all inputs before the secure run: the secure protocols
+ * cannot see the values they work on, so an input outside an op's safe range would give a wrong
+ * result there; here it is an error naming the op, its source line and the value.
+ */
+export function precheck(p: Parameters<typeof interpret>[0], inputs: Parameters<typeof interpret>[1]): void {
+  try {
+    interpret(p, inputs, 'fixed');
+  } catch (e) {
+    if (!(e instanceof InterpretError)) throw e;
+    const err = new InterpretError(`${e.message}\nThe fixed-point reference found this before anything was sent (skip the check with --no-precheck; see docs/execution.md).`);
+    err.range = e.range;
+    throw err;
+  }
 }

@@ -1,26 +1,33 @@
 // cipherprune serve / connect: the two parties in two processes (or hosts) over ws.
+import { createHash } from 'node:crypto';
+import { DEFAULT_OT_BACKEND, type OtBackend } from '../crypto/ot/index.ts';
 import { execute } from '../exec/executor.ts';
-import { hashProgram, hex } from '../transport/frame.ts';
+import { hex } from '../transport/frame.ts';
+import { programHash as hashOf } from '../ir/hash.ts';
 import { connect } from '../transport/ws-channel.ts';
-import { listen } from '../transport/ws-server.ts';
+import { DEFAULT_MAX_SESSIONS, listen, type WsServer } from '../transport/ws-server.ts';
 import { exitCodeFor } from '../transport/errors.ts';
-import type { Party } from '../transport/channel.ts';
+import { ChannelError, type Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { gatherInputs } from './inputs.ts';
-import { compileProgram, otBackendOf, programHelp, programOptions, programText } from './program.ts';
+import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
+import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimitHelp, serveOptions, serverSecurity, sessionLimits } from './session-options.ts';
 
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
+${inputOptionsHelp}
 ${programHelp}
-  --report FILE        write a JSON report of the session (per-op bytes and rounds)
+  --report FILE        write a JSON report of the session (per-step bytes and rounds)
   -h, --help           show this help
 
 Both parties must compile the same program with the same config and --ot: they compare a hash
-of the compiled program and OT backend when they connect and stop with exit status 6 if it differs.
-exit status: 0 ok, 1 program error, 2 usage, 3 peer closed or died, 4 peer silent or
-connection timed out, 5 protocol violation (malformed or oversized frame, version
-mismatch), 6 different programs, 70 internal error (docs/runtime.md).`;
+of the compiled program and OT backend (not of its file path) when they connect and stop with
+exit status 6 if it differs. Threat model, limits and TLS: docs/serving.md.
+exit status: 0 ok, 1 program error, 2 usage, 3 peer closed or died, 4 peer silent, idle or
+past a deadline, 5 protocol violation (malformed or oversized message, version mismatch),
+6 different programs, 7 the peer's side failed, 8 refused (server busy, wrong token,
+untrusted certificate), 70 internal error (docs/runtime.md).`;
 
 export const serveHelp = `usage: cipherprune serve [options] PROGRAM.cpl --listen HOST:PORT
 
@@ -31,6 +38,7 @@ result summary.
 options:
   --listen HOST:PORT   where to listen (default 127.0.0.1:7878; port 0 picks a free one)
   --once               serve one session, then exit with its status
+${serveLimitHelp}
 ${common}`;
 
 export const connectHelp = `usage: cipherprune connect [options] PROGRAM.cpl --to HOST:PORT
@@ -41,12 +49,12 @@ print the client's outputs.
 options:
   --to HOST:PORT       the server (default 127.0.0.1:7878)
   --progress / --no-progress   progress line on stderr (default: on a terminal)
+${connectLimitHelp}
 ${common}`;
 
 const twoPartyOptions = {
   ...programOptions,
-  inputs: { type: 'string' },
-  'random-inputs': { type: 'string' },
+  ...inputOptions,
   report: { type: 'string' },
 } as const;
 
@@ -56,28 +64,55 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
+/** The hash both parties compare: the program's, with the OT backend mixed in unless it is the default. */
+function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array {
+  const h = hashOf(p);
+  return ot === DEFAULT_OT_BACKEND ? h : new Uint8Array(createHash('sha256').update(h).update(`ot ${ot}`).digest());
+}
+
 /** Compile the program and take this party's inputs; the hash both sides compare at connect
  * covers the OT backend too (the parties must agree on it). */
 function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & { ot?: string }, party: Party, io: Io) {
   const p = compileProgram(file, values, io);
   const ot = otBackendOf(values);
-  return { p, ot, inputs: gatherInputs(p, values, party), programHash: hashProgram(`${programText(p)}\not ${ot}\n`) };
+  return { p, ot, inputs: gatherInputs(p, values, party, (s) => io.out(s + '\n')), programHash: sessionHash(p, ot) };
 }
 
-export async function runServe(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...twoPartyOptions, listen: { type: 'string' }, once: { type: 'boolean' } });
+/** Listen, turning "port in use" and similar into a one-line usage error (exit 2). */
+async function listenOrExplain(opts: Parameters<typeof listen>[0]): Promise<WsServer> {
+  try {
+    return await listen(opts);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const where = `${opts.host}:${opts.port}`;
+    if (code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${where}: the port is already in use (choose another with --listen HOST:PORT)`, false);
+    if (code === 'EACCES') throw new UsageError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`, false);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on ${where}: no such local address`, false);
+    throw e;
+  }
+}
+
+/** `stop`: ends the server like Ctrl-C does (for callers that embed it, and tests). */
+export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Promise<number> {
+  const { values, positionals } = parse(argv, { ...twoPartyOptions, ...serveOptions, listen: { type: 'string' }, once: { type: 'boolean' } });
   if (values.help) return io.out(serveHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.listen ?? '127.0.0.1:7878', '--listen');
   const { p, ot, inputs, programHash } = prepareParty(file, values, 'server', io);
+  const security = serverSecurity(values);
+  const limits = sessionLimits(values, p, 'server');
+  if (limits.token !== undefined && !security.tls && !isLoopback(host)) io.err(`warning: --token-file without --tls-cert: clients send the token in clear\n`);
   let sessions = 0;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));
-  const srv = await listen({
+  const srv = await listenOrExplain({
     host,
     port,
     programHash,
+    ...limits,
+    ...security,
+    onRefused: (why) => io.err(`${why}\n`),
     onSession: async (ch) => {
       const id = ++sessions;
       const t0 = performance.now();
@@ -91,6 +126,8 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
         ch.close();
         if (values.once) finish(0);
       } catch (e) {
+        // The executor has told the client already; this covers failures after the run.
+        if (!(e instanceof ChannelError)) ch.abort("the server's side of the session failed");
         io.err(`session ${id} failed: ${(e as Error).message}\n`);
         if (values.once) finish(exitCodeFor(e));
       }
@@ -101,24 +138,33 @@ export async function runServe(argv: string[], io: Io): Promise<number> {
     },
   });
   io.out(`serving ${p.model} (${file}) on ${srv.url} — program hash ${hex(programHash).slice(0, 16)}…${values.once ? '' : '; stop with Ctrl-C'}\n`);
-  const stop = () => finish(0);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  io.out(`limits: ${security.maxSessions ?? DEFAULT_MAX_SESSIONS} sessions at once, messages up to ${limits.maxMessageBytes} bytes${limits.token !== undefined ? ', token required' : ''}${security.tls ? ', TLS' : ''}\n`);
+  // `on`, not `once`: a launcher passes on a Ctrl-C the child also received; the second must not kill us mid-shutdown.
+  const end = () => finish(0);
+  process.on('SIGINT', end);
+  process.on('SIGTERM', end);
+  process.on('SIGHUP', end);
+  stop?.addEventListener('abort', end);
   const code = await done;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
   await srv.close();
+  process.off('SIGINT', end);
+  process.off('SIGTERM', end);
+  process.off('SIGHUP', end);
+  stop?.removeEventListener('abort', end);
   return code;
 }
 
 export async function runConnect(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { ...twoPartyOptions, to: { type: 'string' }, progress: { type: 'boolean' }, 'no-progress': { type: 'boolean' } });
+  const { values, positionals } = parse(argv, { ...twoPartyOptions, ...connectOptions, to: { type: 'string' }, progress: { type: 'boolean' }, 'no-progress': { type: 'boolean' } });
   if (values.help) return io.out(connectHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
   const { p, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
-  const ch = await connect(`ws://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash });
+  const { tls, ca } = clientSecurity(values);
+  const limits = sessionLimits(values, p, 'client');
+  if (limits.token !== undefined && !tls && !isLoopback(host)) throw new UsageError(`--token-file without --tls or --ca would send the token to ${host} in clear`);
+  const ch = await connect(`${tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash, ...limits, ...(ca !== undefined ? { ca } : {}) });
   const bar = progress(io, progressWanted(values, io));
   const t0 = performance.now();
   try {

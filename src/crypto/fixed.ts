@@ -115,8 +115,11 @@ export function ulpDistance(ring: Ring, a: RingArray, b: RingArray): number {
   return max;
 }
 
-/** Encode round(x * factor) as signed ring elements; `what` names the type in errors. */
-export function encodeInts(ring: Ring, values: ArrayLike<number>, factor: number, what = `Z_2^${ring.ell}`): RingArray {
+/**
+ * Encode round(x * factor) as signed ring elements; `what` names the type in errors, or, as a
+ * function of the element's index, gives the whole message for a value out of range.
+ */
+export function encodeInts(ring: Ring, values: ArrayLike<number>, factor: number, what: string | ((i: number) => string) = `Z_2^${ring.ell}`): RingArray {
   const n = values.length, out = ring.alloc(n), half = 2 ** (ring.ell - 1);
   const o32 = out instanceof Uint32Array ? out : view32(out);
   const wide = ring.wide;
@@ -125,6 +128,7 @@ export function encodeInts(ring: Ring, values: ArrayLike<number>, factor: number
     let r = Math.round(v);
     if (r - v === 0.5 && v < 0) r -= 1; // ties away from zero
     if (!(r >= -half && r < half)) {
+      if (typeof what === 'function') throw new RangeError(what(i));
       throw new RangeError(`cannot encode ${values[i]} (index ${i}) as ${what}: ` + (Number.isFinite(v) ? `scaled value ${r} is outside [-2^${ring.ell - 1}, 2^${ring.ell - 1})` : 'not a finite number'));
     }
     if (wide) {

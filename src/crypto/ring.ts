@@ -120,11 +120,16 @@ export class Ring {
 
   /** Encode signed integers (|v| < 2^53) as ring elements (two's complement mod 2^ell). */
   fromSigned(values: ArrayLike<number>): RingArray {
-    const out = this.alloc(values.length);
+    const n = values.length, out = this.alloc(n);
     if (out instanceof Uint32Array) {
-      for (let i = 0; i < values.length; i++) out[i] = Number(BigInt.asUintN(32, BigInt(Math.trunc(values[i]))));
+      for (let i = 0; i < n; i++) out[i] = Math.trunc(values[i]); // ToUint32: exact mod 2^32 below 2^53
     } else {
-      for (let i = 0; i < values.length; i++) out[i] = BigInt.asUintN(64, BigInt(Math.trunc(values[i])));
+      const o32 = view32(out);
+      for (let i = 0; i < n; i++) {
+        const v = Math.trunc(values[i]), hi = Math.floor(v / 4294967296);
+        o32[2 * i] = v - hi * 4294967296;
+        o32[2 * i + 1] = hi; // ToUint32 of a negative high word: two's complement
+      }
     }
     return this.reduce(out);
   }
@@ -136,7 +141,8 @@ export class Ring {
       const half = 2 ** (this.ell - 1), mod = 2 ** this.ell;
       for (let i = 0; i < a.length; i++) out[i] = a[i] >= half ? a[i] - mod : a[i];
     } else {
-      for (let i = 0; i < a.length; i++) out[i] = Number(BigInt.asIntN(this.ell, a[i]));
+      const a32 = view32(a), k = 64 - this.ell;
+      for (let i = 0; i < a.length; i++) out[i] = ((a32[2 * i + 1] << k) >> k) * 4294967296 + a32[2 * i];
     }
     return out;
   }

@@ -1,18 +1,22 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
-import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heSetupServer, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
+import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
 import { OtEngine, type OtChoice } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
 import type { Channel, Party } from '../transport/channel.ts';
 
+type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession };
+
 export class SessionEngines implements Engines {
   private readonly party: Party;
   private readonly ch: Channel;
-  private readonly hes = new Map<number, Promise<{ ctx: HeContext; sess: HeClientSession | HeServerSession; engine: HeEngine }>>();
+  private readonly hes = new Map<number, Promise<HeState>>();
   private otEngine: Promise<ObliviousTransfer> | null = null;
   private readonly otBackend: OtChoice | undefined;
+  /** Forks so far: each gets the next id (both parties fork in the same order). */
+  private forks = 0;
 
   /** `ot`: the correlated-OT backend (default DEFAULT_OT_BACKEND); both parties must agree. */
   constructor(party: Party, ch: Channel, opts: { ot?: OtChoice } = {}) {
@@ -36,27 +40,43 @@ export class SessionEngines implements Engines {
       p = this.setupHe(ell);
       this.hes.set(ell, p);
     }
-    return (await p).engine;
+    return heOn(this.party, this.ch, await p);
   }
 
-  private async setupHe(ell: number) {
+  private async setupHe(ell: number): Promise<HeState> {
+    // The server's first step is to receive the client's key: it allocates its context only
+    // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
+    const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
     const ctx = await HeContext.create({ ell });
-    const ch = this.ch;
-    const r = (d: unknown) => d as RingArray;
-    if (this.party === 'client') {
-      const sess = await heSetupClient(ch, ctx);
-      const engine: HeEngine = {
-        matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
-        batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape),
-      };
-      return { ctx, sess, engine };
+    try {
+      const sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
+      return { ctx, sess };
+    } catch (e) {
+      ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
+      throw e;
     }
-    const sess = await heSetupServer(ch, ctx);
-    const engine: HeEngine = {
-      matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
-      batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
+  }
+
+  fork(ch: Channel): Engines {
+    const id = ++this.forks;
+    const ot = this.otEngine;
+    const hes = this.hes;
+    const party = this.party;
+    const self: Engines = {
+      ot: async () => {
+        if (!ot) throw new Error('internal: base OTs must be set up before concurrent work (the schedule did not foresee it)');
+        return (await ot).fork(ch, id);
+      },
+      he: async (ell) => {
+        const st = hes.get(ell);
+        if (!st) throw new Error(`internal: HE keys for ring width ${ell} must be set up before concurrent work`);
+        return heOn(party, ch, await st);
+      },
+      fork: () => {
+        throw new Error('internal: engines of concurrent work do not fork again');
+      },
     };
-    return { ctx, sess, engine };
+    return self;
   }
 
   /** Free every SEAL object. */
@@ -72,4 +92,21 @@ export class SessionEngines implements Engines {
     }
     this.hes.clear();
   }
+}
+
+/** HE products of a session's keys over a given channel. */
+function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
+  const r = (d: unknown) => d as RingArray;
+  if (party === 'client') {
+    const sess = st.sess as HeClientSession;
+    return {
+      matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
+      batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape),
+    };
+  }
+  const sess = st.sess as HeServerSession;
+  return {
+    matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
+    batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
+  };
 }

@@ -1,16 +1,21 @@
-// The executor: both parties run the same IR program with their role (SPMD). Inputs enter from
-// their owner only; outputs reach only their recipient; each op runs its op-table
-// implementation inside a channel scope, so bytes and rounds are attributed to ops.
+// The executor: both parties run the same schedule of an IR program with their role (SPMD).
+// Inputs enter from their owner only; outputs reach only their recipient; each step runs its
+// op-table implementation (a merged step: the row's batched implementation) inside a channel
+// scope, so bytes and rounds are attributed to steps and, through them, to ops.
 import { randomBytes } from 'node:crypto';
 import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
-import type { Engines, ExecValue } from '../ir/ops/types.ts';
+import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
+import type { Data } from '../ir/tensor.ts';
+import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../opt/schedule.ts';
+import { setupsOf } from '../opt/cost.ts';
+import { runConcurrently } from './concurrent.ts';
 import type { OtChoice } from '../crypto/ot/index.ts';
 import { Prg } from '../crypto/prg.ts';
-import type { Channel, Counters, Party } from '../transport/channel.ts';
+import { ChannelError, type Channel, type Counters, type Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
 
 export class ExecError extends OpError {
@@ -28,6 +33,8 @@ export interface ExecuteOptions {
   ot?: OtChoice;
   /** Called after each op that communicates, and every 200 ops. */
   onProgress?: (done: number, total: number, op: IrOp) => void;
+  /** The schedule to run (both parties must run the same); default: the merged schedule. */
+  schedule?: Schedule;
 }
 
 export interface ExecuteResult {
@@ -36,12 +43,12 @@ export interface ExecuteResult {
   revealed: Record<string, number>;
   /** Sizes known after the run (to predict its cost, `predictCost(program, dims)`). */
   dims: DimEnv;
-  /** Scope label of each op that communicated, for matching with predictions. */
+  /** Scope label of each op that communicated (its step's), for matching with predictions. */
   scopes: Map<number, string>;
   byScope: ReadonlyMap<string, Readonly<Counters>>;
+  schedule: Schedule;
 }
 
-export const scopeLabel = (op: IrOp): string => `%${op.id} ${op.op}`;
 
 /** Ops of a program that cannot run securely yet, with the reason (checked before a run starts). */
 export function unsupportedOps(p: IrProgram): { op: IrOp; reason: string }[] {
@@ -73,11 +80,11 @@ function yielder(ms = 50) {
   };
 }
 
-export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const { party, ch } = opts;
-  const foreign = Object.keys(opts.inputs).filter((n) => p.inputs.find((i) => i.name === n)?.owner !== party);
+/** Checks before a run: inputs this party owns, and every op has a secure implementation. */
+function checkRunnable(p: IrProgram, party: Party, inputs: InputValues): void {
+  const foreign = Object.keys(inputs).filter((n) => p.inputs.find((i) => i.name === n)?.owner !== party);
   if (foreign.length) throw new ExecError(`the ${party} was given input${foreign.length > 1 ? 's' : ''} it does not own: ${foreign.join(', ')}`);
-  const missing = p.inputs.filter((i) => i.owner === party && !(i.name in opts.inputs)).map((i) => i.name);
+  const missing = p.inputs.filter((i) => i.owner === party && !(i.name in inputs)).map((i) => i.name);
   if (missing.length) throw new ExecError(`missing ${party} input${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
   const unsupported = unsupportedOps(p);
   if (unsupported.length) {
@@ -85,55 +92,107 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     const first = unsupported[0];
     throw new ExecError(`this program cannot run securely yet: ${unsupported.length} op${unsupported.length > 1 ? 's' : ''} (${kinds.join(', ')}) lack a secure implementation; the first, '${first.op.op}': ${first.reason}`, first.op);
   }
+}
+
+/** True when `e` is (or wraps) a failure of the channel itself: the peer already knows or is gone. */
+function fromChannel(e: unknown): boolean {
+  for (let c = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof ChannelError) return true;
+  return false;
+}
+
+export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const { party, ch } = opts;
   const ownEngines = !opts.engines;
   const engines = opts.engines ?? new SessionEngines(party, ch, { ot: opts.ot });
-  const ctx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
+  const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
+  const s = opts.schedule ?? buildSchedule(p);
+  const sp = s.program;
   const dims = new DimEnv();
   const values: ExecValue[] = [];
   const scopes = new Map<number, string>();
   const outputs: ExecuteResult['outputs'] = [];
   const breathe = yielder();
+  let current: IrOp | undefined;
+  let done = 0;
+  const total = s.steps.reduce((n, st) => n + st.ops.length, 0);
+  /** This party's arguments of an op (an input's value enters at its owner). */
+  const argsOf = (op: IrOp, type: ConcreteType): ExecValue[] => {
+    if (op.op !== 'input') return op.args.map((a) => values[a]);
+    const name = op.attrs.name as string;
+    const own = p.inputs.find((i) => i.name === name)!.owner === party;
+    return own ? [{ ...type, data: encodeInput(p, name, opts.inputs[name], 'fixed', dims).data }] : [];
+  };
+  const finish = async (op: IrOp, type: ConcreteType, data: Data | null) => {
+    values[op.id] = { ...type, data };
+    dims.bindReveal(sp, op.id, data as ArrayLike<number> | null);
+    if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: type.shape, enc: type.enc, data } });
+    done++;
+    if (opRow(op.op).comm !== 'local' || op.id % 200 === 0) opts.onProgress?.(done, total, op);
+    await breathe();
+  };
+  /** One step's calls, checked; its results on this party. */
+  const prepare = (step: Step) => {
+    const row = opRow(step.op);
+    const ops = step.ops.map((id) => sp.ops[id]);
+    current = ops[0];
+    const calls = ops.map((op) => opCall(sp, op, dims));
+    for (let i = 0; i < ops.length; i++) {
+      const why = !row.impl ? `it ${row.pending}` : row.unsupported?.(calls[i]);
+      if (why || !row.impl) throw new ExecError(`op '${ops[i].op}' cannot run securely yet: ${why}`, ops[i]);
+    }
+    const run = async (c: ExecCtx): Promise<(Data | null)[]> => {
+      if (ops.length === 1) return [await row.impl!(c, argsOf(ops[0], calls[0].type), calls[0])];
+      return row.batch!.impl(c, ops.map((op, i): BatchItem => ({ args: argsOf(op, calls[i].type), call: calls[i] })));
+    };
+    return { row, ops, calls, run };
+  };
   try {
-    for (const op of p.ops) {
-      const row = opRow(op.op);
-      const call = opCall(p, op, dims);
-      const why = !row.impl ? `it ${row.pending}` : row.unsupported?.(call);
-      if (why || !row.impl) throw new ExecError(`op '${op.op}' cannot run securely yet: ${why}`, op);
-      let args = op.args.map((a) => values[a]);
-      if (op.op === 'input') {
-        const name = op.attrs.name as string;
-        const own = p.inputs.find((i) => i.name === name)!.owner === party;
-        args = own ? [{ ...call.type, data: encodeInput(p, name, opts.inputs[name], 'fixed', dims).data }] : [];
+    checkRunnable(p, party, opts.inputs);
+    for (const unit of units(s)) {
+      const parts = unit.map(prepare);
+      if (parts[0].row.comm === 'local') {
+        const { ops, calls, run } = parts[0];
+        await finish(ops[0], calls[0].type, (await run(ctx))[0]);
+        continue;
       }
-      let data;
-      if (row.comm === 'local') data = await row.impl(ctx, args, call);
-      else {
-        const label = scopeLabel(op);
-        scopes.set(op.id, label);
-        const end = ch.scope(label);
-        try {
-          data = await row.impl(ctx, args, call);
-        } finally {
-          end();
+      const label = unitLabel(s, unit);
+      for (const st of unit) for (const id of st.ops) scopes.set(id, label);
+      const end = ch.scope(label);
+      let results: (Data | null)[][];
+      try {
+        if (unit.length === 1) results = [await parts[0].run(ctx)];
+        else {
+          // A concurrent group: setups on the session channel first, then every step on its own
+          // virtual channel and OT fork (forked in step order, the same on both sides).
+          const needs = setupsOf(s, unit, dims);
+          if (needs.ot) await engines.ot();
+          for (const ell of needs.he) await engines.he(ell);
+          results = await runConcurrently(ch, unit.length, (i, vch) => parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch) }));
+        }
+      } finally {
+        end();
+      }
+      for (const [k, { ops, calls }] of parts.entries()) {
+        for (let i = 0; i < ops.length; i++) {
+          current = ops[i];
+          await finish(ops[i], calls[i].type, results[k][i]);
         }
       }
-      values[op.id] = { ...call.type, data };
-      dims.bindReveal(p, op.id, data as ArrayLike<number> | null);
-      if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: call.type.shape, enc: call.type.enc, data } });
-      if (row.comm !== 'local' || op.id % 200 === 0) opts.onProgress?.(op.id + 1, p.ops.length, op);
-      await breathe();
     }
     await ch.flush();
   } catch (e) {
-    // End the session so the peer stops too instead of waiting for messages that never come.
-    ch.close();
+    // End the session so the peer stops too instead of waiting for messages that never come. It
+    // learns only that this side failed: the local message may hold private values.
+    if (fromChannel(e)) ch.close();
+    else ch.abort(`the ${party}'s side of the session failed`);
     if (e instanceof ExecError) throw e;
-    const op = p.ops[values.length];
-    const err = new ExecError((e as Error).message, op);
+    const err = new ExecError((e as Error).message, current);
     (err as { cause?: unknown }).cause = e;
     throw err;
   } finally {
     if (ownEngines) await (engines as SessionEngines).close();
   }
-  return { outputs, revealed: dims.revealed, dims, scopes, byScope: ch.byScope };
+  // A schedule may run outputs out of program order; they are reported in program order.
+  outputs.sort((a, b) => a.id - b.id);
+  return { outputs, revealed: dims.revealed, dims, scopes, byScope: ch.byScope, schedule: s };
 }

@@ -2,7 +2,9 @@
 // loopback): the default of `cipherprune run`, and what the end-to-end tests use.
 import type { InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
+import type { Engines } from '../ir/ops/types.ts';
 import type { Channel, Counters } from '../transport/channel.ts';
+import { buildSchedule } from '../opt/schedule.ts';
 import { execute, type ExecuteOptions, type ExecuteResult } from './executor.ts';
 
 export interface BothResult {
@@ -23,8 +25,15 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: Partial<Pick<ExecuteOptions, 'onProgress' | 'ot'>> = {}): Promise<BothResult> {
+export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress' | 'schedule' | 'ot'>> {
+  /** Engines of a session that outlives this run (several programs over one OT session and the
+   * same HE keys, on the same channel pair); the caller frees them. Default: fresh ones. */
+  engines?: { client: Engines; server: Engines };
+}
+
+export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: RunBothOptions = {}): Promise<BothResult> {
   const [c, s] = pair;
+  const schedule = opts.schedule ?? buildSchedule(p);
   const split = splitInputs(p, inputs);
   const t0 = performance.now();
   // The first failure closes both ends, so the other party stops at once; it is the one reported.
@@ -39,8 +48,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, ot: opts.ot })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server, ot: opts.ot })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule, engines: opts.engines?.client, ot: opts.ot })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule, engines: opts.engines?.server, ot: opts.ot })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

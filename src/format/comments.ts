@@ -15,7 +15,7 @@ const lineOwners = new Set([...categories.Stmt, ...categories.Item, 'Module', 'C
 /** Nodes whose children can each go on their own line, so a line comment between them can stay. */
 const lists = new Set(['File', 'Block', 'Config', 'Fn', 'Call', 'Tuple', 'TupleType', 'PTuple', 'Index', 'Binary']);
 const genericArgs = new Set(categories.GenericArg);
-const withBlock = new Set(['If', 'For', 'Fn', 'Model', 'Config']);
+const withBlock = new Set(['If', 'For', 'Fn', 'Model', 'Inputs', 'Config']);
 
 /** At the end of an `if`'s then block (for comments between `}` and `else`). */
 function endOfThen(ifNode: FNode, comment: Decorated): true {
@@ -49,7 +49,7 @@ function handle(comment: Decorated, text: string, placement: 'ownLine' | 'endOfL
     return true;
   }
   // `model /* c */ m {`: above the model.
-  if (encl?.$t === 'Model' && next === encl.body) {
+  if ((encl?.$t === 'Model' || encl?.$t === 'Inputs') && next === encl.body) {
     util.addLeadingComment(encl, comment);
     return true;
   }

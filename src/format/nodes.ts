@@ -35,8 +35,8 @@ export interface FNode {
 
 /** Node categories whose members are told apart by `kind`. */
 export const categories: Record<string, string[]> = {
-  Item: ['Import', 'Const', 'Config', 'TypeAlias', 'Overload', 'Fn', 'Model'],
-  Stmt: ['Let', 'Assign', 'For', 'If', 'Return', 'Input', 'Output'],
+  Item: ['Import', 'Const', 'Config', 'TypeAlias', 'Overload', 'Fn', 'Model', 'Inputs'],
+  Stmt: ['Let', 'Assign', 'For', 'If', 'Return', 'Input', 'UseInputs', 'Output'],
   Expr: ['Int', 'Float', 'Str', 'Bool', 'Name', 'Field', 'Tuple', 'Paren', 'Binary', 'Unary', 'Reveal', 'Call', 'Index'],
   TypeRef: ['TensorType', 'TupleType'],
   DimItem: ['Rest', 'DimExpr'],
@@ -66,6 +66,7 @@ const schema: Record<string, Record<string, string | null>> = {
   GenericParam: { name: null, kind: null, span: null },
   Param: { name: null, type: 'TypeRef', span: null },
   Model: { kind: null, name: null, nameSpan: null, body: 'Block', span: null },
+  Inputs: { kind: null, name: null, nameSpan: null, body: 'Block', span: null },
   // types
   EncodingRef: { kind: null, name: null, args: 'EncodingArg', span: null },
   EncodingArg: { value: null, span: null },
@@ -84,6 +85,7 @@ const schema: Record<string, Record<string, string | null>> = {
   If: { kind: null, cond: 'Expr', then: 'Block', else: 'Block', span: null },
   Return: { kind: null, value: 'Expr', span: null },
   Input: { kind: null, name: null, nameSpan: null, type: 'TypeRef', source: null, span: null },
+  UseInputs: { kind: null, name: null, nameSpan: null, span: null },
   Output: { kind: null, value: 'Expr', to: null, span: null },
   // expressions
   Int: { kind: null, value: null, text: null, span: null },

@@ -90,4 +90,5 @@ export const itemPrinters: Record<string, NodePrinter> = {
   GenericParam,
   Param: (path, _options, print) => [path.node.name, ': ', print('type')],
   Model: (path, _options, print) => ['model ', path.node.name, ' ', print('body')],
+  Inputs: (path, _options, print) => ['inputs ', path.node.name, ' ', print('body')],
 };

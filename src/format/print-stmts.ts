@@ -39,5 +39,6 @@ export const stmtPrinters: Record<string, NodePrinter> = {
   If,
   Return: (path, _options, print) => ['return ', print('value')],
   Input,
+  UseInputs: (path) => ['inputs ', path.node.name],
   Output: (path, _options, print) => ['output ', print('value'), ' to ', path.node.to],
 };

@@ -64,6 +64,8 @@ export type Stmt =
   | { kind: 'If'; cond: Expr; then: Block; else: Block | null; span: Span }
   | { kind: 'Return'; value: Expr; span: Span }
   | { kind: 'Input'; name: string; nameSpan: Span; type: TypeRef; source: string | null; span: Span }
+  /** `inputs weights` in a model: the input declarations of the block `inputs weights { ... }`. */
+  | { kind: 'UseInputs'; name: string; nameSpan: Span; span: Span }
   | { kind: 'Output'; value: Expr; to: PartyName; span: Span };
 
 export interface Block {
@@ -74,8 +76,10 @@ export interface Block {
 // ---- items ----
 export interface GenericParam {
   name: string;
-  /** 'dim' (default), 'shape' (written `...S`), 'enc', 'vis', 'party' or 'plain'. */
-  kind: 'dim' | 'shape' | 'enc' | 'vis' | 'party' | 'plain';
+  /** 'dim' (default), 'shape' (written `...S`), 'enc', 'num' (an encoding of numbers: not bool),
+   * 'vis', 'party', 'plain', or 'unary': a function of one argument that keeps its encoding and
+   * shape (an activation), passed explicitly: `glu::<silu>(x, ...)`, called `F(x)`. */
+  kind: 'dim' | 'shape' | 'enc' | 'num' | 'vis' | 'party' | 'plain' | 'unary';
   span: Span;
 }
 export interface Param {
@@ -91,7 +95,9 @@ export type Item =
   | { kind: 'TypeAlias'; name: string; nameSpan: Span; encoding: EncodingRef; span: Span }
   | { kind: 'Overload'; name: string; nameSpan: Span; members: { name: string; span: Span }[]; span: Span }
   | FnItem
-  | { kind: 'Model'; name: string; nameSpan: Span; body: Block; span: Span };
+  | { kind: 'Model'; name: string; nameSpan: Span; body: Block; span: Span }
+  /** Input declarations shared by models (`inputs weights { input ... }`). */
+  | { kind: 'Inputs'; name: string; nameSpan: Span; body: Block; span: Span };
 
 export interface FnItem {
   kind: 'Fn';

@@ -105,6 +105,10 @@ export class AstBuilder {
         const id = this.ident(c);
         return { kind: 'Model', name: id.name, nameSpan: id.span, body: this.block(this.node(c, 'block')), span };
       }
+      case 'inputsDecl': {
+        const id = this.ident(c);
+        return { kind: 'Inputs', name: id.name, nameSpan: id.span, body: this.block(this.node(c, 'block')), span };
+      }
       case 'callableDecl':
         return this.callable(c);
       default:
@@ -210,6 +214,10 @@ export class AstBuilder {
         const id = this.ident(c);
         const s = this.tok(c, 'StringLit');
         return { kind: 'Input', name: id.name, nameSpan: id.span, type: this.typeExpr(this.node(c, 'typeExpr')), source: s ? safeString(s.image) : null, span };
+      }
+      case 'useInputsStmt': {
+        const id = this.ident(c);
+        return { kind: 'UseInputs', name: id.name, nameSpan: id.span, span };
       }
       case 'outputStmt':
         return { kind: 'Output', value: this.expr(this.node(c, 'expression')), to: this.party(this.node(c, 'party')) ?? 'client', span };

@@ -5,6 +5,7 @@ import { constValue, freshSymbol, symDim, type Dim } from './dims.ts';
 import { leakOf } from './leaks.ts';
 import type { Checker, Ctx } from './check.ts';
 import type { Entity, FnEntity } from './scope.ts';
+import { suggestMember, suggestName } from './suggest.ts';
 import { errorTy, showTy, visJoin, type TensorTy, type Ty } from './types.ts';
 import { dimNotes, instantiate, type Arg, type MatchError } from './unify.ts';
 
@@ -54,9 +55,10 @@ function nameType(c: Checker, name: string, span: Span, ctx: Ctx): Ty {
   if (name === '<missing>') return errorTy;
   const ent = ctx.scope.lookup(name);
   if (!ent) {
-    c.diags.add('E0201', ctx.module.file, span, `unknown name '${name}'`, { suggestion: suggest(name, ctx) });
+    c.diags.add('E0201', ctx.module.file, span, `unknown name '${name}'`, { suggestion: suggestName(c, name, ctx.scope, false) });
     return errorTy;
   }
+  if (ent.kind === 'broken-module') return errorTy; // its import is already reported
   if (ent.kind === 'var') {
     ent.used = true;
     return ent.ty;
@@ -73,7 +75,12 @@ function describe(e: Entity): string {
     case 'overload':
       return 'an overloaded operation';
     case 'module':
+    case 'broken-module':
       return 'a module';
+    case 'inputs':
+      return 'a block of inputs';
+    case 'generic-fn':
+      return 'a function parameter';
     case 'alias':
     case 'generic-enc':
       return 'an encoding';
@@ -84,40 +91,14 @@ function describe(e: Entity): string {
   }
 }
 
-function suggest(name: string, ctx: Ctx): string | undefined {
-  const names = new Set<string>();
-  for (let s: Ctx['scope'] | null = ctx.scope; s; s = s.parent) for (const [n] of s.entries()) names.add(n);
-  let best: string | null = null;
-  let bestD = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const n of names) {
-    if (n.startsWith('(')) continue;
-    const d = editDistance(name, n);
-    if (d < bestD) [best, bestD] = [n, d];
-  }
-  return best ? `did you mean '${best}'?` : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0];
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j];
-      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length];
-}
-
 function fieldType(c: Checker, e: Extract<Expr, { kind: 'Field' }>, ctx: Ctx): Ty {
   if (e.target.kind === 'Name') {
     const ent = ctx.scope.lookup(e.target.name);
+    if (ent?.kind === 'broken-module') return errorTy;
     if (ent?.kind === 'module') {
       const member = c.scopeOf(ent.module).own(e.name);
       if (!member) {
-        c.diags.add('E0208', ctx.module.file, e.nameSpan, `module '${ent.module.name}' has no member '${e.name}'`);
+        c.diags.add('E0208', ctx.module.file, e.nameSpan, `module '${ent.module.name}' has no member '${e.name}'`, { suggestion: suggestMember(c, ent.module, e.name) });
         return errorTy;
       }
       if (member.kind === 'var') return member.ty;
@@ -211,21 +192,24 @@ function callType(c: Checker, e: Extract<Expr, { kind: 'Call' }>, ctx: Ctx): Ty 
     display = callee.name;
     ent = ctx.scope.lookup(callee.name);
     if (!ent) {
-      if (callee.name !== '<missing>') c.diags.add('E0201', file, callee.span, `unknown function '${callee.name}'`, { suggestion: suggest(callee.name, ctx) });
+      if (callee.name !== '<missing>') c.diags.add('E0201', file, callee.span, `unknown function '${callee.name}'`, { suggestion: suggestName(c, callee.name, ctx.scope, true) });
       return errorTy;
     }
+  } else if (callee.kind === 'Field' && callee.target.kind === 'Name' && ctx.scope.lookup(callee.target.name)?.kind === 'broken-module') {
+    return errorTy; // the failed import is reported once, not at every use
   } else if (callee.kind === 'Field' && callee.target.kind === 'Name' && ctx.scope.lookup(callee.target.name)?.kind === 'module') {
     const mod = ctx.scope.lookup(callee.target.name) as Extract<Entity, { kind: 'module' }>;
     display = `${callee.target.name}.${callee.name}`;
     ent = c.scopeOf(mod.module).own(callee.name);
     if (!ent) {
-      c.diags.add('E0208', file, callee.nameSpan, `module '${mod.module.name}' has no member '${callee.name}'`);
+      c.diags.add('E0208', file, callee.nameSpan, `module '${mod.module.name}' has no member '${callee.name}'`, { suggestion: suggestMember(c, mod.module, callee.name) });
       return errorTy;
     }
   } else {
     c.diags.add('E0304', file, callee.span, 'only functions and primitive ops can be called');
     return errorTy;
   }
+  if (ent.kind === 'generic-fn') return unaryCall(c, ent.name, args, e, callee.span, ctx);
   if (ent.kind === 'fn') return resolveCall(c, e, `'${display}'`, [ent], args, e.generics, callee.span, ctx);
   if (ent.kind === 'overload') return resolveCall(c, e, `'${display}'`, ent.members, args, e.generics, callee.span, ctx);
   c.diags.add('E0304', file, callee.span, `'${display}' is ${describe(ent)}, which cannot be called`);
@@ -237,12 +221,17 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
   const failures: { fn: FnEntity; err: MatchError }[] = [];
   for (const fn of candidates) {
     const r = instantiate(fn.item, args, generics, c.sigContext(fn, ctx));
-    if (r.ok) {
+    // A commutative op also takes its operands the other way round (`gamma * gelu_hi(c)`, server
+    // value first, is mul_sx like `gelu_hi(c) * gamma`, not the twice as costly mul_ss).
+    const swapped = !r.ok && args.length === 2 && fn.item.attributes.some((a) => a.name === 'commutative') ? instantiate(fn.item, [args[1], args[0]], generics, c.sigContext(fn, ctx)) : null;
+    const ok = r.ok ? r : swapped?.ok ? swapped : null;
+    if (ok) {
       c.recordCall(ctx, fn);
-      c.typing.calls.set(e, { fn, bindings: r.bindings });
-      return r.result;
+      for (const f of ok.bindings.fns.values()) c.recordCall(ctx, f); // what a passed activation reveals is reached from here
+      c.typing.calls.set(e, { fn, bindings: ok.bindings, swapped: ok === swapped || undefined });
+      return ok.result;
     }
-    failures.push({ fn, err: r.err });
+    if (!r.ok) failures.push({ fn, err: r.err });
   }
   const file = ctx.module.file;
   // A shape problem means visibility and encodings fit: report the first such candidate directly.
@@ -260,6 +249,33 @@ function resolveCall(c: Checker, e: Expr, display: string, candidates: FnEntity[
   const argTypes = args.map((a) => showTy(a.ty)).join(', ');
   c.diags.add('E0302', file, span, `no version of ${display} accepts (${argTypes})`, {
     notes: sorted.slice(0, 4).map((f) => ({ message: `${f.fn.item.name}: ${f.err.message}` })),
+    suggestion: intWithFraction(args, ctx) ?? (failures.every((f) => f.err.suggestion === failures[0].err.suggestion) ? failures[0].err.suggestion : undefined),
   });
   return errorTy;
+}
+
+/** An integer (a loop variable, a count) met a fractional literal (`t - 0.5`): no encoding fits
+ * both, since integers convert to fixed point only where a fixed-point operand names the scale. */
+function intWithFraction(args: Arg[], ctx: Ctx): string | undefined {
+  const i = args.findIndex((a) => a.ty.kind === 'tensor' && a.ty.enc.kind === 'int');
+  const f = args.findIndex((a) => a.ty.kind === 'tensor' && a.ty.enc.kind === 'lit' && a.ty.enc.float);
+  if (i < 0 || f < 0) return undefined;
+  const text = ctx.module.file.slice(args[i].span);
+  return `'${text}' is an integer and '${ctx.module.file.slice(args[f].span)}' a fraction, with no fixed-point scale between them: convert the integer first, e.g. \`convert::<fix<32, 12>>(${text})\` (exact and local for a public integer)`;
+}
+
+/** `F(x)` for a parameter `F: unary`: one tensor in, a secret tensor of its encoding and shape
+ * out (the argument is shared if it is not secret yet; the function is known at each call). */
+function unaryCall(c: Checker, name: string, args: Arg[], e: Extract<Expr, { kind: 'Call' }>, span: Span, ctx: Ctx): Ty {
+  if (args.some((a) => a.ty.kind === 'error')) return errorTy;
+  const t = args[0]?.ty;
+  if (args.length !== 1 || e.generics.length || t?.kind !== 'tensor') {
+    c.diags.add('E0303', ctx.module.file, span, `'${name}' is a function parameter: it takes one tensor${e.generics.length ? ' and no generic arguments' : ''}, found ${args.length === 1 ? showTy(t!) : `${args.length} arguments`}`);
+    return errorTy;
+  }
+  if (t.enc.kind === 'bool') {
+    c.diags.add('E0301', ctx.module.file, args[0].span, `'${name}' works on numbers, found ${showTy(t)}`);
+    return errorTy;
+  }
+  return { ...t, vis: 'secret', value: undefined };
 }

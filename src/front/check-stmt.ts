@@ -4,6 +4,7 @@ import type { Block, Pattern, Stmt } from './ast.ts';
 import { dimEq, dimKey, freshSymbol, symDim, type Dim } from './dims.ts';
 import { leakOf } from './leaks.ts';
 import { checkExpr } from './check-expr.ts';
+import { checkFor } from './check-loop.ts';
 import type { Checker, Ctx } from './check.ts';
 import { resolveType } from './resolve.ts';
 import { Scope, type VarEntity } from './scope.ts';
@@ -119,6 +120,16 @@ function checkStmt(c: Checker, s: Stmt, ctx: Ctx): void {
       ctx.scope.define(s.name, { kind: 'var', name: s.name, ty, span: s.nameSpan, mutable: false, used: false, warnUnused: true });
       return;
     }
+    case 'UseInputs': {
+      // The block's declarations, checked as if written here (same module: their names resolve alike).
+      const ent = ctx.scope.lookup(`(inputs) ${s.name}`);
+      if (!ctx.model) c.diags.add('E0507', file, s.span, '`inputs` is only allowed in a model');
+      else if (ent?.kind !== 'inputs') {
+        const known = [...ctx.module.ast.items].filter((i) => i.kind === 'Inputs').map((i) => i.name);
+        c.diags.add('E0210', file, s.nameSpan, `unknown inputs block '${s.name}'`, { suggestion: known.length ? `blocks in this module: ${known.join(', ')}` : 'declare it in this module: `inputs NAME { input ... }`' });
+      } else for (const st of ent.item.body.stmts) if (st.kind === 'Input') checkStmt(c, st, ctx);
+      return;
+    }
     case 'Output': {
       const ty = checkExpr(c, s.value, ctx);
       if (ctx.model && !c.probing) ctx.model.outputStatements++;
@@ -145,38 +156,10 @@ function checkStmt(c: Checker, s: Stmt, ctx: Ctx): void {
   }
 }
 
-function checkFor(c: Checker, s: Extract<Stmt, { kind: 'For' }>, ctx: Ctx): void {
-  const file = ctx.module.file;
-  for (const bound of [s.from, s.to]) {
-    const t = checkExpr(c, bound, ctx);
-    if (t.kind !== 'tensor') continue;
-    if (t.vis !== 'public') c.diags.add('E0503', file, bound.span, `a loop bound must be public, found ${t.vis}`, { suggestion: 'reveal it first if it may be disclosed (the reveal is recorded in the leak report)' });
-    else if (t.shape.length || !(t.enc.kind === 'int' || (t.enc.kind === 'lit' && !t.enc.float))) c.diags.add('E0301', file, bound.span, `a loop bound must be an integer, found ${showTy(t)}`);
-  }
-  const loopSym = freshSymbol(s.var, 'loop', { file, ...s.varSpan });
-  const bodyScope = () => {
-    const sc = new Scope(ctx.scope);
-    sc.define(s.var, { kind: 'var', name: s.var, ty: { kind: 'tensor', vis: 'public', enc: { kind: 'int' }, shape: [], value: symDim(loopSym) }, span: s.varSpan, mutable: false, used: true, warnUnused: false });
-    return sc;
-  };
-  const inner: Ctx = { ...ctx, loops: [...ctx.loops, `${s.var} in ${file.slice(s.from.span)}..${file.slice(s.to.span)}`] };
-  // Loop-carried variables may change shape between iterations (pruning shrinks the token
-  // count): check the body once quietly, widen every dimension that changed to a fresh one,
-  // then check it for real with the widened types.
-  const vars = [...assignedNames(s.body, ctx.scope)].map((n) => ctx.scope.lookup(n) as VarEntity);
-  const entry = vars.map((v) => v.ty);
-  c.quietly(() => checkBlock(c, s.body, inner, bodyScope()));
-  const memo = new Map<string, Dim>();
-  const widened = vars.map((v, i) => joinTy(entry[i], v.ty, v.name, memo));
-  vars.forEach((v, i) => (v.ty = widened[i]));
-  checkBlock(c, s.body, inner, bodyScope());
-  vars.forEach((v, i) => (v.ty = widened[i]));
-}
-
 /** Join two types of one variable: visibility joins; a dimension (or dimension value) that
  * differs becomes a fresh symbol. `memo` makes the choice consistent across variables: two
  * variables that both go from `n` to `k` share one fresh dimension. */
-function joinTy(a: Ty, b: Ty, name: string, memo: Map<string, Dim>): Ty {
+export function joinTy(a: Ty, b: Ty, name: string, memo: Map<string, Dim>): Ty {
   if (a.kind !== 'tensor' || b.kind !== 'tensor') return a.kind === 'error' ? b : a;
   if (!encEq(a.enc, b.enc) || a.shape.length !== b.shape.length) return a;
   const widen = (x: Dim, y: Dim, label: string): Dim => {
@@ -192,7 +175,7 @@ function joinTy(a: Ty, b: Ty, name: string, memo: Map<string, Dim>): Ty {
 }
 
 /** Names assigned with `=` inside a block that refer to variables declared outside it. */
-function assignedNames(block: Block, outer: Scope): Set<string> {
+export function assignedNames(block: Block, outer: Scope): Set<string> {
   const out = new Set<string>();
   const walk = (b: Block, locals: Set<string>) => {
     const mine = new Set(locals);

@@ -33,7 +33,8 @@ export interface ModelInfo {
 /** What the IR needs from checking: each expression's type and each call's resolution. */
 export interface Typing {
   exprTypes: Map<Expr, Ty>;
-  calls: Map<Expr, { fn: FnEntity; bindings: Bindings }>;
+  /** `swapped`: a `@commutative` op matched with its two operands exchanged (lowering swaps them). */
+  calls: Map<Expr, { fn: FnEntity; bindings: Bindings; swapped?: boolean }>;
   /** Config sizes: symbol -> default value (a checkpoint's config.json may override it). */
   configSizes: Map<DimSymbol, number>;
 }
@@ -49,7 +50,7 @@ export interface CheckResult {
   /** Module-level names (for lowering). */
   scopes: ReadonlyMap<Module, Scope>;
   /** Build the signature context for calling `fn` from a place whose names are given by lookups. */
-  sigContext(fn: FnEntity, callDims: SigContext['callDims'], callEncs: SigContext['callEncs']): SigContext;
+  sigContext(fn: FnEntity, callDims: SigContext['callDims'], callEncs: SigContext['callEncs'], callFns?: SigContext['callFns']): SigContext;
 }
 
 /** Where the checker is: the definition, its loops, whether diagnostics are kept. */
@@ -99,7 +100,7 @@ export class Checker {
       models: this.models,
       typing: this.typing,
       scopes: this.scopes,
-      sigContext: (fn, callDims, callEncs) => ({ ...this.sigContext(fn, { scope: this.preludeScope } as Ctx), callDims, callEncs }),
+      sigContext: (fn, callDims, callEncs, callFns) => ({ ...this.sigContext(fn, { scope: this.preludeScope } as Ctx), callDims, callEncs, callFns }),
     };
   }
 
@@ -142,6 +143,7 @@ export class Checker {
       dims: scopeDimLookup(defScope),
       callDims: scopeDimLookup(ctx.scope),
       callEncs: scopeEncLookup(ctx.scope),
+      callFns: scopeFnLookup(ctx.scope),
     };
   }
 
@@ -159,6 +161,7 @@ export class Checker {
       return false;
     };
     for (const [alias, target] of m.imports) scope.define(alias, { kind: 'module', module: target });
+    for (const alias of m.brokenImports) if (!m.imports.has(alias)) scope.define(alias, { kind: 'broken-module', name: alias });
     for (const item of m.ast.items) {
       if (item.kind === 'Fn') {
         if (dup(item.name, item.nameSpan)) continue;
@@ -167,6 +170,10 @@ export class Checker {
         this.fnSites.set(this.fnKey(m, item.name), { item, module: m });
       } else if (item.kind === 'Model') {
         dup(`model ${item.name}`, item.nameSpan);
+      } else if (item.kind === 'Inputs') {
+        if (dup(`inputs ${item.name}`, item.nameSpan)) continue;
+        scope.define(`(inputs) ${item.name}`, { kind: 'inputs', item });
+        for (const s of item.body.stmts) if (s.kind !== 'Input') this.diags.add('E0211', m.file, s.span, `an \`inputs\` block holds only \`input\` declarations`);
       }
     }
     for (const item of m.ast.items) {
@@ -243,13 +250,14 @@ export class Checker {
     for (const g of fn.generics) {
       if (generics.has(g.name)) this.diags.add('E0202', m.file, g.span, `generic parameter '${g.name}' is declared twice`);
       generics.add(g.name);
-      if (!['dim', 'shape', 'enc', 'vis', 'party', 'plain'].includes(g.kind)) {
-        this.diags.add('E0206', m.file, g.span, `unknown kind '${g.kind}' for generic parameter '${g.name}'`, { suggestion: 'kinds are dimensions (no kind), ...S (shape), enc, vis, party and plain' });
+      if (!['dim', 'shape', 'enc', 'num', 'vis', 'party', 'plain', 'unary'].includes(g.kind)) {
+        this.diags.add('E0206', m.file, g.span, `unknown kind '${g.kind}' for generic parameter '${g.name}'`, { suggestion: 'kinds are dimensions (no kind), ...S (shape), enc, num, vis, party, plain and unary (a function of one argument)' });
         continue;
       }
       if (fn.prim) continue;
       if (g.kind === 'dim') scope.define(g.name, { kind: 'generic-dim', dim: symDim(freshSymbol(g.name, 'param', { file: m.file, ...g.span })) });
-      else if (g.kind === 'enc') scope.define(g.name, { kind: 'generic-enc', enc: { kind: 'param', name: g.name, id: freshSymbol(g.name, 'enc').id } });
+      else if (g.kind === 'enc' || g.kind === 'num') scope.define(g.name, { kind: 'generic-enc', enc: { kind: 'param', name: g.name, id: freshSymbol(g.name, 'enc').id } });
+      else if (g.kind === 'unary') scope.define(g.name, { kind: 'generic-fn', name: g.name });
       else this.diags.add('E0206', m.file, g.span, `only \`prim\` signatures may be generic over ${g.kind === 'shape' ? 'shape rank' : 'visibility'}`, { suggestion: 'give the function explicit dimensions, e.g. fn f<n, d>(x: secret act[n, d])' });
     }
     if (fn.prim) return; // signatures are checked where they are used
@@ -323,4 +331,12 @@ export interface CheckInput {
 export function checkProgram(entries: CheckInput[], host?: Host): CheckResult {
   const load = loadProgram(entries, host);
   return new Checker(load).run();
+}
+
+/** Functions by name (for `F: unary` arguments): a `fn` or `prim` in reach. */
+export function scopeFnLookup(scope: Scope): (name: string) => FnEntity | undefined {
+  return (name) => {
+    const e = scope.lookup(name);
+    return e?.kind === 'fn' ? e : undefined;
+  };
 }

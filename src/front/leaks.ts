@@ -32,17 +32,26 @@ export function leakOf(kind: LeakEntry['kind'], file: SourceFile, span: Span, va
   return { kind, file, span, value, from: ty.vis, to, encoding: showEnc(ty.enc), elements: showDim(elements), bitsPerElement: encBits(ty.enc), within, loops, models: [] };
 }
 
-export function formatLeaks(entries: LeakEntry[]): string {
-  if (entries.length === 0) return 'leak report: nothing is revealed and nothing is output.';
-  const lines = [`leak report: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`];
+/** The leak report, per model: what each model reveals and outputs, including inside the library
+ * functions it calls. A reveal in a function that no model reaches discloses nothing, so it is
+ * counted, not listed. With no model at all (library files alone), every site is listed. */
+export function formatLeaks(entries: LeakEntry[], models: string[] = [...new Set(entries.flatMap((e) => e.models))]): string {
+  if (models.length === 0) return formatSection('leak report (no model: every site in the library)', entries);
+  const sections = models.map((m) => formatSection(`leak report for model ${m}`, entries.filter((e) => e.models.includes(m))));
+  const unreached = entries.filter((e) => e.models.length === 0);
+  if (unreached.length) sections.push(`not listed: ${unreached.length} site${unreached.length === 1 ? '' : 's'} that no model reaches (${[...new Set(unreached.map((e) => e.within))].join(', ')})`);
+  return sections.join('\n');
+}
+
+function formatSection(title: string, entries: LeakEntry[]): string {
+  if (entries.length === 0) return `${title}: nothing is revealed and nothing is output.`;
+  const lines = [`${title}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`];
   for (const e of entries) {
     const { line, col } = e.file.position(e.span.start);
     const size = `${e.elements} x ${e.encoding} (${e.bitsPerElement} bit${e.bitsPerElement === 1 ? '' : 's'} each)`;
     lines.push(`  ${e.file.path}:${line}:${col}  ${e.kind} ${e.value}`);
     lines.push(`      ${e.from} -> ${e.to === 'both' ? 'both parties (public)' : e.to}; size ${size}`);
-    const ctx = [`in ${e.within}`, ...e.loops.map((l) => `inside for ${l}`)];
-    if (e.models.length) ctx.push(`reached from model${e.models.length > 1 ? 's' : ''} ${e.models.join(', ')}`);
-    lines.push(`      ${ctx.join('; ')}`);
+    lines.push(`      ${[`in ${e.within}`, ...e.loops.map((l) => `inside for ${l}`)].join('; ')}`);
   }
   return lines.join('\n');
 }

@@ -18,6 +18,8 @@ export interface Module {
   ast: FileAst;
   /** Import alias -> module (filled by the loader). */
   imports: Map<string, Module>;
+  /** Aliases of imports that failed (unknown module, cycle): their uses are not reported again. */
+  brokenImports: Set<string>;
   isPrelude: boolean;
 }
 
@@ -106,7 +108,7 @@ export function loadProgram(entries: { path: string; text?: string }[], host: Ho
     const ast = parseSource(file, diags);
     // Display name: the `module` declaration if any, else the import path or the file's base name.
     const declared = ast.module?.path.join('.');
-    const mod: Module = { name: declared || name, file, ast, imports: new Map(), isPrelude };
+    const mod: Module = { name: declared || name, file, ast, imports: new Map(), brokenImports: new Set(), isPrelude };
     byPath.set(absPath, mod);
     modules.push(mod);
     return mod;
@@ -126,10 +128,12 @@ export function loadProgram(entries: { path: string; text?: string }[], host: Ho
         diags.add('E0203', mod.file, item.span, `unknown module '${item.path.join('.')}'`, {
           notes: [{ message: `looked for ${candidates.map(display).join(' and ')}` }],
         });
+        mod.brokenImports.add(alias);
         continue;
       }
       if (stack.includes(found)) {
         diags.add('E0205', mod.file, item.span, `import cycle: ${[...stack.slice(stack.indexOf(found)), found].map(display).join(' -> ')}`);
+        mod.brokenImports.add(alias);
         continue;
       }
       const isNew = !byPath.has(found);

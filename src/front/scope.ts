@@ -1,5 +1,5 @@
 // Names the checker knows: module members and local variables, in nested scopes.
-import type { FnItem, Span } from './ast.ts';
+import type { FnItem, Item, Span } from './ast.ts';
 import type { Dim } from './dims.ts';
 import type { Module } from './modules.ts';
 import type { Enc, Ty, Vis } from './types.ts';
@@ -25,9 +25,15 @@ export type Entity =
   | FnEntity
   | { kind: 'overload'; name: string; members: FnEntity[] }
   | { kind: 'module'; module: Module }
+  /** The alias of an import that failed (already reported): uses of it are silent errors. */
+  | { kind: 'broken-module'; name: string }
   | { kind: 'alias'; enc: Enc }
+  /** A block of shared input declarations, defined as `(inputs) NAME` (apart from values). */
+  | { kind: 'inputs'; item: Extract<Item, { kind: 'Inputs' }> }
   /** A generic parameter visible inside a generic function body. */
   | { kind: 'generic-dim'; dim: Dim }
+  /** A generic parameter `F: unary` (an activation passed to the function). */
+  | { kind: 'generic-fn'; name: string }
   | { kind: 'generic-enc'; enc: Enc }
   | { kind: 'generic-vis'; vis: Vis };
 

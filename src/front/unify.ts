@@ -3,10 +3,11 @@
 // the result type. A result tuple field `k: public int` that no argument determines becomes a
 // fresh dimension (a dependent result: `-> (k: public int, y: secret E[k, d])`).
 import type { DimItem, Expr, FnItem, GenericArg, Span, TypeRef } from './ast.ts';
-import { constValue, dimEq, dimSymbols, freshSymbol, symDim, type Dim } from './dims.ts';
+import { constDim, constValue, dimEq, dimSymbols, freshSymbol, mulDim, showDim, symDim, type Dim } from './dims.ts';
 import type { SourceFile } from './source.ts';
 import { DiagnosticBag } from './diagnostics.ts';
 import type { Module } from './modules.ts';
+import type { FnEntity } from './scope.ts';
 import { evalDim, resolveEncoding, VISIBILITIES, type DimLookup, type EncLookup } from './resolve.ts';
 import { encFits, showEnc, showShape, showTy, visJoin, visLeq, type Enc, type TensorTy, type Ty, type Vis } from './types.ts';
 
@@ -30,6 +31,8 @@ export interface Bindings {
   rests: Map<string, Dim[]>;
   encs: Map<string, Enc>;
   vis: Map<string, Vis>;
+  /** `F: unary` parameters: the function passed for each. */
+  fns: Map<string, FnEntity>;
 }
 
 /** How to read names in a signature that are not generics: the defining module's aliases and constants. */
@@ -40,6 +43,8 @@ export interface SigContext {
   /** Resolve an explicit dimension argument at the call site. */
   callDims: DimLookup;
   callEncs: EncLookup;
+  /** Resolve a function passed for an `F: unary` parameter at the call site. */
+  callFns?: (name: string) => FnEntity | undefined;
 }
 
 type Outcome = { ok: true; result: Ty; bindings: Bindings } | { ok: false; err: MatchError };
@@ -66,7 +71,7 @@ export function dimNotes(dims: Dim[]): { message: string; file?: SourceFile; spa
 }
 
 export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx: SigContext): Outcome {
-  const b: Bindings = { dims: new Map(), rests: new Map(), encs: new Map(), vis: new Map() };
+  const b: Bindings = { dims: new Map(), rests: new Map(), encs: new Map(), vis: new Map(), fns: new Map() };
   const kinds = new Map(fn.generics.map((g) => [g.name, g.kind]));
   const elementwise = fn.attributes.some((a) => a.name === 'elementwise');
   const fail = (code: string, message: string, arg?: number, suggestion?: string): Outcome => ({ ok: false, err: { code, message, arg, suggestion } });
@@ -85,10 +90,11 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
         return why ? fail(why.code, `generic argument ${i + 1} of '${fn.name}': ${why.message}`, undefined, why.code === 'E0404' ? 'reveal it first (the reveal is recorded in the leak report)' : undefined) : fail('E0311', `generic argument ${i + 1} of '${fn.name}' is not a dimension value`);
       }
       b.dims.set(g.name, d);
-    } else if (g.kind === 'enc' && (a.kind === 'EncArg' || (a.kind === 'DimArg' && a.expr.kind === 'Name'))) {
+    } else if ((g.kind === 'enc' || g.kind === 'num') && (a.kind === 'EncArg' || (a.kind === 'DimArg' && a.expr.kind === 'Name'))) {
       const ref = a.kind === 'EncArg' ? a.encoding : { kind: 'EncodingRef' as const, name: (a.expr as { name: string }).name, args: [], span: a.span };
       const e = resolveEncoding(ref, ctx.callEncs, ctx.callDims, file, null);
       if (!e) return fail('E0204', `generic argument ${i + 1} of '${fn.name}' is not an encoding`);
+      if (g.kind === 'num' && e.kind === 'bool') return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be an encoding of numbers, not bool`);
       b.encs.set(g.name, e);
     } else if (g.kind === 'shape' && a.kind === 'ShapeArg') {
       const dims: Dim[] = [];
@@ -98,7 +104,13 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
         dims.push(d);
       }
       b.rests.set(g.name, dims);
-    } else return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be a ${g.kind === 'shape' ? 'shape' : g.kind === 'enc' ? 'encoding' : g.kind === 'dim' ? 'dimension' : 'visibility'}`);
+    } else if (g.kind === 'unary' && (a.kind === 'EncArg' || (a.kind === 'DimArg' && a.expr.kind === 'Name'))) {
+      const name = a.kind === 'EncArg' ? a.encoding.name : (a.expr as { name: string }).name;
+      const f = ctx.callFns?.(name);
+      const bad = f ? unaryProblem(f, ctx) : `'${name}' is not a function`;
+      if (bad) return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be a function of one argument that keeps its encoding and shape: ${bad}`, undefined, 'e.g. relu, silu, sigmoid, gelu_hi, gelu_lo, tanh, exp_hi, or a `fn` of one secret tensor');
+      b.fns.set(g.name, f!);
+    } else return fail('E0301', `generic argument ${i + 1} of '${fn.name}' must be a ${g.kind === 'shape' ? 'shape' : g.kind === 'enc' || g.kind === 'num' ? 'encoding' : g.kind === 'dim' ? 'dimension' : 'visibility'}`);
   }
 
   if (args.length !== fn.params.length) {
@@ -127,7 +139,10 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
     }
     // encoding
     const encName = pt.encoding.name;
-    if (kinds.get(encName) === 'enc') {
+    if (kinds.get(encName) === 'num' && a.enc.kind === 'bool') {
+      return fail('E0301', `argument ${i + 1} of '${fn.name}' is bool, but '${fn.name}' works on numbers`, i, BOOL_HINT);
+    }
+    if (kinds.get(encName) === 'enc' || kinds.get(encName) === 'num') {
       if (a.enc.kind === 'lit' || a.enc.kind === 'int') litEncs.push({ name: encName, enc: a.enc, arg: i });
       else {
         const prev = b.encs.get(encName);
@@ -191,8 +206,19 @@ export function instantiate(fn: FnItem, args: Arg[], explicit: GenericArg[], ctx
   if (!fn.result) return { ok: true, result: { kind: 'tuple', fields: [] }, bindings: b };
   const result = buildResult(fn.result, b, ctx, fn);
   if ('err' in result) return { ok: false, err: result.err };
+  // `@same_size` (reshape): the result has as many elements as the first argument.
+  if (fn.attributes.some((a) => a.name === 'same_size') && result.ty.kind === 'tensor' && args[0]?.ty.kind === 'tensor') {
+    const count = (shape: Dim[]) => shape.reduce((acc, d) => mulDim(acc, d), constDim(1));
+    const have = count(args[0].ty.shape), want = count(result.ty.shape);
+    if (!dimEq(have, want)) {
+      return { ok: false, err: { code: 'E0401', message: `'${fn.name}' cannot make ${showShape(args[0].ty.shape)} (${showDim(have)} elements) into ${showShape(result.ty.shape)} (${showDim(want)} elements)`, arg: 0, dims: [have, want] } };
+    }
+  }
   return { ok: true, result: result.ty, bindings: b };
 }
+
+/** What to do with booleans where numbers are needed (sums of XOR-shared bits would be wrong). */
+export const BOOL_HINT = 'booleans are not numbers (secret ones are XOR-shared bits): convert them with `convert::<int>(b)` (one boolean-to-arithmetic conversion per element), or count the true values with `count(b)`';
 
 function showDimPair(want: Dim, got: Dim): string {
   return `'${showShape([want]).slice(1, -1)}' is required but '${showShape([got]).slice(1, -1)}' was found`;
@@ -333,5 +359,26 @@ export function assignable(have: Ty, want: Ty): { code: string; message: string;
       return { code: 'E0401', message: `expected shape ${showShape(want.shape)}, found ${showShape(have.shape)}`, dims: [have.shape[i], want.shape[i]] };
     }
   }
+  return null;
+}
+
+/** Why `f` cannot be passed for an `F: unary` parameter (null if it can). A primitive applied to
+ * a secret `fix<32, 12>[2, 3]` must give a secret value of that encoding and shape; a `fn` must
+ * declare its result with its parameter's type, secret. */
+function unaryProblem(f: FnEntity, ctx: SigContext): string | null {
+  const item = f.item;
+  if (item.params.length !== 1) return `'${item.name}' takes ${item.params.length} arguments`;
+  if (item.generics.some((g) => g.kind === 'unary')) return `'${item.name}' takes a function itself`;
+  if (!item.prim) {
+    const text = (t: TypeRef | null) => (t ? f.module.file.slice(t.span).replace(/\s+/g, ' ') : '');
+    const param = item.params[0].type;
+    if (param.kind !== 'TensorType' || param.visibility !== 'secret' || text(param) !== text(item.result)) return `'${item.name}' maps ${text(param)} to ${text(item.result) || 'nothing'}`;
+    return null;
+  }
+  const probe: Ty = { kind: 'tensor', vis: 'secret', enc: { kind: 'fix', ell: 32, scale: 12 }, shape: [constDim(2), constDim(3)] };
+  const r = instantiate(item, [{ ty: probe, span: item.nameSpan }], [], { ...ctx, module: f.module });
+  if (!r.ok) return `'${item.name}' does not take a secret tensor (${r.err.message})`;
+  const t = r.result;
+  if (t.kind !== 'tensor' || t.vis !== 'secret' || t.enc.kind !== 'fix' || t.shape.length !== 2 || !t.shape.every((d, i) => dimEq(d, probe.shape[i]))) return `'${item.name}' maps ${showTy(probe)} to ${showTy(t)}`;
   return null;
 }

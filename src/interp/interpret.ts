@@ -1,13 +1,16 @@
 // The plaintext reference interpreter: runs an IR program on opened values, in `fixed` mode
 // (exactly the secure path's fixed-point semantics) or `float` mode (float64, to measure the
 // approximation error). Sizes revealed at run time are bound as their reveals execute.
-import { OpError, type IrProgram } from '../ir/ir.ts';
+import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
+import { RangeViolation, type RangeProbe } from '../crypto/ranges.ts';
 import { opTable } from '../ir/ops/table.ts';
 import type { Mode, Tensor } from '../ir/tensor.ts';
 
 export class InterpretError extends OpError {
   override name = 'InterpretError';
+  /** Set when an op's precondition failed (a value outside its safe range). */
+  range?: RangeViolation['record'];
 }
 
 export interface InterpretResult {
@@ -19,7 +22,12 @@ export interface InterpretResult {
   dims: DimEnv;
 }
 
-export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): InterpretResult {
+export interface InterpretOptions {
+  /** Per op, a probe that receives its range checks instead of failing (calibrate). */
+  probe?: (op: IrOp) => RangeProbe | undefined;
+}
+
+export function interpret(p: IrProgram, inputs: InputValues, mode: Mode, opts: InterpretOptions = {}): InterpretResult {
   const dims = new DimEnv();
   const values: Tensor[] = [];
   const missing = p.inputs.filter((i) => !(i.name in inputs)).map((i) => i.name);
@@ -32,13 +40,23 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode): Interp
       }
       const twin = opTable.get(op.op)?.twin;
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
-      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode });
+      const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode, vis: op.type.vis, probe: opts.probe?.(op) });
       values[op.id] = t;
       dims.bindReveal(p, op.id, t.data);
     } catch (e) {
       if (e instanceof InterpretError && e.op) throw e;
-      throw new InterpretError((e as Error).message, op);
+      throw opFailure(e, op);
     }
   }
   return { outputs: p.outputs.map((o) => ({ id: o.id, to: o.to, tensor: values[o.id] })), values, revealed: dims.revealed, dims };
+}
+
+/** An op's failure as an InterpretError: a violated precondition names the op first. */
+export function opFailure(e: unknown, op: IrOp): InterpretError {
+  if (e instanceof RangeViolation) {
+    const err = new InterpretError(`${op.op}: ${e.message}`, op);
+    err.range = e.record;
+    return err;
+  }
+  return new InterpretError((e as Error).message, op);
 }

@@ -3,7 +3,7 @@
 // Also the encoding of a party's input values for its declared type.
 import { constValue, substDim, constDim, type Dim, type DimSymbol } from '../front/dims.ts';
 import { OpError, showType, type IrOp, type IrProgram } from './ir.ts';
-import { fromReal } from './twins.ts';
+import { encodeReal } from './values.ts';
 import { size, type Mode, type Tensor } from './tensor.ts';
 
 /** Input values: real numbers (flat, row-major) for each input name. */
@@ -51,5 +51,19 @@ export function encodeInput(p: IrProgram, name: string, values: ArrayLike<number
   if (values.length !== size(shape)) {
     throw new OpError(`input '${name}' has ${values.length} values, but ${showType(inp.type)} needs ${size(shape)}`);
   }
-  return { shape, enc: inp.type.enc, data: fromReal(values, inp.type.enc, mode) };
+  try {
+    return { shape, enc: inp.type.enc, data: encodeReal(values, inp.type.enc, mode, (i) => `input '${name}' element ${i}${shape.length > 1 ? ` (${unflatten(i, shape)})` : ''}`) };
+  } catch (e) {
+    throw new OpError(`${(e as Error).message} (${showType(inp.type)})`);
+  }
+}
+
+/** Index i of a row-major tensor as coordinates, e.g. [2, 5]. */
+function unflatten(i: number, shape: number[]): string {
+  const c: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    c.unshift(i % shape[d]);
+    i = Math.floor(i / shape[d]);
+  }
+  return `[${c.join(', ')}]`;
 }

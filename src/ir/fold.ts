@@ -21,9 +21,11 @@ const folders: Record<string, (ks: K[]) => K> = {
   not: bool((a) => !a),
 };
 
-/** The constant result of a public op on constant scalar arguments, if it can be computed. */
-export function evalConst(op: string, ks: K[]): K {
+/** The constant result of a public op on constant scalar arguments, if it can be computed.
+ * Integers divide with floor (`intResult`: the result's encoding is an integer one). */
+export function evalConst(op: string, ks: K[], intResult = false): K {
   const f = folders[op];
   if (!f || ks.length === 0) return undefined;
-  return f(ks);
+  const v = f(ks);
+  return intResult && op === 'div_pp' && typeof v === 'number' ? Math.floor(v) : v;
 }

@@ -59,9 +59,11 @@ export interface IrProgram {
   runtimeDims: { symbol: DimSymbol; op: number }[];
 }
 
-/** `%id = op (file:line:col, loop iterations)`: where an op comes from, for error messages. */
+/** `%id = op (file:line:col, loop iterations, in the inlined calls)`: where an op comes from, for
+ * error messages, e.g. `%140 = mul_ss (stdlib/nn.cpl:19:22, l=3, in bert.layer > nn.layernorm)`. */
 export function opLocation(op: IrOp): string {
-  return `%${op.id} = ${op.op} (${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ', ' + op.where.loops.join(' ') : ''})`;
+  const w = op.where;
+  return `%${op.id} = ${op.op} (${w.file}:${w.line}:${w.col}${w.loops.length ? ', ' + w.loops.join(' ') : ''}${w.stack.length ? ', in ' + w.stack.join(' > ') : ''})`;
 }
 
 /** An error raised while running an op; the message ends with the op's location. */
@@ -75,7 +77,8 @@ export class OpError extends Error {
 
 export const showType = (t: IrType): string => `${t.vis} ${showEnc(t.enc)}${t.shape.length ? `[${t.shape.map(showDim).join(', ')}]` : ''}`;
 
-function showAttr(v: unknown): string {
+/** An attribute value as the IR text shows it (sizes symbolic). */
+export function showAttr(v: unknown): string {
   if (v && typeof v === 'object' && 'terms' in (v as object)) return showDim(v as Dim);
   if (Array.isArray(v)) return `[${v.map(showAttr).join(', ')}]`;
   if (typeof v === 'string') return JSON.stringify(v);
@@ -83,16 +86,22 @@ function showAttr(v: unknown): string {
   return String(v);
 }
 
-/** The IR text form (`cipherprune compile --emit ir`): one op per line. */
-export function formatIr(p: IrProgram): string {
-  const lines = [`model ${p.model}`, `config ${Object.entries(p.config).map(([k, v]) => `${k}=${v}`).join(' ')}`];
+/**
+ * The IR text form (`cipherprune compile --emit ir`): one op per line. `where: false` leaves out
+ * source positions and lists the config sorted: the canonical form that `programHash` hashes.
+ */
+export function formatIr(p: IrProgram, opts: { where?: boolean } = {}): string {
+  const showWhere = opts.where ?? true;
+  const config = Object.entries(p.config);
+  if (!showWhere) config.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const lines = [`model ${p.model}`, `config ${config.map(([k, v]) => `${k}=${v}`).join(' ')}`];
   for (const op of p.ops) {
     const attrs = Object.entries(op.attrs)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${showAttr(v)}`);
     const args = op.args.map((a) => `%${a}`).join(', ');
     const where = `${op.where.file}:${op.where.line}:${op.where.col}${op.where.loops.length ? ' ' + op.where.loops.join(' ') : ''}`;
-    lines.push(`  %${op.id} = ${op.op}(${args})${attrs.length ? ' {' + attrs.join(', ') + '}' : ''} : ${showType(op.type)}  # ${where}`);
+    lines.push(`  %${op.id} = ${op.op}(${args})${attrs.length ? ' {' + attrs.join(', ') + '}' : ''} : ${showType(op.type)}${showWhere ? `  # ${where}` : ''}`);
   }
   for (const o of p.outputs) lines.push(`  output %${o.id} to ${o.to}`);
   return lines.join('\n') + '\n';

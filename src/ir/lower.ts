@@ -31,7 +31,9 @@ type LVal =
   | { kind: 'val'; id: number; type: IrType; dim?: Dim; konst?: number | boolean }
   | { kind: 'tuple'; items: LVal[]; names: (string | null)[] }
   | { kind: 'dim'; dim: Dim }
-  | { kind: 'enc'; enc: Enc };
+  | { kind: 'enc'; enc: Enc }
+  /** The function passed for an `F: unary` parameter. */
+  | { kind: 'fn'; fn: FnEntity };
 
 class Env {
   private readonly vars = new Map<string, LVal>();
@@ -61,6 +63,13 @@ interface Frame {
   returned?: LVal;
 }
 
+/**
+ * Limits (docs/execution.md, "Limits"): larger programs are refused at once instead of running
+ * out of memory or time. A config size is at most 2^20, a tensor has at most 2^28 elements, a
+ * loop runs at most 10,000 iterations, and a program unrolls to at most 100,000 ops.
+ */
+export const LIMITS = { configSize: 2 ** 20, tensorElements: 2 ** 28, loopIterations: 10_000, ops: 100_000 } as const;
+
 export interface LowerOptions {
   /** Config sizes to use instead of the defaults, by name. */
   config?: Record<string, number>;
@@ -86,6 +95,7 @@ class Lowerer {
       const v = opts.config?.[sym.name] ?? dflt;
       unknown.delete(sym.name);
       if (!(Number.isInteger(v) && v > 0)) throw new LowerError(`config size ${sym.name} must be a positive integer, got ${v}`, model.module.file.path, sym.at ?? { start: 0, end: 0 });
+      if (v > LIMITS.configSize) throw new LowerError(`config size ${sym.name} = ${v} is above the limit of ${LIMITS.configSize} (2^20; docs/execution.md, "Limits")`, model.module.file.path, sym.at ?? { start: 0, end: 0 });
       this.configValues.set(sym, v);
       if (sym.at?.file === model.module.file || !(sym.name in this.configByName)) this.configByName[sym.name] = v;
     }
@@ -117,6 +127,9 @@ class Lowerer {
   private emit(op: string, args: number[], attrs: Record<string, unknown>, type: IrType, frame: Frame, span: Span, extra: Partial<LVal & { kind: 'val' }> = {}): LVal & { kind: 'val' } {
     const id = this.ops.length;
     const shape = type.shape.map((d) => this.bind(d));
+    if (id >= LIMITS.ops) this.fail(`the program unrolls to more than ${LIMITS.ops} ops (docs/execution.md, "Limits"); use smaller loop bounds (e.g. fewer layers)`, frame, span);
+    const elements = shape.reduce<number>((n, d) => n * (constValue(d) ?? 1), 1);
+    if (elements > LIMITS.tensorElements) this.fail(`a tensor of shape [${shape.map((d) => constValue(d) ?? '?').join(', ')}] has ${elements} elements, above the limit of 2^28 (docs/execution.md, "Limits")`, frame, span);
     this.ops.push({ id, op, args, attrs, type: { ...type, shape }, where: this.where(frame, span) });
     return { kind: 'val', id, type: { ...type, shape }, ...extra };
   }
@@ -147,6 +160,16 @@ class Lowerer {
       const e = this.moduleEntity(frame, name);
       if (e?.kind === 'var' && e.ty.kind === 'tensor' && e.ty.value) return this.bind(e.ty.value);
       return undefined;
+    };
+  }
+
+  /** Functions passed for `F: unary` parameters: the frame's, or a module-level `fn`/`prim`. */
+  private fnLookup(frame: Frame): (name: string) => FnEntity | undefined {
+    return (name) => {
+      const v = frame.env.get(name);
+      if (v?.kind === 'fn') return v.fn;
+      const e = this.moduleEntity(frame, name);
+      return e?.kind === 'fn' ? e : undefined;
     };
   }
 
@@ -185,6 +208,7 @@ class Lowerer {
       case 'For': {
         const from = this.constInt(this.expr(s.from, frame), frame, s.from.span);
         const to = this.constInt(this.expr(s.to, frame), frame, s.to.span);
+        if (to - from > LIMITS.loopIterations) this.fail(`this loop runs ${to - from} times, above the limit of ${LIMITS.loopIterations} iterations (docs/execution.md, "Limits")`, frame, s.span);
         for (let i = from; i < to; i++) {
           const env = new Env(frame.env);
           env.define(s.var, { kind: 'dim', dim: constDim(i) });
@@ -208,6 +232,12 @@ class Lowerer {
       case 'Return':
         frame.returned = this.expr(s.value, frame);
         return;
+      case 'UseInputs': {
+        const block = frame.module.ast.items.find((i) => i.kind === 'Inputs' && i.name === s.name);
+        if (block?.kind !== 'Inputs') this.fail(`internal: inputs block '${s.name}'`, frame, s.span);
+        for (const st of block.body.stmts) this.stmt(st, frame);
+        return;
+      }
       case 'Input': {
         const ty = resolveType(s.type, this.checked.scopes.get(frame.module)!, frame.module.file, null, this.dimLookup(frame));
         if (ty.kind !== 'tensor') this.fail('internal: input type', frame, s.span);
@@ -317,16 +347,29 @@ class Lowerer {
   }
 
   private call(e: Expr, frame: Frame): LVal {
+    const passed = e.kind === 'Call' && e.callee.kind === 'Name' ? frame.env.get(e.callee.name) : undefined;
+    if (passed?.kind === 'fn') return this.unaryCall(passed.fn, e as Extract<Expr, { kind: 'Call' }>, frame);
     const resolved = this.checked.typing.calls.get(e);
     if (!resolved) this.fail('internal: unresolved call', frame, e.span);
-    const argExprs = e.kind === 'Binary' ? [e.left, e.right] : e.kind === 'Unary' ? [e.operand] : e.kind === 'Call' ? e.args : [];
+    const written = e.kind === 'Binary' ? [e.left, e.right] : e.kind === 'Unary' ? [e.operand] : e.kind === 'Call' ? e.args : [];
+    const argExprs = resolved.swapped ? [...written].reverse() : written;
     const generics: GenericArg[] = e.kind === 'Call' ? e.generics : [];
     const args = argExprs.map((a) => this.value(this.expr(a, frame), frame, a.span));
     const fn = resolved.fn;
-    const ctx = this.checked.sigContext(fn, this.dimLookup(frame), this.encLookup(frame));
+    const ctx = this.checked.sigContext(fn, this.dimLookup(frame), this.encLookup(frame), this.fnLookup(frame));
     const r = instantiate(fn.item, args.map((a) => ({ ty: this.tyOf(a), span: e.span })), generics, ctx);
     if (!r.ok) this.fail(`internal: ${fn.item.name} does not accept the lowered arguments: ${r.err.message}`, frame, e.span);
     return fn.item.prim ? this.prim(fn, args, r.bindings, r.result, frame, e.span) : this.inline(fn, args, r.bindings, frame, e.span);
+  }
+
+  /** `F(x)` for a parameter `F: unary`: the function passed, on x made secret (as the checker typed it). */
+  private unaryCall(fn: FnEntity, e: Extract<Expr, { kind: 'Call' }>, frame: Frame): LVal {
+    const x = this.value(this.expr(e.args[0], frame), frame, e.args[0].span);
+    const arg = x.type.vis === 'secret' ? x : this.coerce(x, { ...x.type, vis: 'secret' }, frame, e.span);
+    const ctx = this.checked.sigContext(fn, this.dimLookup(frame), this.encLookup(frame), this.fnLookup(frame));
+    const r = instantiate(fn.item, [{ ty: this.tyOf(arg), span: e.span }], [], ctx);
+    if (!r.ok) this.fail(`the function passed as '${(e.callee as { name: string }).name}', ${fn.item.name}, does not take this argument: ${r.err.message}`, frame, e.span);
+    return fn.item.prim ? this.prim(fn, [arg], r.bindings, r.result, frame, e.span) : this.inline(fn, [arg], r.bindings, frame, e.span);
   }
 
   /** The parameter types of `fn` under `b`. */
@@ -356,7 +399,7 @@ class Lowerer {
     // Division by a constant: its value shapes the protocol (and its cost), so it is recorded.
     if (fn.item.name.startsWith('div_') && typeof args[1]?.konst === 'number') attrs.divisor = args[1].konst;
     const type: IrType = { vis: result.vis, enc: result.enc, shape: result.shape };
-    const konst = evalConst(fn.item.name, coerced.map((a) => a.konst));
+    const konst = evalConst(fn.item.name, coerced.map((a) => a.konst), result.enc.kind === 'int' || (result.enc.kind === 'lit' && !result.enc.float));
     const extra: Partial<LVal & { kind: 'val' }> = {};
     if (konst !== undefined) extra.konst = konst;
     if (typeof konst === 'number' && Number.isInteger(konst) && type.vis === 'public' && type.shape.length === 0) extra.dim = constDim(konst);
@@ -368,7 +411,9 @@ class Lowerer {
   private coerce(v: LVal & { kind: 'val' }, want: IrType, frame: Frame, span: Span): LVal & { kind: 'val' } {
     let cur = v;
     if (!encEq(cur.type.enc, want.enc) && want.enc.kind !== 'lit' && want.enc.kind !== 'param') {
-      cur = this.emit('encode', [cur.id], { enc: want.enc }, { ...cur.type, enc: want.enc }, frame, span, { konst: cur.konst, dim: cur.dim });
+      // A secret integer (Z_2^32 shares) as fixed point may need a protocol (a wider ring): `convert`.
+      const op = cur.type.vis === 'secret' && cur.type.enc.kind === 'int' ? 'convert' : 'encode';
+      cur = this.emit(op, [cur.id], { enc: want.enc }, { ...cur.type, enc: want.enc }, frame, span, { konst: cur.konst, dim: cur.dim });
     }
     if (cur.type.vis !== want.vis && visLeq(cur.type.vis, want.vis)) {
       cur = this.emit('share', [cur.id], { to: want.vis }, { ...cur.type, vis: want.vis }, frame, span, want.vis === 'public' ? { konst: cur.konst, dim: cur.dim } : {});
@@ -384,7 +429,8 @@ class Lowerer {
     const env = new Env(null);
     for (const g of item.generics) {
       if (g.kind === 'dim' && b.dims.has(g.name)) env.define(g.name, { kind: 'dim', dim: this.bind(b.dims.get(g.name)!) });
-      if (g.kind === 'enc' && b.encs.has(g.name)) env.define(g.name, { kind: 'enc', enc: b.encs.get(g.name)! });
+      if ((g.kind === 'enc' || g.kind === 'num') && b.encs.has(g.name)) env.define(g.name, { kind: 'enc', enc: b.encs.get(g.name)! });
+      if (g.kind === 'unary' && b.fns.has(g.name)) env.define(g.name, { kind: 'fn', fn: b.fns.get(g.name)! });
     }
     const params = this.paramTypes(fn, b, { ...frame, env });
     item.params.forEach((p, i) => {

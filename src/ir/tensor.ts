@@ -111,3 +111,26 @@ export function toFloat(data: Data, ringEll?: number): Float64Array {
   if (data instanceof Uint8Array) return Float64Array.from(data);
   return ringOf(ringEll!).toSigned(data);
 }
+
+/** Concatenate arrays of one representation (the parts of a batched invocation). */
+export function concatData(parts: Data[]): Data {
+  const out = new (parts[0].constructor as new (n: number) => Data)(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    (out as Float64Array).set(p as Float64Array, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Split an array into consecutive parts of the given lengths (views, no copy). */
+export function splitData(d: Data, lengths: number[]): Data[] {
+  const out: Data[] = [];
+  let o = 0;
+  for (const n of lengths) {
+    out.push(d.subarray(o, o + n) as Data);
+    o += n;
+  }
+  if (o !== d.length) throw new Error(`internal: splitting ${d.length} values into parts of ${lengths.join(' + ')}`);
+  return out;
+}

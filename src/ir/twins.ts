@@ -2,14 +2,19 @@
 // secure path's fixed-point semantics exactly (ring arithmetic mod 2^l, truncation = floor
 // division by 2^s, docs/runtime.md); in `float` mode they compute in float64 (to measure the
 // approximation error of the fixed-point program).
-import type { Enc } from '../front/types.ts';
-import { truncExact } from '../crypto/fixed.ts';
-import { divPublicTwin } from '../crypto/nonlinear/arith.ts';
+import type { Enc, Vis } from '../front/types.ts';
+import type { RangeProbe } from '../crypto/ranges.ts';
 import type { RingArray } from '../crypto/ring.ts';
+import { convertTwin } from '../crypto/nonlinear/convert.ts';
+import { selectTwins } from './twins-select.ts';
+import { addSub, bmm, colsum, divPlain, matmul, mul, neg, rowsum, sum0 } from './twins-arith.ts';
+import { encodeReal, realValues, scaleOf } from './values.ts';
 import {
-  alloc, broadcastIndex, gather, join, permuteIndex, ringEnc, rowRangeIndex, size, toFloat,
+  alloc, broadcastIndex, gather, join, permuteIndex, rowRangeIndex, size, toFloat,
   type Data, type Mode, type Tensor,
 } from './tensor.ts';
+
+export { realValues };
 
 export interface TwinCall {
   args: Tensor[];
@@ -19,119 +24,19 @@ export interface TwinCall {
   /** Op attributes with sizes evaluated to numbers. */
   attrs: Record<string, unknown>;
   mode: Mode;
+  /** Visibility of the result (secret ops check the secure protocols' preconditions). */
+  vis?: Vis;
+  /** Receives every range check (calibrate); without it a violated precondition throws. */
+  probe?: RangeProbe;
 }
 export type Twin = (c: TwinCall) => Tensor;
 
-const scaleOf = (enc: Enc): number => (enc.kind === 'fix' ? enc.scale : 0);
 const out = (c: TwinCall, data: Data): Tensor => ({ shape: c.shape, enc: c.enc, data });
 
-/** Real value of element data (for functions evaluated in float64). */
-export function realValues(t: Tensor, mode: Mode): Float64Array {
-  const r = ringEnc(t.enc, mode);
-  if (!r) return toFloat(t.data);
-  const v = r.toSigned(t.data as RingArray);
-  const s = scaleOf(t.enc);
-  if (s) for (let i = 0; i < v.length; i++) v[i] /= 2 ** s;
-  return v;
-}
-
-/** Encode real values into `enc`: fixed point rounds to nearest and saturates at the largest
- * representable magnitude (so 1/0 becomes the maximum, as the secure approximations do). */
-export function fromReal(values: ArrayLike<number>, enc: Enc, mode: Mode): Data {
-  if (enc.kind === 'bool') return Uint8Array.from(values, (v) => (v ? 1 : 0));
-  const r = ringEnc(enc, mode);
-  if (!r) return Float64Array.from(values);
-  const s = scaleOf(enc);
-  const hi = Math.min(2 ** (r.ell - 1) - 1, Number.MAX_SAFE_INTEGER);
-  const ints = Float64Array.from(values, (v) => {
-    const x = Math.round(v * 2 ** s);
-    return Number.isNaN(x) ? 0 : Math.max(-hi - 1, Math.min(hi, x));
-  });
-  return r.fromSigned(ints);
-}
-
-// ---- elementwise arithmetic ----
-function arith(op: 'add' | 'sub' | 'mul'): Twin {
-  return (c) => {
-    const [a, b] = c.args;
-    const r = ringEnc(c.enc, c.mode);
-    if (r) {
-      const x = a.data as RingArray, y = b.data as RingArray;
-      if (op === 'add') return out(c, r.add(x, y));
-      if (op === 'sub') return out(c, r.sub(x, y));
-      const p = r.mul(x, y);
-      return out(c, scaleOf(c.enc) ? truncExact(r, p, scaleOf(c.enc)) : p);
-    }
-    const x = toFloat(a.data), y = toFloat(b.data);
-    const o = new Float64Array(x.length);
-    for (let i = 0; i < o.length; i++) o[i] = op === 'add' ? x[i] + y[i] : op === 'sub' ? x[i] - y[i] : x[i] * y[i];
-    return out(c, o);
-  };
-}
-
-const neg: Twin = (c) => {
-  const r = ringEnc(c.enc, c.mode);
-  if (r) return out(c, r.neg(c.args[0].data as RingArray));
-  return out(c, Float64Array.from(toFloat(c.args[0].data), (v) => -v));
-};
-
-/** x / c for a public c. A constant divisor (attrs.divisor) follows the secure protocol's
- * semantics (divPublicTwin: division in a 64-bit ring, within 1 ULP of exact); otherwise
- * multiply by the fixed-point reciprocal round(2^s / c) and truncate. */
-const div: Twin = (c) => {
-  const [a, b] = c.args;
-  const r = ringEnc(c.enc, c.mode);
-  const cv = realValues(b, c.mode);
-  if (r && typeof c.attrs.divisor === 'number' && c.enc.kind === 'fix') {
-    const s = c.enc.scale;
-    return out(c, divPublicTwin(a.data as RingArray, Math.round(c.attrs.divisor * 2 ** s), { ell: c.enc.ell, s }));
-  }
-  if (r) {
-    const s = scaleOf(c.enc);
-    const recip = r.fromSigned(Float64Array.from(cv, (v) => Math.round(2 ** s / v)));
-    const p = r.mul(a.data as RingArray, recip);
-    return out(c, s ? truncExact(r, p, s) : p);
-  }
-  const x = toFloat(a.data);
-  return out(c, Float64Array.from(x, (v, i) => v / cv[i]));
-};
-
-// ---- matrix products ----
-function matmulData(a: Data, b: Data, m: number, k: number, n: number, c: TwinCall): Data {
-  const r = ringEnc(c.enc, c.mode);
-  if (r) {
-    const p = r.matmul(a as RingArray, b as RingArray, m, k, n);
-    return scaleOf(c.enc) ? truncExact(r, p, scaleOf(c.enc)) : p;
-  }
-  const x = toFloat(a), y = toFloat(b);
-  const o = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let t = 0; t < k; t++) {
-    const v = x[i * k + t];
-    for (let j = 0; j < n; j++) o[i * n + j] += v * y[t * n + j];
-  }
-  return o;
-}
-
-const matmul: Twin = (c) => {
-  const [a, b] = c.args;
-  return out(c, matmulData(a.data, b.data, a.shape[0], a.shape[1], b.shape[1], c));
-};
-
-function bmm(transposeB: boolean): Twin {
-  return (c) => {
-    const [a, b] = c.args;
-    const [h, n, k] = a.shape;
-    const bt = transposeB ? { ...b, data: gather(b.data, permuteIndex(b.shape, [0, 2, 1])), shape: [b.shape[0], b.shape[2], b.shape[1]] } : b;
-    const m = bt.shape[2];
-    let acc: Data | null = null;
-    for (let i = 0; i < h; i++) {
-      const ai = gather(a.data, Uint32Array.from({ length: n * k }, (_, j) => i * n * k + j));
-      const bi = gather(bt.data, Uint32Array.from({ length: k * m }, (_, j) => i * k * m + j));
-      const p = matmulData(ai, bi, n, k, m, c);
-      acc = acc ? join(acc, p) : p;
-    }
-    return out(c, acc ?? alloc(c.enc, 0, c.mode));
-  };
+/** Encode real values computed by a twin; in float mode only finite values are required. */
+function fromReal(values: ArrayLike<number>, enc: Enc, mode: Mode, what?: (i: number) => string): Data {
+  if (mode === 'float' && enc.kind !== 'bool') return Float64Array.from(values);
+  return encodeReal(values, enc, mode, what);
 }
 
 // ---- layout ----
@@ -170,8 +75,7 @@ const index: Twin = (c) => {
     if (v < 0 || v >= a.shape[i]) throw new RangeError(`index ${v} out of range for size ${a.shape[i]}`);
     off += v * st[i];
   });
-  const n = size(c.shape);
-  return out(c, gather(a.data, Uint32Array.from({ length: n }, (_, j) => off + j)));
+  return out(c, a.data.slice(off, off + size(c.shape)) as Data); // leading indices: a contiguous block
 };
 
 // ---- constructors ----
@@ -198,41 +102,12 @@ const posMask = (last: boolean): Twin => (c) => {
 const fill: Twin = (c) => out(c, gather(c.args[0].data, new Uint32Array(size(c.shape))));
 
 // ---- reductions ----
-function reduce(c: TwinCall, groups: number, len: number, stride: number, inner: number): Data {
-  const a = c.args[0];
-  const r = ringEnc(c.enc, c.mode);
-  const o = alloc(c.enc, groups * inner, c.mode);
-  for (let g = 0; g < groups; g++) for (let j = 0; j < inner; j++) {
-    const base = g * len * inner + j;
-    if (r && o instanceof BigUint64Array) {
-      let s = 0n;
-      for (let t = 0; t < len; t++) s += (a.data as BigUint64Array)[base + t * stride];
-      o[g * inner + j] = BigInt.asUintN(r.ell, s);
-    } else if (r) {
-      let s = 0;
-      for (let t = 0; t < len; t++) s = (s + (a.data as Uint32Array)[base + t * stride]) >>> 0;
-      (o as Uint32Array)[g * inner + j] = r.ell === 32 ? s : s & (2 ** r.ell - 1);
-    } else {
-      let s = 0;
-      for (let t = 0; t < len; t++) s += (a.data as Float64Array)[base + t * stride];
-      (o as Float64Array)[g * inner + j] = s;
-    }
-  }
-  return o;
-}
-const rowsum: Twin = (c) => {
-  const s = c.args[0].shape;
-  const n = s[s.length - 1];
-  return out(c, reduce(c, size(s) / n, n, 1, 1));
-};
-const colsum: Twin = (c) => {
-  const [n, m] = c.args[0].shape;
-  return out(c, reduce(c, 1, n, m, m));
-};
-const sum0: Twin = (c) => {
-  const s = c.args[0].shape;
-  const inner = size(s.slice(1));
-  return out(c, reduce(c, 1, s[0], inner, inner));
+/** Row sums of squares (float mode; fixed mode uses the protocol's twin, stats.ts). */
+const sumsq: Twin = (c) => {
+  const s = c.args[0].shape, n = s[s.length - 1], v = realValues(c.args[0], c.mode);
+  const o = new Float64Array(v.length / n);
+  for (let i = 0; i < v.length; i++) o[Math.floor(i / n)] += v[i] * v[i];
+  return out(c, o);
 };
 const rowmax: Twin = (c) => {
   const s = c.args[0].shape;
@@ -276,7 +151,10 @@ export const realFunctions: Record<string, (x: number) => number> = {
   rsqrt: (x) => 1 / Math.sqrt(x),
   rsqrt_pp: (x) => 1 / Math.sqrt(x),
 };
-const realFn = (f: (x: number) => number): Twin => (c) => out(c, fromReal(Array.from(realValues(c.args[0], c.mode), f), c.enc, c.mode));
+const realFn = (name: string, f: (x: number) => number): Twin => (c) => {
+  const x = realValues(c.args[0], c.mode);
+  return out(c, fromReal(Array.from(x, f), c.enc, c.mode, (i) => `${name}(${x[i]})`));
+};
 
 // ---- CipherPrune ----
 const compact: Twin = (c) => {
@@ -295,6 +173,19 @@ const partition: Twin = (c) => {
   return out(c, gather(a.data, Uint32Array.from({ length: order.length * row }, (_, j) => order[Math.floor(j / row)] * row + (j % row))));
 };
 
+/** `convert` on values one party can see (and in float mode): the exact value, floored to the
+ * target's scale; the secure twin (src/crypto/nonlinear/convert.ts) adds the protocols' checks. */
+const convertPlain: Twin = (c) => {
+  const a = c.args[0];
+  if (c.mode === 'fixed' && (a.enc.kind === 'fix' || a.enc.kind === 'ring') && (c.enc.kind === 'fix' || c.enc.kind === 'ring')) {
+    const w = (e: Enc) => ({ ell: (e as { ell: number }).ell, s: scaleOf(e) });
+    return out(c, convertTwin(a.data as RingArray, { from: w(a.enc), to: w(c.enc) }, false, c.probe));
+  }
+  const v = realValues(a, c.mode), s = scaleOf(c.enc);
+  if (c.mode === 'float') return out(c, c.enc.kind === 'int' ? Float64Array.from(v, Math.floor) : v);
+  return out(c, fromReal(Array.from(v, (x) => Math.floor(x * 2 ** s) / 2 ** s), c.enc, c.mode, (i) => `the converted value ${v[i]} (element ${i})`));
+};
+
 // ---- builtins ----
 const identity: Twin = (c) => out(c, c.args[0].data);
 /** Integer or literal -> fixed point / ring. */
@@ -309,19 +200,20 @@ const constTwin: Twin = (c) => {
 };
 
 export const twins: Record<string, Twin> = {
-  add: arith('add'), sub: arith('sub'), neg,
-  mul_pp: arith('mul'), mul_sp: arith('mul'), mul_ps: arith('mul'), mul_sx: arith('mul'), mul_ss: arith('mul'),
-  div_pp: div, div_sp: div,
-  matmul_pp: matmul, matmul_sp: matmul, matmul_sx: matmul, matmul_ss: matmul,
+  add: addSub('add'), sub: addSub('sub'), neg,
+  mul_pp: mul('plain'), mul_sp: mul('secret'), mul_ps: mul('secret'), mul_sx: mul('secret'), mul_ss: mul('secret'),
+  div_pp: divPlain, div_sp: divPlain,
+  matmul_pp: matmul('plain'), matmul_sp: matmul('secret'), matmul_sx: matmul('secret'), matmul_ss: matmul('secret'),
   bmm_ss: bmm(false), bmm_t_ss: bmm(true),
   transpose, split_heads: splitHeads, merge_heads: mergeHeads, take, drop, concat,
   onehot, causal_mask: causalMask, first_mask: posMask(false), last_mask: posMask(true), fill,
-  rowsum, colsum, sum0, rowmax,
+  rowsum, colsum, sum0, rowmax, sumsq,
   gt_pp: compare((a, b) => a > b), gt_ss: compare((a, b) => a > b), lt_pp: compare((a, b) => a < b), lt_ss: compare((a, b) => a < b),
-  eq_pp: compare((a, b) => a === b),
+  eq_pp: compare((a, b) => a === b), eq_ss: compare((a, b) => a === b),
   and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), not,
   select_ss: select, count,
-  ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(f)])),
-  compact, partition,
+  ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),
+  compact, partition, convert: convertPlain,
+  ...selectTwins,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };

@@ -38,6 +38,11 @@ export interface Channel {
   /** Resolves when everything sent so far has been handed to the transport. */
   flush(): Promise<void>;
   close(): void;
+  /**
+   * End the session because this party failed: the peer's pending and future receives fail with
+   * ChannelError('aborted'). `reason` reaches the peer, so it must not carry private values.
+   */
+  abort(reason: string): void;
   /** Totals for this party. `rounds` is the current clock (see the header comment). */
   readonly totals: Readonly<Counters>;
   /** Attribute bytes and rounds to a label (an op, a layer) until the returned function is called. */
@@ -46,15 +51,34 @@ export interface Channel {
   readonly byScope: ReadonlyMap<string, Readonly<Counters>>;
 }
 
-export type ChannelErrorKind = 'closed' | 'timeout' | 'malformed' | 'oversized' | 'version' | 'mismatch';
+export type ChannelErrorKind = 'closed' | 'timeout' | 'malformed' | 'oversized' | 'version' | 'mismatch' | 'aborted' | 'refused';
 
 export class ChannelError extends Error {
   readonly kind: ChannelErrorKind;
-  constructor(kind: ChannelErrorKind, message: string) {
+  /** What the peer is told, when it must learn less than this party logs (e.g. no program hash). */
+  readonly peerMessage?: string;
+  constructor(kind: ChannelErrorKind, message: string, peerMessage?: string) {
     super(message);
     this.name = 'ChannelError';
     this.kind = kind;
+    if (peerMessage !== undefined) this.peerMessage = peerMessage;
   }
+}
+
+/**
+ * Checks the announced size of each incoming message as soon as its first frame header arrives
+ * (before its payload is buffered). `index` counts the peer's messages from 0. Returns why the
+ * size is refused, or null. The executor or scheduler feeds it what the cost model predicts.
+ */
+export type SizeGuard = (bytes: number, index: number) => string | null;
+
+/** A guard that accepts exactly `sizes[i]` bytes for message i (the schedule's exact sizes). */
+export function exactSizes(sizes: readonly number[], offset = 0): SizeGuard {
+  return (bytes, index) => {
+    const want = sizes[index - offset];
+    if (want === undefined) return `message ${index} of ${bytes} bytes is beyond the schedule (${sizes.length} messages)`;
+    return bytes === want ? null : `message ${index} announces ${bytes} bytes, the schedule says ${want}`;
+  };
 }
 
 /** Bookkeeping shared by every transport: counters, round clock, scopes, receive queue. */
@@ -89,13 +113,26 @@ export abstract class CountingChannel implements Channel {
     const next = this.inbox.shift();
     if (next) return Promise.resolve(this.accept(next));
     if (this.failure) return Promise.reject(this.failure);
+    if (this.waiters.length === 0) this.waitingChanged(true);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
+
+  /** Transport hook: this party starts (true) or stops (false) waiting for the peer. */
+  protected waitingChanged(_waiting: boolean): void {}
 
   async flush(): Promise<void> {}
 
   close(): void {
-    this.fail(new ChannelError('closed', 'channel closed'));
+    this.end(new ChannelError('closed', 'channel closed'), new ChannelError('closed', `peer (${this.party}) closed the channel`));
+  }
+
+  abort(reason: string): void {
+    this.end(new ChannelError('aborted', `session aborted: ${reason}`), new ChannelError('aborted', `peer (${this.party}) aborted the session: ${reason}`));
+  }
+
+  /** End this side with `local`; transports that reach the peer directly hand it `toPeer`. */
+  protected end(local: ChannelError, _toPeer: ChannelError): void {
+    this.fail(local);
   }
 
   scope(label: string): () => void {
@@ -113,8 +150,10 @@ export abstract class CountingChannel implements Channel {
   /** Transport side: a stamped message arrived from the peer. */
   protected deliver(payload: Uint8Array, round: number): void {
     const waiter = this.waiters.shift();
-    if (waiter) waiter.resolve(this.accept({ payload, round }));
-    else this.inbox.push({ payload, round });
+    if (waiter) {
+      if (this.waiters.length === 0) this.waitingChanged(false);
+      waiter.resolve(this.accept({ payload, round }));
+    } else this.inbox.push({ payload, round });
   }
 
   /** Transport side: the link failed; pending and future receives reject with `err`. */
@@ -169,9 +208,9 @@ export class MemoryChannel extends CountingChannel {
     queueMicrotask(() => peer.deliver(payload, round));
   }
 
-  override close(): void {
-    super.close();
+  protected override end(local: ChannelError, toPeer: ChannelError): void {
+    super.end(local, toPeer);
     const peer = this.peer;
-    if (peer) queueMicrotask(() => peer.fail(new ChannelError('closed', `peer (${this.party}) closed the channel`)));
+    if (peer) queueMicrotask(() => peer.fail(toPeer));
   }
 }

@@ -17,6 +17,10 @@ export const EXIT = {
   protocol: 5,
   /** The parties run different programs (hash of the compiled program differs). */
   mismatch: 6,
+  /** The peer's side of the session failed (its program or an internal error) and said so. */
+  aborted: 7,
+  /** The server refused the session: at its session limit, or authentication failed (token, TLS). */
+  refused: 8,
   /** A bug in cipherprune itself (an internal invariant failed). */
   internal: 70,
 } as const;
@@ -30,26 +34,30 @@ const BY_KIND: Record<ChannelErrorKind, ExitCode> = {
   oversized: EXIT.protocol,
   version: EXIT.protocol,
   mismatch: EXIT.mismatch,
+  aborted: EXIT.aborted,
+  refused: EXIT.refused,
 };
 
-/** Thrown for command-line mistakes (exit code 2). */
+/** Thrown for command-line mistakes (exit code 2). `help: false` when pointing at --help would not help (port in use). */
 export class UsageError extends Error {
-  constructor(message: string) {
+  readonly help: boolean;
+  constructor(message: string, help = true) {
     super(message);
     this.name = 'UsageError';
+    this.help = help;
   }
 }
 
 /** Exit code for an error that ended a run. Unknown errors count as program errors (1). */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err === undefined || err === null) return EXIT.ok;
-  // A wrapped transport failure (e.g. an executor error caused by the peer dying) keeps its code.
-  const cause = (err as { cause?: unknown }).cause;
-  if (!(err instanceof ChannelError) && cause instanceof ChannelError) return exitCodeFor(cause);
+  // A wrapped transport failure (e.g. an executor error caused by the peer dying, through an HE
+  // or OT error) keeps its code, however deep the chain of causes.
+  for (let c = (err as { cause?: unknown }).cause; c; c = (c as { cause?: unknown }).cause) if (c instanceof ChannelError) return exitCodeFor(c);
   if (err instanceof ChannelError) return BY_KIND[err.kind] ?? EXIT.protocol;
   if (err instanceof UsageError) return EXIT.usage;
   return EXIT.program;
 }
 
 /** Channel error kinds as small integers (ws error frames and close codes 4000 + index). */
-export const KIND_CODES: readonly ChannelErrorKind[] = ['closed', 'timeout', 'malformed', 'oversized', 'version', 'mismatch'];
+export const KIND_CODES: readonly ChannelErrorKind[] = ['closed', 'timeout', 'malformed', 'oversized', 'version', 'mismatch', 'aborted', 'refused'];

@@ -1,5 +1,5 @@
 // Wire frames of the ws transport (docs/runtime.md, "Frame format"). Every ws binary message is
-// one frame: a 24-byte little-endian header followed by `length` payload bytes.
+// one frame: a 32-byte little-endian header followed by `length` payload bytes.
 //
 //   offset size field
 //        0    4 magic     0x4e525043 ("CPRN" as bytes)       never changes between versions
@@ -10,13 +10,15 @@
 //       12    4 seq       frame number in this direction, 0 for HELLO, +1 per frame
 //       16    4 round     round stamp of the message (see channel.ts); 0 for HELLO/ERROR
 //       20    4 length    payload bytes in this frame
+//       24    8 total     payload bytes of the whole message (every chunk repeats it), so the
+//                         receiver refuses an oversized message at its first frame header
 import { createHash } from 'node:crypto';
 import { ChannelError, type ChannelErrorKind } from './channel.ts';
 import { KIND_CODES } from './errors.ts';
 
 export const MAGIC = 0x4e525043;
-export const PROTOCOL_VERSION = 1;
-export const HEADER_BYTES = 24;
+export const PROTOCOL_VERSION = 2;
+export const HEADER_BYTES = 32;
 export const HASH_BYTES = 32;
 
 export const FrameType = { HELLO: 1, DATA: 2, ERROR: 3 } as const;
@@ -31,6 +33,8 @@ export interface FrameHeader {
   seq: number;
   round: number;
   length: number;
+  /** Payload bytes of the whole message this frame belongs to. */
+  total: number;
 }
 
 export function writeHeader(buf: Uint8Array, h: FrameHeader): void {
@@ -43,12 +47,14 @@ export function writeHeader(buf: Uint8Array, h: FrameHeader): void {
   v.setUint32(12, h.seq >>> 0, true);
   v.setUint32(16, h.round >>> 0, true);
   v.setUint32(20, h.length >>> 0, true);
+  v.setUint32(24, h.total % 2 ** 32, true);
+  v.setUint32(28, Math.floor(h.total / 2 ** 32), true);
 }
 
-/** A frame (header + payload) in one fresh buffer. */
-export function encodeFrame(h: Omit<FrameHeader, 'length'>, payload: Uint8Array, offset = 0, length = payload.byteLength - offset): Uint8Array {
+/** A frame (header + payload) in one fresh buffer; `total` defaults to a one-frame message. */
+export function encodeFrame(h: Omit<FrameHeader, 'length' | 'total'> & { total?: number }, payload: Uint8Array, offset = 0, length = payload.byteLength - offset): Uint8Array {
   const buf = Buffer.allocUnsafe(HEADER_BYTES + length);
-  writeHeader(buf, { ...h, length });
+  writeHeader(buf, { ...h, length, total: h.total ?? length });
   buf.set(payload.subarray(offset, offset + length), HEADER_BYTES);
   return buf;
 }
@@ -70,12 +76,14 @@ export function parseHeader(data: Uint8Array, maxFrameBytes: number, version = P
     seq: v.getUint32(12, true),
     round: v.getUint32(16, true),
     length: v.getUint32(20, true),
+    total: v.getUint32(24, true) + v.getUint32(28, true) * 2 ** 32,
   };
   if (h.version !== version) throw new ChannelError('version', `protocol version mismatch: peer speaks version ${h.version}, this party speaks version ${version}`);
   if (h.type < FrameType.HELLO || h.type > FrameType.ERROR) throw new ChannelError('malformed', `malformed frame: unknown frame type ${h.type}`);
   if ((h.flags & ~FLAG_MORE) !== 0) throw new ChannelError('malformed', `malformed frame: unknown flags 0x${h.flags.toString(16)}`);
   if (h.length > maxFrameBytes) throw new ChannelError('oversized', `oversized frame: ${h.length} payload bytes, limit ${maxFrameBytes}`);
   if (h.length !== data.byteLength - HEADER_BYTES) throw new ChannelError('malformed', `malformed frame: header says ${h.length} payload bytes, frame carries ${data.byteLength - HEADER_BYTES}`);
+  if (h.total < h.length || (h.flags & FLAG_MORE && h.total === h.length)) throw new ChannelError('malformed', `malformed frame: message size ${h.total} does not fit a frame of ${h.length} bytes`);
   return h;
 }
 

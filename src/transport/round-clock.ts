@@ -13,7 +13,8 @@ export class RoundClock {
   private clock: Record<Party, number> = { client: 0, server: 0 };
   high: Record<Party, number> = { client: 0, server: 0 };
 
-  flight(f: ClockFlight): void {
+  /** Replay one flight; returns the round stamp of each sender's messages. */
+  flight(f: ClockFlight): Partial<Record<Party, number>> {
     const senders: Party[] = f.from === 'both' ? ['client', 'server'] : [f.from];
     const stamps = senders.map((s) => this.clock[s] + 1);
     senders.forEach((s, i) => (this.high[s] = Math.max(this.high[s], stamps[i])));
@@ -22,6 +23,7 @@ export class RoundClock {
       this.clock[r] = Math.max(this.clock[r], stamps[i]);
       this.high[r] = Math.max(this.high[r], stamps[i]);
     });
+    return Object.fromEntries(senders.map((s, i) => [s, stamps[i]]));
   }
 
   get rounds(): number {

@@ -152,9 +152,9 @@ export class SimChannel extends CountingChannel {
     return m;
   }
 
-  override close(): void {
-    super.close();
+  protected override end(local: ChannelError, toPeer: ChannelError): void {
+    super.end(local, toPeer);
     const peer = this.peer;
-    if (peer) queueMicrotask(() => peer.fail(new ChannelError('closed', `peer (${this.party}) closed the channel`)));
+    if (peer) queueMicrotask(() => peer.fail(toPeer));
   }
 }

@@ -8,43 +8,19 @@
 // must not block its event loop longer than idleTimeoutMs (long computations yield with
 // `yieldToEventLoop()`). A local stall is forgiven: when our own watchdog fires late (our loop
 // was blocked), the peer gets a fresh idle window, since its traffic is still queued unread.
+// Waiting and session deadlines, which pings do not satisfy, are in deadlines.ts.
 import { WebSocket } from 'ws';
-import { ChannelError, CountingChannel, type ChannelErrorKind, type Party } from './channel.ts';
+import { ChannelError, CountingChannel, type ChannelErrorKind, type Party, type SizeGuard } from './channel.ts';
+import { Deadlines } from './deadlines.ts';
+import { WS_DEFAULTS, type WsOptions } from './ws-options.ts';
 import { KIND_CODES } from './errors.ts';
+import { CLOSE_KIND_BASE, CLOSE_NORMAL, SOCKET_GONE, closeFailure, socketFailure } from './ws-errors.ts';
 import {
   FLAG_MORE, FrameType, HASH_BYTES, HEADER_BYTES, PROTOCOL_VERSION,
   decodeError, decodeHello, encodeError, encodeFrame, encodeHello, hex, parseHeader,
 } from './frame.ts';
 
-export interface WsOptions {
-  /** 32-byte hash of the compiled program (`hashProgram`); both parties must agree. */
-  programHash: Uint8Array;
-  /** Client only: session id to propose (default random). */
-  sessionId?: number;
-  /** Largest frame payload accepted (default 64 MiB). Larger messages are chunked by the sender. */
-  maxFrameBytes?: number;
-  /** Frame payload size used when chunking (default 8 MiB, at most the peer's maxFrameBytes). */
-  chunkBytes?: number;
-  /** Largest reassembled message accepted (default 2 GiB). */
-  maxMessageBytes?: number;
-  /** Ping interval (default 1000 ms; 0 = never ping, for tests). */
-  keepaliveMs?: number;
-  /** Fail with 'timeout' after this long without any traffic from the peer (default 3500 ms). */
-  idleTimeoutMs?: number;
-  /** Connect + handshake bound (default 5000 ms). */
-  handshakeTimeoutMs?: number;
-  /** Testing only: speak another protocol version. */
-  protocolVersion?: number;
-}
-
-export const WS_DEFAULTS = {
-  maxFrameBytes: 64 * 2 ** 20,
-  chunkBytes: 8 * 2 ** 20,
-  maxMessageBytes: 2 * 2 ** 30,
-  keepaliveMs: 1000,
-  idleTimeoutMs: 3500,
-  handshakeTimeoutMs: 5000,
-};
+export { WS_DEFAULTS, type WsOptions } from './ws-options.ts';
 
 /** Framing overhead, reported apart from the payload counters in `totals`. */
 export interface Overhead {
@@ -54,10 +30,6 @@ export interface Overhead {
   framesSent: number;
   framesRecv: number;
 }
-
-const CLOSE_NORMAL = 1000;
-const CLOSE_TOO_BIG = 1009;
-const CLOSE_KIND_BASE = 4000;
 
 /** Let the event loop run (answer pings, read sockets). Call it inside long computations. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -70,7 +42,11 @@ export class WsChannel extends CountingChannel {
   readonly ended: Promise<ChannelError>;
   sessionId: number;
   private readonly ws: WebSocket;
-  private readonly opt: Required<Omit<WsOptions, 'sessionId'>>;
+  private readonly opt: Required<Omit<WsOptions, 'sessionId' | 'sizeGuard'>>;
+  private sizeGuard: SizeGuard | null;
+  /** Messages whose first frame arrived (the index `sizeGuard` sees). */
+  private messagesIn = 0;
+  private partialTotal = 0;
   private state: 'handshake' | 'open' | 'failed' = 'handshake';
   private peerMaxFrame = 0;
   private seqOut = 0;
@@ -82,8 +58,7 @@ export class WsChannel extends CountingChannel {
   private partialRound = 0;
   private pendingSends = 0;
   private flushWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  private lastActivity = Date.now();
-  private lastTick = Date.now();
+  private readonly deadlines: Deadlines;
   private lastPing = 0;
   private timers: NodeJS.Timeout[] = [];
   private handshakeTimer: NodeJS.Timeout;
@@ -94,7 +69,10 @@ export class WsChannel extends CountingChannel {
     super(party);
     if (!(options.programHash instanceof Uint8Array) || options.programHash.byteLength !== HASH_BYTES)
       throw new TypeError(`programHash must be a ${HASH_BYTES}-byte Uint8Array`);
-    this.opt = { ...WS_DEFAULTS, protocolVersion: PROTOCOL_VERSION, ...stripUndefined(options) } as Required<Omit<WsOptions, 'sessionId'>>;
+    const { sizeGuard = null, ...rest } = options;
+    this.opt = { ...WS_DEFAULTS, protocolVersion: PROTOCOL_VERSION, ...stripUndefined(rest) } as Required<Omit<WsOptions, 'sessionId' | 'sizeGuard'>>;
+    this.sizeGuard = sizeGuard;
+    this.deadlines = new Deadlines(this.opt);
     if (this.opt.chunkBytes > this.opt.maxFrameBytes) this.opt.chunkBytes = this.opt.maxFrameBytes;
     this.sessionId = party === 'client' ? (options.sessionId ?? (Math.random() * 2 ** 32) >>> 0) >>> 0 : 0;
     this.ws = ws;
@@ -108,7 +86,7 @@ export class WsChannel extends CountingChannel {
     ws.on('error', (err) => this.onSocketError(err));
     ws.on('close', (code, reason) => this.onClose(code, reason.toString('utf8')));
     this.handshakeTimer = setTimeout(
-      () => this.abort(new ChannelError('timeout', `handshake with the peer did not complete within ${this.opt.handshakeTimeoutMs} ms`)),
+      () => this.finish(new ChannelError('timeout', `handshake with the peer did not complete within ${this.opt.handshakeTimeoutMs} ms`)),
       this.opt.handshakeTimeoutMs,
     );
     this.timers.push(this.handshakeTimer);
@@ -121,6 +99,15 @@ export class WsChannel extends CountingChannel {
     return this.party === 'client' ? 'server' : 'client';
   }
 
+  /** Check the announced size of every later message (null: only `maxMessageBytes`). */
+  guardSizes(guard: SizeGuard | null): void {
+    this.sizeGuard = guard;
+  }
+
+  protected override waitingChanged(waiting: boolean): void {
+    this.deadlines.waiting(waiting);
+  }
+
   protected transmit(payload: Uint8Array, round: number): void {
     if (this.state !== 'open') throw this.failure ?? new ChannelError('closed', 'send before the handshake completed');
     this.maxSentRound = Math.max(this.maxSentRound, round);
@@ -130,7 +117,7 @@ export class WsChannel extends CountingChannel {
     do {
       const len = Math.min(chunk, total - off);
       const more = off + len < total;
-      this.sendFrame(FrameType.DATA, more ? FLAG_MORE : 0, round, payload, off, len);
+      this.sendFrame(FrameType.DATA, more ? FLAG_MORE : 0, round, payload, off, len, total);
       off += len;
     } while (off < total);
   }
@@ -143,25 +130,35 @@ export class WsChannel extends CountingChannel {
 
   /** Normal end: queued data is still delivered, then the peer sees 'closed'. */
   override close(): void {
-    this.abort(new ChannelError('closed', 'channel closed'), CLOSE_NORMAL);
+    this.finish(new ChannelError('closed', 'channel closed'), CLOSE_NORMAL);
   }
 
   /** Drop the connection abruptly, without a close frame (as a crash would). */
   destroy(): void {
-    this.abort(new ChannelError('closed', 'channel destroyed'), -1);
+    this.finish(new ChannelError('closed', 'channel destroyed'), SOCKET_GONE);
     this.ws.terminate();
   }
 
   /** End the session because of a local error; the peer learns `kind` and `reason`. */
   abortWith(kind: ChannelErrorKind, reason: string): void {
-    this.abort(new ChannelError(kind, reason));
+    this.finish(new ChannelError(kind, reason));
+  }
+
+  /** This party failed: the peer fails with 'aborted' and `reason` (no private values in it). */
+  override abort(reason: string): void {
+    this.finish(new ChannelError('aborted', `session aborted: ${reason}`, reason));
+  }
+
+  protected override end(local: ChannelError): void {
+    this.finish(local);
   }
 
   // ---- incoming ----
 
   private onOpen(): void {
     this.alive();
-    const tick = Math.max(20, Math.min(this.opt.keepaliveMs || Infinity, this.opt.idleTimeoutMs / 8));
+    const limits = [this.opt.keepaliveMs, this.opt.idleTimeoutMs / 8, this.opt.waitTimeoutMs / 8, this.opt.sessionTimeoutMs / 8].filter((t) => t > 0);
+    const tick = Math.max(20, Math.min(...limits));
     const t = setInterval(() => this.guard(() => this.watchdog(tick)), tick);
     t.unref();
     this.timers.push(t);
@@ -170,11 +167,8 @@ export class WsChannel extends CountingChannel {
 
   private watchdog(tick: number): void {
     const now = Date.now();
-    if (now - this.lastTick > 4 * tick) this.lastActivity = now; // we were stalled: forgive
-    this.lastTick = now;
-    if (now - this.lastActivity > this.opt.idleTimeoutMs) {
-      throw new ChannelError('timeout', `no traffic from the peer for ${now - this.lastActivity} ms (limit ${this.opt.idleTimeoutMs} ms): the peer is dead, hung, or blocked its event loop`);
-    }
+    const err = this.deadlines.check(tick, now);
+    if (err) throw err;
     if (this.opt.keepaliveMs > 0 && now - this.lastPing >= this.opt.keepaliveMs && this.ws.readyState === WebSocket.OPEN) {
       this.lastPing = now;
       this.ws.ping();
@@ -182,7 +176,7 @@ export class WsChannel extends CountingChannel {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    this.alive();
+    this.deadlines.frame();
     if (this.state === 'failed') return;
     if (!isBinary) throw new ChannelError('malformed', 'malformed frame: text message on a binary channel');
     const h = parseHeader(data, this.opt.maxFrameBytes, this.opt.protocolVersion);
@@ -202,12 +196,16 @@ export class WsChannel extends CountingChannel {
       throw new ChannelError('malformed', `malformed frame: round stamp ${h.round} outside [${Math.max(1, this.lastPeerRound)}, ${this.maxSentRound + 1}]`);
     if (this.partial.length && h.round !== this.partialRound) throw new ChannelError('malformed', `malformed frame: chunk of round ${h.round} inside a message of round ${this.partialRound}`);
     this.lastPeerRound = h.round;
-    if (this.partialBytes + payload.byteLength > this.opt.maxMessageBytes)
-      throw new ChannelError('oversized', `oversized message: more than ${this.opt.maxMessageBytes} bytes`);
+    if (this.partial.length === 0) this.checkSize(h.total);
+    else if (h.total !== this.partialTotal) throw new ChannelError('malformed', `malformed frame: chunk announces a message of ${h.total} bytes inside one of ${this.partialTotal}`);
+    const have = this.partialBytes + payload.byteLength;
+    if (h.flags & FLAG_MORE ? have >= h.total : have !== h.total)
+      throw new ChannelError('malformed', `malformed frame: chunks of ${have} bytes for a message of ${h.total}`);
     if (h.flags & FLAG_MORE) {
       this.partial.push(payload);
       this.partialBytes += payload.byteLength;
       this.partialRound = h.round;
+      this.partialTotal = h.total;
       return;
     }
     let msg: Uint8Array = payload;
@@ -222,13 +220,25 @@ export class WsChannel extends CountingChannel {
     this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), h.round);
   }
 
+  /** A new message announces `total` bytes: refuse it now if it is larger than allowed. */
+  private checkSize(total: number): void {
+    const index = this.messagesIn++;
+    if (total > this.opt.maxMessageBytes)
+      throw new ChannelError('oversized', `oversized message: the peer announces ${total} bytes, limit ${this.opt.maxMessageBytes}`);
+    const why = this.sizeGuard?.(total, index);
+    if (why) throw new ChannelError('oversized', `unexpected message size: ${why}`);
+  }
+
   private onHello(session: number, payload: Uint8Array, seq: number): void {
     if (this.state !== 'handshake' || seq !== 0) throw new ChannelError('malformed', 'malformed frame: unexpected hello');
     const hello = decodeHello(payload);
     if (hello.role === this.party) throw new ChannelError('mismatch', `both parties are ${this.party}s: one side must serve, the other connect`);
     const mine = hex(this.opt.programHash), theirs = hex(hello.programHash);
+    // The peer learns only that the programs differ, never our hash (it would let a client test
+    // guesses of the model's configuration offline); the local message names both for the log.
     if (mine !== theirs)
-      throw new ChannelError('mismatch', `program mismatch: this ${this.party} runs program ${mine}, the ${hello.role} runs ${theirs}; both must compile the same program`);
+      throw new ChannelError('mismatch', `program mismatch: this ${this.party} runs program ${mine}, the ${hello.role} runs ${theirs}; both must compile the same program`,
+        `program mismatch: the ${this.party} runs a different program or config; both must compile the same program`);
     if (this.party === 'server') this.sessionId = session;
     else if (session !== this.sessionId) throw new ChannelError('malformed', `malformed hello: session ${session}, expected ${this.sessionId}`);
     this.peerMaxFrame = hello.maxFrameBytes;
@@ -239,41 +249,33 @@ export class WsChannel extends CountingChannel {
   }
 
   private alive(): void {
-    this.lastActivity = Date.now();
+    this.deadlines.traffic();
   }
 
   private onSocketError(err: Error & { code?: string }): void {
-    const code = err.code ?? '';
-    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.abort(new ChannelError('oversized', `oversized frame from the peer: ${err.message}`), CLOSE_TOO_BIG);
-    else if (code.startsWith('WS_ERR_')) this.abort(new ChannelError('malformed', `malformed WebSocket traffic from the peer: ${err.message}`));
-    else this.abort(new ChannelError('closed', `connection to the peer failed: ${err.message}${code ? ` (${code})` : ''}`), -1);
+    const f = socketFailure(err, this.peer);
+    this.finish(f.err, f.closeCode);
   }
 
   private onClose(code: number, reason: string): void {
-    let err: ChannelError;
-    if (code >= CLOSE_KIND_BASE && code < CLOSE_KIND_BASE + KIND_CODES.length) err = new ChannelError(KIND_CODES[code - CLOSE_KIND_BASE], `peer (${this.peer}) reported: ${reason}`);
-    else if (code === CLOSE_TOO_BIG) err = new ChannelError('oversized', `the peer rejected a frame as too large (close code 1009${reason ? `: ${reason}` : ''})`);
-    else if (code === CLOSE_NORMAL || code === 1001) err = new ChannelError('closed', `the peer (${this.peer}) closed the connection`);
-    else if (code === 1006) err = new ChannelError('closed', `connection to the peer (${this.peer}) lost without a close frame (peer crashed or was killed?)`);
-    else err = new ChannelError('closed', `connection to the peer (${this.peer}) closed with code ${code}${reason ? `: ${reason}` : ''}`);
-    this.abort(err, -1);
+    this.finish(closeFailure(code, reason, this.peer), SOCKET_GONE);
   }
 
   // ---- outgoing ----
 
   private sendHello(): void {
     const hello = encodeHello({ role: this.party, maxFrameBytes: this.opt.maxFrameBytes, programHash: this.opt.programHash });
-    this.sendFrame(FrameType.HELLO, 0, 0, hello, 0, hello.byteLength);
+    this.sendFrame(FrameType.HELLO, 0, 0, hello, 0, hello.byteLength, hello.byteLength);
   }
 
-  private sendFrame(type: number, flags: number, round: number, payload: Uint8Array, off: number, len: number): void {
-    const frame = encodeFrame({ version: this.opt.protocolVersion, type, flags, session: this.sessionId, seq: this.seqOut++, round }, payload, off, len);
+  private sendFrame(type: number, flags: number, round: number, payload: Uint8Array, off: number, len: number, total: number): void {
+    const frame = encodeFrame({ version: this.opt.protocolVersion, type, flags, session: this.sessionId, seq: this.seqOut++, round, total }, payload, off, len);
     this.overhead.framesSent++;
     this.overhead.bytesSent += type === FrameType.DATA ? HEADER_BYTES : frame.byteLength;
     this.pendingSends++;
     this.ws.send(frame, { binary: true }, (err) => {
       this.pendingSends--;
-      if (err) this.abort(new ChannelError('closed', `sending to the peer failed: ${err.message}`), -1);
+      if (err) this.finish(new ChannelError('closed', `sending to the peer failed: ${err.message}`), SOCKET_GONE);
       else if (this.pendingSends === 0) for (const w of this.flushWaiters.splice(0)) w.resolve();
     });
   }
@@ -286,15 +288,16 @@ export class WsChannel extends CountingChannel {
       fn();
     } catch (e) {
       const err = e instanceof ChannelError ? e : new ChannelError('malformed', `internal error handling a frame: ${(e as Error).message}`);
-      this.abort(err, (e as { fromPeer?: boolean }).fromPeer ? CLOSE_NORMAL : undefined);
+      this.finish(err, (e as { fromPeer?: boolean }).fromPeer ? CLOSE_NORMAL : undefined);
     }
   }
 
   /**
    * End the channel with `err`. `closeCode`: undefined = tell the peer `err` (ERROR frame and
-   * close code 4000 + kind), a number = close with that code, -1 = the socket is gone already.
+   * close code 4000 + kind; the peer sees `err.peerMessage` when set), a number = close with that
+   * code, -1 = the socket is gone already.
    */
-  private abort(err: ChannelError, closeCode?: number): void {
+  private finish(err: ChannelError, closeCode?: number): void {
     if (this.state === 'failed') return;
     this.state = 'failed';
     this.fail(err);
@@ -303,18 +306,22 @@ export class WsChannel extends CountingChannel {
     for (const w of this.flushWaiters.splice(0)) w.reject(err);
     this.stopTimers();
     const ws = this.ws;
-    if (closeCode === -1 || ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) return;
+    if (closeCode === SOCKET_GONE || ws.readyState === WebSocket.CLOSED || ws.readyState === WebSocket.CLOSING) return;
     if (ws.readyState === WebSocket.CONNECTING) return ws.terminate();
     let code = closeCode ?? CLOSE_KIND_BASE + KIND_CODES.indexOf(err.kind);
+    const told = err.peerMessage ?? err.message;
     if (closeCode === undefined) {
       try {
-        const body = encodeError(err.kind, err.message);
+        const body = encodeError(err.kind, told);
         ws.send(encodeFrame({ version: this.opt.protocolVersion, type: FrameType.ERROR, flags: 0, session: this.sessionId, seq: this.seqOut++, round: 0 }, body));
       } catch {
         code = CLOSE_KIND_BASE + KIND_CODES.indexOf(err.kind);
       }
     }
-    ws.close(code, truncateUtf8(err.message, 120));
+    ws.close(code, truncateUtf8(told, 120));
+    // A peer that broke the protocol may keep sending (the rest of an oversized message): stop
+    // reading, so nothing more is buffered; our ERROR and close frames still go out.
+    if (err.kind === 'oversized' || err.kind === 'malformed' || err.kind === 'version') ws.pause();
     setTimeout(() => ws.terminate(), 1000).unref(); // peer does not answer the close handshake
   }
 
@@ -323,8 +330,16 @@ export class WsChannel extends CountingChannel {
   }
 }
 
-/** Connect to a cipherprune server at `url` (ws://host:port); resolves after the handshake. */
-export async function connect(url: string, options: WsOptions): Promise<WsChannel> {
+export interface ConnectOptions extends WsOptions {
+  /** Trusted CA certificate(s) (PEM) for a wss:// server; default: the system's CAs. */
+  ca?: string | Buffer;
+  /** Shared secret the server may require (sent in the upgrade request; use wss off loopback). */
+  token?: string;
+}
+
+/** Connect to a cipherprune server at `url` (ws:// or wss://host:port); resolves after the handshake. */
+export async function connect(url: string, options: ConnectOptions): Promise<WsChannel> {
+  const { ca, token, ...wsOptions } = options;
   const maxFrame = options.maxFrameBytes ?? WS_DEFAULTS.maxFrameBytes;
   const ws = new WebSocket(url, {
     perMessageDeflate: false,
@@ -333,11 +348,22 @@ export async function connect(url: string, options: WsOptions): Promise<WsChanne
     // Masking only protects browsers and proxies; between two cipherprune peers a zero mask lets
     // ws skip the XOR pass (about 4x faster uploads, docs/runtime.md).
     generateMask: (mask: Buffer) => void mask.fill(0),
+    ...(ca !== undefined ? { ca } : {}),
+    ...(token !== undefined ? { headers: { authorization: `Bearer ${token}` } } : {}),
   });
-  const ch = new WsChannel(ws, 'client', options);
+  const ch = new WsChannel(ws, 'client', wsOptions);
+  // A server that refuses before the upgrade (busy, not authorised) answers with an HTTP status.
+  ws.on('unexpected-response', (_req, res) => {
+    const why = res.headers[REFUSAL_HEADER];
+    ch.abortWith('refused', `the server refused the connection: ${typeof why === 'string' ? why : `HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()}`);
+    res.resume();
+  });
   await ch.ready;
   return ch;
 }
+
+/** HTTP response header in which a server says why it refused an upgrade. */
+export const REFUSAL_HEADER = 'x-cipherprune-refused';
 
 function truncateUtf8(s: string, maxBytes: number): string {
   let out = s;

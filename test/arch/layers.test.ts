@@ -4,8 +4,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../../src');
-/** Bottom to top. `format` sits beside the compiler (it uses the front end only). */
-const ORDER = ['transport', 'crypto', 'front', 'ir', 'interp', 'opt', 'exec', 'format', 'cli'];
+/** Bottom to top. `format` sits beside the compiler (it uses the front end only); `lsp` uses both. */
+const ORDER = ['transport', 'crypto', 'front', 'ir', 'interp', 'opt', 'exec', 'inspect', 'format', 'lsp', 'cli'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

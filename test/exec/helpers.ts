@@ -9,8 +9,8 @@ import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import { SimChannel, NETWORKS } from '../../src/transport/sim-channel.ts';
 import { wsPair } from '../runtime/helpers.ts';
 
-export function compile(path: string, model?: string, config?: Record<string, number>): IrProgram {
-  const r = check([{ path }]);
+export function compile(path: string, model?: string, config?: Record<string, number>, text?: string): IrProgram {
+  const r = check([{ path, text }]);
   if (!r.ok) throw new Error(`${path} does not check`);
   const m = model ? r.models.find((x) => x.name === model)! : r.models[0];
   return lowerModel(r, m, { config });
@@ -26,4 +26,16 @@ export async function channelPair(kind: ChannelKind): Promise<{ pair: [Channel, 
   if (kind === 'sim') return { pair: SimChannel.pair(NETWORKS.wan), close: async () => {} };
   const ws = await wsPair();
   return { pair: [ws.client, ws.server], close: ws.close };
+}
+
+/** Record the largest message each end receives. */
+export function recording(ch: Channel): { ch: Channel; largest: () => number } {
+  let largest = 0;
+  const recv = ch.recv.bind(ch);
+  ch.recv = async () => {
+    const m = await recv();
+    largest = Math.max(largest, m.byteLength);
+    return m;
+  };
+  return { ch, largest: () => largest };
 }

@@ -1,14 +1,14 @@
 // End to end through the executor: programs of local ops, reveals, outputs and HE products
 // give exactly the fixed-point twin's result over the in-memory, simulated and ws channels,
-// and the bytes and rounds measured at the channel equal the op table's prediction, per op and
-// in total.
+// merged and unmerged, and the bytes and rounds measured at the channel equal the op table's
+// prediction, per step and in total.
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
-import { predictCost } from '../../src/opt/cost.ts';
+import { predictSchedule, type ProgramCost } from '../../src/opt/cost.ts';
+import { buildSchedule } from '../../src/opt/schedule.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
-import { runBoth } from '../../src/exec/run-both.ts';
-import { scopeLabel } from '../../src/exec/executor.ts';
+import { runBoth, type BothResult } from '../../src/exec/run-both.ts';
 import { makeCostParams } from '../../src/ir/ops/table.ts';
 import type { OtChoice } from '../../src/crypto/ot/backends.ts';
 import { TOY_SCHEDULE } from '../ot/helpers.ts';
@@ -21,7 +21,26 @@ const programs = [
   { file: 'test/exec/programs/local.cpl', name: 'local ops, reveals, outputs', tolerance: 0 },
   { file: 'test/exec/programs/he.cpl', name: 'HE product', tolerance: 0 },
   { file: 'test/exec/programs/layer.cpl', name: 'a fixed-point layer (HE, OT, nonlinear functions)', tolerance: 0.02 },
+  // sigmoid and SiLU: ±2^(s−7) ULP from their twins (TWIN_BOUNDS); the rest is exact.
+  { file: 'test/exec/programs/primitives.cpl', name: "researchers' primitives", tolerance: 32 * 2 ** -12 * 6 },
 ];
+
+/** Measured == predicted, per step (per concurrent group: its members' bytes summed) and in total. */
+function expectPredicted(run: BothResult, predicted: ProgramCost): void {
+  const byLabel = new Map<string, { c2s: number; s2c: number; rc: number; rs: number }>();
+  for (const oc of predicted.ops) {
+    const e = byLabel.get(oc.label) ?? { c2s: 0, s2c: 0, rc: oc.rounds.client, rs: oc.rounds.server };
+    byLabel.set(oc.label, { ...e, c2s: e.c2s + oc.bytesC2S, s2c: e.s2c + oc.bytesS2C });
+  }
+  for (const [label, want] of byLabel) {
+    const c = run.client.byScope.get(label);
+    const s = run.server.byScope.get(label);
+    expect({ op: label, c2s: c?.bytesSent ?? 0, s2c: s?.bytesSent ?? 0, rc: c?.rounds ?? 0, rs: s?.rounds ?? 0 }).toEqual({ op: label, ...want });
+  }
+  expect(run.totals.client.bytesSent).toBe(predicted.bytesC2S);
+  expect(run.totals.server.bytesSent).toBe(predicted.bytesS2C);
+  expect(Math.max(run.totals.client.rounds, run.totals.server.rounds)).toBe(predicted.rounds);
+}
 
 describe.each(programs)('$name', ({ file, tolerance }) => {
   const p = compile(file);
@@ -31,11 +50,14 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
     expect(verifyIr(p)).toEqual([]);
   });
 
-  it.each(['memory', 'sim', 'ws'] as ChannelKind[])('matches the fixed-point twin and the cost prediction over %s', async (kind) => {
+  it.each([
+    ['memory', true], ['sim', true], ['ws', true], ['memory', false],
+  ] as [ChannelKind, boolean][])('matches the fixed-point twin and the cost prediction over %s (merged: %s)', async (kind, merge) => {
     const twin = interpret(p, inputs, 'fixed');
+    const schedule = buildSchedule(p, { merge });
     const { pair, close } = await channelPair(kind);
     try {
-      const run = await runBoth(p, inputs, pair);
+      const run = await runBoth(p, inputs, pair, { schedule });
       // Outputs reach only their recipient, and equal the twin exactly.
       for (const o of p.outputs) {
         const want = twin.outputs.find((x) => x.id === o.id)!.tensor;
@@ -52,19 +74,9 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
           expect(worst, `output %${o.id}: max |secure - twin|`).toBeLessThanOrEqual(tolerance);
         }
       }
-      // Measured == predicted, per op and in total.
-      const predicted = predictCost(p, twin.dims);
-      for (const oc of predicted.ops) {
-        const label = scopeLabel(p.ops[oc.id]);
-        const c = run.client.byScope.get(label);
-        const s = run.server.byScope.get(label);
-        expect({ op: label, c2s: c?.bytesSent ?? 0, s2c: s?.bytesSent ?? 0, rc: c?.rounds ?? 0, rs: s?.rounds ?? 0 }).toEqual({
-          op: label, c2s: oc.bytesC2S, s2c: oc.bytesS2C, rc: oc.rounds.client, rs: oc.rounds.server,
-        });
-      }
-      expect(run.totals.client.bytesSent).toBe(predicted.bytesC2S);
-      expect(run.totals.server.bytesSent).toBe(predicted.bytesS2C);
-      expect(Math.max(run.totals.client.rounds, run.totals.server.rounds)).toBe(predicted.rounds);
+      // Measured == predicted, per step (per concurrent group) and in total.
+      const predicted = predictSchedule(schedule, twin.dims);
+      expectPredicted(run, predicted);
       expect(predicted.rounds).toBeGreaterThan(0);
     } finally {
       await close();
@@ -72,38 +84,32 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
   });
 });
 
-// With the Ferret backend the pools refill inside ops: the prediction replays the refills op by op
-// (toy parameters from the first COT refill often; the default schedule serves this small layer
-// from IKNP plus one bit per chosen choice).
+// With the Ferret backend the pools refill inside ops: the prediction replays the refills step by
+// step (toy parameters refill often; the default schedule serves this small layer from IKNP plus one
+// bit per chosen choice). Concurrent groups run on IKNP forks of the bootstrap (docs/ot.md, "Forks").
 describe.each([
-  { name: 'Ferret, toy parameters', ot: { backend: 'ferret', schedule: TOY_SCHEDULE } as OtChoice, kinds: ['memory', 'ws'] as ChannelKind[] },
-  { name: 'Ferret, default schedule', ot: 'ferret' as OtChoice, kinds: ['memory'] as ChannelKind[] },
-])('a fixed-point layer over $name', ({ ot, kinds }) => {
+  { name: 'Ferret, toy parameters', ot: { backend: 'ferret', schedule: TOY_SCHEDULE } as OtChoice, cases: [['memory', true], ['ws', true], ['memory', false]] as [ChannelKind, boolean][] },
+  { name: 'Ferret, default schedule', ot: 'ferret' as OtChoice, cases: [['memory', true], ['memory', false]] as [ChannelKind, boolean][] },
+  { name: 'IKNP', ot: 'iknp' as OtChoice, cases: [['memory', true]] as [ChannelKind, boolean][] },
+])('a fixed-point layer over $name', ({ ot, cases }) => {
   const p = compile('test/exec/programs/layer.cpl');
   const inputs = makeInputs(p, 3);
-  it.each(kinds)('matches the twin and the cost prediction per op over %s', async (kind) => {
+  it.each(cases)('matches the twin and the cost prediction per step over %s (merged: %s)', async (kind, merge) => {
     const twin = interpret(p, inputs, 'fixed');
+    const schedule = buildSchedule(p, { merge });
     const { pair, close } = await channelPair(kind);
     try {
-      const run = await runBoth(p, inputs, pair, { ot });
+      const run = await runBoth(p, inputs, pair, { ot, schedule });
       for (const o of p.outputs) {
         const got = realValues(run[o.to].outputs.find((x) => x.id === o.id)!.tensor, 'fixed');
         const exp = realValues(twin.outputs.find((x) => x.id === o.id)!.tensor, 'fixed');
         expect(Math.max(...got.map((v, i) => Math.abs(v - exp[i])))).toBeLessThanOrEqual(0.02);
       }
-      const predicted = predictCost(p, twin.dims, makeCostParams({ ot }));
-      for (const oc of predicted.ops) {
-        const label = scopeLabel(p.ops[oc.id]);
-        const c = run.client.byScope.get(label), s = run.server.byScope.get(label);
-        expect({ op: label, c2s: c?.bytesSent ?? 0, s2c: s?.bytesSent ?? 0, rc: c?.rounds ?? 0, rs: s?.rounds ?? 0 }).toEqual({
-          op: label, c2s: oc.bytesC2S, s2c: oc.bytesS2C, rc: oc.rounds.client, rs: oc.rounds.server,
-        });
-      }
-      expect([run.totals.client.bytesSent, run.totals.server.bytesSent]).toEqual([predicted.bytesC2S, predicted.bytesS2C]);
-      expect(Math.max(run.totals.client.rounds, run.totals.server.rounds)).toBe(predicted.rounds);
+      const predicted = predictSchedule(schedule, twin.dims, makeCostParams({ ot }));
+      expectPredicted(run, predicted);
       if (ot === 'ferret') {
         // a small program: IKNP COTs plus one bit per chosen choice (< 1% more than IKNP alone)
-        const iknp = predictCost(p, twin.dims, makeCostParams({ ot: 'iknp' }));
+        const iknp = predictSchedule(schedule, twin.dims, makeCostParams({ ot: 'iknp' }));
         const [f, i] = [predicted.bytesC2S + predicted.bytesS2C, iknp.bytesC2S + iknp.bytesS2C];
         expect(f).toBeGreaterThan(i);
         expect(f).toBeLessThan(1.01 * i);

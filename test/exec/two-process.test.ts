@@ -1,6 +1,10 @@
 // Two real processes over ws on loopback: `cipherprune serve` and `cipherprune connect`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTestCert } from '../support/tls.ts';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
@@ -9,8 +13,10 @@ import { compile } from './helpers.ts';
 
 const PROG = 'test/exec/programs/he.cpl';
 
-function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'bin/cipherprune.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const BIN = resolve('bin/cipherprune.mjs');
+
+function cli(args: string[], cwd?: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   let out = '', err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
@@ -18,15 +24,15 @@ function cli(args: string[]): { child: ChildProcess; out: () => string; err: () 
   return { child, out: () => out, err: () => err, exit };
 }
 
-async function startServer(extra: string[] = []) {
-  const s = cli(['serve', PROG, '--listen', '127.0.0.1:0', '--random-inputs', '7', ...extra]);
+async function startServer(extra: string[] = [], prog = PROG, cwd?: string) {
+  const s = cli(['serve', prog, '--listen', '127.0.0.1:0', ...(extra.includes('--inputs') ? [] : ['--random-inputs', '7']), ...extra], cwd);
   const deadline = Date.now() + 20_000;
-  while (!/on ws:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
+  while (!/on wss?:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
     if (Date.now() > deadline) throw new Error(`server did not start: ${s.out()} ${s.err()}`);
     if (s.child.exitCode !== null) throw new Error(`server exited: ${s.err()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = /on ws:\/\/127\.0\.0\.1:(\d+)/.exec(s.out())![1];
+  const port = /on wss?:\/\/127\.0\.0\.1:(\d+)/.exec(s.out())![1];
   return { ...s, addr: `127.0.0.1:${port}` };
 }
 
@@ -48,13 +54,79 @@ describe('two processes over ws on loopback', () => {
     expect(server.out()).toMatch(/session 1: done/);
   }, 60_000);
 
-  it('different programs: both sides stop with exit status 6 and both hashes', async () => {
+  it('different config: both sides stop with exit status 6; only the server logs the hashes', async () => {
     const server = await startServer(['--once']);
     const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--config', 'm=5']);
     const [cc, sc] = await Promise.all([client.exit, server.exit]);
     expect(cc).toBe(EXIT.mismatch);
     expect(sc).toBe(EXIT.mismatch);
-    expect(client.err()).toMatch(/program mismatch: this server runs program [0-9a-f]{64}, the client runs [0-9a-f]{64}/);
+    expect(client.err()).toMatch(/program mismatch: the server runs a different program or config/);
+    expect(client.err()).not.toMatch(/[0-9a-f]{16}/);
+    expect(server.err()).toMatch(/program mismatch: this server runs program [0-9a-f]{64}, the client runs [0-9a-f]{64}/);
+  }, 60_000);
+
+  it('the same program from another directory and a copy at another path passes the handshake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cipherprune-copy-'));
+    try {
+      copyFileSync(PROG, join(dir, 'renamed.cpl'));
+      // The server runs the copy from its own directory; the client runs the original from the repo.
+      const server = await startServer(['--once'], 'renamed.cpl', dir);
+      const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
+      const [cc, sc] = await Promise.all([client.exit, server.exit]);
+      expect({ cc, sc, err: client.err() }).toEqual({ cc: 0, sc: 0, err: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("a server whose side fails early (missing input): the client stops within 5 s with exit 7, told nothing private", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cipherprune-inputs-'));
+    try {
+      const inputs = join(dir, 'server.json');
+      writeFileSync(inputs, JSON.stringify({ w: Array.from({ length: 20 }, (_, i) => i) })); // z is missing
+      const server = await startServer(['--once', '--inputs', inputs]);
+      const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
+      let failedAt = 0;
+      server.child.stderr!.on('data', () => (failedAt ||= /session 1 failed/.test(server.err()) ? Date.now() : 0));
+      const [cc, sc] = await Promise.all([client.exit, server.exit]);
+      const clientDone = Date.now();
+      expect(cc).toBe(EXIT.aborted);
+      expect(sc).toBe(EXIT.program);
+      expect(failedAt).toBeGreaterThan(0);
+      expect(clientDone - failedAt).toBeLessThan(5000); // it used to wait forever
+      expect(client.err()).toMatch(/^cipherprune: .*peer \(server\) reported: the server's side of the session failed\n/);
+      expect(client.err()).not.toMatch(/input/); // the server's reason stays in its own log
+      expect(server.err()).toMatch(/session 1 failed: missing server input: z/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('TLS with a token works; a wrong token is refused (exit 8); plain ws to the TLS server fails cleanly', async () => {
+    const cert = makeTestCert();
+    try {
+      const tok = join(cert.dir, 'token'), bad = join(cert.dir, 'bad');
+      writeFileSync(tok, 'a shared secret\n');
+      writeFileSync(bad, 'not the secret\n');
+      const server = await startServer(['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--token-file', tok]);
+      try {
+        const good = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--ca', cert.certFile, '--token-file', tok]);
+        expect({ code: await good.exit, err: good.err() }).toEqual({ code: 0, err: '' });
+        const wrong = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--ca', cert.certFile, '--token-file', bad]);
+        expect(await wrong.exit).toBe(EXIT.refused);
+        expect(wrong.err()).toBe('cipherprune: the server refused the connection: authentication failed: missing or wrong token\n');
+        const plain = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--token-file', tok]);
+        expect(await plain.exit).toBe(EXIT.closed);
+        expect(plain.err()).toMatch(/^cipherprune: connection to the peer failed: .*if the server requires TLS, connect with --tls or --ca\n$/);
+        expect(server.err()).toMatch(/refused a client without the right token/);
+        expect(server.err()).toMatch(/TLS handshake failed/);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exit;
+      }
+    } finally {
+      cert.remove();
+    }
   }, 60_000);
 
   it('different OT backends (--ot): both sides stop with exit status 6', async () => {
@@ -102,11 +174,14 @@ describe('two processes over ws on loopback', () => {
     expect(client.err()).toMatch(/cipherprune: .*(refused|connect)/i);
   }, 30_000);
 
-  it('a server keeps serving after a failed session', async () => {
+  it('a server keeps serving after failed sessions (another config, another program: exit 6)', async () => {
     const server = await startServer();
     try {
       const bad = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7', '--config', 'k=6']);
       expect(await bad.exit).toBe(EXIT.mismatch);
+      const other = cli(['connect', 'test/exec/programs/local.cpl', '--to', server.addr, '--random-inputs', '7']);
+      expect(await other.exit).toBe(EXIT.mismatch);
+      expect(other.err()).toMatch(/program mismatch: the server runs a different program or config/);
       const good = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);
       expect(await good.exit).toBe(0);
       expect(server.out()).toMatch(/session 1: done/);

@@ -11,10 +11,12 @@
 import { describe, expect, it } from 'vitest';
 import { NONLINEAR_PRIMS, type Share } from '../../src/crypto/nonlinear/index.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
+import { Fixed } from '../../src/crypto/fixed.ts';
+import { ringOf } from '../../src/crypto/nonlinear/index.ts';
 import { makePair, open, openBits, run2, share, shareBits, type Pair } from './harness.ts';
 import { FERRET_TOY, IKNP, type TestBackend } from '../ot/helpers.ts';
 import { DEFAULT_SCHEDULE } from '../../src/crypto/ot/ferret/schedule.ts';
-import { cases, ell, fx, ring, type Case } from './cases.ts';
+import { cases, ell, s, type Case } from './cases.ts';
 
 async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: TestBackend = IKNP, shared?: Pair) {
   const prim = NONLINEAR_PRIMS.find((p) => p.name === c.name)!;
@@ -28,7 +30,7 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: Tes
       sv.push(a.v);
       cv.push(null);
     } else {
-      const [x, y] = share(a.v, ell, seed * 31 + k);
+      const [x, y] = share(a.v, a.ell ?? ell, seed * 31 + k);
       sv.push(x);
       cv.push(y);
     }
@@ -45,7 +47,8 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: Tes
     expect(openBits(r.server as Uint8Array, r.client as Uint8Array)).toEqual(twin);
     return { twinUlps: 0, refErr: 0 };
   }
-  const got = open(r.server as RingArray, r.client as RingArray, ell);
+  const oe = c.outEll ?? ell, ring = ringOf(oe), fx = new Fixed(oe, c.outS ?? s);
+  const got = open(r.server as RingArray, r.client as RingArray, oe);
   const d = ring.toSigned(ring.sub(got, twin)), tv = ring.toSigned(twin);
   let twinUlps = 0;
   for (let i = 0; i < d.length; i++) {

@@ -7,7 +7,7 @@
 // - truncExtend opened against floor (ideal OT), cost predicted == measured.
 import { describe, expect, it } from 'vitest';
 import { Fixed } from '../../src/crypto/fixed.ts';
-import { EXP_PWL, GELU_PWL, expLo, expLoCost, expLoTwin, geluLo, geluLoCost, geluLoTwin, geluRef, pwlPlan, ringOf, truncExtend, truncExtendCost, type PwlPlan, type PwlSpec } from '../../src/crypto/nonlinear/index.ts';
+import { EXP_PWL, GELU_PWL, SIGMOID_PWL, SILU_PWL, sigmoidRef, siluRef, expLo, expLoCost, expLoTwin, geluLo, geluLoCost, geluLoTwin, geluRef, pwlPlan, ringOf, truncExtend, truncExtendCost, type PwlPlan, type PwlSpec } from '../../src/crypto/nonlinear/index.ts';
 import { fitLines } from './pwl-fit.ts';
 import { makePair, open, run2, share } from './harness.ts';
 import { ell, fx, ring, s, uniform } from './cases.ts';
@@ -15,7 +15,7 @@ import { ell, fx, ring, s, uniform } from './cases.ts';
 const ulp = 2 ** -s;
 
 describe('line tables', () => {
-  for (const [spec, f] of [[GELU_PWL, geluRef], [EXP_PWL, Math.exp]] as [PwlSpec, (x: number) => number][]) {
+  for (const [spec, f] of [[GELU_PWL, geluRef], [EXP_PWL, Math.exp], [SIGMOID_PWL, sigmoidRef], [SILU_PWL, siluRef]] as [PwlSpec, (x: number) => number][]) {
     it(`${spec.name}: literals equal a fresh fit`, () => {
       const fit = fitLines(f, 2 ** -spec.segLog, spec.jLo, spec.N, spec.fitLo, spec.fitHi, spec.F);
       expect(fit.S).toEqual(spec.S);

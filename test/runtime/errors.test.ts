@@ -11,5 +11,10 @@ describe('exit codes', () => {
     expect(exitCodeFor(new ChannelError('timeout', ''))).toBe(4);
     for (const k of ['malformed', 'oversized', 'version'] as const) expect(exitCodeFor(new ChannelError(k, ''))).toBe(5);
     expect(exitCodeFor(new ChannelError('mismatch', ''))).toBe(6);
+    expect(exitCodeFor(new ChannelError('aborted', ''))).toBe(EXIT.aborted);
+    expect(exitCodeFor(new ChannelError('refused', ''))).toBe(EXIT.refused);
+    // however deep the cause chain (executor error <- HE error <- channel error)
+    const deep = new Error('op failed', { cause: new Error('HE setup', { cause: new ChannelError('aborted', '') }) });
+    expect(exitCodeFor(deep)).toBe(7);
   });
 });

@@ -2,7 +2,7 @@
 // on the side(s) that can observe it, within 5 s (the vitest timeout bounds hangs).
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { FrameType, HEADER_BYTES, encodeFrame } from '../../src/transport/frame.ts';
+import { FrameType, HEADER_BYTES, PROTOCOL_VERSION, encodeFrame } from '../../src/transport/frame.ts';
 import { connect } from '../../src/transport/ws-channel.ts';
 import { listen } from '../../src/transport/ws-server.ts';
 import { HASH, OTHER_HASH, failure, helloFrame, rawClient, rawServer, sessionOf, wsPair } from './helpers.ts';
@@ -60,7 +60,7 @@ describe('ws faults', { timeout: 15_000 }, () => {
     const fake = await rawServer((ws, first) => {
       const session = sessionOf(first);
       ws.send(helloFrame('server', session));
-      ws.send(encodeFrame({ version: 1, type: FrameType.DATA, flags: 0, session, seq: 1, round: 5 }, new Uint8Array(4)));
+      ws.send(encodeFrame({ version: PROTOCOL_VERSION, type: FrameType.DATA, flags: 0, session, seq: 1, round: 5 }, new Uint8Array(4)));
     });
     const ch = await connect(fake.url, { programHash: HASH });
     const { err } = await failure(ch.recv());
@@ -91,7 +91,7 @@ describe('ws faults', { timeout: 15_000 }, () => {
   it('header length above the limit is oversized even when ws accepts the message', async () => {
     const fake = await rawServer((ws, first) => {
       ws.send(helloFrame('server', sessionOf(first)));
-      const f = Buffer.from(encodeFrame({ version: 1, type: FrameType.DATA, flags: 0, session: sessionOf(first), seq: 1, round: 1 }, new Uint8Array(8)));
+      const f = Buffer.from(encodeFrame({ version: PROTOCOL_VERSION, type: FrameType.DATA, flags: 0, session: sessionOf(first), seq: 1, round: 1 }, new Uint8Array(8)));
       f.writeUInt32LE(1 << 30, 20);
       ws.send(f);
     });
@@ -102,22 +102,24 @@ describe('ws faults', { timeout: 15_000 }, () => {
 
   it('protocol version mismatch: both sides fail with version', async () => {
     const s = await server();
-    const { err } = await failure(connect(s.srv.url, { programHash: HASH, protocolVersion: 2 }));
+    const { err } = await failure(connect(s.srv.url, { programHash: HASH, protocolVersion: PROTOCOL_VERSION + 1 }));
     expect(err.kind).toBe('version');
     expect(err.message).toMatch(/version/);
     expect(await s.failed).toMatchObject({ kind: 'version' });
     await s.srv.close();
   });
 
-  it('mismatched programs: both sides fail with mismatch, naming both hashes', async () => {
+  it('mismatched programs: both sides fail with mismatch; only the server log names both hashes', async () => {
     const s = await server();
     const { err, ms } = await failure(connect(s.srv.url, { programHash: OTHER_HASH }));
     expect(err.kind).toBe('mismatch');
     const h1 = Buffer.from(HASH).toString('hex'), h2 = Buffer.from(OTHER_HASH).toString('hex');
-    expect(err.message).toContain(h1);
-    expect(err.message).toContain(h2);
+    // The client learns that the programs differ, and nothing of the server's hash.
+    expect(err.message).toMatch(/program mismatch: the server runs a different program or config/);
+    expect(err.message).not.toContain(h1.slice(0, 8));
     const serverErr = await s.failed;
     expect(serverErr).toMatchObject({ kind: 'mismatch' });
+    expect(serverErr.message).toContain(h1);
     expect(serverErr.message).toContain(h2);
     expect(ms).toBeLessThan(BOUND);
     await s.srv.close();

@@ -20,21 +20,24 @@ import type { NChoices, ObliviousTransfer } from '../../src/crypto/ot/types.ts';
 
 type Deposit = { kind: string; data: Record<string, unknown> };
 
+// Deposits are queued per direction and per depositor role, so calls pair in issue order within
+// a direction (as in the real engine): `to:R` holds senders' deposits for receiver R; `from:R`
+// holds receiver R's deposits for its sender (random OT, where the receiver never waits).
 class Dealer {
-  readonly queues = new Map<Party, Deposit[]>([['client', []], ['server', []]]);
-  readonly waiters = new Map<Party, ((d: Deposit) => void)[]>([['client', []], ['server', []]]);
+  readonly queues = new Map<string, Deposit[]>();
+  readonly waiters = new Map<string, ((d: Deposit) => void)[]>();
   readonly deltas = new Map<Party, Uint8Array>();
 
-  put(sender: Party, d: Deposit): void {
-    const w = this.waiters.get(sender)!.shift();
+  put(key: string, d: Deposit): void {
+    const w = this.waiters.get(key)?.shift();
     if (w) w(d);
-    else this.queues.get(sender)!.push(d);
+    else this.queues.set(key, [...(this.queues.get(key) ?? []), d]);
   }
 
-  take(sender: Party): Promise<Deposit> {
-    const d = this.queues.get(sender)!.shift();
+  take(key: string): Promise<Deposit> {
+    const d = this.queues.get(key)?.shift();
     if (d) return Promise.resolve(d);
-    return new Promise((resolve) => this.waiters.get(sender)!.push(resolve));
+    return new Promise((resolve) => this.waiters.set(key, [...(this.waiters.get(key) ?? []), resolve]));
   }
 }
 
@@ -56,14 +59,23 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
   private readonly prg: Prg;
   private readonly charge: boolean;
   private lock: Promise<unknown> = Promise.resolve();
+  private readonly opts: IdealOtOptions;
+  /** Dealer namespace: forks deal apart from their parent and from each other. */
+  private readonly ns: string;
 
-  constructor(ch: Channel, dealer: Dealer, prg: Prg, opts: IdealOtOptions) {
+  constructor(ch: Channel, dealer: Dealer, prg: Prg, opts: IdealOtOptions, ns = '') {
     this.ch = ch;
     this.party = ch.party;
     this.dealer = dealer;
     this.prg = prg;
+    this.opts = opts;
+    this.ns = ns;
     this.charge = opts.chargeChannel ?? true;
     this.cost = makeOtCost(opts.chunk ?? DEFAULT_CHUNK);
+  }
+
+  fork(ch: Channel, id: number): InsecureIdealOtForTestsOnly {
+    return new InsecureIdealOtForTestsOnly(ch, this.dealer, Prg.fromInt(id * 2 + (this.party === 'client' ? 0 : 1) + 1000), this.opts, `${this.ns}fork${id}/`);
   }
 
   async setup(): Promise<void> {
@@ -87,7 +99,7 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
   }
 
   private async send(kind: string, data: Record<string, unknown>, plan: MessagePlan): Promise<void> {
-    this.dealer.put(this.party, { kind, data });
+    this.dealer.put(`${this.ns}to:${this.peer}`, { kind, data });
     if (!this.charge) return;
     for (let c = 0; c < plan.receiverToSender.length; c++) {
       const u = await this.ch.recv();
@@ -97,15 +109,22 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
   }
 
   private async recv(kind: string, plan: MessagePlan): Promise<Record<string, unknown>> {
-    if (this.charge) {
-      for (const b of plan.receiverToSender) this.ch.send(new Uint8Array(b));
-      for (const b of plan.senderToReceiver) {
-        if ((await this.ch.recv()).length !== b) throw new ChannelError('mismatch', `ideal OT (${kind}): calls out of step`);
+    return (await this.recvStart(kind, plan))();
+  }
+
+  /** The receiver's messages now; the returned function reads the replies and the deposit. */
+  private async recvStart(kind: string, plan: MessagePlan): Promise<() => Promise<Record<string, unknown>>> {
+    if (this.charge) for (const b of plan.receiverToSender) this.ch.send(new Uint8Array(b));
+    return async () => {
+      if (this.charge) {
+        for (const b of plan.senderToReceiver) {
+          if ((await this.ch.recv()).length !== b) throw new ChannelError('mismatch', `ideal OT (${kind}): calls out of step`);
+        }
       }
-    }
-    const d = await this.dealer.take(this.peer);
-    if (d.kind !== kind) throw new ChannelError('mismatch', `ideal OT: receiver called ${kind}, sender called ${d.kind}`);
-    return d.data;
+      const d = await this.dealer.take(`${this.ns}to:${this.party}`);
+      if (d.kind !== kind) throw new ChannelError('mismatch', `ideal OT: receiver called ${kind}, sender called ${d.kind}`);
+      return d.data;
+    };
   }
 
   cotSend(n: number): Promise<Uint8Array> {
@@ -189,18 +208,35 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
     return this.pick('fcot', choices, bits, this.cost.plan.fcot(choices.length, bits));
   }
 
+  // Random OT is dealt by the receiver (as in the real engine, its call sends and returns without
+  // waiting for the sender); the sender takes the pair when it gets there.
   rotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
     checkBits(bits);
     return this.exclusive(async () => {
-      const s = msgBytes(bits);
-      const m0 = maskMsgs(this.prg.bytes(n * s), bits), m1 = maskMsgs(this.prg.bytes(n * s), bits);
-      await this.send('rot', { m0, m1 }, this.cost.plan.cot(n));
+      if (this.charge) {
+        for (const b of this.cost.plan.cot(n).receiverToSender) {
+          if ((await this.ch.recv()).length !== b) throw new ChannelError('mismatch', 'ideal OT (rot): calls out of step');
+        }
+      }
+      const d = await this.dealer.take(`${this.ns}from:${this.peer}`);
+      const { m0, m1 } = d.data as { m0: Uint8Array; m1: Uint8Array };
+      if (d.kind !== 'rot' || m0.length !== n * msgBytes(bits)) throw new ChannelError('mismatch', `ideal OT: rotSend paired with ${d.kind} of another size`);
       return { m0, m1 };
     });
   }
 
   rotRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
-    return this.pick('rot', choices, bits, this.cost.plan.cot(choices.length));
+    checkBits(bits);
+    checkChoices(choices);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits), n = choices.length;
+      const m0 = maskMsgs(this.prg.bytes(n * s), bits), m1 = maskMsgs(this.prg.bytes(n * s), bits);
+      this.dealer.put(`${this.ns}from:${this.party}`, { kind: 'rot', data: { m0, m1 } });
+      if (this.charge) for (const b of this.cost.plan.cot(n).receiverToSender) this.ch.send(new Uint8Array(b));
+      const out = new Uint8Array(n * s);
+      for (let i = 0; i < n; i++) out.set((choices[i] ? m1 : m0).subarray(i * s, (i + 1) * s), i * s);
+      return out;
+    });
   }
 
   otSend(m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void> {
@@ -220,9 +256,21 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
   }
 
   otNRecv(choices: NChoices, N: number, bits: number): Promise<Uint8Array> {
-    checkBits(bits);
+    return this.exclusive(async () => (await this.otNStart(choices, N, bits))());
+  }
+
+  otNRecvStart(choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>> {
     return this.exclusive(async () => {
-      const d = (await this.recv('otN', this.cost.plan.otN(choices.length, N, bits))) as { msgs: Uint8Array; N: number };
+      const finish = await this.otNStart(choices, N, bits);
+      return () => this.exclusive(finish);
+    });
+  }
+
+  private async otNStart(choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>> {
+    checkBits(bits);
+    const reply = await this.recvStart('otN', this.cost.plan.otN(choices.length, N, bits));
+    return async () => {
+      const d = (await reply()) as { msgs: Uint8Array; N: number };
       if (d.N !== N) throw new ChannelError('mismatch', `ideal OT: N differs (${d.N} vs ${N})`);
       const s = msgBytes(bits);
       const out = new Uint8Array(choices.length * s);
@@ -231,7 +279,7 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
         out.set(d.msgs.subarray((i * N + choices[i]) * s, (i * N + choices[i] + 1) * s), i * s);
       }
       return out;
-    });
+    };
   }
 
   private pick(kind: string, choices: Uint8Array, bits: number, plan: MessagePlan): Promise<Uint8Array> {

@@ -203,27 +203,36 @@ export async function serverProducts(
   const out = ctx.ring.alloc(heads * n * m);
   const pt = new s.Plaintext();
   const ptNtt = new s.Plaintext();
+  const dummyNtt = ctx.nonzeroNtt();
   const tmp = new s.Ciphertext();
-  const zero = new s.Ciphertext();
   const live: Ciphertext[] = [];
   const acc: (Ciphertext | null)[] = new Array(b.nb * b.mb).fill(null);
   const shared = kind === 'shared';
   const perMsg = b.nb + (shared ? b.mb : 0);
 
-  const mulAcc = (slot: number, c: Ciphertext, p: Plaintext): void => {
-    const a = acc[slot];
-    if (a === null) {
-      const fresh = new s.Ciphertext();
-      acc[slot] = fresh;
-      ev.multiplyPlain(c, p, fresh);
-    } else {
-      ev.multiplyPlain(c, p, tmp);
-      ev.addInplace(a, tmp);
-    }
+  // Constant time in the weights (docs/he.md, "Constant time"): an all-zero plaintext block is
+  // multiplied like any other, by a fixed nonzero stand-in (SEAL refuses the transparent product
+  // by zero), and that product is added to itself instead of to the accumulator: the same SEAL
+  // operations either way. Every accumulator starts as the re-randomising Enc_pk(0), so none is
+  // ever empty and every result block takes the same path.
+  const freshAcc = (c: Ciphertext): Ciphertext => {
+    sess.encryptor.encryptZero(c);
+    ev.cipherTransformToNttInplace(c);
+    return c;
+  };
+  const mulAcc = (slot: number, c: Ciphertext, p: Plaintext, nonzero: boolean): void => {
+    ev.multiplyPlain(c, nonzero ? p : dummyNtt, tmp);
+    ev.addInplace(nonzero ? acc[slot]! : tmp, tmp);
+  };
+  const prepare = (fill: Parameters<typeof ctx.encodeInto>[1]): boolean => {
+    const nonzero = ctx.encodeInto(pt, fill);
+    ev.plainTransformToNtt(pt, ctx.topParms, ptNtt);
+    return nonzero;
   };
 
   try {
     for (let h = 0; h < heads; h++) {
+      for (let slot = 0; slot < acc.length; slot++) acc[slot] = freshAcc(new s.Ciphertext());
       for (let kbi = 0; kbi < b.kb; kbi++) {
         const msg = await busy.recv(ch);
         if (msg.byteLength !== perMsg * UPLOAD_CT_BYTES) {
@@ -235,21 +244,20 @@ export async function serverProducts(
           live.push(c);
           cts.push(c);
           c.loadFromArray(ctx.context, msg.slice(i * UPLOAD_CT_BYTES, (i + 1) * UPLOAD_CT_BYTES));
-          if (i < b.nb && ctx.encodeInto(pt, fillLeft(b, leftShare.data, h * n * k, n, k, i, kbi))) {
-            ev.addPlainInplace(c, pt); // Enc(X_c) + X_s = Enc(X)
+          if (i < b.nb) {
+            ctx.encodeInto(pt, fillLeft(b, leftShare.data, h * n * k, n, k, i, kbi));
+            ev.addPlainInplace(c, pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
           }
           ev.cipherTransformToNttInplace(c);
         }
         for (let mbi = 0; mbi < b.mb; mbi++) {
-          if (!ctx.encodeInto(pt, fillRight(b, rightPlain.data, h * k * m, k, m, !!rightPlain.transposed, kbi, mbi))) continue;
-          ev.plainTransformToNtt(pt, ctx.topParms, ptNtt);
-          for (let nbi = 0; nbi < b.nb; nbi++) mulAcc(nbi * b.mb + mbi, cts[nbi], ptNtt);
+          const nonzero = prepare(fillRight(b, rightPlain.data, h * k * m, k, m, !!rightPlain.transposed, kbi, mbi));
+          for (let nbi = 0; nbi < b.nb; nbi++) mulAcc(nbi * b.mb + mbi, cts[nbi], ptNtt, nonzero);
         }
         if (shared) {
           for (let nbi = 0; nbi < b.nb; nbi++) {
-            if (!ctx.encodeInto(pt, fillLeft(b, leftShare.data, h * n * k, n, k, nbi, kbi))) continue;
-            ev.plainTransformToNtt(pt, ctx.topParms, ptNtt);
-            for (let mbi = 0; mbi < b.mb; mbi++) mulAcc(nbi * b.mb + mbi, cts[b.nb + mbi], ptNtt);
+            const nonzero = prepare(fillLeft(b, leftShare.data, h * n * k, n, k, nbi, kbi));
+            for (let mbi = 0; mbi < b.mb; mbi++) mulAcc(nbi * b.mb + mbi, cts[b.nb + mbi], ptNtt, nonzero);
           }
         }
         for (const c of cts) {
@@ -265,7 +273,7 @@ export async function serverProducts(
           const a = acc[slot];
           acc[slot] = null;
           try {
-            parts.push(finish(sess, a, zero, pt, prg, (r) => extract(b, shape, h, nbi, mbi, r, out, true)));
+            parts.push(finish(sess, a!, pt, prg, (r) => extract(b, shape, h, nbi, mbi, r, out, true)));
           } finally {
             a?.delete();
           }
@@ -283,20 +291,18 @@ export async function serverProducts(
     pt.delete();
     ptNtt.delete();
     tmp.delete();
-    zero.delete();
     busy.pause();
   }
 }
 
 /**
- * Turn an accumulator (NTT form, level 0, or null for an all-zero block) into the bytes of a
- * circuit-private result ciphertext: + Enc_pk(0), switch, + flood, switch, + mask r.
+ * Turn an accumulator (NTT form, level 0, started as Enc_pk(0)) into the bytes of a
+ * circuit-private result ciphertext: switch, + flood, switch, + mask r.
  * `onMask` receives r (all N coefficients) so the server can keep -r as its share.
  */
 function finish(
   sess: HeServerSession,
-  acc: Ciphertext | null,
-  zero: Ciphertext,
+  res: Ciphertext,
   pt: Plaintext,
   prg: Prg,
   onMask: (r: RingArray) => void,
@@ -304,13 +310,7 @@ function finish(
   const ctx = sess.ctx;
   const s = ctx.seal;
   const ev = ctx.evaluator;
-  sess.encryptor.encryptZero(zero);
-  let res = zero;
-  if (acc) {
-    ev.cipherTransformFromNttInplace(acc);
-    ev.addInplace(acc, zero);
-    res = acc;
-  }
+  ev.cipherTransformFromNttInplace(res);
   ev.cipherModSwitchToNextInplace(res);
   const bytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
   floodLevel1(ctx, bytes, prg);

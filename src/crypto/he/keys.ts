@@ -4,7 +4,7 @@
 // relinearisation keys, and seeded symmetric uploads need nothing on the server.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey } from 'node-seal';
-import { HeContext, sealError, seededBytes, DATA_PRIME_BITS } from './seal.ts';
+import { HeContext, sealError, sealLive, seededBytes, DATA_PRIME_BITS } from './seal.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
 export class HeClientSession {
@@ -21,11 +21,13 @@ export class HeClientSession {
     this.pk = pk;
     this.encryptor = new ctx.seal.Encryptor(ctx.context, pk, sk);
     this.decryptor = new ctx.seal.Decryptor(ctx.context, sk);
+    sealLive.sessions++;
   }
 
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
+    sealLive.sessions--;
     this.encryptor.delete();
     this.decryptor.delete();
     this.pk.delete();
@@ -44,11 +46,13 @@ export class HeServerSession {
     this.ctx = ctx;
     this.pk = pk;
     this.encryptor = new ctx.seal.Encryptor(ctx.context, pk);
+    sealLive.sessions++;
   }
 
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
+    sealLive.sessions--;
     this.encryptor.delete();
     this.pk.delete();
   }
@@ -87,13 +91,22 @@ export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClie
   return new HeClientSession(ctx, sk, pk);
 }
 
-/** Server: receive the client's public key. */
-export async function heSetupServer(ch: Channel, ctx: HeContext): Promise<HeServerSession> {
+/**
+ * Server, first half of the setup: receive the client's public key message (its size checked).
+ * No SEAL object exists yet, so a client that connects and sends nothing costs the server no HE
+ * context (about 6 MiB and a second of CPU; docs/serving.md).
+ */
+export async function heRecvPublicKey(ch: Channel): Promise<Uint8Array> {
   const bytes = await ch.recv();
   const expected = heSetupCost().bytesUp;
   if (bytes.byteLength !== expected) {
     throw new Error(`HE setup: public key message has ${bytes.byteLength} bytes, expected ${expected}`);
   }
+  return bytes;
+}
+
+/** Server, second half: load the received public key on `ctx`. */
+export function heServerSession(ctx: HeContext, bytes: Uint8Array): HeServerSession {
   const pk = new ctx.seal.PublicKey();
   try {
     pk.loadFromArray(ctx.context, bytes);
@@ -102,4 +115,9 @@ export async function heSetupServer(ch: Channel, ctx: HeContext): Promise<HeServ
     throw sealError(e, 'HE setup (server): malformed public key');
   }
   return new HeServerSession(ctx, pk);
+}
+
+/** Server: receive the client's public key. */
+export async function heSetupServer(ch: Channel, ctx: HeContext): Promise<HeServerSession> {
+  return heServerSession(ctx, await heRecvPublicKey(ch));
 }

@@ -15,6 +15,9 @@ import type { RingArray } from '../ring.ts';
 
 export type SealModule = MainModule;
 
+/** SEAL objects alive in this process, by owner type (for leak checks in tests and `bench/serve`). */
+export const sealLive = { contexts: 0, sessions: 0 };
+
 let modulePromise: Promise<SealModule> | null = null;
 
 /** Load the SEAL WASM module once per process (async). */
@@ -85,6 +88,7 @@ export class HeContext {
   private readonly ptTemplate: Uint8Array;
   private readonly scratch: Plaintext;
   private floodTable: BigUint64Array | null = null;
+  private onesNtt: Plaintext | null = null;
   private deleted = false;
 
   private constructor(seal: SealModule, params: HeParams) {
@@ -117,11 +121,15 @@ export class HeContext {
     }
     this.evaluator = new seal.Evaluator(this.context);
     this.topParms = this.context.firstParmsId();
+    this.scratch = new seal.Plaintext();
+    sealLive.contexts++;
     const pt = new seal.Plaintext(this.N);
     this.ptTemplate = pt.saveToArray(seal.ComprModeType.none) as Uint8Array;
     pt.delete();
-    if (this.ptTemplate.length !== PT_DATA_OFFSET + 8 * this.N) throw new Error('unexpected SEAL plaintext layout');
-    this.scratch = new seal.Plaintext();
+    if (this.ptTemplate.length !== PT_DATA_OFFSET + 8 * this.N) {
+      this.delete();
+      throw new Error('unexpected SEAL plaintext layout');
+    }
   }
 
   static async create(params: Partial<HeParams> = {}): Promise<HeContext> {
@@ -199,6 +207,31 @@ export class HeContext {
     return table;
   }
 
+  /**
+   * A fixed nonzero plaintext (every coefficient 1) in NTT form at level 0: the stand-in that an
+   * all-zero weight block is multiplied by, so the work does not depend on the weights (docs/he.md).
+   * Owned by the context (do not delete).
+   */
+  nonzeroNtt(): Plaintext {
+    if (this.onesNtt) return this.onesNtt;
+    const ones = new this.seal.Plaintext();
+    const ntt = new this.seal.Plaintext();
+    try {
+      this.encodeInto(ones, (lo, wide) => {
+        if (wide) wide.fill(1n);
+        else for (let i = 0; i < this.N; i++) lo[2 * i] = 1;
+      });
+      this.evaluator.plainTransformToNtt(ones, this.topParms, ntt);
+    } catch (e) {
+      ntt.delete();
+      throw sealError(e, 'nonzero stand-in plaintext');
+    } finally {
+      ones.delete();
+    }
+    this.onesNtt = ntt;
+    return ntt;
+  }
+
   newCiphertext(): Ciphertext {
     return new this.seal.Ciphertext();
   }
@@ -207,6 +240,8 @@ export class HeContext {
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
+    sealLive.contexts--;
+    this.onesNtt?.delete();
     this.scratch.delete();
     this.topParms.delete();
     this.evaluator.delete();

@@ -13,9 +13,10 @@ import type { OtCostModel } from '../ot/cost.ts';
 import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { makeChooser, makeChooserCost, productsCost, type Chooser } from './ot-ops.ts';
+import { bitProductCounts, bitProductSpec, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { checkRange, fmt, realOf, truncSpec as truncRange, type RangeProbe } from '../ranges.ts';
 
-import { bitsRing, extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps } from './trunc.ts';
+import { bitsRing, extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 
 // ---------------------------------------------------------------------------------------------
 // products
@@ -126,11 +127,8 @@ export class BitOperand {
 /** How X's bits are prepared: 'both' (a secret), or only one party's bits (a private value). */
 export type BitsOwner = 'both' | Party;
 
-/**
- * Prepare X (this party's share, or its private value) for `uses` products. `k`: X known in
- * [0, 2^k) (short form), or null (full ℓ bits). For a private X, the other party passes null.
- */
-export async function prepareOperand(ctx: ProtoCtx, ell: number, m: number, X: RingArray | null, k: number | null, uses: number, owner: BitsOwner = 'both'): Promise<BitOperand> {
+/** How a party's share (or private value) X becomes choice bits: its bits, its integer reading, its top bit. */
+function operandBits(ctx: ProtoCtx, ell: number, m: number, X: RingArray | null, k: number | null, owner: BitsOwner) {
   const ring = ringOf(ell), server = isServer(ctx);
   if (k !== null && (k < 1 || k > ell - 2)) throw new RangeError(`short operand of ${k} bits in Z_2^${ell}: want 1..${ell - 2}`);
   const kb = k === null ? ell : k + 1;
@@ -149,19 +147,51 @@ export async function prepareOperand(ctx: ProtoCtx, ell: number, m: number, X: R
       mine = ring.sub(ring.reduce(convertWidth(convertWidth(X, ring, ringOf(k + 1), false), ringOf(k + 1), ring, false)), ring.shl(bitsRing(ring, top), k + 1));
     }
   } else if (k !== null) top = new Uint8Array(m);
-  if (k !== null && !haveBits) top = new Uint8Array(m);
-  const chooser = await makeChooser(ctx, ell, choices, peerBits ? m * kb : 0, uses);
-  return new BitOperand(ring, m, k ?? ell, chooser, mine, k === null ? null : top, serverBits, clientBits);
+  return { ring, kb, serverBits, clientBits, haveBits, peerBits, choices, mine, top };
 }
 
-export function prepareOperandCost(b: CostBuilder, m: number, ell: number, k: number | null, owner: BitsOwner = 'both'): void {
-  const kb = k === null ? ell : k + 1;
-  makeChooserCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0);
+/**
+ * Prepare X (this party's share, or its private value) for `uses` products. `k`: X known in
+ * [0, 2^k) (short form), or null (full ℓ bits). For a private X, the other party passes null.
+ */
+export async function prepareOperand(ctx: ProtoCtx, ell: number, m: number, X: RingArray | null, k: number | null, uses: number, owner: BitsOwner = 'both'): Promise<BitOperand> {
+  return (await prepareOperandWith(ctx, ell, m, X, k, uses, owner, [])).op;
 }
 
-export function operandMulCost(b: CostBuilder, m: number, ell: number, k: number | null, L: number, owner: BitsOwner = 'both'): void {
+/** prepareOperand, with `extra` choosers prepared in the same flight (e.g. the product's truncation). */
+export async function prepareOperandWith(ctx: ProtoCtx, ell: number, m: number, X: RingArray | null, k: number | null, uses: number, owner: BitsOwner, extra: ChooserSpec[]): Promise<{ op: BitOperand; extra: Chooser[] }> {
+  const o = operandBits(ctx, ell, m, X, k, owner);
+  const [chooser, ...rest] = await (await startChoosers(ctx, [{ ell, choices: o.choices, peerCount: o.peerBits ? m * o.kb : 0, width: uses }, ...extra]))();
+  return { op: new BitOperand(o.ring, m, k ?? ell, chooser, o.mine, k === null ? null : o.top, o.serverBits, o.clientBits), extra: rest };
+}
+
+/** An operand's OTs prepared ahead, before X is known (an `extra` chooser of an earlier flight). */
+export function operandSpec(ctx: ProtoCtx, ell: number, m: number, k: number | null, uses: number, owner: BitsOwner = 'both'): ChooserSpec {
+  const kb = k === null ? ell : k + 1, server = isServer(ctx);
+  const mineHas = owner === 'both' || owner === ctx.party, peerHas = owner === 'both' || owner === (server ? 'client' : 'server');
+  return { ell, choices: { random: mineHas ? m * kb : 0 }, peerCount: peerHas ? m * kb : 0, width: uses };
+}
+
+export const operandCounts = (m: number, ell: number, k: number | null, owner: BitsOwner = 'both'): ChooserCounts => {
   const kb = k === null ? ell : k + 1;
-  productsCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0, L);
+  return { server: owner !== 'client' ? m * kb : 0, client: owner !== 'server' ? m * kb : 0 };
+};
+
+/** The operand X on a chooser prepared ahead (`operandSpec`). */
+export function boundOperand(ctx: ProtoCtx, ell: number, m: number, X: RingArray | null, k: number | null, chooser: Chooser, owner: BitsOwner = 'both'): BitOperand {
+  const o = operandBits(ctx, ell, m, X, k, owner);
+  return new BitOperand(o.ring, m, k ?? ell, chooser.bind(o.choices), o.mine, k === null ? null : o.top, o.serverBits, o.clientBits);
+}
+
+export function prepareOperandCost(b: CostBuilder, m: number, ell: number, k: number | null, owner: BitsOwner = 'both', extra: ChooserCounts[] = []): void {
+  const f = choosersFlight(b, [operandCounts(m, ell, k, owner), ...extra]);
+  b.exchange(f.c2s, f.s2c);
+}
+
+/** `first`: the first product of an operand prepared ahead (its e bits go along). */
+export function operandMulCost(b: CostBuilder, m: number, ell: number, k: number | null, L: number, owner: BitsOwner = 'both', first = false): void {
+  const kb = k === null ? ell : k + 1;
+  productsCost(b, ell, owner !== 'client' ? m * kb : 0, owner !== 'server' ? m * kb : 0, L, first);
 }
 
 // ---- mul_ss / mul_sx with broadcasting ----
@@ -179,6 +209,8 @@ export interface MulParams {
   bcast?: Bcast;
   /** Exact truncation (default: one-bit error). */
   exact?: boolean;
+  /** Secret integers (Z_2^32, s = 0): the product must stay in [−2^31, 2^31). */
+  int?: boolean;
 }
 
 /** Layout for a product a (n) × b: which operand supplies the choice bits, and how many. */
@@ -213,28 +245,45 @@ function fromLayout(ring: Ring, p: RingArray, bc?: Bcast): RingArray {
 }
 
 /** mul_ss: trunc(a · b, s) for secret a, b (b possibly broadcast). Truncation needs |a·b| < 2^(ℓ−2). */
+/** The truncation after a product, its OT prepared with the operand (one flight fewer). */
+const productTrunc = (ctx: ProtoCtx, n: number, p: MulParams): ChooserSpec[] => (p.s > 0 ? [truncSpec(ctx, n, p.s)] : []);
+const productTruncCounts = (n: number, p: MulParams): ChooserCounts[] => (p.s > 0 ? [truncCounts(n)] : []);
+
 export async function mulSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: MulParams): Promise<RingArray> {
   const ring = ringOf(p.ell), { m, L } = layout(a.length, b.length, p.bcast);
-  const op = await prepareOperand(ctx, p.ell, m, b, null, L === 1 ? 1 : L);
+  const { op, extra } = await prepareOperandWith(ctx, p.ell, m, b, null, L === 1 ? 1 : L, 'both', productTrunc(ctx, a.length, p));
   const prod = fromLayout(ring, await op.mul(ctx, toLayout(ring, a, p.bcast), L), p.bcast);
-  return p.s > 0 ? trunc(ctx, prod, { ell: p.ell, t: p.s, exact: p.exact }) : prod;
+  return p.s > 0 ? trunc(ctx, prod, { ell: p.ell, t: p.s, exact: p.exact }, extra[0]) : prod;
 }
 
 export function mulSSCostSteps(b: CostBuilder, n: number, p: MulParams): void {
   const { m, L } = layout(n, p.bcast ? (p.bcast.kind === 'row' ? n / p.bcast.cols : p.bcast.cols) : n, p.bcast);
-  prepareOperandCost(b, m, p.ell, null);
+  prepareOperandCost(b, m, p.ell, null, 'both', productTruncCounts(n, p));
   operandMulCost(b, m, p.ell, null, L);
-  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
+  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact }, true);
 }
 
 export const mulSSCost = (n: number, p: MulParams, ot?: OtCostModel): Cost => costOf((b) => mulSSCostSteps(b, n, p), ot);
 
-/** Twin of mul_ss / mul_sx: floor(a·b / 2^s) in Z_2^ℓ with b broadcast as in `p`. */
-export function mulTwin(a: RingArray, b: RingArray, p: MulParams): RingArray {
+/**
+ * Twin of mul_ss / mul_sx: floor(a·b / 2^s) in Z_2^ℓ with b broadcast as in `p`. Checks the
+ * secure truncation's precondition |a·b| < 2^(ℓ−2) (raw, before truncation), or for secret
+ * integers that the product fits Z_2^32.
+ */
+export function mulTwin(a: RingArray, b: RingArray, p: MulParams, probe?: RangeProbe): RingArray {
   const ring = ringOf(p.ell);
   const bb = expand(ring, a.length, b, p.bcast);
+  if (p.s > 0 || p.int) checkProducts(ring, a, bb, p, probe);
   const prod = ring.mul(a, bb);
   return p.s > 0 ? ring.shr(prod, p.s) : prod;
+}
+
+function checkProducts(ring: Ring, a: RingArray, b: RingArray, p: MulParams, probe?: RangeProbe): void {
+  const sa = ring.toSigned(a), sb = ring.toSigned(b), prod = new Float64Array(a.length);
+  for (let i = 0; i < prod.length; i++) prod[i] = sa[i] * sb[i];
+  const detail = (i: number) => `element ${i}: ${fmt(sa[i] * 2 ** -p.s)} × ${fmt(sb[i] * 2 ** -p.s)}`;
+  if (p.int) checkRange(prod, { what: 'the integer product', enc: 'int (Z_2^32 shares)', lo: -(2 ** 31), hi: 2 ** 31 }, probe, detail);
+  else checkRange(realOf(prod, 2 * p.s), truncRange(p.ell, p.s, 2 * p.s, "the product before the secure truncation"), probe, detail);
 }
 
 /** b broadcast to a's n elements. */
@@ -269,21 +318,21 @@ export async function mulSX(ctx: ProtoCtx, a: RingArray, b: RingArray | null, p:
     }
   }
   const k = pb < p.ell ? pb : null;
-  const op = await prepareOperand(ctx, p.ell, m, X, k, L, p.owner);
+  const { op, extra } = await prepareOperandWith(ctx, p.ell, m, X, k, L, p.owner, productTrunc(ctx, a.length, p));
   const A = toLayout(ring, a, p.bcast);
   // The owner's local term a_owner·X comes from BitOperand.mul (it multiplies `mine` by Y).
   let prod = fromLayout(ring, await op.mul(ctx, A, L), p.bcast);
   if (k !== null) prod = ring.sub(prod, ring.mulScalar(a, 2 ** (pb - 1))); // undo the offset: (b + 2^(pb−1))·a − 2^(pb−1)·a
-  return p.s > 0 ? trunc(ctx, prod, { ell: p.ell, t: p.s, exact: p.exact }) : prod;
+  return p.s > 0 ? trunc(ctx, prod, { ell: p.ell, t: p.s, exact: p.exact }, extra[0]) : prod;
 }
 
 export function mulSXCostSteps(b: CostBuilder, n: number, p: MulSXParams): void {
   const bLen = p.bcast ? (p.bcast.kind === 'row' ? n / p.bcast.cols : p.bcast.cols) : n;
   const { m, L } = layout(n, bLen, p.bcast);
   const pb = p.privBits ?? p.ell, k = pb < p.ell ? pb : null;
-  prepareOperandCost(b, m, p.ell, k, p.owner);
+  prepareOperandCost(b, m, p.ell, k, p.owner, productTruncCounts(n, p));
   operandMulCost(b, m, p.ell, k, L, p.owner);
-  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
+  if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact }, true);
 }
 
 export const mulSXCost = (n: number, p: MulSXParams, ot?: OtCostModel): Cost => costOf((b) => mulSXCostSteps(b, n, p), ot);
@@ -335,12 +384,16 @@ export interface DivParams {
   s: number;
 }
 
-/** Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). */
+/**
+ * Internal width and shift for x / c: K = round(2^(s+P) / c_raw), result floor(x·K / 2^P). With
+ * |x| < 2^(ℓ−2) and K ≤ 2^(P+s)/c_raw the product stays below 2^(wide−5), so P can grow with c:
+ * K keeps about wide − ℓ − 3 significant bits whatever the divisor (29 at ℓ = 32).
+ */
 function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigint } {
   if (!(cRaw >= 1)) throw new RangeError(`div_sp: the divisor must be ≥ 2^-${p.s} (raw ≥ 1), got raw ${cRaw}`);
   const wide = Math.min(64, p.ell + 32);
-  const headroom = Math.max(0, Math.ceil(Math.log2(2 ** p.s / cRaw)));
-  const P = Math.max(1, wide - p.ell - 3 - headroom);
+  const grow = Math.floor(Math.log2(cRaw / 2 ** p.s));
+  const P = Math.max(1, wide - p.ell - 3 + grow);
   return { wide, P, K: BigInt(Math.round(2 ** (p.s + P) / cRaw)) };
 }
 
@@ -350,21 +403,26 @@ function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigi
  * |x| < 2^(ℓ−2).
  */
 export async function divPublic(ctx: ProtoCtx, x: RingArray, cRaw: number, p: DivParams): Promise<RingArray> {
-  const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide);
-  const xe = await extend(ctx, x, { from: p.ell, to: wide, signed: true });
+  const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide), n = x.length;
+  // Both COTs prepared in one flight: the extension and the truncation are one exchange each.
+  const [ext, tr] = await (await startChoosers(ctx, [bitProductSpec(ctx, n, wide - p.ell), truncSpec(ctx, n, P)]))();
+  const xe = await extend(ctx, x, { from: p.ell, to: wide, signed: true }, ext);
   const y = rw.mulScalar(xe, K);
-  return reduceRing(await trunc(ctx, y, { ell: wide, t: P }), wide, p.ell);
+  return reduceRing(await trunc(ctx, y, { ell: wide, t: P }, tr), wide, p.ell);
 }
 
 export function divPublicCostSteps(b: CostBuilder, n: number, cRaw: number, p: DivParams): void {
   const { wide, P } = divPlan(p, cRaw);
-  extendCostSteps(b, n, { from: p.ell, to: wide, signed: true });
-  truncCostSteps(b, n, { ell: wide, t: P });
+  const f = choosersFlight(b, [bitProductCounts(n), truncCounts(n)]);
+  b.exchange(f.c2s, f.s2c);
+  extendCostSteps(b, n, { from: p.ell, to: wide, signed: true }, true);
+  truncCostSteps(b, n, { ell: wide, t: P }, true);
 }
 
 export const divPublicCost = (n: number, cRaw: number, p: DivParams, ot?: OtCostModel): Cost => costOf((b) => divPublicCostSteps(b, n, cRaw, p), ot);
 
-export function divPublicTwin(x: RingArray, cRaw: number, p: DivParams): RingArray {
+export function divPublicTwin(x: RingArray, cRaw: number, p: DivParams, probe?: RangeProbe): RingArray {
   const { wide, P, K } = divPlan(p, cRaw), rw = ringOf(wide);
+  checkRange(realOf(ringOf(p.ell).toSigned(x), p.s), truncRange(p.ell, p.s, p.s, 'the dividend (extended to a wider ring first)'), probe);
   return reduceRing(rw.shr(rw.mulScalar(extendTwin(x, { from: p.ell, to: wide, signed: true }), K), P), wide, p.ell);
 }

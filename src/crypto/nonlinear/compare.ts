@@ -8,24 +8,47 @@
 // combined in a log-depth tree: gt = gt_hi ⊕ (eq_hi ∧ gt_lo), eq = eq_hi ∧ eq_lo, where both ANDs
 // of a node share the operand eq_hi and go in one correlated OT with 2-bit messages.
 //
+// Rounds: the leaves' OT messages of every digit width go in one flight with both parties'
+// preparation of the tree's correlated OTs, made on random choice bits (ot-ops.ts, `Chooser`,
+// Beaver's derandomisation); then the server's leaf tables; then each tree level is one exchange
+// (each side's e = b ⊕ r bits and corrections at once): 2 + ⌈log2 q⌉ rounds for q digits.
+// Callers may prepare more choosers in the first flight (`extra`, e.g. the multiplexer that
+// consumes the result), so they cost no round of their own.
+//
 // DReLU (CrypTFlow2 §3.2, Algorithm 2): MSB(x) = msb(x0) ⊕ msb(x1) ⊕ carry, carry =
 // [x0 mod 2^(ℓ−1) + x1 mod 2^(ℓ−1) ≥ 2^(ℓ−1)] = [x0' > 2^(ℓ−1) − 1 − x1'], one millionaires' on
 // ℓ − 1 bits. Comparing x against several public constants T_c costs one set of leaf OTs.
 import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { andBits, andBitsCost } from './ot-ops.ts';
+import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import type { OtCostModel } from '../ot/cost.ts';
+import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
-/** Digit sizes (least significant first) for `bits`-bit comparisons, C per client value. */
-export function digitPlan(bits: number, C: number): number[] {
-  let best: number[] = [], bestCost = Infinity;
-  for (let m = 2; m <= 6; m++) {
+/**
+ * Tree levels a comparison may use (rounds: 2 + levels). Two levels need digits of about 8 bits
+ * for 31-bit values (1-of-256 leaves: ≈ +8 % bytes for one comparison, +19 % for three constants
+ * at once, against the byte-optimal 6-bit digits with three levels); bench/schedule reports the
+ * trade (it sets `treeLevels` to 3 to compare). Plans needing more levels are used only when none
+ * fits.
+ */
+export const COMPARISON = { treeLevels: 2 };
+
+const treeDepth = (q: number): number => Math.ceil(Math.log2(Math.max(1, q)));
+
+/**
+ * Digit sizes (least significant first) for `bits`-bit comparisons, C per client value: the
+ * cheapest in bytes among plans with at most `maxLevels` tree levels (else the fewest levels).
+ */
+export function digitPlan(bits: number, C: number, maxLevels = COMPARISON.treeLevels): number[] {
+  let best: number[] = [], bestCost = Infinity, bestLevels = Infinity;
+  for (let m = 2; m <= 8; m++) {
     const ds: number[] = [];
     for (let b = 0; b < bits; b += m) ds.push(Math.min(m, bits - b));
     let cost = ds.reduce((s, d) => s + 16 * d + (2 ** d * 2 * C) / 8, 0);
     for (let q = ds.length; q > 1; q = Math.ceil(q / 2)) cost += Math.floor(q / 2) * C * 32.5;
-    if (cost < bestCost) [best, bestCost] = [ds, cost];
+    const levels = Math.max(maxLevels, treeDepth(ds.length));
+    if (levels < bestLevels || (levels === bestLevels && cost < bestCost)) [best, bestCost, bestLevels] = [ds, cost, levels];
   }
   return best;
 }
@@ -58,11 +81,25 @@ function widthGroups(plan: number[]): { d: number; idx: number[] }[] {
   return g;
 }
 
+/** The tree's levels: AND nodes per level (× n·C) and whether they also carry eq (width 2). */
+function treeLevels(q: number): { pairs: number; width: number }[] {
+  const out: { pairs: number; width: number }[] = [];
+  for (let g = q; g > 1; g = Math.ceil(g / 2)) out.push({ pairs: Math.floor(g / 2), width: g <= 2 ? 1 : 2 });
+  return out;
+}
+
+/** The tree's choosers (random choice bits, one per level) followed by the caller's `extra`. */
+const treeSpecs = (nc: number, q: number, extra: ChooserSpec[]): ChooserSpec[] => [
+  ...treeLevels(q).map((l) => ({ ell: 1, choices: { random: l.pairs * nc }, peerCount: l.pairs * nc, width: l.width })),
+  ...extra,
+];
+
 /**
  * XOR shares of [a_{i,c} > b_i] on `bits`-bit unsigned values (n × C outputs, element-major).
  * The server passes a (n·C values, c fastest) and b = null; the client a = null and b (n values).
+ * `extra` choosers are prepared in the first flight and returned.
  */
-export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null): Promise<Bits> {
+export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null, extra: ChooserSpec[] = []): Promise<{ gt: Bits; choosers: Chooser[] }> {
   const plan = digitPlan(bits, C), q = plan.length, W = 2 * C;
   const server = isServer(ctx);
   const prg = ctx.prg;
@@ -73,6 +110,8 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
     eq.push(new Uint8Array(n * C));
   }
   const mb = Math.ceil(W / 8);
+  const specs = treeSpecs(n * C, q, extra);
+  let choosers: Chooser[];
   if (server) {
     if (!a || a.length !== n * C) throw new RangeError(`millionaires: the server needs ${n}·${C} values`);
     const ad = digitsOf(a, bits, plan);
@@ -83,6 +122,7 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
         eq[j][t] = r[2 * t + 1] & 1;
       }
     }
+    const finish = await startChoosers(ctx, specs);
     for (const { d, idx } of widthGroups(plan)) {
       const N = 1 << d, msgs = new Uint8Array(n * idx.length * N * mb);
       let o = 0;
@@ -101,13 +141,20 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
       }
       await ctx.ot.otNSend(msgs, N, W);
     }
+    choosers = await finish();
   } else {
     if (!b || b.length !== n) throw new RangeError(`millionaires: the client needs ${n} values`);
     const bd = digitsOf(b, bits, plan);
-    for (const { d, idx } of widthGroups(plan)) {
-      const N = 1 << d, ch = new Uint8Array(n * idx.length);
+    const groups = widthGroups(plan);
+    const replies: (() => Promise<Uint8Array>)[] = [];
+    for (const { d, idx } of groups) {
+      const ch = new Uint8Array(n * idx.length);
       for (let i = 0; i < n; i++) idx.forEach((j, k) => (ch[i * idx.length + k] = bd[j][i]));
-      const got = await ctx.ot.otNRecv(ch, N, W);
+      replies.push(await ctx.ot.otNRecvStart(ch, 1 << d, W));
+    }
+    choosers = await (await startChoosers(ctx, specs))();
+    for (const [g, { idx }] of groups.entries()) {
+      const got = await replies[g]();
       for (let i = 0; i < n; i++) {
         idx.forEach((j, k) => {
           const o = (i * idx.length + k) * mb;
@@ -121,11 +168,11 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
     }
   }
   // Tree: combine (lo = 2t, hi = 2t + 1) at each level; the final node needs no eq.
+  // gt = gt_hi ⊕ (eq_hi ∧ gt_lo), eq = eq_hi ∧ eq_lo: one AND with the choice eq_hi, two bits.
   let G = gt, E = eq;
-  while (G.length > 1) {
-    const pairs = Math.floor(G.length / 2), last = G.length <= 2;
-    const Wn = last ? 1 : 2, m = n * C;
-    const aa = new Uint8Array(pairs * m), bb = new Uint8Array(pairs * m * Wn);
+  for (const [lv, { pairs, width: Wn }] of treeLevels(q).entries()) {
+    const m = n * C;
+    const aa = new Uint8Array(pairs * m), bb = ringOf(1).alloc(pairs * m * Wn) as Uint32Array;
     for (let p = 0; p < pairs; p++) {
       aa.set(E[2 * p + 1], p * m);
       for (let t = 0; t < m; t++) {
@@ -133,13 +180,15 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
         if (Wn === 2) bb[(p * m + t) * 2 + 1] = E[2 * p][t];
       }
     }
-    const prod = await andBits(ctx, aa, bb, Wn);
+    const ch = choosers[lv].bind(aa);
+    const { asSender, asReceiver } = await ch.products(ctx, Wn, bb);
     const NG: Bits[] = [], NE: Bits[] = [];
     for (let p = 0; p < pairs; p++) {
       const g = new Uint8Array(m), e = new Uint8Array(m), gh = G[2 * p + 1];
       for (let t = 0; t < m; t++) {
-        g[t] = gh[t] ^ prod[(p * m + t) * Wn];
-        if (Wn === 2) e[t] = prod[(p * m + t) * 2 + 1];
+        const at = (p * m + t) * Wn, own = aa[p * m + t];
+        g[t] = gh[t] ^ (own & bb[at]) ^ (asSender as Uint32Array)[at] ^ (asReceiver as Uint32Array)[at];
+        if (Wn === 2) e[t] = (own & bb[at + 1]) ^ (asSender as Uint32Array)[at + 1] ^ (asReceiver as Uint32Array)[at + 1];
       }
       NG.push(g);
       NE.push(e);
@@ -151,13 +200,18 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
     G = NG;
     E = NE;
   }
-  return G[0];
+  return { gt: G[0], choosers: choosers.slice(specs.length - extra.length) };
 }
 
-export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number): void {
-  const plan = digitPlan(bits, C);
-  for (const { d, idx } of widthGroups(plan)) b.otCall('client', b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
-  for (let q = plan.length; q > 1; q = Math.ceil(q / 2)) andBitsCost(b, Math.floor(q / 2) * n * C, q <= 2 ? 1 : 2);
+/** Flights of `millionaires` (the caller's `extra` choosers are prepared in the first one). */
+export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = []): void {
+  const plan = digitPlan(bits, C), nc = n * C;
+  const leaves = widthGroups(plan).map(({ d, idx }) => b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
+  const prep = choosersFlight(b, [...treeLevels(plan.length).map((l) => ({ server: l.pairs * nc, client: l.pairs * nc })), ...extra]);
+  const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+  b.exchange(prep.c2s + sum(leaves.flatMap((l) => l.receiverToSender)), prep.s2c);
+  b.exchange(0, sum(leaves.flatMap((l) => l.senderToReceiver)));
+  for (const l of treeLevels(plan.length)) productsCost(b, 1, l.pairs * nc, l.pairs * nc, l.width, true);
 }
 
 // ---- DReLU against public constants ----
@@ -173,9 +227,17 @@ export interface GeConstParams {
  * constants with one millionaires' run. `consts = [0]` is DReLU(x).
  */
 export async function geConsts(ctx: ProtoCtx, x: RingArray, p: GeConstParams): Promise<Bits> {
+  return (await geConstsWith(ctx, x, p)).bits;
+}
+
+/**
+ * geConsts, with `extra` choosers prepared in its first flight (e.g. the multiplexer that uses
+ * the result: made on random bits, bound to the result with `bind`).
+ */
+export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams, extra: ChooserSpec[] = []): Promise<{ bits: Bits; choosers: Chooser[] }> {
   const { ell, consts } = p, ring = ringOf(ell), n = x.length, C = consts.length;
   const server = isServer(ctx);
-  let out: Bits;
+  let out: Bits, choosers: Chooser[];
   if (server) {
     const y = ring.alloc(n * C), msb = new Uint8Array(n * C);
     for (let c = 0; c < C; c++) {
@@ -184,22 +246,26 @@ export async function geConsts(ctx: ProtoCtx, x: RingArray, p: GeConstParams): P
     }
     const top = bitsOf(ring.shrLogical(y, ell - 1), 1);
     for (let t = 0; t < n * C; t++) msb[t] = top[t];
-    const carry = await millionaires(ctx, n, C, ell - 1, y, null); // low ℓ−1 bits of y0
+    const r = await millionaires(ctx, n, C, ell - 1, y, null, extra); // low ℓ−1 bits of y0
+    const carry = r.gt;
+    choosers = r.choosers;
     out = new Uint8Array(n * C);
     for (let t = 0; t < n * C; t++) out[t] = msb[t] ^ carry[t] ^ 1;
   } else {
     // 2^(ℓ−1) − 1 − (x1 mod 2^(ℓ−1)) = the low ℓ−1 bits of ¬x1 = −1 − x1.
     const bv = ring.sub(ring.addScalar(ring.alloc(n), -1), x);
-    const carry = await millionaires(ctx, n, C, ell - 1, null, bv);
+    const r = await millionaires(ctx, n, C, ell - 1, null, bv, extra);
+    const carry = r.gt;
+    choosers = r.choosers;
     const top = bitsOf(ring.shrLogical(x, ell - 1), 1);
     out = new Uint8Array(n * C);
     for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out[i * C + c] = top[i] ^ carry[i * C + c];
   }
-  return out;
+  return { bits: out, choosers };
 }
 
-export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams): void {
-  millionairesCost(b, n, p.consts.length, p.ell - 1);
+export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams, extra: ChooserCounts[] = []): void {
+  millionairesCost(b, n, p.consts.length, p.ell - 1, extra);
 }
 
 export const geConstsCost = (n: number, p: GeConstParams, ot?: OtCostModel): Cost => costOf((b) => geConstsCostSteps(b, n, p), ot);
@@ -218,6 +284,8 @@ export function geConstsTwin(x: RingArray, p: GeConstParams): Bits {
 
 export interface CmpParams {
   ell: number;
+  /** Fixed-point scale of the operands (for messages in real units; 0 for rings and integers). */
+  s?: number;
 }
 
 /** gt_ss: [a > b] = DReLU(a − b − 1) on the ring difference (signed). */
@@ -232,14 +300,95 @@ export async function ltSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpPara
 
 export const cmpCost = (n: number, p: CmpParams, ot?: OtCostModel): Cost => geConstsCost(n, { ell: p.ell, consts: [1] }, ot);
 
-/** Twin of gt_ss: signed(a − b mod 2^ℓ) > 0 (equals a > b unless the difference overflows). */
-export function gtTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
+/**
+ * Twin of gt_ss: signed(a − b mod 2^ℓ) > 0. Equals a > b when the difference fits the ring,
+ * |a − b| < 2^(ℓ−1) (raw), which it checks.
+ */
+export function gtTwin(a: RingArray, b: RingArray, p: CmpParams, probe?: RangeProbe): Bits {
   const ring = ringOf(p.ell);
+  checkDifference(ring, a, b, p, 'the difference of the compared values', probe);
   return geConstsTwin(ring.sub(a, b), { ell: p.ell, consts: [1] });
 }
 
-export function ltTwin(a: RingArray, b: RingArray, p: CmpParams): Bits {
-  return gtTwin(b, a, p);
+export function ltTwin(a: RingArray, b: RingArray, p: CmpParams, probe?: RangeProbe): Bits {
+  return gtTwin(b, a, p, probe);
+}
+
+/** Comparisons work on the ring difference: it must not wrap, |a − b| < 2^(ℓ−1) (raw). */
+export function checkDifference(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray, p: CmpParams, what: string, probe?: RangeProbe): void {
+  const s = p.s ?? 0, sa = ring.toSigned(a), sb = ring.toSigned(b), d = new Float64Array(a.length);
+  for (let i = 0; i < d.length; i++) d[i] = sa[i] - sb[i];
+  const h = 2 ** (p.ell - 1 - s);
+  checkRange(realOf(d, s), { what, enc: s ? encName(p.ell, s) : encName(p.ell), lo: -h, hi: h, widen: { ell: p.ell, s } }, probe,
+    (i) => `element ${i}: ${fmt(sa[i] * 2 ** -s)} vs ${fmt(sb[i] * 2 ** -s)}`);
+}
+
+// ---- equality ----
+
+/**
+ * XOR shares of [u_i = v_i] on `bits`-bit values, the server holding u, the client v (CrypTFlow2
+ * §3.1's leaves and tree with the equality bits only): per digit one 1-of-2^m OT whose messages
+ * are the server's masked [u_digit = j], then a log-depth AND tree (one bit per message).
+ */
+export async function equalBits(ctx: ProtoCtx, n: number, bits: number, u: RingArray | null, v: RingArray | null): Promise<Bits> {
+  const plan = digitPlan(bits, 0.5), q = plan.length, server = isServer(ctx);
+  const eq: Bits[] = plan.map(() => new Uint8Array(n));
+  if (server) {
+    if (!u || u.length !== n) throw new RangeError(`equality: the server needs ${n} values`);
+    const ud = digitsOf(u, bits, plan);
+    for (let j = 0; j < q; j++) eq[j] = ctx.prg.bytes(n).map((b) => b & 1);
+    for (const { d, idx } of widthGroups(plan)) {
+      const N = 1 << d, msgs = new Uint8Array(n * idx.length * N);
+      let o = 0;
+      for (let i = 0; i < n; i++) for (const j of idx) for (let w = 0; w < N; w++) msgs[o++] = (ud[j][i] === w ? 1 : 0) ^ eq[j][i];
+      await ctx.ot.otNSend(msgs, N, 1);
+    }
+  } else {
+    if (!v || v.length !== n) throw new RangeError(`equality: the client needs ${n} values`);
+    const vd = digitsOf(v, bits, plan);
+    for (const { d, idx } of widthGroups(plan)) {
+      const ch = new Uint8Array(n * idx.length);
+      for (let i = 0; i < n; i++) idx.forEach((j, k) => (ch[i * idx.length + k] = vd[j][i]));
+      const got = await ctx.ot.otNRecv(ch, 1 << d, 1);
+      for (let i = 0; i < n; i++) idx.forEach((j, k) => (eq[j][i] = got[i * idx.length + k] & 1));
+    }
+  }
+  let E = eq;
+  while (E.length > 1) {
+    const pairs = Math.floor(E.length / 2);
+    const aa = new Uint8Array(pairs * n), bb = new Uint8Array(pairs * n);
+    for (let p = 0; p < pairs; p++) {
+      aa.set(E[2 * p], p * n);
+      bb.set(E[2 * p + 1], p * n);
+    }
+    const prod = await andBits(ctx, aa, bb, 1);
+    const next: Bits[] = [];
+    for (let p = 0; p < pairs; p++) next.push(prod.slice(p * n, (p + 1) * n));
+    if (E.length % 2) next.push(E[E.length - 1]);
+    E = next;
+  }
+  return E[0];
+}
+
+export function equalBitsCost(b: CostBuilder, n: number, bits: number): void {
+  const plan = digitPlan(bits, 0.5);
+  for (const { d, idx } of widthGroups(plan)) b.otCall('client', b.ot.plan.otN(n * idx.length, 1 << d, 1));
+  for (let q = plan.length; q > 1; q = Math.ceil(q / 2)) andBitsCost(b, Math.floor(q / 2) * n, 1);
+}
+
+/** eq_ss: [a = b] for secret a, b: the server's share of a − b against the negated client share. */
+export async function eqSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: CmpParams): Promise<Bits> {
+  const ring = ringOf(p.ell), x = ring.sub(a, b), n = x.length;
+  return isServer(ctx) ? equalBits(ctx, n, p.ell, x, null) : equalBits(ctx, n, p.ell, null, ring.neg(x));
+}
+
+export const eqCost = (n: number, p: CmpParams, ot?: OtCostModel): Cost => costOf((b) => equalBitsCost(b, n, p.ell), ot);
+
+/** Twin of eq_ss: equality of the ring elements (exact: no precondition). */
+export function eqTwin(a: RingArray, b: RingArray): Bits {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] === b[i] ? 1 : 0;
+  return out;
 }
 
 export type { Party };

@@ -97,7 +97,27 @@ export class CostBuilder {
   }
 
   /** Both parties send (if their message is non-empty), then both receive. */
+  /** While set, exchanges accumulate here: several independent exchanges in one flight. */
+  private merged: { c2s: number; s2c: number } | null = null;
+
+  /**
+   * Independent one-exchange steps run side by side (`Promise.all` of calls that each send, then
+   * receive): their messages share one flight.
+   */
+  together(steps: () => void): void {
+    this.merged = { c2s: 0, s2c: 0 };
+    steps();
+    const m = this.merged;
+    this.merged = null;
+    this.exchange(m.c2s, m.s2c);
+  }
+
   exchange(c2sBytes: number, s2cBytes: number): void {
+    if (this.merged) {
+      this.merged.c2s += c2sBytes;
+      this.merged.s2c += s2cBytes;
+      return;
+    }
     const sc = this.clock.client + 1, ss = this.clock.server + 1;
     if (c2sBytes > 0) {
       this.stamp('client', c2sBytes, sc);

@@ -13,15 +13,21 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
-import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
-import { prepareOperand, prepareOperandCost } from './arith.ts';
-import { trunc, truncCostSteps } from './trunc.ts';
+import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
+import { boundSelector, prepareSelector, prepareSelectorCost, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
+import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { lutMul, lutMulCost } from './ot-ops.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
 import { EXP_PWL } from './pwl-tables.ts';
-import { EXP_HI, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
-import type { FnParams } from './gelu.ts';
+import { EXP_HI, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { checkInput, type FnParams } from './gelu.ts';
+import type { RangeProbe } from '../ranges.ts';
+
+/** exp's domain: x ≤ 0 (softmax subtracts the row max first), and |x| < 2^(ℓ−2) raw. */
+export function checkExpDomain(name: string, x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  checkInput(name, x, p, { lo: -(2 ** (p.ell - 2 - p.s)), hi: 0, hiIncl: true, hint: `${name} is defined for x ≤ 0 only: subtract the row max first (as nn.softmax does), or compute e^x = 1 / e^(-x)` }, probe);
+}
 
 export const EXP_CLAMP = 10;
 
@@ -38,32 +44,34 @@ function expPlan(p: FnParams) {
   return { L, K, LN2, G, table };
 }
 
+// Every correlated OT the steps after the comparison need (multiplexer, truncations, the Horner
+// variable's bits) is prepared on random bits in the comparison's first flight, so each of those
+// steps is one exchange.
 async function expWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
   const { ell, s } = p, ring = ringOf(ell), n = x.length;
-  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s);
-  const c = await geConsts(ctx, x, { ell, consts: [-L] });
-  const sel = await prepareSelector(ctx, ell, c, 1);
+  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s), d = hornerSpecCount(plan);
+  const specs = [selectorSpec(n, ell, 1), truncSpec(ctx, n, 2 * s), operandSpec(ctx, ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan), truncSpec(ctx, n, G)];
+  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: [-L] }, specs);
+  const sel = boundSelector(ell, c, ch[0]);
   const [prod] = await sel.mul(ctx, [addPublic(ctx, ring, x, L)]);
   const y = ring.neg(addPublic(ctx, ring, prod, -L));
-  const z = await trunc(ctx, ring.mulScalar(y, K), { ell, t: 2 * s });
+  const z = await trunc(ctx, ring.mulScalar(y, K), { ell, t: 2 * s }, ch[1]);
   const q = ring.sub(y, ring.mulScalar(z, LN2));
-  const op = await prepareOperand(ctx, ell, n, q, plan.k, hornerUses(plan));
-  const e = await hornerSecure(ctx, plan, q, op);
+  const op = boundOperand(ctx, ell, n, q, plan.k, ch[2]);
+  const e = await hornerSecure(ctx, plan, q, op, undefined, ch.slice(3, 3 + d));
   const idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = Number(BigInt((z as Uint32Array)[i]) & 15n);
-  return trunc(ctx, await lutMul(ctx, ell, e, idx, table), { ell, t: G });
+  return trunc(ctx, await lutMul(ctx, ell, e, idx, table), { ell, t: G }, ch[3 + d]);
 }
 
 function expCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
   const { ell, s } = p, { L, G } = expPlan(p), plan = hornerPlan(spec, ell, s);
-  geConstsCostSteps(b, n, { ell, consts: [-L] });
-  prepareSelectorCost(b, n, ell);
-  selectorMulCost(b, n, ell, 1);
-  truncCostSteps(b, n, { ell, t: 2 * s });
-  prepareOperandCost(b, n, ell, plan.k);
+  geConstsCostSteps(b, n, { ell, consts: [-L] }, [selectorCounts(n), truncCounts(n), operandCounts(n, ell, plan.k), ...hornerTruncCounts(n, plan), truncCounts(n)]);
+  selectorMulCost(b, n, ell, 1, true);
+  truncCostSteps(b, n, { ell, t: 2 * s }, true);
   hornerCostSteps(b, n, plan);
   lutMulCost(b, n, 16, ell);
-  truncCostSteps(b, n, { ell, t: G });
+  truncCostSteps(b, n, { ell, t: G }, true);
 }
 
 function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
@@ -82,7 +90,10 @@ function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
 }
 
 export const expHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => expWith(ctx, x, EXP_HI, p);
-export const expHiTwin = (x: RingArray, p: FnParams) => expTwinWith(x, EXP_HI, p);
+export function expHiTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkExpDomain('exp_hi', x, p, probe);
+  return expTwinWith(x, EXP_HI, p);
+}
 export const expHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => expCostSteps(b, n, EXP_HI, p), ot);
 
 // ---- low degree: lines by lookup (pwl.ts) ----
@@ -101,7 +112,8 @@ export async function expLo(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
   return truncExtend(ctx, v, { from: plan.lp, to: p.ell, t: EXP_PWL.F });
 }
 
-export function expLoTwin(x: RingArray, p: FnParams): RingArray {
+export function expLoTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkExpDomain('exp_lo', x, p, probe);
   const plan = pwlPlan(EXP_PWL, p), line = pwlLinesTwin(plan, x), c = pwlClampTwin(plan, x);
   const v = ringOf(plan.lp).alloc(x.length);
   for (let i = 0; i < x.length; i++) if (c[i]) (v as Uint32Array)[i] = (line as Uint32Array)[i];

@@ -13,16 +13,28 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
-import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
-import { prepareOperand, prepareOperandCost } from './arith.ts';
-import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
+import { boundSelector, prepareSelector, prepareSelectorCost, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
+import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
-import { GELU_PWL } from './pwl-tables.ts';
+import { GELU_PWL, type PwlSpec } from './pwl-tables.ts';
+import { checkRange, encName, fmt, realOf, type RangeProbe, type RangeSpec } from '../ranges.ts';
 
 export interface FnParams {
   ell: number;
   s: number;
+}
+
+/** Check a function's input (real units) against its domain. */
+export function checkInput(name: string, x: RingArray, p: FnParams, dom: Pick<RangeSpec, 'lo' | 'hi' | 'hiIncl' | 'hint'>, probe?: RangeProbe): void {
+  checkRange(realOf(ringOf(p.ell).toSigned(x), p.s), { what: `the input of ${name}`, enc: encName(p.ell, p.s), ...dom }, probe, (i) => `element ${i}`);
+}
+
+/** GELU and tanh accept any value with the protocols' headroom, |x| < 2^(ℓ−2) raw. */
+export function checkHeadroom(name: string, x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  const h = 2 ** (p.ell - 2 - p.s);
+  checkInput(name, x, p, { lo: -h, hi: h, hint: `values beyond ±${fmt(h)} need a wider ring for ${name}` }, probe);
 }
 
 const tRaw = (spec: PolySpec, s: number): number => Math.round(spec.ymax * 2 ** s);
@@ -53,26 +65,29 @@ function interleave3(ring: ReturnType<typeof ringOf>, a: RingArray | null, b: Ri
   return v;
 }
 
-/** Secure y = min(|x|, T), the comparison bits' selector, and the mid-polynomial value. */
+/**
+ * Secure y = min(|x|, T), the comparison bits' selector, and the mid-polynomial value. The
+ * selector, the Horner variable's bits and the truncations are prepared on random bits in the
+ * comparison's first flight.
+ */
 async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {
   const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s);
-  const bits = await geConsts(ctx, x, { ell: p.ell, consts: [-T, 0, T] });
-  const sel = await prepareSelector(ctx, p.ell, bits, 2);
+  const specs = [selectorSpec(3 * n, p.ell, 2), operandSpec(ctx, p.ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan)];
+  const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell: p.ell, consts: [-T, 0, T] }, specs);
+  const sel = boundSelector(p.ell, bits, ch[0]);
   const server = ctx.party === 'server';
   const [prod] = await sel.mul(ctx, [clampValues(ring, x, T, server)]);
   const y = addPublic(ctx, ring, sum3(ring, prod), T);
-  const op = await prepareOperand(ctx, p.ell, n, y, plan.k, hornerUses(plan));
+  const op = boundOperand(ctx, p.ell, n, y, plan.k, ch[1]);
   const extra = withHalfX ? ring.shl(x, plan.Fz[1] - 1) : undefined;
-  const mid = await hornerSecure(ctx, plan, y, op, extra);
+  const mid = await hornerSecure(ctx, plan, y, op, extra, ch.slice(2));
   return { sel, mid, ring, n };
 }
 
 function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
   const plan = hornerPlan(spec, p.ell, p.s), T = tRaw(spec, p.s);
-  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] });
-  prepareSelectorCost(b, 3 * n, p.ell);
-  selectorMulCost(b, 3 * n, p.ell, 1);
-  prepareOperandCost(b, n, p.ell, plan.k);
+  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] }, [selectorCounts(3 * n), operandCounts(n, p.ell, plan.k), ...hornerTruncCounts(n, plan)]);
+  selectorMulCost(b, 3 * n, p.ell, 1, true);
   hornerCostSteps(b, n, plan);
 }
 
@@ -106,7 +121,10 @@ function geluCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): 
 }
 
 export const geluHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_HI, p);
-export const geluHiTwin = (x: RingArray, p: FnParams) => geluTwinWith(x, GELU_HI, p);
+export function geluHiTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkHeadroom('gelu_hi', x, p, probe);
+  return geluTwinWith(x, GELU_HI, p);
+}
 export const geluHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, GELU_HI, p), ot);
 
 // ---- low degree: lines by lookup (pwl.ts) ----
@@ -126,32 +144,46 @@ function interleave2(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray
   return v;
 }
 
-export async function geluLo(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> {
-  const plan = pwlPlan(GELU_PWL, p), ring = ringOf(p.ell);
+/**
+ * The low forms' blend (pwl.ts): mid = the line of x's segment (one lookup per direction, then
+ * truncate-and-extend), and b−·mid + b+·(upper − mid) with the clamp bits [b−, b+]: 0 below the
+ * lines, `upper` above them (x for GELU and SiLU, 1 for sigmoid).
+ */
+export async function pwlBlend(ctx: ProtoCtx, x: RingArray, spec: PwlSpec, p: FnParams, upper: RingArray): Promise<RingArray> {
+  const plan = pwlPlan(spec, p), ring = ringOf(p.ell);
   const line = await pwlLines(ctx, plan, x);
   const bits = await pwlClamp(ctx, plan, x);
-  const mid = await truncExtend(ctx, line, { from: plan.lp, to: p.ell, t: GELU_PWL.F });
+  const mid = await truncExtend(ctx, line, { from: plan.lp, to: p.ell, t: spec.F });
   const sel = await prepareSelector(ctx, p.ell, bits, 1);
-  const [prod] = await sel.mul(ctx, [interleave2(ring, mid, ring.sub(x, mid))]);
+  const [prod] = await sel.mul(ctx, [interleave2(ring, mid, ring.sub(upper, mid))]);
   return ring.sumLast(prod, 2);
 }
 
-export function geluLoTwin(x: RingArray, p: FnParams): RingArray {
-  const plan = pwlPlan(GELU_PWL, p), ring = ringOf(p.ell), n = x.length;
-  const mid = truncExtendTwin(pwlLinesTwin(plan, x), { from: plan.lp, to: p.ell, t: GELU_PWL.F });
-  const bits = pwlClampTwin(plan, x), v = interleave2(ring, mid, ring.sub(x, mid)), prod = ring.alloc(2 * n);
+export function pwlBlendTwin(x: RingArray, spec: PwlSpec, p: FnParams, upper: RingArray): RingArray {
+  const plan = pwlPlan(spec, p), ring = ringOf(p.ell), n = x.length;
+  const mid = truncExtendTwin(pwlLinesTwin(plan, x), { from: plan.lp, to: p.ell, t: spec.F });
+  const bits = pwlClampTwin(plan, x), v = interleave2(ring, mid, ring.sub(upper, mid)), prod = ring.alloc(2 * n);
   for (let k = 0; k < 2 * n; k++) if (bits[k]) (prod as Uint32Array)[k] = (v as Uint32Array)[k];
   return ring.sumLast(prod, 2);
 }
 
-export function geluLoCostSteps(b: CostBuilder, n: number, p: FnParams): void {
-  const plan = pwlPlan(GELU_PWL, p);
+export function pwlBlendCostSteps(b: CostBuilder, n: number, spec: PwlSpec, p: FnParams): void {
+  const plan = pwlPlan(spec, p);
   pwlLinesCostSteps(b, n, plan);
   pwlClampCostSteps(b, n, plan);
-  truncExtendCostSteps(b, n, { from: plan.lp, to: p.ell, t: GELU_PWL.F });
+  truncExtendCostSteps(b, n, { from: plan.lp, to: p.ell, t: spec.F });
   prepareSelectorCost(b, 2 * n, p.ell);
   selectorMulCost(b, 2 * n, p.ell, 1);
 }
+
+export const geluLo = (ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> => pwlBlend(ctx, x, GELU_PWL, p, x);
+
+export function geluLoTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkHeadroom('gelu_lo', x, p, probe);
+  return pwlBlendTwin(x, GELU_PWL, p, x);
+}
+
+export const geluLoCostSteps = (b: CostBuilder, n: number, p: FnParams): void => pwlBlendCostSteps(b, n, GELU_PWL, p);
 
 export const geluLoCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluLoCostSteps(b, n, p), ot);
 
@@ -198,7 +230,8 @@ export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
   return ring.sub(sum3(ring, prod), mid);
 }
 
-export function tanhTwin(x: RingArray, p: FnParams): RingArray {
+export function tanhTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkHeadroom('tanh', x, p, probe);
   const { bits, mid, ring, n } = frontTwin(x, TANH, p, false);
   const out = ring.neg(mid);
   for (let i = 0; i < n; i++) if (bits[3 * i + 1]) (out as Uint32Array)[i] = (mid as Uint32Array)[i];

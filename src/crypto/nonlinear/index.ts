@@ -1,8 +1,10 @@
 // Secure non-linear functions on the OT engine (docs/nonlinear.md, docs/approximations.md).
 export * from './context.ts';
-export { Chooser, makeChooser, exchange, andBits, b2a, b2aTwin, lut, lutMul } from './ot-ops.ts';
+export { Chooser, makeChooser, startChoosers, choosersFlight, exchange, andBits, b2a, b2aTwin, lutBoth, lutMul } from './ot-ops.ts';
 export * from './compare.ts';
 export * from './trunc.ts';
+export * from './convert.ts';
+export * from './stats.ts';
 export * from './arith.ts';
 export * from './boolean.ts';
 export * from './poly.ts';
@@ -13,4 +15,6 @@ export * from './pwl-tables.ts';
 export * from './recip.ts';
 export * from './rowmax.ts';
 export * from './compose.ts';
+export * from './activations.ts';
+export * from './tournament.ts';
 export * from './table.ts';

@@ -8,17 +8,22 @@
 //   pseudorandom per bit), so the same choice bits serve several products — e.g. every Horner
 //   step of a polynomial in the same secret variable — for ℓ bits per slice instead of another
 //   16-byte IKNP correlated OT. Both directions' corrections go in one exchange (one round).
+//   Both parties' ROT messages go out in one flight, and several choosers can be prepared in the
+//   same flight (`startChoosers`). A chooser may also be prepared on *random* choice bits r before
+//   the real bits b are known (so its preparation rides an earlier flight); its first product then
+//   carries e = b ⊕ r beside the corrections, in the same exchange, and both sides fix up locally:
+//   b·c = r·c when e = 0 and c − r·c when e = 1 (Beaver's derandomisation, CRYPTO 1995).
 // - `andBits`: AND of XOR-shared bits with correlated OT (ALSZ13 f-COT), one call per direction.
 // - `b2a`: boolean → arithmetic with one arithmetic COT (CrypTFlow2, Rathee et al. CCS 2020, §3.2
 //   "B2A" in Appendix A / SIRNN §3).
-// - `lutServer`: table lookup by 1-out-of-N OT (CrypTFlow2 §2.2 / SIRNN §3 "LUT"): the server
-//   offers the N possible outputs masked by its random share; the client picks with its index.
+// - `lutBoth`: table lookups by 1-out-of-N OT (CrypTFlow2 §2.2 / SIRNN §3 "LUT"), one per direction:
+//   each party offers its N possible outputs masked by its random share; the peer picks with its index.
 import type { Party } from '../../transport/channel.ts';
 import { ChannelError } from '../../transport/channel.ts';
-import { msgBytes, ringToMsgs, msgsToRing } from '../ot/bits.ts';
+import { msgBytes, packMsgs, ringToMsgs, msgsToRing, unpackMsgs } from '../ot/bits.ts';
 import type { NChoices } from '../ot/types.ts';
 import type { Ring, RingArray } from '../ring.ts';
-import { bitsToRing, isServer, ringOf, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
+import { bitsToRing, isServer, ringOf, xorBits, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
 
 /** Both parties send their message (if non-empty), then receive the peer's (if non-empty). */
 export async function exchange(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): Promise<Uint8Array> {
@@ -38,16 +43,23 @@ const wordBits = (ell: number): number => (ell > 32 ? 64 : 32);
  */
 export class Chooser {
   readonly ring: Ring;
+  /** The bits the ROTs were made with: the real choice bits, or random ones (see `bind`). */
   readonly choices: Bits;
   readonly myCount: number;
   readonly peerCount: number;
   readonly width: number;
+  /** Made on random choices: the real ones come later (`bind`), with e = b ⊕ r on the wire. */
+  readonly random: boolean;
   private mb: RingArray;
   private m0: RingArray;
   private m1: RingArray;
   private used = 0;
+  private real: Bits | null = null;
+  /** e = b ⊕ r of each side, once exchanged (random choosers). */
+  private eMine: Bits | null = null;
+  private ePeer: Bits | null = null;
 
-  constructor(ring: Ring, choices: Bits, peerCount: number, width: number, mb: RingArray, m0: RingArray, m1: RingArray) {
+  constructor(ring: Ring, choices: Bits, peerCount: number, width: number, mb: RingArray, m0: RingArray, m1: RingArray, random = false) {
     this.ring = ring;
     this.choices = choices;
     this.myCount = choices.length;
@@ -56,6 +68,22 @@ export class Chooser {
     this.mb = mb;
     this.m0 = m0;
     this.m1 = m1;
+    this.random = random;
+  }
+
+  /** The real choice bits of a chooser made on random ones (before its first product). */
+  bind(real: Bits): this {
+    if (!this.random) throw new Error('internal: Chooser.bind on a chooser made with its real choices');
+    if (real.length !== this.myCount) throw new RangeError(`Chooser.bind: ${real.length} bits, want ${this.myCount}`);
+    this.real = real;
+    return this;
+  }
+
+  /** This party's real choice bits. */
+  get bits(): Bits {
+    if (!this.random || this.myCount === 0) return this.choices;
+    if (!this.real) throw new Error('internal: a random chooser used before bind()');
+    return this.real;
   }
 
   /**
@@ -91,10 +119,17 @@ export class Chooser {
     }
     r.reduce(d);
     r.reduce(asSender);
-    const got = await exchange(ctx, np ? r.pack(d) : new Uint8Array(0), r.packedBytes(nm * L));
+    // A random chooser's first product also carries e = b ⊕ r (one bit per OT, each direction).
+    const announce = this.random && !this.eMine;
+    if (announce) this.eMine = xorBits(this.bits, this.choices);
+    const eOut = announce && nm ? packMsgs(this.eMine!, nm, 1) : new Uint8Array(0);
+    const eIn = announce && np ? Math.ceil(np / 8) : 0;
+    const mine = np ? r.pack(d) : new Uint8Array(0);
+    const got = await exchange(ctx, concat(eOut, mine), eIn + r.packedBytes(nm * L));
+    if (announce) this.ePeer = np ? unpackMsgs(got.subarray(0, eIn), np, 1) : new Uint8Array(0);
     const asReceiver = r.alloc(nm * L);
     if (nm > 0) {
-      const dp = r.unpack(got, nm * L);
+      const dp = r.unpack(got.subarray(eIn), nm * L);
       const b = this.choices;
       if (dp instanceof Uint32Array) {
         const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
@@ -116,9 +151,35 @@ export class Chooser {
       }
       r.reduce(asReceiver);
     }
+    if (this.random) derandomise(r, L, asSender, asReceiver, corr, this.ePeer!, this.eMine!);
     return { asSender, asReceiver };
   }
 }
+
+/** b = r ⊕ e: where e = 1 the receiver's share of r·c becomes −(its share) and the sender's c − (its share). */
+function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingArray, corr: RingArray, ePeer: Bits, eMine: Bits): void {
+  for (let i = 0; i < ePeer.length; i++) {
+    if (!ePeer[i]) continue;
+    for (let l = 0; l < L; l++) {
+      const q = i * L + l;
+      (asSender as Uint32Array)[q] = ((corr as Uint32Array)[q] - (asSender as Uint32Array)[q]) as never;
+    }
+  }
+  for (let i = 0; i < eMine.length; i++) {
+    if (!eMine[i]) continue;
+    for (let l = 0; l < L; l++) (asReceiver as Uint32Array)[i * L + l] = -(asReceiver as Uint32Array)[i * L + l] as never;
+  }
+  r.reduce(asSender);
+  r.reduce(asReceiver);
+}
+
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
 
 function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
   const w = wordBits(ell);
@@ -127,37 +188,78 @@ function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number
   return ringOf(ell).reduce(a.slice() as RingArray);
 }
 
+/** What a chooser is made of: this party's choice bits (or a count of random ones), the peer's count. */
+export interface ChooserSpec {
+  ell: number;
+  /** The real choice bits, or `{ random: n }` for n random ones (bound later with `bind`). */
+  choices: Bits | { random: number };
+  peerCount: number;
+  /** Pad slices of Z_2^ell per OT: how many products the chooser serves. */
+  width: number;
+}
+
 /**
- * Random OTs for a Chooser: first the server receives (its choices), then the client. `peerCount`
- * is the number of the peer's choice bits (public). `width` pad slices of Z_2^ell per OT.
+ * Prepare several choosers in one flight: first this party's ROT messages as receiver for every
+ * chooser (both parties send at once), then, in `finish`, its sender halves (reading the peer's).
+ * Between the two, a party may send more of the same flight (e.g. the leaves of a comparison).
  */
-export async function makeChooser(ctx: ProtoCtx, ell: number, myChoices: Bits, peerCount: number, width: number): Promise<Chooser> {
-  const ring = ringOf(ell), bits = width * wordBits(ell);
-  const server = isServer(ctx);
-  const counts: Record<Party, number> = server ? { server: myChoices.length, client: peerCount } : { client: myChoices.length, server: peerCount };
-  let mb: RingArray = ring.alloc(0), m0: RingArray = ring.alloc(0), m1: RingArray = ring.alloc(0);
-  for (const recv of ['server', 'client'] as Party[]) {
-    const n = counts[recv];
-    if (n === 0) continue;
-    if (recv === ctx.party) mb = padsToRing(await ctx.ot.rotRecv(myChoices, bits), n, width, ell);
-    else {
-      const r = await ctx.ot.rotSend(n, bits);
-      m0 = padsToRing(r.m0, n, width, ell);
-      m1 = padsToRing(r.m1, n, width, ell);
-    }
+export async function startChoosers(ctx: ProtoCtx, specs: ChooserSpec[]): Promise<() => Promise<Chooser[]>> {
+  const mine: { choices: Bits; mb: RingArray }[] = [];
+  for (const sp of specs) {
+    const ring = ringOf(sp.ell), bits = sp.width * wordBits(sp.ell);
+    const choices = sp.choices instanceof Uint8Array ? sp.choices : randomBits(ctx, sp.choices.random);
+    mine.push({ choices, mb: choices.length ? padsToRing(await ctx.ot.rotRecv(choices, bits), choices.length, sp.width, sp.ell) : ring.alloc(0) });
   }
-  return new Chooser(ring, myChoices, peerCount, width, mb, m0, m1);
+  return async () => {
+    const out: Chooser[] = [];
+    for (const [k, sp] of specs.entries()) {
+      const ring = ringOf(sp.ell);
+      let m0: RingArray = ring.alloc(0), m1: RingArray = ring.alloc(0);
+      if (sp.peerCount > 0) {
+        const r = await ctx.ot.rotSend(sp.peerCount, sp.width * wordBits(sp.ell));
+        m0 = padsToRing(r.m0, sp.peerCount, sp.width, sp.ell);
+        m1 = padsToRing(r.m1, sp.peerCount, sp.width, sp.ell);
+      }
+      out.push(new Chooser(ring, mine[k].choices, sp.peerCount, sp.width, mine[k].mb, m0, m1, !(sp.choices instanceof Uint8Array)));
+    }
+    return out;
+  };
 }
 
-export function makeChooserCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number): void {
-  if (serverCount > 0) b.otCall('server', b.ot.plan.cot(serverCount));
-  if (clientCount > 0) b.otCall('client', b.ot.plan.cot(clientCount));
+function randomBits(ctx: ProtoCtx, n: number): Bits {
+  const r = ctx.prg.bytes(n);
+  for (let i = 0; i < n; i++) r[i] &= 1;
+  return r;
 }
 
-export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number): void {
+/** ROT pads in both directions, in one flight. `width` pad slices of Z_2^ell per OT. */
+export async function makeChooser(ctx: ProtoCtx, ell: number, myChoices: Bits | { random: number }, peerCount: number, width: number): Promise<Chooser> {
+  return (await (await startChoosers(ctx, [{ ell, choices: myChoices, peerCount, width }]))())[0];
+}
+
+/** Counts of a chooser's COTs: server as receiver, client as receiver. */
+export interface ChooserCounts {
+  server: number;
+  client: number;
+}
+
+/** Bytes each party sends to prepare choosers (its receiver halves), as one flight. */
+export function choosersFlight(b: CostBuilder, counts: ChooserCounts[]): { c2s: number; s2c: number } {
+  const u = (n: number) => (n > 0 ? b.ot.plan.cot(n).receiverToSender.reduce((x, y) => x + y, 0) : 0);
+  return { c2s: counts.reduce((s, c) => s + u(c.client), 0), s2c: counts.reduce((s, c) => s + u(c.server), 0) };
+}
+
+export function makeChooserCost(b: CostBuilder, _ell: number, serverCount: number, clientCount: number): void {
+  const f = choosersFlight(b, [{ server: serverCount, client: clientCount }]);
+  b.exchange(f.c2s, f.s2c);
+}
+
+export function productsCost(b: CostBuilder, ell: number, serverCount: number, clientCount: number, L: number, announce = false): void {
   const r = ringOf(ell);
-  // The server sends corrections for the client's choices and vice versa.
-  b.exchange(r.packedBytes(serverCount * L), r.packedBytes(clientCount * L));
+  // The server sends corrections for the client's choices and vice versa (a random chooser's
+  // first product also carries each side's e bits).
+  const e = (n: number) => (announce && n > 0 ? Math.ceil(n / 8) : 0);
+  b.exchange(r.packedBytes(serverCount * L) + e(clientCount), r.packedBytes(clientCount * L) + e(serverCount));
 }
 
 // ---- AND of XOR-shared bits ----
@@ -203,23 +305,48 @@ export function andBitsCost(b: CostBuilder, n: number, W: number): void {
   b.otCall('server', b.ot.plan.fcot(n, W));
 }
 
+// ---- products of two private bits (truncation, extension, B2A) ----
+
+/**
+ * Shares over `ring` of m_server · m_client for private bits (one COT: the client chooses with
+ * its bit, the server's correlation is its bit). `ch`: the COT prepared ahead (`bitProductSpec`),
+ * which makes this one exchange; without it, an arithmetic COT (two flights).
+ */
+export async function bitProduct(ctx: ProtoCtx, ring: Ring, m: Bits, ch?: Chooser): Promise<RingArray> {
+  const server = isServer(ctx);
+  if (ch) {
+    if (!server) ch.bind(m);
+    const r = await ch.products(ctx, 1, server ? bitsToRing(ring, m) : ring.alloc(0));
+    return server ? r.asSender : r.asReceiver;
+  }
+  return server ? ring.neg(await ctx.ot.acotSend(ring.ell, bitsToRing(ring, m))) : ctx.ot.acotRecv(ring.ell, m);
+}
+
+export const bitProductSpec = (ctx: ProtoCtx, n: number, ell: number): ChooserSpec =>
+  isServer(ctx) ? { ell, choices: { random: 0 }, peerCount: n, width: 1 } : { ell, choices: { random: n }, peerCount: 0, width: 1 };
+export const bitProductCounts = (n: number): ChooserCounts => ({ server: 0, client: n });
+
+export function bitProductCost(b: CostBuilder, n: number, ell: number, pooled: boolean): void {
+  if (pooled) productsCost(b, ell, 0, n, 1, true);
+  else if (n > 0) b.otCall('client', b.ot.plan.fcot(n, ell));
+}
+
 // ---- boolean → arithmetic ----
 
-/** Arithmetic shares over Z_2^ell of XOR-shared bits: one arithmetic COT (server sends). */
-export async function b2a(ctx: ProtoCtx, bits: Bits, ell: number): Promise<RingArray> {
+/**
+ * Arithmetic shares over Z_2^ell of XOR-shared bits: b = b_S + b_C − 2·b_S·b_C, the product by
+ * one COT (`ch`: prepared ahead, `bitProductSpec`).
+ */
+export async function b2a(ctx: ProtoCtx, bits: Bits, ell: number, ch?: Chooser): Promise<RingArray> {
   const ring = ringOf(ell), n = bits.length;
   const mine = bitsToRing(ring, bits);
   if (n === 0) return mine;
-  if (isServer(ctx)) {
-    const x = await ctx.ot.acotSend(ell, mine);
-    return ring.add(mine, ring.add(x, x));
-  }
-  const y = await ctx.ot.acotRecv(ell, bits);
-  return ring.sub(mine, ring.add(y, y));
+  const prod = await bitProduct(ctx, ring, bits, ch);
+  return ring.sub(mine, ring.add(prod, prod));
 }
 
-export function b2aCost(b: CostBuilder, n: number, ell: number): void {
-  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, ell));
+export function b2aCost(b: CostBuilder, n: number, ell: number, pooled = false): void {
+  bitProductCost(b, n, ell, pooled);
 }
 
 /** Plaintext twin of b2a: the bits as ring elements. */
@@ -230,33 +357,35 @@ export function b2aTwin(bits: Bits, ell: number): RingArray {
 // ---- lookup tables by 1-out-of-N OT ----
 
 /**
- * `sender` offers `entries` (n × N ring elements of Z_2^outEll: its candidate outputs for each of
- * the peer's N possible choices); the other party picks `choice[i]`. Returns additive shares of
- * entries[i·N + choice[i]]. The sender passes choice = null, the chooser entries = null.
+ * Two lookups at once, one per direction: this party offers `entries` (n × N, its candidate
+ * outputs for each of the peer's N possible indices) and picks with its own `idx` from the peer's.
+ * Both parties' OT messages go in one flight and both tables in the next (2 rounds, not 3).
+ * Returns this party's share of entries_peer[idx_mine] + entries_mine[idx_peer].
  */
-export async function lut(ctx: ProtoCtx, sender: Party, n: number, N: number, outEll: number, entries: RingArray | null, choice: NChoices | null): Promise<RingArray> {
+export async function lutBoth(ctx: ProtoCtx, n: number, N: number, outEll: number, entries: RingArray, idx: NChoices): Promise<RingArray> {
   const ring = ringOf(outEll);
   if (n === 0) return ring.alloc(0);
-  if (ctx.party === sender) {
-    if (!entries || entries.length !== n * N) throw new RangeError(`lut: the sender needs ${n}·${N} entries`);
-    const r = ring.random(n, ctx.prg);
-    const masked = ring.alloc(n * N);
-    if (masked instanceof Uint32Array) {
-      const e = entries as Uint32Array, rr = r as Uint32Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
-    } else {
-      const e = entries as BigUint64Array, rr = r as BigUint64Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
-    }
-    await ctx.ot.otNSend(ringToMsgs(ring.reduce(masked), outEll), N, outEll);
-    return r;
+  if (entries.length !== n * N || idx.length !== n) throw new RangeError(`lutBoth: want ${n}·${N} entries and ${n} indices`);
+  const reply = await ctx.ot.otNRecvStart(idx, N, outEll);
+  // Offer entries masked by this party's random share r (the peer gets entry − r).
+  const r = ring.random(n, ctx.prg);
+  const masked = ring.alloc(n * N);
+  if (masked instanceof Uint32Array) {
+    const e = entries as Uint32Array, rr = r as Uint32Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
+  } else {
+    const e = entries as BigUint64Array, rr = r as BigUint64Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) masked[i * N + j] = e[i * N + j] - rr[i];
   }
-  if (!choice || choice.length !== n) throw new RangeError(`lut: the chooser needs ${n} choices`);
-  return msgsToRing(await ctx.ot.otNRecv(choice, N, outEll), n, outEll);
+  await ctx.ot.otNSend(ringToMsgs(ring.reduce(masked), outEll), N, outEll);
+  return ring.add(r, msgsToRing(await reply(), n, outEll));
 }
 
-export function lutCost(b: CostBuilder, sender: Party, n: number, N: number, outEll: number): void {
-  if (n > 0) b.otCall(sender === 'server' ? 'client' : 'server', b.ot.plan.otN(n, N, outEll));
+export function lutBothCost(b: CostBuilder, n: number, N: number, outEll: number): void {
+  if (n === 0) return;
+  const p = b.ot.plan.otN(n, N, outEll), sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+  b.exchange(sum(p.receiverToSender), sum(p.receiverToSender));
+  b.exchange(sum(p.senderToReceiver), sum(p.senderToReceiver));
 }
 
 /**
@@ -266,28 +395,19 @@ export function lutCost(b: CostBuilder, sender: Party, n: number, N: number, out
  */
 export async function lutMul(ctx: ProtoCtx, ell: number, v: RingArray, idx: Uint32Array, table: RingArray): Promise<RingArray> {
   const ring = ringOf(ell), n = v.length, N = table.length;
-  const mk = (): RingArray => {
-    const e = ring.alloc(n * N);
-    if (e instanceof Uint32Array) {
-      const vv = v as Uint32Array, t = table as Uint32Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = Math.imul(vv[i], t[(idx[i] + j) % N]);
-    } else {
-      const vv = v as BigUint64Array, t = table as BigUint64Array;
-      for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = vv[i] * t[(idx[i] + j) % N];
-    }
-    return ring.reduce(e);
-  };
-  let out = ring.alloc(n);
-  for (const sender of ['server', 'client'] as Party[]) {
-    const mine = ctx.party === sender;
-    out = ring.add(out, await lut(ctx, sender, n, N, ell, mine ? mk() : null, mine ? null : idx));
+  const e = ring.alloc(n * N);
+  if (e instanceof Uint32Array) {
+    const vv = v as Uint32Array, t = table as Uint32Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = Math.imul(vv[i], t[(idx[i] + j) % N]);
+  } else {
+    const vv = v as BigUint64Array, t = table as BigUint64Array;
+    for (let i = 0; i < n; i++) for (let j = 0; j < N; j++) e[i * N + j] = vv[i] * t[(idx[i] + j) % N];
   }
-  return out;
+  return lutBoth(ctx, n, N, ell, ring.reduce(e), idx);
 }
 
 export function lutMulCost(b: CostBuilder, n: number, N: number, ell: number): void {
-  lutCost(b, 'server', n, N, ell);
-  lutCost(b, 'client', n, N, ell);
+  lutBothCost(b, n, N, ell);
 }
 
 export { msgBytes };

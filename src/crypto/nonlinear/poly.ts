@@ -5,16 +5,23 @@
 // variable y ∈ [0, ymax], so the secure evaluation can use the short-operand product
 // (arith.ts): y's bits are prepared once and serve every Horner step.
 //
-// Fixed-point plan: y at scale s (raw < 2^k), accumulator at scale F chosen so that every
-// product z·y stays below 2^(ℓ−2) (the truncation's precondition):
-//   z_{d−1} = trunc(A_d·y, s) + A_{d−1};  z_i = trunc(z_{i+1}·y, s) + A_i  (i = d−2..1);
-//   result  = trunc(z_1·y + A_0·2^s + extra, F)          (scale s)
-// with A_i = round(a_i·2^F). The twin runs the same steps with exact floors; the secure result
-// differs by the one-bit truncation errors only (bounded per function in the tests).
+// Evaluation (Estrin's scheme, Estrin 1960, on pairs of coefficients): with v = y²,
+//   P(y) = Σ_i (a_{2i} + a_{2i+1}·y)·v^i = w_0,   w_m = a_{2m} + a_{2m+1}·y,
+//   w_i = a_{2i} + a_{2i+1}·y + v·w_{i+1}   (i = m−1..0, m = ⌊d/2⌋).
+// The linear terms are public multiples of y (local); v is one product; each level is one
+// product by v and one truncation. Secure rounds: 2 for v (w_m's truncation rides with v's) and
+// 2 per level (1 when w_{i+1} is the constant a_d) — degree 5: 6 instead of Horner's 9.
+// Fixed-point plan: y and v at scale s (v = y·y rounded to s bits); w_i at scale Fz[i] (Fz[0] = s), the
+// sum S_i = v·w_{i+1} + B_i·y + A_i at scale Fz[i+1] + s with every |S_i| below 2^(ℓ−3) (the
+// truncation's precondition): B_i = round(a_{2i+1}·2^Fz[i+1]), A_i = round(a_{2i}·2^(Fz[i+1]+s)).
+// Truncations round to nearest (half the divisor added first). The twin runs the same steps with
+// exact floors; the secure result differs by the one-bit
+// truncation errors only (bounded per function in the tests).
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type CostBuilder, type ProtoCtx } from './context.ts';
-import { operandMulCost, type BitOperand } from './arith.ts';
-import { trunc, truncCostSteps } from './trunc.ts';
+import { boundOperand, operandCounts, operandMulCost, operandSpec, type BitOperand } from './arith.ts';
+import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import type { Chooser, ChooserCounts, ChooserSpec } from './ot-ops.ts';
 
 export interface PolySpec {
   name: string;
@@ -59,92 +66,156 @@ export interface HornerPlan {
   s: number;
   /** y raw < 2^k. */
   k: number;
-  /** Scale of the Horner value z_i (i = 0..d; Fz[0] = s, the output). */
+  /** v = y² raw < 2^kv. */
+  kv: number;
+  /** Levels: w_0 … w_m, m = ⌊d/2⌋. */
+  m: number;
+  /** Whether w_m = a_{2m} + a_{2m+1}·y (d odd) is secret; for d even it is the constant A[m]. */
+  oddTop: boolean;
+  /** Scale of w_i (i = 0..m; Fz[0] = s, the output); the final sum S_0 is at scale Fz[1] + s. */
   Fz: number[];
-  /** A_i = round(a_i · 2^Fz[i]) for i ≥ 1; A_0 = round(a_0 · 2^(Fz[1] + s)). */
+  /** A[i], B[i]: a_{2i}, a_{2i+1} at the scale of S_i (i < m); A[m], B[m]: w_m's (see above). */
   A: bigint[];
+  B: bigint[];
 }
 
 const plans = new Map<string, HornerPlan>();
 
+/** Bits of a raw value below max·2^s (with the truncations' slack). */
+const bitsFor = (max: number, s: number): number => Math.ceil(Math.log2(Math.ceil(max * 2 ** s) + 3));
+
 /**
- * Per-step scales: z_i is kept with as many fractional bits as the bound on z_i·y allows
- * (|z_i·y|·2^(Fz[i]+s) < 2^(ℓ−3)), so small high-order coefficients keep their precision.
+ * Per-level scales: w_i keeps as many fractional bits as the bound on S_{i−1} allows
+ * (|S_{i−1}|·2^(Fz[i]+s) < 2^(ℓ−3)), so small high-order coefficients keep their precision.
  */
 export function hornerPlan(spec: PolySpec, ell: number, s: number): HornerPlan {
   const key = `${spec.name}/${ell}/${s}`;
   const hit = plans.get(key);
   if (hit) return hit;
-  const c = spec.coeffs, d = c.length - 1, ex = spec.extraMax ?? 0;
-  const yRaw = Math.ceil(spec.ymax * 2 ** s) + 2;
-  const k = Math.ceil(Math.log2(yRaw + 1));
-  // P[i] = max |z_{i+1}(y)·y| (+ extra for i = 0) over a grid of [0, ymax·1.001].
-  const P = new Array<number>(d).fill(0);
+  const c = spec.coeffs, d = c.length - 1, m = Math.floor(d / 2), oddTop = d % 2 === 1, ex = spec.extraMax ?? 0;
+  const a = (j: number) => (j <= d ? c[j] : 0);
+  // P[i] = max |S_i| (+ extra for i = 0), W = max |w_m| over a grid of [0, ymax·1.001].
+  const P = new Array<number>(m).fill(0);
+  let W = 0;
   for (let g = 0; g <= 4000; g++) {
     const y = (spec.ymax * 1.001 * g) / 4000;
-    let z = c[d];
-    for (let i = d - 1; i >= 0; i--) {
-      P[i] = Math.max(P[i], Math.abs(z * y) + (i === 0 ? ex : 0));
-      z = z * y + c[i];
+    let w = a(2 * m) + a(2 * m + 1) * y;
+    W = Math.max(W, Math.abs(w));
+    for (let i = m - 1; i >= 0; i--) {
+      w = a(2 * i) + a(2 * i + 1) * y + y * y * w;
+      P[i] = Math.max(P[i], Math.abs(w) + (i === 0 ? ex : 0));
     }
   }
-  const Fz = new Array<number>(d + 1).fill(s);
-  for (let i = 1; i <= d; i++) Fz[i] = Math.min(ell - 3, Math.floor(ell - 2 - s - Math.log2(P[i - 1] * 1.05 + 2 ** -30)) - 1);
-  for (let i = d - 1; i >= 1; i--) Fz[i] = Math.min(Fz[i], Fz[i + 1] + s - 1);
-  if (Math.min(...Fz.slice(1)) < s) throw new RangeError(`${spec.name}: fix<${ell},${s}> leaves too few accumulator bits; use a wider ring`);
-  const A = c.map((a, i) => BigInt(Math.round(a * 2 ** (i === 0 ? Fz[1] + s : Fz[i]))));
-  const plan = { spec, ell, s, k, Fz, A };
+  // |S|·2^(F+s) < 2^(ℓ−2), with 5 % to spare for the truncations' errors.
+  const room = (bound: number) => Math.ceil(ell - 2 - s - Math.log2(bound * 1.05 + 2 ** -30)) - 1;
+  const Fz = new Array<number>(m + 1).fill(s);
+  for (let i = 1; i <= m; i++) Fz[i] = Math.min(ell - 3, room(P[i - 1]));
+  if (oddTop) Fz[m] = Math.min(Fz[m], room(W));
+  for (let i = m - 1; i >= 1; i--) Fz[i] = Math.min(Fz[i], Fz[i + 1] + s - 1);
+  const k = bitsFor(spec.ymax, s), kv = bitsFor(spec.ymax ** 2, s);
+  if (Math.min(...Fz.slice(1)) < s || 2 * k > ell - 2 || kv > ell - 2) throw new RangeError(`${spec.name}: fix<${ell},${s}> leaves too few accumulator bits; use a wider ring`);
+  const r = (x: number, sc: number) => BigInt(Math.round(x * 2 ** sc));
+  // Every truncation rounds to nearest: half its divisor is folded into the constant term.
+  const half = (t: number) => 1n << BigInt(t - 1);
+  const A = Array.from({ length: m + 1 }, (_, i) =>
+    i < m ? r(a(2 * i), Fz[i + 1] + s) + half(Fz[i + 1] + s - Fz[i]) : oddTop ? r(a(2 * m), Fz[m] + s) + half(s) : r(a(2 * m), Fz[m]));
+  const B = Array.from({ length: m + 1 }, (_, i) => (i < m ? r(a(2 * i + 1), Fz[i + 1]) : oddTop ? r(a(2 * m + 1), Fz[m]) : 0n));
+  const plan = { spec, ell, s, k, kv, m, oddTop, Fz, A, B };
   plans.set(key, plan);
   return plan;
 }
 
-/** Truncation after the product z_{i+1}·y that yields z_i (i = d−1..0). */
+/** Truncation of S_i that yields w_i (i = m−1..0). */
 const shiftAt = (plan: HornerPlan, i: number): number => plan.Fz[i + 1] + plan.s - plan.Fz[i];
+/** Products by v (levels whose w_{i+1} is secret). */
+const vUses = (plan: HornerPlan): number => plan.m - (plan.oddTop ? 0 : 1);
+/** Elements of the first truncation: v, and w_m when it is secret. */
+const firstTruncN = (n: number, plan: HornerPlan): number => (plan.oddTop ? 2 * n : n);
 
 /**
- * Secure Horner evaluation of plan.spec at y (raw, scale s, in [0, 2^k)), with `op` prepared on
- * y (k-bit short form, at least d − 1 uses). `extra` (shares at scale Fz[1] + s) is added before
- * the final truncation. Returns shares at scale s.
+ * The OTs of an evaluation after y's operand, prepared ahead: v's operand (random bits, bound
+ * when v is known), the first truncation (v and w_m), then one truncation per level.
  */
-export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra?: RingArray): Promise<RingArray> {
-  const { ell, A } = plan, ring = ringOf(ell), d = A.length - 1;
-  const step = async (prod: RingArray, i: number) => {
-    let w = addPublic(ctx, ring, prod, A[i]);
-    if (i === 0 && extra) w = ring.add(w, extra);
-    if (i === 0) return trunc(ctx, w, { ell, t: shiftAt(plan, 0) });
-    return addPublic(ctx, ring, await trunc(ctx, prod, { ell, t: shiftAt(plan, i) }), A[i]);
-  };
-  let z = await step(ring.mulScalar(y, A[d]), d - 1);
-  for (let i = d - 2; i >= 0; i--) z = await step(await op.mul(ctx, z, 1), i);
-  return z;
+export function hornerTruncSpecs(ctx: ProtoCtx, n: number, plan: HornerPlan): ChooserSpec[] {
+  const { ell, kv, m } = plan;
+  return [
+    ...(vUses(plan) > 0 ? [operandSpec(ctx, ell, n, kv, vUses(plan))] : []),
+    truncSpec(ctx, firstTruncN(n, plan), plan.s),
+    ...Array.from({ length: m }, (_, k) => truncSpec(ctx, n, shiftAt(plan, m - 1 - k))),
+  ];
+}
+export const hornerTruncCounts = (n: number, plan: HornerPlan): ChooserCounts[] => [
+  ...(vUses(plan) > 0 ? [operandCounts(n, plan.ell, plan.kv)] : []),
+  truncCounts(firstTruncN(n, plan)),
+  ...Array.from({ length: plan.m }, () => truncCounts(n)),
+];
+/** How many choosers hornerTruncSpecs prepares. */
+export const hornerSpecCount = (plan: HornerPlan): number => (vUses(plan) > 0 ? 1 : 0) + 1 + plan.m;
+
+/** S_i's local part B_i·y + A_i (+ extra). */
+function linearPart(ctx: ProtoCtx | null, plan: HornerPlan, y: RingArray, i: number, extra?: RingArray): RingArray {
+  const ring = ringOf(plan.ell);
+  let t = ring.mulScalar(y, plan.B[i]);
+  t = ctx ? addPublic(ctx, ring, t, plan.A[i]) : ring.addScalar(t, plan.A[i]);
+  return extra ? ring.add(t, extra) : t;
 }
 
-/** Cost of hornerSecure (the operand's preparation is the caller's). */
+function concat(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray): RingArray {
+  const out = ring.alloc(a.length + b.length);
+  (out as Uint32Array).set(a as Uint32Array);
+  (out as Uint32Array).set(b as Uint32Array, a.length);
+  return out;
+}
+
+/**
+ * Secure evaluation of plan.spec at y (raw, scale s, in [0, 2^k)), with `op` prepared on y (k-bit
+ * short form, one use). `extra` (shares at scale Fz[1] + s) is added before the final
+ * truncation. `pre`: the OTs prepared ahead (`hornerTruncSpecs`). Returns shares at scale s.
+ */
+export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra: RingArray | undefined, pre: Chooser[]): Promise<RingArray> {
+  const { ell, m, n } = { ...plan, n: y.length }, ring = ringOf(ell);
+  if (pre.length !== hornerSpecCount(plan)) throw new Error(`internal: ${plan.spec.name} wants ${hornerSpecCount(plan)} prepared OTs, got ${pre.length}`);
+  const [vCh, firstCh, ...truncs] = vUses(plan) > 0 ? pre : [undefined, ...pre];
+  const yy = addPublic(ctx, ring, await op.mul(ctx, y, 1), 1n << BigInt(plan.s - 1));
+  const first = await trunc(ctx, plan.oddTop ? concat(ring, yy, linearPart(ctx, plan, y, m)) : yy, { ell, t: plan.s }, firstCh);
+  const v = first.slice(0, n) as RingArray;
+  const opV = vCh ? boundOperand(ctx, ell, n, v, plan.kv, vCh) : null;
+  let w: RingArray | null = plan.oddTop ? (first.slice(n) as RingArray) : null;
+  for (let i = m - 1; i >= 0; i--) {
+    const prod = w === null ? ring.mulScalar(v, plan.A[m]) : await opV!.mul(ctx, w, 1);
+    w = await trunc(ctx, ring.add(prod, linearPart(ctx, plan, y, i, i === 0 ? extra : undefined)), { ell, t: shiftAt(plan, i) }, truncs[m - 1 - i]);
+  }
+  return w!;
+}
+
+/** Cost of hornerSecure (y's operand and the prepared OTs are the caller's). */
 export function hornerCostSteps(b: CostBuilder, n: number, plan: HornerPlan): void {
-  const { ell, k, A } = plan, d = A.length - 1;
-  truncCostSteps(b, n, { ell, t: shiftAt(plan, d - 1) });
-  for (let i = d - 2; i >= 0; i--) {
-    operandMulCost(b, n, ell, k, 1);
-    truncCostSteps(b, n, { ell, t: shiftAt(plan, i) });
+  const { ell, k, kv, m } = plan;
+  operandMulCost(b, n, ell, k, 1, 'both', true);
+  truncCostSteps(b, firstTruncN(n, plan), { ell, t: plan.s }, true);
+  let firstV = true;
+  for (let i = m - 1; i >= 0; i--) {
+    if (plan.oddTop || i < m - 1) {
+      operandMulCost(b, n, ell, kv, 1, 'both', firstV);
+      firstV = false;
+    }
+    truncCostSteps(b, n, { ell, t: shiftAt(plan, i) }, true);
   }
 }
 
-export const hornerUses = (plan: HornerPlan): number => Math.max(1, plan.A.length - 2);
+/** Uses of y's operand: the square only. */
+export const hornerUses = (_plan: HornerPlan): number => 1;
 
 /** Twin: the same steps on opened values with exact floor truncations. */
 export function hornerTwin(plan: HornerPlan, y: RingArray, extra?: RingArray): RingArray {
-  const { ell, A } = plan, ring = ringOf(ell), d = A.length - 1;
-  const step = (prod: RingArray, i: number) => {
-    if (i === 0) {
-      let w = ring.addScalar(prod, BigInt.asUintN(64, A[0]));
-      if (extra) w = ring.add(w, extra);
-      return ring.shr(w, shiftAt(plan, 0));
-    }
-    return ring.addScalar(ring.shr(prod, shiftAt(plan, i)), BigInt.asUintN(64, A[i]));
-  };
-  let z = step(ring.mulScalar(y, BigInt.asUintN(64, A[d])), d - 1);
-  for (let i = d - 2; i >= 0; i--) z = step(ring.mul(z, y), i);
-  return z;
+  const { ell, m, s } = plan, ring = ringOf(ell);
+  const v = ring.shr(ring.addScalar(ring.mul(y, y), 1n << BigInt(s - 1)), s);
+  let w: RingArray | null = plan.oddTop ? ring.shr(linearPart(null, plan, y, m), s) : null;
+  for (let i = m - 1; i >= 0; i--) {
+    const prod = w === null ? ring.mulScalar(v, plan.A[m]) : ring.mul(v, w);
+    w = ring.shr(ring.add(prod, linearPart(null, plan, y, i, i === 0 ? extra : undefined)), shiftAt(plan, i));
+  }
+  return w!;
 }
 
 export { costOf };

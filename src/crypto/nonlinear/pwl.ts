@@ -26,7 +26,7 @@ import type { RingArray } from '../ring.ts';
 import { bitAt, bitsToRing, costOf, isServer, lo32, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
 import { reduceRing, trunc, truncCostSteps } from './trunc.ts';
-import { lut, lutCost } from './ot-ops.ts';
+import { lutBoth, lutBothCost } from './ot-ops.ts';
 import type { PwlSpec } from './pwl-tables.ts';
 
 export interface PwlPlan {
@@ -85,8 +85,8 @@ function localParts(plan: PwlPlan, x: RingArray, server: boolean): { idx: Uint32
 }
 
 /**
- * Shares of A[idx] + S[idx]·u in Z_2^lp (scale s + F): two 1-of-N lookups, the server's offer
- * first. Only meaningful where the clamps select the line (elsewhere idx wraps).
+ * Shares of A[idx] + S[idx]·u in Z_2^lp (scale s + F): two 1-of-N lookups, one per direction, in
+ * one flight pair. Only meaningful where the clamps select the line (elsewhere idx wraps).
  */
 export async function pwlLines(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Promise<RingArray> {
   const n = x.length, N = plan.spec.N, ring = ringOf(plan.lp), server = isServer(ctx);
@@ -100,17 +100,11 @@ export async function pwlLines(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Prom
     }
   }
   ring.reduce(entries);
-  let out = ring.alloc(n);
-  for (const sender of ['server', 'client'] as const) {
-    const mine = ctx.party === sender;
-    out = ring.add(out, await lut(ctx, sender, n, N, plan.lp, mine ? entries : null, mine ? null : idx));
-  }
-  return out;
+  return lutBoth(ctx, n, N, plan.lp, entries, idx);
 }
 
 export function pwlLinesCostSteps(b: CostBuilder, n: number, plan: PwlPlan): void {
-  lutCost(b, 'server', n, plan.spec.N, plan.lp);
-  lutCost(b, 'client', n, plan.spec.N, plan.lp);
+  lutBothCost(b, n, plan.spec.N, plan.lp);
 }
 
 /** Twin: the line of segment floor(x / 2^t) at u = x mod 2^t (the exact index). */

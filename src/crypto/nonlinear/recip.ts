@@ -4,7 +4,7 @@
 //   c_j = [x ≥ 2^j], j = 0..ℓ−3           one millionaires' run for all ℓ − 2 constants
 //   x'  = 1 + c_0·(x − 1)                   clamp to x ≥ 2^−s (one multiplexer)
 //   e   = Σ_{j≥1} c_j = ⌊log2 x'⌋            B2A over Z_32 (one COT per bit, 5-bit payloads)
-//   m   = trunc(x'·2^(ℓ−3−e), ℓ−3−F)         ∈ [2^F, 2^(F+1)) at scale F = s + 1 (lutMul, no product)
+//   m   = trunc(x'·2^(ℓ−3−e), ℓ−3−F)         ∈ [2^F, 2^(F+1)) at scale F = min(s + 1, ⌊(ℓ−6)/2⌋)
 //   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Horner at scale F
 //   out = trunc(r·T[e], G) in Z_2^64, reduced to ℓ, T[e] = 2^(2s−e−F+G) (recip)
 //                                              or round(2^(3s/2 − e/2 − F + G)) (rsqrt)
@@ -12,19 +12,23 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
-import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
-import { prepareOperand, prepareOperandCost } from './arith.ts';
-import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps } from './trunc.ts';
-import { b2a, b2aCost, lutMul, lutMulCost } from './ot-ops.ts';
-import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
-import type { FnParams } from './gelu.ts';
+import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
+import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
+import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import { b2a, b2aCost, bitProductCounts, bitProductSpec, lutMul, lutMulCost, type ChooserSpec } from './ot-ops.ts';
+import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { checkInput, type FnParams } from './gelu.ts';
+import type { RangeProbe } from '../ranges.ts';
 
 const WIDE = 64;
 
 function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
   const { ell, s } = p;
-  const R = ell - 3, F = s + 1, G1 = ell - 3 - F;
+  // Mantissa scale: s + 1 bits, but no more than the Horner steps have room for in Z_2^ℓ (wide
+  // encodings with many fractional bits, e.g. LayerNorm variances at fix<44, 24>: F = 19, a
+  // relative precision of 2^-19, below the polynomials' fit error).
+  const R = ell - 3, F = Math.min(s + 1, Math.floor((ell - 6) / 2)), G1 = ell - 3 - F;
   if (G1 < 1) throw new RangeError(`${kind}: fix<${ell},${s}> is too narrow`);
   const N = 2 ** Math.ceil(Math.log2(R + 1)), eBits = Math.log2(N);
   const consts = Array.from({ length: R + 1 }, (_, j) => 2 ** j);
@@ -41,40 +45,50 @@ function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
   return { R, F, G1, G2, N, eBits, consts, T1, T2, spec, hp: hornerPlan(spec, ell, F), ring, wide };
 }
 
+/** The correlated OTs of every step after the comparison, prepared in its first flight. */
+const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, ell: number): ChooserSpec[] => [
+  selectorSpec(n, ell, 1), bitProductSpec(ctx, n * pl.R, pl.eBits), truncSpec(ctx, n, pl.G1), operandSpec(ctx, ell, n, pl.hp.k, hornerUses(pl.hp)),
+  ...hornerTruncSpecs(ctx, n, pl.hp), bitProductSpec(ctx, n, WIDE - ell), truncSpec(ctx, n, pl.G2),
+];
+
 async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
-  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1;
-  const c = await geConsts(ctx, x, { ell, consts: pl.consts });
+  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = hornerSpecCount(pl.hp);
+  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, ell));
   const c0 = new Uint8Array(n), hi = new Uint8Array(n * pl.R);
   for (let i = 0; i < n; i++) {
     c0[i] = c[i * C];
     for (let j = 1; j <= pl.R; j++) hi[i * pl.R + j - 1] = c[i * C + j];
   }
-  const sel = await prepareSelector(ctx, ell, c0, 1);
-  const xc = addPublic(ctx, ring, (await sel.mul(ctx, [addPublic(ctx, ring, x, -1)]))[0], 1);
-  const eA = ringOf(pl.eBits).sumLast(await b2a(ctx, hi, pl.eBits), pl.R);
+  const sel = boundSelector(ell, c0, ch[0]);
+  // The clamp and the exponent's B2A are independent exchanges: one flight (each sends, then both
+  // receive, in this order on both sides).
+  const [clamped, eBits] = await Promise.all([sel.mul(ctx, [addPublic(ctx, ring, x, -1)]), b2a(ctx, hi, pl.eBits, ch[1])]);
+  const xc = addPublic(ctx, ring, clamped[0], 1);
+  const eA = ringOf(pl.eBits).sumLast(eBits, pl.R);
   const idx = Uint32Array.from(eA as Uint32Array);
-  const m = await trunc(ctx, await lutMul(ctx, ell, xc, idx, pl.T1), { ell, t: pl.G1 });
+  const m = await trunc(ctx, await lutMul(ctx, ell, xc, idx, pl.T1), { ell, t: pl.G1 }, ch[2]);
   const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F);
-  const op = await prepareOperand(ctx, ell, n, u, pl.hp.k, hornerUses(pl.hp));
-  const r = await hornerSecure(ctx, pl.hp, u, op);
-  const rw = await extend(ctx, r, { from: ell, to: WIDE, signed: false });
-  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 });
+  const op = boundOperand(ctx, ell, n, u, pl.hp.k, ch[3]);
+  const r = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(4, 4 + d));
+  const rw = await extend(ctx, r, { from: ell, to: WIDE, signed: false }, ch[4 + d]);
+  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 }, ch[5 + d]);
   return reduceRing(out, WIDE, ell);
 }
 
 function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | 'rsqrt'): void {
   const pl = plan(p, kind), { ell } = p;
-  geConstsCostSteps(b, n, { ell, consts: pl.consts });
-  prepareSelectorCost(b, n, ell);
-  selectorMulCost(b, n, ell, 1);
-  b2aCost(b, n * pl.R, pl.eBits);
+  const counts = [selectorCounts(n), bitProductCounts(n * pl.R), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), bitProductCounts(n), truncCounts(n)];
+  geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts);
+  b.together(() => {
+    selectorMulCost(b, n, ell, 1, true);
+    b2aCost(b, n * pl.R, pl.eBits, true);
+  });
   lutMulCost(b, n, pl.N, ell);
-  truncCostSteps(b, n, { ell, t: pl.G1 });
-  prepareOperandCost(b, n, ell, pl.hp.k);
+  truncCostSteps(b, n, { ell, t: pl.G1 }, true);
   hornerCostSteps(b, n, pl.hp);
-  extendCostSteps(b, n, { from: ell, to: WIDE, signed: false });
+  extendCostSteps(b, n, { from: ell, to: WIDE, signed: false }, true);
   lutMulCost(b, n, pl.N, WIDE);
-  truncCostSteps(b, n, { ell: WIDE, t: pl.G2 });
+  truncCostSteps(b, n, { ell: WIDE, t: pl.G2 }, true);
 }
 
 function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray {
@@ -101,7 +115,18 @@ function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray
 
 export const recip = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'recip');
 export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'rsqrt');
-export const recipTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'recip');
-export const rsqrtTwin = (x: RingArray, p: FnParams) => normTwin(x, p, 'rsqrt');
+/** recip and rsqrt normalise by the leading one among bits 0..ℓ−3: x ∈ [2^−s, 2^(ℓ−2−s)). */
+function checkNormDomain(kind: 'recip' | 'rsqrt', x: RingArray, p: FnParams, probe?: RangeProbe): void {
+  checkInput(kind, x, p, { lo: 2 ** -p.s, hi: 2 ** (p.ell - 2 - p.s), hint: `${kind} needs a positive input of at least one ULP (2^-${p.s})${kind === 'rsqrt' ? '; add a positive epsilon to a variance' : ''}, and below the ring's headroom` }, probe);
+}
+
+export function recipTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkNormDomain('recip', x, p, probe);
+  return normTwin(x, p, 'recip');
+}
+export function rsqrtTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+  checkNormDomain('rsqrt', x, p, probe);
+  return normTwin(x, p, 'rsqrt');
+}
 export const recipCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
 export const rsqrtCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);

@@ -12,7 +12,7 @@ import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { millionaires, millionairesCost } from './compare.ts';
-import { b2a, b2aCost } from './ot-ops.ts';
+import { b2a, b2aCost, bitProduct, bitProductCounts, bitProductCost, bitProductSpec, type Chooser, type ChooserSpec } from './ot-ops.ts';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -31,24 +31,30 @@ function checkTrunc(p: TruncParams): void {
 }
 
 /**
- * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
+ * The correlated OT of a truncation of n values by t bits, prepared ahead (in an earlier flight,
+ * on random choice bits): with it the truncation is one exchange instead of two flights.
  */
-export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams): Promise<RingArray> {
+export const truncSpec = (ctx: ProtoCtx, n: number, t: number): ChooserSpec => bitProductSpec(ctx, n, t);
+export const truncCounts = bitProductCounts;
+
+/**
+ * floor(x / 2^t) (arithmetic), or one less (default, not exact). Requires |x| < 2^(ℓ−2).
+ * `ch`: its correlated OT prepared ahead (`truncSpec`).
+ */
+export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Chooser): Promise<RingArray> {
   checkTrunc(p);
   const { ell, t } = p, ring = ringOf(ell), small = ringOf(t), n = x.length, server = isServer(ctx);
   const B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x;
   const m = bitAt(y, ell - 1);
   // m0·m1 over Z_2^t: the server sends, the client chooses with m1.
-  let mm: RingArray;
-  if (server) mm = small.neg(await ctx.ot.acotSend(t, bitsRing(small, m)));
-  else mm = await ctx.ot.acotRecv(t, m);
+  const mm = await bitProduct(ctx, small, m, ch);
   const top = ring.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, ring, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
   let out = ring.add(ring.shrLogical(y, t), top);
   if (server) out = ring.addScalar(out, -(B >> BigInt(t)));
   if (p.exact) {
     const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
-    const c = await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low);
+    const c = (await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low)).gt;
     out = ring.add(out, await b2a(ctx, c, ell));
   }
   return out;
@@ -62,8 +68,9 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
   return out;
 }
 
-export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams): void {
-  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.t));
+/** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
+export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
+  bitProductCost(b, n, p.t, pooled);
   if (p.exact) {
     millionairesCost(b, n, 1, p.t);
     b2aCost(b, n, p.ell);
@@ -87,17 +94,15 @@ export interface ExtendParams {
   signed: boolean;
 }
 
-/** Sign- or zero-extend shares from Z_2^from to Z_2^to (to > from): one arithmetic COT. */
-export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams): Promise<RingArray> {
+/** Sign- or zero-extend shares from Z_2^from to Z_2^to (to > from): one arithmetic COT (`ch`: prepared ahead). */
+export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams, ch?: Chooser): Promise<RingArray> {
   const { from, to } = p;
   if (!(to > from)) throw new RangeError(`extend: target width ${to} must exceed ${from}`);
   const rf = ringOf(from), rt = ringOf(to), rd = ringOf(to - from), server = isServer(ctx);
   const B = p.signed ? 1n << BigInt(from - 2) : 0n;
   const y = server && p.signed ? rf.addScalar(x, B) : x;
   const m = bitAt(y, from - 1);
-  let mm: RingArray;
-  if (server) mm = rd.neg(await ctx.ot.acotSend(to - from, bitsRing(rd, m)));
-  else mm = await ctx.ot.acotRecv(to - from, m);
+  const mm = await bitProduct(ctx, rd, m, ch);
   // y = y0 + y1 − 2^from·(m0 + m1 − m0·m1)
   const corr = rt.shl(convertWidth(rd.sub(mm, bitsRing(rd, m)), rd, rt, false), from);
   let out = rt.add(convertWidth(y, rf, rt, false), corr);
@@ -105,8 +110,8 @@ export async function extend(ctx: ProtoCtx, x: RingArray, p: ExtendParams): Prom
   return out;
 }
 
-export function extendCostSteps(b: CostBuilder, n: number, p: ExtendParams): void {
-  if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.to - p.from));
+export function extendCostSteps(b: CostBuilder, n: number, p: ExtendParams, pooled = false): void {
+  bitProductCost(b, n, p.to - p.from, pooled);
 }
 
 export const extendCost = (n: number, p: ExtendParams, ot?: OtCostModel): Cost => costOf((b) => extendCostSteps(b, n, p), ot);

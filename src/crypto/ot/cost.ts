@@ -95,6 +95,8 @@ export interface OtCostModel {
   readonly pool?: PoolReplay;
   /** The same model with fresh pools (IKNP: itself). */
   fresh(): OtCostModel;
+  /** The model of an engine forked from this one (OtEngine.fork): a batch source forks IKNP. */
+  forked(): OtCostModel;
   /** Base OTs in both directions (setup): bytes each party sends, 2 rounds. */
   setup(): { bytesEachWay: number; messagesEachWay: number; rounds: number };
   cot(n: number): OtCost;
@@ -134,6 +136,7 @@ export function makeOtCost(chunk: number = DEFAULT_CHUNK, wire: CotWire = IKNP_W
     plan,
     pool,
     fresh: () => (pool ? makeOtCost(chunk, wire) : model),
+    forked: () => (wire.replay ? makeOtCost(chunk) : model),
     setup: () => ({ bytesEachWay: 32 + 32 * 128, messagesEachWay: 2, rounds: 2 }),
     cot: (n) => summarise(plan.cot(n)),
     rcot: (n) => summarise(plan.rcot(n)),

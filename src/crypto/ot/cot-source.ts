@@ -4,7 +4,7 @@
 //
 // Correlation (global Δ, 128-bit blocks): for OT i the sender holds q_i, the receiver with bit b_i
 // holds t_i = q_i ⊕ b_i·Δ. Δ is fixed per session and per direction (the sender's own Δ).
-import type { Party } from '../../transport/channel.ts';
+import type { Channel, Party } from '../../transport/channel.ts';
 
 export interface CotCost {
   bytesSenderToReceiver: number;
@@ -60,4 +60,10 @@ export interface CotSource {
   replay?(): PoolReplay;
   /** The largest n a single internal message carries (callers chunk their own work to this). */
   readonly chunk: number;
+  /**
+   * An independent source on another channel (after setup), for work that runs concurrently with
+   * this source's (src/exec/concurrent.ts): both parties fork with the same id, and the fork's
+   * correlations are independent of this source's and of other forks'.
+   */
+  fork(ch: Channel, id: number): CotSource;
 }

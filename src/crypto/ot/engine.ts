@@ -19,7 +19,7 @@ import { DEFAULT_OT_BACKEND, makeCotSource, type OtChoice } from './backends.ts'
 import type { CotSource } from './cot-source.ts';
 import { makeOtCost, oneOfNChunk, wireOf, type OtCostModel } from './cost.ts';
 import { yieldTurn } from './iknp.ts';
-import { otNRecvImpl, otNSendImpl } from './one-of-n.ts';
+import { otNRecvStartImpl, otNSendImpl } from './one-of-n.ts';
 import type { NChoices, ObliviousTransfer } from './types.ts';
 
 export interface OtEngineOptions {
@@ -73,6 +73,21 @@ export class OtEngine implements ObliviousTransfer {
       await this.cotSource.setup();
       this.ready = true;
     }, false);
+  }
+
+  /**
+   * An engine for another channel, on a fork of this engine's COT source (no messages): for work
+   * that runs concurrently with this engine's. Its tweak counters start at id·2^36, so no tweak
+   * repeats across forks (each may use 2^36 COTs per direction). Both parties fork with the same
+   * id, each id at most once per session.
+   */
+  fork(ch: Channel, id: number): OtEngine {
+    if (!this.ready) throw new Error('OtEngine: call setup() before fork()');
+    if (!Number.isInteger(id) || id < 1 || id >= 2 ** 16) throw new RangeError(`OtEngine.fork: id must be 1..65535, got ${id}`);
+    const e = new OtEngine(ch, { cot: this.cotSource.fork(ch, id) });
+    e.ready = true;
+    e.sentCots = e.recvCots = id * 2 ** 36;
+    return e;
   }
 
   /** Run calls one at a time, in issue order (the pairing rule in types.ts). */
@@ -305,7 +320,15 @@ export class OtEngine implements ObliviousTransfer {
 
   otNRecv(choices: NChoices, N: number, bits: number): Promise<Uint8Array> {
     checkBits(bits);
-    return this.exclusive(() => otNRecvImpl(this, choices, N, bits));
+    return this.exclusive(async () => (await otNRecvStartImpl(this, choices, N, bits))());
+  }
+
+  otNRecvStart(choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const finish = await otNRecvStartImpl(this, choices, N, bits);
+      return () => this.exclusive(finish);
+    });
   }
 
   // ---- chunk drivers (used by one-of-n.ts too) ----
@@ -335,7 +358,16 @@ export class OtEngine implements ObliviousTransfer {
    * Receiver side: first all chunks' COTs (the receiver's messages all go out in one flight), then,
    * if `onMsg` is given, one sender message per chunk. `choicesFor` gives a chunk's COT choice bits.
    */
-  async receiverChunks(
+  async receiverChunks(...args: Parameters<OtEngine['receiverStart']>): Promise<void> {
+    await (await this.receiverStart(...args))();
+  }
+
+  /**
+   * The receiver side in two halves: this sends the receiver's messages (all chunks) and returns
+   * the second half, which reads the sender's replies. Other calls may be issued in between, so
+   * that, e.g., both parties' receiver messages of several calls share one flight.
+   */
+  async receiverStart(
     choices: Uint8Array,
     onCot: (t: Uint8Array, m: number, from: number, base: number) => void,
     onMsg?: (y: Uint8Array, m: number, from: number) => void,
@@ -343,7 +375,7 @@ export class OtEngine implements ObliviousTransfer {
     cotsPer = 1,
     choicesFor: (from: number, m: number) => Uint8Array = (from, m) => choices.subarray(from, from + m),
     n = choices.length,
-  ): Promise<void> {
+  ): Promise<() => Promise<void>> {
     if (cotsPer === 1) checkChoices(choices);
     await this.ensure(n * cotsPer, false);
     const base0 = this.reserve(false, n * cotsPer);
@@ -353,11 +385,13 @@ export class OtEngine implements ObliviousTransfer {
       onCot(t, m, from, base0 + from * cotsPer);
       if (from + m < n) await yieldTurn();
     }
-    if (!onMsg) return;
-    for (let from = 0; from < n; from += perChunk) {
-      const m = Math.min(perChunk, n - from);
-      onMsg(await this.ch.recv(), m, from);
-    }
+    return async () => {
+      if (!onMsg) return;
+      for (let from = 0; from < n; from += perChunk) {
+        const m = Math.min(perChunk, n - from);
+        onMsg(await this.ch.recv(), m, from);
+      }
+    };
   }
 
   /** 1-of-N OTs per chunk for this engine (see cost.ts). */

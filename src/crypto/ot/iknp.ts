@@ -7,7 +7,7 @@
 // One chunk of m COTs, receiver bits r: the receiver sends u_j = G(k_j^0) ⊕ G(k_j^1) ⊕ r for the
 // 128 columns j (16 bytes per OT); the sender computes q_j = G(k_j^{Δ_j}) ⊕ Δ_j·u_j = t_j ⊕ Δ_j·r
 // with t_j = G(k_j^0), and both transpose: row i gives q_i = t_i ⊕ r_i·Δ.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Channel } from '../../transport/channel.ts';
 import { ChannelError, peerOf } from '../../transport/channel.ts';
 import { ColumnStreams } from './aes.ts';
@@ -58,6 +58,8 @@ export class IknpCot implements CotSource {
   private deltaBits = new Uint8Array(KAPPA);
   private asSender: ColumnStreams | null = null;
   private asReceiver: [ColumnStreams, ColumnStreams] | null = null;
+  /** Base-OT keys behind the column streams (forks derive theirs from them). */
+  private keys: { k0: Uint8Array[]; k1: Uint8Array[]; received: Uint8Array[] } | null = null;
 
   constructor(ch: Channel, opts: IknpOptions = {}) {
     this.ch = ch;
@@ -88,9 +90,28 @@ export class IknpCot implements CotSource {
     const peer = `${peerOf(this.party)}-extends-to-${this.party}`;
     // Our base-OT sender role serves our IKNP receiver role (the peer is IKNP sender there).
     const out = await baseOtBothWays(this.ch, KAPPA, this.deltaBits, this.random, { mine: peer, peer: mine });
+    this.keys = { k0: out.sent.k0, k1: out.sent.k1, received: out.received };
     this.asReceiver = [new ColumnStreams(out.sent.k0), new ColumnStreams(out.sent.k1)];
     this.asSender = new ColumnStreams(out.received);
     this.deltaBytes = delta;
+  }
+
+  /**
+   * An independent IKNP instance on another channel, for work that runs concurrently with this
+   * one: the same Δ and base OTs, column keys derived as SHA-256(key ‖ "fork" ‖ id) (a PRF of the
+   * base-OT keys), so its streams are independent of this instance's and of other forks'. Both
+   * parties fork with the same id.
+   */
+  fork(ch: Channel, id: number): IknpCot {
+    if (!this.keys || !this.deltaBytes) throw new Error('IKNP: call setup() first');
+    const derive = (ks: Uint8Array[]) => ks.map((k) => new Uint8Array(createHash('sha256').update(k).update(`fork ${id}`).digest().subarray(0, 16)));
+    const f = new IknpCot(ch, { chunk: this.chunk, random: this.random });
+    f.keys = { k0: derive(this.keys.k0), k1: derive(this.keys.k1), received: derive(this.keys.received) };
+    f.asReceiver = [new ColumnStreams(f.keys.k0), new ColumnStreams(f.keys.k1)];
+    f.asSender = new ColumnStreams(f.keys.received);
+    f.deltaBits = this.deltaBits;
+    f.deltaBytes = this.deltaBytes;
+    return f;
   }
 
   async send(n: number): Promise<Uint8Array> {

@@ -89,7 +89,8 @@ export async function otNSendImpl(e: OtEngine, msgs: Uint8Array, N: number, bits
   );
 }
 
-export async function otNRecvImpl(e: OtEngine, choices: NChoices, N: number, bits: number): Promise<Uint8Array> {
+/** The receiver's half: sends its messages now; the returned function reads the sender's reply. */
+export async function otNRecvStartImpl(e: OtEngine, choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>> {
   checkN(N);
   const s = msgBytes(bits), k = log2ceil(N), n = choices.length;
   for (let i = 0; i < n; i++) {
@@ -98,7 +99,7 @@ export async function otNRecvImpl(e: OtEngine, choices: NChoices, N: number, bit
   const per = e.oneOfNChunk(N, bits);
   const out = new Uint8Array(n * s);
   const peer = e.party === 'client' ? 'server' : 'client';
-  await e.receiverChunks(
+  const finish = await e.receiverStart(
     new Uint8Array(0),
     (t, m, from, base) => {
       const K = asWords(e.hash.hash(t, m * k, 128, { base, domain: e.domainFor(Domain.oneOfNKey, peer) }));
@@ -128,5 +129,8 @@ export async function otNRecvImpl(e: OtEngine, choices: NChoices, N: number, bit
     },
     n,
   );
-  return out;
+  return async () => {
+    await finish();
+    return out;
+  };
 }

@@ -9,7 +9,7 @@
 // Formats (bits.ts): choice bits are a Uint8Array with one byte 0/1 per OT; messages of `bits`
 // bits are a Uint8Array with ceil(bits/8) bytes per message, little-endian, unused high bits zero.
 // 1-of-N messages: message j of OT i at index i·N + j. 1-of-N choices: one entry < N per OT.
-import type { Party } from '../../transport/channel.ts';
+import type { Channel, Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import type { OtCostModel } from './cost.ts';
 
@@ -62,4 +62,16 @@ export interface ObliviousTransfer {
   /** Chosen-message 1-of-N OT, N ≥ 2 (messages: n·N of them, OT-major). */
   otNSend(msgs: Uint8Array, N: number, bits: number): Promise<void>;
   otNRecv(choices: NChoices, N: number, bits: number): Promise<Uint8Array>;
+  /**
+   * otNRecv in two halves: the receiver's messages go out now; the returned function reads the
+   * sender's reply (and counts as the call's place in the pairing order). Lets both parties'
+   * receiver messages of several calls share one flight.
+   */
+  otNRecvStart(choices: NChoices, N: number, bits: number): Promise<() => Promise<Uint8Array>>;
+
+  /**
+   * An independent OT on another channel (after setup, no messages), for work that runs
+   * concurrently with this one's: both parties fork with the same id (1..65535), each id once.
+   */
+  fork(ch: Channel, id: number): ObliviousTransfer;
 }

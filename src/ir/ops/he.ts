@@ -1,7 +1,9 @@
 // Homomorphic matrix products (docs/he.md): secret activations x the server's private weights
 // ([X]·W), and products of two secret matrices per head ([A]·[B], Q·K^T, P·V).
 import { DEFAULT_HE_PARAMS, heBatchMatmulCost, heMatmulCost, heSetupCost, type HeCost } from '../../crypto/he/index.ts';
-import type { CostParams, Flight, Impl } from './types.ts';
+import type { RingArray } from '../../crypto/ring.ts';
+import { ringOf } from '../tensor.ts';
+import type { Batch, CostParams, Flight, Impl, OpSignature } from './types.ts';
 
 /** An HE product is one upload (client) and one answer (server). */
 function productFlights(c: HeCost): Flight[] {
@@ -12,6 +14,13 @@ function productFlights(c: HeCost): Flight[] {
   ];
 }
 
+const costs = new Map<string, HeCost>();
+function memo(key: string, f: () => HeCost): HeCost {
+  let c = costs.get(key);
+  if (!c) costs.set(key, (c = f()));
+  return c;
+}
+
 export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'heBatch'> {
   const ready = new Set<number>();
   return {
@@ -20,13 +29,14 @@ export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'he
       ready.add(ell);
       const c = heSetupCost();
       const flights: Flight[] = [];
-      if (c.bytesUp) flights.push({ from: 'client', c2s: c.bytesUp, s2c: 0 });
-      if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown });
+      if (c.bytesUp) flights.push({ from: 'client', c2s: c.bytesUp, s2c: 0, setup: 'he' });
+      if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown, setup: 'he' });
       return flights;
     },
-    // Ciphertext sizes do not depend on the plaintext ring width.
-    heMatmul: (n, k, m) => productFlights(heMatmulCost(n, k, m, DEFAULT_HE_PARAMS)),
-    heBatch: (shape) => productFlights(heBatchMatmulCost(shape, DEFAULT_HE_PARAMS)),
+    // Ciphertext sizes do not depend on the plaintext ring width. The blocking search behind a
+    // product's cost is memoised by shape (a model has a few shapes, used many times).
+    heMatmul: (n, k, m) => productFlights(memo(`${n} ${k} ${m}`, () => heMatmulCost(n, k, m, DEFAULT_HE_PARAMS))),
+    heBatch: (shape) => productFlights(memo(JSON.stringify(shape), () => heBatchMatmulCost(shape, DEFAULT_HE_PARAMS))),
   };
 }
 
@@ -56,3 +66,45 @@ export function batchImpl(op: string): Impl {
     return he.batch(args[0], args[1], batchShape(op, args[0].shape, args[1].shape));
   };
 }
+
+/**
+ * HE grouping: products of the same secret operand with several of the server's matrices
+ * ([X]·Wq, [X]·Wk, [X]·Wv) are one product with the matrices side by side, [X]·[Wq | Wk | Wv]:
+ * one upload of X instead of one per matrix. The key is the operand (and the shapes).
+ */
+export const matmulSxKey = (sig: OpSignature): string => JSON.stringify([sig.argIds[0], sig.args[0].shape, sig.args[1].vis, sig.type.enc]);
+
+/** Columns [from, from + m) of an [n, total] row-major matrix. */
+function columns(ell: number, a: RingArray, n: number, total: number, from: number, m: number): RingArray {
+  const out = ringOf(ell).alloc(n * m);
+  for (let r = 0; r < n; r++) (out as Uint32Array).set((a as Uint32Array).subarray(r * total + from, r * total + from + m), r * m);
+  return out;
+}
+
+export const matmulSxBatch: Batch = {
+  impl: async (ctx, items) => {
+    const [a] = items[0].args, ell = ringEll(items[0].call.type.enc, 'matmul_sx');
+    const [n, k] = a.shape, ms = items.map((it) => it.args[1].shape[1]), total = ms.reduce((x, y) => x + y, 0);
+    let w: RingArray | null = null;
+    if (items[0].args[1].data) {
+      w = ringOf(ell).alloc(k * total);
+      let off = 0;
+      items.forEach((it, i) => {
+        const b = it.args[1].data as RingArray;
+        for (let r = 0; r < k; r++) (w as Uint32Array).set((b as Uint32Array).subarray(r * ms[i], (r + 1) * ms[i]), r * total + off);
+        off += ms[i];
+      });
+    }
+    const raw = (await matmulSxImpl(ctx, [a, { ...items[0].args[1], shape: [k, total], data: w }], { ...items[0].call, type: { ...items[0].call.type, shape: [n, total] } })) as RingArray;
+    let off = 0;
+    return ms.map((m) => {
+      const part = columns(ell, raw, n, total, off, m);
+      off += m;
+      return part;
+    });
+  },
+  cost: (calls, p) => {
+    const [n, k] = calls[0].args[0].shape, total = calls.reduce((s, c) => s + c.args[1].shape[1], 0);
+    return [...p.heSetup(ringEll(calls[0].type.enc, 'matmul_sx')), ...p.heMatmul(n, k, total)];
+  },
+};

@@ -5,18 +5,27 @@ import type { Enc } from '../../front/types.ts';
 import { twins, type Twin } from '../twins.ts';
 import { ringOf, type Data } from '../tensor.ts';
 import type { RingArray } from '../../crypto/ring.ts';
+import { intToRing, SECRET_INT_ELL } from './nonlinear.ts';
 import type { ExecValue, Impl, OpCall } from './types.ts';
 
-/** Fixed point without its scale: linear ops on shares must not truncate. */
-export const unscaled = (enc: Enc): Enc => (enc.kind === 'fix' ? { kind: 'ring', ell: enc.ell } : enc);
+/** How shares of a secret value are held: fixed point without its scale (linear ops on shares
+ * must not truncate), integers as Z_2^32. */
+export const unscaled = (enc: Enc): Enc => (enc.kind === 'fix' ? { kind: 'ring', ell: enc.ell } : enc.kind === 'int' ? { kind: 'ring', ell: SECRET_INT_ELL } : enc);
 
 function twinOn(twin: Twin, args: ExecValue[], call: OpCall, enc: Enc): Data {
+  // With a secret integer result, public integer operands join the shares' ring Z_2^32.
+  const intShares = call.type.vis === 'secret' && call.type.enc.kind === 'int';
   return twin({
-    args: args.map((a) => ({ shape: a.shape, enc: a.vis === 'secret' ? unscaled(a.enc) : a.enc, data: a.data! })),
+    args: args.map((a) => {
+      if (a.vis === 'secret') return { shape: a.shape, enc: unscaled(a.enc), data: a.data! };
+      if (intShares && a.enc.kind === 'int') return { shape: a.shape, enc: unscaled(a.enc), data: intToRing(a.data!) };
+      return { shape: a.shape, enc: a.enc, data: a.data! };
+    }),
     shape: call.type.shape,
     enc,
     attrs: call.attrs,
     mode: 'fixed',
+    vis: call.type.vis,
   }).data;
 }
 
@@ -59,24 +68,22 @@ export const shareImpl: Impl = async (ctx, args, call) => {
   const to = call.type.vis;
   if (to !== 'secret') return to === 'public' || to === ctx.party ? a.data : null; // public -> private
   const holder = a.vis === 'public' ? 'client' : a.vis;
-  if (ctx.party === holder) return a.data;
+  const enc = call.type.enc;
+  if (ctx.party === holder) return enc.kind === 'int' ? intToRing(a.data!) : a.data;
   const n = call.type.shape.reduce((x, y) => x * y, 1);
-  if (call.type.enc.kind === 'bool') return new Uint8Array(n);
-  if (call.type.enc.kind === 'fix' || call.type.enc.kind === 'ring') return ringOf(call.type.enc.ell).alloc(n);
-  throw new Error(`cannot share a ${call.type.enc.kind} value`);
+  if (enc.kind === 'bool') return new Uint8Array(n);
+  const held = unscaled(enc);
+  if (held.kind === 'ring') return ringOf(held.ell).alloc(n);
+  throw new Error(`cannot share a ${enc.kind} value`);
 };
 
-/** Integers and literals to fixed point / ring: in the clear, or on shares (v * 2^s). */
+/** Integers and literals to fixed point / ring, in the clear (lowering turns secret integers
+ * used as fixed point into `convert`, which may need a protocol). */
 export const encodeImpl: Impl = async (ctx, args, call) => {
   const a = args[0];
   if (call.type.vis !== 'secret') return plainImpl('encode')(ctx, args, call);
   if (a.enc.kind === 'fix' || a.enc.kind === 'ring') return a.data;
-  // A secret integer (shares in Z_2^32) as fixed point: multiply the shares by 2^s.
-  const to = call.type.enc;
-  if (a.enc.kind === 'int' && (to.kind === 'fix' || to.kind === 'ring') && to.ell === 32) {
-    return ringOf(32).shl(a.data as RingArray, to.kind === 'fix' ? to.scale : 0);
-  }
-  throw new Error(`encoding a secret ${a.enc.kind} as ${to.kind}${'ell' in to ? `<${to.ell}>` : ''} needs a ring conversion protocol`);
+  throw new Error(`internal: encoding a secret ${a.enc.kind} needs convert`);
 };
 
 /** Inputs: the owner reads its value (the executor passes it as the only argument). */

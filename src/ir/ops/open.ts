@@ -5,7 +5,7 @@ import type { Party } from '../../transport/channel.ts';
 import { ringOf, size, type Data } from '../tensor.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { packMsgs, unpackMsgs } from '../../crypto/ot/bits.ts';
-import type { ConcreteType, ExecCtx, Flight, Impl, OpCall } from './types.ts';
+import type { Batch, ConcreteType, ExecCtx, Flight, Impl, OpCall, OpSignature } from './types.ts';
 import { SECRET_INT_ELL } from './nonlinear.ts';
 
 /** Wire bytes of n elements of an encoding. */
@@ -54,25 +54,55 @@ export function openCost(arg: ConcreteType, to: Vis): Flight[] {
 /** Secret integers travel as their Z_2^32 shares (SECRET_INT_ELL) and open to float64 integers. */
 const wireEnc = (vis: Vis, enc: Enc): Enc => (vis === 'secret' && enc.kind === 'int' ? { kind: 'ring', ell: SECRET_INT_ELL } : enc);
 
-async function open(ctx: ExecCtx, value: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
+/** An opening in two halves, so that a batch sends every value before it receives any. */
+function openHalves(ctx: ExecCtx, value: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): { send(): void; recv(): Promise<Data | null> } {
   const a = { ...value, enc: wireEnc(value.vis, value.enc) };
-  const opened = await openWire(ctx, a, to);
-  if (opened && value.vis === 'secret' && value.enc.kind === 'int') return Float64Array.from(ringOf(SECRET_INT_ELL).toSigned(opened as RingArray));
-  return opened;
-}
-
-async function openWire(ctx: ExecCtx, a: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
   const { senders } = plan(a.vis, to);
   const n = size(a.shape);
   const sees = to === 'public' || to === ctx.party;
-  if (senders.includes(ctx.party)) ctx.ch.send(pack(a.enc, a.data!));
-  if (senders.length === 0) return sees ? a.data : null;
   const other: Party = ctx.party === 'client' ? 'server' : 'client';
-  if (!sees) return null;
-  if (!senders.includes(other)) return a.data; // I already hold it
-  const theirs = unpack(a.enc, await ctx.ch.recv(), n);
-  return a.vis === 'secret' ? combine(a.enc, a.data!, theirs) : theirs;
+  const finish = (opened: Data | null): Data | null =>
+    opened && value.vis === 'secret' && value.enc.kind === 'int' ? Float64Array.from(ringOf(SECRET_INT_ELL).toSigned(opened as RingArray)) : opened;
+  return {
+    send() {
+      if (senders.includes(ctx.party)) ctx.ch.send(pack(a.enc, a.data!));
+    },
+    async recv() {
+      if (senders.length === 0) return sees ? a.data : null;
+      if (!sees) return null;
+      if (!senders.includes(other)) return finish(a.data); // I already hold it
+      const theirs = unpack(a.enc, await ctx.ch.recv(), n);
+      return finish(a.vis === 'secret' ? combine(a.enc, a.data!, theirs) : theirs);
+    },
+  };
 }
+
+async function open(ctx: ExecCtx, value: { vis: Vis; enc: Enc; shape: number[]; data: Data | null }, to: Vis): Promise<Data | null> {
+  const h = openHalves(ctx, value, to);
+  h.send();
+  return h.recv();
+}
+
+/** Several openings in one flight: every value is sent before any is received. */
+export const revealBatch: Batch = {
+  impl: async (ctx, items) => {
+    const halves = items.map((it) => openHalves(ctx, it.args[0], it.call.type.vis));
+    for (const h of halves) h.send();
+    const out: (Data | null)[] = [];
+    for (const h of halves) out.push(await h.recv());
+    return out;
+  },
+  cost: (calls) => {
+    const fs = calls.flatMap((c) => openCost(c.args[0], c.type.vis));
+    if (fs.length === 0) return [];
+    const senders = new Set(fs.map((f) => f.from));
+    const from = senders.size === 1 ? fs[0].from : 'both';
+    return [{ from, c2s: fs.reduce((s, f) => s + f.c2s, 0), s2c: fs.reduce((s, f) => s + f.s2c, 0) }];
+  },
+};
+
+/** Openings batch when they go the same way (the key is the visibilities). */
+export const revealKey = (sig: OpSignature): string => JSON.stringify([sig.args[0].vis, sig.type.vis]);
 
 export const revealImpl: Impl = async (ctx, args, call: OpCall) => open(ctx, args[0], call.type.vis);
 export const revealCost = (call: OpCall): Flight[] => openCost(call.args[0], call.type.vis);

@@ -2,17 +2,18 @@
 // checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
 // `pending` and a program that needs one is rejected before it runs.
 import { otCostModel, type OtChoice, type OtCostModel } from '../../crypto/ot/index.ts';
+import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
-import { batchImpl, batchShape, heCostFunctions, matmulSxImpl } from './he.ts';
+import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
-import { nonlinearRow, truncating } from './nonlinear.ts';
-import { outputCost, outputImpl, revealCost, revealImpl } from './open.ts';
+import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
+import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
 import type { CommClass, CostParams, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 const none = (): Flight[] => [];
 const PRUNE = 'needs oblivious compaction (the CipherPrune end-to-end issue)';
 
-function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin'>> = {}): OpRow {
+function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin' | 'batchKey' | 'batch'>> = {}): OpRow {
   const twin = opts.twin ?? twins[name];
   if (!twin) throw new Error(`internal: no twin for ${name}`);
   return {
@@ -25,6 +26,8 @@ function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | '
     impl: opts.impl,
     pending: opts.impl ? undefined : opts.pending,
     unsupported: opts.unsupported,
+    batchKey: opts.batchKey,
+    batch: opts.batch,
   };
 }
 
@@ -32,11 +35,57 @@ const local = (name: string, impl: Impl = linearImpl(name)) => row(name, 'local'
 const plain = (name: string) => row(name, 'local', { impl: plainImpl(name) });
 const nonlinear = (name: string, comm: CommClass = 'ot') => row(name, comm, nonlinearRow(name));
 
+/** Ops on any visibility: a protocol on secret values (src/crypto/nonlinear), computed in the
+ * clear on values a party sees (`convert`, relu, max, argmax, ...). */
+function eitherRow(name: string): OpRow {
+  const secure = nonlinearRow(name), plainTwin = twins[name], inClear = plainImpl(name);
+  return row(name, 'ot', {
+    impl: async (ctx, args, call) => (call.type.vis === 'secret' ? secure.impl(ctx, args, call) : inClear(ctx, args, call)),
+    cost: (call, p) => (call.type.vis === 'secret' ? secure.cost(call, p) : []),
+    twin: (c) => (c.vis === 'secret' ? secure.twin(c) : plainTwin(c)),
+    unsupported: secure.unsupported,
+    // The batch key holds the result's visibility: a batch is all secret or all in the clear.
+    batchKey: secure.batchKey,
+    batch: {
+      impl: async (ctx, items) => {
+        if (items[0].call.type.vis === 'secret') return secure.batch.impl(ctx, items);
+        const out = [];
+        for (const it of items) out.push(await inClear(ctx, it.args, it.call));
+        return out;
+      },
+      cost: (calls, p) => (calls[0].type.vis === 'secret' ? secure.batch.cost(calls, p) : []),
+    },
+  });
+}
+
+/** Secret equality: the protocol on numbers; booleans compare locally (XOR of the shares). */
+function equalityRow(name: 'eq_ss' | 'ne_ss'): OpRow {
+  const secure = nonlinearRow(name);
+  const bools = (call: OpCall) => call.args[0].enc.kind === 'bool';
+  return row(name, 'ot', {
+    impl: async (ctx, args, call) => {
+      if (!bools(call)) return secure.impl(ctx, args, call);
+      const [a, b] = args.map((x) => x.data as Uint8Array), flip = name === 'eq_ss' && ctx.party === 'server' ? 1 : 0;
+      return a.map((v, i) => v ^ b[i] ^ flip);
+    },
+    cost: (call, p) => (bools(call) ? [] : secure.cost(call, p)),
+    twin: secure.twin,
+    unsupported: secure.unsupported,
+  });
+}
+
 /** Secret x public products: local on shares, then truncation (OT) for fixed point. */
-const scaled = (name: string) => row(name, 'ot', truncating(linearImpl(name), none));
+const scaled = (name: string) => row(name, 'ot', { ...truncating(linearImpl(name), none), batchKey: truncKey });
 
 const ellOf = (call: OpCall): number => (call.type.enc as { ell: number }).ell;
-const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', truncating(impl, cost));
+/** HE products need ring elements of at most MAX_ELL bits: others are refused before the run. */
+function heOperands(call: OpCall): string | null {
+  const e = call.type.enc;
+  if (e.kind === 'int') return 'homomorphic products work on fixed-point or ring values, not integers; convert them first (convert::<fix<32, 12>>(x))';
+  if ((e.kind === 'fix' || e.kind === 'ring') && e.ell > MAX_ELL) return `homomorphic products support rings of at most ${MAX_ELL} bits (docs/he.md), not ${e.ell}`;
+  return null;
+}
+const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', { ...truncating(impl, cost), unsupported: heOperands });
 const matmulSxCost = (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heMatmul(call.args[0].shape[0], call.args[0].shape[1], call.args[1].shape[1])];
 const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heBatch(batchShape(name, call.args[0].shape, call.args[1].shape))];
 
@@ -48,8 +97,8 @@ const rows: OpRow[] = [
   // matrix products
   plain('matmul_pp'), scaled('matmul_sp'),
   {
-    ...he('matmul_sx', matmulSxImpl, matmulSxCost),
-    unsupported: (call) => (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
+    ...row('matmul_sx', 'he', { ...truncating(matmulSxImpl, matmulSxCost, matmulSxBatch), batchKey: matmulSxKey }),
+    unsupported: (call) => heOperands(call) ?? (call.args[1].vis !== 'server' ? "with client-private weights it is not implemented (the weights must be the server's)" : null),
   },
   he('matmul_ss', batchImpl('matmul_ss'), batchCost('matmul_ss')),
   he('bmm_ss', batchImpl('bmm_ss'), batchCost('bmm_ss')),
@@ -61,9 +110,15 @@ const rows: OpRow[] = [
   local('rowsum'), local('colsum'), local('sum0'),
   // comparisons and booleans
   plain('gt_pp'), nonlinear('gt_ss'), plain('lt_pp'), nonlinear('lt_ss'), plain('and_pp'), nonlinear('and_ss'), plain('or_pp'), nonlinear('or_ss'),
-  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), nonlinear('select_ss'), nonlinear('count'),
+  row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), equalityRow('eq_ss'), nonlinear('select_ss'), nonlinear('count'),
+  eitherRow('convert'),
+  // activations, selection, reductions and layout for new layers
+  eitherRow('relu'), eitherRow('abs'), eitherRow('max'), eitherRow('min'), nonlinear('sigmoid'), nonlinear('silu'),
+  plain('ne_pp'), equalityRow('ne_ss'), plain('le_pp'), nonlinear('le_ss'), plain('ge_pp'), nonlinear('ge_ss'),
+  eitherRow('argmax'), eitherRow('topk'), eitherRow('all'), eitherRow('any'),
+  plain('iota'), local('squeeze'), local('unsqueeze'), local('flatten'), local('reshape'), local('gather'),
   // fixed-point functions
-  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'),
+  nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'), nonlinear('sumsq'),
   // CipherPrune
   row('compact', 'ot', { pending: PRUNE }), row('partition', 'ot', { pending: PRUNE }),
   // builtins introduced by lowering
@@ -73,7 +128,7 @@ const rows: OpRow[] = [
   row('encode', 'local', { impl: encodeImpl, builtin: true }),
   row('broadcast', 'local', { impl: linearImpl('broadcast'), builtin: true }),
   row('index', 'local', { impl: linearImpl('index'), builtin: true }),
-  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true }),
+  row('reveal', 'open', { impl: revealImpl, cost: revealCost, builtin: true, batchKey: revealKey, batch: revealBatch }),
   row('output', 'open', { impl: outputImpl, cost: outputCost, mergeKey: null, builtin: true }),
 ];
 
@@ -97,8 +152,8 @@ export function makeCostParams(opts: { ot?: OtChoice; otModel?: OtCostModel } = 
       // Chou–Orlandi in both directions at once: both send their A points, then their B points.
       const first = 32;
       return [
-        { from: 'both', c2s: first, s2c: first },
-        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first },
+        { from: 'both', c2s: first, s2c: first, setup: 'ot' },
+        { from: 'both', c2s: s.bytesEachWay - first, s2c: s.bytesEachWay - first, setup: 'ot' },
       ];
     },
   };

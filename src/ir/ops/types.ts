@@ -16,6 +16,8 @@ export interface Flight {
   /** Payload bytes client -> server and server -> client in this flight. */
   c2s: number;
   s2c: number;
+  /** Session setup (base OTs, HE keys) rather than an op's own work. */
+  setup?: 'ot' | 'he';
 }
 
 export interface ConcreteType {
@@ -49,6 +51,13 @@ export interface Engines {
   he(ell: number): Promise<HeEngine>;
   /** The session's OT engine (base OTs in both directions on first use). */
   ot(): Promise<ObliviousTransfer>;
+  /**
+   * Engines for work that runs concurrently with other work of the session, on its own channel
+   * (src/exec/concurrent.ts): a fork of the OT engine, and HE on the session's keys. Whatever
+   * setup the work needs (base OTs, HE keys for its ring widths) must be done before. Both
+   * parties must fork in the same order (forks are numbered).
+   */
+  fork(ch: Channel): Engines;
 }
 
 export interface HeEngine {
@@ -58,6 +67,33 @@ export interface HeEngine {
 }
 
 export type Impl = (ctx: ExecCtx, args: ExecValue[], call: OpCall) => Promise<Data | null>;
+
+/** One op of a batched invocation: its arguments (this party's view) and its concrete call. */
+export interface BatchItem {
+  args: ExecValue[];
+  call: OpCall;
+}
+
+/**
+ * Several ops with equal batch keys run as one invocation (one protocol run on concatenated
+ * inputs, one HE product with stacked weights, one flight of openings): results in item order.
+ */
+export interface Batch {
+  impl: (ctx: ExecCtx, items: BatchItem[]) => Promise<(Data | null)[]>;
+  /** Exact flights of the batched invocation (as `cost` gives them for one op). */
+  cost: (calls: OpCall[], params: CostParams) => Flight[];
+}
+
+/** An op's type signature before sizes are known (sizes revealed at run time stay symbolic). */
+export interface OpSignature {
+  /** Argument types, rendered with symbolic sizes (`showType`). */
+  args: { vis: Vis; enc: Enc; shape: string[] }[];
+  type: { vis: Vis; enc: Enc; shape: string[] };
+  /** Attributes, rendered. */
+  attrs: Record<string, string>;
+  /** The argument op ids (ops on the same operand can share work, e.g. one HE upload). */
+  argIds: number[];
+}
 
 export interface OpRow {
   name: string;
@@ -75,6 +111,13 @@ export interface OpRow {
   pending?: string;
   /** For ops implemented for some operand types only: why this call is not supported, or null. */
   unsupported?: (call: OpCall) => string | null;
+  /**
+   * Batching (src/opt, "merge"): ops at the same communication depth whose rows have `batch` and
+   * whose `mergeKey` + `batchKey` are equal run as one invocation. The key must capture every
+   * protocol parameter, so that the concatenated inputs can go through one protocol run.
+   */
+  batchKey?: (sig: OpSignature) => string;
+  batch?: Batch;
 }
 
 /**

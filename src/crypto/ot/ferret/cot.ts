@@ -106,6 +106,14 @@ export class FerretCot implements CotSource {
     return new FerretReplay(this.schedule, this.chunk);
   }
 
+  /**
+   * A fork for concurrent work (src/exec/concurrent.ts) is a fork of the IKNP bootstrap: no
+   * messages, no Ferret setup per group, exact and stateless costs (docs/ot.md, "Forks").
+   */
+  fork(ch: Channel, id: number): CotSource {
+    return this.iknp.fork(ch, id);
+  }
+
   /** Base OTs both ways (IKNP's setup); the pools fill on demand. */
   setup(): Promise<void> {
     return this.iknp.setup();

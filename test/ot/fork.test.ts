@@ -1,0 +1,35 @@
+// Forked engines (for steps that run concurrently, src/exec/concurrent.ts): on another channel,
+// a fork's COTs satisfy the correlation with the session's Δ, and forks' COTs differ from each
+// other's and from the parent's (derived column keys): no correlation is ever used twice.
+import { describe, expect, it } from 'vitest';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { choiceBits, enginePair, reveal } from './helpers.ts';
+
+describe('OtEngine.fork', () => {
+  it('COT correlation holds on a fork; forks and parent give different q', async () => {
+    const E = await enginePair();
+    const n = 300, b = choiceBits(n, 3);
+    const qs: Uint8Array[] = [];
+    for (const id of [1, 2]) {
+      const [fc, fs] = MemoryChannel.pair();
+      const client = E.client.fork(fc, id), server = E.server.fork(fs, id);
+      const [q, t] = await Promise.all([client.cotSend(n), server.cotRecv(b)]);
+      const delta = await reveal(fc, fs, client.delta);
+      const qr = await reveal(fc, fs, q);
+      for (let i = 0; i < n; i++) for (let k = 0; k < 16; k++) expect(t[16 * i + k]).toBe(qr[16 * i + k] ^ (b[i] ? delta[k] : 0));
+      expect(delta).toEqual(E.client.delta);
+      qs.push(q);
+    }
+    const [q0] = await Promise.all([E.client.cotSend(n), E.server.cotRecv(b)]);
+    expect(Buffer.compare(qs[0], qs[1])).not.toBe(0);
+    expect(Buffer.compare(qs[0], q0)).not.toBe(0);
+  });
+
+  it('refuses ids out of range and forks before setup', async () => {
+    const E = await enginePair();
+    const [fc] = MemoryChannel.pair();
+    expect(() => E.client.fork(fc, 0)).toThrow(/id must be/);
+    const { OtEngine } = await import('../../src/crypto/ot/engine.ts');
+    expect(() => new OtEngine(fc).fork(fc, 1)).toThrow(/setup\(\) before fork/);
+  });
+});
