@@ -6,7 +6,7 @@ import { runBoth } from '../exec/run-both.ts';
 import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
-import { channelsFor, runOtDefault } from './network.ts';
+import { channelsFor } from './network.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
@@ -23,9 +23,7 @@ options:
 ${inputOptionsHelp}
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
-                       40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time.
-                       Without --ot, run uses IKNP in memory and on links of 1 Gbit/s or more
-                       (less CPU), Ferret on slower links (fewer bytes)
+                       40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
   --report FILE        write a JSON report: outputs, totals, per-step bytes and rounds
                        (measured and predicted), revealed sizes (cipherprune inspect --report
                        shows it beside the prediction)
@@ -57,7 +55,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
   const file = positionals[0];
   const channels = channelsFor(values.network);
-  const ot = otBackendOf(values, runOtDefault(channels.profile));
+  const ot = otBackendOf(values);
   const p = compileProgram(file, values, io);
   const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'));
   if (!values['no-precheck']) precheck(p, inputs);

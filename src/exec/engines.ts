@@ -1,7 +1,7 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
 import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
-import { OtEngine, type OtChoice } from '../crypto/ot/index.ts';
+import { executorBackend, FERRET_NOT_IN_EXECUTOR, OtEngine, type OtChoice } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
@@ -22,6 +22,7 @@ export class SessionEngines implements Engines {
   constructor(party: Party, ch: Channel, opts: { ot?: OtChoice } = {}) {
     this.party = party;
     this.ch = ch;
+    if (opts.ot !== undefined && !executorBackend(opts.ot)) throw new Error(FERRET_NOT_IN_EXECUTOR);
     this.otBackend = opts.ot;
   }
 

@@ -9,7 +9,6 @@ import { predictSchedule, type ProgramCost } from '../../src/opt/cost.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
 import { runBoth, type BothResult } from '../../src/exec/run-both.ts';
-import { makeCostParams } from '../../src/ir/ops/table.ts';
 import type { OtChoice } from '../../src/crypto/ot/backends.ts';
 import { TOY_SCHEDULE } from '../ot/helpers.ts';
 import { channelPair, compile, makeInputs, type ChannelKind } from './helpers.ts';
@@ -84,36 +83,17 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
   });
 });
 
-// With the Ferret backend the pools refill inside ops: the prediction replays the refills step by
-// step (toy parameters refill often; the default schedule serves this small layer from IKNP plus one
-// bit per chosen choice). Concurrent groups run on IKNP forks of the bootstrap (docs/ot.md, "Forks").
-describe.each([
-  { name: 'Ferret, toy parameters', ot: { backend: 'ferret', schedule: TOY_SCHEDULE } as OtChoice, cases: [['memory', true], ['ws', true], ['memory', false]] as [ChannelKind, boolean][] },
-  { name: 'Ferret, default schedule', ot: 'ferret' as OtChoice, cases: [['memory', true], ['memory', false]] as [ChannelKind, boolean][] },
-  { name: 'IKNP', ot: 'iknp' as OtChoice, cases: [['memory', true]] as [ChannelKind, boolean][] },
-])('a fixed-point layer over $name', ({ ot, cases }) => {
-  const p = compile('test/exec/programs/layer.cpl');
-  const inputs = makeInputs(p, 3);
-  it.each(cases)('matches the twin and the cost prediction per step over %s (merged: %s)', async (kind, merge) => {
-    const twin = interpret(p, inputs, 'fixed');
-    const schedule = buildSchedule(p, { merge });
-    const { pair, close } = await channelPair(kind);
+// Ferret's inline refills are not synchronised with the round-lean protocols' split OT calls
+// (docs/ot.md, "Ferret and the round-lean protocols"): the executor refuses it before anything runs.
+describe('the Ferret backend', () => {
+  it.each([
+    ['ferret', 'ferret' as OtChoice],
+    ['ferret, toy parameters', { backend: 'ferret', schedule: TOY_SCHEDULE } as OtChoice],
+  ])('is refused by the executor (%s), with the reason', async (_name, ot) => {
+    const p = compile('test/exec/programs/layer.cpl');
+    const { pair, close } = await channelPair('memory');
     try {
-      const run = await runBoth(p, inputs, pair, { ot, schedule });
-      for (const o of p.outputs) {
-        const got = realValues(run[o.to].outputs.find((x) => x.id === o.id)!.tensor, 'fixed');
-        const exp = realValues(twin.outputs.find((x) => x.id === o.id)!.tensor, 'fixed');
-        expect(Math.max(...got.map((v, i) => Math.abs(v - exp[i])))).toBeLessThanOrEqual(0.02);
-      }
-      const predicted = predictSchedule(schedule, twin.dims, makeCostParams({ ot }));
-      expectPredicted(run, predicted);
-      if (ot === 'ferret') {
-        // a small program: IKNP COTs plus one bit per chosen choice (< 1% more than IKNP alone)
-        const iknp = predictSchedule(schedule, twin.dims, makeCostParams({ ot: 'iknp' }));
-        const [f, i] = [predicted.bytesC2S + predicted.bytesS2C, iknp.bytesC2S + iknp.bytesS2C];
-        expect(f).toBeGreaterThan(i);
-        expect(f).toBeLessThan(1.01 * i);
-      }
+      await expect(runBoth(p, makeInputs(p, 3), pair, { ot })).rejects.toThrow(/Ferret OT backend cannot run programs yet.*use --ot iknp/);
     } finally {
       await close();
     }

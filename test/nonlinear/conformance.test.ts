@@ -87,7 +87,12 @@ describe('nonlinear conformance (real OtEngine, IKNP, n = 19)', () => {
   });
 });
 
-describe.each([
+// KNOWN BROKEN since the round-lean protocols (issue 12), so skipped: Ferret's inline refills read
+// replies of split OT calls still open ("expected 9728 bytes of tree sums"), and choosers'
+// cost functions do not replay its pools (mul_ss measured 12,626 B against 2,514 predicted).
+// The executor refuses Ferret until this passes again (docs/ot.md, "Ferret and the round-lean
+// protocols"); the OT-level Ferret tests (test/ot) still run.
+describe.skip.each([
   { name: 'Ferret, toy parameters', backend: FERRET_TOY, n: 19 },
   { name: 'Ferret, toy parameters', backend: FERRET_TOY, n: 300 },
   { name: 'Ferret, default schedule', backend: { kind: 'ferret', schedule: DEFAULT_SCHEDULE } as TestBackend, n: 19 },

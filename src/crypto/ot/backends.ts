@@ -13,7 +13,22 @@ export const OT_BACKENDS = ['iknp', 'ferret'] as const;
 export type OtBackend = (typeof OT_BACKENDS)[number];
 
 /** What sessions use unless told otherwise (docs/ot.md, "Choosing a backend"). */
-export const DEFAULT_OT_BACKEND: OtBackend = 'ferret';
+export const DEFAULT_OT_BACKEND: OtBackend = 'iknp';
+
+/**
+ * Why the executor refuses Ferret for now (docs/ot.md, "Ferret and the round-lean protocols"): its
+ * refills run inline at the first call that needs them, and the round-lean protocols split calls
+ * (otNRecvStart, startChoosers) and issue the two directions' calls in different orders on the two
+ * parties, so a refill can read the reply of a call still open; their cost functions also prepare
+ * choosers without replaying the pools.
+ */
+export const FERRET_NOT_IN_EXECUTOR =
+  "the Ferret OT backend cannot run programs yet: its pool refills are not synchronised with the round-lean protocols' split OT calls (docs/ot.md, \"Ferret and the round-lean protocols\"); use --ot iknp";
+
+/** Backends the executor (run, serve, connect, compile --emit cost) accepts. */
+export function executorBackend(choice: OtChoice): boolean {
+  return choice === 'iknp';
+}
 
 export function isOtBackend(s: string): s is OtBackend {
   return (OT_BACKENDS as readonly string[]).includes(s);
