@@ -136,10 +136,13 @@ export const inputOptions = {
   'save-inputs': { type: 'string' },
 } as const;
 
-/** This run's inputs: drawn (`--random-inputs`, `--input-range`), then from `--inputs`; with
- * `--save-inputs` they are written out, and a line per drawn input says what was drawn. */
-export function gatherInputs(p: IrProgram, values: InputOptions, owner?: 'client' | 'server', note: (s: string) => void = () => {}): InputValues {
-  if (!values.inputs && values['random-inputs'] === undefined) throw new UsageError('give the inputs with --inputs FILE (or --random-inputs SEED to try the program)');
+/** This run's inputs: drawn (`--random-inputs`, `--input-range`), then `base` (inputs from model
+ * folders and text), then from `--inputs`; with `--save-inputs` they are written out, and a line
+ * per drawn input says what was drawn. */
+export function gatherInputs(p: IrProgram, values: InputOptions, owner?: 'client' | 'server', note: (s: string) => void = () => {}, base: InputValues = {}): InputValues {
+  if (!values.inputs && values['random-inputs'] === undefined && Object.keys(base).length === 0) {
+    throw new UsageError('give the inputs with --inputs FILE, a model folder and text (--checkpoint DIR, --text TEXT), or --random-inputs SEED to try the program');
+  }
   let out: InputValues = {};
   if (values['input-range']?.length && values['random-inputs'] === undefined) throw new UsageError('--input-range needs --random-inputs');
   if (values['random-inputs'] !== undefined) {
@@ -153,6 +156,7 @@ export function gatherInputs(p: IrProgram, values: InputOptions, owner?: 'client
     });
     note(`random inputs (seed ${seed}): ${drawn.join(', ')}`);
   }
+  out = { ...out, ...base };
   if (values.inputs) {
     const file = readInputs(values.inputs);
     for (const name of Object.keys(file)) {

@@ -10,6 +10,7 @@ type Command = { help: string; run: (argv: string[], io: Io) => Promise<number> 
 
 // Command modules load when used: `inspect` or `check` need not load the executor and HE.
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: { summary: 'label a sentence with the bundled classifier and CipherPrune, both parties here', load: async () => import('./demo.ts').then((m) => ({ help: m.demoHelp, run: m.runDemo })) },
   check: { summary: 'type-check CPL programs; print diagnostics and the leak report', load: async () => import('./check.ts').then((m) => ({ help: m.checkHelp, run: m.runCheck })) },
   fmt: { summary: 'format CPL files', load: async () => import('./fmt.ts').then((m) => ({ help: m.fmtHelp, run: m.runFmt })) },
   compile: { summary: 'lower a model to the IR (--emit ir), schedule it (--emit schedule) or predict its cost (--emit cost)', load: async () => import('./compile.ts').then((m) => ({ help: m.compileHelp, run: m.runCompile })) },

@@ -80,13 +80,15 @@ export function positiveInt(v: string, flag: string): number {
   return Number(v);
 }
 
-/** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError. */
-export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io): IrProgram {
-  return compileChecked(path, values, io).program;
+/** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError.
+ * `base`: config sizes from a model folder's config.json (keys the program does not declare are
+ * ignored; --config-file, --config and --tokens override them). */
+export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io, base: Record<string, number> = {}): IrProgram {
+  return compileChecked(path, values, io, base).program;
 }
 
 /** compileProgram, with the checked program (for hints that look at the source's overloads). */
-export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io): { checked: CheckResult; program: IrProgram } {
+export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io, base: Record<string, number> = {}): { checked: CheckResult; program: IrProgram } {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -104,9 +106,10 @@ export function compileChecked(path: string, values: { model?: string; config?: 
   } else if (models.length > 1) {
     throw new UsageError(`${path} declares several models; choose one with --model (${models.map((m) => m.name).join(', ')})`);
   }
-  const { sizes: config, optional } = readConfig(values);
+  const { sizes, optional } = readConfig(values);
   const declared = new Set([...r.typing.configSizes.keys()].map((s) => s.name));
-  for (const k of Object.keys(config)) if (optional.has(k) && !declared.has(k)) delete config[k];
+  for (const k of Object.keys(sizes)) if (optional.has(k) && !declared.has(k)) delete sizes[k];
+  const config = { ...Object.fromEntries(Object.entries(base).filter(([k]) => declared.has(k))), ...sizes };
   if (values.tokens !== undefined) {
     if (!declared.has('seq_len')) throw new UsageError(`--tokens: ${path} declares no config size seq_len`);
     config.seq_len = positiveInt(values.tokens, '--tokens');

@@ -108,7 +108,8 @@ export function progress(io: Io, enabled: boolean) {
       if (now - last < 100 && done !== total) return;
       last = now;
       const pct = Math.floor((100 * done) / total);
-      io.err(`\r[${String(pct).padStart(3)}%] op ${done}/${total} ${op.op.padEnd(10)} ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}  ${((now - start) / 1000).toFixed(1)} s\x1b[K`);
+      const bar = '#'.repeat(Math.round(pct / 5)).padEnd(20, '.');
+      io.err(`\r[${bar}] ${String(pct).padStart(3)}% op ${done}/${total} ${op.op.padEnd(10)} ${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}  ${((now - start) / 1000).toFixed(1)} s\x1b[K`);
     },
     done() {
       if (enabled) io.err('\r\x1b[K');

@@ -1,11 +1,11 @@
 // cipherprune run PROG: both parties in one process (in memory, or over a simulated link).
-import { predictSchedule } from '../opt/cost.ts';
+import { LocalSession } from '../exec/session.ts';
 import { interpret, InterpretError } from '../interp/interpret.ts';
-import { makeCostParams } from '../ir/ops/table.ts';
-import { runBoth } from '../exec/run-both.ts';
 import { buildSchedule } from '../opt/schedule.ts';
 import { parse, UsageError, type Io } from './args.ts';
+import { generate, generateHelp } from './generate.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
+import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { channelsFor } from './network.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
@@ -20,6 +20,10 @@ options:
   --inputs FILE        JSON object: input name -> numbers (nested or flat arrays, row-major);
                        holds both parties' inputs
   --random-inputs N    deterministic random inputs from seed N (to try a program)
+${modelHelp.checkpoint}
+${modelHelp.tokenizer}
+${modelHelp.text}
+${generateHelp}
 ${inputOptionsHelp}
 ${programHelp}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
@@ -37,7 +41,9 @@ ${programHelp}
 
 exit status: 0 ok, 1 program error (bad program, inputs or an unsupported op), 2 usage,
 70 internal error. See docs/runtime.md for the exit codes of two-process runs.
-example:
+examples:
+  cipherprune run protocols/bert.cpl --model bert_dense --checkpoint models/bert-sentiment --text "Loved it."
+  cipherprune run protocols/gpt2.cpl --model gpt2_dense --checkpoint models/gpt2-reviews --text "The food was" --generate 3
   cipherprune run test/exec/programs/he.cpl --random-inputs 1 --network wan`;
 
 export async function runRun(argv: string[], io: Io): Promise<number> {
@@ -48,6 +54,8 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     report: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    ...modelOptions,
+    generate: { type: 'string' },
     'no-merge': { type: 'boolean' },
     'no-precheck': { type: 'boolean' },
   });
@@ -55,19 +63,26 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
   const file = positionals[0];
   const channels = channelsFor(values.network);
-  const ot = otBackendOf(values);
-  const p = compileProgram(file, values, io);
-  const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'));
-  if (!values['no-precheck']) precheck(p, inputs);
+  otBackendOf(values); // --ot: only IKNP runs programs for now (refused with the reason otherwise)
+  const m = readModelArgs(values, 'both');
+  const p = compileProgram(file, values, io, modelConfig(m));
+  const fromModel = modelInputs(p, m, io);
+  const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'), fromModel.inputs);
+  const check = values['no-precheck'] ? () => {} : (i: typeof inputs) => precheck(p, i);
+  if (values.generate !== undefined) return generate(p, inputs, m, fromModel.text, values.generate, channels, progressWanted(values, io), io, check);
+  check(inputs);
   const bar = progress(io, progressWanted(values, io));
+  const session = new LocalSession(channels.pair);
   let run;
   try {
-    run = await runBoth(p, inputs, channels.pair, { onProgress: bar.update, ot, schedule: buildSchedule(p, { merge: !values['no-merge'] }) });
+    run = await session.run(p, inputs, { onProgress: bar.update, schedule: buildSchedule(p, { merge: !values['no-merge'] }) });
   } finally {
     bar.done();
+    await session.close();
   }
-  const predicted = predictSchedule(run.client.schedule, run.client.dims, makeCostParams({ ot }));
+  const predicted = run.predicted;
   printOutputs(p, [...run.client.outputs, ...run.server.outputs], io);
+  printMeanings(run.client.outputs, m, io);
   const revealed = Object.entries(run.client.revealed);
   if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
   const summary = {

@@ -11,6 +11,7 @@ export const limitOptions = {
   'token-file': { type: 'string' },
   'handshake-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
+  'liveness-timeout': { type: 'string' },
   'session-timeout': { type: 'string' },
   'max-message-bytes': { type: 'string' },
 } as const;
@@ -24,6 +25,9 @@ export const limitHelp = `  --token-file FILE    shared secret (first line of FI
   --handshake-timeout S   connect, TLS, upgrade and hello within S seconds (default ${s(WS_DEFAULTS.handshakeTimeoutMs)})
   --idle-timeout S     fail when waiting S seconds for the peer's next message; keepalive
                        pings do not count (default ${s(WS_DEFAULTS.waitTimeoutMs)}; 0 = no limit)
+  --liveness-timeout S   fail when the peer shows no sign of life at all (no frame,
+                       ping or pong) for S seconds: it died, hung or blocked its event
+                       loop (default ${s(WS_DEFAULTS.idleTimeoutMs)})
   --session-timeout S  fail when a session lasts longer than S seconds (default ${s(WS_DEFAULTS.sessionTimeoutMs)}; 0 = no limit)
   --max-message-bytes N   refuse a message announced larger than N bytes (suffix K, M, G)
                        as soon as its first frame arrives (default: the largest message
@@ -81,9 +85,11 @@ export function sessionLimits(values: LimitValues, p: IrProgram, party: Party): 
   const hs = seconds(values['handshake-timeout'], '--handshake-timeout', false);
   const idle = seconds(values['idle-timeout'], '--idle-timeout', true);
   const session = seconds(values['session-timeout'], '--session-timeout', true);
+  const live = seconds(values['liveness-timeout'], '--liveness-timeout', false);
   if (hs !== undefined) out.handshakeTimeoutMs = hs;
   if (idle !== undefined) out.waitTimeoutMs = idle;
   if (session !== undefined) out.sessionTimeoutMs = session;
+  if (live !== undefined) out.idleTimeoutMs = live;
   const max = values['max-message-bytes'];
   out.maxMessageBytes = max !== undefined ? bytes(max, '--max-message-bytes') : (recvBound(p, party) ?? WS_DEFAULTS.maxMessageBytes);
   if (values['token-file'] !== undefined) out.token = readSecret(values['token-file'], '--token-file');

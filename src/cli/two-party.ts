@@ -10,6 +10,7 @@ import { exitCodeFor } from '../transport/errors.ts';
 import { ChannelError, type Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
+import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimitHelp, serveOptions, serverSecurity, sessionLimits } from './session-options.ts';
@@ -38,8 +39,11 @@ result summary.
 options:
   --listen HOST:PORT   where to listen (default 127.0.0.1:7878; port 0 picks a free one)
   --once               serve one session, then exit with its status
+${modelHelp.checkpoint}
 ${serveLimitHelp}
-${common}`;
+${common}
+example:
+  cipherprune serve protocols/bert.cpl --model bert_dense --checkpoint models/bert-sentiment`;
 
 export const connectHelp = `usage: cipherprune connect [options] PROGRAM.cpl --to HOST:PORT
 
@@ -48,14 +52,19 @@ print the client's outputs.
 
 options:
   --to HOST:PORT       the server (default 127.0.0.1:7878)
+${modelHelp.tokenizer}
+${modelHelp.text}
   --progress / --no-progress   progress line on stderr (default: on a terminal)
 ${connectLimitHelp}
-${common}`;
+${common}
+example:
+  cipherprune connect protocols/bert.cpl --model bert_dense --tokenizer models/bert-sentiment --text "Loved it."`;
 
 const twoPartyOptions = {
   ...programOptions,
   ...inputOptions,
   report: { type: 'string' },
+  ...modelOptions,
 } as const;
 
 function hostPort(s: string, flag: string): { host: string; port: number } {
@@ -72,10 +81,12 @@ function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array
 
 /** Compile the program and take this party's inputs; the hash both sides compare at connect
  * covers the OT backend too (the parties must agree on it). */
-function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & { ot?: string }, party: Party, io: Io) {
-  const p = compileProgram(file, values, io);
+function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0] & { ot?: string }, party: Party, io: Io) {
+  const m = readModelArgs(values, party);
   const ot = otBackendOf(values);
-  return { p, ot, inputs: gatherInputs(p, values, party, (s) => io.out(s + '\n')), programHash: sessionHash(p, ot) };
+  const p = compileProgram(file, values, io, modelConfig(m));
+  const inputs = gatherInputs(p, values, party, (s) => io.out(s + '\n'), modelInputs(p, m, io).inputs);
+  return { p, m, ot, inputs, programHash: sessionHash(p, ot) };
 }
 
 /** Listen, turning "port in use" and similar into a one-line usage error (exit 2). */
@@ -160,7 +171,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
-  const { p, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
+  const { p, m, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
   const { tls, ca } = clientSecurity(values);
   const limits = sessionLimits(values, p, 'client');
   if (limits.token !== undefined && !tls && !isLoopback(host)) throw new UsageError(`--token-file without --tls or --ca would send the token to ${host} in clear`);
@@ -172,6 +183,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
     bar.done();
     const seconds = (performance.now() - t0) / 1000;
     printOutputs(p, res.outputs, io);
+    printMeanings(res.outputs, m, io);
     const revealed = Object.entries(res.revealed);
     if (revealed.length) io.out(`revealed sizes: ${revealed.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
     io.out(costSummary({ bytesC2S: ch.totals.bytesSent, bytesS2C: ch.totals.bytesRecv, rounds: ch.totals.rounds, seconds }) + '\n');

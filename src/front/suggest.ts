@@ -73,7 +73,7 @@ export function suggestMember(c: Checker, m: Module, name: string): string | und
   return render(best ? [best] : []);
 }
 
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0];

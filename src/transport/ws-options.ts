@@ -14,7 +14,9 @@ export interface WsOptions {
   maxMessageBytes?: number;
   /** Ping interval (default 1000 ms; 0 = never ping, for tests). */
   keepaliveMs?: number;
-  /** Fail with 'timeout' after this long without any traffic from the peer (default 3500 ms). */
+  /** Fail with 'timeout' after this long without any traffic from the peer, pings included
+   * (default 30 000 ms: a party busy with one long HE or OT computation on a loaded machine can
+   * hold its event loop for seconds; a peer that closes its socket is noticed at once anyway). */
   idleTimeoutMs?: number;
   /** Fail with 'timeout' after waiting this long for a message with no protocol frame arriving;
    * pings do not count (default 120 000 ms; 0 = no limit). */
@@ -34,7 +36,7 @@ export const WS_DEFAULTS = {
   chunkBytes: 8 * 2 ** 20,
   maxMessageBytes: 2 ** 30,
   keepaliveMs: 1000,
-  idleTimeoutMs: 3500,
+  idleTimeoutMs: 30_000,
   waitTimeoutMs: 120_000,
   sessionTimeoutMs: 2 * 3600_000,
   handshakeTimeoutMs: 5000,

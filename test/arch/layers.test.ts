@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../../src');
 /** Bottom to top. `format` sits beside the compiler (it uses the front end only); `lsp` uses both. */
-const ORDER = ['transport', 'crypto', 'front', 'ir', 'interp', 'opt', 'exec', 'inspect', 'format', 'lsp', 'cli'];
+const ORDER = ['transport', 'crypto', 'front', 'ir', 'interp', 'opt', 'exec', 'inspect', 'text', 'autodiff', 'model', 'train', 'format', 'lsp', 'cli'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

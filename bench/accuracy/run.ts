@@ -1,0 +1,120 @@
+// npm run bench -- accuracy [--sentences N] [--prompts N] [--from I] [--only bert|gpt2]
+//   JSON: bench/out/accuracy[-bert|-gpt2][-from-I].json. --from I starts at the I-th test item
+//   (to split the secure runs over several processes on a loaded machine).
+// The bundled models, secure against plaintext:
+// - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
+//   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
+//   float reference model of the same variant; and the test-split accuracy of dense and
+//   CipherPrune (hand-set thresholds) in float.
+// - GPT-2 (models/gpt2-reviews): top-1 next token of the first N test prompts (default 50).
+// One session per model (HE keys and base OTs set up once). While the CipherPrune variant cannot
+// run securely, its fixed-point reference (the twins) is compared with its float reference on
+// the same items instead (`cipherpruneFixedVsFloat`). Exits 1 on any disagreement.
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { LocalSession } from '../../src/exec/session.ts';
+import { bundledModel, loadBert, loadGpt2, runnable } from '../../src/model/load.ts';
+import { readLabelled } from '../../src/train/data.ts';
+import { evaluateClassifier, evaluateLm, halfPrompts } from '../../src/train/evaluate.ts';
+import { ROOT } from '../../scripts/build-tokenizers.ts';
+import { median, report } from '../lib.ts';
+import { compareBert, compareGpt2, type Comparison } from './compare.ts';
+
+const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' }, from: { type: 'string' } } });
+const from = Number(values.from ?? 0);
+const test = readLabelled(join(ROOT, 'models/data/test.tsv'));
+const log = (s: string) => process.stderr.write(s + '\n');
+
+function summary(rows: Comparison[]) {
+  return {
+    count: rows.length,
+    agree: rows.filter((r) => r.agree).length,
+    maxLogitError: Math.max(...rows.map((r) => r.maxLogitError)),
+    medianLogitError: median(rows.map((r) => r.maxLogitError)),
+    smallestFloatMargin: Math.min(...rows.map((r) => r.floatMargin)),
+    keptCountsEqual: rows.filter((r) => r.keptSecure.join() === r.keptFloat.join()).length,
+    medianSeconds: median(rows.map((r) => r.seconds)),
+    medianBytes: median(rows.map((r) => r.bytes)),
+    medianRounds: median(rows.map((r) => r.rounds)),
+  };
+}
+
+/** The pruned variant's fixed-point reference against its float reference, when the secure run
+ * had to fall back to dense. */
+async function prunedFixed<T>(note: string | undefined, items: T[], f: (x: T) => Promise<Comparison>, what: string) {
+  if (!note) return undefined;
+  const out: Comparison[] = [];
+  for (const x of items) out.push(await f(x));
+  const s = summary(out);
+  log(`CipherPrune fixed-point reference vs float, ${s.count} ${what}s: ${s.agree} agree, max logit error ${s.maxLogitError.toFixed(4)}, kept counts equal on ${s.keptCountsEqual}`);
+  failures += s.count - s.agree;
+  return { ...s, perItem: out.map(({ secure, float, maxLogitError, keptSecure, keptFloat }) => ({ fixed: secure, float, maxLogitError, keptFixed: keptSecure, keptFloat })) };
+}
+
+/** Compare every item in one session (HE keys and base OTs set up once), logging each. */
+async function inOneSession<T>(items: T[], f: (session: LocalSession, x: T) => Promise<Comparison>, what: string): Promise<Comparison[]> {
+  const session = new LocalSession(MemoryChannel.pair());
+  const out: Comparison[] = [];
+  try {
+    for (const [i, x] of items.entries()) {
+      const r = await f(session, x);
+      out.push(r);
+      log(`${what} ${i + 1}/${items.length}: secure ${r.secure}, float ${r.float}${r.agree ? '' : '  DISAGREE'}, max logit error ${r.maxLogitError.toFixed(4)}, kept ${r.keptSecure.join('/') || '-'}, ${r.seconds.toFixed(1)} s`);
+    }
+  } finally {
+    await session.close();
+  }
+  return out;
+}
+
+const results: Record<string, unknown> = {};
+let failures = 0;
+
+if (values.only !== 'gpt2') {
+  const dir = bundledModel('bert-sentiment');
+  const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
+  if (note) log(`note: ${note}`);
+  const items = test.slice(from, from + Number(values.sentences ?? 50));
+  const rows = await inOneSession(items, (session, r) => compareBert(m, session, r.text), 'sentence');
+  const pruned = note ? loadBert(dir, 'bert_cipherprune') : undefined;
+  const cipherpruneFixedVsFloat = await prunedFixed(note, items, (r) => compareBert(pruned!, undefined, r.text), 'sentence');
+  const plain = evaluateClassifier(loadBert(dir), test);
+  failures += rows.filter((r) => !r.agree).length;
+  results.bert = {
+    model: m.program.model,
+    note,
+    first: from,
+    secureVsFloat: summary(rows),
+    cipherpruneFixedVsFloat,
+    testSplit: { sentences: plain.sentences, majority: plain.majority, denseAccuracy: plain.dense.accuracy, cipherpruneAccuracy: plain.cipherprune?.accuracy, cipherpruneMeanKept: plain.cipherprune?.meanKept, cipherpruneMeanHigh: plain.cipherprune?.meanHigh, meanTokens: plain.cipherprune?.meanTokens },
+    perSentence: rows,
+  };
+}
+
+if (values.only !== 'bert') {
+  const dir = bundledModel('gpt2-reviews');
+  const { model: m, note } = runnable((model) => loadGpt2(dir, model), 'gpt2_cipherprune', 'gpt2_dense');
+  if (note) log(`note: ${note}`);
+  const prompts = halfPrompts(m.tokenizer, test.slice(from, from + Number(values.prompts ?? 50)), m.config.seq_len);
+  const rows = await inOneSession(prompts, (session, p) => compareGpt2(m, session, p.ids), 'prompt');
+  const pruned = note ? loadGpt2(dir, 'gpt2_cipherprune') : undefined;
+  const cipherpruneFixedVsFloat = await prunedFixed(note, prompts, (p) => compareGpt2(pruned!, undefined, p.ids), 'prompt');
+  const plain = evaluateLm(loadGpt2(dir), test);
+  failures += rows.filter((r) => !r.agree).length;
+  results.gpt2 = {
+    model: m.program.model,
+    note,
+    first: from,
+    secureVsFloat: summary(rows),
+    cipherpruneFixedVsFloat,
+    testPrompts: { prompts: plain.prompts, denseNextTokenAccuracy: plain.dense.nextTokenAccuracy, cipherpruneNextTokenAccuracy: plain.cipherprune?.nextTokenAccuracy, cipherpruneAgreement: plain.cipherprune?.agreement, cipherpruneMeanKept: plain.cipherprune?.meanKept },
+    perPrompt: rows,
+  };
+}
+
+report(`accuracy${values.only ? `-${values.only}` : ''}${from ? `-from-${from}` : ''}`, results);
+if (failures) {
+  log(`${failures} disagreement${failures > 1 ? 's' : ''} between the secure run and the float model`);
+  process.exitCode = 1;
+}
