@@ -1,19 +1,24 @@
 // Forked engines (for steps that run concurrently, src/exec/concurrent.ts): on another channel,
 // a fork's COTs satisfy the correlation with the session's Δ, and forks' COTs differ from each
-// other's and from the parent's (derived column keys): no correlation is ever used twice.
+// other's and from the parent's (derived column keys): no correlation is ever used twice. A Ferret
+// engine forks IKNP from its bootstrap (docs/ot.md, "Forks"), costed by `cost.forked()`.
 import { describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
-import { choiceBits, enginePair, reveal } from './helpers.ts';
+import { choiceBits, enginePair, FERRET_TOY, IKNP, reveal } from './helpers.ts';
 
-describe('OtEngine.fork', () => {
-  it('COT correlation holds on a fork; forks and parent give different q', async () => {
-    const E = await enginePair();
+describe.each([
+  { name: 'IKNP', backend: IKNP },
+  { name: 'Ferret (toy parameters)', backend: FERRET_TOY },
+])('OtEngine.fork over $name', ({ backend }) => {
+  it('COT correlation holds on a fork; forks and parent give different q; bytes as cost.forked()', async () => {
+    const E = await enginePair(undefined, 7, backend);
     const n = 300, b = choiceBits(n, 3);
     const qs: Uint8Array[] = [];
     for (const id of [1, 2]) {
       const [fc, fs] = MemoryChannel.pair();
       const client = E.client.fork(fc, id), server = E.server.fork(fs, id);
       const [q, t] = await Promise.all([client.cotSend(n), server.cotRecv(b)]);
+      expect([fc.totals.bytesSent, fs.totals.bytesSent]).toEqual([0, E.client.cost.forked().cot(n).bytesReceiverToSender]);
       const delta = await reveal(fc, fs, client.delta);
       const qr = await reveal(fc, fs, q);
       for (let i = 0; i < n; i++) for (let k = 0; k < 16; k++) expect(t[16 * i + k]).toBe(qr[16 * i + k] ^ (b[i] ? delta[k] : 0));
@@ -26,7 +31,7 @@ describe('OtEngine.fork', () => {
   });
 
   it('refuses ids out of range and forks before setup', async () => {
-    const E = await enginePair();
+    const E = await enginePair(undefined, 7, backend);
     const [fc] = MemoryChannel.pair();
     expect(() => E.client.fork(fc, 0)).toThrow(/id must be/);
     const { OtEngine } = await import('../../src/crypto/ot/engine.ts');
