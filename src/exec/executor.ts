@@ -33,6 +33,9 @@ export interface ExecuteOptions {
   ot?: OtChoice;
   /** Called after each op that communicates, and every 200 ops. */
   onProgress?: (done: number, total: number, op: IrOp) => void;
+  /** Called after every op with this party's value (its share when secret): for tests that open
+   * intermediate values by combining both parties' traces. */
+  trace?: (op: IrOp, value: ExecValue) => void;
   /** The schedule to run (both parties must run the same); default: the merged schedule. */
   schedule?: Schedule;
 }
@@ -124,6 +127,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   };
   const finish = async (op: IrOp, type: ConcreteType, data: Data | null) => {
     values[op.id] = { ...type, data };
+    opts.trace?.(op, values[op.id]);
     dims.bindReveal(sp, op.id, data as ArrayLike<number> | null);
     if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: type.shape, enc: type.enc, data } });
     done++;

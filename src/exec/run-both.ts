@@ -29,6 +29,8 @@ export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress
   /** Engines of a session that outlives this run (several programs over one OT session and the
    * same HE keys, on the same channel pair); the caller frees them. Default: fresh ones. */
   engines?: { client: Engines; server: Engines };
+  /** Each party's trace hook (ExecuteOptions.trace). */
+  trace?: { client?: ExecuteOptions['trace']; server?: ExecuteOptions['trace'] };
 }
 
 export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel, Channel], opts: RunBothOptions = {}): Promise<BothResult> {
@@ -48,8 +50,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule, engines: opts.engines?.client, ot: opts.ot })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule, engines: opts.engines?.server, ot: opts.ot })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule, engines: opts.engines?.client, ot: opts.ot, trace: opts.trace?.client })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule, engines: opts.engines?.server, ot: opts.ot, trace: opts.trace?.server })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

@@ -35,12 +35,24 @@ export class DimEnv {
   attrs(op: IrOp): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(op.attrs)) {
-      if (v && typeof v === 'object' && 'terms' in (v as object)) out[k] = this.eval(v as Dim);
-      else if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'terms' in x)) out[k] = v.map((x) => this.eval(x as Dim));
+      if (isDim(v)) out[k] = this.eval(v);
+      else if (Array.isArray(v) && v.every(isDim)) out[k] = v.map((x) => this.eval(x));
       else out[k] = v;
     }
     return out;
   }
+}
+
+const isDim = (v: unknown): v is Dim => !!v && typeof v === 'object' && 'terms' in v;
+
+/** Every size an op's type and attributes mention (what `shape` and `attrs` evaluate). */
+export function opDims(op: IrOp): Dim[] {
+  const out = [...op.type.shape];
+  for (const v of Object.values(op.attrs)) {
+    if (isDim(v)) out.push(v);
+    else if (Array.isArray(v) && v.every(isDim)) out.push(...v);
+  }
+  return out;
 }
 
 /** Encode one named input's real values for its declared type; checks the element count. */

@@ -398,6 +398,12 @@ class Lowerer {
     }
     // Division by a constant: its value shapes the protocol (and its cost), so it is recorded.
     if (fn.item.name.startsWith('div_') && typeof args[1]?.konst === 'number') attrs.divisor = args[1].konst;
+    // A public integer argument that is a size (a constant or a revealed count, e.g. compact's k)
+    // is recorded under its parameter's name, so its value reaches the op's cost.
+    args.forEach((a, i) => {
+      const integer = a.type.enc.kind === 'int' || (a.type.enc.kind === 'lit' && !a.type.enc.float);
+      if (a.dim && a.type.vis === 'public' && integer && a.type.shape.length === 0) attrs[fn.item.params[i].name] = a.dim;
+    });
     const type: IrType = { vis: result.vis, enc: result.enc, shape: result.shape };
     const konst = evalConst(fn.item.name, coerced.map((a) => a.konst), result.enc.kind === 'int' || (result.enc.kind === 'lit' && !result.enc.float));
     const extra: Partial<LVal & { kind: 'val' }> = {};

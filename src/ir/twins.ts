@@ -6,6 +6,7 @@ import type { Enc, Vis } from '../front/types.ts';
 import type { RangeProbe } from '../crypto/ranges.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import { convertTwin } from '../crypto/nonlinear/convert.ts';
+import { routeOrder, type RouteMode } from '../crypto/shuffle/route.ts';
 import { selectTwins } from './twins-select.ts';
 import { addSub, bmm, colsum, divPlain, matmul, mul, neg, rowsum, sum0 } from './twins-arith.ts';
 import { encodeReal, realValues, scaleOf } from './values.ts';
@@ -34,7 +35,7 @@ export type Twin = (c: TwinCall) => Tensor;
 const out = (c: TwinCall, data: Data): Tensor => ({ shape: c.shape, enc: c.enc, data });
 
 /** Encode real values computed by a twin; in float mode only finite values are required. */
-function fromReal(values: ArrayLike<number>, enc: Enc, mode: Mode, what?: (i: number) => string): Data {
+export function fromReal(values: ArrayLike<number>, enc: Enc, mode: Mode, what?: (i: number) => string): Data {
   if (mode === 'float' && enc.kind !== 'bool') return Float64Array.from(values);
   return encodeReal(values, enc, mode, what);
 }
@@ -157,20 +158,26 @@ const realFn = (name: string, f: (x: number) => number): Twin => (c) => {
 };
 
 // ---- CipherPrune ----
+/** Rows of `a` in the order of the mask, after the op's precondition checks (routeOrder). */
+function maskOrder(c: TwinCall, op: RouteMode): { order: number[]; row: number } {
+  const [a, mask, count] = c.args;
+  return { order: routeOrder(op, toFloat(count.data)[0], mask.data as Uint8Array, c.probe), row: size(a.shape.slice(1)) };
+}
+const rowsIndex = (order: number[], rows: number, row: number): Uint32Array => Uint32Array.from({ length: rows * row }, (_, j) => order[Math.floor(j / row)] * row + (j % row));
 const compact: Twin = (c) => {
-  const [a, keep] = c.args;
-  const row = size(a.shape.slice(1));
-  const rows: number[] = [];
-  (keep.data as Uint8Array).forEach((k, i) => k && rows.push(i));
-  if (rows.length !== c.shape[0]) throw new Error(`compact: ${rows.length} rows are kept but k = ${c.shape[0]}`);
-  return out(c, gather(a.data, Uint32Array.from({ length: rows.length * row }, (_, j) => rows[Math.floor(j / row)] * row + (j % row))));
+  const { order, row } = maskOrder(c, 'compact');
+  return out(c, gather(c.args[0].data, rowsIndex(order, c.shape[0], row)));
 };
 const partition: Twin = (c) => {
-  const [a, first] = c.args;
-  const row = size(a.shape.slice(1));
-  const f = first.data as Uint8Array;
-  const order = [...f.keys()].filter((i) => f[i]).concat([...f.keys()].filter((i) => !f[i]));
-  return out(c, gather(a.data, Uint32Array.from({ length: order.length * row }, (_, j) => order[Math.floor(j / row)] * row + (j % row))));
+  const { order, row } = maskOrder(c, 'partition');
+  return out(c, gather(c.args[0].data, rowsIndex(order, order.length, row)));
+};
+/** Inverse of partition: row t of `a` goes back to row order[t]. */
+const unpartition: Twin = (c) => {
+  const { order, row } = maskOrder(c, 'unpartition');
+  const back = new Array<number>(order.length);
+  order.forEach((j, t) => (back[j] = t));
+  return out(c, gather(c.args[0].data, rowsIndex(back, order.length, row)));
 };
 
 /** `convert` on values one party can see (and in float mode): the exact value, floored to the
@@ -213,7 +220,7 @@ export const twins: Record<string, Twin> = {
   and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), not,
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),
-  compact, partition, convert: convertPlain,
+  compact, partition, unpartition, convert: convertPlain,
   ...selectTwins,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };

@@ -119,17 +119,27 @@ function orderSteps(p: IrProgram, dead: ReadonlySet<number>, depths: number[], k
     }
     steps = comm.flatMap((c, d) => [...c, ...local[d]]);
   }
-  const out = steps.map((s, index) => ({ ...s, index }));
-  // otbatch: the communicating steps of one depth (they never depend on each other) run together.
+  // otbatch: the communicating steps of one depth (they never depend on each other) run together,
+  // except the openings of sizes learned at run time (CipherPrune's k, kh), which run alone before
+  // the group: run concurrently beside a protocol whose sizes came from an earlier reveal, GPT-2's
+  // pruned block fell out of step (a defect of the concurrent runner not yet understood; the
+  // isolation costs one round per reveal).
   if (concurrent) {
-    for (let i = 0; i < out.length; ) {
+    const revealing = new Set(p.runtimeDims.map((r) => r.op));
+    const alone = (st: Omit<Step, 'index'>) => st.ops.some((id) => revealing.has(id));
+    for (let i = 0; i < steps.length; ) {
       let j = i;
-      while (j < out.length && out[j].comm !== 'local' && out[j].depth === out[i].depth) j++;
-      if (j - i >= 2) for (let k = i; k < j; k++) out[k].group = i;
+      while (j < steps.length && steps[j].comm !== 'local' && steps[j].depth === steps[i].depth) j++;
+      const run = steps.slice(i, j);
+      const together = run.filter((st) => !alone(st));
+      const first = run.filter(alone);
+      steps.splice(i, run.length, ...first, ...together);
+      const g = i + first.length;
+      if (together.length >= 2) for (let k = g; k < g + together.length; k++) steps[k].group = g;
       i = Math.max(j, i + 1);
     }
   }
-  return out;
+  return steps.map((s, index) => ({ ...s, index }));
 }
 
 /** What runs as one unit: a step on its own, or the steps of a concurrent group. */

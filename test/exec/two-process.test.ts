@@ -1,43 +1,20 @@
 // Two real processes over ws on loopback: `cipherprune serve` and `cipherprune connect`.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTestCert } from '../support/tls.ts';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
 import { EXIT } from '../../src/transport/errors.ts';
-import { compile } from './helpers.ts';
+import { cli, compile, outputValues, startServerFor } from './helpers.ts';
 
 const PROG = 'test/exec/programs/he.cpl';
 
-const BIN = resolve('bin/cipherprune.mjs');
-
-function cli(args: string[], cwd?: string): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exit = new Promise<number>((r) => child.on('exit', (code, sig) => r(code ?? (sig ? 128 : 1))));
-  return { child, out: () => out, err: () => err, exit };
-}
-
-async function startServer(extra: string[] = [], prog = PROG, cwd?: string) {
-  const s = cli(['serve', prog, '--listen', '127.0.0.1:0', ...(extra.includes('--inputs') ? [] : ['--random-inputs', '7']), ...extra], cwd);
-  const deadline = Date.now() + 20_000;
-  while (!/on wss?:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
-    if (Date.now() > deadline) throw new Error(`server did not start: ${s.out()} ${s.err()}`);
-    if (s.child.exitCode !== null) throw new Error(`server exited: ${s.err()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const port = /on wss?:\/\/127\.0\.0\.1:(\d+)/.exec(s.out())![1];
-  return { ...s, addr: `127.0.0.1:${port}` };
-}
-
-/** Parse the `output to client ... = [..]` line. */
-const outputValues = (text: string) => JSON.parse(/output to client[^=]*= (\[[^\]]*\])/.exec(text)![1]) as number[];
+/** The server of these tests: random inputs (seed 7) unless `--inputs` is given. */
+const startServer = (extra: string[] = [], prog = PROG, cwd?: string) =>
+  startServerFor(prog, [...(extra.includes('--inputs') ? [] : ['--random-inputs', '7']), ...extra], cwd);
 
 describe('two processes over ws on loopback', () => {
   it('run a program end to end: the client gets the twin result', async () => {

@@ -7,7 +7,7 @@ import { lowerModel } from '../../src/ir/lower.ts';
 describe('shared inputs', () => {
   for (const [file, dense, pruned, extra] of [
     ['protocols/bert.cpl', 'bert_dense', 'bert_cipherprune', ['theta', 'theta_hi']],
-    ['protocols/gpt2.cpl', 'gpt2_dense', 'gpt2_cipherprune', ['theta']],
+    ['protocols/gpt2.cpl', 'gpt2_dense', 'gpt2_cipherprune', ['theta', 'theta_hi']],
   ] as const) {
     it(`${file} declares each input once, and both models take the shared list`, () => {
       const text = readFileSync(file, 'utf8');

@@ -128,9 +128,10 @@ describe('ws faults', { timeout: 15_000 }, () => {
   it('silent peers (no traffic, pings unanswered) time out on both sides within 5 s', async () => {
     // Real client, silent fake server.
     const fake = await rawServer((ws, first) => ws.send(helloFrame('server', sessionOf(first))), { autoPong: false });
-    const ch = await connect(fake.url, { programHash: HASH });
+    // Liveness at 3.5 s (the default is 30 s, docs/runtime.md): the mechanism is what is tested.
+    const ch = await connect(fake.url, { programHash: HASH, idleTimeoutMs: 3500 });
     // Real server, silent fake client.
-    const s = await server();
+    const s = await server({ idleTimeoutMs: 3500 });
     const raw = await rawClient(s.srv.url, { autoPong: false });
     raw.ws.send(helloFrame('client', 77));
     const [a, b] = await Promise.all([failure(ch.recv()), s.failed.then((err) => ({ err }))]);

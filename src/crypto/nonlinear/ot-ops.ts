@@ -181,7 +181,7 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
   return out;
 };
 
-function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
+export function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
   const w = wordBits(ell);
   const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
   const a = w === 64 ? new BigUint64Array(copy.buffer, copy.byteOffset, count * width) : new Uint32Array(copy.buffer, copy.byteOffset, count * width);

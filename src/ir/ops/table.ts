@@ -1,6 +1,6 @@
 // The op table: one row per op, as data. Prelude prims must match stdlib/prelude.cpl (a test
-// checks it); builtins are the ops lowering introduces. Protocols still to come are marked with
-// `pending` and a program that needs one is rejected before it runs.
+// checks it); builtins are the ops lowering introduces. A protocol still to come would be marked
+// with `pending`, and a program that needs one is rejected before it runs.
 import { otCostModel, type OtChoice, type OtCostModel } from '../../crypto/ot/index.ts';
 import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
@@ -8,10 +8,10 @@ import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, ma
 import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
 import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
 import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
+import { routeRow } from './prune.ts';
 import type { CommClass, CostParams, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 const none = (): Flight[] => [];
-const PRUNE = 'needs oblivious compaction (the CipherPrune end-to-end issue)';
 
 function row(name: string, comm: CommClass, opts: Partial<Pick<OpRow, 'impl' | 'cost' | 'mergeKey' | 'builtin' | 'pending' | 'unsupported' | 'twin' | 'batchKey' | 'batch'>> = {}): OpRow {
   const twin = opts.twin ?? twins[name];
@@ -120,7 +120,7 @@ const rows: OpRow[] = [
   // fixed-point functions
   nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'), nonlinear('sumsq'),
   // CipherPrune
-  row('compact', 'ot', { pending: PRUNE }), row('partition', 'ot', { pending: PRUNE }),
+  row('compact', 'ot', routeRow('compact')), row('partition', 'ot', routeRow('partition')), row('unpartition', 'ot', routeRow('unpartition')),
   // builtins introduced by lowering
   row('input', 'local', { impl: inputImpl, builtin: true }),
   row('const', 'local', { impl: plainImpl('const'), builtin: true }),

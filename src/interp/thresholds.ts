@@ -1,0 +1,109 @@
+// CipherPrune thresholds that make a model keep chosen numbers of tokens on given inputs, found
+// with the reference interpreter (fixed-point mode) in one pass: when layer l's importance
+// scores appear (they depend only on the thresholds of the layers before it), its two thresholds
+// are chosen and written where the rest of the run reads them. Each threshold is the midpoint
+// between two consecutive sorted scores, so a secure run, whose scores differ from the reference
+// by a few ULPs, keeps the same tokens when the gap is wide (the result reports each gap). Used
+// by the end-to-end tests and bench/e2e.
+import type { IrProgram } from '../ir/ir.ts';
+import type { InputValues } from '../ir/dim-env.ts';
+import { interpret, type InterpretResult } from './interpret.ts';
+import { fromReal, realValues } from '../ir/twins.ts';
+import type { Tensor } from '../ir/tensor.ts';
+
+/** Tokens kept by layer l and, among them, the ones that get the accurate polynomials (both
+ * counts include the pinned token). */
+export interface LayerCounts {
+  keep: number;
+  hi: number;
+}
+
+/** Which token is always kept and always accurate: BERT's [CLS] (first), GPT-2's last. */
+export type Pinned = 'first' | 'last';
+
+export interface Calibration {
+  /** The inputs with `theta` and `theta_hi` set. */
+  inputs: InputValues;
+  theta: number[];
+  thetaHi: number[];
+  /** Per layer, the gap (in units of the scores) between the scores each threshold separates. */
+  gaps: { keep: number; hi: number }[];
+  /** The reference run with the final thresholds. */
+  reference: InterpretResult;
+}
+
+/** Above every score the model can produce: keeps only the pinned token (cheap later layers). */
+export const KEEP_NONE = 1000;
+
+/** The SSA ids of each layer's importance scores (`prune.importance`), by loop iteration. */
+export function importanceOps(p: IrProgram): number[] {
+  const ids: number[] = [];
+  for (const op of p.ops) {
+    if (op.op !== 'colsum' || !op.where.stack.includes('prune.importance')) continue;
+    const l = Number(/^l=(\d+)$/.exec(op.where.loops[0] ?? '')?.[1]);
+    if (Number.isInteger(l)) ids[l] = op.id;
+  }
+  return ids;
+}
+
+/**
+ * A threshold such that exactly `count` tokens are above it or pinned (index `pinned`, −1 for
+ * none), and the gap between the two scores it separates.
+ */
+export function cut(scores: ArrayLike<number>, pinned: number, count: number): { theta: number; gap: number } {
+  const free = Array.from(scores).filter((_, i) => i !== pinned).sort((a, b) => b - a);
+  const m = count - (pinned >= 0 ? 1 : 0);
+  if (m < 0 || m > free.length) throw new RangeError(`cannot keep ${count} of ${scores.length} tokens`);
+  if (free.length === 0) return { theta: 0, gap: Infinity };
+  if (m === 0) return { theta: free[0] + 1, gap: Infinity };
+  if (m === free.length) return { theta: free[m - 1] - 1, gap: Infinity };
+  if (free[m - 1] === free[m]) throw new RangeError(`cannot keep exactly ${count} of ${scores.length} tokens: scores tie at the cut (${free[m]})`);
+  return { theta: (free[m - 1] + free[m]) / 2, gap: free[m - 1] - free[m] };
+}
+
+/** The count in [lo, hi] whose threshold has the widest gap (most robust to rounding). */
+export function widestCount(scores: ArrayLike<number>, pinned: number, lo: number, hi: number): number {
+  let best = -1, gap = 0;
+  for (let c = lo; c <= hi; c++) {
+    const free = Array.from(scores).filter((_, i) => i !== pinned).sort((a, b) => b - a), m = c - (pinned >= 0 ? 1 : 0);
+    if (m > 0 && m < free.length && free[m - 1] === free[m]) continue; // a tie: not a cut
+    const g = cut(scores, pinned, c).gap;
+    if (g > gap) [best, gap] = [c, g];
+  }
+  if (best < 0) throw new RangeError(`no count in ${lo}..${hi} separates the scores (they tie)`);
+  return best;
+}
+
+export function calibrateThresholds(p: IrProgram, inputs: InputValues, pinned: Pinned, counts: (layer: number, scores: Float64Array) => LayerCounts): Calibration {
+  const ops = importanceOps(p);
+  const layers = ops.length;
+  const theta = new Array<number>(layers).fill(KEEP_NONE), thetaHi = new Array<number>(layers).fill(KEEP_NONE);
+  const gaps: Calibration['gaps'] = [];
+  const pin = (n: number) => (pinned === 'first' ? 0 : n - 1);
+  const inputOf = (name: string) => p.inputs.find((i) => i.name === name)!.id;
+  /** Write threshold l of input `name` into the input and into the values already read from it. */
+  const set = (values: Tensor[], name: string, l: number, v: number) => {
+    const id = inputOf(name), x = (fromReal([v], values[id].enc, 'fixed') as unknown as unknown[])[0];
+    (values[id].data as unknown as unknown[])[l] = x; // a ring element (number or bigint)
+    for (const op of p.ops) {
+      if (!values[op.id] || op.op !== 'index' || op.args[0] !== id || (op.attrs.indices as number[])[0] !== l) continue;
+      (values[op.id].data as unknown as unknown[])[0] = x;
+    }
+  };
+  const reference = interpret(p, { ...inputs, theta: theta.slice(), theta_hi: thetaHi.slice() }, 'fixed', {
+    onValue: (op, values) => {
+      const l = ops.indexOf(op.id);
+      if (l < 0) return;
+      const scores = realValues(values[op.id], 'fixed');
+      const want = counts(l, scores);
+      const keep = cut(scores, pin(scores.length), want.keep);
+      const kept = Float64Array.from(scores.filter((s, i) => s > keep.theta || i === pin(scores.length)));
+      const hi = cut(kept, pin(kept.length), want.hi);
+      [theta[l], thetaHi[l]] = [keep.theta, hi.theta];
+      set(values, 'theta', l, keep.theta);
+      set(values, 'theta_hi', l, hi.theta);
+      gaps.push({ keep: keep.gap, hi: hi.gap });
+    },
+  });
+  return { inputs: { ...inputs, theta, theta_hi: thetaHi }, theta, thetaHi, gaps, reference };
+}
