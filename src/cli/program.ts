@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { check, formatDiagnostics, type CheckResult } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
-import { DEFAULT_OT_BACKEND, executorBackend, FERRET_NOT_IN_EXECUTOR, isOtBackend, OT_BACKENDS, type OtBackend } from '../crypto/ot/index.ts';
+import { DEFAULT_OT_BACKEND, isOtBackend, OT_BACKENDS, type OtBackend } from '../crypto/ot/index.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './args.ts';
 import { PRESETS } from './presets.ts';
@@ -22,14 +22,14 @@ export const programHelp = `  -m, --model NAME     the model to run (default: th
   --tokens N           the number of tokens (the config size seq_len)
   --config-file FILE   config sizes from a JSON object (e.g. a checkpoint's config.json;
                        keys that the program does not declare are ignored)
-  --ot iknp            correlated-OT backend (default ${DEFAULT_OT_BACKEND}, 16 bytes per OT); Ferret
-                       silent OT is not yet usable by programs (docs/ot.md)`;
+  --ot B               correlated-OT backend: ferret (silent OT, under 2 bits per OT once its
+                       pools run; ≈ 2.3 MB to start) or iknp (16 bytes per OT); default
+                       ${DEFAULT_OT_BACKEND} (docs/ot.md, "Choosing a backend")`;
 
-/** The --ot backend (default DEFAULT_OT_BACKEND); one the executor accepts. */
+/** The --ot backend (default DEFAULT_OT_BACKEND). */
 export function otBackendOf(values: { ot?: string }): OtBackend {
   const v = values.ot ?? DEFAULT_OT_BACKEND;
   if (!isOtBackend(v)) throw new UsageError(`--ot must be one of ${OT_BACKENDS.join(', ')}, got '${v}'`);
-  if (!executorBackend(v)) throw new UsageError(`--ot ${v}: ${FERRET_NOT_IN_EXECUTOR}`);
   return v;
 }
 

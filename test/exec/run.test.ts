@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
 import { predictSchedule, type ProgramCost } from '../../src/opt/cost.ts';
+import { makeCostParams } from '../../src/ir/ops/table.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { verifyIr } from '../../src/ir/verify.ts';
 import { runBoth, type BothResult } from '../../src/exec/run-both.ts';
@@ -41,6 +42,39 @@ function expectPredicted(run: BothResult, predicted: ProgramCost): void {
   expect(Math.max(run.totals.client.rounds, run.totals.server.rounds)).toBe(predicted.rounds);
 }
 
+/** Run on both parties, check outputs against the twin and measured == predicted. */
+async function checkRun(p: ReturnType<typeof compile>, inputs: ReturnType<typeof makeInputs>, tolerance: number, kind: ChannelKind, merge: boolean, ot?: OtChoice): Promise<BothResult> {
+  const twin = interpret(p, inputs, 'fixed');
+  const schedule = buildSchedule(p, { merge });
+  const { pair, close } = await channelPair(kind);
+  try {
+    const run = await runBoth(p, inputs, pair, { schedule, ot });
+    // Outputs reach only their recipient, and equal the twin exactly.
+    for (const o of p.outputs) {
+      const want = twin.outputs.find((x) => x.id === o.id)!.tensor;
+      const mine = run[o.to].outputs.find((x) => x.id === o.id);
+      const other = run[o.to === 'client' ? 'server' : 'client'].outputs.find((x) => x.id === o.id);
+      expect(mine, `output %${o.id} reaches the ${o.to}`).toBeDefined();
+      expect(other, `output %${o.id} does not reach the other party`).toBeUndefined();
+      expect(mine!.tensor.shape).toEqual(want.shape);
+      if (tolerance === 0) expect(Array.from(mine!.tensor.data as ArrayLike<number | bigint>)).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
+      else {
+        const got = realValues(mine!.tensor, 'fixed');
+        const exp = realValues(want, 'fixed');
+        const worst = Math.max(...got.map((v, i) => Math.abs(v - exp[i])));
+        expect(worst, `output %${o.id}: max |secure - twin|`).toBeLessThanOrEqual(tolerance);
+      }
+    }
+    // Measured == predicted, per step (per concurrent group) and in total.
+    const predicted = predictSchedule(schedule, twin.dims, makeCostParams({ ot }));
+    expectPredicted(run, predicted);
+    expect(predicted.rounds).toBeGreaterThan(0);
+    return run;
+  } finally {
+    await close();
+  }
+}
+
 describe.each(programs)('$name', ({ file, tolerance }) => {
   const p = compile(file);
   const inputs = makeInputs(p, 3);
@@ -52,51 +86,16 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
   it.each([
     ['memory', true], ['sim', true], ['ws', true], ['memory', false],
   ] as [ChannelKind, boolean][])('matches the fixed-point twin and the cost prediction over %s (merged: %s)', async (kind, merge) => {
-    const twin = interpret(p, inputs, 'fixed');
-    const schedule = buildSchedule(p, { merge });
-    const { pair, close } = await channelPair(kind);
-    try {
-      const run = await runBoth(p, inputs, pair, { schedule });
-      // Outputs reach only their recipient, and equal the twin exactly.
-      for (const o of p.outputs) {
-        const want = twin.outputs.find((x) => x.id === o.id)!.tensor;
-        const mine = run[o.to].outputs.find((x) => x.id === o.id);
-        const other = run[o.to === 'client' ? 'server' : 'client'].outputs.find((x) => x.id === o.id);
-        expect(mine, `output %${o.id} reaches the ${o.to}`).toBeDefined();
-        expect(other, `output %${o.id} does not reach the other party`).toBeUndefined();
-        expect(mine!.tensor.shape).toEqual(want.shape);
-        if (tolerance === 0) expect(Array.from(mine!.tensor.data as ArrayLike<number | bigint>)).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
-        else {
-          const got = realValues(mine!.tensor, 'fixed');
-          const exp = realValues(want, 'fixed');
-          const worst = Math.max(...got.map((v, i) => Math.abs(v - exp[i])));
-          expect(worst, `output %${o.id}: max |secure - twin|`).toBeLessThanOrEqual(tolerance);
-        }
-      }
-      // Measured == predicted, per step (per concurrent group) and in total.
-      const predicted = predictSchedule(schedule, twin.dims);
-      expectPredicted(run, predicted);
-      expect(predicted.rounds).toBeGreaterThan(0);
-    } finally {
-      await close();
-    }
+    await checkRun(p, inputs, tolerance, kind, merge);
   });
-});
 
-// Ferret's inline refills are not synchronised with the round-lean protocols' split OT calls
-// (docs/ot.md, "Ferret and the round-lean protocols"): the executor refuses it before anything runs.
-describe('the Ferret backend', () => {
+  // Ferret refills between schedule steps, sized from each step's cost functions (docs/ot.md,
+  // "Refills between steps"); toy LPN parameters (tests only) refill many times in one program.
   it.each([
-    ['ferret', 'ferret' as OtChoice],
-    ['ferret, toy parameters', { backend: 'ferret', schedule: TOY_SCHEDULE } as OtChoice],
-  ])('is refused by the executor (%s), with the reason', async (_name, ot) => {
-    const p = compile('test/exec/programs/layer.cpl');
-    const { pair, close } = await channelPair('memory');
-    try {
-      await expect(runBoth(p, makeInputs(p, 3), pair, { ot })).rejects.toThrow(/Ferret OT backend cannot run programs yet.*use --ot iknp/);
-    } finally {
-      await close();
-    }
+    ['ferret', true], ['ferret', false], ['toy', true], ['toy', false],
+  ] as const)('with the Ferret backend (%s, merged: %s): the twin and the cost prediction', async (which, merge) => {
+    const ot: OtChoice = which === 'toy' ? { backend: 'ferret', schedule: TOY_SCHEDULE } : 'ferret';
+    await checkRun(p, inputs, tolerance, 'memory', merge, ot);
   });
 });
 

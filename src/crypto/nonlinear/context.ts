@@ -86,12 +86,18 @@ export class CostBuilder {
   }
 
   /**
-   * One OT call: a batch backend's refills first (silent OT: its pools are replayed in call
-   * order), then the receiver's messages, then (if any) the sender's replies.
+   * COTs a call draws with `receiver` as the COT receiver: counted for a batch backend, whose
+   * pools refill between steps (the step's demand; docs/ot.md, "Refills between steps").
    */
+  draw(receiver: Party, cots: number): void {
+    const d = this.ot.drawn;
+    if (d) d[receiver === 'client' ? 'server' : 'client'] += cots;
+  }
+
+  /** One OT call: its COTs are drawn, then the receiver's messages, then (if any) the sender's replies. */
   otCall(receiver: Party, plan: MessagePlan): void {
     const sender: Party = receiver === 'client' ? 'server' : 'client';
-    if (this.ot.pool && plan.cots > 0) for (const m of this.ot.pool.draw(sender, plan.cots)) this.flight(m.from === 'sender' ? sender : receiver, m.bytes);
+    this.draw(receiver, plan.cots);
     if (plan.receiverToSender.length) this.flight(receiver, plan.receiverToSender.reduce((a, b) => a + b, 0));
     if (plan.senderToReceiver.length) this.flight(sender, plan.senderToReceiver.reduce((a, b) => a + b, 0));
   }

@@ -12,22 +12,18 @@ import { DEFAULT_CHUNK, IknpCot } from './iknp.ts';
 export const OT_BACKENDS = ['iknp', 'ferret'] as const;
 export type OtBackend = (typeof OT_BACKENDS)[number];
 
-/** What sessions use unless told otherwise (docs/ot.md, "Choosing a backend"). */
-export const DEFAULT_OT_BACKEND: OtBackend = 'iknp';
-
 /**
- * Why the executor refuses Ferret for now (docs/ot.md, "Ferret and the round-lean protocols"): its
- * refills run inline at the first call that needs them, and the round-lean protocols split calls
- * (otNRecvStart, startChoosers) and issue the two directions' calls in different orders on the two
- * parties, so a refill can read the reply of a call still open; their cost functions also prepare
- * choosers without replaying the pools.
+ * What sessions use unless told otherwise (docs/ot.md, "Choosing a backend"): Ferret, for its bytes.
+ * The environment variable CIPHERPRUNE_OT (iknp or ferret) overrides it for a process (the test
+ * suite runs programs that are not about OT on IKNP, whose setup is cheaper for tiny programs).
  */
-export const FERRET_NOT_IN_EXECUTOR =
-  "the Ferret OT backend cannot run programs yet: its pool refills are not synchronised with the round-lean protocols' split OT calls (docs/ot.md, \"Ferret and the round-lean protocols\"); use --ot iknp";
+export const DEFAULT_OT_BACKEND: OtBackend = defaultBackend();
 
-/** Backends the executor (run, serve, connect, compile --emit cost) accepts. */
-export function executorBackend(choice: OtChoice): boolean {
-  return choice === 'iknp';
+function defaultBackend(): OtBackend {
+  const v = typeof process === 'undefined' ? undefined : process.env.CIPHERPRUNE_OT;
+  if (v === undefined || v === '') return 'ferret';
+  if (!isOtBackend(v)) throw new Error(`CIPHERPRUNE_OT must be one of ${OT_BACKENDS.join(', ')}, got '${v}'`);
+  return v;
 }
 
 export function isOtBackend(s: string): s is OtBackend {

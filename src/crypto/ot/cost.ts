@@ -11,9 +11,10 @@
 // So per OT, for n a multiple of 8: 16 bytes one way plus the payload the other way.
 // "rounds" is the number of message flights in sequence; back-to-back calls can share flights.
 // Another CotSource replaces u(m) by its own message (Ferret: ⌈m/8⌉ choice corrections, nothing
-// for random choices) and may refill in batches: a model then carries a replay of its pools
-// (`pool`), which CostBuilder (nonlinear/context.ts) consults per call, in call order.
-import type { CotCost, CotSource, PoolReplay } from './cot-source.ts';
+// for random choices) and may refill in batches between schedule steps: its model then counts the
+// COTs each call draws (`drawn`, per direction, by CostBuilder in nonlinear/context.ts) and carries
+// a replay of its pools (`pool`), which the schedule's prediction (src/opt/cost.ts) asks per step.
+import type { CotCost, CotDemand, CotSource, PoolReplay } from './cot-source.ts';
 import { DEFAULT_CHUNK, iknpChunkBytes } from './iknp.ts';
 
 export type OtCost = CotCost;
@@ -49,6 +50,8 @@ export interface CotWire {
   random(m: number): number;
   /** Batch sources: a fresh replay of their refills (from the state after setup). */
   replay?(): PoolReplay;
+  /** Batch sources: count the COTs drawn (`OtCostModel.drawn`); implied by `replay`. */
+  batch?: boolean;
 }
 
 export const IKNP_WIRE: CotWire = { chosen: iknpChunkBytes, random: iknpChunkBytes };
@@ -59,6 +62,7 @@ export function wireOf(cot: CotSource): CotWire {
     chosen: (m) => cot.cost(m).bytesReceiverToSender,
     random: (m) => cot.cost(m, true).bytesReceiverToSender,
     replay: cot.replay ? () => cot.replay!() : undefined,
+    batch: cot.prefill !== undefined,
   };
 }
 
@@ -93,9 +97,14 @@ export interface OtCostModel {
    * one model predicts one session, call by call in order. Absent for IKNP (stateless).
    */
   readonly pool?: PoolReplay;
+  /**
+   * Batch sources: COTs drawn so far per direction (keyed by the COT sender), counted by
+   * CostBuilder.otCall and .draw; a step's prediction reads its demand here (src/opt/cost.ts).
+   */
+  readonly drawn?: CotDemand;
   /** The same model with fresh pools (IKNP: itself). */
   fresh(): OtCostModel;
-  /** The model of an engine forked from this one (OtEngine.fork): a batch source forks IKNP. */
+  /** The model of an engine forked from this one for a concurrent member (a batch source: a slice of its pools, no refills). */
   forked(): OtCostModel;
   /** Base OTs in both directions (setup): bytes each party sends, 2 rounds. */
   setup(): { bytesEachWay: number; messagesEachWay: number; rounds: number };
@@ -131,12 +140,14 @@ export function makeOtCost(chunk: number = DEFAULT_CHUNK, wire: CotWire = IKNP_W
     },
   };
   const pool = wire.replay?.();
+  const batch = wire.batch || pool !== undefined;
   const model: OtCostModel = {
     chunk,
     plan,
     pool,
-    fresh: () => (pool ? makeOtCost(chunk, wire) : model),
-    forked: () => (wire.replay ? makeOtCost(chunk) : model),
+    drawn: batch ? { client: 0, server: 0 } : undefined,
+    fresh: () => (batch ? makeOtCost(chunk, wire) : model),
+    forked: () => (batch ? makeOtCost(chunk, { ...wire, replay: undefined, batch: true }) : model),
     setup: () => ({ bytesEachWay: 32 + 32 * 128, messagesEachWay: 2, rounds: 2 }),
     cot: (n) => summarise(plan.cot(n)),
     rcot: (n) => summarise(plan.rcot(n)),

@@ -21,8 +21,22 @@ export interface RefillMessage {
   bytes: number;
 }
 
-/** Replays a batch source's refills: the messages a call drawing `cots` COTs triggers first. */
+/** COTs per direction, keyed by the direction's COT sender (what a schedule step draws). */
+export type CotDemand = Record<Party, number>;
+
+/** A refill message of the direction whose COT sender is `sender`. */
+export interface DirectedRefill extends RefillMessage {
+  sender: Party;
+}
+
+/**
+ * Replays a batch source's pools on counts (the cost model's side of `prefill`): the messages a
+ * prefill for `need` sends, in the order both parties run them (the direction whose sender is
+ * the client first); the pools then lose `need`, as after the step that drew it.
+ */
 export interface PoolReplay {
+  step(need: CotDemand): DirectedRefill[];
+  /** Standalone engines (no schedule; refills at the call that needs them): one call's refill. */
   draw(sender: Party, cots: number): RefillMessage[];
 }
 
@@ -51,11 +65,25 @@ export interface CotSource {
    */
   cost(n: number, random?: boolean): CotCost;
   /**
-   * Batch sources (silent OT): make the next `n` COTs of this party's role available now. OtEngine
-   * calls it at the start of every call with the call's total, on both parties, so a refill runs
-   * before the call's own messages. Absent: nothing to prepare (IKNP).
+   * Batch sources (silent OT), standalone use: make the next `n` COTs of this party's role
+   * available now. OtEngine calls it at the start of every call with the call's total, on both
+   * parties, so a refill runs before the call's own messages. Once `prefill` has been used, the
+   * pools refill only there, and a call the pools cannot cover fails. Absent: IKNP.
    */
   ensure?(n: number, asSender: boolean): Promise<void>;
+  /**
+   * Batch sources run by a schedule (src/exec/executor.ts): both parties call it at the same point
+   * between steps with the step's demand (from its cost functions); it refills so the pools hold
+   * at least `need`, in a fixed order (docs/ot.md, "Refills between steps").
+   */
+  prefill?(need: CotDemand): Promise<void>;
+  /** After the step: the pools drop what `need` foresaw and the step did not draw. */
+  settle?(): void;
+  /**
+   * A source on another channel serving exactly `need` COTs taken from the pools now (one member
+   * of a concurrent group; both parties slice in the same order after the group's prefill).
+   */
+  slice?(ch: Channel, need: CotDemand): CotSource;
   /** Batch sources: a replay of the refill schedule from the state after setup (cost model). */
   replay?(): PoolReplay;
   /** The largest n a single internal message carries (callers chunk their own work to this). */

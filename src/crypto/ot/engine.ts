@@ -16,7 +16,7 @@ import { Domain, Tccr } from './aes.ts';
 import type { RandomBytes } from './base-ot.ts';
 import { checkBits, checkChoices, msgBytes, msgsToRing, packMsgs, ringToMsgs, unpackMsgs, xorInto } from './bits.ts';
 import { DEFAULT_OT_BACKEND, makeCotSource, type OtChoice } from './backends.ts';
-import type { CotSource } from './cot-source.ts';
+import type { CotDemand, CotSource } from './cot-source.ts';
 import { makeOtCost, oneOfNChunk, wireOf, type OtCostModel } from './cost.ts';
 import { yieldTurn } from './iknp.ts';
 import { otNRecvStartImpl, otNSendImpl } from './one-of-n.ts';
@@ -81,13 +81,32 @@ export class OtEngine implements ObliviousTransfer {
    * repeats across forks (each may use 2^36 COTs per direction). Both parties fork with the same
    * id, each id at most once per session.
    */
-  fork(ch: Channel, id: number): OtEngine {
+  fork(ch: Channel, id: number, need?: CotDemand): OtEngine {
     if (!this.ready) throw new Error('OtEngine: call setup() before fork()');
     if (!Number.isInteger(id) || id < 1 || id >= 2 ** 16) throw new RangeError(`OtEngine.fork: id must be 1..65535, got ${id}`);
-    const e = new OtEngine(ch, { cot: this.cotSource.fork(ch, id) });
+    const src = this.cotSource;
+    const e = new OtEngine(ch, { cot: need && src.slice ? src.slice(ch, need) : src.fork(ch, id) });
     e.ready = true;
     e.sentCots = e.recvCots = id * 2 ** 36;
     return e;
+  }
+
+  /** True when the backend refills in batches (Ferret): a schedule then calls prefill/settle. */
+  get batch(): boolean {
+    return this.cotSource.prefill !== undefined;
+  }
+
+  /**
+   * Between schedule steps, on both parties: refill so the pools cover `need` (the step's COTs per
+   * direction, from its cost functions). After this, calls never refill (docs/ot.md).
+   */
+  prefill(need: CotDemand): Promise<void> {
+    return this.exclusive(async () => this.cotSource.prefill?.(need));
+  }
+
+  /** After the step: drop what the prefill foresaw and the step did not draw. */
+  settle(): Promise<void> {
+    return this.exclusive(async () => this.cotSource.settle?.());
   }
 
   /** Run calls one at a time, in issue order (the pairing rule in types.ts). */

@@ -1,8 +1,8 @@
 // The OT engine: base OT (Chou–Orlandi on ristretto255), IKNP and Ferret (silent) correlated OT,
 // and the flavours built on them. Design and security assumptions: docs/ot.md.
 export type { ObliviousTransfer, NChoices } from './types.ts';
-export type { CotSource, CotCost, PoolReplay, RefillMessage } from './cot-source.ts';
-export { OT_BACKENDS, DEFAULT_OT_BACKEND, FERRET_NOT_IN_EXECUTOR, executorBackend, isOtBackend, makeCotSource, otCostModel, type OtBackend, type OtChoice } from './backends.ts';
+export type { CotSource, CotCost, CotDemand, DirectedRefill, PoolReplay, RefillMessage } from './cot-source.ts';
+export { OT_BACKENDS, DEFAULT_OT_BACKEND, isOtBackend, makeCotSource, otCostModel, type OtBackend, type OtChoice } from './backends.ts';
 export { FerretCot, FerretReplay, type FerretOptions } from './ferret/cot.ts';
 export { DEFAULT_SCHEDULE, type FerretSchedule } from './ferret/schedule.ts';
 export { FERRET_MAIN, FERRET_SETUP, type LpnParams } from './ferret/params.ts';

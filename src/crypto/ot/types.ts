@@ -12,6 +12,7 @@
 import type { Channel, Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import type { OtCostModel } from './cost.ts';
+import type { CotDemand } from './cot-source.ts';
 
 export type NChoices = Uint8Array | Uint16Array | Uint32Array;
 
@@ -72,6 +73,15 @@ export interface ObliviousTransfer {
   /**
    * An independent OT on another channel (after setup, no messages), for work that runs
    * concurrently with this one's: both parties fork with the same id (1..65535), each id once.
+   * `need`: a batch backend (Ferret) hands the fork exactly these COTs from its pools (after a
+   * prefill covering every member), in the same order on both parties.
    */
-  fork(ch: Channel, id: number): ObliviousTransfer;
+  fork(ch: Channel, id: number, need?: CotDemand): ObliviousTransfer;
+
+  /** True when the backend refills in batches between schedule steps (Ferret; docs/ot.md). */
+  readonly batch?: boolean;
+  /** Batch backends, between steps on both parties: make the pools cover `need`. */
+  prefill?(need: CotDemand): Promise<void>;
+  /** Batch backends, after a step: drop what the prefill foresaw and the step did not draw. */
+  settle?(): Promise<void>;
 }

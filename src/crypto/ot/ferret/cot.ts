@@ -9,17 +9,21 @@
 // outputs q_i ⊕ d_i·Δ (Beaver's derandomisation), one message per chunk.
 import { randomBytes } from 'node:crypto';
 import type { Channel, Party } from '../../../transport/channel.ts';
-import { ChannelError, peerOf } from '../../../transport/channel.ts';
+import { peerOf } from '../../../transport/channel.ts';
 import { Tccr } from '../aes.ts';
 import type { RandomBytes } from '../base-ot.ts';
-import { checkChoices, words } from '../bits.ts';
-import type { CotCost, CotSource, PoolReplay, RefillMessage } from '../cot-source.ts';
+import { checkChoices } from '../bits.ts';
+import type { CotCost, CotDemand, CotSource, DirectedRefill, PoolReplay, RefillMessage } from '../cot-source.ts';
 import { DEFAULT_CHUNK, IknpCot } from '../iknp.ts';
 import { ferretDomain, iterateReceiver, iterateSender } from './extend.ts';
 import { Ggm } from './ggm.ts';
 import { checkParams } from './params.ts';
+import { derandRecv, derandSend, ferretCost, lsbChoices } from './derand.ts';
 import { BlockPool } from './pool.ts';
+import { FerretSlice } from './slice.ts';
 import { DEFAULT_SCHEDULE, PoolState, refillMessages, type FerretSchedule, type RefillStep } from './schedule.ts';
+
+export { ferretCost };
 
 export interface FerretOptions {
   /** COTs per derandomisation message (multiple of 32); both parties must agree. */
@@ -30,18 +34,8 @@ export interface FerretOptions {
   schedule?: FerretSchedule;
 }
 
-/** Wire cost of one call of n COTs (refills apart): chosen bits, one message of ⌈m/8⌉ bytes per chunk. */
-export function ferretCost(n: number, chunk: number, random = false): CotCost {
-  const full = Math.floor(n / chunk), rest = n % chunk;
-  const messages = random ? 0 : full + (rest > 0 ? 1 : 0);
-  return {
-    bytesSenderToReceiver: 0,
-    bytesReceiverToSender: random ? 0 : full * Math.ceil(chunk / 8) + Math.ceil(rest / 8),
-    messagesSenderToReceiver: 0,
-    messagesReceiverToSender: messages,
-    rounds: messages > 0 ? 1 : 0,
-  };
-}
+/** Both directions of a prefill, in the order both parties run them: the client's COTs first. */
+const DIRECTIONS: readonly Party[] = ['client', 'server'];
 
 /** The refill schedule of both directions replayed on counts: what the cost model charges. */
 export class FerretReplay implements PoolReplay {
@@ -52,11 +46,15 @@ export class FerretReplay implements PoolReplay {
     this.chunk = chunk;
   }
 
+  step(need: CotDemand): DirectedRefill[] {
+    return DIRECTIONS.flatMap((sender) => this.draw(sender, need[sender]).map((m) => ({ sender, ...m })));
+  }
+
   draw(sender: Party, cots: number): RefillMessage[] {
     const st = this.states[sender];
-    const steps = st.refill(cots);
+    const msgs = refillMessages(st.refill(cots), this.chunk);
     st.take(cots);
-    return refillMessages(steps, this.chunk);
+    return msgs;
   }
 }
 
@@ -65,6 +63,8 @@ interface Side {
   state: PoolState;
   /** Tweak counter of the trees' COTs in this direction. */
   tweak: number;
+  /** COTs drawn in all once the current step has drawn what its prefill foresaw. */
+  mark: number;
 }
 
 export class FerretCot implements CotSource {
@@ -79,6 +79,8 @@ export class FerretCot implements CotSource {
   private readonly ggm = new Ggm();
   private readonly asSender: Side;
   private readonly asReceiver: Side;
+  /** Set by the first prefill: from then on the pools refill only between steps. */
+  private managed = false;
 
   constructor(ch: Channel, opts: FerretOptions = {}) {
     this.ch = ch;
@@ -89,7 +91,7 @@ export class FerretCot implements CotSource {
     checkParams(this.schedule.main);
     this.iknp = new IknpCot(ch, { chunk: opts.chunk, random: this.random, deltaLsbOne: true });
     this.chunk = this.iknp.chunk;
-    const side = (): Side => ({ pool: new BlockPool(), state: new PoolState(this.schedule), tweak: 0 });
+    const side = (): Side => ({ pool: new BlockPool(), state: new PoolState(this.schedule), tweak: 0, mark: 0 });
     this.asSender = side();
     this.asReceiver = side();
   }
@@ -121,7 +123,43 @@ export class FerretCot implements CotSource {
 
   async ensure(n: number, asSender: boolean): Promise<void> {
     const side = asSender ? this.asSender : this.asReceiver;
+    if (this.managed && side.state.usable < n) {
+      throw new Error(`internal: a step drew more COTs as ${asSender ? 'sender' : 'receiver'} than its cost functions foresaw (${n} wanted, ${side.state.usable} left)`);
+    }
     for (const step of side.state.refill(n)) await this.run(step, side, asSender);
+  }
+
+  private sideOf(sender: Party): Side {
+    return sender === this.party ? this.asSender : this.asReceiver;
+  }
+
+  async prefill(need: CotDemand): Promise<void> {
+    this.managed = true;
+    for (const sender of DIRECTIONS) {
+      const side = this.sideOf(sender);
+      for (const step of side.state.refill(need[sender])) await this.run(step, side, sender === this.party);
+      side.mark = side.state.drawn + need[sender];
+    }
+  }
+
+  settle(): void {
+    for (const side of [this.asSender, this.asReceiver]) {
+      const extra = side.mark - side.state.drawn;
+      if (extra <= 0) continue;
+      side.state.take(extra);
+      side.pool.skip(extra);
+    }
+  }
+
+  slice(ch: Channel, need: CotDemand): CotSource {
+    const take = (sender: Party) => {
+      const side = this.sideOf(sender), n = need[sender];
+      side.state.take(n);
+      side.mark = side.state.drawn;
+      return side.pool.take(n);
+    };
+    const mine = take(this.party), theirs = take(peerOf(this.party));
+    return new FerretSlice(ch, this.delta, this.chunk, mine, theirs);
   }
 
   private async run(step: RefillStep, side: Side, asSender: boolean): Promise<void> {
@@ -159,25 +197,7 @@ export class FerretCot implements CotSource {
   }
 
   async send(n: number): Promise<Uint8Array> {
-    const q = await this.draw(n, true);
-    const qw = words(q), dw = words(this.delta);
-    for (let from = 0; from < n; from += this.chunk) {
-      const m = Math.min(this.chunk, n - from);
-      const d = await this.ch.recv();
-      if (d.length !== Math.ceil(m / 8)) {
-        throw new ChannelError('mismatch', `Ferret: expected ${Math.ceil(m / 8)} bytes of choice corrections for ${m} COTs, got ${d.length} (calls out of step, or different chunk sizes)`);
-      }
-      for (let i = 0; i < m; i++) {
-        if ((d[i >>> 3] >>> (i & 7)) & 1) {
-          const o = 4 * (from + i);
-          qw[o] ^= dw[0];
-          qw[o + 1] ^= dw[1];
-          qw[o + 2] ^= dw[2];
-          qw[o + 3] ^= dw[3];
-        }
-      }
-    }
-    return q;
+    return derandSend(this.ch, await this.draw(n, true), this.delta, this.chunk);
   }
 
   sendRandom(n: number): Promise<Uint8Array> {
@@ -186,21 +206,11 @@ export class FerretCot implements CotSource {
 
   async recv(choices: Uint8Array): Promise<Uint8Array> {
     checkChoices(choices);
-    const n = choices.length;
-    const t = await this.draw(n, false);
-    for (let from = 0; from < n; from += this.chunk) {
-      const m = Math.min(this.chunk, n - from);
-      const d = new Uint8Array(Math.ceil(m / 8));
-      for (let i = 0; i < m; i++) d[i >>> 3] |= (choices[from + i] ^ (t[16 * (from + i)] & 1)) << (i & 7);
-      this.ch.send(d);
-    }
-    return t;
+    return derandRecv(this.ch, await this.draw(choices.length, false), choices, this.chunk);
   }
 
   async recvRandom(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
     const blocks = await this.draw(n, false);
-    const choices = new Uint8Array(n);
-    for (let i = 0; i < n; i++) choices[i] = blocks[16 * i] & 1;
-    return { choices, blocks };
+    return { choices: lsbChoices(blocks), blocks };
   }
 }

@@ -42,12 +42,21 @@ export class BlockPool {
   }
 
   take(n: number): Uint8Array {
-    const out = new Uint8Array(16 * n);
+    return this.move(n, new Uint8Array(16 * n));
+  }
+
+  /** Drop the next n blocks (COTs a step was predicted to draw and did not). */
+  skip(n: number): void {
+    this.move(n, null);
+  }
+
+  private move(n: number, out: Uint8Array | null): Uint8Array {
+    const len = 16 * n;
     let o = 0;
-    while (o < out.length && this.carry.length) {
+    while (o < len && this.carry.length) {
       const g = this.carry[0];
-      const m = Math.min(out.length - o, g.length - 16 * this.carryHead);
-      out.set(g.subarray(16 * this.carryHead, 16 * this.carryHead + m), o);
+      const m = Math.min(len - o, g.length - 16 * this.carryHead);
+      out?.set(g.subarray(16 * this.carryHead, 16 * this.carryHead + m), o);
       o += m;
       this.carryHead += m >>> 4;
       if (16 * this.carryHead === g.length) {
@@ -55,10 +64,10 @@ export class BlockPool {
         this.carryHead = 0;
       }
     }
-    const m = (out.length - o) >>> 4;
+    const m = (len - o) >>> 4;
     if (m > this.end - this.head) throw new Error(`internal: Ferret pool short by ${m - (this.end - this.head)} COTs`);
-    out.set(this.buf ? this.buf.subarray(16 * this.head, 16 * (this.head + m)) : new Uint8Array(0), o);
+    if (out && this.buf) out.set(this.buf.subarray(16 * this.head, 16 * (this.head + m)), o);
     this.head += m;
-    return out;
+    return out ?? new Uint8Array(0);
   }
 }

@@ -28,8 +28,11 @@ export interface FerretSchedule {
   setupIterations: number;
 }
 
-/** The paper's parameters (params.ts); IKNP alone below 2^16 COTs per direction (≈ 1 MiB). */
-export const DEFAULT_SCHEDULE: FerretSchedule = { setup: FERRET_SETUP, main: FERRET_MAIN, iknpUpTo: 1 << 16, setupIterations: 2 };
+/**
+ * The paper's parameters (params.ts), bootstrapped at the first refill: refills run between schedule
+ * steps, where an IKNP-only phase would add a flight to every step that draws COTs.
+ */
+export const DEFAULT_SCHEDULE: FerretSchedule = { setup: FERRET_SETUP, main: FERRET_MAIN, iknpUpTo: 0, setupIterations: 2 };
 
 export type RefillStep =
   /** `n` IKNP random COTs, into the pool or as the next iteration's input. */
