@@ -1,6 +1,6 @@
 // cipherprune serve / connect: the two parties in two processes (or hosts) over ws.
 import { createHash } from 'node:crypto';
-import { DEFAULT_OT_BACKEND, type OtBackend } from '../crypto/ot/index.ts';
+import type { OtBackend } from '../crypto/ot/index.ts';
 import { execute } from '../exec/executor.ts';
 import { hex } from '../transport/frame.ts';
 import { programHash as hashOf } from '../ir/hash.ts';
@@ -73,10 +73,9 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
-/** The hash both parties compare: the program's, with the OT backend mixed in unless it is the default. */
+/** The hash both parties compare: the program's, with the OT backend mixed in (both must use the same). */
 function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array {
-  const h = hashOf(p);
-  return ot === DEFAULT_OT_BACKEND ? h : new Uint8Array(createHash('sha256').update(h).update(`ot ${ot}`).digest());
+  return new Uint8Array(createHash('sha256').update(hashOf(p)).update(`ot ${ot}`).digest());
 }
 
 /** Compile the program and take this party's inputs; the hash both sides compare at connect

@@ -84,7 +84,7 @@ export function stepDemand(s: Schedule, step: Step, dims: DimEnv, model: OtCostM
 }
 
 /** A batch backend's refill before a step (or a concurrent group), as flights on the session clock. */
-function refillFlights(model: OtCostModel, need: CotDemand): Flight[] {
+export function refillFlights(model: OtCostModel, need: CotDemand): Flight[] {
   if (!model.pool || need.client + need.server === 0) return [];
   return model.pool.step(need).map((m) => {
     const from: Party = m.from === 'sender' ? m.sender : m.sender === 'client' ? 'server' : 'client';
