@@ -9,6 +9,9 @@ import { otCost, type MessagePlan, type OtCostModel } from '../../src/crypto/ot/
 import { msgBytes } from '../../src/crypto/ot/bits.ts';
 import { otCostModel } from '../../src/crypto/ot/backends.ts';
 import { costOf } from '../../src/crypto/nonlinear/context.ts';
+import { refillFlights } from '../../src/opt/cost.ts';
+import { RoundClock } from '../../src/transport/round-clock.ts';
+import { consumedBy, FERRET_SETUP, iterationBytes } from '../../src/crypto/ot/ferret/params.ts';
 import { idealOtPairForTestsOnly } from '../support/ideal-ot.ts';
 import { choiceBits, enginePair, FERRET_TOY, randomMsgs } from './helpers.ts';
 
@@ -132,25 +135,36 @@ describe('wire cost equals the formulas', () => {
     }
   });
 
-  it('Ferret: the nonlinear cost builder charges the same refills (bytes and rounds)', async () => {
+  it('Ferret: the nonlinear cost builder counts the COTs whose refills the replay charges (bytes and rounds)', async () => {
     const E = await enginePair(256, 9, FERRET_TOY);
     const model = E.client.cost, check = E.server.cost.fresh();
     for (const n of [3000, 20_000, 70_000]) {
       const f = flavours(n)[2]; // rot 37, server sends
       const m = await measure(E.server, E.client, E.sc, E.cc, f);
+      // CostBuilder counts the call's COTs; the replay turns them into the refill that comes first.
+      model.drawn!.client = model.drawn!.server = 0;
       const c = costOf((b) => b.otCall('client', f.plan(model)), model);
-      expect([c.bytesServerToClient, c.bytesClientToServer, c.rounds]).toEqual([m.bytesSenderToReceiver, m.bytesReceiverToSender, m.rounds]);
+      expect(model.drawn).toEqual({ client: 0, server: f.plan(model).cots });
+      const clock = new RoundClock(), all = [...refillFlights(model, { ...model.drawn! }), ...c.flights!];
+      for (const x of all) clock.flight(x);
+      const sum = (k: 'c2s' | 's2c') => all.reduce((a, x) => a + x[k], 0);
+      expect([sum('s2c'), sum('c2s'), clock.rounds]).toEqual([m.bytesSenderToReceiver, m.bytesReceiverToSender, m.rounds]);
       expect(predictWithRefills(check, 'server', f.plan(check))).toEqual(m);
     }
   });
 
-  it('Ferret with the default schedule: IKNP alone for small programs (plus one bit per chosen choice)', () => {
+  it('Ferret with the default schedule: one bit per chosen choice; the first refill bootstraps (IKNP, then a setup iteration)', () => {
     const m = otCostModel('ferret');
     expect(m.cot(1000)).toMatchObject({ bytesReceiverToSender: 125, rounds: 1 });
     expect(m.rcot(1000)).toMatchObject({ bytesReceiverToSender: 0, messagesReceiverToSender: 0, rounds: 0 });
-    expect(m.pool!.draw('server', 1000)).toEqual([{ from: 'receiver', bytes: 16_000 }]);
-    expect(m.fresh().pool!.draw('server', 1000)).toEqual([{ from: 'receiver', bytes: 16_000 }]);
+    const it = iterationBytes(FERRET_SETUP);
+    const boot = [{ from: 'receiver', bytes: 128 * Math.ceil(consumedBy(FERRET_SETUP) / 8) }, { from: 'receiver', bytes: it.receiverToSender }, { from: 'sender', bytes: it.senderToReceiver }];
+    expect(m.pool!.draw('server', 1000)).toEqual(boot);
+    expect(m.fresh().pool!.step({ client: 0, server: 1000 })).toEqual(boot.map((x) => ({ sender: 'server', ...x })));
+    expect(m.forked().pool).toBeUndefined();
+    expect(m.forked().cot(1000)).toMatchObject({ bytesReceiverToSender: 125, rounds: 1 });
     expect(otCostModel('iknp').pool).toBeUndefined();
+    expect(otCostModel('iknp').drawn).toBeUndefined();
   });
 
   it('per OT: 16 bytes one way plus the payload the other way (n a multiple of 8)', () => {

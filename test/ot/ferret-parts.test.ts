@@ -155,8 +155,13 @@ describe('one iteration (reveal-and-check)', () => {
 });
 
 describe('refill schedule', () => {
-  it('IKNP alone for a direction’s first COTs, then the bootstrap, setup iterations, main iterations', () => {
+  it('the default schedule bootstraps at the first refill', () => {
     const s = new PoolState(DEFAULT_SCHEDULE);
+    expect(s.refill(1000).map((x) => x.kind)).toEqual(['iknp', 'iterate']);
+  });
+
+  it('IKNP alone for a direction’s first COTs (iknpUpTo), then the bootstrap, setup iterations, main iterations', () => {
+    const s = new PoolState({ ...DEFAULT_SCHEDULE, iknpUpTo: 1 << 16 });
     const steps = (n: number) => {
       const st = s.refill(n);
       s.take(n);
