@@ -155,13 +155,22 @@ describe('one iteration (reveal-and-check)', () => {
 });
 
 describe('refill schedule', () => {
-  it('the default schedule bootstraps at the first refill', () => {
+  it('the default schedule bootstraps at the first refill and runs main iterations from 2^22 COTs', () => {
     const s = new PoolState(DEFAULT_SCHEDULE);
-    expect(s.refill(1000).map((x) => x.kind)).toEqual(['iknp', 'iterate']);
+    const steps = (n: number) => {
+      const st = s.refill(n);
+      s.take(n);
+      return st.map((x) => (x.kind === 'iknp' ? 'iknp' : `${x.params.name} keep ${x.keep}`));
+    };
+    const S = consumedBy(FERRET_SETUP), usable = FERRET_SETUP.n - S;
+    expect(steps(1000)).toEqual(['iknp', `setup keep ${S}`]);
+    expect(steps(2 * usable)).toEqual([`setup keep ${S}`, `setup keep ${S}`]);
+    // a need that takes the direction past 2^22: the next setup iteration keeps the main input
+    expect(steps(1 << 22)).toEqual([`setup keep ${consumedBy(FERRET_MAIN)}`, `main keep ${consumedBy(FERRET_MAIN)}`]);
   });
 
   it('IKNP alone for a direction’s first COTs (iknpUpTo), then the bootstrap, setup iterations, main iterations', () => {
-    const s = new PoolState({ ...DEFAULT_SCHEDULE, iknpUpTo: 1 << 16 });
+    const s = new PoolState({ ...DEFAULT_SCHEDULE, iknpUpTo: 1 << 16, mainFrom: 0 });
     const steps = (n: number) => {
       const st = s.refill(n);
       s.take(n);

@@ -9,10 +9,11 @@
 //    Ferret iteration.
 // 2. Beyond that, once: IKNP makes the M = k + t·h COTs of a setup iteration (the bootstrap).
 // 3. Then iterations, while the call needs more than the pool holds: `setupIterations` with the
-//    setup parameters, then main ones. Each keeps the first M' of its outputs as the next
+//    setup parameters (more while the direction has drawn under `mainFrom`), then main ones. Each keeps the first M' of its outputs as the next
 //    iteration's input (M' of the parameters it will use), the rest joins the pool.
-// A refill runs at the start of the call that needs it (OtEngine calls CotSource.ensure), before
-// the call's own messages.
+// Under a schedule, refills run between steps for the step's demand (CotSource.prefill; docs/ot.md,
+// "Refills between steps"); a standalone engine refills at the start of the call that needs it
+// (CotSource.ensure), before the call's own messages.
 import type { RefillMessage } from '../cot-source.ts';
 import { iknpCost } from '../iknp.ts';
 import { consumedBy, FERRET_MAIN, FERRET_SETUP, iterationBytes, type LpnParams } from './params.ts';
@@ -26,13 +27,19 @@ export interface FerretSchedule {
   iknpUpTo: number;
   /** Iterations with the setup parameters before the main ones (≥ 1). */
   setupIterations: number;
+  /**
+   * Main iterations only once the direction has drawn this many COTs (this refill's need
+   * included): below, setup iterations keep going (≈ 10 MB of buffers instead of ≈ 180 MB, and a
+   * fraction of the CPU, for ≈ 5 bits per COT instead of 0.5). Absent: 0.
+   */
+  mainFrom?: number;
 }
 
 /**
  * The paper's parameters (params.ts), bootstrapped at the first refill: refills run between schedule
  * steps, where an IKNP-only phase would add a flight to every step that draws COTs.
  */
-export const DEFAULT_SCHEDULE: FerretSchedule = { setup: FERRET_SETUP, main: FERRET_MAIN, iknpUpTo: 0, setupIterations: 2 };
+export const DEFAULT_SCHEDULE: FerretSchedule = { setup: FERRET_SETUP, main: FERRET_MAIN, iknpUpTo: 0, setupIterations: 2, mainFrom: 1 << 22 };
 
 export type RefillStep =
   /** `n` IKNP random COTs, into the pool or as the next iteration's input. */
@@ -70,7 +77,7 @@ export class PoolState {
     while (this.usable < n) {
       const params = this.next;
       if (params === s.setup) this.setups++;
-      this.next = this.setups >= s.setupIterations ? s.main : s.setup;
+      this.next = this.setups >= s.setupIterations && this.drawn + n >= (s.mainFrom ?? 0) ? s.main : s.setup;
       const keep = consumedBy(this.next);
       steps.push({ kind: 'iterate', params, keep });
       this.usable += params.n - keep;
