@@ -135,7 +135,7 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     const setup = [...(needs.ot ? params.otSetup() : []), ...needs.he.flatMap((ell) => params.heSetup(ell))];
     // Members run on forks of the session's OT engine, whose cost model is the fork's (a Ferret
     // session hands each member a slice of its pools, prefilled for all of them on the session
-    // channel after the setups: docs/ot.md, "Forks").
+    // channel after the setups: docs/ot.md, "Refills between steps").
     const forked: CostParams = { ...params, otModel: params.otModel.forked() };
     const need: CotDemand = { client: 0, server: 0 };
     const members = unit.map((step) => {
