@@ -109,8 +109,9 @@ export class FerretCot implements CotSource {
   }
 
   /**
-   * A fork for concurrent work (src/exec/concurrent.ts) is a fork of the IKNP bootstrap: no
-   * messages, no Ferret setup per group, exact and stateless costs; a concurrent member of a scheduled session gets a slice instead (docs/ot.md, "Refills between steps").
+   * A fork for concurrent work without a share of the pools is a fork of the IKNP bootstrap: no
+   * messages, no Ferret setup, exact and stateless costs. The executor's concurrent members get a
+   * slice instead (`slice`; docs/ot.md, "Refills between steps").
    */
   fork(ch: Channel, id: number): CotSource {
     return this.iknp.fork(ch, id);
