@@ -12,7 +12,8 @@ import type { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { ringOf } from '../../src/crypto/ring.ts';
 import { makeCostParams } from '../../src/ir/ops/table.ts';
-import { predictCost } from '../../src/opt/cost.ts';
+import { predictCost, refillFlights } from '../../src/opt/cost.ts';
+import type { CotDemand } from '../../src/crypto/ot/cot-source.ts';
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
@@ -40,12 +41,20 @@ let refillBytes = 0;
 const pool = ot.cost.pool;
 if (pool) {
   // Count what the replay charges for refills (bytes both ways) as it follows the session.
-  const draw = pool.draw.bind(pool);
-  (pool as { draw: typeof draw }).draw = (sender, cots) => {
-    const msgs = draw(sender, cots);
+  const step = pool.step.bind(pool);
+  (pool as { step: typeof step }).step = (need) => {
+    const msgs = step(need);
     for (const m of msgs) refillBytes += m.bytes;
     return msgs;
   };
+}
+/** A protocol job's COTs per direction (Ferret refills them before the job, as the executor does per step). */
+function demandOf(job: Job & { kind: 'proto' }): CotDemand {
+  const counting = params.otModel.forked(), d = counting.drawn;
+  if (!d) return { client: 0, server: 0 };
+  d.client = d.server = 0;
+  job.cost(counting);
+  return { client: d.client, server: d.server };
 }
 control.postMessage({ setupSeconds });
 
@@ -59,10 +68,15 @@ async function runJob(job: Job) {
   let predicted: { c2s: number; s2c: number; rounds: number }, n: number, outBytes = { sent: 0 };
   if (job.kind === 'proto') {
     n = job.n;
+    const need = demandOf(job);
+    const refill = refillFlights(params.otModel, need);
     const c = job.cost(params.otModel);
-    predicted = { c2s: c.bytesClientToServer, s2c: c.bytesServerToClient, rounds: c.rounds };
+    const sum = (k: 'c2s' | 's2c') => refill.reduce((a, f) => a + f[k], 0);
+    predicted = { c2s: c.bytesClientToServer + sum('c2s'), s2c: c.bytesServerToClient + sum('s2c'), rounds: c.rounds };
     const ring = ringOf(ell), x = fx.encode(job.input), r = ring.random(n, Prg.fromInt(11));
+    await ot.prefill(need);
     await job.run({ party, ch, ot, prg: new Prg() }, party === 'server' ? ring.sub(x, r) : r);
+    await ot.settle();
   } else {
     const r = check([{ path: job.program }]);
     const p = lowerModel(r, r.models[0]);
@@ -102,6 +116,7 @@ control.on('message', async (m: { job?: string; refill?: number; exit?: true }) 
   if (m.refill !== undefined) {
     // Random-choice COTs in both directions: no per-OT message, so the cost is the refills'.
     const cpu0 = threadCpuSeconds(), before = { ...ch.totals };
+    await ot.prefill({ client: m.refill, server: m.refill });
     for (const sender of ['server', 'client'] as Party[]) {
       if (sender === party) await ot.rcotSend(m.refill);
       else await ot.rcotRecv(m.refill);

@@ -5,8 +5,8 @@
 // own worker thread (one core per party, like the C++ references: BOLT/CrypTFlow2 use one thread
 // per party), over an in-memory MessagePort channel.
 //
-//   npm run bench -- nonlinear [--quick] [--reps 3] [--backend iknp]   (ferret: broken since the
-//   round-lean protocols, docs/ot.md "Ferret and the round-lean protocols")
+//   npm run bench -- nonlinear [--quick] [--reps 3] [--backend iknp,ferret]
+//   (Ferret refills before each job, sized from its cost function, as the executor does per step)
 //
 // One session per backend: jobs run one after another, each first once untimed (warm-up: JIT, HE
 // keys, and for Ferret the pools' first refills), then `reps` times. Measured bytes are the
@@ -30,7 +30,7 @@ const arg = (name: string, def: string) => {
 };
 const quick = process.argv.includes('--quick');
 const reps = Number(arg('reps', quick ? '1' : '3'));
-const backends = arg('backend', 'iknp').split(',').filter(Boolean);
+const backends = arg('backend', 'iknp,ferret').split(',').filter(Boolean);
 for (const b of backends) benchBackend(b);
 const refillCots = Number(arg('refill-cots', String(2 * 10_198_341)));
 
