@@ -92,7 +92,7 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
   // Ferret refills between schedule steps, sized from each step's cost functions (docs/ot.md,
   // "Refills between steps"); toy LPN parameters (tests only) refill many times in one program.
   it.each([
-    ['ferret', true], ['ferret', false], ['toy', true], ['toy', false],
+    ['ferret', true], ['toy', false],
   ] as const)('with the Ferret backend (%s, merged: %s): the twin and the cost prediction', async (which, merge) => {
     const ot: OtChoice = which === 'toy' ? { backend: 'ferret', schedule: TOY_SCHEDULE } : 'ferret';
     await checkRun(p, inputs, tolerance, 'memory', merge, ot);
