@@ -73,9 +73,13 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
-/** The hash both parties compare: the program's, with the OT backend mixed in (both must use the same). */
+/**
+ * The hash both parties compare: the program's, with the OT backend mixed in (both must use the
+ * same) unless it is IKNP, whose sessions keep the bare program hash they always had.
+ */
 function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(hashOf(p)).update(`ot ${ot}`).digest());
+  const h = hashOf(p);
+  return ot === 'iknp' ? h : new Uint8Array(createHash('sha256').update(h).update(`ot ${ot}`).digest());
 }
 
 /** Compile the program and take this party's inputs; the hash both sides compare at connect
