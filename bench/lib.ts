@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 
 export const median = (xs: number[]): number => {
   if (xs.length === 0) return NaN;
@@ -44,4 +45,23 @@ export function report(area: string, results: unknown): void {
   const text = JSON.stringify(body, null, 2);
   writeFileSync(out, text + '\n');
   process.stdout.write(text + '\n');
+}
+
+/** A worker thread with a message inbox: `next()` resolves with its next message, in order. */
+export interface BenchWorker {
+  worker: Worker;
+  next(): Promise<Record<string, unknown>>;
+}
+
+/** Start a benchmark worker (one party); a worker error stops the benchmark. */
+export function spawnWorker(url: URL, workerData: Record<string, unknown>, transfer: unknown[] = []): BenchWorker {
+  const worker = new Worker(url, { workerData, transferList: transfer as never[] });
+  const inbox: Record<string, unknown>[] = [];
+  const waiters: ((m: Record<string, unknown>) => void)[] = [];
+  worker.on('message', (m) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));
+  worker.on('error', (e) => {
+    process.stderr.write(`worker ${String(workerData.party ?? '')} failed: ${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+  return { worker, next: () => (inbox.length ? Promise.resolve(inbox.shift()!) : new Promise((r) => waiters.push(r))) };
 }

@@ -31,7 +31,7 @@ async function measure(program: string, reps: number) {
   const secs: number[] = [];
   let c2s = 0, s2c = 0, rounds = 0;
   for (let i = 0; i < reps; i++) {
-    const run = await runBoth(p, inputs, MemoryChannel.pair());
+    const run = await runBoth(p, inputs, MemoryChannel.pair(), { ot: 'iknp' });
     secs.push(run.seconds);
     const out = [...run.client.scopes].filter(([id]) => p.ops[id].op === 'output').map(([, l]) => l);
     const sum = (side: 'client' | 'server') => [...run[side].byScope].filter(([l]) => !out.includes(l)).reduce((s, [, c]) => s + c.bytesSent, 0);

@@ -22,7 +22,7 @@ const p = lowerModel(r, r.models[0]);
 const inputs = splitInputs(p, randomInputs(p, 1))[party];
 const schedule = buildSchedule(p);
 const ch = new PortChannel(party, port);
-const engines = new SessionEngines(party, ch);
+const engines = new SessionEngines(party, ch, { ot: 'iknp' });
 await engines.ot();
 const outputs = new Set(p.ops.filter((op) => op.op === 'output').map((op) => op.id));
 const go = () => new Promise<void>((resolve) => main.once('message', () => resolve()));

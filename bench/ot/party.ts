@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { randomFillSync } from 'node:crypto';
 import type { Channel, Party } from '../../src/transport/channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
+import { benchBackend } from './backend.ts';
 import { msgBytes } from '../../src/crypto/ot/bits.ts';
 import { hashProgram } from '../../src/transport/frame.ts';
 import { connect } from '../../src/transport/ws-channel.ts';
@@ -13,7 +14,7 @@ import { listen } from '../../src/transport/ws-server.ts';
 import { PortChannel } from './port-channel.ts';
 
 export interface Task {
-  flavour: 'cot' | 'rot' | 'ot' | 'otN' | 'acot';
+  flavour: 'cot' | 'rcot' | 'rot' | 'ot' | 'otN' | 'acot';
   n: number;
   bits: number;
   N: number;
@@ -21,7 +22,8 @@ export interface Task {
   sender: Party;
 }
 
-const { party, transport, chunk, dataPort } = workerData as { party: Party; transport: 'memory' | 'ws'; chunk?: number; dataPort?: MessagePort };
+const { party, transport, chunk, dataPort, backend: name } = workerData as { party: Party; transport: 'memory' | 'ws'; chunk?: number; dataPort?: MessagePort; backend: string };
+const backend = benchBackend(name);
 const control = parentPort!;
 const HASH = hashProgram('bench/ot');
 
@@ -50,7 +52,7 @@ const rand = (bytes: number): Uint8Array => {
 };
 
 const ch = await openChannel();
-const engine = new OtEngine(ch, { chunk });
+const engine = new OtEngine(ch, { chunk, backend });
 let t0 = performance.now();
 await engine.setup();
 control.postMessage({ setupSeconds: (performance.now() - t0) / 1000 });
@@ -68,6 +70,7 @@ control.on('message', async (m: { prepare?: Task; go?: true; exit?: true }) => {
     const choices = isSender ? null : rand(t.n).map((b) => (t.flavour === 'otN' ? b % t.N : b & 1));
     prepared = null as unknown as () => Promise<unknown>;
     if (t.flavour === 'cot') prepared = isSender ? () => engine.cotSend(t.n) : () => engine.cotRecv(choices!);
+    else if (t.flavour === 'rcot') prepared = isSender ? () => engine.rcotSend(t.n) : () => engine.rcotRecv(t.n);
     else if (t.flavour === 'rot') prepared = isSender ? () => engine.rotSend(t.n, t.bits) : () => engine.rotRecv(choices!, t.bits);
     else if (t.flavour === 'acot') {
       const c = new Uint32Array(rand(4 * t.n).buffer);

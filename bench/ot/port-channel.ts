@@ -19,7 +19,13 @@ export class PortChannel extends CountingChannel {
         ? payload
         : payload.slice();
     const buf = own.buffer as ArrayBuffer;
-    this.port.postMessage({ buf, round }, [buf]);
+    try {
+      this.port.postMessage({ buf, round }, [buf]);
+    } catch {
+      // some buffers cannot be transferred (e.g. a WebAssembly memory's): send a copy
+      const copy = payload.slice().buffer as ArrayBuffer;
+      this.port.postMessage({ buf: copy, round }, [copy]);
+    }
   }
 
   override close(): void {

@@ -1,12 +1,13 @@
 // cipherprune compile PROG --emit ir|cost|schedule, --dump-after PASS: the lowered program, its
 // schedule, or its predicted cost.
+import { makeCostParams } from '../ir/ops/table.ts';
 import { formatIr } from '../ir/ir.ts';
 import { verifyIr } from '../ir/verify.ts';
 import { predictSchedule } from '../opt/cost.ts';
 import { buildSchedule, dumpAfter, formatSchedule, PASSES, type PassName } from '../opt/schedule.ts';
 import { unsupportedOps } from '../exec/executor.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { compileChecked, programHelp, programOptions } from './program.ts';
+import { compileChecked, otBackendOf, programHelp, programOptions } from './program.ts';
 import { assumedSizes, sizeOptions, sizesHelp, withSizes } from './sizes.ts';
 import { cheaperOps, formatCheaper } from '../opt/cheaper.ts';
 
@@ -33,6 +34,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   if (values.help) return io.out(compileHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('compile: give exactly one program file');
   const emit = values.emit ?? 'ir';
+  const ot = otBackendOf(values);
   if (emit !== 'ir' && emit !== 'cost' && emit !== 'schedule') throw new UsageError(`--emit must be ir, schedule or cost, got '${emit}'`);
   const pass = values['dump-after'];
   if (pass !== undefined && !(PASSES as readonly string[]).includes(pass)) throw new UsageError(`--dump-after: unknown pass '${pass}' (passes: ${PASSES.join(', ')})`);
@@ -45,7 +47,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   const s = buildSchedule(p, { merge });
   if (emit === 'schedule') return io.out(formatSchedule(s)), 0;
   const dims = assumedSizes(p, values);
-  const c = withSizes(p, dims, '--emit cost', () => predictSchedule(s, dims));
+  const c = withSizes(p, dims, '--emit cost', () => predictSchedule(s, dims, makeCostParams({ ot })));
   const cheaper = new Map(cheaperOps(checked, p, dims).map((h) => [h.op.id, h]));
   for (const o of c.ops) {
     const op = p.ops[o.id], h = o.ids.map((id) => cheaper.get(id)).find((x) => x);

@@ -11,6 +11,7 @@ import { NETWORKS, predictSeconds } from '../transport/sim-channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { modelErrors, ranked } from './model-args.ts';
 import { channelsFor } from './network.ts';
+import { otBackendOf } from './program.ts';
 import { costSummary, progress, progressWanted } from './report.ts';
 
 export const DEMO_TEXT = 'The food was delicious and the staff were friendly.';
@@ -31,6 +32,7 @@ options:
   --dense              run the dense model (bert_dense) instead of bert_cipherprune
   --network NET        run over a simulated link: lan, wan or MBITS,MS (default: in memory,
                        with the LAN and WAN times predicted from bytes and rounds)
+  --ot B               correlated-OT backend: ferret (default) or iknp (docs/ot.md)
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
   -h, --help           show this help
 
@@ -52,6 +54,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
     checkpoint: { type: 'string' },
     dense: { type: 'boolean' },
     network: { type: 'string' },
+    ot: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
   });
@@ -74,7 +77,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   const ref = pruned && m.thresholds ? bertCipherPrune(m.weights, c, t.ids, t.padding, m.thresholds) : { logits: bertDense(m.weights, c, [t.ids], [t.padding]), steps: [] };
 
   const bar = progress(io, progressWanted(values, io));
-  const session = new LocalSession(channels.pair);
+  const session = new LocalSession(channels.pair, { ot: otBackendOf(values) });
   let run;
   try {
     run = await session.run(m.program, { ...m.serverInputs, ...t.inputs }, { onProgress: bar.update });

@@ -7,6 +7,7 @@ import type { InputValues } from '../ir/dim-env.ts';
 import { realValues } from '../ir/twins.ts';
 import { idInputs, type TextInputs } from '../model/text-inputs.ts';
 import { LocalSession } from '../exec/session.ts';
+import type { OtBackend } from '../crypto/ot/index.ts';
 import { UsageError, type Io } from './args.ts';
 import { ranked, type ModelArgs } from './model-args.ts';
 import type { channelsFor } from './network.ts';
@@ -15,14 +16,14 @@ import { costSummary, progress } from './report.ts';
 export const generateHelp = `  --generate K         (a language model with --text) K secure passes: each predicts the
                        next token, which the client appends to its text; prints the text`;
 
-export async function generate(p: IrProgram, inputs: InputValues, m: ModelArgs, text: TextInputs | undefined, k: string, channels: ReturnType<typeof channelsFor>, showProgress: boolean, io: Io, check: (inputs: InputValues) => void = () => {}): Promise<number> {
+export async function generate(p: IrProgram, inputs: InputValues, m: ModelArgs, text: TextInputs | undefined, k: string, channels: ReturnType<typeof channelsFor>, showProgress: boolean, io: Io, check: (inputs: InputValues) => void = () => {}, ot?: OtBackend): Promise<number> {
   const steps = Number(k);
   if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--generate expects a positive number of tokens, got '${k}'`);
   if (!text || !m.tokenizer || text.style !== 'gpt2') throw new UsageError('--generate needs a language-model program (inputs "input_ids" without "padding") and --text with a tokenizer');
   const tok = m.tokenizer;
   let window = text.ids;
   const generated: number[] = [];
-  const session = new LocalSession(channels.pair);
+  const session = new LocalSession(channels.pair, { ot });
   const totals = { c2s: 0, s2c: 0, rounds: 0, seconds: 0 };
   try {
     for (let i = 1; i <= steps; i++) {

@@ -6,13 +6,14 @@ import { parseNetwork, type NetworkProfile } from '../transport/sim-channel.ts';
 import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { predictSchedule } from '../opt/cost.ts';
+import { makeCostParams } from '../ir/ops/table.ts';
 import { buildSchedule } from '../opt/schedule.ts';
 import type { ComputeModel } from '../opt/time.ts';
 import { inspect, type MeasuredRun } from '../inspect/inspection.ts';
 import { formatInspection } from '../inspect/text.ts';
 import { inspectionHtml } from '../inspect/html.ts';
 import { parse, UsageError, type Io } from './args.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import type { ReportData } from './report.ts';
 import { assumedSizes, sizeOptions, sizesHelp, withSizes } from './sizes.ts';
 
@@ -138,13 +139,14 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
     if (!compute) throw new UsageError('--save-compute needs --compute calibrate');
     writeFileSync(values['save-compute'], JSON.stringify(compute, null, 2) + '\n');
   }
+  const ot = otBackendOf(values);
   const s = buildSchedule(p, { merge });
   const other = buildSchedule(p, { merge: !merge });
   const x = inspect({
     file,
     schedule: s,
-    cost: withSizes(p, dims, 'inspect', () => predictSchedule(s, dims)),
-    other: predictSchedule(other, dims),
+    cost: withSizes(p, dims, 'inspect', () => predictSchedule(s, dims, makeCostParams({ ot }))),
+    other: predictSchedule(other, dims, makeCostParams({ ot })),
     sizes: Object.fromEntries(p.runtimeDims.filter((r) => dims.values.has(r.symbol)).map((r) => [r.symbol.name, dims.values.get(r.symbol)!])),
     network: network ?? reportNetwork(report?.network),
     compute,

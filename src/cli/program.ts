@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { check, formatDiagnostics, type CheckResult } from '../front/index.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { lowerModel, LowerError } from '../ir/lower.ts';
+import { DEFAULT_OT_BACKEND, isOtBackend, OT_BACKENDS, type OtBackend } from '../crypto/ot/index.ts';
 import { UsageError } from './args.ts';
 import type { Io } from './args.ts';
 import { PRESETS } from './presets.ts';
@@ -11,6 +12,7 @@ export const programOptions = {
   model: { type: 'string', short: 'm' },
   config: { type: 'string', multiple: true },
   'config-file': { type: 'string' },
+  ot: { type: 'string' },
   tokens: { type: 'string' },
 } as const;
 
@@ -19,7 +21,17 @@ export const programHelp = `  -m, --model NAME     the model to run (default: th
   --config PRESET      a published shape: ${Object.keys(PRESETS).join(', ')} (KEY=N after it overrides)
   --tokens N           the number of tokens (the config size seq_len)
   --config-file FILE   config sizes from a JSON object (e.g. a checkpoint's config.json;
-                       keys that the program does not declare are ignored)`;
+                       keys that the program does not declare are ignored)
+  --ot B               correlated-OT backend: ferret (silent OT, under 2 bits per OT once its
+                       pools run; ≈ 2.3 MB to start) or iknp (16 bytes per OT); default
+                       ${DEFAULT_OT_BACKEND} (docs/ot.md, "Choosing a backend")`;
+
+/** The --ot backend (default DEFAULT_OT_BACKEND). */
+export function otBackendOf(values: { ot?: string }): OtBackend {
+  const v = values.ot ?? DEFAULT_OT_BACKEND;
+  if (!isOtBackend(v)) throw new UsageError(`--ot must be one of ${OT_BACKENDS.join(', ')}, got '${v}'`);
+  return v;
+}
 
 export class ProgramError extends Error {}
 

@@ -7,7 +7,7 @@ import { generate, generateHelp } from './generate.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { channelsFor } from './network.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 export const runHelp = `usage: cipherprune run [options] PROGRAM.cpl
@@ -63,15 +63,16 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
   const file = positionals[0];
   const channels = channelsFor(values.network);
+  const ot = otBackendOf(values);
   const m = readModelArgs(values, 'both');
   const p = compileProgram(file, values, io, modelConfig(m));
   const fromModel = modelInputs(p, m, io);
   const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'), fromModel.inputs);
   const check = values['no-precheck'] ? () => {} : (i: typeof inputs) => precheck(p, i);
-  if (values.generate !== undefined) return generate(p, inputs, m, fromModel.text, values.generate, channels, progressWanted(values, io), io, check);
+  if (values.generate !== undefined) return generate(p, inputs, m, fromModel.text, values.generate, channels, progressWanted(values, io), io, check, ot);
   check(inputs);
   const bar = progress(io, progressWanted(values, io));
-  const session = new LocalSession(channels.pair);
+  const session = new LocalSession(channels.pair, { ot });
   let run;
   try {
     run = await session.run(p, inputs, { onProgress: bar.update, schedule: buildSchedule(p, { merge: !values['no-merge'] }) });

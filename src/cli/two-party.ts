@@ -1,4 +1,6 @@
 // cipherprune serve / connect: the two parties in two processes (or hosts) over ws.
+import { createHash } from 'node:crypto';
+import type { OtBackend } from '../crypto/ot/index.ts';
 import { execute } from '../exec/executor.ts';
 import { hex } from '../transport/frame.ts';
 import { programHash as hashOf } from '../ir/hash.ts';
@@ -9,7 +11,7 @@ import { ChannelError, type Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
-import { compileProgram, programHelp, programOptions } from './program.ts';
+import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimitHelp, serveOptions, serverSecurity, sessionLimits } from './session-options.ts';
 
@@ -20,9 +22,9 @@ ${programHelp}
   --report FILE        write a JSON report of the session (per-step bytes and rounds)
   -h, --help           show this help
 
-Both parties must compile the same program with the same config: they compare a hash of the
-compiled program (not of its file path) when they connect and stop with exit status 6 if it
-differs. Threat model, limits and TLS: docs/serving.md.
+Both parties must compile the same program with the same config and --ot: they compare a hash
+of the compiled program and OT backend (not of its file path) when they connect and stop with
+exit status 6 if it differs. Threat model, limits and TLS: docs/serving.md.
 exit status: 0 ok, 1 program error, 2 usage, 3 peer closed or died, 4 peer silent, idle or
 past a deadline, 5 protocol violation (malformed or oversized message, version mismatch),
 6 different programs, 7 the peer's side failed, 8 refused (server busy, wrong token,
@@ -71,12 +73,23 @@ function hostPort(s: string, flag: string): { host: string; port: number } {
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
-/** Compile the program and take this party's inputs; the hash both sides compare at connect. */
-function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0], party: Party, io: Io) {
+/**
+ * The hash both parties compare: the program's, with the OT backend mixed in (both must use the
+ * same) unless it is IKNP, whose sessions keep the bare program hash they always had.
+ */
+function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array {
+  const h = hashOf(p);
+  return ot === 'iknp' ? h : new Uint8Array(createHash('sha256').update(h).update(`ot ${ot}`).digest());
+}
+
+/** Compile the program and take this party's inputs; the hash both sides compare at connect
+ * covers the OT backend too (the parties must agree on it). */
+function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0] & { ot?: string }, party: Party, io: Io) {
   const m = readModelArgs(values, party);
+  const ot = otBackendOf(values);
   const p = compileProgram(file, values, io, modelConfig(m));
   const inputs = gatherInputs(p, values, party, (s) => io.out(s + '\n'), modelInputs(p, m, io).inputs);
-  return { p, m, inputs, programHash: hashOf(p) };
+  return { p, m, ot, inputs, programHash: sessionHash(p, ot) };
 }
 
 /** Listen, turning "port in use" and similar into a one-line usage error (exit 2). */
@@ -100,7 +113,7 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.listen ?? '127.0.0.1:7878', '--listen');
-  const { p, inputs, programHash } = prepareParty(file, values, 'server', io);
+  const { p, ot, inputs, programHash } = prepareParty(file, values, 'server', io);
   const security = serverSecurity(values);
   const limits = sessionLimits(values, p, 'server');
   if (limits.token !== undefined && !security.tls && !isLoopback(host)) io.err(`warning: --token-file without --tls-cert: clients send the token in clear\n`);
@@ -118,7 +131,7 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
       const id = ++sessions;
       const t0 = performance.now();
       try {
-        const res = await execute(p, { party: 'server', ch, inputs });
+        const res = await execute(p, { party: 'server', ch, inputs, ot });
         const seconds = (performance.now() - t0) / 1000;
         io.out(`session ${id}: done\n`);
         printOutputs(p, res.outputs, io);
@@ -161,7 +174,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
-  const { p, m, inputs, programHash } = prepareParty(file, values, 'client', io);
+  const { p, m, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
   const { tls, ca } = clientSecurity(values);
   const limits = sessionLimits(values, p, 'client');
   if (limits.token !== undefined && !tls && !isLoopback(host)) throw new UsageError(`--token-file without --tls or --ca would send the token to ${host} in clear`);
@@ -169,7 +182,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   const bar = progress(io, progressWanted(values, io));
   const t0 = performance.now();
   try {
-    const res = await execute(p, { party: 'client', ch, inputs, onProgress: bar.update });
+    const res = await execute(p, { party: 'client', ch, inputs, onProgress: bar.update, ot });
     bar.done();
     const seconds = (performance.now() - t0) / 1000;
     printOutputs(p, res.outputs, io);

@@ -1,7 +1,7 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
 import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
-import { OtEngine } from '../crypto/ot/index.ts';
+import { DEFAULT_OT_BACKEND, OtEngine, otCostModel, type CotDemand, type OtChoice, type OtCostModel } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
@@ -14,18 +14,30 @@ export class SessionEngines implements Engines {
   private readonly ch: Channel;
   private readonly hes = new Map<number, Promise<HeState>>();
   private otEngine: Promise<ObliviousTransfer> | null = null;
+  /** The OT engine once set up. */
+  private otReady: ObliviousTransfer | null = null;
+  private readonly otBackend: OtChoice | undefined;
   /** Forks so far: each gets the next id (both parties fork in the same order). */
   private forks = 0;
 
-  constructor(party: Party, ch: Channel) {
+  /** `ot`: the correlated-OT backend (default DEFAULT_OT_BACKEND); both parties must agree. */
+  constructor(party: Party, ch: Channel, opts: { ot?: OtChoice } = {}) {
     this.party = party;
     this.ch = ch;
+    this.otBackend = opts.ot;
+  }
+
+  /** A counting cost model of the session's backend when it refills between steps (Ferret), else null. */
+  otDemand(): OtCostModel | null {
+    const m = otCostModel(this.otBackend ?? DEFAULT_OT_BACKEND).forked();
+    return m.drawn ? m : null;
   }
 
   ot(): Promise<ObliviousTransfer> {
     this.otEngine ??= (async () => {
-      const e = new OtEngine(this.ch);
+      const e = new OtEngine(this.ch, { backend: this.otBackend });
       await e.setup();
+      this.otReady = e;
       return e;
     })();
     return this.otEngine;
@@ -54,13 +66,16 @@ export class SessionEngines implements Engines {
     }
   }
 
-  fork(ch: Channel): Engines {
+  fork(ch: Channel, need?: CotDemand): Engines {
     const id = ++this.forks;
+    // A batch backend's slice is taken now, in fork order (the prefill before the group covered it).
+    const slice = need && this.otReady?.batch ? this.otReady.fork(ch, id, need) : null;
     const ot = this.otEngine;
     const hes = this.hes;
     const party = this.party;
     const self: Engines = {
       ot: async () => {
+        if (slice) return slice;
         if (!ot) throw new Error('internal: base OTs must be set up before concurrent work (the schedule did not foresee it)');
         return (await ot).fork(ch, id);
       },

@@ -11,8 +11,9 @@ import { opRow } from '../ir/ops/table.ts';
 import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
 import type { Data } from '../ir/tensor.ts';
 import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../opt/schedule.ts';
-import { setupsOf } from '../opt/cost.ts';
+import { setupsOf, stepDemand } from '../opt/cost.ts';
 import { runConcurrently } from './concurrent.ts';
+import type { CotDemand, OtChoice } from '../crypto/ot/index.ts';
 import { Prg } from '../crypto/prg.ts';
 import { ChannelError, type Channel, type Counters, type Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
@@ -28,6 +29,8 @@ export interface ExecuteOptions {
   inputs: InputValues;
   prg?: Prg;
   engines?: Engines & { close?(): Promise<void> };
+  /** The correlated-OT backend of the session's engines (default DEFAULT_OT_BACKEND; ignored with `engines`). */
+  ot?: OtChoice;
   /** Called after each op that communicates, and every 200 ops. */
   onProgress?: (done: number, total: number, op: IrOp) => void;
   /** Called after every op with this party's value (its share when secret): for tests that open
@@ -103,7 +106,7 @@ function fromChannel(e: unknown): boolean {
 export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<ExecuteResult> {
   const { party, ch } = opts;
   const ownEngines = !opts.engines;
-  const engines = opts.engines ?? new SessionEngines(party, ch);
+  const engines = opts.engines ?? new SessionEngines(party, ch, { ot: opts.ot });
   const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
   const s = opts.schedule ?? buildSchedule(p);
   const sp = s.program;
@@ -147,6 +150,17 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     };
     return { row, ops, calls, run };
   };
+  /** Counts a step's COTs when the session's OT backend refills between steps (Ferret). */
+  const demandModel = engines.otDemand?.() ?? null;
+  /** Refill for steps' demands (none: nothing to do); base OTs first if a step needs them. */
+  const prefill = async (needs: CotDemand[]) => {
+    if (!demandModel) return null;
+    const need = needs.reduce((a, d) => ({ client: a.client + d.client, server: a.server + d.server }), { client: 0, server: 0 });
+    if (need.client + need.server === 0) return null;
+    const ot = await engines.ot();
+    await ot.prefill?.(need);
+    return ot;
+  };
   try {
     checkRunnable(p, party, opts.inputs);
     for (const unit of units(s)) {
@@ -161,14 +175,21 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
       const end = ch.scope(label);
       let results: (Data | null)[][];
       try {
-        if (unit.length === 1) results = [await parts[0].run(ctx)];
-        else {
-          // A concurrent group: setups on the session channel first, then every step on its own
-          // virtual channel and OT fork (forked in step order, the same on both sides).
+        if (unit.length === 1) {
+          // A batch OT backend (Ferret) refills here, between steps, for what the step will draw.
+          const ot = await prefill(demandModel ? [stepDemand(s, unit[0], dims, demandModel)] : []);
+          results = [await parts[0].run(ctx)];
+          await ot?.settle?.();
+        } else {
+          // A concurrent group: setups on the session channel first (and a batch OT backend's
+          // refill for every member), then every step on its own virtual channel and OT fork
+          // (forked in step order, the same on both sides; with Ferret, a slice of the pools).
           const needs = setupsOf(s, unit, dims);
           if (needs.ot) await engines.ot();
           for (const ell of needs.he) await engines.he(ell);
-          results = await runConcurrently(ch, unit.length, (i, vch) => parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch) }));
+          const member = demandModel ? unit.map((st) => stepDemand(s, st, dims, demandModel)) : [];
+          await prefill(member);
+          results = await runConcurrently(ch, unit.length, (i, vch) => parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch, member[i]) }));
         }
       } finally {
         end();

@@ -25,7 +25,7 @@ export function splitInputs(p: IrProgram, inputs: InputValues): { client: InputV
   return out;
 }
 
-export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress' | 'schedule'>> {
+export interface RunBothOptions extends Partial<Pick<ExecuteOptions, 'onProgress' | 'schedule' | 'ot'>> {
   /** Engines of a session that outlives this run (several programs over one OT session and the
    * same HE keys, on the same channel pair); the caller frees them. Default: fresh ones. */
   engines?: { client: Engines; server: Engines };
@@ -50,8 +50,8 @@ export async function runBoth(p: IrProgram, inputs: InputValues, pair: [Channel,
       throw e;
     });
   const results = await Promise.allSettled([
-    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule, engines: opts.engines?.client, trace: opts.trace?.client })),
-    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule, engines: opts.engines?.server, trace: opts.trace?.server })),
+    guard(execute(p, { party: 'client', ch: c, inputs: split.client, onProgress: opts.onProgress, schedule, engines: opts.engines?.client, ot: opts.ot, trace: opts.trace?.client })),
+    guard(execute(p, { party: 'server', ch: s, inputs: split.server, schedule, engines: opts.engines?.server, ot: opts.ot, trace: opts.trace?.server })),
   ]);
   if (first !== null) throw first;
   const [client, server] = results.map((r) => (r as PromiseFulfilledResult<ExecuteResult>).value);

@@ -9,6 +9,7 @@ import { makeCostParams } from '../ir/ops/table.ts';
 import type { CostParams } from '../ir/ops/types.ts';
 import { zeroCounters, type Channel, type Counters, type Party } from '../transport/channel.ts';
 import { SessionEngines } from './engines.ts';
+import type { OtChoice } from '../crypto/ot/index.ts';
 import type { ExecuteOptions } from './executor.ts';
 import { runBoth, type BothResult } from './run-both.ts';
 
@@ -27,11 +28,13 @@ function minus(a: Readonly<Counters>, b: Readonly<Counters>): Counters {
 export class LocalSession {
   readonly pair: [Channel, Channel];
   private readonly engines: Record<Party, SessionEngines>;
-  private readonly costParams: CostParams = makeCostParams();
+  private readonly costParams: CostParams;
 
-  constructor(pair: [Channel, Channel]) {
+  /** `ot`: the correlated-OT backend (default DEFAULT_OT_BACKEND). */
+  constructor(pair: [Channel, Channel], opts: { ot?: OtChoice } = {}) {
     this.pair = pair;
-    this.engines = { client: new SessionEngines('client', pair[0]), server: new SessionEngines('server', pair[1]) };
+    this.engines = { client: new SessionEngines('client', pair[0], opts), server: new SessionEngines('server', pair[1], opts) };
+    this.costParams = makeCostParams(opts);
   }
 
   /** One run; `schedule` as in ExecuteOptions (default: the merged schedule). The prediction is

@@ -10,6 +10,7 @@ import type { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { makeCostParams, opRow } from '../ir/ops/table.ts';
 import type { CostParams, Flight } from '../ir/ops/types.ts';
+import type { CotDemand, OtCostModel } from '../crypto/ot/index.ts';
 import { opCall } from '../ir/ops/call.ts';
 import { buildSchedule, unitLabel, units, type Schedule, type Step } from './schedule.ts';
 
@@ -70,6 +71,42 @@ export function stepFlights(s: Schedule, step: Step, dims: DimEnv, params: CostP
 }
 
 /**
+ * COTs a step draws per direction (keyed by the COT sender), from its cost functions: what a batch
+ * OT backend (Ferret) prefills before the step (docs/ot.md, "Refills between steps"). `model`: a
+ * counting model (OtCostModel.drawn); its count is reset here.
+ */
+export function stepDemand(s: Schedule, step: Step, dims: DimEnv, model: OtCostModel): CotDemand {
+  const d = model.drawn;
+  if (!d) throw new Error('internal: stepDemand needs a cost model that counts COTs');
+  d.client = d.server = 0;
+  stepFlights(s, step, dims, { ...makeCostParams({ otModel: model }), otSetup: () => [], heSetup: () => [] });
+  return { client: d.client, server: d.server };
+}
+
+/** A batch backend's refill before a step (or a concurrent group), as flights on the session clock. */
+export function refillFlights(model: OtCostModel, need: CotDemand): Flight[] {
+  if (!model.pool || need.client + need.server === 0) return [];
+  return model.pool.step(need).map((m) => {
+    const from: Party = m.from === 'sender' ? m.sender : m.sender === 'client' ? 'server' : 'client';
+    return from === 'client' ? { from, c2s: m.bytes, s2c: 0 } : { from, c2s: 0, s2c: m.bytes };
+  });
+}
+
+/**
+ * A step's flights with a batch backend's refill: base OTs (if this step sets them up) first, then
+ * the refill, then the step's own work, as the executor runs them.
+ */
+function withRefill(s: Schedule, step: Step, dims: DimEnv, params: CostParams): Flight[] {
+  const d = params.otModel.drawn;
+  if (!params.otModel.pool || !d) return stepFlights(s, step, dims, params);
+  d.client = d.server = 0;
+  const flights = stepFlights(s, step, dims, params);
+  const refill = refillFlights(params.otModel, { client: d.client, server: d.server });
+  if (refill.length === 0) return flights;
+  return [...flights.filter((f) => f.setup === 'ot'), ...refill, ...flights.filter((f) => f.setup !== 'ot')];
+}
+
+/**
  * Predict bytes and rounds of a schedule. `dims` must know every size revealed at run time (from a
  * run, or assumed values for `inspect`).
  */
@@ -84,7 +121,7 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     const before = { ...clock.high }, total = clock.rounds;
     const rounds = () => ({ client: clock.high.client - before.client, server: clock.high.server - before.server });
     if (unit.length === 1) {
-      const step = unit[0], flights = stepFlights(s, step, dims, params);
+      const step = unit[0], flights = withRefill(s, step, dims, params);
       if (flights.length === 0) continue;
       const timed = flights.map((f) => ({ ...f, stamps: clock.flight(f) }));
       c2s += sum(flights, 'c2s');
@@ -94,17 +131,22 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     }
     // A concurrent group (src/exec/concurrent.ts): setups first, then supersteps; a member's
     // flight with stamp j (its own rounds, from equal clocks) goes out in superstep j.
-    // Each member's flights once, with the setups they ask for recorded (their own flights never
-    // include a setup: the group does them first).
-    const needs = { ot: false, he: new Set<number>() };
-    const probe: CostParams = { ...params, otSetup: () => ((needs.ot = true), []), heSetup: (ell) => (needs.he.add(ell), []) };
-    const memberFlights = unit.map((step) => stepFlights(s, step, dims, probe));
-    const setup = [...(needs.ot ? params.otSetup() : []), ...[...needs.he].flatMap((ell) => params.heSetup(ell))];
-    const setupTimed = setup.map((f) => ({ ...f, stamps: clock.flight(f) }));
-    const members = unit.map((step, i) => {
-      const flights = memberFlights[i], rc = new RoundClock();
+    const needs = setupsOf(s, unit, dims);
+    const setup = [...(needs.ot ? params.otSetup() : []), ...needs.he.flatMap((ell) => params.heSetup(ell))];
+    // Members run on forks of the session's OT engine, whose cost model is the fork's (a Ferret
+    // session hands each member a slice of its pools, prefilled for all of them on the session
+    // channel after the setups: docs/ot.md, "Refills between steps").
+    const forked: CostParams = { ...params, otModel: params.otModel.forked() };
+    const need: CotDemand = { client: 0, server: 0 };
+    const members = unit.map((step) => {
+      const d = forked.otModel.drawn;
+      if (d) d.client = d.server = 0;
+      const flights = stepFlights(s, step, dims, forked), rc = new RoundClock();
+      if (d) (need.client += d.client), (need.server += d.server);
       return { step, flights, rel: flights.map((f) => rc.flight(f)), span: 0 };
     });
+    setup.push(...refillFlights(params.otModel, need));
+    const setupTimed = setup.map((f) => ({ ...f, stamps: clock.flight(f) }));
     for (const m of members) m.span = Math.max(0, ...m.rel.flatMap((r) => Object.values(r)));
     const S = Math.max(...members.map((m) => m.span));
     const at: Record<Party, number>[] = [];

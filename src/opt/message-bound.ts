@@ -14,6 +14,8 @@ import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import type { Party } from '../transport/channel.ts';
 import { predictSchedule } from './cost.ts';
+import { makeCostParams } from '../ir/ops/table.ts';
+import { OT_BACKENDS } from '../crypto/ot/index.ts';
 import { buildSchedule, type Schedule } from './schedule.ts';
 
 /** Margin on the bound of a program whose sizes are revealed at run time: there the bound is
@@ -47,7 +49,10 @@ export function recvBound(p: IrProgram, party: Party, schedule?: Schedule): numb
   if (!dims) return null;
   let bound = 0;
   try {
-    for (const op of predictSchedule(schedule ?? buildSchedule(p), dims).ops) for (const f of op.flights) bound = Math.max(bound, party === 'server' ? f.c2s : f.s2c);
+    // Either OT backend (the peer's choice is checked after the handshake): IKNP's messages are the
+    // larger per call, Ferret adds its refills (up to ≈ 760 KB).
+    const s = schedule ?? buildSchedule(p);
+    for (const ot of OT_BACKENDS) for (const op of predictSchedule(s, dims, makeCostParams({ ot })).ops) for (const f of op.flights) bound = Math.max(bound, party === 'server' ? f.c2s : f.s2c);
   } catch {
     return null;
   }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/interp/interpret.ts';
 import { realValues } from '../../src/ir/twins.ts';
 import { predictSchedule } from '../../src/opt/cost.ts';
+import { makeCostParams } from '../../src/ir/ops/table.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { NETWORKS, SimChannel } from '../../src/transport/sim-channel.ts';
@@ -24,13 +25,13 @@ describe.each([
   ['protocols/bert.cpl', 'bert_dense'],
   ['protocols/gpt2.cpl', 'gpt2_dense'],
 ])('%s %s', (file, model) => {
-  it.each([[true, 'wan'], [false, 'lan']] as const)('runs securely (merged: %s, %s); logits within 0.005 of the fixed-point twin and 0.02 of float64; cost, network time and time with compute as predicted', async (merge, net) => {
+  it.each([[true, 'wan', 'ferret'], [false, 'lan', 'ferret']] as const)('runs securely (merged: %s, %s, %s); logits within 0.005 of the fixed-point twin and 0.02 of float64; cost, network time and time with compute as predicted', async (merge, net, ot) => {
     const p = compile(file, model);
     const inputs = makeInputs(p, 3);
     const schedule = buildSchedule(p, { merge });
     const pair = SimChannel.pair(NETWORKS[net]);
     const [c, s] = pair.map(recording);
-    const run = await runBoth(p, inputs, [c.ch, s.ch], { schedule });
+    const run = await runBoth(p, inputs, [c.ch, s.ch], { schedule, ot });
     // serve/connect refuse messages above the cost model's bound: an honest run never exceeds it
     expect(c.largest()).toBeLessThanOrEqual(recvBound(p, 'client', schedule)!);
     expect(s.largest()).toBeLessThanOrEqual(recvBound(p, 'server', schedule)!);
@@ -40,7 +41,7 @@ describe.each([
     expect(run.server.outputs).toEqual([]);
     expect(maxDiff(secure, realValues(fixed.outputs[0].tensor, 'fixed'))).toBeLessThan(0.005);
     expect(maxDiff(secure, realValues(float.outputs[0].tensor, 'float'))).toBeLessThan(0.02);
-    const predicted = predictSchedule(schedule, fixed.dims);
+    const predicted = predictSchedule(schedule, fixed.dims, makeCostParams({ ot }));
     expect([run.totals.client.bytesSent, run.totals.server.bytesSent, Math.max(run.totals.client.rounds, run.totals.server.rounds)]).toEqual([
       predicted.bytesC2S, predicted.bytesS2C, predicted.rounds,
     ]);

@@ -106,6 +106,30 @@ describe('two processes over ws on loopback', () => {
     }
   }, 60_000);
 
+  it('--ot ferret end to end over ws (a layer with HE, OT and nonlinear functions); the parties must agree on --ot; a bad --ot is a usage error', async () => {
+    const LAYER = 'test/exec/programs/layer.cpl';
+    const server = await startServer(['--once', '--ot', 'ferret'], LAYER);
+    const client = cli(['connect', LAYER, '--to', server.addr, '--random-inputs', '7', '--ot', 'ferret']);
+    const [cc, sc] = await Promise.all([client.exit, server.exit]);
+    expect({ cc, sc, err: client.err() }).toEqual({ cc: 0, sc: 0, err: '' });
+    const p = compile(LAYER);
+    const twin = interpret(p, randomInputs(p, 7), 'fixed');
+    const want = Array.from(realValues(twin.outputs.find((o) => o.to === 'client')!.tensor, 'fixed'));
+    const got = outputValues(client.out());
+    expect(got.length).toBe(want.length);
+    // the layer's stated error against its twin (test/exec/run.test.ts)
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(0.02);
+    // a client on IKNP against a Ferret server: both stop with the mismatch status
+    const s2 = await startServer(['--once', '--ot', 'ferret']);
+    const c2 = cli(['connect', PROG, '--to', s2.addr, '--random-inputs', '7', '--ot', 'iknp']);
+    expect(await Promise.all([c2.exit, s2.exit])).toEqual([EXIT.mismatch, EXIT.mismatch]);
+    const ok = cli(['compile', LAYER, '--emit', 'cost', '--assume', 'kept=3', '--ot', 'ferret']);
+    expect(await ok.exit).toBe(0);
+    const bad = cli(['run', PROG, '--random-inputs', '3', '--ot', 'silent']);
+    expect(await bad.exit).toBe(EXIT.usage);
+    expect(bad.err()).toMatch(/--ot must be one of iknp, ferret, got 'silent'/);
+  }, 240_000);
+
   it('a server killed mid-session: the client stops within 5 s with exit status 3', async () => {
     const server = await startServer();
     const client = cli(['connect', PROG, '--to', server.addr, '--random-inputs', '7']);

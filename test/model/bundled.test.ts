@@ -51,7 +51,7 @@ describe('models/bert-sentiment', () => {
 
   it('cipherprune demo: the secure label is the plaintext float label', async () => {
     let out = '', err = '';
-    const code = await main(['demo'], { out: (s) => void (out += s), err: (s) => void (err += s), color: false, tty: false });
+    const code = await main(['demo', '--ot', 'ferret'], { out: (s) => void (out += s), err: (s) => void (err += s), color: false, tty: false });
     expect(code, err).toBe(0);
     const secure = /^label: (\w+) \(probability (0\.\d+)\)$/m.exec(out);
     const plain = /^plaintext float model \(computed in the clear by this demo, to compare\): (\w+) \(probability (0\.\d+)\)/m.exec(out);

@@ -2,16 +2,25 @@
 // edge values; the secure result is opened and compared with the fixed-point twin (exact or
 // within the stated ULPs) and with float64 (stated max error); bytes and rounds measured on the
 // channel must equal the primitive's cost function. Runs over the test-only ideal OT (n = 257)
-// and over the real OtEngine (n = 19).
+// and over the real OtEngine (n = 19) with each correlated-OT backend: IKNP; Ferret with toy LPN
+// parameters (every primitive's OT calls draw from pools that refill by Ferret iterations before
+// the call, sized from its cost function, and the prediction charges those refills); Ferret as
+// sessions run it by default. Most Ferret runs share one engine pair across all primitives (one
+// base-OT setup; the pools and the cost model's replay of them carry over), so they compare bytes
+// (rounds are exact from equal round clocks only); one run per primitive compares rounds too.
 import { describe, expect, it } from 'vitest';
 import { NONLINEAR_PRIMS, type Share } from '../../src/crypto/nonlinear/index.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { Fixed } from '../../src/crypto/fixed.ts';
 import { ringOf } from '../../src/crypto/nonlinear/index.ts';
-import { makePair, open, openBits, run2, share, shareBits } from './harness.ts';
+import { makePair, open, openBits, run2, share, shareBits, type Pair } from './harness.ts';
+import { FERRET_TOY, IKNP, type TestBackend } from '../ot/helpers.ts';
+import { DEFAULT_SCHEDULE } from '../../src/crypto/ot/ferret/schedule.ts';
 import { cases, ell, s, type Case } from './cases.ts';
+import { refillFlights } from '../../src/opt/cost.ts';
+import { RoundClock } from '../../src/transport/round-clock.ts';
 
-async function check(kind: 'ideal' | 'real', c: Case, seed: number) {
+async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: TestBackend = IKNP, shared?: Pair) {
   const prim = NONLINEAR_PRIMS.find((p) => p.name === c.name)!;
   const sv: Share[] = [], cv: Share[] = [];
   c.args.forEach((a, k) => {
@@ -28,13 +37,33 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number) {
       cv.push(y);
     }
   });
-  const pair = await makePair(kind, seed);
-  const r = await run2(pair, (ctx, party) => prim.protocol(ctx, party === 'server' ? sv : cv, c.params as never));
-  const twin = prim.twin(c.args.map((a) => a.v), c.params as never);
+  const pair = shared ?? (await makePair(kind, seed, backend));
   const n = c.args[0].v.length;
-  const { flights, ...predicted } = prim.cost(n, c.params as never, pair.client.ot.cost);
-  expect(r.cost, `${c.name}: measured cost equals the cost function`).toEqual(predicted);
-  expect((flights ?? []).reduce((s, f) => s + f.c2s, 0), `${c.name}: flights add up`).toBe(predicted.bytesClientToServer);
+  // A batch backend (Ferret) refills before the call, as the executor does between steps: for the
+  // COTs the cost function draws (docs/ot.md, "Refills between steps").
+  const model = pair.client.ot.cost, counting = model.forked();
+  const need = { client: 0, server: 0 };
+  if (counting.drawn) {
+    counting.drawn.client = counting.drawn.server = 0;
+    prim.cost(n, c.params as never, counting);
+    Object.assign(need, counting.drawn);
+  }
+  const r = await run2(pair, async (ctx, party) => {
+    await ctx.ot.prefill?.(need);
+    const out = await prim.protocol(ctx, party === 'server' ? sv : cv, c.params as never);
+    await ctx.ot.settle?.();
+    return out;
+  });
+  const twin = prim.twin(c.args.map((a) => a.v), c.params as never);
+  const refill = refillFlights(model, need);
+  const { flights, ...own } = prim.cost(n, c.params as never, model);
+  const all = [...refill, ...(flights ?? [])], clock = new RoundClock();
+  for (const f of all) clock.flight(f);
+  const predicted = { bytesClientToServer: all.reduce((a, f) => a + f.c2s, 0), bytesServerToClient: all.reduce((a, f) => a + f.s2c, 0), rounds: clock.rounds };
+  if (shared) expect([r.cost.bytesClientToServer, r.cost.bytesServerToClient], `${c.name}: measured bytes equal the cost function`).toEqual([predicted.bytesClientToServer, predicted.bytesServerToClient]);
+  else expect(r.cost, `${c.name}: measured cost equals the cost function`).toEqual(predicted);
+  expect((flights ?? []).reduce((s, f) => s + f.c2s, 0), `${c.name}: flights add up`).toBe(own.bytesClientToServer);
+  if (refill.length === 0) expect(clock.rounds, `${c.name}: rounds of the flights`).toBe(own.rounds);
   if (twin instanceof Uint8Array) {
     expect(openBits(r.server as Uint8Array, r.client as Uint8Array)).toEqual(twin);
     return { twinUlps: 0, refErr: 0 };
@@ -73,8 +102,32 @@ describe('nonlinear conformance (ideal OT, n = 257)', () => {
   });
 });
 
-describe('nonlinear conformance (real OtEngine, n = 19)', () => {
-  it('every primitive', { timeout: 120_000 }, async () => {
+describe('nonlinear conformance (real OtEngine, IKNP, n = 19)', () => {
+  it('every primitive', { timeout: 180_000 }, async () => {
     for (const c of cases(19, 200)) await check('real', c, 9);
+  });
+});
+
+// Ferret refills between calls here as the executor does between steps (prefill for the call's
+// COTs, settle after). Toy parameters (tests only) run many setup and main iterations; the
+// default schedule bootstraps once. Shared sessions compare bytes; fresh pairs (toy parameters,
+// one per primitive) compare rounds too, refills included.
+describe.each([
+  { name: 'Ferret, toy parameters', backend: FERRET_TOY, n: 19 },
+  { name: 'Ferret, toy parameters', backend: FERRET_TOY, n: 300 },
+  { name: 'Ferret, default schedule', backend: { kind: 'ferret', schedule: DEFAULT_SCHEDULE } as TestBackend, n: 19 },
+])('nonlinear conformance (real OtEngine, $name, n = $n, one session)', ({ backend, n }) => {
+  it('every primitive', { timeout: 180_000 }, async () => {
+    const pair = await makePair('real', 9, backend);
+    for (const c of cases(n, 200)) await check('real', c, 9, backend, pair);
+  });
+});
+
+// A session per case costs a base-OT setup each (≈ 1 s here): every eighth case by default, all of
+// them with CIPHERPRUNE_SLOW=1.
+const SLOW = process.env.CIPHERPRUNE_SLOW === '1';
+describe('nonlinear conformance (real OtEngine, Ferret, toy parameters, n = 19, a session per primitive)', () => {
+  it('rounds included, refills before the call', { timeout: SLOW ? 600_000 : 180_000 }, async () => {
+    for (const c of cases(19, 200).filter((_, i) => SLOW || i % 8 === 0)) await check('real', c, 9, FERRET_TOY);
   });
 });

@@ -3,8 +3,8 @@
 // bytes / rounds against the protocol's cost function.
 import { MemoryChannel, type Channel, type Party } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import type { ObliviousTransfer } from '../../src/crypto/ot/types.ts';
+import { IKNP, testEngine, type TestBackend } from '../ot/helpers.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { idealOtPairForTestsOnly } from '../support/ideal-ot.ts';
 import { ringOf, type Cost, type ProtoCtx } from '../../src/crypto/nonlinear/context.ts';
@@ -16,14 +16,15 @@ export interface Pair {
   sc: Channel;
 }
 
-export async function makePair(kind: 'ideal' | 'real', seed = 1): Promise<Pair> {
+/** `backend`: the real engine's correlated-OT backend (IKNP by default). */
+export async function makePair(kind: 'ideal' | 'real', seed = 1, backend: TestBackend = IKNP): Promise<Pair> {
   const [cc, sc] = MemoryChannel.pair();
   let oc: ObliviousTransfer, os: ObliviousTransfer;
   if (kind === 'ideal') [oc, os] = idealOtPairForTestsOnly(cc, sc, { seed });
   else {
     const pc = Prg.fromInt(seed * 7 + 1), ps = Prg.fromInt(seed * 7 + 2);
-    oc = new OtEngine(cc, { random: (n) => pc.bytes(n) });
-    os = new OtEngine(sc, { random: (n) => ps.bytes(n) });
+    oc = testEngine(cc, (n) => pc.bytes(n), backend);
+    os = testEngine(sc, (n) => ps.bytes(n), backend);
   }
   await Promise.all([oc.setup(), os.setup()]);
   return {

@@ -5,7 +5,7 @@ import { MemoryChannel } from '../../src/transport/channel.ts';
 import type { ObliviousTransfer } from '../../src/crypto/ot/types.ts';
 import { msgBytes, xorInto } from '../../src/crypto/ot/bits.ts';
 import { idealOtPairForTestsOnly } from '../support/ideal-ot.ts';
-import { choiceBits, enginePair, firstDiff, randomMsgs } from './helpers.ts';
+import { choiceBits, enginePair, FERRET_TOY, firstDiff, randomMsgs } from './helpers.ts';
 
 /** Runs every flavour once in each direction, all issued before any is awaited; checks results. */
 async function allFlavours(A: ObliviousTransfer, B: ObliviousTransfer, n: number): Promise<void> {
@@ -39,6 +39,15 @@ describe('chunked streaming and call ordering', () => {
     await allFlavours(E.server, E.client, 1000);
     await allFlavours(E.client, E.server, 0);
     // u messages: ceil(1000/64) chunks for cot
+    expect(E.client.cost.cot(1000).messagesReceiverToSender).toBe(16);
+  });
+
+  it('Ferret (toy parameters), chunk 64: refills between calls issued without awaiting, both directions', async () => {
+    const E = await enginePair(64, 5, FERRET_TOY);
+    for (let k = 0; k < 3; k++) {
+      await allFlavours(E.client, E.server, 3000);
+      await allFlavours(E.server, E.client, 3000);
+    }
     expect(E.client.cost.cot(1000).messagesReceiverToSender).toBe(16);
   });
 

@@ -3,12 +3,36 @@ import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
 import { maskMsgs, msgBytes } from '../../src/crypto/ot/bits.ts';
+import { FerretCot } from '../../src/crypto/ot/ferret/cot.ts';
+import type { FerretSchedule } from '../../src/crypto/ot/ferret/schedule.ts';
+import type { RandomBytes } from '../../src/crypto/ot/base-ot.ts';
 
-export async function enginePair(chunk?: number, seed = 7): Promise<{ client: OtEngine; server: OtEngine; cc: MemoryChannel; sc: MemoryChannel }> {
+/**
+ * TEST ONLY — toy LPN parameters (far below 128-bit security) so that tests run many Ferret
+ * refills, setup and main iterations cheaply; Ferret from the first COT (no IKNP-only phase).
+ */
+export const TOY_SCHEDULE: FerretSchedule = {
+  setup: { name: 'toy-setup', n: 16_384, k: 2_048, t: 32, h: 9, d: 10 },
+  main: { name: 'toy-main', n: 65_536, k: 8_192, t: 64, h: 10, d: 10 },
+  iknpUpTo: 0,
+  setupIterations: 2,
+};
+
+/** Which correlated-OT backend a test engine runs: IKNP, Ferret with a schedule. */
+export type TestBackend = { kind: 'iknp' } | { kind: 'ferret'; schedule?: FerretSchedule };
+export const IKNP: TestBackend = { kind: 'iknp' };
+export const FERRET_TOY: TestBackend = { kind: 'ferret', schedule: TOY_SCHEDULE };
+
+export function testEngine(ch: MemoryChannel, random: RandomBytes, backend: TestBackend = IKNP, chunk?: number): OtEngine {
+  if (backend.kind === 'iknp') return new OtEngine(ch, { chunk, random, backend: 'iknp' });
+  return new OtEngine(ch, { random, cot: new FerretCot(ch, { chunk, random, schedule: backend.schedule }) });
+}
+
+export async function enginePair(chunk?: number, seed = 7, backend: TestBackend = IKNP): Promise<{ client: OtEngine; server: OtEngine; cc: MemoryChannel; sc: MemoryChannel }> {
   const [cc, sc] = MemoryChannel.pair();
   const pc = Prg.fromInt(seed), ps = Prg.fromInt(seed + 1000);
-  const client = new OtEngine(cc, { chunk, random: (n) => pc.bytes(n) });
-  const server = new OtEngine(sc, { chunk, random: (n) => ps.bytes(n) });
+  const client = testEngine(cc, (n) => pc.bytes(n), backend, chunk);
+  const server = testEngine(sc, (n) => ps.bytes(n), backend, chunk);
   await Promise.all([client.setup(), server.setup()]);
   return { client, server, cc, sc };
 }

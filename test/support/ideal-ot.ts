@@ -6,8 +6,9 @@
 //
 // Same interface (ObliviousTransfer) and same pairing rule as the real OtEngine. By default it
 // also "charges" the channel: it sends zero-filled messages of exactly the sizes, directions and
-// order the real engine sends (cost.ts plans), so byte and round counts seen by upper layers match
-// the real engine's. Pass { chargeChannel: false } to skip that.
+// order the real engine sends with the IKNP backend (cost.ts plans; its cost model is IKNP's), so
+// byte and round counts seen by upper layers match that engine's. Pass { chargeChannel: false } to
+// skip that.
 import type { Channel, Party } from '../../src/transport/channel.ts';
 import { ChannelError } from '../../src/transport/channel.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
@@ -145,9 +146,23 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
     });
   }
 
-  async rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
+  rcotSend(n: number): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const q = this.prg.bytes(16 * n);
+      await this.send('cot', { q, delta: this.delta }, this.cost.plan.rcot(n));
+      return q;
+    });
+  }
+
+  rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
     const choices = this.prg.bytes(n).map((b) => b & 1);
-    return { choices, blocks: await this.cotRecv(choices) };
+    return this.exclusive(async () => {
+      const { q, delta } = (await this.recv('cot', this.cost.plan.rcot(n))) as { q: Uint8Array; delta: Uint8Array };
+      if (q.length !== 16 * n) throw new ChannelError('mismatch', 'ideal OT: different n on the two sides');
+      const t = q.slice();
+      for (let i = 0; i < n; i++) if (choices[i]) for (let k = 0; k < 16; k++) t[16 * i + k] ^= delta[k];
+      return { choices, blocks: t };
+    });
   }
 
   acotSend(ell: number, corr: RingArray): Promise<RingArray> {

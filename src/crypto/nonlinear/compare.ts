@@ -207,6 +207,7 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
 export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = []): void {
   const plan = digitPlan(bits, C), nc = n * C;
   const leaves = widthGroups(plan).map(({ d, idx }) => b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
+  for (const l of leaves) b.draw('client', l.cots);
   const prep = choosersFlight(b, [...treeLevels(plan.length).map((l) => ({ server: l.pairs * nc, client: l.pairs * nc })), ...extra]);
   const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
   b.exchange(prep.c2s + sum(leaves.flatMap((l) => l.receiverToSender)), prep.s2c);

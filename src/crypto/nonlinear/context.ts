@@ -76,23 +76,30 @@ export class CostBuilder {
     this.high = Math.max(this.high, st);
   }
 
-  /** One OT call: the receiver's messages, then (if any) the sender's replies. */
+  /** One flight of `bytes` from one party (consecutive ones from the same party share a round). */
+  private flight(from: Party, bytes: number): void {
+    const to: Party = from === 'client' ? 'server' : 'client';
+    const st = this.clock[from] + 1;
+    this.stamp(from, bytes, st);
+    this.clock[to] = Math.max(this.clock[to], st);
+    this.flights.push(from === 'client' ? { from, c2s: bytes, s2c: 0 } : { from, c2s: 0, s2c: bytes });
+  }
+
+  /**
+   * COTs a call draws with `receiver` as the COT receiver: counted for a batch backend, whose
+   * pools refill between steps (the step's demand; docs/ot.md, "Refills between steps").
+   */
+  draw(receiver: Party, cots: number): void {
+    const d = this.ot.drawn;
+    if (d) d[receiver === 'client' ? 'server' : 'client'] += cots;
+  }
+
+  /** One OT call: its COTs are drawn, then the receiver's messages, then (if any) the sender's replies. */
   otCall(receiver: Party, plan: MessagePlan): void {
     const sender: Party = receiver === 'client' ? 'server' : 'client';
-    const r2s = plan.receiverToSender.reduce((a, b) => a + b, 0);
-    const s2r = plan.senderToReceiver.reduce((a, b) => a + b, 0);
-    if (plan.receiverToSender.length) {
-      const st = this.clock[receiver] + 1;
-      this.stamp(receiver, r2s, st);
-      this.clock[sender] = Math.max(this.clock[sender], st);
-      this.flights.push(receiver === 'client' ? { from: 'client', c2s: r2s, s2c: 0 } : { from: 'server', c2s: 0, s2c: r2s });
-    }
-    if (plan.senderToReceiver.length) {
-      const st = this.clock[sender] + 1;
-      this.stamp(sender, s2r, st);
-      this.clock[receiver] = Math.max(this.clock[receiver], st);
-      this.flights.push(sender === 'client' ? { from: 'client', c2s: s2r, s2c: 0 } : { from: 'server', c2s: 0, s2c: s2r });
-    }
+    this.draw(receiver, plan.cots);
+    if (plan.receiverToSender.length) this.flight(receiver, plan.receiverToSender.reduce((a, b) => a + b, 0));
+    if (plan.senderToReceiver.length) this.flight(sender, plan.senderToReceiver.reduce((a, b) => a + b, 0));
   }
 
   /** Both parties send (if their message is non-empty), then both receive. */

@@ -251,6 +251,10 @@ export interface ChooserCounts {
 
 /** Bytes each party sends to prepare choosers (its receiver halves), as one flight. */
 export function choosersFlight(b: CostBuilder, counts: ChooserCounts[]): { c2s: number; s2c: number } {
+  for (const c of counts) {
+    b.draw('client', c.client);
+    b.draw('server', c.server);
+  }
   const u = (n: number) => (n > 0 ? b.ot.plan.cot(n).receiverToSender.reduce((x, y) => x + y, 0) : 0);
   return { c2s: counts.reduce((s, c) => s + u(c.client), 0), s2c: counts.reduce((s, c) => s + u(c.server), 0) };
 }
@@ -391,6 +395,8 @@ export async function lutBoth(ctx: ProtoCtx, n: number, N: number, outEll: numbe
 export function lutBothCost(b: CostBuilder, n: number, N: number, outEll: number): void {
   if (n === 0) return;
   const p = b.ot.plan.otN(n, N, outEll), sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+  b.draw('client', p.cots);
+  b.draw('server', p.cots);
   b.exchange(sum(p.receiverToSender), sum(p.receiverToSender));
   b.exchange(sum(p.senderToReceiver), sum(p.senderToReceiver));
 }

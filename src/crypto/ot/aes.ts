@@ -46,6 +46,8 @@ export const Domain = {
   rot: 1,
   oneOfNKey: 2,
   oneOfNPad: 3,
+  /** Ferret's GGM level sums (ferret/extend.ts). */
+  ferret: 4,
 } as const;
 
 export interface Tweak {

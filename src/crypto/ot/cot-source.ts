@@ -1,5 +1,5 @@
-// The correlated-OT interface every OT flavour is built on. IKNP implements it today; a silent-OT
-// backend (Ferret: Yang, Weng, Lan, Zhang, Wang, CCS 2020) will implement the same interface
+// The correlated-OT interface every OT flavour is built on: IKNP (iknp.ts) and the silent-OT
+// backend Ferret (Yang, Weng, Lan, Zhang, Wang, CCS 2020; ferret/cot.ts) implement it
 // (docs/ot.md, "Silent OT").
 //
 // Correlation (global Δ, 128-bit blocks): for OT i the sender holds q_i, the receiver with bit b_i
@@ -13,6 +13,31 @@ export interface CotCost {
   messagesReceiverToSender: number;
   /** Message flights in sequence (the causal chain this call adds at most). */
   rounds: number;
+}
+
+/** One message of a batch refill, in order. */
+export interface RefillMessage {
+  from: 'sender' | 'receiver';
+  bytes: number;
+}
+
+/** COTs per direction, keyed by the direction's COT sender (what a schedule step draws). */
+export type CotDemand = Record<Party, number>;
+
+/** A refill message of the direction whose COT sender is `sender`. */
+export interface DirectedRefill extends RefillMessage {
+  sender: Party;
+}
+
+/**
+ * Replays a batch source's pools on counts (the cost model's side of `prefill`): the messages a
+ * prefill for `need` sends, in the order both parties run them (the direction whose sender is
+ * the client first); the pools then lose `need`, as after the step that drew it.
+ */
+export interface PoolReplay {
+  step(need: CotDemand): DirectedRefill[];
+  /** Standalone engines (no schedule; refills at the call that needs them): one call's refill. */
+  draw(sender: Party, cots: number): RefillMessage[];
 }
 
 export interface CotSource {
@@ -32,8 +57,35 @@ export interface CotSource {
    * The peer calls send(n).
    */
   recvRandom(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }>;
-  /** Exact wire cost of one send(n)/recv(n) pair. */
-  cost(n: number): CotCost;
+  /** Sender side of n COTs whose receiver calls recvRandom(n) (IKNP: the same as send). */
+  sendRandom(n: number): Promise<Uint8Array>;
+  /**
+   * Exact wire cost of one send(n)/recv(n) pair, not counting batch refills (see `replay`).
+   * `random`: of a sendRandom(n)/recvRandom(n) pair.
+   */
+  cost(n: number, random?: boolean): CotCost;
+  /**
+   * Batch sources (silent OT), standalone use: make the next `n` COTs of this party's role
+   * available now. OtEngine calls it at the start of every call with the call's total, on both
+   * parties, so a refill runs before the call's own messages. Once `prefill` has been used, the
+   * pools refill only there, and a call the pools cannot cover fails. Absent: IKNP.
+   */
+  ensure?(n: number, asSender: boolean): Promise<void>;
+  /**
+   * Batch sources run by a schedule (src/exec/executor.ts): both parties call it at the same point
+   * between steps with the step's demand (from its cost functions); it refills so the pools hold
+   * at least `need`, in a fixed order (docs/ot.md, "Refills between steps").
+   */
+  prefill?(need: CotDemand): Promise<void>;
+  /** After the step: the pools drop what `need` foresaw and the step did not draw. */
+  settle?(): void;
+  /**
+   * A source on another channel serving exactly `need` COTs taken from the pools now (one member
+   * of a concurrent group; both parties slice in the same order after the group's prefill).
+   */
+  slice?(ch: Channel, need: CotDemand): CotSource;
+  /** Batch sources: a replay of the refill schedule from the state after setup (cost model). */
+  replay?(): PoolReplay;
   /** The largest n a single internal message carries (callers chunk their own work to this). */
   readonly chunk: number;
   /**

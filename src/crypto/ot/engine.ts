@@ -1,4 +1,5 @@
-// OtEngine: every OT flavour over one CotSource (IKNP by default) on one Channel, both directions.
+// OtEngine: every OT flavour over one CotSource (IKNP or Ferret, backends.ts) on one Channel, both
+// directions.
 //
 // From COTs q_i / t_i = q_i ⊕ b_i·Δ (IKNP, cot-source.ts) and the TCCR hash H (aes.ts):
 // - random OT: m0_i = H(q_i, i), m1_i = H(q_i ⊕ Δ, i); the receiver gets H(t_i, i) (IKNP §3).
@@ -14,9 +15,10 @@ import type { RingArray } from '../ring.ts';
 import { Domain, Tccr } from './aes.ts';
 import type { RandomBytes } from './base-ot.ts';
 import { checkBits, checkChoices, msgBytes, msgsToRing, packMsgs, ringToMsgs, unpackMsgs, xorInto } from './bits.ts';
-import type { CotSource } from './cot-source.ts';
-import { makeOtCost, oneOfNChunk, type OtCostModel } from './cost.ts';
-import { IknpCot, yieldTurn } from './iknp.ts';
+import { DEFAULT_OT_BACKEND, makeCotSource, type OtChoice } from './backends.ts';
+import type { CotDemand, CotSource } from './cot-source.ts';
+import { makeOtCost, oneOfNChunk, wireOf, type OtCostModel } from './cost.ts';
+import { yieldTurn } from './iknp.ts';
 import { otNRecvStartImpl, otNSendImpl } from './one-of-n.ts';
 import type { NChoices, ObliviousTransfer } from './types.ts';
 
@@ -25,12 +27,15 @@ export interface OtEngineOptions {
   chunk?: number;
   /** Randomness (default node:crypto). Seeded sources are for tests only. */
   random?: RandomBytes;
-  /** Replace IKNP with another correlated-OT backend (e.g. silent OT later). */
+  /** The correlated-OT backend (default DEFAULT_OT_BACKEND); both parties must agree. */
+  backend?: OtChoice;
+  /** A correlated-OT backend instance (overrides `backend`; e.g. Ferret with test parameters). */
   cot?: CotSource;
 }
 
 export class OtEngine implements ObliviousTransfer {
   readonly party: Party;
+  /** Exact costs; for a batch backend (Ferret) a replay of this session's pools from setup on. */
   readonly cost: OtCostModel;
   readonly cotSource: CotSource;
   readonly hash = new Tccr();
@@ -45,9 +50,8 @@ export class OtEngine implements ObliviousTransfer {
     this.ch = ch;
     this.party = ch.party;
     const random = opts.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
-    this.cotSource = opts.cot ?? new IknpCot(ch, { chunk: opts.chunk, random });
-    const cot = this.cotSource;
-    this.cost = makeOtCost(cot.chunk, (m) => cot.cost(m).bytesReceiverToSender);
+    this.cotSource = opts.cot ?? makeCotSource(opts.backend ?? DEFAULT_OT_BACKEND, ch, { chunk: opts.chunk, random });
+    this.cost = makeOtCost(this.cotSource.chunk, wireOf(this.cotSource));
   }
 
   get delta(): Uint8Array {
@@ -56,6 +60,11 @@ export class OtEngine implements ObliviousTransfer {
 
   get channel(): Channel {
     return this.ch;
+  }
+
+  /** COTs drawn so far with this party as sender and as receiver (both directions of the session). */
+  get cotsDrawn(): { asSender: number; asReceiver: number } {
+    return { asSender: this.sentCots, asReceiver: this.recvCots };
   }
 
   setup(): Promise<void> {
@@ -72,13 +81,32 @@ export class OtEngine implements ObliviousTransfer {
    * repeats across forks (each may use 2^36 COTs per direction). Both parties fork with the same
    * id, each id at most once per session.
    */
-  fork(ch: Channel, id: number): OtEngine {
+  fork(ch: Channel, id: number, need?: CotDemand): OtEngine {
     if (!this.ready) throw new Error('OtEngine: call setup() before fork()');
     if (!Number.isInteger(id) || id < 1 || id >= 2 ** 16) throw new RangeError(`OtEngine.fork: id must be 1..65535, got ${id}`);
-    const e = new OtEngine(ch, { cot: this.cotSource.fork(ch, id) });
+    const src = this.cotSource;
+    const e = new OtEngine(ch, { cot: need && src.slice ? src.slice(ch, need) : src.fork(ch, id) });
     e.ready = true;
     e.sentCots = e.recvCots = id * 2 ** 36;
     return e;
+  }
+
+  /** True when the backend refills in batches (Ferret): a schedule then calls prefill/settle. */
+  get batch(): boolean {
+    return this.cotSource.prefill !== undefined;
+  }
+
+  /**
+   * Between schedule steps, on both parties: refill so the pools cover `need` (the step's COTs per
+   * direction, from its cost functions). After this, calls never refill (docs/ot.md).
+   */
+  prefill(need: CotDemand): Promise<void> {
+    return this.exclusive(async () => this.cotSource.prefill?.(need));
+  }
+
+  /** After the step: drop what the prefill foresaw and the step did not draw. */
+  settle(): Promise<void> {
+    return this.exclusive(async () => this.cotSource.settle?.());
   }
 
   /** Run calls one at a time, in issue order (the pairing rule in types.ts). */
@@ -115,8 +143,15 @@ export class OtEngine implements ObliviousTransfer {
 
   // ---- correlated OT (global Δ) ----
 
+  /** Batch backends refill here, at the start of a call, on both parties (CotSource.ensure). */
+  private async ensure(n: number, asSender: boolean): Promise<void> {
+    if (!Number.isInteger(n) || n < 0) return; // the call reports the bad count
+    await this.cotSource.ensure?.(n, asSender);
+  }
+
   cotSend(n: number): Promise<Uint8Array> {
     return this.exclusive(async () => {
+      await this.ensure(n, true);
       const q = await this.cotSource.send(n);
       this.reserve(true, n);
       return q;
@@ -124,15 +159,27 @@ export class OtEngine implements ObliviousTransfer {
   }
 
   cotRecv(choices: Uint8Array): Promise<Uint8Array> {
+    checkChoices(choices);
     return this.exclusive(async () => {
+      await this.ensure(choices.length, false);
       const t = await this.cotSource.recv(choices);
       this.reserve(false, choices.length);
       return t;
     });
   }
 
+  rcotSend(n: number): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      await this.ensure(n, true);
+      const q = await this.cotSource.sendRandom(n);
+      this.reserve(true, n);
+      return q;
+    });
+  }
+
   rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
     return this.exclusive(async () => {
+      await this.ensure(n, false);
       const r = await this.cotSource.recvRandom(n);
       this.reserve(false, n);
       return r;
@@ -316,6 +363,7 @@ export class OtEngine implements ObliviousTransfer {
     cotsPer = 1,
   ): Promise<void> {
     checkCount(n);
+    await this.ensure(n * cotsPer, true);
     const base0 = this.reserve(true, n * cotsPer);
     for (let from = 0; from < n; from += perChunk) {
       const m = Math.min(perChunk, n - from);
@@ -348,6 +396,7 @@ export class OtEngine implements ObliviousTransfer {
     n = choices.length,
   ): Promise<() => Promise<void>> {
     if (cotsPer === 1) checkChoices(choices);
+    await this.ensure(n * cotsPer, false);
     const base0 = this.reserve(false, n * cotsPer);
     for (let from = 0; from < n; from += perChunk) {
       const m = Math.min(perChunk, n - from);

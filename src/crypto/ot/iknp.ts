@@ -43,6 +43,8 @@ export interface IknpOptions {
   chunk?: number;
   /** Randomness source (default node:crypto randomBytes). Seeded sources are for tests only. */
   random?: RandomBytes;
+  /** Force lsb(Δ) = 1 (a 127-bit Δ, as Ferret needs; its base-OT choice 0 is then fixed). */
+  deltaLsbOne?: boolean;
 }
 
 export class IknpCot implements CotSource {
@@ -51,6 +53,7 @@ export class IknpCot implements CotSource {
   readonly chunk: number;
   private readonly ch: Channel;
   private readonly random: RandomBytes;
+  private readonly deltaLsbOne: boolean;
   private deltaBytes: Uint8Array | null = null;
   private deltaBits = new Uint8Array(KAPPA);
   private asSender: ColumnStreams | null = null;
@@ -66,6 +69,7 @@ export class IknpCot implements CotSource {
       throw new RangeError(`IKNP chunk must be a positive multiple of 32, got ${this.chunk}`);
     }
     this.random = opts.random ?? ((n) => new Uint8Array(randomBytes(n)));
+    this.deltaLsbOne = opts.deltaLsbOne ?? false;
   }
 
   get delta(): Uint8Array {
@@ -80,6 +84,7 @@ export class IknpCot implements CotSource {
   async setup(): Promise<void> {
     if (this.deltaBytes) throw new Error('IKNP: setup() called twice');
     const delta = this.random(16).slice();
+    if (this.deltaLsbOne) delta[0] |= 1;
     for (let j = 0; j < KAPPA; j++) this.deltaBits[j] = (delta[j >>> 3] >>> (j & 7)) & 1;
     const mine = `${this.party}-extends-to-${peerOf(this.party)}`;
     const peer = `${peerOf(this.party)}-extends-to-${this.party}`;
@@ -136,6 +141,10 @@ export class IknpCot implements CotSource {
       transposeInto(cols, rows, m, outWords, from);
     }
     return out;
+  }
+
+  sendRandom(n: number): Promise<Uint8Array> {
+    return this.send(n);
   }
 
   async recv(choices: Uint8Array): Promise<Uint8Array> {

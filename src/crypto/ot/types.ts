@@ -12,6 +12,7 @@
 import type { Channel, Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import type { OtCostModel } from './cost.ts';
+import type { CotDemand } from './cot-source.ts';
 
 export type NChoices = Uint8Array | Uint16Array | Uint32Array;
 
@@ -27,7 +28,11 @@ export interface ObliviousTransfer {
   /** Correlated OT, global Δ: returns q_i (16 bytes each); the receiver gets q_i ⊕ b_i·Δ. */
   cotSend(n: number): Promise<Uint8Array>;
   cotRecv(choices: Uint8Array): Promise<Uint8Array>;
-  /** COT with random receiver bits (pairs with cotSend). Silent-OT-friendly. */
+  /**
+   * COT with random receiver bits: rcotSend(n) pairs with rcotRecv(n). Free of any per-OT message
+   * with a silent backend (Ferret); the same wire as cotSend/cotRecv with IKNP.
+   */
+  rcotSend(n: number): Promise<Uint8Array>;
   rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }>;
 
   /**
@@ -68,6 +73,15 @@ export interface ObliviousTransfer {
   /**
    * An independent OT on another channel (after setup, no messages), for work that runs
    * concurrently with this one's: both parties fork with the same id (1..65535), each id once.
+   * `need`: a batch backend (Ferret) hands the fork exactly these COTs from its pools (after a
+   * prefill covering every member), in the same order on both parties.
    */
-  fork(ch: Channel, id: number): ObliviousTransfer;
+  fork(ch: Channel, id: number, need?: CotDemand): ObliviousTransfer;
+
+  /** True when the backend refills in batches between schedule steps (Ferret; docs/ot.md). */
+  readonly batch?: boolean;
+  /** Batch backends, between steps on both parties: make the pools cover `need`. */
+  prefill?(need: CotDemand): Promise<void>;
+  /** Batch backends, after a step: drop what the prefill foresaw and the step did not draw. */
+  settle?(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The op table: one row per op, as data. Prelude prims must match stdlib/prelude.cpl (a test
 // checks it); builtins are the ops lowering introduces. A protocol still to come would be marked
 // with `pending`, and a program that needs one is rejected before it runs.
-import { otCost } from '../../crypto/ot/index.ts';
+import { otCostModel, type OtChoice, type OtCostModel } from '../../crypto/ot/index.ts';
 import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
@@ -135,16 +135,21 @@ const rows: OpRow[] = [
 
 export const opTable: ReadonlyMap<string, OpRow> = new Map(rows.map((r) => [r.name, r]));
 
-/** Fresh session state for one cost prediction (setup is charged once, where it happens). */
-export function makeCostParams(): CostParams {
+/**
+ * Fresh session state for one cost prediction (setup is charged once, where it happens), for the
+ * session's OT backend (default DEFAULT_OT_BACKEND): a silent backend's pool refills are replayed
+ * op by op, in program order, and charged to the op that triggers them.
+ */
+export function makeCostParams(opts: { ot?: OtChoice; otModel?: OtCostModel } = {}): CostParams {
   let otReady = false;
+  const otModel = opts.otModel ?? otCostModel(opts.ot);
   return {
     ...heCostFunctions(),
-    otModel: otCost,
+    otModel,
     otSetup() {
       if (otReady) return [];
       otReady = true;
-      const s = otCost.setup();
+      const s = otModel.setup();
       // Chou–Orlandi in both directions at once: both send their A points, then their B points.
       const first = 32;
       return [

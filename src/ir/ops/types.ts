@@ -5,6 +5,7 @@ import type { Enc, Vis } from '../../front/types.ts';
 import type { Party, Channel } from '../../transport/channel.ts';
 import type { Prg } from '../../crypto/prg.ts';
 import type { ObliviousTransfer } from '../../crypto/ot/types.ts';
+import type { CotDemand } from '../../crypto/ot/cot-source.ts';
 import type { Data } from '../tensor.ts';
 import type { Twin } from '../twins.ts';
 
@@ -57,7 +58,12 @@ export interface Engines {
    * setup the work needs (base OTs, HE keys for its ring widths) must be done before. Both
    * parties must fork in the same order (forks are numbered).
    */
-  fork(ch: Channel): Engines;
+  fork(ch: Channel, need?: CotDemand): Engines;
+  /**
+   * Sessions whose OT backend refills between steps (Ferret): a model that counts COTs, for the
+   * executor to size each step's prefill (`ObliviousTransfer.prefill`); null or absent otherwise.
+   */
+  otDemand?(): import('../../crypto/ot/cost.ts').OtCostModel | null;
 }
 
 export interface HeEngine {

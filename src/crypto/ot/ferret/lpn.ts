@@ -1,0 +1,67 @@
+// Primal LPN encoding of Ferret (Yang et al., CCS 2020, §3.1, Fig. 7 step 4): y = x·A ⊕ e, with
+// a public k × n matrix A whose every column j has d ones, i.e. y_j = e_j ⊕ ⊕_{m<d} x_{A(j,m)}.
+// Both parties apply it to 128-bit blocks: the sender to its COT blocks, the receiver to its blocks
+// (whose least significant bit carries its choice bit, so the same pass yields the new choices).
+//
+// A is a fixed public matrix, the same in every iteration of a parameter set: the row indices of
+// column j are d 32-bit words of an AES-128-CTR stream under a public key derived from (n, k, d),
+// each mapped to [0, k) by ⌊w·k / 2^32⌋ (bias < k/2^32, immaterial for a public random matrix).
+// It is regenerated on the fly in slices (storing it would take n·d·4 bytes, 432 MB for FERRET_MAIN).
+import { createCipheriv, createHash } from 'node:crypto';
+import { words } from '../bits.ts';
+import type { LpnParams } from './params.ts';
+
+const SLICE = 1 << 12;
+
+function matrixStream(p: LpnParams) {
+  const key = createHash('sha256').update(`cipherprune/ferret/lpn/${p.n}/${p.k}/${p.d}`).digest().subarray(0, 16);
+  return createCipheriv('aes-128-ctr', key, new Uint8Array(16));
+}
+
+/**
+ * y ^= x·A in place: `x` holds the k secret blocks (4 words each), `y` the n noise blocks (the
+ * GGM leaves, 4 words each).
+ */
+export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array): void {
+  if (x.length < 4 * p.k || y.length < 4 * p.n) throw new RangeError(`LPN: need ${p.k} secret and ${p.n} output blocks`);
+  const stream = matrixStream(p);
+  const d = p.d, k = p.k;
+  const zeros = new Uint8Array(4 * d * SLICE);
+  const idx = new Uint32Array(d * SLICE);
+  for (let from = 0; from < p.n; from += SLICE) {
+    const m = Math.min(SLICE, p.n - from);
+    const w = words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * d * m)));
+    for (let i = 0; i < d * m; i++) idx[i] = Math.floor((w[i] * k) / 4294967296) << 2;
+    if (d === 10) gather10(x, y, idx, 4 * from, m);
+    else gather(x, y, idx, 4 * from, m, d);
+  }
+}
+
+/** Columns of weight 10 (Ferret's d), unrolled: ten independent loads per word let the CPU overlap the cache misses. */
+function gather10(x: Uint32Array, y: Uint32Array, idx: Uint32Array, o: number, m: number): void {
+  for (let j = 0, r = 0; j < m; j++, o += 4, r += 10) {
+    const i0 = idx[r], i1 = idx[r + 1], i2 = idx[r + 2], i3 = idx[r + 3], i4 = idx[r + 4];
+    const i5 = idx[r + 5], i6 = idx[r + 6], i7 = idx[r + 7], i8 = idx[r + 8], i9 = idx[r + 9];
+    y[o] ^= x[i0] ^ x[i1] ^ x[i2] ^ x[i3] ^ x[i4] ^ x[i5] ^ x[i6] ^ x[i7] ^ x[i8] ^ x[i9];
+    y[o + 1] ^= x[i0 + 1] ^ x[i1 + 1] ^ x[i2 + 1] ^ x[i3 + 1] ^ x[i4 + 1] ^ x[i5 + 1] ^ x[i6 + 1] ^ x[i7 + 1] ^ x[i8 + 1] ^ x[i9 + 1];
+    y[o + 2] ^= x[i0 + 2] ^ x[i1 + 2] ^ x[i2 + 2] ^ x[i3 + 2] ^ x[i4 + 2] ^ x[i5 + 2] ^ x[i6 + 2] ^ x[i7 + 2] ^ x[i8 + 2] ^ x[i9 + 2];
+    y[o + 3] ^= x[i0 + 3] ^ x[i1 + 3] ^ x[i2 + 3] ^ x[i3 + 3] ^ x[i4 + 3] ^ x[i5 + 3] ^ x[i6 + 3] ^ x[i7 + 3] ^ x[i8 + 3] ^ x[i9 + 3];
+  }
+}
+
+function gather(x: Uint32Array, y: Uint32Array, idx: Uint32Array, o: number, m: number, d: number): void {
+  for (let j = 0, r = 0; j < m; j++, o += 4) {
+    let a0 = y[o], a1 = y[o + 1], a2 = y[o + 2], a3 = y[o + 3];
+    for (let e = 0; e < d; e++, r++) {
+      const s = idx[r];
+      a0 ^= x[s];
+      a1 ^= x[s + 1];
+      a2 ^= x[s + 2];
+      a3 ^= x[s + 3];
+    }
+    y[o] = a0;
+    y[o + 1] = a1;
+    y[o + 2] = a2;
+    y[o + 3] = a3;
+  }
+}
