@@ -18,6 +18,7 @@ import { checkNoise } from './noise.ts';
 import type { NoiseReport } from './noise.ts';
 import { fillLeft, fillRight } from './plain.ts';
 import { floodLevel1 } from './noise.ts';
+import { HeWeightCache } from './weights.ts';
 
 /** Optional per-call instrumentation: compute time of this party (excludes waiting). */
 export interface HeStats {
@@ -192,6 +193,7 @@ export async function serverProducts(
   rightPlain: Operand,
   prg: Prg = new Prg(),
   stats?: HeStats,
+  cache?: HeWeightCache,
 ): Promise<RingArray> {
   const ctx = sess.ctx;
   const s = ctx.seal;
@@ -224,10 +226,32 @@ export async function serverProducts(
     ev.multiplyPlain(c, nonzero ? p : dummyNtt, tmp);
     ev.addInplace(nonzero ? acc[slot]! : tmp, tmp);
   };
-  const prepare = (fill: Parameters<typeof ctx.encodeInto>[1]): boolean => {
+  const prepare = (fill: Parameters<typeof ctx.encodeInto>[1], into: Plaintext = ptNtt): boolean => {
     const nonzero = ctx.encodeInto(pt, fill);
-    ev.plainTransformToNtt(pt, ctx.topParms, ptNtt);
+    ev.plainTransformToNtt(pt, ctx.topParms, into);
     return nonzero;
+  };
+  // The server's weight blocks ([X]·W only; shares change every call): from the cache, or
+  // prepared now and kept if the budget allows, or prepared now for this product only.
+  const wkey = cache && !shared ? HeWeightCache.key(ctx.params.ell, rightPlain.data, k, m, !!rightPlain.transposed, b) : null;
+  const weightBlock = (h: number, kbi: number, mbi: number): [Plaintext, boolean] => {
+    const fill = fillRight(b, rightPlain.data, h * k * m, k, m, !!rightPlain.transposed, kbi, mbi);
+    if (!wkey || !cache) return [ptNtt, prepare(fill)];
+    const block = (h * b.kb + kbi) * b.mb + mbi;
+    const hit = cache.get(wkey, block);
+    if (hit) return [hit.pt, hit.nonzero];
+    if (!cache.fits()) return [ptNtt, prepare(fill)];
+    const t0 = performance.now();
+    const kept = new s.Plaintext();
+    let nonzero: boolean;
+    try {
+      nonzero = prepare(fill, kept);
+    } catch (e) {
+      kept.delete();
+      throw e;
+    }
+    cache.put(wkey, block, kept, nonzero, performance.now() - t0);
+    return [kept, nonzero];
   };
 
   try {
@@ -251,8 +275,8 @@ export async function serverProducts(
           ev.cipherTransformToNttInplace(c);
         }
         for (let mbi = 0; mbi < b.mb; mbi++) {
-          const nonzero = prepare(fillRight(b, rightPlain.data, h * k * m, k, m, !!rightPlain.transposed, kbi, mbi));
-          for (let nbi = 0; nbi < b.nb; nbi++) mulAcc(nbi * b.mb + mbi, cts[nbi], ptNtt, nonzero);
+          const [w, nonzero] = weightBlock(h, kbi, mbi);
+          for (let nbi = 0; nbi < b.nb; nbi++) mulAcc(nbi * b.mb + mbi, cts[nbi], w, nonzero);
         }
         if (shared) {
           for (let nbi = 0; nbi < b.nb; nbi++) {

@@ -16,3 +16,5 @@ export { chooseBlocking, makeBlocking, blockCounts, estimateSeconds, OP_COST_US 
 export type { Blocking, ProductKind } from './packing.ts';
 export { noiseReport } from './noise.ts';
 export type { NoiseReport } from './noise.ts';
+export { HeWeightCache, CACHED_BLOCK_BYTES } from './weights.ts';
+export type { WeightCacheReport } from './weights.ts';

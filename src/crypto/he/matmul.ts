@@ -18,6 +18,7 @@ import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing
 import { clientProducts, serverProducts, UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './engine.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
+import type { HeWeightCache } from './weights.ts';
 
 export interface HeProductOptions {
   /** Override the optimizer's blocking (both parties must pass the same). */
@@ -26,6 +27,8 @@ export interface HeProductOptions {
   prg?: Prg;
   /** Filled with this party's compute time (and, on the server, the noise analysis). */
   stats?: HeStats;
+  /** Server, [X]·W: keep the prepared weight blocks here and use them in later products. */
+  weights?: HeWeightCache;
 }
 
 export interface BatchShape {
@@ -131,7 +134,7 @@ export async function heMatmulServer(
   checkLen('W', W, k * m, sess.ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
-  return serverProducts(ch, sess, 'plain', shape, b, { data: Xs }, { data: W }, opts.prg, opts.stats);
+  return serverProducts(ch, sess, 'plain', shape, b, { data: Xs }, { data: W }, opts.prg, opts.stats, opts.weights);
 }
 
 /** Client side of [A]·[B] over heads: Ac (heads×n×k), Bc (heads×k×m or heads×m×k). Returns Cc. */
