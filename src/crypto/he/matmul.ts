@@ -115,7 +115,7 @@ export async function heMatmulClient(
   checkLen('Xc', Xc, n * k, sess.ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
-  return clientProducts(ch, sess, 'plain', shape, b, { data: Xc }, null, opts.stats);
+  return clientProducts(ch, sess, { kind: 'plain', shape, b, left: { data: Xc }, right: null }, opts.stats);
 }
 
 /** Server side of [X]·W: Xs (n×k), W (k×m). Returns Ys (n×m). */
@@ -134,7 +134,7 @@ export async function heMatmulServer(
   checkLen('W', W, k * m, sess.ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
-  return serverProducts(ch, sess, 'plain', shape, b, { data: Xs }, { data: W }, opts.prg, opts.stats, opts.weights);
+  return serverProducts(ch, sess, { kind: 'plain', shape, b, left: { data: Xs }, right: { data: W } }, opts.prg, opts.stats, opts.weights);
 }
 
 /** Client side of [A]·[B] over heads: Ac (heads×n×k), Bc (heads×k×m or heads×m×k). Returns Cc. */
@@ -153,7 +153,7 @@ export async function heBatchMatmulClient(
   checkLen('Bc', Bc, heads * k * m, ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
   const t = !!shape.transposeB;
-  const out = await clientProducts(ch, sess, 'shared', shape, b, { data: Ac }, { data: Bc, transposed: t }, opts.stats);
+  const out = await clientProducts(ch, sess, { kind: 'shared', shape, b, left: { data: Ac }, right: { data: Bc, transposed: t } }, opts.stats);
   const t0 = performance.now();
   ringMatmulAdd(ring, out, Ac, Bc, heads, n, k, m, t);
   if (opts.stats) opts.stats.busyMs += performance.now() - t0;
@@ -175,5 +175,5 @@ export async function heBatchMatmulServer(
   checkLen('Bs', Bs, heads * k * m, sess.ctx.ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
   // Server computes (Ac + As)·Bs + As·Bc homomorphically; As·Bs is inside via the added share.
-  return serverProducts(ch, sess, 'shared', shape, b, { data: As }, { data: Bs, transposed: !!shape.transposeB }, opts.prg, opts.stats);
+  return serverProducts(ch, sess, { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB } }, opts.prg, opts.stats);
 }
