@@ -9,6 +9,7 @@ export {
   heBatchMatmulServer,
   heMatmulCost,
   heBatchMatmulCost,
+  hePrepareWeights,
 } from './matmul.ts';
 export type { HeProductOptions, BatchShape, HeCost } from './matmul.ts';
 export type { HeStats } from './engine.ts';

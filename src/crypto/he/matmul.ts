@@ -19,9 +19,10 @@ import { clientProducts, serverProducts, UPLOAD_CT_BYTES, RESULT_CT_BYTES } from
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
 import type { HeWeightCache } from './weights.ts';
-import type { PoolSession } from './pool.ts';
+import type { HePool, PoolSession } from './pool.ts';
+import type { HeContext } from './seal.ts';
 import { clientProductsPooled, serverProductsPooled } from './parallel.ts';
-import type { ProductJob } from './server-core.ts';
+import { ServerCore, type ProductJob } from './server-core.ts';
 import type { HeClientSession as Cs, HeServerSession as Ss } from './keys.ts';
 
 const runClient = (ch: Channel, sess: Cs, job: ProductJob, opts: HeProductOptions): Promise<RingArray> =>
@@ -190,4 +191,31 @@ export async function heBatchMatmulServer(
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
   // Server computes (Ac + As)·Bs + As·Bc homomorphically; As·Bs is inside via the added share.
   return runServer(ch, sess, { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB } }, opts);
+}
+
+/**
+ * Server: prepare the weight blocks of [X]·W for an n×k·k×m product before any client comes,
+ * into `cache` (one thread) or into the workers of `pool` (each caches the columns it computes).
+ * What does not fit the budget is prepared per product as before.
+ */
+export async function hePrepareWeights(
+  ctx: HeContext,
+  W: RingArray,
+  n: number,
+  k: number,
+  m: number,
+  target: { cache: HeWeightCache } | { pool: HePool },
+  blocking?: Blocking,
+): Promise<void> {
+  checkDims(n, k, m);
+  checkLen('W', W, k * m, ctx.ring.wide);
+  const shape = { heads: 1, n, k, m };
+  const job: ProductJob = { kind: 'plain', shape, b: resolveBlocking(shape, 'plain', ctx.params, blocking), left: { data: ctx.ring.alloc(0) }, right: { data: W } };
+  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job);
+  const core = new ServerCore({ ctx, encryptor: null }, job, undefined, target.cache);
+  try {
+    core.prepareWeights();
+  } finally {
+    core.delete();
+  }
 }

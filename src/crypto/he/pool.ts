@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Reply, Request, Role } from './worker-protocol.ts';
 import type { WeightCacheReport } from './weights.ts';
+import type { ProductJob } from './server-core.ts';
 
 type Value = Extract<Reply, { ok: true }>['value'];
 interface Pending {
@@ -93,6 +94,11 @@ export class HePool {
   /** Budget of the prepared-weights cache, split evenly over the workers (each caches its own columns). */
   async setWeightBudget(bytes: number): Promise<void> {
     await this.all(() => ({ op: 'cache', budgetBytes: Math.floor(bytes / this.size) }));
+  }
+
+  /** Prepare the weight blocks of an [X]·W product in the workers' caches (each its own columns). */
+  async prepare(ell: number, job: ProductJob): Promise<void> {
+    await this.all((w) => ({ op: 'prepare', ell, job, workers: this.size, index: w }));
   }
 
   /** The workers' caches together. */

@@ -5,7 +5,8 @@
 import type { Ciphertext, Plaintext } from 'node-seal';
 import type { RingArray } from '../ring.ts';
 import type { Prg } from '../prg.ts';
-import type { HeServerSession } from './keys.ts';
+import type { Encryptor } from 'node-seal';
+import type { HeContext } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { fillLeft, fillRight } from './plain.ts';
 import { floodLevel1 } from './noise.ts';
@@ -34,8 +35,14 @@ export interface ProductJob {
 /** Ciphertexts per upload message (one message per head and k-block). */
 export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => job.b.nb + (job.kind === 'shared' ? job.b.mb : 0);
 
+/** What the server's core needs: the context and (for products, not to prepare weights) the client's public-key encryptor. */
+export interface ServerKeys {
+  ctx: HeContext;
+  encryptor: Encryptor | null;
+}
+
 export class ServerCore {
-  private readonly sess: HeServerSession;
+  private readonly sess: ServerKeys;
   private readonly job: ProductJob;
   private readonly owns: (h: number, mbi: number) => boolean;
   private readonly cache: HeWeightCache | undefined;
@@ -46,7 +53,7 @@ export class ServerCore {
   private readonly acc: (Ciphertext | null)[];
   private readonly live = new Set<Ciphertext>();
 
-  constructor(sess: HeServerSession, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
+  constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
     const s = sess.ctx.seal;
     const { k, m } = job.shape;
     this.sess = sess;
@@ -75,6 +82,7 @@ export class ServerCore {
   startHead(h: number): void {
     const { sess } = this;
     const ev = sess.ctx.evaluator;
+    if (!sess.encryptor) throw new Error('internal: an HE product needs the client\'s public key');
     const { nb, mb } = this.job.b;
     for (let nbi = 0; nbi < nb; nbi++) {
       for (let mbi = 0; mbi < mb; mbi++) {
@@ -97,7 +105,7 @@ export class ServerCore {
     ev.addInplace(nonzero ? this.acc[slot]! : this.tmp, this.tmp);
   }
 
-  private prepare(fill: Parameters<HeServerSession['ctx']['encodeInto']>[1], into: Plaintext = this.ptNtt): boolean {
+  private prepare(fill: Parameters<HeContext['encodeInto']>[1], into: Plaintext = this.ptNtt): boolean {
     const ctx = this.sess.ctx;
     const nonzero = ctx.encodeInto(this.pt, fill);
     ctx.evaluator.plainTransformToNtt(this.pt, ctx.topParms, into);
@@ -133,6 +141,26 @@ export class ServerCore {
     this.live.add(c);
     c.loadFromArray(this.sess.ctx.context, bytes);
     return c;
+  }
+
+  /**
+   * Prepare (and cache, within the budget) every owned weight block of this [X]·W product ahead
+   * of any upload: `serve` does this before it accepts clients. Returns the blocks now cached.
+   */
+  prepareWeights(): number {
+    const { b, shape } = this.job;
+    if (!this.cache || this.job.kind !== 'plain') return 0;
+    let n = 0;
+    for (let h = 0; h < shape.heads; h++) {
+      for (let kbi = 0; kbi < b.kb; kbi++) {
+        for (let mbi = 0; mbi < b.mb; mbi++) {
+          if (!this.owns(h, mbi)) continue;
+          const [pt] = this.weightBlock(h, kbi, mbi);
+          if (pt !== this.ptNtt) n++;
+        }
+      }
+    }
+    return n;
   }
 
   /** Absorb the upload message of (head h, k-block kbi), its length already checked. */
@@ -222,7 +250,7 @@ export class ServerCore {
  * circuit-private result ciphertext: switch, + flood, switch, + mask r. Returns the bytes and r
  * (all N coefficients) so the server can keep -r as its share.
  */
-function finish(sess: HeServerSession, res: Ciphertext, pt: Plaintext, prg: Prg): [Uint8Array, RingArray] {
+function finish(sess: ServerKeys, res: Ciphertext, pt: Plaintext, prg: Prg): [Uint8Array, RingArray] {
   const ctx = sess.ctx;
   const s = ctx.seal;
   const ev = ctx.evaluator;

@@ -18,6 +18,7 @@ export type Request =
   | { op: 'cEnc'; pid: number; h: number; kbi: number; from: number; to: number }
   | { op: 'cDec'; pid: number; cts: Uint8Array[]; budget: boolean }
   | { op: 'end'; pid: number }
+  | { op: 'prepare'; ell: number; job: ProductJob; workers: number; index: number }
   | { op: 'cache'; budgetBytes: number }
   | { op: 'cacheReport' }
   | { op: 'cacheClear' };

@@ -91,6 +91,16 @@ async function handle(q: Request): Promise<Value> {
       clients.get(q.pid)?.delete();
       clients.delete(q.pid);
       return undefined;
+    case 'prepare': {
+      const { heads } = q.job.shape, mb = q.job.b.mb;
+      const core = new ServerCore({ ctx: await context(q.ell), encryptor: null }, q.job, (h, mbi) => ownerOf(heads, mb, q.workers, h, mbi) === q.index, cache);
+      try {
+        core.prepareWeights();
+      } finally {
+        core.delete();
+      }
+      return undefined;
+    }
     case 'cache':
       cache.budgetBytes = q.budgetBytes;
       return undefined;
