@@ -113,6 +113,18 @@ async function runOne(p: Plain | Shared, st: Setup) {
   };
 }
 
+function writeReport(): void {
+  const today = (results.today as { layerWallSeconds: number } | undefined)?.layerWallSeconds;
+  const ratios = today ? Object.fromEntries(Object.entries(results).map(([k, v]) => [k, today / (v as { layerWallSeconds: number }).layerWallSeconds])) : {};
+  report(quick ? 'he-layer-quick' : 'he-layer', {
+    shape: { tokens: T, hidden: D, ffn: F, heads: H },
+    uptimeAtEnd: uptime(),
+    peakRssMiB: peak / 2 ** 20,
+    speedupVsToday: ratios,
+    configs: results,
+  });
+}
+
 let peak = process.memoryUsage().rss;
 const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
 const results: Record<string, unknown> = {};
@@ -163,17 +175,10 @@ for (const name of configs) {
     await Promise.all(pools.map((x) => x.close()));
   }
   setup.cache?.clear();
+  writeReport(); // after every configuration: a long run keeps what it measured
 }
 clearInterval(timer);
-const today = (results.today as { layerWallSeconds: number } | undefined)?.layerWallSeconds;
-const ratios = today ? Object.fromEntries(Object.entries(results).map(([k, v]) => [k, today / (v as { layerWallSeconds: number }).layerWallSeconds])) : {};
-report(quick ? 'he-layer-quick' : 'he-layer', {
-  shape: { tokens: T, hidden: D, ffn: F, heads: H },
-  uptimeAtEnd: uptime(),
-  peakRssMiB: peak / 2 ** 20,
-  speedupVsToday: ratios,
-  configs: results,
-});
+writeReport();
 cs.delete();
 ss.delete();
 ctx.delete();

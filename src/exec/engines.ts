@@ -1,13 +1,15 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
-import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
+import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, processPool, processWeightCache, type HeClientSession, type HeServerSession, type PoolSession } from '../crypto/he/index.ts';
 import { OtEngine } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
 import type { Channel, Party } from '../transport/channel.ts';
 
-type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession };
+// `pool`: the session's keys opened on the process's HE worker threads (src/crypto/he/pool.ts),
+// when HE runs on more than one thread.
+type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession; pool: PoolSession | null };
 
 export class SessionEngines implements Engines {
   private readonly party: Party;
@@ -45,10 +47,14 @@ export class SessionEngines implements Engines {
     // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
     const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
     const ctx = await HeContext.create({ ell });
+    let sess: HeClientSession | HeServerSession | null = null;
     try {
-      const sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
-      return { ctx, sess };
+      sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
+      const workers = await processPool();
+      const pool = !workers ? null : key === null ? await workers.open('client', ell, (sess as HeClientSession).exportKeys()) : await workers.open('server', ell, { pk: key });
+      return { ctx, sess, pool };
     } catch (e) {
+      sess?.delete();
       ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
       throw e;
     }
@@ -80,7 +86,8 @@ export class SessionEngines implements Engines {
   async close(): Promise<void> {
     for (const p of this.hes.values()) {
       try {
-        const { ctx, sess } = await p;
+        const { ctx, sess, pool } = await p;
+        await pool?.close();
         sess.delete();
         ctx.delete();
       } catch {
@@ -94,16 +101,19 @@ export class SessionEngines implements Engines {
 /** HE products of a session's keys over a given channel. */
 function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const r = (d: unknown) => d as RingArray;
+  const pool = st.pool ? { pool: st.pool } : {};
   if (party === 'client') {
     const sess = st.sess as HeClientSession;
     return {
-      matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
-      batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape),
+      matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m, pool),
+      batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape, pool),
     };
   }
   const sess = st.sess as HeServerSession;
+  // The server's weights prepared once, kept for the process's lifetime (src/crypto/he/weights.ts).
+  const weights = processWeightCache();
   return {
-    matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
-    batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
+    matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m, { ...pool, ...(weights ? { weights } : {}) }),
+    batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape, pool),
   };
 }

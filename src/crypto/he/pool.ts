@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Reply, Request, Role } from './worker-protocol.ts';
-import type { WeightCacheReport } from './weights.ts';
+import { HeWeightCache, type WeightCacheReport } from './weights.ts';
 import type { ProductJob } from './server-core.ts';
 
 type Value = Extract<Reply, { ok: true }>['value'];
@@ -137,8 +137,26 @@ export class PoolSession {
   }
 }
 
-/** Process-wide HE settings: worker threads (default: one per core) and the weight cache budget. */
-export const heConfig = { threads: os.availableParallelism(), weightCacheBytes: 0 };
+/**
+ * Process-wide HE settings used by sessions (src/exec/engines.ts): worker threads per party and
+ * the budget of the server's prepared-weights cache. The library defaults to one thread and no
+ * cache (tests run many small sessions); the CLI sets them (`--threads`, default one per core;
+ * `--he-cache-mb`).
+ */
+export const heConfig = { threads: 1, weightCacheBytes: 0 };
+
+/** Worker threads by default in the CLI: one per core. */
+export const defaultThreads = (): number => os.availableParallelism();
+
+let singleCache: HeWeightCache | null = null;
+
+/** The one-thread weight cache of this process (null without a budget or with worker threads). */
+export function processWeightCache(): HeWeightCache | null {
+  if (heConfig.threads > 1 || heConfig.weightCacheBytes <= 0) return null;
+  singleCache ??= new HeWeightCache(heConfig.weightCacheBytes);
+  singleCache.budgetBytes = heConfig.weightCacheBytes;
+  return singleCache;
+}
 
 let shared: HePool | null = null;
 
@@ -161,4 +179,5 @@ export async function closeProcessPool(): Promise<void> {
   const p = shared;
   shared = null;
   await p?.close();
+  singleCache?.clear();
 }
