@@ -1,7 +1,7 @@
 // 100 consecutive [X]·W products with cached weights on worker threads: RSS growth after warm-up
 // (issue 16: < 10 %). Every SEAL object is deleted on every path; the cached weight blocks are
 // built during warm-up and reused.
-//   npm run bench -- he --memory [--threads N] [--products 100]
+//   npm run bench -- he --memory [--threads N] [--products 100] [--warmup 30] [--small]
 import os from 'node:os';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
@@ -38,7 +38,7 @@ const once = async (i: number) => {
   const y = ring.add(Yc, Ys);
   for (let j = 0; j < y.length; j++) if (y[j] !== want[j]) return void bad++;
 };
-const warm = 10;
+const warm = opt('--warmup', 30); // past the first garbage-collection cycles of every isolate
 for (let i = 0; i < warm; i++) await once(i);
 const before = process.memoryUsage().rss;
 const t0 = performance.now();
