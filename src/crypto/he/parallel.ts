@@ -6,7 +6,7 @@
 // on the worker by column block. The main thread only routes bytes and extracts shares, so both
 // parties' HE work and the transfer overlap (pipelining).
 import type { Channel } from '../../transport/channel.ts';
-import type { RingArray } from '../ring.ts';
+import type { Ring, RingArray } from '../ring.ts';
 import { Prg } from '../prg.ts';
 import type { HeClientSession, HeServerSession } from './keys.ts';
 import { rethrow } from './seal.ts';
@@ -24,6 +24,23 @@ async function allSettled(ps: Promise<unknown>[]): Promise<void> {
   for (const r of rs) if (r.status === 'rejected') throw r.reason;
 }
 
+/** The bookkeeping of one pooled product on the main thread. */
+function start(ps: PoolSession, ring: Ring, shape: ProductJob['shape'], stats: HeStats | undefined) {
+  const pool = ps.pool;
+  return {
+    pool,
+    W: pool.size,
+    busy: new Busy(stats),
+    /** Count a worker's (or the main thread's) compute time into the party's busy time. */
+    add: (r: { ms: number }) => {
+      if (stats) stats.busyMs += r.ms;
+    },
+    out: ring.alloc(shape.heads * shape.n * shape.m),
+    pid: pool.nextProduct(),
+    inflight: [] as Promise<unknown>[],
+  };
+}
+
 export async function serverProductsPooled(
   ch: Channel,
   sess: HeServerSession,
@@ -35,15 +52,7 @@ export async function serverProductsPooled(
   const { shape, b } = job;
   const noise = checkProductNoise(sess, job);
   if (stats) stats.noise = noise;
-  const { pool } = ps;
-  const W = pool.size;
-  const busy = new Busy(stats);
-  const add = (r: { ms: number }) => {
-    if (stats) stats.busyMs += r.ms;
-  };
-  const out = sess.ctx.ring.alloc(shape.heads * shape.n * shape.m);
-  const pid = pool.nextProduct();
-  const inflight: Promise<unknown>[] = [];
+  const { pool, W, busy, add, out, pid, inflight } = start(ps, sess.ctx.ring, shape, stats);
   try {
     busy.pause();
     await pool.all((w) => ({ op: 'sStart', pid, sid: ps.sid, job, workers: W, index: w, seed: prg.seed() }));
@@ -104,15 +113,7 @@ export async function clientProductsPooled(
   stats?: HeStats,
 ): Promise<RingArray> {
   const { shape, b } = job;
-  const { pool } = ps;
-  const W = pool.size;
-  const busy = new Busy(stats);
-  const add = (r: { ms: number }) => {
-    if (stats) stats.busyMs += r.ms;
-  };
-  const out = sess.ctx.ring.alloc(shape.heads * shape.n * shape.m);
-  const pid = pool.nextProduct();
-  const inflight: Promise<unknown>[] = [];
+  const { pool, W, busy, add, out, pid, inflight } = start(ps, sess.ctx.ring, shape, stats);
   try {
     busy.pause();
     await pool.all(() => ({ op: 'cStart', pid, sid: ps.sid, job }));
