@@ -7,8 +7,9 @@
 //   cached-N  N worker threads, weights prepared once in the workers
 //   npm run bench -- he --layer [--threads N] [--quick] [--configs today,cached-1,threads-N,cached-N]
 // Both parties run in this process over a MemoryChannel, as in the issue's 144 s baseline. "wall"
-// is the product's elapsed time; "server/client CPU s" add the party's main-thread and worker
-// compute time. Every product is opened and compared with the plaintext product (exact mod 2^32).
+// is the product's elapsed time; "processCpuSeconds" is the whole process's CPU time (both
+// parties, all threads); "server/client CPU s" add the party's main-thread busy time (wall, minus
+// waits) and its workers' thread CPU time. Every product is opened and compared with the plaintext product (exact mod 2^32).
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -71,6 +72,7 @@ async function runOne(p: Plain | Shared, st: Setup) {
   const popts = (side: 'c' | 's') => (st.pools ? { pool: st.pools[side] } : {});
   let want: RingArray, got: RingArray, predicted: { bytesUp: number; bytesDown: number };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   if (p.kind === 'plain') {
     const X = ring.random(p.n * p.k, Prg.fromInt(1));
     const [Xc, Xs] = ring.share(X, Prg.fromInt(2));
@@ -99,11 +101,14 @@ async function runOne(p: Plain | Shared, st: Setup) {
     predicted = heBatchMatmulCost(p.shape);
   }
   const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   let correct = got.length === want.length;
   for (let i = 0; correct && i < want.length; i++) if (got[i] !== want[i]) correct = false;
   return {
     product: p.name,
     wallSeconds: wall,
+    /** CPU seconds of the whole process (both parties, every thread): the work, whatever the load. */
+    processCpuSeconds: (cpu.user + cpu.system) / 1e6,
     serverCpuSeconds: sst.busyMs / 1000,
     clientCpuSeconds: cst.busyMs / 1000,
     bytesUp: c.totals.bytesSent,

@@ -22,7 +22,10 @@ import { ClientCore } from './client-core.ts';
 export { UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './server-core.ts';
 export type { Operand, ProductJob } from './server-core.ts';
 
-/** Optional per-call instrumentation: compute time of this party (excludes waiting). */
+/**
+ * Optional per-call instrumentation: compute time of this party (excludes waiting): the main
+ * thread's busy wall time plus, on worker threads, their CPU time.
+ */
 export interface HeStats {
   busyMs: number;
   /** Server: the worst-case noise analysis of the call. */
