@@ -40,15 +40,19 @@ const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export class Busy {
   private t = performance.now();
+  private running = true;
   private readonly stats: HeStats | undefined;
   constructor(stats: HeStats | undefined) {
     this.stats = stats;
   }
+  /** Stop counting (idempotent: a second pause adds nothing). */
   pause(): void {
-    if (this.stats) this.stats.busyMs += performance.now() - this.t;
+    if (this.running && this.stats) this.stats.busyMs += performance.now() - this.t;
+    this.running = false;
   }
   resume(): void {
     this.t = performance.now();
+    this.running = true;
   }
   async recv(ch: Channel): Promise<Uint8Array> {
     this.pause();
