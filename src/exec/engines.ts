@@ -1,6 +1,6 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
-import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, processPool, processWeightCache, type HeClientSession, type HeServerSession, type PoolSession } from '../crypto/he/index.ts';
+import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, heMatmulCost, heBatchMatmulCost, processPool, processWeightCache, worthPooling, type HeClientSession, type HeServerSession, type PoolSession } from '../crypto/he/index.ts';
 import { OtEngine } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
@@ -8,8 +8,9 @@ import type { Engines, HeEngine } from '../ir/ops/types.ts';
 import type { Channel, Party } from '../transport/channel.ts';
 
 // `pool`: the session's keys opened on the process's HE worker threads (src/crypto/he/pool.ts),
-// when HE runs on more than one thread.
-type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession; pool: PoolSession | null };
+// when HE runs on more than one thread, on the first product large enough to gain from them
+// (a small program never starts a worker).
+type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession; key: Uint8Array | null; pool: Promise<PoolSession | null> | null };
 
 export class SessionEngines implements Engines {
   private readonly party: Party;
@@ -50,9 +51,7 @@ export class SessionEngines implements Engines {
     let sess: HeClientSession | HeServerSession | null = null;
     try {
       sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
-      const workers = await processPool();
-      const pool = !workers ? null : key === null ? await workers.open('client', ell, (sess as HeClientSession).exportKeys()) : await workers.open('server', ell, { pk: key });
-      return { ctx, sess, pool };
+      return { ctx, sess, key, pool: null };
     } catch (e) {
       sess?.delete();
       ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
@@ -87,7 +86,7 @@ export class SessionEngines implements Engines {
     for (const p of this.hes.values()) {
       try {
         const { ctx, sess, pool } = await p;
-        await pool?.close();
+        await (await pool?.catch(() => null))?.close();
         sess.delete();
         ctx.delete();
       } catch {
@@ -101,19 +100,29 @@ export class SessionEngines implements Engines {
 /** HE products of a session's keys over a given channel. */
 function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const r = (d: unknown) => d as RingArray;
-  const pool = st.pool ? { pool: st.pool } : {};
+  // The session's keys on the worker threads, opened once, for products worth spreading.
+  const pooled = async (products: number): Promise<{ pool?: PoolSession }> => {
+    if (!worthPooling(products)) return {};
+    st.pool ??= processPool().then((w) =>
+      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys()) : w.open('server', st.ctx.params.ell, { pk: st.key }),
+    );
+    const ps = await st.pool;
+    return ps ? { pool: ps } : {};
+  };
+  const nMatmul = (n: number, k: number, m: number) => heMatmulCost(n, k, m).products;
+  const nBatch = (shape: Parameters<typeof heBatchMatmulCost>[0]) => heBatchMatmulCost(shape).products;
   if (party === 'client') {
     const sess = st.sess as HeClientSession;
     return {
-      matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m, pool),
-      batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape, pool),
+      matmul: async (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m, await pooled(nMatmul(n, k, m))),
+      batch: async (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape, await pooled(nBatch(shape))),
     };
   }
   const sess = st.sess as HeServerSession;
   // The server's weights prepared once, kept for the process's lifetime (src/crypto/he/weights.ts).
   const weights = processWeightCache();
   return {
-    matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m, { ...pool, ...(weights ? { weights } : {}) }),
-    batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape, pool),
+    matmul: async (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m, { ...(await pooled(nMatmul(n, k, m))), ...(weights ? { weights } : {}) }),
+    batch: async (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape, await pooled(nBatch(shape))),
   };
 }

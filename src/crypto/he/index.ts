@@ -19,4 +19,4 @@ export { noiseReport } from './noise.ts';
 export type { NoiseReport } from './noise.ts';
 export { HeWeightCache, CACHED_BLOCK_BYTES } from './weights.ts';
 export type { WeightCacheReport } from './weights.ts';
-export { HePool, PoolSession, heConfig, defaultThreads, processPool, processWeightCache, closeProcessPool } from './pool.ts';
+export { HePool, PoolSession, heConfig, defaultThreads, processPool, processWeightCache, closeProcessPool, worthPooling, MIN_POOLED_PRODUCTS } from './pool.ts';

@@ -145,6 +145,13 @@ export class PoolSession {
  */
 export const heConfig = { threads: 1, weightCacheBytes: 0 };
 
+/**
+ * ct×pt products below which a product stays on the calling thread: starting the workers (a SEAL
+ * instance each, about a second of CPU) and routing bytes only pays off for large products.
+ */
+export const MIN_POOLED_PRODUCTS = 512;
+export const worthPooling = (products: number): boolean => heConfig.threads > 1 && products >= MIN_POOLED_PRODUCTS;
+
 /** Worker threads by default in the CLI: one per core. */
 export const defaultThreads = (): number => os.availableParallelism();
 
