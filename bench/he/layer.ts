@@ -5,7 +5,7 @@
 //   cached-1  one thread, weights prepared once before (hePrepareWeights), then the products
 //   threads-N N worker threads per party, weights prepared per product
 //   cached-N  N worker threads, weights prepared once in the workers
-//   npm run bench -- he --layer [--threads N] [--quick] [--configs today,cached-1,threads-N,cached-N]
+//   npm run bench -- he --layer [--threads N] [--quick] [--configs today,cached-1,threads-N,cached-N] [--products out-proj,QK^T]
 // Both parties run in this process over a MemoryChannel, as in the 144 s baseline. "wall"
 // is the product's elapsed time; "processCpuSeconds" is the whole process's CPU time (both
 // parties, all threads); "server/client CPU s" add the party's main-thread busy time (wall, minus
@@ -36,7 +36,7 @@ const dh = D / H;
 
 type Plain = { name: string; kind: 'plain'; n: number; k: number; m: number };
 type Shared = { name: string; kind: 'shared'; shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean } };
-const products: (Plain | Shared)[] = [
+const allProducts: (Plain | Shared)[] = [
   { name: 'QKV', kind: 'plain', n: T, k: D, m: 3 * D },
   { name: 'QK^T', kind: 'shared', shape: { heads: H, n: T, k: dh, m: T, transposeB: true } },
   { name: 'PV', kind: 'shared', shape: { heads: H, n: T, k: T, m: dh } },
@@ -44,6 +44,9 @@ const products: (Plain | Shared)[] = [
   { name: 'FFN1', kind: 'plain', n: T, k: D, m: F },
   { name: 'FFN2', kind: 'plain', n: T, k: F, m: D },
 ];
+// --products out-proj,QK^T: a subset (a short run); the layer total is then of that subset.
+const only = opt('--products')?.split(',');
+const products = only ? allProducts.filter((p) => only.includes(p.name)) : allProducts;
 
 const uptime = (): string => {
   try {
