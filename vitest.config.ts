@@ -10,6 +10,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Vitest's default on a machine of n cores is n − 1 workers: one on the 2-core CI machine,
+    // leaving a core idle while most tests are CPU-bound in one process.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],

@@ -3,6 +3,8 @@
 //   npm run bench -- he                 BERT 128×768·768×768 and 128×768·768×3072 (about 2 min)
 //   npm run bench -- he --quick         a small shape (smoke run)
 //   npm run bench -- he --baseline-rows 8   rows of X used for the baseline run (scaled to n)
+//   npm run bench -- he --memory        100 products, cached weights, threads: RSS growth (memory.ts)
+//   npm run bench -- he --layer         one BERT-base layer: today vs threads vs cached weights (layer.ts)
 // Both parties run in this process over a MemoryChannel; "server"/"client" seconds are each
 // party's own compute time (waiting excluded). Peak RSS is the whole process (both parties).
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -16,6 +18,14 @@ import { ringMatmulAdd } from '../../src/crypto/he/plain.ts';
 import { report } from '../lib.ts';
 
 const args = process.argv.slice(2);
+if (args.includes('--memory')) {
+  await import('./memory.ts'); // 100 products with cached weights and threads: RSS growth (memory.ts)
+  process.exit(0);
+}
+if (args.includes('--layer')) {
+  await import('./layer.ts'); // one BERT-base layer's products, threads and cached weights (layer.ts)
+  process.exit(0);
+}
 const quick = args.includes('--quick');
 const bi = args.indexOf('--baseline-rows');
 const baselineRows = bi >= 0 ? Number(args[bi + 1]) : 8;

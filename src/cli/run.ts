@@ -7,6 +7,7 @@ import { generate, generateHelp } from './generate.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { channelsFor } from './network.ts';
+import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
@@ -37,6 +38,7 @@ ${programHelp}
                        op's safe range stops the run before anything is sent
                        (docs/execution.md, "What is checked")
   --progress / --no-progress   progress line on stderr (default: on a terminal)
+${heOptionsHelp(0)}
   -h, --help           show this help
 
 exit status: 0 ok, 1 program error (bad program, inputs or an unsupported op), 2 usage,
@@ -58,10 +60,12 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
     generate: { type: 'string' },
     'no-merge': { type: 'boolean' },
     'no-precheck': { type: 'boolean' },
+    ...heOptions,
   });
   if (values.help) return io.out(runHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('run: give exactly one program file');
   const file = positionals[0];
+  applyHeOptions(values, 0);
   const channels = channelsFor(values.network);
   const ot = otBackendOf(values);
   const m = readModelArgs(values, 'both');

@@ -13,13 +13,20 @@ import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
+import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
+import { closeProcessPool } from '../crypto/he/index.ts';
 import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimitHelp, serveOptions, serverSecurity, sessionLimits } from './session-options.ts';
+
+/** Default budget of serve's prepared-weights cache, MiB (about a third of a BERT-base layer). */
+const SERVE_CACHE_MB = 1024;
 
 const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
 ${inputOptionsHelp}
 ${programHelp}
   --report FILE        write a JSON report of the session (per-step bytes and rounds)
+${heOptionsHelp(SERVE_CACHE_MB)}
+                       (the cache applies to serve)
   -h, --help           show this help
 
 Both parties must compile the same program with the same config and --ot: they compare a hash
@@ -61,6 +68,7 @@ example:
   cipherprune connect protocols/bert.cpl --model bert_dense --tokenizer models/bert-sentiment --text "Loved it."`;
 
 const twoPartyOptions = {
+  ...heOptions,
   ...programOptions,
   ...inputOptions,
   report: { type: 'string' },
@@ -113,6 +121,7 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.listen ?? '127.0.0.1:7878', '--listen');
+  applyHeOptions(values, SERVE_CACHE_MB);
   const { p, ot, inputs, programHash } = prepareParty(file, values, 'server', io);
   const security = serverSecurity(values);
   const limits = sessionLimits(values, p, 'server');
@@ -161,6 +170,7 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
   stop?.addEventListener('abort', end);
   const code = await done;
   await srv.close();
+  await closeProcessPool();
   process.off('SIGINT', end);
   process.off('SIGTERM', end);
   process.off('SIGHUP', end);
@@ -174,6 +184,7 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('connect: give exactly one program file');
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
+  applyHeOptions(values, 0);
   const { p, m, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
   const { tls, ca } = clientSecurity(values);
   const limits = sessionLimits(values, p, 'client');

@@ -1,13 +1,16 @@
 // Per-session cryptographic engines, set up lazily the first time an op needs them (HE keys
 // once per ring width, base OTs once) and freed when the session ends.
-import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../crypto/he/index.ts';
+import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, heSetupClient, heRecvPublicKey, heServerSession, heMatmulCost, heBatchMatmulCost, processPool, processWeightCache, worthPooling, type HeClientSession, type HeServerSession, type PoolSession } from '../crypto/he/index.ts';
 import { DEFAULT_OT_BACKEND, OtEngine, otCostModel, type CotDemand, type OtChoice, type OtCostModel } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import type { Engines, HeEngine } from '../ir/ops/types.ts';
 import type { Channel, Party } from '../transport/channel.ts';
 
-type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession };
+// `pool`: the session's keys opened on the process's HE worker threads (src/crypto/he/pool.ts),
+// when HE runs on more than one thread, on the first product large enough to gain from them
+// (a small program never starts a worker).
+type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession; key: Uint8Array | null; pool: Promise<PoolSession | null> | null };
 
 export class SessionEngines implements Engines {
   private readonly party: Party;
@@ -57,10 +60,12 @@ export class SessionEngines implements Engines {
     // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
     const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
     const ctx = await HeContext.create({ ell });
+    let sess: HeClientSession | HeServerSession | null = null;
     try {
-      const sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
-      return { ctx, sess };
+      sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
+      return { ctx, sess, key, pool: null };
     } catch (e) {
+      sess?.delete();
       ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
       throw e;
     }
@@ -95,7 +100,8 @@ export class SessionEngines implements Engines {
   async close(): Promise<void> {
     for (const p of this.hes.values()) {
       try {
-        const { ctx, sess } = await p;
+        const { ctx, sess, pool } = await p;
+        await (await pool?.catch(() => null))?.close();
         sess.delete();
         ctx.delete();
       } catch {
@@ -109,16 +115,29 @@ export class SessionEngines implements Engines {
 /** HE products of a session's keys over a given channel. */
 function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const r = (d: unknown) => d as RingArray;
+  // The session's keys on the worker threads, opened once, for products worth spreading.
+  const pooled = async (products: number): Promise<{ pool?: PoolSession }> => {
+    if (!worthPooling(products)) return {};
+    st.pool ??= processPool().then((w) =>
+      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys()) : w.open('server', st.ctx.params.ell, { pk: st.key }),
+    );
+    const ps = await st.pool;
+    return ps ? { pool: ps } : {};
+  };
+  const nMatmul = (n: number, k: number, m: number) => heMatmulCost(n, k, m).products;
+  const nBatch = (shape: Parameters<typeof heBatchMatmulCost>[0]) => heBatchMatmulCost(shape).products;
   if (party === 'client') {
     const sess = st.sess as HeClientSession;
     return {
-      matmul: (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m),
-      batch: (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape),
+      matmul: async (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m, await pooled(nMatmul(n, k, m))),
+      batch: async (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape, await pooled(nBatch(shape))),
     };
   }
   const sess = st.sess as HeServerSession;
+  // The server's weights prepared once, kept for the process's lifetime (src/crypto/he/weights.ts).
+  const weights = processWeightCache();
   return {
-    matmul: (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m),
-    batch: (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape),
+    matmul: async (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m, { ...(await pooled(nMatmul(n, k, m))), ...(weights ? { weights } : {}) }),
+    batch: async (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape, await pooled(nBatch(shape))),
   };
 }

@@ -9,17 +9,23 @@
 import type { Channel } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { Prg } from '../prg.ts';
-import type { Ciphertext, Plaintext } from 'node-seal';
 import type { HeClientSession, HeServerSession } from './keys.ts';
-import { rethrow, seededBytes, ctBytes, DATA_PRIME_BITS } from './seal.ts';
-import type { Blocking, ProductKind, ProductShape } from './packing.ts';
+import { rethrow } from './seal.ts';
+import type { Blocking, ProductShape } from './packing.ts';
 import { outIndex, noiseTerms } from './packing.ts';
 import { checkNoise } from './noise.ts';
 import type { NoiseReport } from './noise.ts';
-import { fillLeft, fillRight } from './plain.ts';
-import { floodLevel1 } from './noise.ts';
+import type { HeWeightCache } from './weights.ts';
+import { ServerCore, perMessage, RESULT_CT_BYTES, UPLOAD_CT_BYTES, type ProductJob } from './server-core.ts';
+import { ClientCore } from './client-core.ts';
 
-/** Optional per-call instrumentation: compute time of this party (excludes waiting). */
+export { UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './server-core.ts';
+export type { Operand, ProductJob } from './server-core.ts';
+
+/**
+ * Optional per-call instrumentation: compute time of this party (excludes waiting): the main
+ * thread's busy wall time plus, on worker threads, their CPU time.
+ */
 export interface HeStats {
   busyMs: number;
   /** Server: the worst-case noise analysis of the call. */
@@ -30,23 +36,23 @@ export interface HeStats {
   minBudgetBits?: number;
 }
 
-const LEVEL0_PRIMES = DATA_PRIME_BITS.length;
-export const UPLOAD_CT_BYTES = seededBytes(LEVEL0_PRIMES);
-export const RESULT_CT_BYTES = ctBytes(1);
-
 const yieldLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-class Busy {
+export class Busy {
   private t = performance.now();
+  private running = true;
   private readonly stats: HeStats | undefined;
   constructor(stats: HeStats | undefined) {
     this.stats = stats;
   }
+  /** Stop counting (idempotent: a second pause adds nothing). */
   pause(): void {
-    if (this.stats) this.stats.busyMs += performance.now() - this.t;
+    if (this.running && this.stats) this.stats.busyMs += performance.now() - this.t;
+    this.running = false;
   }
   resume(): void {
     this.t = performance.now();
+    this.running = true;
   }
   async recv(ch: Channel): Promise<Uint8Array> {
     this.pause();
@@ -61,7 +67,7 @@ class Busy {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.byteLength;
   const out = new Uint8Array(len);
@@ -73,71 +79,42 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** An operand: heads consecutive row-major matrices. */
-export interface Operand {
-  data: RingArray;
-  /** For right operands: stored as m×k per head (Bᵀ given, e.g. K for Q·Kᵀ). */
-  transposed?: boolean;
+/** Check the length of a result message (one per head and row block, mb ciphertexts). */
+export function checkResultMessage(msg: Uint8Array, b: Blocking): void {
+  const expected = b.mb * RESULT_CT_BYTES;
+  if (msg.byteLength !== expected) throw new Error(`HE product: result message has ${msg.byteLength} bytes, expected ${expected}`);
 }
 
-export async function clientProducts(
-  ch: Channel,
-  sess: HeClientSession,
-  kind: ProductKind,
-  shape: ProductShape,
-  b: Blocking,
-  left: Operand,
-  right: Operand | null,
-  stats?: HeStats,
-): Promise<RingArray> {
-  const ctx = sess.ctx;
-  const s = ctx.seal;
-  const { heads, n, k, m } = shape;
+/** Check the length of an upload message (one per head and k-block). */
+export function checkUploadMessage(msg: Uint8Array, job: Pick<ProductJob, 'kind' | 'b'>): void {
+  const expected = perMessage(job) * UPLOAD_CT_BYTES;
+  if (msg.byteLength !== expected) throw new Error(`HE product: upload message has ${msg.byteLength} bytes, expected ${expected}`);
+}
+
+export const resultCt = (msg: Uint8Array, mbi: number): Uint8Array => msg.slice(mbi * RESULT_CT_BYTES, (mbi + 1) * RESULT_CT_BYTES);
+
+/** Client, one thread: encrypt and stream the uploads, then decrypt the results as they come. */
+export async function clientProducts(ch: Channel, sess: HeClientSession, job: ProductJob, stats?: HeStats): Promise<RingArray> {
+  const { shape, b } = job;
   const busy = new Busy(stats);
-  const pt = new s.Plaintext();
-  const ct = new s.Ciphertext();
-  const out = ctx.ring.alloc(heads * n * m);
+  const core = new ClientCore(sess, job);
+  const out = sess.ctx.ring.alloc(shape.heads * shape.n * shape.m);
   try {
-    const encrypt = (): Uint8Array => {
-      const ser = sess.encryptor.encryptSymmetricSerializable(pt);
-      try {
-        return ser.saveToArray(s.ComprModeType.none) as Uint8Array;
-      } finally {
-        ser.delete();
-      }
-    };
-    for (let h = 0; h < heads; h++) {
+    for (let h = 0; h < shape.heads; h++) {
       for (let kbi = 0; kbi < b.kb; kbi++) {
         const parts: Uint8Array[] = [];
-        for (let nbi = 0; nbi < b.nb; nbi++) {
-          ctx.encodeInto(pt, fillLeft(b, left.data, h * n * k, n, k, nbi, kbi));
-          parts.push(encrypt());
-        }
-        if (kind === 'shared') {
-          for (let mbi = 0; mbi < b.mb; mbi++) {
-            ctx.encodeInto(pt, fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, mbi));
-            parts.push(encrypt());
-          }
-        }
+        for (let i = 0; i < perMessage(job); i++) parts.push(core.encrypt(h, kbi, i));
         ch.send(concat(parts));
         await busy.yield();
       }
     }
-    const expected = b.mb * RESULT_CT_BYTES;
-    for (let h = 0; h < heads; h++) {
+    for (let h = 0; h < shape.heads; h++) {
       for (let nbi = 0; nbi < b.nb; nbi++) {
         const msg = await busy.recv(ch);
-        if (msg.byteLength !== expected) {
-          throw new Error(`HE product: result message has ${msg.byteLength} bytes, expected ${expected}`);
-        }
+        checkResultMessage(msg, b);
         for (let mbi = 0; mbi < b.mb; mbi++) {
-          ct.loadFromArray(ctx.context, msg.slice(mbi * RESULT_CT_BYTES, (mbi + 1) * RESULT_CT_BYTES));
-          if (stats?.measureBudget) {
-            const bits = sess.decryptor.invariantNoiseBudget(ct);
-            stats.minBudgetBits = Math.min(stats.minBudgetBits ?? Infinity, bits);
-          }
-          sess.decryptor.decrypt(ct, pt);
-          const coeffs = ctx.decode(pt);
+          const { coeffs, budget } = core.decrypt(resultCt(msg, mbi), !!stats?.measureBudget);
+          if (budget !== undefined) stats!.minBudgetBits = Math.min(stats!.minBudgetBits ?? Infinity, budget);
           extract(b, shape, h, nbi, mbi, coeffs, out, false);
         }
       }
@@ -146,14 +123,13 @@ export async function clientProducts(
   } catch (e) {
     return rethrow(e, 'HE product (client)');
   } finally {
-    pt.delete();
-    ct.delete();
+    core.delete();
     busy.pause();
   }
 }
 
 /** Copy (or, negated, for the server) the result positions of one block into `out`. */
-function extract(
+export function extract(
   b: Blocking,
   shape: ProductShape,
   h: number,
@@ -182,102 +158,43 @@ function extract(
   }
 }
 
+/** Server: the worst-case noise analysis of a product, checked (throws if a bound fails). */
+export function checkProductNoise(sess: HeServerSession, job: ProductJob): NoiseReport {
+  const { b, shape } = job;
+  return checkNoise(sess.ctx, noiseTerms(b, job.kind), shape.heads * b.nb * b.mb * sess.ctx.N);
+}
+
+/** Server, one thread: absorb each upload as it arrives, stream each row of results when its head is done. */
 export async function serverProducts(
   ch: Channel,
   sess: HeServerSession,
-  kind: ProductKind,
-  shape: ProductShape,
-  b: Blocking,
-  leftShare: Operand,
-  rightPlain: Operand,
+  job: ProductJob,
   prg: Prg = new Prg(),
   stats?: HeStats,
+  cache?: HeWeightCache,
 ): Promise<RingArray> {
-  const ctx = sess.ctx;
-  const s = ctx.seal;
-  const ev = ctx.evaluator;
-  const { heads, n, k, m } = shape;
-  const noise = checkNoise(ctx, noiseTerms(b, kind), heads * b.nb * b.mb * ctx.N);
+  const { shape, b } = job;
+  const noise = checkProductNoise(sess, job);
   if (stats) stats.noise = noise;
   const busy = new Busy(stats);
-  const out = ctx.ring.alloc(heads * n * m);
-  const pt = new s.Plaintext();
-  const ptNtt = new s.Plaintext();
-  const dummyNtt = ctx.nonzeroNtt();
-  const tmp = new s.Ciphertext();
-  const live: Ciphertext[] = [];
-  const acc: (Ciphertext | null)[] = new Array(b.nb * b.mb).fill(null);
-  const shared = kind === 'shared';
-  const perMsg = b.nb + (shared ? b.mb : 0);
-
-  // Constant time in the weights (docs/he.md, "Constant time"): an all-zero plaintext block is
-  // multiplied like any other, by a fixed nonzero stand-in (SEAL refuses the transparent product
-  // by zero), and that product is added to itself instead of to the accumulator: the same SEAL
-  // operations either way. Every accumulator starts as the re-randomising Enc_pk(0), so none is
-  // ever empty and every result block takes the same path.
-  const freshAcc = (c: Ciphertext): Ciphertext => {
-    sess.encryptor.encryptZero(c);
-    ev.cipherTransformToNttInplace(c);
-    return c;
-  };
-  const mulAcc = (slot: number, c: Ciphertext, p: Plaintext, nonzero: boolean): void => {
-    ev.multiplyPlain(c, nonzero ? p : dummyNtt, tmp);
-    ev.addInplace(nonzero ? acc[slot]! : tmp, tmp);
-  };
-  const prepare = (fill: Parameters<typeof ctx.encodeInto>[1]): boolean => {
-    const nonzero = ctx.encodeInto(pt, fill);
-    ev.plainTransformToNtt(pt, ctx.topParms, ptNtt);
-    return nonzero;
-  };
-
+  const out = sess.ctx.ring.alloc(shape.heads * shape.n * shape.m);
+  let core: ServerCore | null = null;
   try {
-    for (let h = 0; h < heads; h++) {
-      for (let slot = 0; slot < acc.length; slot++) acc[slot] = freshAcc(new s.Ciphertext());
+    core = new ServerCore(sess, job, undefined, cache);
+    for (let h = 0; h < shape.heads; h++) {
+      core.startHead(h);
       for (let kbi = 0; kbi < b.kb; kbi++) {
         const msg = await busy.recv(ch);
-        if (msg.byteLength !== perMsg * UPLOAD_CT_BYTES) {
-          throw new Error(`HE product: upload message has ${msg.byteLength} bytes, expected ${perMsg * UPLOAD_CT_BYTES}`);
-        }
-        const cts: Ciphertext[] = [];
-        for (let i = 0; i < perMsg; i++) {
-          const c = new s.Ciphertext();
-          live.push(c);
-          cts.push(c);
-          c.loadFromArray(ctx.context, msg.slice(i * UPLOAD_CT_BYTES, (i + 1) * UPLOAD_CT_BYTES));
-          if (i < b.nb) {
-            ctx.encodeInto(pt, fillLeft(b, leftShare.data, h * n * k, n, k, i, kbi));
-            ev.addPlainInplace(c, pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
-          }
-          ev.cipherTransformToNttInplace(c);
-        }
-        for (let mbi = 0; mbi < b.mb; mbi++) {
-          const nonzero = prepare(fillRight(b, rightPlain.data, h * k * m, k, m, !!rightPlain.transposed, kbi, mbi));
-          for (let nbi = 0; nbi < b.nb; nbi++) mulAcc(nbi * b.mb + mbi, cts[nbi], ptNtt, nonzero);
-        }
-        if (shared) {
-          for (let nbi = 0; nbi < b.nb; nbi++) {
-            const nonzero = prepare(fillLeft(b, leftShare.data, h * n * k, n, k, nbi, kbi));
-            for (let mbi = 0; mbi < b.mb; mbi++) mulAcc(nbi * b.mb + mbi, cts[b.nb + mbi], ptNtt, nonzero);
-          }
-        }
-        for (const c of cts) {
-          c.delete();
-          live.splice(live.indexOf(c), 1);
-        }
+        checkUploadMessage(msg, job);
+        core.absorb(h, kbi, msg);
         await busy.yield();
       }
       for (let nbi = 0; nbi < b.nb; nbi++) {
         const parts: Uint8Array[] = [];
-        for (let mbi = 0; mbi < b.mb; mbi++) {
-          const slot = nbi * b.mb + mbi;
-          const a = acc[slot];
-          acc[slot] = null;
-          try {
-            parts.push(finish(sess, a!, pt, prg, (r) => extract(b, shape, h, nbi, mbi, r, out, true)));
-          } finally {
-            a?.delete();
-          }
-        }
+        core.finishRow(h, nbi, prg, (mbi, bytes, r) => {
+          parts.push(bytes);
+          extract(b, shape, h, nbi, mbi, r, out, true);
+        });
         ch.send(concat(parts));
         await busy.yield();
       }
@@ -286,44 +203,7 @@ export async function serverProducts(
   } catch (e) {
     return rethrow(e, 'HE product (server)');
   } finally {
-    for (const c of live) c.delete();
-    for (const a of acc) a?.delete();
-    pt.delete();
-    ptNtt.delete();
-    tmp.delete();
+    core?.delete();
     busy.pause();
   }
-}
-
-/**
- * Turn an accumulator (NTT form, level 0, started as Enc_pk(0)) into the bytes of a
- * circuit-private result ciphertext: switch, + flood, switch, + mask r.
- * `onMask` receives r (all N coefficients) so the server can keep -r as its share.
- */
-function finish(
-  sess: HeServerSession,
-  res: Ciphertext,
-  pt: Plaintext,
-  prg: Prg,
-  onMask: (r: RingArray) => void,
-): Uint8Array {
-  const ctx = sess.ctx;
-  const s = ctx.seal;
-  const ev = ctx.evaluator;
-  ev.cipherTransformFromNttInplace(res);
-  ev.cipherModSwitchToNextInplace(res);
-  const bytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
-  floodLevel1(ctx, bytes, prg);
-  res.loadFromArray(ctx.context, bytes);
-  ev.cipherModSwitchToNextInplace(res);
-  const r = ctx.ring.random(ctx.N, prg);
-  ctx.encodeInto(pt, (lo, wide) => {
-    if (wide) wide.set(r as BigUint64Array);
-    else for (let i = 0; i < r.length; i++) lo[2 * i] = (r as Uint32Array)[i];
-  });
-  ev.addPlainInplace(res, pt);
-  onMask(r);
-  const outBytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
-  if (outBytes.byteLength !== RESULT_CT_BYTES) throw new Error(`HE product: result ciphertext has ${outBytes.byteLength} bytes`);
-  return outBytes;
 }

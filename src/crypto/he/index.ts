@@ -9,6 +9,7 @@ export {
   heBatchMatmulServer,
   heMatmulCost,
   heBatchMatmulCost,
+  hePrepareWeights,
 } from './matmul.ts';
 export type { HeProductOptions, BatchShape, HeCost } from './matmul.ts';
 export type { HeStats } from './engine.ts';
@@ -16,3 +17,6 @@ export { chooseBlocking, makeBlocking, blockCounts, estimateSeconds, OP_COST_US 
 export type { Blocking, ProductKind } from './packing.ts';
 export { noiseReport } from './noise.ts';
 export type { NoiseReport } from './noise.ts';
+export { HeWeightCache, CACHED_BLOCK_BYTES } from './weights.ts';
+export type { WeightCacheReport } from './weights.ts';
+export { HePool, PoolSession, heConfig, defaultThreads, processPool, processWeightCache, closeProcessPool, worthPooling, MIN_POOLED_PRODUCTS } from './pool.ts';

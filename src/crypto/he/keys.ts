@@ -24,6 +24,15 @@ export class HeClientSession {
     sealLive.sessions++;
   }
 
+  /**
+   * The keys as bytes, for this party's own worker threads (src/crypto/he/pool.ts): the secret
+   * key never leaves the process.
+   */
+  exportKeys(): { sk: Uint8Array; pk: Uint8Array } {
+    const none = this.ctx.seal.ComprModeType.none;
+    return { sk: this.sk.saveToArray(none) as Uint8Array, pk: this.pk.saveToArray(none) as Uint8Array };
+  }
+
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
@@ -47,6 +56,11 @@ export class HeServerSession {
     this.pk = pk;
     this.encryptor = new ctx.seal.Encryptor(ctx.context, pk);
     sealLive.sessions++;
+  }
+
+  /** The client's public key as bytes, for this party's worker threads. */
+  exportPublicKey(): Uint8Array {
+    return this.pk.saveToArray(this.ctx.seal.ComprModeType.none) as Uint8Array;
   }
 
   delete(): void {
@@ -120,4 +134,19 @@ export function heServerSession(ctx: HeContext, bytes: Uint8Array): HeServerSess
 /** Server: receive the client's public key. */
 export async function heSetupServer(ch: Channel, ctx: HeContext): Promise<HeServerSession> {
   return heServerSession(ctx, await heRecvPublicKey(ch));
+}
+
+/** A client session from exported keys (a worker thread of the client, src/crypto/he/pool.ts). */
+export function heClientSessionFromKeys(ctx: HeContext, keys: { sk: Uint8Array; pk: Uint8Array }): HeClientSession {
+  const sk = new ctx.seal.SecretKey();
+  const pk = new ctx.seal.PublicKey();
+  try {
+    sk.loadFromArray(ctx.context, keys.sk);
+    pk.loadFromArray(ctx.context, keys.pk);
+    return new HeClientSession(ctx, sk, pk);
+  } catch (e) {
+    sk.delete();
+    pk.delete();
+    throw sealError(e, 'HE worker: load the client keys');
+  }
 }

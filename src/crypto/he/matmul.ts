@@ -18,6 +18,17 @@ import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing
 import { clientProducts, serverProducts, UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './engine.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
+import type { HeWeightCache } from './weights.ts';
+import type { HePool, PoolSession } from './pool.ts';
+import type { HeContext } from './seal.ts';
+import { clientProductsPooled, serverProductsPooled } from './parallel.ts';
+import { ServerCore, type ProductJob } from './server-core.ts';
+import type { HeClientSession as Cs, HeServerSession as Ss } from './keys.ts';
+
+const runClient = (ch: Channel, sess: Cs, job: ProductJob, opts: HeProductOptions): Promise<RingArray> =>
+  opts.pool ? clientProductsPooled(ch, sess, opts.pool, job, opts.stats) : clientProducts(ch, sess, job, opts.stats);
+const runServer = (ch: Channel, sess: Ss, job: ProductJob, opts: HeProductOptions): Promise<RingArray> =>
+  opts.pool ? serverProductsPooled(ch, sess, opts.pool, job, opts.prg, opts.stats) : serverProducts(ch, sess, job, opts.prg, opts.stats, opts.weights);
 
 export interface HeProductOptions {
   /** Override the optimizer's blocking (both parties must pass the same). */
@@ -26,6 +37,13 @@ export interface HeProductOptions {
   prg?: Prg;
   /** Filled with this party's compute time (and, on the server, the noise analysis). */
   stats?: HeStats;
+  /** Server, [X]·W: keep the prepared weight blocks here and use them in later products (one thread). */
+  weights?: HeWeightCache;
+  /**
+   * Run on these worker threads (this party's keys opened on a pool, src/crypto/he/pool.ts). The
+   * messages are the same; the workers' own weight caches replace `weights`.
+   */
+  pool?: PoolSession;
 }
 
 export interface BatchShape {
@@ -112,7 +130,7 @@ export async function heMatmulClient(
   checkLen('Xc', Xc, n * k, sess.ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
-  return clientProducts(ch, sess, 'plain', shape, b, { data: Xc }, null, opts.stats);
+  return runClient(ch, sess, { kind: 'plain', shape, b, left: { data: Xc }, right: null }, opts);
 }
 
 /** Server side of [X]·W: Xs (n×k), W (k×m). Returns Ys (n×m). */
@@ -131,7 +149,7 @@ export async function heMatmulServer(
   checkLen('W', W, k * m, sess.ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
-  return serverProducts(ch, sess, 'plain', shape, b, { data: Xs }, { data: W }, opts.prg, opts.stats);
+  return runServer(ch, sess, { kind: 'plain', shape, b, left: { data: Xs }, right: { data: W } }, opts);
 }
 
 /** Client side of [A]·[B] over heads: Ac (heads×n×k), Bc (heads×k×m or heads×m×k). Returns Cc. */
@@ -150,7 +168,7 @@ export async function heBatchMatmulClient(
   checkLen('Bc', Bc, heads * k * m, ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
   const t = !!shape.transposeB;
-  const out = await clientProducts(ch, sess, 'shared', shape, b, { data: Ac }, { data: Bc, transposed: t }, opts.stats);
+  const out = await runClient(ch, sess, { kind: 'shared', shape, b, left: { data: Ac }, right: { data: Bc, transposed: t } }, opts);
   const t0 = performance.now();
   ringMatmulAdd(ring, out, Ac, Bc, heads, n, k, m, t);
   if (opts.stats) opts.stats.busyMs += performance.now() - t0;
@@ -172,5 +190,32 @@ export async function heBatchMatmulServer(
   checkLen('Bs', Bs, heads * k * m, sess.ctx.ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
   // Server computes (Ac + As)·Bs + As·Bc homomorphically; As·Bs is inside via the added share.
-  return serverProducts(ch, sess, 'shared', shape, b, { data: As }, { data: Bs, transposed: !!shape.transposeB }, opts.prg, opts.stats);
+  return runServer(ch, sess, { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB } }, opts);
+}
+
+/**
+ * Server: prepare the weight blocks of [X]·W for an n×k·k×m product before any client comes,
+ * into `cache` (one thread) or into the workers of `pool` (each caches the columns it computes).
+ * What does not fit the budget is prepared per product as before.
+ */
+export async function hePrepareWeights(
+  ctx: HeContext,
+  W: RingArray,
+  n: number,
+  k: number,
+  m: number,
+  target: { cache: HeWeightCache } | { pool: HePool },
+  blocking?: Blocking,
+): Promise<void> {
+  checkDims(n, k, m);
+  checkLen('W', W, k * m, ctx.ring.wide);
+  const shape = { heads: 1, n, k, m };
+  const job: ProductJob = { kind: 'plain', shape, b: resolveBlocking(shape, 'plain', ctx.params, blocking), left: { data: ctx.ring.alloc(0) }, right: { data: W } };
+  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job);
+  const core = new ServerCore({ ctx, encryptor: null }, job, undefined, target.cache);
+  try {
+    core.prepareWeights();
+  } finally {
+    core.delete();
+  }
 }

@@ -1,0 +1,272 @@
+// The server's share of one HE product as synchronous steps, shared by the single-thread driver
+// (engine.ts) and the worker threads (worker.ts): absorb one upload message, finish one row of
+// result blocks. A core owns a subset of the result columns per head (`owns`), so several cores
+// (one per worker, each with its own SEAL instance) compute disjoint blocks of the same product.
+import type { Ciphertext, Plaintext } from 'node-seal';
+import type { RingArray } from '../ring.ts';
+import type { Prg } from '../prg.ts';
+import type { Encryptor } from 'node-seal';
+import type { HeContext } from './seal.ts';
+import type { Blocking, ProductKind, ProductShape } from './packing.ts';
+import { fillLeft, fillRight } from './plain.ts';
+import { floodLevel1 } from './noise.ts';
+import { HeWeightCache } from './weights.ts';
+import { ctBytes, seededBytes, DATA_PRIME_BITS } from './seal.ts';
+
+export const UPLOAD_CT_BYTES = seededBytes(DATA_PRIME_BITS.length);
+export const RESULT_CT_BYTES = ctBytes(1);
+
+/** An operand: heads consecutive row-major matrices. */
+export interface Operand {
+  data: RingArray;
+  /** For right operands: stored as m×k per head (Bᵀ given, e.g. K for Q·Kᵀ). */
+  transposed?: boolean;
+}
+
+/** One product as both parties' cores see it (plain data: it crosses to worker threads). */
+export interface ProductJob {
+  kind: ProductKind;
+  shape: ProductShape;
+  b: Blocking;
+  left: Operand;
+  right: Operand | null;
+}
+
+/** Ciphertexts per upload message (one message per head and k-block). */
+export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => job.b.nb + (job.kind === 'shared' ? job.b.mb : 0);
+
+/** What the server's core needs: the context and (for products, not to prepare weights) the client's public-key encryptor. */
+export interface ServerKeys {
+  ctx: HeContext;
+  encryptor: Encryptor | null;
+}
+
+export class ServerCore {
+  private readonly sess: ServerKeys;
+  private readonly job: ProductJob;
+  private readonly owns: (h: number, mbi: number) => boolean;
+  private readonly cache: HeWeightCache | undefined;
+  private readonly wkey: string | null;
+  private readonly pt: Plaintext;
+  private readonly ptNtt: Plaintext;
+  private readonly tmp: Ciphertext;
+  private readonly acc: (Ciphertext | null)[];
+  private readonly live = new Set<Ciphertext>();
+
+  constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
+    const s = sess.ctx.seal;
+    const { k, m } = job.shape;
+    this.sess = sess;
+    this.job = job;
+    this.owns = owns;
+    this.cache = cache;
+    // Weight blocks are cached for [X]·W only (the shares of [A]·[B] change every call).
+    this.wkey = cache && job.kind === 'plain' ? HeWeightCache.key(sess.ctx.params.ell, job.right!.data, k, m, !!job.right!.transposed, job.b) : null;
+    this.acc = new Array(job.b.nb * job.b.mb).fill(null);
+    this.pt = new s.Plaintext();
+    this.ptNtt = new s.Plaintext();
+    this.tmp = new s.Ciphertext();
+    sess.ctx.nonzeroNtt();
+  }
+
+  /** Whether this core computes any block of head `h`. */
+  ownsHead(h: number): boolean {
+    for (let mbi = 0; mbi < this.job.b.mb; mbi++) if (this.owns(h, mbi)) return true;
+    return false;
+  }
+
+  /**
+   * Start head `h`: every owned accumulator is a fresh public-key encryption of zero in NTT form
+   * (the re-randomisation, added first: docs/he.md, protocol step 2).
+   */
+  startHead(h: number): void {
+    const { sess } = this;
+    const ev = sess.ctx.evaluator;
+    if (!sess.encryptor) throw new Error('internal: an HE product needs the client\'s public key');
+    const { nb, mb } = this.job.b;
+    for (let nbi = 0; nbi < nb; nbi++) {
+      for (let mbi = 0; mbi < mb; mbi++) {
+        if (!this.owns(h, mbi)) continue;
+        const c = new sess.ctx.seal.Ciphertext();
+        this.acc[nbi * mb + mbi] = c;
+        sess.encryptor.encryptZero(c);
+        ev.cipherTransformToNttInplace(c);
+      }
+    }
+  }
+
+  // Constant time in the weights (docs/he.md, "Constant time"): an all-zero plaintext block is
+  // multiplied like any other, by a fixed nonzero stand-in (SEAL refuses the transparent product
+  // by zero), and that product is added to itself instead of to the accumulator: the same SEAL
+  // operations either way.
+  private mulAcc(slot: number, c: Ciphertext, p: Plaintext, nonzero: boolean): void {
+    const ev = this.sess.ctx.evaluator;
+    ev.multiplyPlain(c, nonzero ? p : this.sess.ctx.nonzeroNtt(), this.tmp);
+    ev.addInplace(nonzero ? this.acc[slot]! : this.tmp, this.tmp);
+  }
+
+  private prepare(fill: Parameters<HeContext['encodeInto']>[1], into: Plaintext = this.ptNtt): boolean {
+    const ctx = this.sess.ctx;
+    const nonzero = ctx.encodeInto(this.pt, fill);
+    ctx.evaluator.plainTransformToNtt(this.pt, ctx.topParms, into);
+    return nonzero;
+  }
+
+  /** A weight block: from the cache, or prepared now and kept if the budget allows, or prepared now. */
+  private weightBlock(h: number, kbi: number, mbi: number): [Plaintext, boolean] {
+    const { b, shape, right } = this.job;
+    const { k, m } = shape;
+    const fill = fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, mbi);
+    const cache = this.cache;
+    if (!this.wkey || !cache) return [this.ptNtt, this.prepare(fill)];
+    const block = (h * b.kb + kbi) * b.mb + mbi;
+    const hit = cache.get(this.wkey, block);
+    if (hit) return [hit.pt, hit.nonzero];
+    if (!cache.fits()) return [this.ptNtt, this.prepare(fill)];
+    const t0 = performance.now();
+    const kept = new this.sess.ctx.seal.Plaintext();
+    let nonzero: boolean;
+    try {
+      nonzero = this.prepare(fill, kept);
+    } catch (e) {
+      kept.delete();
+      throw e;
+    }
+    cache.put(this.wkey, block, kept, nonzero, performance.now() - t0);
+    return [kept, nonzero];
+  }
+
+  private load(bytes: Uint8Array): Ciphertext {
+    const c = new this.sess.ctx.seal.Ciphertext();
+    this.live.add(c);
+    c.loadFromArray(this.sess.ctx.context, bytes);
+    return c;
+  }
+
+  /**
+   * Prepare (and cache, within the budget) every owned weight block of this [X]·W product ahead
+   * of any upload: `serve` does this before it accepts clients. Returns the blocks now cached.
+   */
+  prepareWeights(): number {
+    const { b, shape } = this.job;
+    if (!this.cache || this.job.kind !== 'plain') return 0;
+    let n = 0;
+    for (let h = 0; h < shape.heads; h++) {
+      for (let kbi = 0; kbi < b.kb; kbi++) {
+        for (let mbi = 0; mbi < b.mb; mbi++) {
+          if (!this.owns(h, mbi)) continue;
+          const [pt] = this.weightBlock(h, kbi, mbi);
+          if (pt !== this.ptNtt) n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Absorb the upload message of (head h, k-block kbi), its length already checked. */
+  absorb(h: number, kbi: number, msg: Uint8Array): void {
+    const { kind, shape, b, left } = this.job;
+    const { n, k } = shape;
+    const ctx = this.sess.ctx;
+    const ev = ctx.evaluator;
+    const ct = (i: number): Uint8Array => msg.subarray(i * UPLOAD_CT_BYTES, (i + 1) * UPLOAD_CT_BYTES).slice();
+    const cts: Ciphertext[] = [];
+    const rights: (Ciphertext | null)[] = [];
+    try {
+      for (let i = 0; i < b.nb; i++) {
+        const c = this.load(ct(i));
+        cts.push(c);
+        ctx.encodeInto(this.pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
+        ev.addPlainInplace(c, this.pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
+        ev.cipherTransformToNttInplace(c);
+      }
+      if (kind === 'shared') {
+        for (let mbi = 0; mbi < b.mb; mbi++) {
+          if (!this.owns(h, mbi)) {
+            rights.push(null);
+            continue;
+          }
+          const c = this.load(ct(b.nb + mbi));
+          ev.cipherTransformToNttInplace(c);
+          rights.push(c);
+        }
+      }
+      for (let mbi = 0; mbi < b.mb; mbi++) {
+        if (!this.owns(h, mbi)) continue;
+        const [w, nonzero] = this.weightBlock(h, kbi, mbi);
+        for (let nbi = 0; nbi < b.nb; nbi++) this.mulAcc(nbi * b.mb + mbi, cts[nbi], w, nonzero);
+      }
+      if (kind === 'shared') {
+        for (let nbi = 0; nbi < b.nb; nbi++) {
+          const nonzero = this.prepare(fillLeft(b, left.data, h * n * k, n, k, nbi, kbi));
+          for (let mbi = 0; mbi < b.mb; mbi++) if (rights[mbi]) this.mulAcc(nbi * b.mb + mbi, rights[mbi]!, this.ptNtt, nonzero);
+        }
+      }
+    } finally {
+      for (const c of [...cts, ...rights]) {
+        if (!c) continue;
+        c.delete();
+        this.live.delete(c);
+      }
+    }
+  }
+
+  /**
+   * Finish the owned blocks of row block `nbi` of head `h`: circuit-private result ciphertexts
+   * (switch, + flood, switch, + mask r). `onBlock` gets each block's bytes and mask r.
+   */
+  finishRow(h: number, nbi: number, prg: Prg, onBlock: (mbi: number, bytes: Uint8Array, r: RingArray) => void): void {
+    const { mb } = this.job.b;
+    for (let mbi = 0; mbi < mb; mbi++) {
+      if (!this.owns(h, mbi)) continue;
+      const slot = nbi * mb + mbi;
+      const a = this.acc[slot]!;
+      this.acc[slot] = null;
+      try {
+        const [bytes, r] = finish(this.sess, a, this.pt, prg);
+        onBlock(mbi, bytes, r);
+      } finally {
+        a.delete();
+      }
+    }
+  }
+
+  /** Free every SEAL object of the product (idempotent; safe after an error). */
+  delete(): void {
+    for (const c of this.live) c.delete();
+    this.live.clear();
+    for (let i = 0; i < this.acc.length; i++) {
+      this.acc[i]?.delete();
+      this.acc[i] = null;
+    }
+    this.pt.delete();
+    this.ptNtt.delete();
+    this.tmp.delete();
+  }
+}
+
+/**
+ * Turn an accumulator (NTT form, level 0, started as Enc_pk(0)) into the bytes of a
+ * circuit-private result ciphertext: switch, + flood, switch, + mask r. Returns the bytes and r
+ * (all N coefficients) so the server can keep -r as its share.
+ */
+function finish(sess: ServerKeys, res: Ciphertext, pt: Plaintext, prg: Prg): [Uint8Array, RingArray] {
+  const ctx = sess.ctx;
+  const s = ctx.seal;
+  const ev = ctx.evaluator;
+  ev.cipherTransformFromNttInplace(res);
+  ev.cipherModSwitchToNextInplace(res);
+  const bytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
+  floodLevel1(ctx, bytes, prg);
+  res.loadFromArray(ctx.context, bytes);
+  ev.cipherModSwitchToNextInplace(res);
+  const r = ctx.ring.random(ctx.N, prg);
+  ctx.encodeInto(pt, (lo, wide) => {
+    if (wide) wide.set(r as BigUint64Array);
+    else for (let i = 0; i < r.length; i++) lo[2 * i] = (r as Uint32Array)[i];
+  });
+  ev.addPlainInplace(res, pt);
+  const outBytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
+  if (outBytes.byteLength !== RESULT_CT_BYTES) throw new Error(`HE product: result ciphertext has ${outBytes.byteLength} bytes`);
+  return [outBytes, r];
+}

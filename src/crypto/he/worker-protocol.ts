@@ -1,0 +1,41 @@
+// Messages between a party's main thread and its HE worker threads (pool.ts, worker.ts). Every
+// request has an id and gets exactly one reply. Work of one product is split by result columns
+// (or by heads when there are at least as many heads as workers): `ownerOf` is that rule, the same
+// on both sides of the port.
+import type { RingArray } from '../ring.ts';
+import type { ProductJob } from './server-core.ts';
+import type { WeightCacheReport } from './weights.ts';
+
+export type Role = 'client' | 'server';
+
+export type Request =
+  | { op: 'open'; sid: number; role: Role; ell: number; keys: { pk: Uint8Array; sk?: Uint8Array } }
+  | { op: 'close'; sid: number }
+  | { op: 'sStart'; pid: number; sid: number; job: ProductJob; workers: number; index: number; seed: Uint8Array }
+  | { op: 'sAbsorb'; pid: number; h: number; kbi: number; msg: Uint8Array }
+  | { op: 'sRows'; pid: number; h: number }
+  | { op: 'cStart'; pid: number; sid: number; job: ProductJob }
+  | { op: 'cEnc'; pid: number; h: number; kbi: number; from: number; to: number }
+  | { op: 'cDec'; pid: number; cts: Uint8Array[]; budget: boolean }
+  | { op: 'end'; pid: number }
+  | { op: 'prepare'; ell: number; job: ProductJob; workers: number; index: number }
+  | { op: 'cache'; budgetBytes: number }
+  | { op: 'cacheReport' }
+  | { op: 'cacheClear' };
+
+/** One finished result block: its bytes and the server's mask r (all N coefficients). */
+export interface RowBlock {
+  nbi: number;
+  mbi: number;
+  bytes: Uint8Array;
+  r: RingArray;
+}
+
+export type Reply =
+  | { id: number; ok: true; ms: number; value?: RowBlock[] | Uint8Array[] | { coeffs: RingArray[]; budget?: number } | WeightCacheReport }
+  | { id: number; ok: false; error: string };
+
+/** Which worker computes result column block `mbi` of head `h`. */
+export function ownerOf(heads: number, mb: number, workers: number, h: number, mbi: number): number {
+  return heads >= workers || mb < workers ? h % workers : mbi % workers;
+}

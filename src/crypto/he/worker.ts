@@ -1,0 +1,154 @@
+// An HE worker thread: its own SEAL instance (node-seal WASM), contexts per ring width, the
+// sessions its main thread opens (keys passed as bytes), and the cores of the products in flight.
+// Requests are handled one at a time, in order (SEAL calls are synchronous).
+import { parentPort } from 'node:worker_threads';
+import { Prg } from '../prg.ts';
+import { HeContext } from './seal.ts';
+import { heClientSessionFromKeys, heServerSession, type HeClientSession, type HeServerSession } from './keys.ts';
+import { ServerCore } from './server-core.ts';
+import { ClientCore } from './client-core.ts';
+import { HeWeightCache } from './weights.ts';
+import { ownerOf, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
+import { sealError } from './seal.ts';
+
+const port = parentPort!;
+const contexts = new Map<number, Promise<HeContext>>();
+const sessions = new Map<number, HeClientSession | HeServerSession>();
+const servers = new Map<number, { core: ServerCore; prg: Prg; started: Set<number>; nb: number }>();
+const clients = new Map<number, ClientCore>();
+const cache = new HeWeightCache(0);
+
+function context(ell: number): Promise<HeContext> {
+  let c = contexts.get(ell);
+  if (!c) contexts.set(ell, (c = HeContext.create({ ell })));
+  return c;
+}
+
+function session<T extends HeClientSession | HeServerSession>(sid: number): T {
+  const s = sessions.get(sid);
+  if (!s) throw new Error(`internal: HE worker has no session ${sid}`);
+  return s as T;
+}
+
+type Value = Extract<Reply, { ok: true }>['value'];
+
+async function handle(q: Request): Promise<Value> {
+  switch (q.op) {
+    case 'open': {
+      const ctx = await context(q.ell);
+      sessions.set(q.sid, q.role === 'client' ? heClientSessionFromKeys(ctx, q.keys as { sk: Uint8Array; pk: Uint8Array }) : heServerSession(ctx, q.keys.pk));
+      return undefined;
+    }
+    case 'close':
+      sessions.get(q.sid)?.delete();
+      sessions.delete(q.sid);
+      return undefined;
+    case 'sStart': {
+      const { heads } = q.job.shape, mb = q.job.b.mb;
+      const owns = (h: number, mbi: number) => ownerOf(heads, mb, q.workers, h, mbi) === q.index;
+      const core = new ServerCore(session<HeServerSession>(q.sid), q.job, owns, cache);
+      servers.set(q.pid, { core, prg: new Prg(q.seed), started: new Set(), nb: q.job.b.nb });
+      return undefined;
+    }
+    case 'sAbsorb': {
+      const st = servers.get(q.pid)!;
+      if (!st.started.has(q.h)) {
+        st.started.add(q.h);
+        st.core.startHead(q.h);
+      }
+      st.core.absorb(q.h, q.kbi, q.msg);
+      return undefined;
+    }
+    case 'sRows': {
+      const st = servers.get(q.pid)!;
+      const out: RowBlock[] = [];
+      for (let nbi = 0; nbi < st.nb; nbi++) st.core.finishRow(q.h, nbi, st.prg, (mbi, bytes, r) => out.push({ nbi, mbi, bytes, r }));
+      return out;
+    }
+    case 'cStart':
+      clients.set(q.pid, new ClientCore(session<HeClientSession>(q.sid), q.job));
+      return undefined;
+    case 'cEnc': {
+      const core = clients.get(q.pid)!;
+      const parts: Uint8Array[] = [];
+      for (let i = q.from; i < q.to; i++) parts.push(core.encrypt(q.h, q.kbi, i));
+      return parts;
+    }
+    case 'cDec': {
+      const core = clients.get(q.pid)!;
+      const coeffs = [];
+      let budget: number | undefined;
+      for (const ct of q.cts) {
+        const d = core.decrypt(ct, q.budget);
+        coeffs.push(d.coeffs);
+        if (d.budget !== undefined) budget = Math.min(budget ?? Infinity, d.budget);
+      }
+      return { coeffs, ...(budget !== undefined ? { budget } : {}) };
+    }
+    case 'end':
+      servers.get(q.pid)?.core.delete();
+      servers.delete(q.pid);
+      clients.get(q.pid)?.delete();
+      clients.delete(q.pid);
+      return undefined;
+    case 'prepare': {
+      const { heads } = q.job.shape, mb = q.job.b.mb;
+      const core = new ServerCore({ ctx: await context(q.ell), encryptor: null }, q.job, (h, mbi) => ownerOf(heads, mb, q.workers, h, mbi) === q.index, cache);
+      try {
+        core.prepareWeights();
+      } finally {
+        core.delete();
+      }
+      return undefined;
+    }
+    case 'cache':
+      cache.budgetBytes = q.budgetBytes;
+      return undefined;
+    case 'cacheReport':
+      return cache.report();
+    case 'cacheClear':
+      cache.clear();
+      return undefined;
+  }
+}
+
+/**
+ * The reply's own buffers, moved instead of copied (less garbage in both isolates: each keeps up
+ * to V8's external-memory slack of unreclaimed ArrayBuffers, which is what RSS shows). Only
+ * buffers that a typed array covers whole are moved, never a view into the WASM heap.
+ */
+function transferable(reply: Reply): ArrayBuffer[] {
+  if (!reply.ok || !reply.value) return [];
+  const v = reply.value;
+  const arrays: ArrayBufferView[] = Array.isArray(v) ? v.flatMap((x) => (x instanceof Uint8Array ? [x] : [x.bytes, x.r])) : 'coeffs' in v ? v.coeffs : [];
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
+  return [...out];
+}
+
+/**
+ * This thread's CPU time in ms (Node >= 22.19), else wall time: on a loaded machine a worker's
+ * wall time counts the time other threads run, including the other party's workers.
+ */
+const threadCpu = (process as unknown as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+const cpuMs = (): number => {
+  if (!threadCpu) return performance.now();
+  const u = threadCpu.call(process);
+  return (u.user + u.system) / 1000;
+};
+
+// Requests run strictly in order: each waits for the previous one (only 'open' is async).
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (m: { id: number; q: Request }) => {
+  chain = chain.then(async () => {
+    const t0 = cpuMs();
+    let reply: Reply;
+    try {
+      const value = await handle(m.q);
+      reply = { id: m.id, ok: true, ms: cpuMs() - t0, ...(value !== undefined ? { value } : {}) };
+    } catch (e) {
+      reply = { id: m.id, ok: false, error: sealError(e, 'HE worker').message };
+    }
+    port.postMessage(reply, transferable(reply));
+  });
+});

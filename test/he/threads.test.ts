@@ -1,0 +1,129 @@
+// HE on worker threads (src/crypto/he/pool.ts, parallel.ts): products exact with 2 and 3 workers,
+// [X]·W and [A]·[B], ragged blockings, the wide ring, cached weights in the workers; the same
+// bytes as one thread; a dead worker fails the product with an error instead of a hang.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Prg } from '../../src/crypto/prg.ts';
+import { heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, makeBlocking, HePool } from '../../src/crypto/he/index.ts';
+import type { Blocking, HeStats, PoolSession } from '../../src/crypto/he/index.ts';
+import { sessionPair, twin, firstMismatch } from './helpers.ts';
+import type { Pair } from './helpers.ts';
+
+interface Pools { c: PoolSession; s: PoolSession }
+
+async function openPools(p: Pair, cpool: HePool, spool: HePool): Promise<Pools> {
+  const c = await cpool.open('client', p.ctx.params.ell, p.cs.exportKeys());
+  const s = await spool.open('server', p.ctx.params.ell, { pk: p.ss.exportPublicKey() });
+  return { c, s };
+}
+
+async function matmul(p: Pair, pools: Pools, n: number, k: number, m: number, seed: number, blocking?: Blocking, W0?: ReturnType<Pair['ctx']['ring']['random']>) {
+  const ring = p.ctx.ring;
+  const X = ring.random(n * k, Prg.fromInt(seed));
+  const W = W0 ?? ring.random(k * m, Prg.fromInt(seed + 1));
+  const [Xc, Xs] = ring.share(X, Prg.fromInt(seed + 2));
+  const cst: HeStats = { busyMs: 0, measureBudget: true };
+  const sst: HeStats = { busyMs: 0 };
+  const before = p.c.totals.bytesSent + p.c.totals.bytesRecv;
+  const [Yc, Ys] = await Promise.all([
+    heMatmulClient(p.c, p.cs, Xc, n, k, m, { blocking, pool: pools.c, stats: cst }),
+    heMatmulServer(p.s, p.ss, Xs, W, n, k, m, { blocking, pool: pools.s, stats: sst, prg: Prg.fromInt(seed + 3) }),
+  ]);
+  const bytes = p.c.totals.bytesSent + p.c.totals.bytesRecv - before;
+  return { mismatch: firstMismatch(ring, Yc, Ys, twin(ring, X, W, 1, n, k, m)), bytes, cst, sst };
+}
+
+// The wide ring on workers is the same code with BigUint64 rings: CIPHERPRUNE_SLOW=1 only.
+const SLOW = process.env.CIPHERPRUNE_SLOW === '1';
+
+describe('HE on worker threads', () => {
+  let p: Pair;
+  let cpool: HePool, spool: HePool;
+  let pools: Pools;
+  beforeAll(async () => {
+    p = await sessionPair(32);
+    [cpool, spool] = [new HePool(2), new HePool(3)];
+    await spool.setWeightBudget(300 * 196_608);
+    pools = await openPools(p, cpool, spool);
+  });
+  afterAll(async () => {
+    await pools.c.close();
+    await pools.s.close();
+    await cpool.close();
+    await spool.close();
+    p.close();
+  });
+
+  it('[X]·W exact, ragged blockings, same bytes as one thread; cached weights hit in the workers', async () => {
+    for (const [n, k, m, seed] of [[1, 1, 1, 10], [17, 33, 9, 30], [2, 300, 45, 40]]) {
+      const r = await matmul(p, pools, n, k, m, seed);
+      expect(r.mismatch, `${n}x${k}·${k}x${m}`).toBe(-1);
+      const c = heMatmulCost(n, k, m);
+      expect(r.bytes).toBe(c.bytesUp + c.bytesDown);
+      expect(r.cst.minBudgetBits!).toBeGreaterThanOrEqual(8);
+      expect(r.sst.noise!.statDistance).toBeLessThanOrEqual(-40);
+    }
+    const b = makeBlocking(13, 22, 17, 4, 5, 6); // nb = 4, kb = 5, mb = 3 over 3 workers
+    const W = p.ctx.ring.random(22 * 17, Prg.fromInt(99));
+    const before = await spool.weightReport();
+    for (let i = 0; i < 3; i++) expect((await matmul(p, pools, 13, 22, 17, 50 + i, b, W)).mismatch).toBe(-1);
+    const after = await spool.weightReport();
+    expect(after.blocks - before.blocks).toBe(15);
+    expect(after.hits - before.hits).toBe(30);
+  });
+
+  it('[A]·[B] exact: heads split over workers and columns split over workers', async () => {
+    const ring = p.ctx.ring;
+    for (const [heads, n, k, m, t, bl] of [
+      [5, 7, 9, 6, true, makeBlocking(7, 9, 6, 3, 4, 2)],
+      [1, 9, 10, 11, false, makeBlocking(9, 10, 11, 4, 3, 3)],
+    ] as const) {
+      const A = ring.random(heads * n * k, Prg.fromInt(1));
+      const B = ring.random(heads * k * m, Prg.fromInt(2));
+      const [Ac, As] = ring.share(A, Prg.fromInt(3));
+      const [Bc, Bs] = ring.share(B, Prg.fromInt(4));
+      const shape = { heads, n, k, m, transposeB: t };
+      const [Cc, Cs] = await Promise.all([
+        heBatchMatmulClient(p.c, p.cs, Ac, Bc, shape, { blocking: bl, pool: pools.c }),
+        heBatchMatmulServer(p.s, p.ss, As, Bs, shape, { blocking: bl, pool: pools.s }),
+      ]);
+      expect(firstMismatch(ring, Cc, Cs, twin(ring, A, B, heads, n, k, m, t))).toBe(-1);
+    }
+  });
+
+  it.runIf(SLOW)('the wide ring (ell = 40) on workers', async () => {
+    const q = await sessionPair(40);
+    const ps = await openPools(q, cpool, spool); // the same workers, a second ring width
+    try {
+      expect((await matmul(q, ps, 6, 40, 10, 7, makeBlocking(6, 40, 10, 2, 8, 3))).mismatch).toBe(-1);
+    } finally {
+      await ps.c.close();
+      await ps.s.close();
+      q.close();
+    }
+  });
+
+  it('a worker that dies fails the product with an error, no hang', async () => {
+    const q = await sessionPair(32);
+    const sp = new HePool(2);
+    try {
+      const ps = { s: await sp.open('server', 32, { pk: q.ss.exportPublicKey() }) };
+      const ring = q.ctx.ring;
+      const [n, k, m] = [8, 40, 30];
+      const X = ring.random(n * k, Prg.fromInt(1));
+      const W = ring.random(k * m, Prg.fromInt(2));
+      const [Xc, Xs] = ring.share(X, Prg.fromInt(3));
+      const b = makeBlocking(n, k, m, 2, 5, 4);
+      const server = heMatmulServer(q.s, q.ss, Xs, W, n, k, m, { blocking: b, pool: ps.s });
+      const client = heMatmulClient(q.c, q.cs, Xc, n, k, m, { blocking: b });
+      client.catch(() => undefined);
+      await (sp as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads[1].worker.terminate();
+      await expect(server).rejects.toThrow(/HE worker thread exited/);
+      expect(sp.broken).toBe(true);
+      q.s.abort('the server failed');
+      await expect(client).rejects.toThrow(/aborted/);
+    } finally {
+      await sp.close();
+      q.close();
+    }
+  });
+});

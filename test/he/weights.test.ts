@@ -1,0 +1,85 @@
+// Weights prepared once (src/crypto/he/weights.ts): products with cached weight blocks are exact,
+// the cache survives the context and session that filled it, respects its budget, and frees its
+// SEAL objects on eviction and clear.
+import { describe, it, expect } from 'vitest';
+import { Prg } from '../../src/crypto/prg.ts';
+import { heMatmulClient, heMatmulServer, makeBlocking, HeWeightCache, CACHED_BLOCK_BYTES } from '../../src/crypto/he/index.ts';
+import type { Blocking, HeStats } from '../../src/crypto/he/index.ts';
+import type { RingArray } from '../../src/crypto/ring.ts';
+import { sessionPair, twin, firstMismatch } from './helpers.ts';
+import type { Pair } from './helpers.ts';
+
+async function product(p: Pair, W: RingArray, n: number, k: number, m: number, seed: number, cache: HeWeightCache, blocking?: Blocking) {
+  const ring = p.ctx.ring;
+  const X = ring.random(n * k, Prg.fromInt(seed));
+  const [Xc, Xs] = ring.share(X, Prg.fromInt(seed + 1));
+  const sst: HeStats = { busyMs: 0 };
+  const [Yc, Ys] = await Promise.all([
+    heMatmulClient(p.c, p.cs, Xc, n, k, m, { blocking }),
+    heMatmulServer(p.s, p.ss, Xs, W, n, k, m, { blocking, weights: cache, stats: sst, prg: Prg.fromInt(seed + 2) }),
+  ]);
+  return firstMismatch(ring, Yc, Ys, twin(ring, X, W, 1, n, k, m));
+}
+
+describe('HE weights prepared once', () => {
+  it('cached products are exact, across a new context and session, within the budget; eviction frees', async () => {
+    const cache = new HeWeightCache(64 * CACHED_BLOCK_BYTES);
+    const n = 13, k = 22, m = 17;
+    const b = makeBlocking(n, k, m, 4, 5, 6); // kb = 5, mb = 3: 15 weight blocks
+    let p = await sessionPair(32);
+    const ring = p.ctx.ring;
+    const W = ring.random(k * m, Prg.fromInt(5));
+    const Z = ring.alloc(k * m);
+    for (let i = 0; i < 20; i++) Z[i * 7] = W[i * 7]; // block-sparse: some all-zero blocks
+    try {
+      expect(await product(p, W, n, k, m, 10, cache, b)).toBe(-1);
+      let r = cache.report();
+      expect(r.blocks).toBe(15);
+      expect(r.bytes).toBe(15 * CACHED_BLOCK_BYTES);
+      expect(r.hits).toBe(0);
+      expect(await product(p, W, n, k, m, 20, cache, b)).toBe(-1); // all hits
+      expect(cache.report().hits).toBe(15);
+      // A copy of the same weights (another array, same bytes) hits too; other weights miss.
+      expect(await product(p, W.slice(), n, k, m, 30, cache, b)).toBe(-1);
+      expect(cache.report().hits).toBe(30);
+      expect(await product(p, Z, n, k, m, 35, cache, b)).toBe(-1);
+      expect(await product(p, Z, n, k, m, 36, cache, b)).toBe(-1);
+      expect(cache.report().matrices).toBe(2);
+      p.close();
+      // The cache outlives the context and session that filled it.
+      p = await sessionPair(32);
+      expect(await product(p, W, n, k, m, 40, cache, b)).toBe(-1);
+      r = cache.report();
+      expect(r.hits).toBe(60);
+      // Another blocking of the same weights is another entry.
+      expect(await product(p, W, n, k, m, 50, cache, makeBlocking(n, k, m, 13, 22, 17))).toBe(-1);
+      expect(cache.report().matrices).toBe(3);
+      cache.evict(HeWeightCache.key(32, W, k, m, false, b));
+      expect(cache.report().blocks).toBe(16);
+      expect(await product(p, W, n, k, m, 60, cache, b)).toBe(-1); // rebuilt
+    } finally {
+      p.close();
+      cache.clear();
+    }
+    expect(cache.report().bytes).toBe(0);
+  });
+
+  it('a budget smaller than the weights caches what fits; the rest is prepared per product', async () => {
+    const cache = new HeWeightCache(4 * CACHED_BLOCK_BYTES);
+    const p = await sessionPair(16);
+    try {
+      const n = 5, k = 12, m = 9;
+      const b = makeBlocking(n, k, m, 5, 4, 3); // 9 weight blocks
+      const W = p.ctx.ring.random(k * m, Prg.fromInt(7));
+      for (let i = 0; i < 3; i++) expect(await product(p, W, n, k, m, 70 + i, cache, b)).toBe(-1);
+      const r = cache.report();
+      expect(r.blocks).toBe(4);
+      expect(r.bytes).toBeLessThanOrEqual(r.budgetBytes);
+      expect(r.hits).toBe(8);
+      expect(r.misses).toBe(27 - 8);
+    } finally {
+      p.close();
+      cache.clear();
+    }
+  });
+});
