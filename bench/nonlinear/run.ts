@@ -28,7 +28,7 @@ const BOLT = { gelu: 4.1e3, softmax: 7.7e3, layernorm: 6.2e3, exp: null as numbe
 
 async function pair(): Promise<[ProtoCtx, ProtoCtx, MemoryChannel, MemoryChannel]> {
   const [cc, sc] = MemoryChannel.pair();
-  const oc = new OtEngine(cc), os = new OtEngine(sc);
+  const oc = new OtEngine(cc, { backend: 'iknp' }), os = new OtEngine(sc, { backend: 'iknp' });
   await Promise.all([oc.setup(), os.setup()]);
   return [{ party: 'server', ch: sc, ot: os, prg: new Prg() }, { party: 'client', ch: cc, ot: oc, prg: new Prg() }, cc, sc];
 }
