@@ -13,7 +13,7 @@ import { execute } from '../../src/exec/executor.ts';
 import { SessionEngines } from '../../src/exec/engines.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import type { Party } from '../../src/transport/channel.ts';
-import { PortChannel } from './port-channel.ts';
+import { PortChannel } from '../port-channel.ts';
 
 const { program, party, port, reps } = workerData as { program: string; party: Party; port: MessagePort; reps: number };
 const main = parentPort!;

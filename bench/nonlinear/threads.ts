@@ -1,12 +1,12 @@
 // CPL programs with each party on its own worker thread (party.ts), over a MessagePort channel:
 // time per element comparable with the C++ references, which run one thread per party. The
 // base OTs are set up before timing; a run's time is the slower party's, from a common start.
-import { Worker, MessageChannel } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { check } from '../../src/front/index.ts';
 import { lowerModel } from '../../src/ir/lower.ts';
 import { DimEnv } from '../../src/ir/dim-env.ts';
 import { size } from '../../src/ir/tensor.ts';
-import { median } from '../lib.ts';
+import { median, spawnWorker } from '../lib.ts';
 
 interface PartyRun {
   seconds: number;
@@ -34,22 +34,18 @@ export async function threaded(program: string, reps: number): Promise<ThreadedR
   const url = new URL('./party.ts', import.meta.url);
   const workers = (['client', 'server'] as const).map((party, i) => {
     const port = i === 0 ? port1 : port2;
-    return new Worker(url, { workerData: { program, party, port, reps }, transferList: [port] });
-  });
-  const next = (w: Worker) => new Promise<Record<string, unknown>>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
+    return spawnWorker(url, { program, party, port, reps }, [port]);
   });
   const runs: PartyRun[][] = [];
   try {
     for (let i = 0; i < reps; i++) {
-      await Promise.all(workers.map(next)); // both ready (base OTs done, inputs made)
-      const done = workers.map(next);
-      for (const w of workers) w.postMessage('go');
+      await Promise.all(workers.map((w) => w.next())); // both ready (base OTs done, inputs made)
+      const done = workers.map((w) => w.next());
+      for (const w of workers) w.worker.postMessage('go');
       runs.push((await Promise.all(done)) as unknown as PartyRun[]);
     }
   } finally {
-    await Promise.all(workers.map((w) => new Promise((res) => (w.once('exit', res), setTimeout(() => void w.terminate(), 30_000).unref()))));
+    await Promise.all(workers.map(({ worker: w }) => new Promise((res) => (w.once('exit', res), setTimeout(() => void w.terminate(), 30_000).unref()))));
   }
   const secs = runs.map(([c, s]) => Math.max(c.seconds, s.seconds));
   const last = runs[runs.length - 1];

@@ -11,7 +11,7 @@ import { msgBytes } from '../../src/crypto/ot/bits.ts';
 import { hashProgram } from '../../src/transport/frame.ts';
 import { connect } from '../../src/transport/ws-channel.ts';
 import { listen } from '../../src/transport/ws-server.ts';
-import { PortChannel } from './port-channel.ts';
+import { PortChannel } from '../port-channel.ts';
 
 export interface Task {
   flavour: 'cot' | 'rcot' | 'rot' | 'ot' | 'otN' | 'acot';
@@ -28,7 +28,7 @@ const control = parentPort!;
 const HASH = hashProgram('bench/ot');
 
 async function openChannel(): Promise<Channel> {
-  if (transport === 'memory') return new PortChannel(party, dataPort!);
+  if (transport === 'memory') return new PortChannel(party, dataPort!, { transfer: true });
   const opts = { programHash: HASH, keepaliveMs: 1000, idleTimeoutMs: 60_000 };
   if (party === 'server') {
     return new Promise<Channel>((resolve, reject) => {
