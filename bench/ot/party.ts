@@ -52,7 +52,7 @@ const rand = (bytes: number): Uint8Array => {
 };
 
 const ch = await openChannel();
-const engine = new OtEngine(ch, { chunk, backend });
+const engine = new OtEngine(ch, { chunk, backend, inlineRefills: true }); // calls in the same order on both parties
 let t0 = performance.now();
 await engine.setup();
 control.postMessage({ setupSeconds: (performance.now() - t0) / 1000 });

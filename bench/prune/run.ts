@@ -37,7 +37,7 @@ const ring = ringOf(ell);
 
 async function session(): Promise<{ server: ProtoCtx; client: ProtoCtx; cc: MemoryChannel; sc: MemoryChannel; setupSeconds: number }> {
   const [cc, sc] = MemoryChannel.pair();
-  const oc = new OtEngine(cc), os = new OtEngine(sc);
+  const oc = new OtEngine(cc, { inlineRefills: true }), os = new OtEngine(sc, { inlineRefills: true });
   const t0 = performance.now();
   await Promise.all([oc.setup(), os.setup()]);
   const setupSeconds = (performance.now() - t0) / 1000;

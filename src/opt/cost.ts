@@ -86,10 +86,7 @@ export function stepDemand(s: Schedule, step: Step, dims: DimEnv, model: OtCostM
 /** A batch backend's refill before a step (or a concurrent group), as flights on the session clock. */
 export function refillFlights(model: OtCostModel, need: CotDemand): Flight[] {
   if (!model.pool || need.client + need.server === 0) return [];
-  return model.pool.step(need).map((m) => {
-    const from: Party = m.from === 'sender' ? m.sender : m.sender === 'client' ? 'server' : 'client';
-    return from === 'client' ? { from, c2s: m.bytes, s2c: 0 } : { from, c2s: 0, s2c: m.bytes };
-  });
+  return model.pool.step(need).map(({ c2s, s2c }) => ({ from: c2s && s2c ? 'both' : c2s ? 'client' : 'server', c2s, s2c }));
 }
 
 /**

@@ -153,6 +153,36 @@ describe('wire cost equals the formulas', () => {
     }
   });
 
+  it('Ferret: a prefill refills both directions in the same flights; the channel counts what refillFlights predicts', async () => {
+    const E = await enginePair(256, 11, FERRET_TOY);
+    const model = E.client.cost;
+    // uneven needs: the client's direction runs more iterations than the server's
+    for (const need of [{ client: 40_000, server: 10_000 }, { client: 0, server: 70_000 }, { client: 150_000, server: 150_000 }]) {
+      const c0 = { ...E.cc.totals }, s0 = { ...E.sc.totals };
+      await Promise.all([E.client.prefill(need), E.server.prefill(need)]);
+      const want = refillFlights(model, need), clock = new RoundClock();
+      for (const f of want) clock.flight(f);
+      const sum = (k: 'c2s' | 's2c') => want.reduce((a, x) => a + x[k], 0);
+      const rounds = Math.max(E.cc.totals.rounds, E.sc.totals.rounds) - Math.max(c0.rounds, s0.rounds);
+      expect([E.cc.totals.bytesSent - c0.bytesSent, E.sc.totals.bytesSent - s0.bytesSent, rounds]).toEqual([sum('c2s'), sum('s2c'), clock.rounds]);
+      // paired: two rounds per iteration of the busier direction (plus one for a bootstrap)
+      expect(want.some((f) => f.c2s > 0 && f.s2c > 0)).toBe(need.client > 0 && need.server > 0);
+      // the pools serve the need, with the correlation (reveal-and-check both directions)
+      for (const [S, R, sCh, rCh] of [[E.client, E.server, E.cc, E.sc], [E.server, E.client, E.sc, E.cc]] as const) {
+        const n = need[S.party], b = choiceBits(n, 3);
+        const [q, t] = await Promise.all([S.cotSend(n), R.cotRecv(b)]);
+        sCh.send(S.delta.slice());
+        const delta = await rCh.recv();
+        sCh.send(q.slice());
+        const qr = await rCh.recv();
+        let bad = 0;
+        for (let i = 0; i < n; i++) for (let k = 0; k < 16; k++) bad += t[16 * i + k] !== (qr[16 * i + k] ^ (b[i] ? delta[k] : 0)) ? 1 : 0;
+        expect(bad, `${S.party} → ${R.party}`).toBe(0);
+      }
+      await Promise.all([E.client.settle(), E.server.settle()]);
+    }
+  });
+
   it('Ferret with the default schedule: one bit per chosen choice; the first refill bootstraps (IKNP, then a setup iteration)', () => {
     const m = otCostModel('ferret');
     expect(m.cot(1000)).toMatchObject({ bytesReceiverToSender: 125, rounds: 1 });
@@ -160,7 +190,10 @@ describe('wire cost equals the formulas', () => {
     const it = iterationBytes(FERRET_SETUP);
     const boot = [{ from: 'receiver', bytes: 128 * Math.ceil(consumedBy(FERRET_SETUP) / 8) }, { from: 'receiver', bytes: it.receiverToSender }, { from: 'sender', bytes: it.senderToReceiver }];
     expect(m.pool!.draw('server', 1000)).toEqual(boot);
-    expect(m.fresh().pool!.step({ client: 0, server: 1000 })).toEqual(boot.map((x) => ({ sender: 'server', ...x })));
+    // a prefill: the server's COTs, so the receiver (client) sends first, the sender replies
+    expect(m.fresh().pool!.step({ client: 0, server: 1000 })).toEqual(boot.map((x) => (x.from === 'receiver' ? { c2s: x.bytes, s2c: 0 } : { c2s: 0, s2c: x.bytes })));
+    // both directions side by side: each flight carries both directions' messages
+    expect(m.fresh().pool!.step({ client: 1000, server: 1000 })).toEqual([boot[0], boot[1], boot[2]].map((x) => ({ c2s: x.bytes, s2c: x.bytes })));
     expect(m.forked().pool).toBeUndefined();
     expect(m.forked().cot(1000)).toMatchObject({ bytesReceiverToSender: 125, rounds: 1 });
     expect(otCostModel('iknp').pool).toBeUndefined();

@@ -25,7 +25,7 @@ export const FERRET_TOY: TestBackend = { kind: 'ferret', schedule: TOY_SCHEDULE 
 
 export function testEngine(ch: MemoryChannel, random: RandomBytes, backend: TestBackend = IKNP, chunk?: number): OtEngine {
   if (backend.kind === 'iknp') return new OtEngine(ch, { chunk, random, backend: 'iknp' });
-  return new OtEngine(ch, { random, cot: new FerretCot(ch, { chunk, random, schedule: backend.schedule }) });
+  return new OtEngine(ch, { random, cot: new FerretCot(ch, { chunk, random, schedule: backend.schedule, inlineRefills: true }) });
 }
 
 export async function enginePair(chunk?: number, seed = 7, backend: TestBackend = IKNP): Promise<{ client: OtEngine; server: OtEngine; cc: MemoryChannel; sc: MemoryChannel }> {

@@ -6,7 +6,7 @@ import { maskMsgs, msgBytes, msgsToRing, packMsgs, ringToMsgs, unpackMsgs } from
 import { transpose128 } from '../../src/crypto/ot/transpose.ts';
 import { Tccr } from '../../src/crypto/ot/aes.ts';
 import { baseOtBothWays } from '../../src/crypto/ot/base-ot.ts';
-import { enginePair, firstDiff } from './helpers.ts';
+import { enginePair, FERRET_TOY, firstDiff, TOY_SCHEDULE } from './helpers.ts';
 
 describe('bit formats', () => {
   it.each([1, 3, 8, 13, 37, 64, 128, 300])('pack/unpack round-trips %i-bit messages densely', (bits) => {
@@ -111,5 +111,41 @@ describe('misuse', () => {
     await expect(E.client.otNRecv(Uint8Array.of(4), 4, 8)).rejects.toThrow(/must be in \[0, 4\)/);
     await expect(E.client.acotSend(20, new BigUint64Array(1))).rejects.toThrow(/Uint32Array/);
     expect(() => E.client.otSend(new Uint8Array(3), new Uint8Array(2), 8)).toThrow(/m0 and m1/);
+  });
+});
+
+// Split calls: each party receives first (otNRecvStart), then serves the other's call; so the two
+// parties reach the two directions' calls in different orders. A Ferret refill at a call would
+// desynchronise them ('expected N bytes of tree sums'); without a prefill the engine refuses.
+describe('Ferret without a schedule', () => {
+  const split = async (E: Awaited<ReturnType<typeof enginePair>>, n: number) => {
+    const msgs = Prg.fromInt(5).bytes(4 * n).map((b) => b & 15), c = Uint8Array.from({ length: n }, (_, i) => i % 4);
+    const side = async (me: typeof E.client) => {
+      const finish = await me.otNRecvStart(c, 4, 4);
+      await me.otNSend(msgs, 4, 4);
+      return finish();
+    };
+    return { got: await Promise.all([side(E.client), side(E.server)]), want: Uint8Array.from(c, (ci, i) => msgs[4 * i + ci]) };
+  };
+
+  it('refuses a refill inside a call with a clear error on both parties (no hang, no desync)', async () => {
+    const [cc, sc] = MemoryChannel.pair();
+    const { OtEngine } = await import('../../src/crypto/ot/engine.ts');
+    const { FerretCot } = await import('../../src/crypto/ot/ferret/cot.ts');
+    const mk = (ch: MemoryChannel) => new OtEngine(ch, { cot: new FerretCot(ch, { schedule: TOY_SCHEDULE }) });
+    const E = { client: mk(cc), server: mk(sc), cc, sc };
+    await Promise.all([E.client.setup(), E.server.setup()]);
+    const r = await Promise.allSettled([split(E, 50)]);
+    expect(r[0].status).toBe('rejected');
+    expect(String((r[0] as PromiseRejectedResult).reason)).toMatch(/refills only in prefill|aborted/);
+  });
+
+  it('after a prefill of both directions the same split calls are correct', async () => {
+    const E = await enginePair(undefined, 3, FERRET_TOY);
+    const n = 50;
+    await Promise.all([E.client.prefill({ client: 2 * n, server: 2 * n }), E.server.prefill({ client: 2 * n, server: 2 * n })]);
+    const { got, want } = await split(E, n);
+    expect([...got[0]]).toEqual([...want]);
+    expect([...got[1]]).toEqual([...want]);
   });
 });

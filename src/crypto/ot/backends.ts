@@ -33,8 +33,8 @@ export function isOtBackend(s: string): s is OtBackend {
 /** A backend by name, or Ferret with another schedule (toy parameters are for tests only). */
 export type OtChoice = OtBackend | { backend: 'ferret'; schedule: FerretSchedule };
 
-export function makeCotSource(choice: OtChoice, ch: Channel, opts: { chunk?: number; random?: RandomBytes } = {}): CotSource {
-  if (choice === 'iknp') return new IknpCot(ch, opts);
+export function makeCotSource(choice: OtChoice, ch: Channel, opts: { chunk?: number; random?: RandomBytes; inlineRefills?: boolean } = {}): CotSource {
+  if (choice === 'iknp') return new IknpCot(ch, { chunk: opts.chunk, random: opts.random });
   return new FerretCot(ch, { ...opts, schedule: choice === 'ferret' ? DEFAULT_SCHEDULE : choice.schedule });
 }
 

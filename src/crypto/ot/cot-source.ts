@@ -24,18 +24,19 @@ export interface RefillMessage {
 /** COTs per direction, keyed by the direction's COT sender (what a schedule step draws). */
 export type CotDemand = Record<Party, number>;
 
-/** A refill message of the direction whose COT sender is `sender`. */
-export interface DirectedRefill extends RefillMessage {
-  sender: Party;
+/** One flight of a prefill: bytes client → server and server → client (both may send at once). */
+export interface RefillFlight {
+  c2s: number;
+  s2c: number;
 }
 
 /**
- * Replays a batch source's pools on counts (the cost model's side of `prefill`): the messages a
- * prefill for `need` sends, in the order both parties run them (the direction whose sender is
- * the client first); the pools then lose `need`, as after the step that drew it.
+ * Replays a batch source's pools on counts (the cost model's side of `prefill`): the flights a
+ * prefill for `need` sends, as both parties run them (both directions' refills side by side, so
+ * their messages share flights); the pools then lose `need`, as after the step that drew it.
  */
 export interface PoolReplay {
-  step(need: CotDemand): DirectedRefill[];
+  step(need: CotDemand): RefillFlight[];
   /** Standalone engines (no schedule; refills at the call that needs them): one call's refill. */
   draw(sender: Party, cots: number): RefillMessage[];
 }

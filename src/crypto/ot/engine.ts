@@ -31,6 +31,8 @@ export interface OtEngineOptions {
   backend?: OtChoice;
   /** A correlated-OT backend instance (overrides `backend`; e.g. Ferret with test parameters). */
   cot?: CotSource;
+  /** Ferret: refill inside calls before any prefill (both parties issue calls in the same order; FerretOptions). */
+  inlineRefills?: boolean;
 }
 
 export class OtEngine implements ObliviousTransfer {
@@ -50,7 +52,7 @@ export class OtEngine implements ObliviousTransfer {
     this.ch = ch;
     this.party = ch.party;
     const random = opts.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
-    this.cotSource = opts.cot ?? makeCotSource(opts.backend ?? DEFAULT_OT_BACKEND, ch, { chunk: opts.chunk, random });
+    this.cotSource = opts.cot ?? makeCotSource(opts.backend ?? DEFAULT_OT_BACKEND, ch, { chunk: opts.chunk, random, inlineRefills: opts.inlineRefills });
     this.cost = makeOtCost(this.cotSource.chunk, wireOf(this.cotSource));
   }
 

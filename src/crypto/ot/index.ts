@@ -1,7 +1,7 @@
 // The OT engine: base OT (Chou–Orlandi on ristretto255), IKNP and Ferret (silent) correlated OT,
 // and the flavours built on them. Design and security assumptions: docs/ot.md.
 export type { ObliviousTransfer, NChoices } from './types.ts';
-export type { CotSource, CotCost, CotDemand, DirectedRefill, PoolReplay, RefillMessage } from './cot-source.ts';
+export type { CotSource, CotCost, CotDemand, PoolReplay, RefillFlight, RefillMessage } from './cot-source.ts';
 export { OT_BACKENDS, DEFAULT_OT_BACKEND, isOtBackend, makeCotSource, otCostModel, type OtBackend, type OtChoice } from './backends.ts';
 export { FerretCot, FerretReplay, type FerretOptions } from './ferret/cot.ts';
 export { DEFAULT_SCHEDULE, type FerretSchedule } from './ferret/schedule.ts';

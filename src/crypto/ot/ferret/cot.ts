@@ -13,15 +13,15 @@ import { peerOf } from '../../../transport/channel.ts';
 import { Tccr } from '../aes.ts';
 import type { RandomBytes } from '../base-ot.ts';
 import { checkChoices } from '../bits.ts';
-import type { CotCost, CotDemand, CotSource, DirectedRefill, PoolReplay, RefillMessage } from '../cot-source.ts';
+import type { CotCost, CotDemand, CotSource, PoolReplay, RefillFlight, RefillMessage } from '../cot-source.ts';
 import { DEFAULT_CHUNK, IknpCot } from '../iknp.ts';
-import { ferretDomain, iterateReceiver, iterateSender } from './extend.ts';
+import { ferretDomain, iterateReceiverStart, iterateSender } from './extend.ts';
 import { Ggm } from './ggm.ts';
 import { checkParams } from './params.ts';
 import { derandRecv, derandSend, ferretCost, lsbChoices } from './derand.ts';
 import { BlockPool } from './pool.ts';
 import { FerretSlice } from './slice.ts';
-import { DEFAULT_SCHEDULE, PoolState, refillMessages, type FerretSchedule, type RefillStep } from './schedule.ts';
+import { DEFAULT_SCHEDULE, pairedFlights, planPrefill, PoolState, refillMessages, type FerretSchedule, type RefillStep } from './schedule.ts';
 
 export { ferretCost };
 
@@ -32,9 +32,15 @@ export interface FerretOptions {
   random?: RandomBytes;
   /** Parameters and thresholds (default: the paper's, schedule.ts). Toy parameters are for tests only. */
   schedule?: FerretSchedule;
+  /**
+   * Before the first prefill, let a call that needs COTs refill at its start (`ensure`). Only
+   * safe when both parties issue every call in the same order (OT tests, bench/ot); without it such
+   * a call fails with a clear error instead of desynchronising (docs/ot.md, "When refills run").
+   */
+  inlineRefills?: boolean;
 }
 
-/** Both directions of a prefill, in the order both parties run them: the client's COTs first. */
+/** The two directions of a prefill, keyed by their COT sender. */
 const DIRECTIONS: readonly Party[] = ['client', 'server'];
 
 /** The refill schedule of both directions replayed on counts: what the cost model charges. */
@@ -46,8 +52,10 @@ export class FerretReplay implements PoolReplay {
     this.chunk = chunk;
   }
 
-  step(need: CotDemand): DirectedRefill[] {
-    return DIRECTIONS.flatMap((sender) => this.draw(sender, need[sender]).map((m) => ({ sender, ...m })));
+  step(need: CotDemand): RefillFlight[] {
+    const steps = planPrefill(this.states, need);
+    for (const sender of DIRECTIONS) this.states[sender].take(need[sender]);
+    return pairedFlights(steps, this.chunk);
   }
 
   draw(sender: Party, cots: number): RefillMessage[] {
@@ -81,12 +89,14 @@ export class FerretCot implements CotSource {
   private readonly asReceiver: Side;
   /** Set by the first prefill: from then on the pools refill only between steps. */
   private managed = false;
+  private readonly inlineRefills: boolean;
 
   constructor(ch: Channel, opts: FerretOptions = {}) {
     this.ch = ch;
     this.party = ch.party;
     this.random = opts.random ?? ((n) => new Uint8Array(randomBytes(n)));
     this.schedule = opts.schedule ?? DEFAULT_SCHEDULE;
+    this.inlineRefills = opts.inlineRefills ?? false;
     checkParams(this.schedule.setup);
     checkParams(this.schedule.main);
     this.iknp = new IknpCot(ch, { chunk: opts.chunk, random: this.random, deltaLsbOne: true });
@@ -127,6 +137,13 @@ export class FerretCot implements CotSource {
     if (this.managed && side.state.usable < n) {
       throw new Error(`internal: a step drew more COTs as ${asSender ? 'sender' : 'receiver'} than its cost functions foresaw (${n} wanted, ${side.state.usable} left)`);
     }
+    if (!this.managed && !this.inlineRefills && side.state.usable < n) {
+      // Refilling here would desynchronise the parties when they issue calls in different orders
+      // (split calls, both directions' choosers in one flight): stop both sides cleanly instead.
+      const why = `Ferret: a call needs ${n} COTs as ${asSender ? 'sender' : 'receiver'} and the pool holds ${side.state.usable}; an engine without a schedule refills only in prefill({ client, server }) on both parties (the COTs of the calls that follow, per COT sender), or inline when created with inlineRefills: true and both parties issue every call in the same order (docs/ot.md, "When refills run")`;
+      this.ch.abort('Ferret: a call needed a pool refill outside prefill');
+      throw new Error(why);
+    }
     for (const step of side.state.refill(n)) await this.run(step, side, asSender);
   }
 
@@ -134,13 +151,24 @@ export class FerretCot implements CotSource {
     return sender === this.party ? this.asSender : this.asReceiver;
   }
 
+  /**
+   * Both directions refill side by side (schedule.ts, pairedFlights): for each k, this party sends
+   * its receiver messages of step k of the direction it receives in, serves the peer's as the
+   * sender of step k of the other direction, then reads the reply to its own. The peer does the
+   * same, so the two directions' messages share flights: 2 rounds per iteration pair, not 4.
+   */
   async prefill(need: CotDemand): Promise<void> {
     this.managed = true;
-    for (const sender of DIRECTIONS) {
-      const side = this.sideOf(sender);
-      for (const step of side.state.refill(need[sender])) await this.run(step, side, sender === this.party);
-      side.mark = side.state.drawn + need[sender];
+    const peer = peerOf(this.party);
+    const plan = planPrefill({ [this.party]: this.asSender.state, [peer]: this.asReceiver.state } as Record<Party, PoolState>, need);
+    const mine = plan[this.party], theirs = plan[peer];
+    for (let k = 0; k < Math.max(mine.length, theirs.length); k++) {
+      const finish = theirs[k] ? await this.start(theirs[k], this.asReceiver, false) : null;
+      if (mine[k]) await (await this.start(mine[k], this.asSender, true))();
+      await finish?.();
     }
+    this.asSender.mark = this.asSender.state.drawn + need[this.party];
+    this.asReceiver.mark = this.asReceiver.state.drawn + need[peer];
   }
 
   settle(): void {
@@ -164,6 +192,14 @@ export class FerretCot implements CotSource {
   }
 
   private async run(step: RefillStep, side: Side, asSender: boolean): Promise<void> {
+    await (await this.start(step, side, asSender))();
+  }
+
+  /**
+   * One refill step up to its first reply: the receiver's half sends its messages and returns
+   * the rest (reading the sender's reply); the sender's half returns a function that runs it all.
+   */
+  private async start(step: RefillStep, side: Side, asSender: boolean): Promise<() => Promise<void>> {
     if (step.kind === 'iknp') {
       let blocks: Uint8Array;
       if (asSender) {
@@ -176,7 +212,7 @@ export class FerretCot implements CotSource {
       }
       if (step.into === 'pool') side.pool.push(blocks);
       else side.pool.reserve = blocks;
-      return;
+      return async () => undefined;
     }
     const p = step.params, reserve = side.pool.reserve;
     if (!reserve) throw new Error('internal: Ferret iteration without input COTs');
@@ -184,9 +220,11 @@ export class FerretCot implements CotSource {
     const ctx = { ch: this.ch, hash: this.hash, ggm: this.ggm, random: this.random, tweakBase: side.tweak, domain: ferretDomain(sender === 'server') };
     side.tweak += p.t * p.h;
     const out = side.pool.iterationBuffer(p.n);
-    if (asSender) await iterateSender(ctx, p, this.delta, reserve, out);
-    else await iterateReceiver(ctx, p, reserve, out);
-    side.pool.afterIteration(p.n, step.keep);
+    const rest = asSender ? () => iterateSender(ctx, p, this.delta, reserve, out) : iterateReceiverStart(ctx, p, reserve, out);
+    return async () => {
+      await rest();
+      side.pool.afterIteration(p.n, step.keep);
+    };
   }
 
   private async draw(n: number, asSender: boolean): Promise<Uint8Array> {

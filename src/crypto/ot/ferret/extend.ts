@@ -75,6 +75,15 @@ export async function iterateSender(c: IterationCtx, p: LpnParams, delta: Uint8A
 
 /** Receiver side: the reserve's t blocks in (lsb = choice bit), n new t blocks out in `out` (lsb = choice). */
 export async function iterateReceiver(c: IterationCtx, p: LpnParams, reserve: Uint8Array, out: Uint32Array): Promise<void> {
+  await iterateReceiverStart(c, p, reserve, out)();
+}
+
+/**
+ * The receiver side in two halves: this sends the tree choices (step 1) and returns the rest,
+ * which reads the sender's reply; the other direction's sender may run in between (a prefill
+ * refills both directions in the same flights, cot.ts).
+ */
+export function iterateReceiverStart(c: IterationCtx, p: LpnParams, reserve: Uint8Array, out: Uint32Array): () => Promise<void> {
   checkReserve(p, reserve);
   const { t, h, k } = p, bytes = iterationBytes(p);
   const alpha = new Uint32Array(words(c.random(4 * t)).map((r) => r & (2 ** h - 1)));
@@ -87,21 +96,23 @@ export async function iterateReceiver(c: IterationCtx, p: LpnParams, reserve: Ui
     }
   }
   c.ch.send(d);
-  const msg = await c.ch.recv();
-  if (msg.length !== bytes.senderToReceiver) throw new ChannelError('mismatch', `Ferret: expected ${bytes.senderToReceiver} bytes of tree sums, got ${msg.length}`);
-  const mw = words(msg);
-  const pad = words(c.hash.hash(tree, t * h, 128, { base: c.tweakBase, domain: c.domain }));
-  const k4 = new Uint32Array(4);
-  const known = (l: number, i: number): Uint32Array => {
-    const x = i * h + (l - 1), side = 1 - ((alpha[i] >>> (h - l)) & 1);
-    for (let w = 0; w < 4; w++) k4[w] = mw[8 * x + 4 * side + w] ^ pad[4 * x + w];
-    return k4;
+  return async () => {
+    const msg = await c.ch.recv();
+    if (msg.length !== bytes.senderToReceiver) throw new ChannelError('mismatch', `Ferret: expected ${bytes.senderToReceiver} bytes of tree sums, got ${msg.length}`);
+    const mw = words(msg);
+    const pad = words(c.hash.hash(tree, t * h, 128, { base: c.tweakBase, domain: c.domain }));
+    const k4 = new Uint32Array(4);
+    const known = (l: number, i: number): Uint32Array => {
+      const x = i * h + (l - 1), side = 1 - ((alpha[i] >>> (h - l)) & 1);
+      for (let w = 0; w < 4; w++) k4[w] = mw[8 * x + 4 * side + w] ^ pad[4 * x + w];
+      return k4;
+    };
+    const others = c.ggm.expandPunctured(t, h, alpha, known, out);
+    const size = 2 ** h;
+    for (let i = 0; i < t; i++) {
+      const o = 4 * (i * size + alpha[i]), psi = 8 * t * h + 4 * i;
+      for (let w = 0; w < 4; w++) out[o + w] = mw[psi + w] ^ others[4 * i + w];
+    }
+    lpnEncode(p, words(reserve), out);
   };
-  const others = c.ggm.expandPunctured(t, h, alpha, known, out);
-  const size = 2 ** h;
-  for (let i = 0; i < t; i++) {
-    const o = 4 * (i * size + alpha[i]), psi = 8 * t * h + 4 * i;
-    for (let w = 0; w < 4; w++) out[o + w] = mw[psi + w] ^ others[4 * i + w];
-  }
-  lpnEncode(p, words(reserve), out);
 }

@@ -14,7 +14,8 @@
 // Under a schedule, refills run between steps for the step's demand (CotSource.prefill; docs/ot.md,
 // "Refills between steps"); a standalone engine refills at the start of the call that needs it
 // (CotSource.ensure), before the call's own messages.
-import type { RefillMessage } from '../cot-source.ts';
+import type { Party } from '../../../transport/channel.ts';
+import type { RefillFlight, RefillMessage } from '../cot-source.ts';
 import { iknpCost } from '../iknp.ts';
 import { consumedBy, FERRET_MAIN, FERRET_SETUP, iterationBytes, type LpnParams } from './params.ts';
 
@@ -85,6 +86,14 @@ export class PoolState {
     return steps;
   }
 
+  /**
+   * After refill(n): true when, once `n` are drawn, this direction would hold less than half of
+   * its next iteration's output, so it would refill soon (a booted direction only).
+   */
+  lowAfter(n: number): boolean {
+    return this.booted && this.usable - n < (this.next.n - consumedBy(this.next)) / 2;
+  }
+
   /** `n` COTs leave the pool (after refill(n)). */
   take(n: number): void {
     if (n > this.usable) throw new Error(`internal: Ferret pool has ${this.usable} COTs, ${n} drawn`);
@@ -93,16 +102,57 @@ export class PoolState {
   }
 }
 
-/** The messages of refill steps, in order (IKNP: one per chunk of `chunk` COTs). */
-export function refillMessages(steps: RefillStep[], chunk: number): RefillMessage[] {
+/**
+ * What a prefill runs in each direction (keyed by COT sender) for `need`: each direction's refill,
+ * and, when only one direction refills, an iteration of the other too if that one runs low: the
+ * two run side by side (pairedFlights), so the top-up adds no round now and saves a refill's two
+ * rounds later. `states` move as if the steps ran.
+ */
+export function planPrefill(states: Record<Party, PoolState>, need: Record<Party, number>): Record<Party, RefillStep[]> {
+  const steps = { client: states.client.refill(need.client), server: states.server.refill(need.server) };
+  for (const [a, b] of [['client', 'server'], ['server', 'client']] as const) {
+    if (steps[a].some((st) => st.kind === 'iterate') && steps[b].length === 0 && states[b].lowAfter(need[b])) steps[b] = states[b].refill(states[b].usable + 1);
+  }
+  return steps;
+}
+
+/** The messages of one refill step, in order (IKNP: one per chunk of `chunk` COTs). */
+export function stepMessages(st: RefillStep, chunk: number): RefillMessage[] {
+  if (st.kind === 'iterate') {
+    const b = iterationBytes(st.params);
+    return [{ from: 'receiver', bytes: b.receiverToSender }, { from: 'sender', bytes: b.senderToReceiver }];
+  }
   const out: RefillMessage[] = [];
-  for (const st of steps) {
-    if (st.kind === 'iknp') {
-      for (let from = 0; from < st.n; from += chunk) out.push({ from: 'receiver', bytes: iknpCost(Math.min(chunk, st.n - from), chunk).bytesReceiverToSender });
-    } else {
-      const b = iterationBytes(st.params);
-      out.push({ from: 'receiver', bytes: b.receiverToSender }, { from: 'sender', bytes: b.senderToReceiver });
+  for (let from = 0; from < st.n; from += chunk) out.push({ from: 'receiver', bytes: iknpCost(Math.min(chunk, st.n - from), chunk).bytesReceiverToSender });
+  return out;
+}
+
+/** The messages of refill steps, in order. */
+export function refillMessages(steps: RefillStep[], chunk: number): RefillMessage[] {
+  return steps.flatMap((st) => stepMessages(st, chunk));
+}
+
+/**
+ * The flights of a prefill that runs both directions' refill steps side by side (cot.ts, prefill):
+ * step k of each direction shares flights with step k of the other, first the receivers' messages
+ * (IKNP columns, tree choices), then the senders' replies (tree sums).
+ */
+export function pairedFlights(steps: Record<Party, RefillStep[]>, chunk: number): RefillFlight[] {
+  const out: RefillFlight[] = [];
+  const n = Math.max(steps.client.length, steps.server.length);
+  for (let k = 0; k < n; k++) {
+    const f = [{ c2s: 0, s2c: 0 }, { c2s: 0, s2c: 0 }];
+    for (const sender of ['client', 'server'] as const) {
+      const st = steps[sender][k];
+      if (!st) continue;
+      for (const m of stepMessages(st, chunk)) {
+        const fromClient = (m.from === 'sender') === (sender === 'client');
+        const fl = f[m.from === 'receiver' ? 0 : 1];
+        if (fromClient) fl.c2s += m.bytes;
+        else fl.s2c += m.bytes;
+      }
     }
+    out.push(...f.filter((x) => x.c2s + x.s2c > 0));
   }
   return out;
 }
