@@ -7,16 +7,29 @@ import { lowerModel } from '../../src/ir/lower.ts';
 import { DimEnv } from '../../src/ir/dim-env.ts';
 import { size } from '../../src/ir/tensor.ts';
 import { median, spawnWorker } from '../lib.ts';
+import type { OtBackend } from '../../src/crypto/ot/index.ts';
+import { consumedBy, FERRET_MAIN, iterationBytes } from '../../src/crypto/ot/ferret/params.ts';
 
 interface PartyRun {
   seconds: number;
   cpuSeconds: number;
   bytesSent: number;
   rounds: number;
+  refillBytesSent: number;
+  refillSeconds: number;
+  cotsAsSender: number;
 }
 
+/** Ferret in steady state (main iterations, as a BERT-base session runs): bits per COT its refills send. */
+export const STEADY_BITS_PER_COT = (() => {
+  const b = iterationBytes(FERRET_MAIN);
+  return (8 * (b.receiverToSender + b.senderToReceiver)) / (FERRET_MAIN.n - consumedBy(FERRET_MAIN));
+})();
+
 export interface ThreadedRow {
+  ot: OtBackend;
   elements: number;
+  /** Everything the run sent (with Ferret: the refills that ran before its steps included). */
   bytesPerElement: number;
   rounds: number;
   /** Median over runs of the slower party's seconds, per element, in µs. */
@@ -24,9 +37,22 @@ export interface ThreadedRow {
   /** Median over runs of the busier party's thread CPU time, per element, in µs. */
   cpuMicrosPerElement: number;
   runs: number[];
+  /** Ferret: the function's own bytes (without the refills), COTs drawn, and the refills' share. */
+  ferret: {
+    /** Bytes per element without any refill (the protocols' own messages). */
+    ownBytesPerElement: number;
+    /** COTs drawn per element (both directions). */
+    cotsPerElement: number;
+    /** Refill bytes this run sent per element (bootstrap and setup iterations at this size). */
+    refillBytesPerElement: number;
+    /** Own bytes + the COTs at STEADY_BITS_PER_COT: what an element costs in a long session. */
+    steadyBytesPerElement: number;
+    /** Median over runs of the slower party's seconds without its refills, per element, in µs. */
+    microsPerElementWithoutRefills: number;
+  } | null;
 }
 
-export async function threaded(program: string, reps: number): Promise<ThreadedRow> {
+export async function threaded(program: string, reps: number, ot: OtBackend = 'iknp'): Promise<ThreadedRow> {
   const r = check([{ path: program }]);
   const p = lowerModel(r, r.models[0]);
   const n = size(new DimEnv().shape(p.ops[p.outputs[0].id].type.shape));
@@ -34,7 +60,7 @@ export async function threaded(program: string, reps: number): Promise<ThreadedR
   const url = new URL('./party.ts', import.meta.url);
   const workers = (['client', 'server'] as const).map((party, i) => {
     const port = i === 0 ? port1 : port2;
-    return spawnWorker(url, { program, party, port, reps }, [port]);
+    return spawnWorker(url, { program, party, port, reps, ot }, [port]);
   });
   const runs: PartyRun[][] = [];
   try {
@@ -49,7 +75,18 @@ export async function threaded(program: string, reps: number): Promise<ThreadedR
   }
   const secs = runs.map(([c, s]) => Math.max(c.seconds, s.seconds));
   const last = runs[runs.length - 1];
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const own = last[0].bytesSent + last[1].bytesSent - last[0].refillBytesSent - last[1].refillBytesSent, cots = last[0].cotsAsSender + last[1].cotsAsSender;
+  const ferret = ot === 'ferret' ? {
+    ownBytesPerElement: r1(own / n),
+    cotsPerElement: r1(cots / n),
+    refillBytesPerElement: r1((last[0].refillBytesSent + last[1].refillBytesSent) / n),
+    steadyBytesPerElement: r1((own + (cots * STEADY_BITS_PER_COT) / 8) / n),
+    microsPerElementWithoutRefills: r1((median(runs.map(([c, s]) => Math.max(c.seconds - c.refillSeconds, s.seconds - s.refillSeconds))) / n) * 1e6),
+  } : null;
   return {
+    ot,
+    ferret,
     elements: n,
     bytesPerElement: Math.round(((last[0].bytesSent + last[1].bytesSent) / n) * 10) / 10,
     rounds: Math.max(last[0].rounds, last[1].rounds) - 1, // minus the output's round

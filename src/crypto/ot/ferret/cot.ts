@@ -8,6 +8,7 @@
 // nothing; chosen bits b_i cost one bit each: the receiver sends d_i = b_i ⊕ r_i and the sender
 // outputs q_i ⊕ d_i·Δ (Beaver's derandomisation), one message per chunk.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Channel, Party } from '../../../transport/channel.ts';
 import { peerOf } from '../../../transport/channel.ts';
 import { Tccr } from '../aes.ts';
@@ -90,6 +91,8 @@ export class FerretCot implements CotSource {
   /** Set by the first prefill: from then on the pools refill only between steps. */
   private managed = false;
   private readonly inlineRefills: boolean;
+  /** What this party's refills have cost so far (bytes it sent, counted at the channel; wall seconds). */
+  readonly refills = { bytesSent: 0, seconds: 0 };
 
   constructor(ch: Channel, opts: FerretOptions = {}) {
     this.ch = ch;
@@ -144,7 +147,15 @@ export class FerretCot implements CotSource {
       this.ch.abort('Ferret: a call needed a pool refill outside prefill');
       throw new Error(why);
     }
-    for (const step of side.state.refill(n)) await this.run(step, side, asSender);
+    const steps = side.state.refill(n);
+    if (steps.length) await this.counted(async () => { for (const step of steps) await this.run(step, side, asSender); });
+  }
+
+  private async counted(fn: () => Promise<void>): Promise<void> {
+    const b0 = this.ch.totals.bytesSent, t0 = performance.now();
+    await fn();
+    this.refills.bytesSent += this.ch.totals.bytesSent - b0;
+    this.refills.seconds += (performance.now() - t0) / 1000;
   }
 
   private sideOf(sender: Party): Side {
@@ -162,10 +173,14 @@ export class FerretCot implements CotSource {
     const peer = peerOf(this.party);
     const plan = planPrefill({ [this.party]: this.asSender.state, [peer]: this.asReceiver.state } as Record<Party, PoolState>, need);
     const mine = plan[this.party], theirs = plan[peer];
-    for (let k = 0; k < Math.max(mine.length, theirs.length); k++) {
-      const finish = theirs[k] ? await this.start(theirs[k], this.asReceiver, false) : null;
-      if (mine[k]) await (await this.start(mine[k], this.asSender, true))();
-      await finish?.();
+    if (mine.length + theirs.length) {
+      await this.counted(async () => {
+        for (let k = 0; k < Math.max(mine.length, theirs.length); k++) {
+          const finish = theirs[k] ? await this.start(theirs[k], this.asReceiver, false) : null;
+          if (mine[k]) await (await this.start(mine[k], this.asSender, true))();
+          await finish?.();
+        }
+      });
     }
     this.asSender.mark = this.asSender.state.drawn + need[this.party];
     this.asReceiver.mark = this.asReceiver.state.drawn + need[peer];
