@@ -7,7 +7,7 @@ import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { Tccr } from '../../src/crypto/ot/aes.ts';
 import { words } from '../../src/crypto/ot/bits.ts';
-import { Ggm, sumAt } from '../../src/crypto/ot/ferret/ggm.ts';
+import { Ggm, sumAt } from '../../src/crypto/ot/ggm.ts';
 import { lpnEncode } from '../../src/crypto/ot/ferret/lpn.ts';
 import { checkParams, consumedBy, FERRET_MAIN, FERRET_SETUP, iterationBytes, type LpnParams } from '../../src/crypto/ot/ferret/params.ts';
 import { ferretDomain, iterateReceiver, iterateSender } from '../../src/crypto/ot/ferret/extend.ts';

@@ -1,24 +1,26 @@
 // GGM trees (Goldreich, Goldwasser, Micali, "How to construct random functions", JACM 1986) for
-// the permutation correlations of the shuffle, and the PRG that expands a leaf to a payload row.
+// the permutation correlations of the shuffle — grown by the OT layer's implementation
+// (src/crypto/ot/ggm.ts, shared with Ferret), in the layout the shuffle's OTs use — and the PRG
+// that expands a leaf to a payload row.
 //
-// Both are built from fixed-key AES π (aes.ts) in the Matyas–Meyer–Oseas form H(x) = π(x) ⊕ x,
+// The leaf PRG is fixed-key AES π (aes.ts) in the Matyas–Meyer–Oseas form H(x) = π(x) ⊕ x,
 // which is correlation robust in the random-permutation model (Guo, Katz, Wang, Yu, IEEE S&P 2020,
 // §7): for a secret random seed s and distinct public offsets c, the values H(s ⊕ c) are
-// pseudorandom. A node s has children H(s ⊕ c_L) and H(s ⊕ c_R); a leaf s expands to the 16-byte
-// pieces H(s ⊕ (p, 0, 0, c_leaf)), p = 0, 1, …. Everything is batched: one AES call per slice of
-// 2^15 blocks over all trees at once (per-seed cipher objects would be 20–50× slower).
+// pseudorandom; a leaf s expands to the 16-byte pieces H(s ⊕ (p, 0, 0, c_leaf)), p = 0, 1, ….
+// Batched: one AES call per slice of 2^15 blocks (per-seed cipher objects would be 20–50× slower).
 //
 // Punctured trees (the single-point form used by Ferret, Yang et al. CCS 2020, and by
 // Chase–Ghosh–Poburinnaya, ASIACRYPT 2020): the holder of a tree offers, for each level l, the
 // XOR of all left nodes K_l^0 and of all right nodes K_l^1; the other party, by one 1-of-2 OT per
 // level choosing the side opposite its path to a point p, learns every leaf except leaf p.
 import { Tccr } from '../ot/aes.ts';
+import { Ggm, sumAt } from '../ot/ggm.ts';
 import type { Prg } from '../prg.ts';
 
 const pi = new Tccr();
 const SLICE = 1 << 15;
-/** Offsets in word 3 that keep left children, right children and leaf pieces apart. */
-const C_LEFT = 0x4747_4d00, C_RIGHT = 0x4747_4d01, C_LEAF = 0x4c45_4146;
+/** Offset in word 3 that keeps leaf pieces apart from the leaves themselves. */
+const C_LEAF = 0x4c45_4146;
 
 /** Tree depth for n leaves: ⌈log2 n⌉ (0 for n ≤ 1). */
 export const depth = (n: number): number => (n <= 1 ? 0 : Math.ceil(Math.log2(n)));
@@ -35,20 +37,6 @@ function mmoInPlace(x: Uint32Array): Uint32Array {
   return x;
 }
 
-/** Children of every node of a level (trees side by side): node i has children 2i, 2i + 1. */
-function expandLevel(nodes: Uint32Array): Uint32Array {
-  const m = nodes.length >>> 2, out = new Uint32Array(8 * m);
-  for (let i = 0; i < m; i++) {
-    const s = 4 * i, l = 8 * i;
-    out[l] = out[l + 4] = nodes[s];
-    out[l + 1] = out[l + 5] = nodes[s + 1];
-    out[l + 2] = out[l + 6] = nodes[s + 2];
-    out[l + 3] = nodes[s + 3] ^ C_LEFT;
-    out[l + 7] = nodes[s + 3] ^ C_RIGHT;
-  }
-  return mmoInPlace(out);
-}
-
 export interface Trees {
   n: number;
   h: number;
@@ -61,27 +49,17 @@ export interface SenderTrees extends Trees {
   keys: Uint32Array;
 }
 
+/** The GGM trees of the OT layer (src/crypto/ot/ggm.ts), leaves kept whole. */
+const ggm = new Ggm();
+
 /** n full trees from fresh random roots, with the level sums the other party will choose from. */
 export function senderTrees(prg: Prg, n: number): SenderTrees {
   const h = depth(n);
-  const rb = prg.bytes(16 * n);
-  let level: Uint32Array = new Uint32Array(rb.buffer.slice(rb.byteOffset, rb.byteOffset + rb.byteLength));
+  const leaves = new Uint32Array(4 * n * 2 ** h);
+  const sums = ggm.expand(prg.bytes(16 * n), n, h, leaves, false);
   const keys = new Uint32Array(n * h * 8);
-  for (let l = 1; l <= h; l++) {
-    level = expandLevel(level);
-    const width = 1 << l;
-    for (let t = 0; t < n; t++) {
-      const k = ((t * h + l - 1) * 8);
-      for (let i = 0; i < width; i++) {
-        const o = 4 * (t * width + i), side = 4 * (i & 1);
-        keys[k + side] ^= level[o];
-        keys[k + side + 1] ^= level[o + 1];
-        keys[k + side + 2] ^= level[o + 2];
-        keys[k + side + 3] ^= level[o + 3];
-      }
-    }
-  }
-  return { n, h, leaves: level, keys };
+  for (let t = 0; t < n; t++) for (let l = 1; l <= h; l++) keys.set(sums.subarray(sumAt(n, l, t, 0), sumAt(n, l, t, 0) + 8), (t * h + l - 1) * 8);
+  return { n, h, leaves, keys };
 }
 
 /** OT choices of the party that punctures tree t at points[t]: at level l, the side off its path. */
@@ -96,32 +74,9 @@ export function punctureChoices(points: Uint32Array, h: number): Uint8Array {
  * `chosen` (4 words per tree and level, in punctureChoices order).
  */
 export function puncturedTrees(n: number, h: number, chosen: Uint32Array, points: Uint32Array): Trees {
-  let level: Uint32Array = new Uint32Array(4 * n); // the roots: unknown
-  for (let l = 1; l <= h; l++) {
-    level = expandLevel(level);
-    const width = 1 << l;
-    for (let t = 0; t < n; t++) {
-      const path = points[t] >>> (h - l), sib = path ^ 1, base = t * width;
-      // The path node's children are garbage: the next path node stays unknown (zero), the
-      // sibling is the chosen level sum minus every other node on its side.
-      const ps = 4 * (base + path), ss = 4 * (base + sib), k = 4 * (t * h + l - 1);
-      level.fill(0, ps, ps + 4);
-      level.fill(0, ss, ss + 4);
-      let w0 = chosen[k], w1 = chosen[k + 1], w2 = chosen[k + 2], w3 = chosen[k + 3];
-      for (let i = sib & 1; i < width; i += 2) {
-        const o = 4 * (base + i);
-        w0 ^= level[o];
-        w1 ^= level[o + 1];
-        w2 ^= level[o + 2];
-        w3 ^= level[o + 3];
-      }
-      level[ss] = w0;
-      level[ss + 1] = w1;
-      level[ss + 2] = w2;
-      level[ss + 3] = w3;
-    }
-  }
-  return { n, h, leaves: level };
+  const leaves = new Uint32Array(4 * n * 2 ** h);
+  ggm.expandPunctured(n, h, points, (l, t) => chosen.subarray(4 * (t * h + l - 1), 4 * (t * h + l)), leaves, false);
+  return { n, h, leaves };
 }
 
 /**

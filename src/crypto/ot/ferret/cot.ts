@@ -17,7 +17,7 @@ import { checkChoices } from '../bits.ts';
 import type { CotCost, CotDemand, CotSource, PoolReplay, RefillFlight, RefillMessage } from '../cot-source.ts';
 import { DEFAULT_CHUNK, IknpCot } from '../iknp.ts';
 import { ferretDomain, iterateReceiverStart, iterateSender } from './extend.ts';
-import { Ggm } from './ggm.ts';
+import { Ggm } from '../ggm.ts';
 import { checkParams } from './params.ts';
 import { derandRecv, derandSend, ferretCost, lsbChoices } from './derand.ts';
 import { BlockPool } from './pool.ts';

@@ -20,7 +20,7 @@ import { ChannelError } from '../../../transport/channel.ts';
 import { Domain, type Tccr } from '../aes.ts';
 import type { RandomBytes } from '../base-ot.ts';
 import { words } from '../bits.ts';
-import { Ggm, sumAt } from './ggm.ts';
+import { Ggm, sumAt } from '../ggm.ts';
 import { lpnEncode } from './lpn.ts';
 import { consumedBy, iterationBytes, type LpnParams } from './params.ts';
 

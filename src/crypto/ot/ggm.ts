@@ -1,6 +1,7 @@
-// GGM trees (Goldreich, Goldwasser, Micali, JACM 1986) for Ferret's single-point COTs (Yang et
-// al., CCS 2020, §3.2 and Fig. 5): all t trees of one iteration grow together, level by level,
-// so every AES call covers a whole level (node:crypto ECB in slices of 2^15 blocks).
+// GGM trees (Goldreich, Goldwasser, Micali, JACM 1986), the one implementation for Ferret's
+// single-point COTs (Yang et al., CCS 2020, §3.2 and Fig. 5; ferret/extend.ts) and the shuffle's
+// punctured trees (src/crypto/shuffle/ggm.ts): all t trees grow together, level by level, so every
+// AES call covers a whole level (node:crypto ECB in slices of 2^15 blocks).
 //
 // Length-doubling PRG G(x) = (π0(x) ⊕ x, π1(x) ⊕ x), π0, π1 = AES-128 under two fixed public
 // keys (Matyas–Meyer–Oseas form; pseudorandom for a uniform secret x in the ideal-permutation
@@ -12,11 +13,11 @@
 // output array, grown in place from the top slice down (children 2g, 2g + 1 never land on a parent
 // still to be read), so an iteration touches no fresh memory beyond one slice: first touches of
 // fresh pages cost more than the hashing here (≈ 3.5 ms per MB on the 2-core VM).
-// Level sums: K_l^b(i) = ⊕ of tree i's level-l nodes with last bit b (l = 1..h). The leaves'
-// least significant bit is cleared before they are summed (Ferret keeps lsb(Δ) = 1 and lsb = the
-// choice bit on the receiver's side; cot.ts).
+// Level sums: K_l^b(i) = ⊕ of tree i's level-l nodes with last bit b (l = 1..h). For Ferret the
+// leaves' least significant bit is cleared before they are summed (`clearLeafLsb`: Ferret keeps
+// lsb(Δ) = 1 and lsb = the choice bit on the receiver's side; ferret/cot.ts).
 import { createCipheriv, createHash, type Cipher } from 'node:crypto';
-import { words } from '../bits.ts';
+import { words } from './bits.ts';
 
 const SLICE = 1 << 15;
 
@@ -87,11 +88,11 @@ export class Ggm {
    * 4·t·2^h words), which ends up holding the leaves (lsb cleared). Returns the level sums of
    * every level 1..h.
    */
-  expand(roots: Uint8Array, t: number, h: number, out: Uint32Array): LevelSums {
+  expand(roots: Uint8Array, t: number, h: number, out: Uint32Array, clearLeafLsb = true): LevelSums {
     checkOut(out, t, h);
     const sums = new Uint32Array(8 * t * h);
     out.set(words(roots.slice(0, 16 * t)));
-    for (let l = 1; l <= h; l++) this.grow(out, t * 2 ** (l - 1), 2 ** (l - 1), sums, sumAt(t, l, 0, 0), l === h);
+    for (let l = 1; l <= h; l++) this.grow(out, t * 2 ** (l - 1), 2 ** (l - 1), sums, sumAt(t, l, 0, 0), clearLeafLsb && l === h);
     return sums;
   }
 
@@ -101,13 +102,13 @@ export class Ggm {
    * message). Leaves the leaves in `out` (the punctured one is 0) and returns, per tree, ⊕ of its
    * other leaves (4 words each).
    */
-  expandPunctured(t: number, h: number, alpha: Uint32Array, known: (l: number, i: number) => Uint32Array, out: Uint32Array): Uint32Array {
+  expandPunctured(t: number, h: number, alpha: Uint32Array, known: (l: number, i: number) => Uint32Array, out: Uint32Array, clearLeafLsb = true): Uint32Array {
     checkOut(out, t, h);
     const sums = new Uint32Array(8 * t * h);
     out.fill(0, 0, 4 * t); // roots unknown: 0, and their subtrees are garbage until fixed
     for (let l = 1; l <= h; l++) {
       const per = 2 ** (l - 1), size = 2 * per;
-      this.grow(out, t * per, per, sums, sumAt(t, l, 0, 0), l === h);
+      this.grow(out, t * per, per, sums, sumAt(t, l, 0, 0), clearLeafLsb && l === h);
       for (let i = 0; i < t; i++) {
         const bit = (alpha[i] >>> (h - l)) & 1, path = alpha[i] >>> (h - l + 1);
         const sib = 4 * (i * size + 2 * path + (1 - bit)), on = 4 * (i * size + 2 * path + bit);
@@ -123,6 +124,7 @@ export class Ggm {
       }
     }
     const others = new Uint32Array(4 * t);
+    if (h === 0) return others; // one-leaf trees: nothing known
     for (let i = 0; i < t; i++) {
       const s = sumAt(t, h, i, 0);
       for (let w = 0; w < 4; w++) others[4 * i + w] = sums[s + w] ^ sums[s + 4 + w];
