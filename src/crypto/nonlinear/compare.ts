@@ -22,32 +22,35 @@ import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
-import type { OtCostModel } from '../ot/cost.ts';
+import { cotUnitBytes, otCost, type OtCostModel } from '../ot/cost.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /**
- * Tree levels a comparison may use (rounds: 2 + levels). Two levels need digits of about 8 bits
- * for 31-bit values (1-of-256 leaves: ≈ +8 % bytes for one comparison, +19 % for three constants
- * at once, against the byte-optimal 6-bit digits with three levels); bench/schedule reports the
- * trade (it sets `treeLevels` to 3 to compare). Plans needing more levels are used only when none
- * fits.
+ * Tree levels a comparison may use (rounds: 2 + levels) with IKNP and with a silent backend.
+ * IKNP: 8-bit digits for 31-bit values (≈ +8 % bytes against 6-bit digits with three levels;
+ * bench/schedule reports the trade). Ferret (≈ 0.18 B per chosen COT): the leaves' payload
+ * 2^d·2C bits per digit is nearly all, so three levels (4-bit digits) send ≈ 40 B instead of
+ * ≈ 230 B per comparison, for one round more (docs/nonlinear.md, "Comparison digits by backend").
  */
-export const COMPARISON = { treeLevels: 2 };
+export const COMPARISON = { treeLevels: 2, silentTreeLevels: 3 };
 
 const treeDepth = (q: number): number => Math.ceil(Math.log2(Math.max(1, q)));
 
 /**
  * Digit sizes (least significant first) for `bits`-bit comparisons, C per client value: the
- * cheapest in bytes among plans with at most `maxLevels` tree levels (else the fewest levels).
+ * cheapest in bytes on `ot`'s backend (a d-bit leaf: d chosen COTs + 2^d·2C bits; a tree AND: two
+ * random COTs + ≈ 4 bits) among plans with at most `maxLevels` tree levels (else the fewest).
  */
-export function digitPlan(bits: number, C: number, maxLevels = COMPARISON.treeLevels): number[] {
+export function digitPlan(bits: number, C: number, ot: OtCostModel = otCost, maxLevels?: number): number[] {
+  const unit = cotUnitBytes(ot), cap = maxLevels ?? (unit.batch ? COMPARISON.silentTreeLevels : COMPARISON.treeLevels);
+  const andBytes = 2 * unit.random + 0.5;
   let best: number[] = [], bestCost = Infinity, bestLevels = Infinity;
   for (let m = 2; m <= 8; m++) {
     const ds: number[] = [];
     for (let b = 0; b < bits; b += m) ds.push(Math.min(m, bits - b));
-    let cost = ds.reduce((s, d) => s + 16 * d + (2 ** d * 2 * C) / 8, 0);
-    for (let q = ds.length; q > 1; q = Math.ceil(q / 2)) cost += Math.floor(q / 2) * C * 32.5;
-    const levels = Math.max(maxLevels, treeDepth(ds.length));
+    let cost = ds.reduce((s, d) => s + unit.chosen * d + (2 ** d * 2 * C) / 8, 0);
+    for (let q = ds.length; q > 1; q = Math.ceil(q / 2)) cost += Math.floor(q / 2) * C * andBytes;
+    const levels = Math.max(cap, treeDepth(ds.length));
     if (levels < bestLevels || (levels === bestLevels && cost < bestCost)) [best, bestCost, bestLevels] = [ds, cost, levels];
   }
   return best;
@@ -100,7 +103,7 @@ const treeSpecs = (nc: number, q: number, extra: ChooserSpec[]): ChooserSpec[] =
  * `extra` choosers are prepared in the first flight and returned.
  */
 export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null, extra: ChooserSpec[] = []): Promise<{ gt: Bits; choosers: Chooser[] }> {
-  const plan = digitPlan(bits, C), q = plan.length, W = 2 * C;
+  const plan = digitPlan(bits, C, ctx.ot.cost), q = plan.length, W = 2 * C;
   const server = isServer(ctx);
   const prg = ctx.prg;
   // Leaves: gt[j], eq[j] as n·C bit arrays.
@@ -205,7 +208,7 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
 
 /** Flights of `millionaires` (the caller's `extra` choosers are prepared in the first one). */
 export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = []): void {
-  const plan = digitPlan(bits, C), nc = n * C;
+  const plan = digitPlan(bits, C, b.ot), nc = n * C;
   const leaves = widthGroups(plan).map(({ d, idx }) => b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
   for (const l of leaves) b.draw('client', l.cots);
   const prep = choosersFlight(b, [...treeLevels(plan.length).map((l) => ({ server: l.pairs * nc, client: l.pairs * nc })), ...extra]);

@@ -15,6 +15,7 @@
 // COTs each call draws (`drawn`, per direction, by CostBuilder in nonlinear/context.ts) and carries
 // a replay of its pools (`pool`), which the schedule's prediction (src/opt/cost.ts) asks per step.
 import type { CotCost, CotDemand, CotSource, PoolReplay } from './cot-source.ts';
+import { steadyBitsPerCot } from './ferret/params.ts';
 import { DEFAULT_CHUNK, iknpChunkBytes } from './iknp.ts';
 
 export type OtCost = CotCost;
@@ -162,3 +163,14 @@ export function makeOtCost(chunk: number = DEFAULT_CHUNK, wire: CotWire = IKNP_W
 
 /** Cost model for the default chunk size. */
 export const otCost: OtCostModel = makeOtCost();
+
+/**
+ * Average bytes per COT over a long session, with chosen and with random choice bits: IKNP 16 and
+ * 16; a batch source (Ferret) its own bits per COT plus its refills' share in steady state (main
+ * iterations, ferret/params.ts). What byte-level protocol parameters are chosen by (the
+ * comparison's digits, compare.ts), so both parties and the cost functions choose alike.
+ */
+export function cotUnitBytes(m: OtCostModel): { chosen: number; random: number; batch: boolean } {
+  const n = 1 << 13, batch = m.drawn !== undefined, refill = batch ? steadyBitsPerCot() / 8 : 0;
+  return { chosen: m.cot(n).bytesReceiverToSender / n + refill, random: m.rcot(n).bytesReceiverToSender / n + refill, batch };
+}

@@ -38,6 +38,12 @@ export function iterationBytes(p: LpnParams): { receiverToSender: number; sender
   return { receiverToSender: Math.ceil((p.t * p.h) / 8), senderToReceiver: 16 * p.t * (2 * p.h + 1) };
 }
 
+/** Refill bits per COT in steady state: one iteration's bytes over the COTs it adds to the pool. */
+export function steadyBitsPerCot(p: LpnParams = FERRET_MAIN): number {
+  const b = iterationBytes(p);
+  return (8 * (b.receiverToSender + b.senderToReceiver)) / (p.n - consumedBy(p));
+}
+
 export function checkParams(p: LpnParams): void {
   const ok = [p.n, p.k, p.t, p.h, p.d].every((v) => Number.isInteger(v) && v > 0);
   if (!ok || p.n !== p.t * 2 ** p.h || p.h > 24 || p.d > p.k || p.n <= consumedBy(p)) {
