@@ -12,6 +12,7 @@
 // each run's COTs first, as the executor does per step, and count the protocol's own bytes after it.
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3] [--ot iknp,ferret] [--parts results,cpl,fair]
+//     [--fns comparison,gelu,softmax,layernorm]  (fair rows: these functions only)
 import { cplRows } from './cpl.ts';
 import { fairRows } from './fair.ts';
 import { STEADY_BITS_PER_COT } from './threads.ts';
@@ -157,7 +158,7 @@ const loVsHi = backends.flatMap((ot) => pairs.map(([fn, hiName, loName]) => {
 // The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
 const cpl = parts.includes('cpl') ? await cplRows(reps) : [];
 // Each party on its own thread: time per element beside the C++ references and issue 15's targets.
-const fair = parts.includes('fair') ? await fairRows(reps, backends) : [];
+const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined) : [];
 report('nonlinear', {
   ring: 'fix<32,12>',
   ot: `${backends.join(', ')} (OtEngine); results, cpl: MemoryChannel, both parties on one thread (cpl: IKNP); fair: one worker thread per party`,
