@@ -6,20 +6,20 @@
 // - chosen-message OT: the sender also sends y_b = m_b ⊕ H(q_i ⊕ b·Δ, i), b = 0, 1.
 // - correlated OT with a correlation function (Asharov–Lindell–Schneider–Zohner, CCS 2013):
 //   x_i = H(q_i, i) and y_i = f(x)_i ⊕ H(q_i ⊕ Δ, i); arithmetic COT is f(x)_i = x_i + c_i mod 2^ell.
-// - 1-of-N: one-of-n.ts.
+// - 1-of-N: one-of-n.ts; the other flavours: flavours.ts.
 // Tweaks i are a per-direction COT counter, so no two hashes in a session share one.
 import { randomBytes } from 'node:crypto';
 import type { Channel, Party } from '../../transport/channel.ts';
-import { ChannelError } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
-import { Domain, Tccr } from './aes.ts';
+import { Tccr } from './aes.ts';
 import type { RandomBytes } from './base-ot.ts';
-import { checkBits, checkChoices, msgBytes, msgsToRing, packMsgs, ringToMsgs, unpackMsgs, xorInto } from './bits.ts';
+import { checkBits, checkChoices, msgBytes, msgsToRing, ringToMsgs } from './bits.ts';
 import { DEFAULT_OT_BACKEND, makeCotSource, type OtChoice } from './backends.ts';
 import type { CotDemand, CotSource } from './cot-source.ts';
 import { makeOtCost, oneOfNChunk, wireOf, type OtCostModel } from './cost.ts';
 import { yieldTurn } from './iknp.ts';
 import { otNRecvStartImpl, otNSendImpl } from './one-of-n.ts';
+import { fcotRecvImpl, fcotSendImpl, otRecvImpl, otSendImpl, rotRecvImpl, rotSendImpl } from './flavours.ts';
 import type { NChoices, ObliviousTransfer } from './types.ts';
 
 export interface OtEngineOptions {
@@ -139,10 +139,6 @@ export class OtEngine implements ObliviousTransfer {
     return b;
   }
 
-  private get peer(): Party {
-    return this.party === 'client' ? 'server' : 'client';
-  }
-
   // ---- correlated OT (global Δ) ----
 
   /** Batch backends refill here, at the start of a call, on both parties (CotSource.ensure). */
@@ -188,36 +184,17 @@ export class OtEngine implements ObliviousTransfer {
     });
   }
 
-  // ---- random OT ----
+  // ---- random OT, chosen-message OT, correlated OT with a correlation function (flavours.ts) ----
 
   rotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
     checkBits(bits);
-    return this.exclusive(async () => {
-      const s = msgBytes(bits);
-      const m0 = new Uint8Array(n * s), m1 = new Uint8Array(n * s);
-      await this.senderChunks(n, async (q, m, from, base) => {
-        const tw = { base, domain: this.domainFor(Domain.rot, this.party) };
-        m0.set(this.hash.hash(q, m, bits, tw), from * s);
-        m1.set(this.hash.hash(q, m, bits, tw, this.delta), from * s);
-        return null;
-      });
-      return { m0, m1 };
-    });
+    return this.exclusive(() => rotSendImpl(this, n, bits));
   }
 
   rotRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
     checkBits(bits);
-    return this.exclusive(async () => {
-      const s = msgBytes(bits);
-      const out = new Uint8Array(choices.length * s);
-      await this.receiverChunks(choices, (t, m, from, base) => {
-        out.set(this.hash.hash(t, m, bits, { base, domain: this.domainFor(Domain.rot, this.peer) }), from * s);
-      });
-      return out;
-    });
+    return this.exclusive(() => rotRecvImpl(this, choices, bits));
   }
-
-  // ---- chosen-message OT ----
 
   otSend(m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void> {
     checkBits(bits);
@@ -225,88 +202,22 @@ export class OtEngine implements ObliviousTransfer {
     if (m0.length % s !== 0 || m1.length !== m0.length) {
       throw new RangeError(`otSend: m0 and m1 must both hold n messages of ${s} bytes (got ${m0.length} and ${m1.length} bytes)`);
     }
-    const n = m0.length / s;
-    return this.exclusive(async () => {
-      await this.senderChunks(n, async (q, m, from, base) => {
-        const tw = { base, domain: this.domainFor(Domain.rot, this.party) };
-        const y0 = xorInto(this.hash.hash(q, m, bits, tw), m0.subarray(from * s, (from + m) * s));
-        const y1 = xorInto(this.hash.hash(q, m, bits, tw, this.delta), m1.subarray(from * s, (from + m) * s));
-        const p0 = packMsgs(y0, m, bits), p1 = packMsgs(y1, m, bits);
-        const msg = new Uint8Array(p0.length + p1.length);
-        msg.set(p0);
-        msg.set(p1, p0.length);
-        return msg;
-      });
-    });
+    return this.exclusive(() => otSendImpl(this, m0, m1, bits));
   }
 
   otRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
     checkBits(bits);
-    return this.exclusive(async () => {
-      const s = msgBytes(bits);
-      const out = new Uint8Array(choices.length * s);
-      await this.receiverChunks(
-        choices,
-        (t, m, from, base) => {
-          out.set(this.hash.hash(t, m, bits, { base, domain: this.domainFor(Domain.rot, this.peer) }), from * s);
-        },
-        (y, m, from) => {
-          const half = Math.ceil((m * bits) / 8);
-          if (y.length !== 2 * half) throw new ChannelError('mismatch', `otRecv: expected ${2 * half} bytes, got ${y.length}`);
-          const y0 = unpackMsgs(y.subarray(0, half), m, bits), y1 = unpackMsgs(y.subarray(half), m, bits);
-          for (let i = 0; i < m; i++) {
-            const src = choices[from + i] ? y1 : y0, o = (from + i) * s;
-            for (let k = 0; k < s; k++) out[o + k] ^= src[i * s + k];
-          }
-        },
-      );
-      return out;
-    });
+    return this.exclusive(() => otRecvImpl(this, choices, bits));
   }
-
-  // ---- correlated OT with a correlation function, and its arithmetic form ----
 
   fcotSend(n: number, bits: number, f: (x: Uint8Array, from: number) => Uint8Array): Promise<Uint8Array> {
     checkBits(bits);
-    return this.exclusive(async () => {
-      const s = msgBytes(bits);
-      const xs = new Uint8Array(n * s);
-      await this.senderChunks(n, async (q, m, from, base) => {
-        const tw = { base, domain: this.domainFor(Domain.rot, this.party) };
-        const x = this.hash.hash(q, m, bits, tw);
-        xs.set(x, from * s);
-        const m1 = f(x, from);
-        if (!(m1 instanceof Uint8Array) || m1.length !== m * s) {
-          throw new RangeError(`fcotSend: the correlation function must return ${m * s} bytes for ${m} messages`);
-        }
-        const y = xorInto(this.hash.hash(q, m, bits, tw, this.delta), m1);
-        return packMsgs(y, m, bits);
-      });
-      return xs;
-    });
+    return this.exclusive(() => fcotSendImpl(this, n, bits, f));
   }
 
   fcotRecv(choices: Uint8Array, bits: number): Promise<Uint8Array> {
     checkBits(bits);
-    return this.exclusive(async () => {
-      const s = msgBytes(bits);
-      const out = new Uint8Array(choices.length * s);
-      await this.receiverChunks(
-        choices,
-        (t, m, from, base) => {
-          out.set(this.hash.hash(t, m, bits, { base, domain: this.domainFor(Domain.rot, this.peer) }), from * s);
-        },
-        (yw, m, from) => {
-          const y = unpackMsgs(yw, m, bits);
-          for (let i = 0; i < m; i++) {
-            if (!choices[from + i]) continue;
-            const o = (from + i) * s;
-            for (let k = 0; k < s; k++) out[o + k] ^= y[i * s + k];
-          }
-        },
-      );
-      return out;
-    });
+    return this.exclusive(() => fcotRecvImpl(this, choices, bits));
   }
 
   async acotSend(ell: number, corr: RingArray): Promise<RingArray> {
