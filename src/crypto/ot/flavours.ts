@@ -21,11 +21,20 @@ export async function rotSendImpl(e: OtEngine, n: number, bits: number): Promise
   return { m0, m1 };
 }
 
-export async function rotRecvImpl(e: OtEngine, choices: Uint8Array, bits: number): Promise<Uint8Array> {
+/** Receiver side of a hashed flavour: out_i = H(t_i, i); `fix` folds in the sender's reply per chunk. */
+async function hashedRecv(e: OtEngine, choices: Uint8Array, bits: number, fix?: (out: Uint8Array, y: Uint8Array, m: number, from: number, s: number) => void): Promise<Uint8Array> {
   const s = msgBytes(bits);
   const out = new Uint8Array(choices.length * s);
-  await e.receiverChunks(choices, (t, m, from, base) => out.set(e.hash.hash(t, m, bits, tweak(e, base, false)), from * s));
+  await e.receiverChunks(
+    choices,
+    (t, m, from, base) => out.set(e.hash.hash(t, m, bits, tweak(e, base, false)), from * s),
+    fix && ((y, m, from) => fix(out, y, m, from, s)),
+  );
   return out;
+}
+
+export function rotRecvImpl(e: OtEngine, choices: Uint8Array, bits: number): Promise<Uint8Array> {
+  return hashedRecv(e, choices, bits);
 }
 
 export async function otSendImpl(e: OtEngine, m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void> {
@@ -42,23 +51,16 @@ export async function otSendImpl(e: OtEngine, m0: Uint8Array, m1: Uint8Array, bi
   });
 }
 
-export async function otRecvImpl(e: OtEngine, choices: Uint8Array, bits: number): Promise<Uint8Array> {
-  const s = msgBytes(bits);
-  const out = new Uint8Array(choices.length * s);
-  await e.receiverChunks(
-    choices,
-    (t, m, from, base) => out.set(e.hash.hash(t, m, bits, tweak(e, base, false)), from * s),
-    (y, m, from) => {
-      const half = Math.ceil((m * bits) / 8);
-      if (y.length !== 2 * half) throw new ChannelError('mismatch', `otRecv: expected ${2 * half} bytes, got ${y.length}`);
-      const y0 = unpackMsgs(y.subarray(0, half), m, bits), y1 = unpackMsgs(y.subarray(half), m, bits);
-      for (let i = 0; i < m; i++) {
-        const src = choices[from + i] ? y1 : y0, o = (from + i) * s;
-        for (let k = 0; k < s; k++) out[o + k] ^= src[i * s + k];
-      }
-    },
-  );
-  return out;
+export function otRecvImpl(e: OtEngine, choices: Uint8Array, bits: number): Promise<Uint8Array> {
+  return hashedRecv(e, choices, bits, (out, y, m, from, s) => {
+    const half = Math.ceil((m * bits) / 8);
+    if (y.length !== 2 * half) throw new ChannelError('mismatch', `otRecv: expected ${2 * half} bytes, got ${y.length}`);
+    const y0 = unpackMsgs(y.subarray(0, half), m, bits), y1 = unpackMsgs(y.subarray(half), m, bits);
+    for (let i = 0; i < m; i++) {
+      const src = choices[from + i] ? y1 : y0, o = (from + i) * s;
+      for (let k = 0; k < s; k++) out[o + k] ^= src[i * s + k];
+    }
+  });
 }
 
 export async function fcotSendImpl(e: OtEngine, n: number, bits: number, f: (x: Uint8Array, from: number) => Uint8Array): Promise<Uint8Array> {
@@ -77,20 +79,13 @@ export async function fcotSendImpl(e: OtEngine, n: number, bits: number, f: (x: 
   return xs;
 }
 
-export async function fcotRecvImpl(e: OtEngine, choices: Uint8Array, bits: number): Promise<Uint8Array> {
-  const s = msgBytes(bits);
-  const out = new Uint8Array(choices.length * s);
-  await e.receiverChunks(
-    choices,
-    (t, m, from, base) => out.set(e.hash.hash(t, m, bits, tweak(e, base, false)), from * s),
-    (yw, m, from) => {
-      const y = unpackMsgs(yw, m, bits);
-      for (let i = 0; i < m; i++) {
-        if (!choices[from + i]) continue;
-        const o = (from + i) * s;
-        for (let k = 0; k < s; k++) out[o + k] ^= y[i * s + k];
-      }
-    },
-  );
-  return out;
+export function fcotRecvImpl(e: OtEngine, choices: Uint8Array, bits: number): Promise<Uint8Array> {
+  return hashedRecv(e, choices, bits, (out, yw, m, from, s) => {
+    const y = unpackMsgs(yw, m, bits);
+    for (let i = 0; i < m; i++) {
+      if (!choices[from + i]) continue;
+      const o = (from + i) * s;
+      for (let k = 0; k < s; k++) out[o + k] ^= y[i * s + k];
+    }
+  });
 }
