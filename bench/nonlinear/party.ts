@@ -28,6 +28,8 @@ const engines = new SessionEngines(party, ch, { ot: backend });
 const ot = (await engines.ot()) as OtEngine;
 // Ferret: what its refills (bootstrap, iterations) cost this party, counted at the channel.
 const refills = () => (ot.cotSource instanceof FerretCot ? { ...ot.cotSource.refills } : { bytesSent: 0, seconds: 0 });
+// COTs this party's direction has used, forks' slices included (Ferret: what left its pools).
+const cotsAsSender = () => (ot.cotSource instanceof FerretCot ? ot.cotSource.poolDrawn.asSender : ot.cotsDrawn.asSender);
 const outputs = new Set(p.ops.filter((op) => op.op === 'output').map((op) => op.id));
 const go = () => new Promise<void>((resolve) => main.once('message', () => resolve()));
 for (let i = 0; i < reps; i++) {
@@ -35,7 +37,7 @@ for (let i = 0; i < reps; i++) {
   const outSent = (res: { scopes: Map<number, string>; byScope: ReadonlyMap<string, { bytesSent: number }> }) =>
     [...new Set([...res.scopes].filter(([id]) => outputs.has(id)).map(([, l]) => l))].reduce((s, l) => s + (res.byScope.get(l)?.bytesSent ?? 0), 0);
   const before = new Map([...ch.byScope].map(([l, c]) => [l, c.bytesSent]));
-  const r0 = refills(), cots0 = ot.cotsDrawn.asSender;
+  const r0 = refills(), cots0 = cotsAsSender();
   main.postMessage({ ready: true });
   await go();
   const t0 = performance.now(), c0 = process.threadCpuUsage();
@@ -46,7 +48,7 @@ for (let i = 0; i < reps; i++) {
   const r1 = refills();
   main.postMessage({
     seconds, cpuSeconds, bytesSent: ch.totals.bytesSent - sent0 - outBytes, rounds: ch.totals.rounds - rounds0,
-    refillBytesSent: r1.bytesSent - r0.bytesSent, refillSeconds: r1.seconds - r0.seconds, cotsAsSender: ot.cotsDrawn.asSender - cots0,
+    refillBytesSent: r1.bytesSent - r0.bytesSent, refillSeconds: r1.seconds - r0.seconds, cotsAsSender: cotsAsSender() - cots0,
   });
 }
 await engines.close();

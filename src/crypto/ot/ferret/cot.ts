@@ -113,6 +113,11 @@ export class FerretCot implements CotSource {
     return this.iknp.delta;
   }
 
+  /** COTs that left the pools (drawn, sliced to forks, or dropped by settle), as sender / receiver. */
+  get poolDrawn(): { asSender: number; asReceiver: number } {
+    return { asSender: this.asSender.state.drawn, asReceiver: this.asReceiver.state.drawn };
+  }
+
   cost(n: number, random = false): CotCost {
     return ferretCost(n, this.chunk, random);
   }
