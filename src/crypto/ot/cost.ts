@@ -171,6 +171,7 @@ export const otCost: OtCostModel = makeOtCost();
  * comparison's digits, compare.ts), so both parties and the cost functions choose alike.
  */
 export function cotUnitBytes(m: OtCostModel): { chosen: number; random: number; batch: boolean } {
-  const n = 1 << 13, batch = m.drawn !== undefined, refill = batch ? steadyBitsPerCot() / 8 : 0;
-  return { chosen: m.cot(n).bytesReceiverToSender / n + refill, random: m.rcot(n).bytesReceiverToSender / n + refill, batch };
+  // Silent: under IKNP's 16 bytes per chosen COT (a session's model, a slice's or a fork's alike).
+  const n = 1 << 13, chosen = m.cot(n).bytesReceiverToSender / n, batch = chosen < 16, refill = batch ? steadyBitsPerCot() / 8 : 0;
+  return { chosen: chosen + refill, random: m.rcot(n).bytesReceiverToSender / n + refill, batch };
 }
