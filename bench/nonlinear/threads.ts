@@ -8,7 +8,7 @@ import { DimEnv } from '../../src/ir/dim-env.ts';
 import { size } from '../../src/ir/tensor.ts';
 import { median, spawnWorker } from '../lib.ts';
 import type { OtBackend } from '../../src/crypto/ot/index.ts';
-import { consumedBy, FERRET_MAIN, iterationBytes } from '../../src/crypto/ot/ferret/params.ts';
+import { steadyBitsPerCot } from '../../src/crypto/ot/ferret/params.ts';
 
 interface PartyRun {
   seconds: number;
@@ -21,10 +21,7 @@ interface PartyRun {
 }
 
 /** Ferret in steady state (main iterations, as a BERT-base session runs): bits per COT its refills send. */
-export const STEADY_BITS_PER_COT = (() => {
-  const b = iterationBytes(FERRET_MAIN);
-  return (8 * (b.receiverToSender + b.senderToReceiver)) / (FERRET_MAIN.n - consumedBy(FERRET_MAIN));
-})();
+export const STEADY_BITS_PER_COT = steadyBitsPerCot();
 
 export interface ThreadedRow {
   ot: OtBackend;
