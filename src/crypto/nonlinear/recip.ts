@@ -8,14 +8,15 @@
 //   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Horner at scale F
 //   out = trunc(r·T[e], G) in Z_2^64, reduced to ℓ, T[e] = 2^(2s−e−F+G) (recip)
 //                                              or round(2^(3s/2 − e/2 − F + G)) (rsqrt)
-// The last step extends r to 64 bits (one COT) so the table keeps full precision for every e.
+// r's last truncation also extends it to 64 bits (the same COT) so the table keeps full precision
+// for every e.
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { boundOperand, operandCounts, operandSpec } from './arith.ts';
-import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { b2a, b2aCost, bitProductCounts, bitProductSpec, lutMul, lutMulCost, type ChooserSpec } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { checkInput, type FnParams } from './gelu.ts';
@@ -48,7 +49,7 @@ function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
 /** The correlated OTs of every step after the comparison, prepared in its first flight. */
 const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, ell: number): ChooserSpec[] => [
   selectorSpec(n, ell, 1), bitProductSpec(ctx, n * pl.R, pl.eBits), truncSpec(ctx, n, pl.G1), operandSpec(ctx, ell, n, pl.hp.k, hornerUses(pl.hp)),
-  ...hornerTruncSpecs(ctx, n, pl.hp), bitProductSpec(ctx, n, WIDE - ell), truncSpec(ctx, n, pl.G2),
+  ...hornerTruncSpecs(ctx, n, pl.hp, WIDE), truncSpec(ctx, n, pl.G2),
 ];
 
 async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
@@ -69,15 +70,15 @@ async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip'
   const m = await trunc(ctx, await lutMul(ctx, ell, xc, idx, pl.T1), { ell, t: pl.G1 }, ch[2]);
   const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F);
   const op = boundOperand(ctx, ell, n, u, pl.hp.k, ch[3]);
-  const r = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(4, 4 + d));
-  const rw = await extend(ctx, r, { from: ell, to: WIDE, signed: false }, ch[4 + d]);
-  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 }, ch[5 + d]);
+  // r ≈ 1/m or 1/√m > 0, its last truncation extending it to Z_2^64 in the same COT.
+  const rw = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(4, 4 + d), WIDE);
+  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 }, ch[4 + d]);
   return reduceRing(out, WIDE, ell);
 }
 
 function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | 'rsqrt'): void {
   const pl = plan(p, kind), { ell } = p;
-  const counts = [selectorCounts(n), bitProductCounts(n * pl.R), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), bitProductCounts(n), truncCounts(n)];
+  const counts = [selectorCounts(n), bitProductCounts(n * pl.R), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), truncCounts(n)];
   geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts);
   b.together(() => {
     selectorMulCost(b, n, ell, 1, true);
@@ -85,8 +86,7 @@ function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | '
   });
   lutMulCost(b, n, pl.N, ell);
   truncCostSteps(b, n, { ell, t: pl.G1 }, true);
-  hornerCostSteps(b, n, pl.hp);
-  extendCostSteps(b, n, { from: ell, to: WIDE, signed: false }, true);
+  hornerCostSteps(b, n, pl.hp, WIDE);
   lutMulCost(b, n, pl.N, WIDE);
   truncCostSteps(b, n, { ell: WIDE, t: pl.G2 }, true);
 }
