@@ -46,15 +46,30 @@ function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
   return { R, F, G1, G2, N, eBits, consts, T1, T2, spec, hp: hornerPlan(spec, ell, F), ring, wide };
 }
 
+/**
+ * recip and rsqrt may return another encoding with fewer fractional bits (the `fuse` pass,
+ * src/opt/fuse.ts, moves a following conversion in): the last truncation drops the extra bits.
+ */
+export interface NormParams extends FnParams {
+  out?: { ell: number; s: number };
+}
+
+/** The last truncation's shift and the output ring. */
+function outOf(p: NormParams, G2: number): { t: number; ell: number } {
+  const o = p.out ?? { ell: p.ell, s: p.s };
+  if (o.s > p.s || o.ell > p.ell || o.ell - o.s > p.ell - p.s || G2 + p.s - o.s > WIDE - 2) throw new RangeError(`recip/rsqrt: cannot return fix<${o.ell},${o.s}> from fix<${p.ell},${p.s}>`);
+  return { t: G2 + p.s - o.s, ell: o.ell };
+}
+
 /** The correlated OTs of every step after the comparison, prepared in its first flight. */
-const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, ell: number): ChooserSpec[] => [
-  selectorSpec(n, ell, 1), bitProductSpec(ctx, n * pl.R, pl.eBits), truncSpec(ctx, n, pl.G1), operandSpec(ctx, ell, n, pl.hp.k, hornerUses(pl.hp)),
-  ...hornerTruncSpecs(ctx, n, pl.hp, WIDE), truncSpec(ctx, n, pl.G2),
+const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, p: NormParams): ChooserSpec[] => [
+  selectorSpec(n, p.ell, 1), bitProductSpec(ctx, n * pl.R, pl.eBits), truncSpec(ctx, n, pl.G1), operandSpec(ctx, p.ell, n, pl.hp.k, hornerUses(pl.hp)),
+  ...hornerTruncSpecs(ctx, n, pl.hp, WIDE), truncSpec(ctx, n, outOf(p, pl.G2).t),
 ];
 
-async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
+async function normRecip(ctx: ProtoCtx, x: RingArray, p: NormParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
   const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = hornerSpecCount(pl.hp);
-  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, ell));
+  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, p));
   const c0 = new Uint8Array(n), hi = new Uint8Array(n * pl.R);
   for (let i = 0; i < n; i++) {
     c0[i] = c[i * C];
@@ -72,11 +87,12 @@ async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip'
   const op = boundOperand(ctx, ell, n, u, pl.hp.k, ch[3]);
   // r ≈ 1/m or 1/√m > 0, its last truncation extending it to Z_2^64 in the same COT.
   const rw = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(4, 4 + d), WIDE);
-  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 }, ch[4 + d]);
-  return reduceRing(out, WIDE, ell);
+  const o = outOf(p, pl.G2);
+  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: o.t }, ch[4 + d]);
+  return reduceRing(out, WIDE, o.ell);
 }
 
-function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | 'rsqrt'): void {
+function normCostSteps(b: CostBuilder, n: number, p: NormParams, kind: 'recip' | 'rsqrt'): void {
   const pl = plan(p, kind), { ell } = p;
   const counts = [selectorCounts(n), bitProductCounts(n * pl.R), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), truncCounts(n)];
   geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts);
@@ -88,10 +104,10 @@ function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | '
   truncCostSteps(b, n, { ell, t: pl.G1 }, true);
   hornerCostSteps(b, n, pl.hp, WIDE);
   lutMulCost(b, n, pl.N, WIDE);
-  truncCostSteps(b, n, { ell: WIDE, t: pl.G2 }, true);
+  truncCostSteps(b, n, { ell: WIDE, t: outOf(p, pl.G2).t }, true);
 }
 
-function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray {
+function normTwin(x: RingArray, p: NormParams, kind: 'recip' | 'rsqrt'): RingArray {
   const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1;
   const c = geConstsTwin(x, { ell, consts: pl.consts });
   const xc = ring.alloc(n), idx = new Uint32Array(n);
@@ -110,23 +126,24 @@ function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray
   const u = ring.addScalar(m, 1 - 2 ** pl.F);
   const r = hornerTwin(pl.hp, u);
   const rw = extendTwin(r, { from: ell, to: WIDE, signed: false });
-  return reduceRing(pl.wide.shr(pl.wide.mul(rw, pick(pl.T2)), pl.G2), WIDE, ell);
+  const o = outOf(p, pl.G2);
+  return reduceRing(pl.wide.shr(pl.wide.mul(rw, pick(pl.T2)), o.t), WIDE, o.ell);
 }
 
-export const recip = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'recip');
-export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'rsqrt');
+export const recip = (ctx: ProtoCtx, x: RingArray, p: NormParams) => normRecip(ctx, x, p, 'recip');
+export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: NormParams) => normRecip(ctx, x, p, 'rsqrt');
 /** recip and rsqrt normalise by the leading one among bits 0..ℓ−3: x ∈ [2^−s, 2^(ℓ−2−s)). */
 function checkNormDomain(kind: 'recip' | 'rsqrt', x: RingArray, p: FnParams, probe?: RangeProbe): void {
   checkInput(kind, x, p, { lo: 2 ** -p.s, hi: 2 ** (p.ell - 2 - p.s), hint: `${kind} needs a positive input of at least one ULP (2^-${p.s})${kind === 'rsqrt' ? '; add a positive epsilon to a variance' : ''}, and below the ring's headroom` }, probe);
 }
 
-export function recipTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+export function recipTwin(x: RingArray, p: NormParams, probe?: RangeProbe): RingArray {
   checkNormDomain('recip', x, p, probe);
   return normTwin(x, p, 'recip');
 }
-export function rsqrtTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+export function rsqrtTwin(x: RingArray, p: NormParams, probe?: RangeProbe): RingArray {
   checkNormDomain('rsqrt', x, p, probe);
   return normTwin(x, p, 'rsqrt');
 }
-export const recipCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
-export const rsqrtCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);
+export const recipCost = (n: number, p: NormParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
+export const rsqrtCost = (n: number, p: NormParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);

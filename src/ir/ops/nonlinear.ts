@@ -77,6 +77,12 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
       return { ell: SECRET_INT_ELL };
     case 'rowmax':
       return { ...base, cols: a.shape[a.shape.length - 1] };
+    case 'recip':
+    case 'rsqrt': {
+      // Another result encoding: a conversion fused in by the schedule (src/opt/fuse.ts).
+      const out = { ell: ellOf(call.type), s: scaleOf(call.type) };
+      return out.ell === base.ell && out.s === base.s ? base : { ...base, out };
+    }
     case 'and_ss':
     case 'or_ss':
     case 'not':
