@@ -183,7 +183,7 @@ export function formatSchedule(s: Schedule): string {
 export function dumpAfter(p: IrProgram, pass: PassName, opts: ScheduleOptions = {}): string {
   const merged = opts.merge ?? true;
   const st = runPasses(p, merged, pass);
-  if (pass === 'fold') return formatIr(st.program);
+  if (pass === 'fold' || pass === 'fuse') return formatIr(st.program);
   const live = { ...st.program, ops: st.program.ops.filter((op) => !st.dead.has(op.id)) };
   if (pass === 'dce') return formatIr(live);
   if (pass === 'depth') {
