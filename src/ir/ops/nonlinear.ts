@@ -69,8 +69,11 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
       return { cols: a.shape[a.shape.length - 1] };
     case 'convert':
       return { from: widthOf(a), to: widthOf(call.type) };
-    case 'sumsq':
-      return { ...base, cols: a.shape[a.shape.length - 1], to: { ell: ellOf(call.type), s: scaleOf(call.type) } };
+    case 'sumsq': {
+      const to = { ell: ellOf(call.type), s: scaleOf(call.type) }, div = call.attrs.divisor;
+      // A division by a public constant fused in by the schedule (src/opt/fuse.ts), raw at W's scale.
+      return { ...base, cols: a.shape[a.shape.length - 1], to, ...(typeof div === 'number' ? { div: Math.round(div * 2 ** to.s) } : {}) };
+    }
     case 'select_ss':
       return { ell: base.ell };
     case 'count':
