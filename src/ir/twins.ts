@@ -217,7 +217,7 @@ export const twins: Record<string, Twin> = {
   rowsum, colsum, sum0, rowmax, sumsq,
   gt_pp: compare((a, b) => a > b), gt_ss: compare((a, b) => a > b), lt_pp: compare((a, b) => a < b), lt_ss: compare((a, b) => a < b),
   eq_pp: compare((a, b) => a === b), eq_ss: compare((a, b) => a === b),
-  and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), not,
+  and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), and_sp: logic((a, b) => a & b), or_sp: logic((a, b) => a | b), not,
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),
   compact, partition, unpartition, convert: convertPlain,

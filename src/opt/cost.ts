@@ -128,12 +128,12 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     }
     // A concurrent group (src/exec/concurrent.ts): setups first, then supersteps; a member's
     // flight with stamp j (its own rounds, from equal clocks) goes out in superstep j.
-    const needs = setupsOf(s, unit, dims);
-    const setup = [...(needs.ot ? params.otSetup() : []), ...needs.he.flatMap((ell) => params.heSetup(ell))];
     // Members run on forks of the session's OT engine, whose cost model is the fork's (a Ferret
     // session hands each member a slice of its pools, prefilled for all of them on the session
-    // channel after the setups: docs/ot.md, "Refills between steps").
-    const forked: CostParams = { ...params, otModel: params.otModel.forked() };
+    // channel after the setups: docs/ot.md, "Refills between steps"). The setups the members ask
+    // for are recorded while their flights are computed (once) and happen first.
+    const needs = { ot: false, he: new Set<number>() };
+    const forked: CostParams = { ...params, otModel: params.otModel.forked(), otSetup: () => ((needs.ot = true), []), heSetup: (ell) => (needs.he.add(ell), []) };
     const need: CotDemand = { client: 0, server: 0 };
     const members = unit.map((step) => {
       const d = forked.otModel.drawn;
@@ -142,7 +142,7 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
       if (d) (need.client += d.client), (need.server += d.server);
       return { step, flights, rel: flights.map((f) => rc.flight(f)), span: 0 };
     });
-    setup.push(...refillFlights(params.otModel, need));
+    const setup = [...(needs.ot ? params.otSetup() : []), ...[...needs.he].flatMap((ell) => params.heSetup(ell)), ...refillFlights(params.otModel, need)];
     const setupTimed = setup.map((f) => ({ ...f, stamps: clock.flight(f) }));
     for (const m of members) m.span = Math.max(0, ...m.rel.flatMap((r) => Object.values(r)));
     const S = Math.max(...members.map((m) => m.span));

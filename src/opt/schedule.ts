@@ -2,6 +2,7 @@
 // as one batched invocation. Built by named passes over the IR (docs/schedule.md):
 //
 //   fold      public scalars computed from constants become constants
+//   fuse      a conversion that drops fractional bits moves into the recip / rsqrt it converts
 //   dce       ops that reach no output or reveal are dropped
 //   depth     communication depth of every op
 //   merge     OT protocols and openings at one depth with equal merge keys: one invocation
@@ -18,6 +19,7 @@ import type { CommClass } from '../ir/ops/types.ts';
 import { deadOps } from './dce.ts';
 import { commDepths } from './depth.ts';
 import { foldPublic } from './fold.ts';
+import { fuseConverts } from './fuse.ts';
 import { mergeKeys } from './merge.ts';
 
 export interface Step {
@@ -47,7 +49,7 @@ export interface Schedule {
   merged: boolean;
 }
 
-export const PASSES = ['fold', 'dce', 'depth', 'merge', 'hegroup', 'otbatch'] as const;
+export const PASSES = ['fold', 'fuse', 'dce', 'depth', 'merge', 'hegroup', 'otbatch'] as const;
 export type PassName = (typeof PASSES)[number];
 
 export interface ScheduleOptions {
@@ -68,6 +70,7 @@ function runPasses(p: IrProgram, merge: boolean, stop?: PassName): State {
   const st: State = { program: p, dead: new Set(), keys: new Map(), concurrent: false };
   const passes: Record<PassName, () => void> = {
     fold: () => (st.program = foldPublic(st.program).program),
+    fuse: () => (st.program = fuseConverts(st.program).program),
     dce: () => (st.dead = deadOps(st.program)),
     depth: () => (st.depths = commDepths(st.program, st.dead)),
     merge: () => merge && addKeys(st, mergeKeys(st.program, st.dead, ['ot', 'open'])),
@@ -180,7 +183,7 @@ export function formatSchedule(s: Schedule): string {
 export function dumpAfter(p: IrProgram, pass: PassName, opts: ScheduleOptions = {}): string {
   const merged = opts.merge ?? true;
   const st = runPasses(p, merged, pass);
-  if (pass === 'fold') return formatIr(st.program);
+  if (pass === 'fold' || pass === 'fuse') return formatIr(st.program);
   const live = { ...st.program, ops: st.program.ops.filter((op) => !st.dead.has(op.id)) };
   if (pass === 'dce') return formatIr(live);
   if (pass === 'depth') {

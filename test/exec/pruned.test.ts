@@ -155,7 +155,7 @@ describe('bert_cipherprune: the transcript depends on the revealed counts only',
       if (cal.gaps.every((g) => Math.min(g.keep, g.hi) > (2 * SCORE_ERR) / 4096)) cals.push(cal);
     }
     for (const cal of cals) {
-      const keepOp = p.ops.find((o) => o.op === 'or_ss' && o.where.loops[0] === 'l=0')!.id;
+      const keepOp = p.ops.find((o) => o.op === 'or_sp' && o.where.loops[0] === 'l=0')!.id;
       const pair = MemoryChannel.pair();
       const log = { client: [] as [number, number][], server: [] as [number, number][] };
       for (const [ch, party] of [[pair[0], 'client'], [pair[1], 'server']] as const) {

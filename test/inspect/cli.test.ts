@@ -86,6 +86,6 @@ describe('compile: schedule flags', () => {
     expect(d.out).toMatch(/ {2}d1 %\d+ = matmul_sx/);
     const bad = await cli(['compile', 'test/exec/programs/layer.cpl', '--dump-after', 'inline']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/unknown pass 'inline' \(passes: fold, dce, depth, merge, hegroup, otbatch\)/);
+    expect(bad.err).toMatch(/unknown pass 'inline' \(passes: fold, fuse, dce, depth, merge, hegroup, otbatch\)/);
   }, 60_000);
 });

@@ -357,17 +357,22 @@ export interface SquareParams {
 
 /** x² = x0² + x1² + 2·x0·x1: one direction of COTs on the server's bits. */
 export async function squareSS(ctx: ProtoCtx, x: RingArray, p: SquareParams): Promise<RingArray> {
+  return (await squareSSWith(ctx, x, p, [])).sq;
+}
+
+/** squareSS, with `extra` choosers prepared in its first flight (for the steps after it). */
+export async function squareSSWith(ctx: ProtoCtx, x: RingArray, p: SquareParams, extra: ChooserSpec[]): Promise<{ sq: RingArray; extra: Chooser[] }> {
   const ring = ringOf(p.ell), n = x.length;
-  const op = await prepareOperand(ctx, p.ell, n, isServer(ctx) ? x : null, null, 1, 'server');
+  const { op, extra: pre } = await prepareOperandWith(ctx, p.ell, n, isServer(ctx) ? x : null, null, 1, 'server', extra);
   // Server's bits × 2·x1 from the client; the server's local term from mul() is x0·(its Y = x0).
   const Y = isServer(ctx) ? x : ring.add(x, x);
   let sq = await op.mul(ctx, Y, 1);
   if (!isServer(ctx)) sq = ring.add(sq, ring.mul(x, x));
-  return p.s > 0 ? trunc(ctx, sq, { ell: p.ell, t: p.s, exact: p.exact }) : sq;
+  return { sq: p.s > 0 ? await trunc(ctx, sq, { ell: p.ell, t: p.s, exact: p.exact }) : sq, extra: pre };
 }
 
-export function squareCostSteps(b: CostBuilder, n: number, p: SquareParams): void {
-  prepareOperandCost(b, n, p.ell, null, 'server');
+export function squareCostSteps(b: CostBuilder, n: number, p: SquareParams, extra: ChooserCounts[] = []): void {
+  prepareOperandCost(b, n, p.ell, null, 'server', extra);
   operandMulCost(b, n, p.ell, null, 1, 'server');
   if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
 }
@@ -390,7 +395,7 @@ export interface DivParams {
  * |x| < 2^(ℓ−2) and K ≤ 2^(P+s)/c_raw the product stays below 2^(wide−5), so P can grow with c:
  * K keeps about wide − ℓ − 3 significant bits whatever the divisor (29 at ℓ = 32).
  */
-function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigint } {
+export function divPlan(p: DivParams, cRaw: number): { wide: number; P: number; K: bigint } {
   if (!(cRaw >= 1)) throw new RangeError(`div_sp: the divisor must be ≥ 2^-${p.s} (raw ≥ 1), got raw ${cRaw}`);
   const wide = Math.min(64, p.ell + 32);
   const grow = Math.floor(Math.log2(cRaw / 2 ** p.s));

@@ -136,12 +136,12 @@ const firstTruncN = (n: number, plan: HornerPlan): number => (plan.oddTop ? 2 * 
  * The OTs of an evaluation after y's operand, prepared ahead: v's operand (random bits, bound
  * when v is known), the first truncation (v and w_m), then one truncation per level.
  */
-export function hornerTruncSpecs(ctx: ProtoCtx, n: number, plan: HornerPlan): ChooserSpec[] {
+export function hornerTruncSpecs(ctx: ProtoCtx, n: number, plan: HornerPlan, to = plan.ell): ChooserSpec[] {
   const { ell, kv, m } = plan;
   return [
     ...(vUses(plan) > 0 ? [operandSpec(ctx, ell, n, kv, vUses(plan))] : []),
     truncSpec(ctx, firstTruncN(n, plan), plan.s),
-    ...Array.from({ length: m }, (_, k) => truncSpec(ctx, n, shiftAt(plan, m - 1 - k))),
+    ...Array.from({ length: m }, (_, k) => truncSpec(ctx, n, shiftAt(plan, m - 1 - k), k === m - 1 ? to - ell : 0)),
   ];
 }
 export const hornerTruncCounts = (n: number, plan: HornerPlan): ChooserCounts[] => [
@@ -170,9 +170,10 @@ function concat(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray): Ri
 /**
  * Secure evaluation of plan.spec at y (raw, scale s, in [0, 2^k)), with `op` prepared on y (k-bit
  * short form, one use). `extra` (shares at scale Fz[1] + s) is added before the final
- * truncation. `pre`: the OTs prepared ahead (`hornerTruncSpecs`). Returns shares at scale s.
+ * truncation. `pre`: the OTs prepared ahead (`hornerTruncSpecs`, with the same `to`). Returns
+ * shares at scale s, in Z_2^to: the final truncation also extends (one COT, no extra round).
  */
-export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra: RingArray | undefined, pre: Chooser[]): Promise<RingArray> {
+export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra: RingArray | undefined, pre: Chooser[], to = plan.ell): Promise<RingArray> {
   const { ell, m, n } = { ...plan, n: y.length }, ring = ringOf(ell);
   if (pre.length !== hornerSpecCount(plan)) throw new Error(`internal: ${plan.spec.name} wants ${hornerSpecCount(plan)} prepared OTs, got ${pre.length}`);
   const [vCh, firstCh, ...truncs] = vUses(plan) > 0 ? pre : [undefined, ...pre];
@@ -183,13 +184,13 @@ export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray
   let w: RingArray | null = plan.oddTop ? (first.slice(n) as RingArray) : null;
   for (let i = m - 1; i >= 0; i--) {
     const prod = w === null ? ring.mulScalar(v, plan.A[m]) : await opV!.mul(ctx, w, 1);
-    w = await trunc(ctx, ring.add(prod, linearPart(ctx, plan, y, i, i === 0 ? extra : undefined)), { ell, t: shiftAt(plan, i) }, truncs[m - 1 - i]);
+    w = await trunc(ctx, ring.add(prod, linearPart(ctx, plan, y, i, i === 0 ? extra : undefined)), { ell, t: shiftAt(plan, i), to: i === 0 ? to : ell }, truncs[m - 1 - i]);
   }
   return w!;
 }
 
 /** Cost of hornerSecure (y's operand and the prepared OTs are the caller's). */
-export function hornerCostSteps(b: CostBuilder, n: number, plan: HornerPlan): void {
+export function hornerCostSteps(b: CostBuilder, n: number, plan: HornerPlan, to = plan.ell): void {
   const { ell, k, kv, m } = plan;
   operandMulCost(b, n, ell, k, 1, 'both', true);
   truncCostSteps(b, firstTruncN(n, plan), { ell, t: plan.s }, true);
@@ -199,7 +200,7 @@ export function hornerCostSteps(b: CostBuilder, n: number, plan: HornerPlan): vo
       operandMulCost(b, n, ell, kv, 1, 'both', firstV);
       firstV = false;
     }
-    truncCostSteps(b, n, { ell, t: shiftAt(plan, i) }, true);
+    truncCostSteps(b, n, { ell, t: shiftAt(plan, i), to: i === 0 ? to : ell }, true);
   }
 }
 

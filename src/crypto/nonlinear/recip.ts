@@ -2,21 +2,24 @@
 // S&P 2021, §5: normalise by the leading-one position, approximate on [1, 2), rescale).
 //
 //   c_j = [x ≥ 2^j], j = 0..ℓ−3           one millionaires' run for all ℓ − 2 constants
-//   x'  = 1 + c_0·(x − 1)                   clamp to x ≥ 2^−s (one multiplexer)
-//   e   = Σ_{j≥1} c_j = ⌊log2 x'⌋            B2A over Z_32 (one COT per bit, 5-bit payloads)
-//   m   = trunc(x'·2^(ℓ−3−e), ℓ−3−F)         ∈ [2^F, 2^(F+1)) at scale F = min(s + 1, ⌊(ℓ−6)/2⌋)
-//   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Horner at scale F
-//   out = trunc(r·T[e], G) in Z_2^64, reduced to ℓ, T[e] = 2^(2s−e−F+G) (recip)
-//                                              or round(2^(3s/2 − e/2 − F + G)) (rsqrt)
-// The last step extends r to 64 bits (one COT) so the table keeps full precision for every e.
+//   h   = one-hot code of e = ⌊log2 x'⌋     local from the thermometer code c (x' = max(x, 1 ULP))
+//   m   = trunc(Σ_e h_e·x'·T1[e], G1)        ∈ [2^F, 2^(F+1)) at scale F = min(s + 1, ⌊(ℓ−6)/2⌋),
+//                                          T1[e] = 2^(F+G1−e): one multiplexer exchange
+//   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Estrin at scale F, its last truncation extending r to Z_2^64
+//   out = trunc(Σ_e h_e·r·T2[e], G2) in Z_2^64, reduced to ℓ, T2[e] = 2^(2s−e−F+G2) (recip)
+//                                          or round(2^(3s/2 − e/2 − F + G2)) (rsqrt)
+// The multiplexers take the place of SIRNN's lookups by the exponent (a B2A of the comparison
+// bits, then two 1-of-N OTs each way): one exchange each instead of three flights, since the
+// comparison's bits already select e; their correlated OTs, like every later one, are prepared
+// in the comparison's first flight. 14 rounds in all. The wide ring keeps T2's precision for every e.
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
-import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { addPublic, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { boundOperand, operandCounts, operandSpec } from './arith.ts';
-import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
-import { b2a, b2aCost, bitProductCounts, bitProductSpec, lutMul, lutMulCost, type ChooserSpec } from './ot-ops.ts';
+import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import type { Chooser, ChooserSpec } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { checkInput, type FnParams } from './gelu.ts';
 import type { RangeProbe } from '../ranges.ts';
@@ -45,53 +48,86 @@ function plan(p: FnParams, kind: 'recip' | 'rsqrt') {
   return { R, F, G1, G2, N, eBits, consts, T1, T2, spec, hp: hornerPlan(spec, ell, F), ring, wide };
 }
 
+/**
+ * recip and rsqrt may return another encoding with fewer fractional bits (the `fuse` pass,
+ * src/opt/fuse.ts, moves a following conversion in): the last truncation drops the extra bits.
+ */
+export interface NormParams extends FnParams {
+  out?: { ell: number; s: number };
+}
+
+/** The last truncation's shift and the output ring. */
+function outOf(p: NormParams, G2: number): { t: number; ell: number } {
+  const o = p.out ?? { ell: p.ell, s: p.s };
+  if (o.s > p.s || o.ell > p.ell || o.ell - o.s > p.ell - p.s || G2 + p.s - o.s > WIDE - 2) throw new RangeError(`recip/rsqrt: cannot return fix<${o.ell},${o.s}> from fix<${p.ell},${p.s}>`);
+  return { t: G2 + p.s - o.s, ell: o.ell };
+}
+
 /** The correlated OTs of every step after the comparison, prepared in its first flight. */
-const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, ell: number): ChooserSpec[] => [
-  selectorSpec(n, ell, 1), bitProductSpec(ctx, n * pl.R, pl.eBits), truncSpec(ctx, n, pl.G1), operandSpec(ctx, ell, n, pl.hp.k, hornerUses(pl.hp)),
-  ...hornerTruncSpecs(ctx, n, pl.hp), bitProductSpec(ctx, n, WIDE - ell), truncSpec(ctx, n, pl.G2),
+const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, p: NormParams): ChooserSpec[] => [
+  selectorSpec(n * (pl.R + 2), p.ell, 1), truncSpec(ctx, n, pl.G1), operandSpec(ctx, p.ell, n, pl.hp.k, hornerUses(pl.hp)),
+  ...hornerTruncSpecs(ctx, n, pl.hp, WIDE), selectorSpec(n * (pl.R + 2), WIDE, 1), truncSpec(ctx, n, outOf(p, pl.G2).t),
 ];
 
-async function normRecip(ctx: ProtoCtx, x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
-  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = hornerSpecCount(pl.hp);
-  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, ell));
-  const c0 = new Uint8Array(n), hi = new Uint8Array(n * pl.R);
+/**
+ * XOR shares of the one-hot code of e = ⌊log2 x'⌋ from the comparison bits c_j = [x ≥ 2^j]
+ * (a thermometer code), local: slot 0 is ¬c_0 (x = 0, clamped to x' = 1: e = 0), slot j + 1 is
+ * c_j ⊕ c_{j+1} (e = j). Exactly one slot per element is set.
+ */
+function oneHot(c: Bits, n: number, C: number, server: boolean): Bits {
+  const h = new Uint8Array(n * (C + 1));
   for (let i = 0; i < n; i++) {
-    c0[i] = c[i * C];
-    for (let j = 1; j <= pl.R; j++) hi[i * pl.R + j - 1] = c[i * C + j];
+    h[i * (C + 1)] = c[i * C] ^ (server ? 1 : 0);
+    for (let j = 0; j < C; j++) h[i * (C + 1) + 1 + j] = c[i * C + j] ^ (j + 1 < C ? c[i * C + j + 1] : 0);
   }
-  const sel = boundSelector(ell, c0, ch[0]);
-  // The clamp and the exponent's B2A are independent exchanges: one flight (each sends, then both
-  // receive, in this order on both sides).
-  const [clamped, eBits] = await Promise.all([sel.mul(ctx, [addPublic(ctx, ring, x, -1)]), b2a(ctx, hi, pl.eBits, ch[1])]);
-  const xc = addPublic(ctx, ring, clamped[0], 1);
-  const eA = ringOf(pl.eBits).sumLast(eBits, pl.R);
-  const idx = Uint32Array.from(eA as Uint32Array);
-  const m = await trunc(ctx, await lutMul(ctx, ell, xc, idx, pl.T1), { ell, t: pl.G1 }, ch[2]);
+  return h;
+}
+
+/** Σ_slots h·v: the selected slot's value (v: this party's shares, n × (C + 1)). */
+async function pick(ctx: ProtoCtx, ell: number, h: Bits, ch: Chooser, v: RingArray, C: number): Promise<RingArray> {
+  const [prod] = await boundSelector(ell, h, ch).mul(ctx, [v]);
+  return ringOf(ell).sumLast(prod, C + 1);
+}
+
+/** This party's shares of v·T[e] for every slot (slot 0 is e = 0), n × (C + 1). */
+function slots(ring: ReturnType<typeof ringOf>, v: RingArray, T: RingArray, C: number, n: number): RingArray {
+  const out = ring.alloc(n * (C + 1));
+  for (let j = 0; j <= C; j++) {
+    const col = ring.mulScalar(v, T[Math.max(0, j - 1)]);
+    for (let i = 0; i < n; i++) (out as Uint32Array)[i * (C + 1) + j] = (col as Uint32Array)[i];
+  }
+  return out;
+}
+
+async function normRecip(ctx: ProtoCtx, x: RingArray, p: NormParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
+  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = hornerSpecCount(pl.hp);
+  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, p));
+  const h = oneHot(c, n, C, isServer(ctx));
+  // x'·T1[e] by the one-hot code (x = 0: T1[0], the clamp to x' = 1): one exchange, no lookup.
+  const v1 = slots(ring, x, pl.T1, C, n), t0 = isServer(ctx) ? pl.T1[0] : ring.alloc(1)[0];
+  for (let i = 0; i < n; i++) (v1 as Uint32Array)[i * (C + 1)] = t0 as number;
+  const m = await trunc(ctx, await pick(ctx, ell, h, ch[0], v1, C), { ell, t: pl.G1 }, ch[1]);
   const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F);
-  const op = boundOperand(ctx, ell, n, u, pl.hp.k, ch[3]);
-  const r = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(4, 4 + d));
-  const rw = await extend(ctx, r, { from: ell, to: WIDE, signed: false }, ch[4 + d]);
-  const out = await trunc(ctx, await lutMul(ctx, WIDE, rw, idx, pl.T2), { ell: WIDE, t: pl.G2 }, ch[5 + d]);
-  return reduceRing(out, WIDE, ell);
+  const op = boundOperand(ctx, ell, n, u, pl.hp.k, ch[2]);
+  // r ≈ 1/m or 1/√m > 0, its last truncation extending it to Z_2^64 in the same COT.
+  const rw = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(3, 3 + d), WIDE);
+  const o = outOf(p, pl.G2);
+  const out = await trunc(ctx, await pick(ctx, WIDE, h, ch[3 + d], slots(pl.wide, rw, pl.T2, C, n), C), { ell: WIDE, t: o.t }, ch[4 + d]);
+  return reduceRing(out, WIDE, o.ell);
 }
 
-function normCostSteps(b: CostBuilder, n: number, p: FnParams, kind: 'recip' | 'rsqrt'): void {
-  const pl = plan(p, kind), { ell } = p;
-  const counts = [selectorCounts(n), bitProductCounts(n * pl.R), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), bitProductCounts(n), truncCounts(n)];
+function normCostSteps(b: CostBuilder, n: number, p: NormParams, kind: 'recip' | 'rsqrt'): void {
+  const pl = plan(p, kind), { ell } = p, H = n * (pl.R + 2);
+  const counts = [selectorCounts(H), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), selectorCounts(H), truncCounts(n)];
   geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts);
-  b.together(() => {
-    selectorMulCost(b, n, ell, 1, true);
-    b2aCost(b, n * pl.R, pl.eBits, true);
-  });
-  lutMulCost(b, n, pl.N, ell);
+  selectorMulCost(b, H, ell, 1, true);
   truncCostSteps(b, n, { ell, t: pl.G1 }, true);
-  hornerCostSteps(b, n, pl.hp);
-  extendCostSteps(b, n, { from: ell, to: WIDE, signed: false }, true);
-  lutMulCost(b, n, pl.N, WIDE);
-  truncCostSteps(b, n, { ell: WIDE, t: pl.G2 }, true);
+  hornerCostSteps(b, n, pl.hp, WIDE);
+  selectorMulCost(b, H, WIDE, 1, true);
+  truncCostSteps(b, n, { ell: WIDE, t: outOf(p, pl.G2).t }, true);
 }
 
-function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray {
+function normTwin(x: RingArray, p: NormParams, kind: 'recip' | 'rsqrt'): RingArray {
   const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1;
   const c = geConstsTwin(x, { ell, consts: pl.consts });
   const xc = ring.alloc(n), idx = new Uint32Array(n);
@@ -110,23 +146,24 @@ function normTwin(x: RingArray, p: FnParams, kind: 'recip' | 'rsqrt'): RingArray
   const u = ring.addScalar(m, 1 - 2 ** pl.F);
   const r = hornerTwin(pl.hp, u);
   const rw = extendTwin(r, { from: ell, to: WIDE, signed: false });
-  return reduceRing(pl.wide.shr(pl.wide.mul(rw, pick(pl.T2)), pl.G2), WIDE, ell);
+  const o = outOf(p, pl.G2);
+  return reduceRing(pl.wide.shr(pl.wide.mul(rw, pick(pl.T2)), o.t), WIDE, o.ell);
 }
 
-export const recip = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'recip');
-export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: FnParams) => normRecip(ctx, x, p, 'rsqrt');
+export const recip = (ctx: ProtoCtx, x: RingArray, p: NormParams) => normRecip(ctx, x, p, 'recip');
+export const rsqrt = (ctx: ProtoCtx, x: RingArray, p: NormParams) => normRecip(ctx, x, p, 'rsqrt');
 /** recip and rsqrt normalise by the leading one among bits 0..ℓ−3: x ∈ [2^−s, 2^(ℓ−2−s)). */
 function checkNormDomain(kind: 'recip' | 'rsqrt', x: RingArray, p: FnParams, probe?: RangeProbe): void {
   checkInput(kind, x, p, { lo: 2 ** -p.s, hi: 2 ** (p.ell - 2 - p.s), hint: `${kind} needs a positive input of at least one ULP (2^-${p.s})${kind === 'rsqrt' ? '; add a positive epsilon to a variance' : ''}, and below the ring's headroom` }, probe);
 }
 
-export function recipTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+export function recipTwin(x: RingArray, p: NormParams, probe?: RangeProbe): RingArray {
   checkNormDomain('recip', x, p, probe);
   return normTwin(x, p, 'recip');
 }
-export function rsqrtTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
+export function rsqrtTwin(x: RingArray, p: NormParams, probe?: RangeProbe): RingArray {
   checkNormDomain('rsqrt', x, p, probe);
   return normTwin(x, p, 'rsqrt');
 }
-export const recipCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
-export const rsqrtCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);
+export const recipCost = (n: number, p: NormParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'recip'), ot);
+export const rsqrtCost = (n: number, p: NormParams, ot?: OtCostModel): Cost => costOf((b) => normCostSteps(b, n, p, 'rsqrt'), ot);

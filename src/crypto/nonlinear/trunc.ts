@@ -24,17 +24,26 @@ export interface TruncParams {
   t: number;
   /** Exact floor (adds a t-bit millionaires' and a B2A); default false: error ∈ {−1, 0}. */
   exact?: boolean;
+  /**
+   * Output ring Z_2^to (to ≥ ℓ, default ℓ): the result sign-extended in the same COT, whose
+   * product is then over Z_2^(to − ℓ + t) (SIRNN §3.3; as `truncExtend` in pwl.ts). Not with `exact`.
+   */
+  to?: number;
 }
+
+/** Width of the truncation's bit product: t, plus the extension's to − ℓ. */
+const productBits = (p: TruncParams): number => p.t + (p.to ?? p.ell) - p.ell;
 
 function checkTrunc(p: TruncParams): void {
   if (!Number.isInteger(p.t) || p.t < 1 || p.t > p.ell - 2) throw new RangeError(`truncation by ${p.t} bits in Z_2^${p.ell}: want 1..${p.ell - 2}`);
+  if (p.to !== undefined && (p.to < p.ell || p.to > 64 || productBits(p) > 64 || p.exact)) throw new RangeError(`truncation of Z_2^${p.ell} into Z_2^${p.to}: want a ring of ℓ..64 bits (and no exact floor)`);
 }
 
 /**
  * The correlated OT of a truncation of n values by t bits, prepared ahead (in an earlier flight,
  * on random choice bits): with it the truncation is one exchange instead of two flights.
  */
-export const truncSpec = (ctx: ProtoCtx, n: number, t: number): ChooserSpec => bitProductSpec(ctx, n, t);
+export const truncSpec = (ctx: ProtoCtx, n: number, t: number, widen = 0): ChooserSpec => bitProductSpec(ctx, n, t + widen);
 export const truncCounts = bitProductCounts;
 
 /**
@@ -43,15 +52,15 @@ export const truncCounts = bitProductCounts;
  */
 export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Chooser): Promise<RingArray> {
   checkTrunc(p);
-  const { ell, t } = p, ring = ringOf(ell), small = ringOf(t), n = x.length, server = isServer(ctx);
+  const { ell, t } = p, ring = ringOf(ell), rt = ringOf(p.to ?? ell), small = ringOf(productBits(p)), n = x.length, server = isServer(ctx);
   const B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x;
   const m = bitAt(y, ell - 1);
-  // m0·m1 over Z_2^t: the server sends, the client chooses with m1.
+  // m0·m1 over Z_2^t (Z_2^(to − ℓ + t) when widening): the server sends, the client chooses with m1.
   const mm = await bitProduct(ctx, small, m, ch);
-  const top = ring.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, ring, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
-  let out = ring.add(ring.shrLogical(y, t), top);
-  if (server) out = ring.addScalar(out, -(B >> BigInt(t)));
+  const top = rt.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, rt, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
+  let out = rt.add(convertWidth(ring.shrLogical(y, t), ring, rt, false), top);
+  if (server) out = rt.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t))));
   if (p.exact) {
     const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
     const c = (await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low)).gt;
@@ -70,7 +79,7 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
 
 /** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
 export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
-  bitProductCost(b, n, p.t, pooled);
+  bitProductCost(b, n, productBits(p), pooled);
   if (p.exact) {
     millionairesCost(b, n, 1, p.t);
     b2aCost(b, n, p.ell);
@@ -81,7 +90,8 @@ export const truncCost = (n: number, p: TruncParams, ot?: OtCostModel): Cost => 
 
 /** Twin: floor(x / 2^t) (the secure result is this, or one less unless `exact`). */
 export function truncTwin(x: RingArray, p: TruncParams): RingArray {
-  return ringOf(p.ell).shr(x, p.t);
+  const r = ringOf(p.ell).shr(x, p.t);
+  return p.to === undefined ? r : convertWidth(r, ringOf(p.ell), ringOf(p.to), true);
 }
 
 // ---------------------------------------------------------------------------------------------

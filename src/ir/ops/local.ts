@@ -62,6 +62,17 @@ export const notImpl: Impl = async (ctx, args, call) => {
   return ctx.party === 'client' ? Uint8Array.from(d, (x) => x ^ 1) : d;
 };
 
+/**
+ * AND / OR of XOR shares with public bits, locally: a ∧ p is each share ∧ p; a ∨ p = a ⊕ p ⊕ (a ∧ p)
+ * is the server's share ∨ p and the client's share ∧ ¬p.
+ */
+export const logicSpImpl = (kind: 'and' | 'or'): Impl => async (ctx, args, call) => {
+  if (call.type.vis !== 'secret') return plainImpl(`${kind}_pp`)(ctx, args, call);
+  const a = args[0].data as Uint8Array, p = args[1].data as Uint8Array;
+  if (kind === 'and') return Uint8Array.from(a, (x, i) => x & p[i]);
+  return ctx.party === 'server' ? Uint8Array.from(a, (x, i) => x | p[i]) : Uint8Array.from(a, (x, i) => x & (p[i] ^ 1));
+};
+
 /** Moving up the visibility lattice. To secret: the holder's share is the value, the other's 0. */
 export const shareImpl: Impl = async (ctx, args, call) => {
   const a = args[0];

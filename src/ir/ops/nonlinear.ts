@@ -69,14 +69,23 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
       return { cols: a.shape[a.shape.length - 1] };
     case 'convert':
       return { from: widthOf(a), to: widthOf(call.type) };
-    case 'sumsq':
-      return { ...base, cols: a.shape[a.shape.length - 1], to: { ell: ellOf(call.type), s: scaleOf(call.type) } };
+    case 'sumsq': {
+      const to = { ell: ellOf(call.type), s: scaleOf(call.type) }, div = call.attrs.divisor;
+      // A division by a public constant fused in by the schedule (src/opt/fuse.ts), raw at W's scale.
+      return { ...base, cols: a.shape[a.shape.length - 1], to, ...(typeof div === 'number' ? { div: Math.round(div * 2 ** to.s) } : {}) };
+    }
     case 'select_ss':
       return { ell: base.ell };
     case 'count':
       return { ell: SECRET_INT_ELL };
     case 'rowmax':
       return { ...base, cols: a.shape[a.shape.length - 1] };
+    case 'recip':
+    case 'rsqrt': {
+      // Another result encoding: a conversion fused in by the schedule (src/opt/fuse.ts).
+      const out = { ell: ellOf(call.type), s: scaleOf(call.type) };
+      return out.ell === base.ell && out.s === base.s ? base : { ...base, out };
+    }
     case 'and_ss':
     case 'or_ss':
     case 'not':

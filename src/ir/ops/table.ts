@@ -5,7 +5,7 @@ import { otCostModel, type OtChoice, type OtCostModel } from '../../crypto/ot/in
 import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
-import { encodeImpl, inputImpl, linearImpl, notImpl, plainImpl, shareImpl } from './local.ts';
+import { encodeImpl, inputImpl, linearImpl, logicSpImpl, notImpl, plainImpl, shareImpl } from './local.ts';
 import { productRow } from './mul.ts';
 import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
 import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
@@ -111,6 +111,7 @@ const rows: OpRow[] = [
   local('rowsum'), local('colsum'), local('sum0'),
   // comparisons and booleans
   plain('gt_pp'), nonlinear('gt_ss'), plain('lt_pp'), nonlinear('lt_ss'), plain('and_pp'), nonlinear('and_ss'), plain('or_pp'), nonlinear('or_ss'),
+  row('and_sp', 'local', { impl: logicSpImpl('and') }), row('or_sp', 'local', { impl: logicSpImpl('or') }),
   row('not', 'local', { impl: notImpl, twin: nonlinearRow('not').twin }), plain('eq_pp'), equalityRow('eq_ss'), nonlinear('select_ss'), nonlinear('count'),
   eitherRow('convert'),
   // activations, selection, reductions and layout for new layers
