@@ -60,6 +60,11 @@ export const SPECIAL_PRIME_BITS = 20;
 export const MAX_ELL = 40;
 /** Half-width exponent of the flooding draw's high digit: E = u1 + p1*u2, u2 in [-2^U, 2^U). */
 export const FLOOD_HIGH_BITS = 16;
+/**
+ * The data primes SEAL's CoeffModulus.Create(8192, [60, 60, 60, 20]) returns (checked when a
+ * context is created), so that cost functions, which have no SEAL context, see the same chain.
+ */
+export const CHAIN_PRIMES: readonly bigint[] = [1152921504606683137n, 1152921504606748673n, 1152921504606830593n];
 
 // Serialized layouts with compression "none" (SEAL 4.1): fixed sizes make the cost model exact.
 /** Plaintext: SEAL header 16, parms_id 32, coeff_count 8, scale 8, DynArray header 16 + size 8. */
@@ -112,6 +117,7 @@ export class HeContext {
         this.primes.push(m.value());
         m.delete();
       }
+      if (this.primes.some((p, i) => p !== CHAIN_PRIMES[i])) throw new Error(`SEAL chose other primes than CHAIN_PRIMES: ${this.primes.join(', ')}`);
     } catch (e) {
       throw sealError(e, 'HeContext.create');
     } finally {

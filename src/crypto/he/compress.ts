@@ -1,0 +1,219 @@
+// Download compression of the result ciphertexts (Cheetah, Huang et al., USENIX Security 2022,
+// Sec. 4.1): a level-2 result (c0, c1) mod p0 goes down as
+//   c1: all N coefficients, each rounded to its high 60 - d1 bits;
+//   c0: only the coefficients at the block's result positions, rounded to their high 60 - d0 bits;
+// packed little-endian as a bit stream, one byte-aligned frame per result block. The client puts
+// 2^d * value back (mod p0), zero elsewhere in c0, under a SEAL header of its own, and decrypts:
+// the coefficient j of m depends on c0 only through c0[j]. The roundings are noise, bounded in
+// noise.ts (downloadDrop); the frame is a function of the server's ciphertext only (post-processing
+// of the flooded result, so circuit privacy is unchanged).
+import type { Ciphertext } from 'node-seal';
+import type { HeClientSession } from './keys.ts';
+import type { Blocking, ProductKind, ProductShape } from './packing.ts';
+import { noiseTerms, outIndex } from './packing.ts';
+import { noiseReport, type NoiseParams } from './noise.ts';
+import { CHAIN_PRIMES, CT_DATA_OFFSET, POLY_DEGREE, ctBytes } from './seal.ts';
+
+/** Bits of p0, the download prime (coefficients are < p0 < 2^60). */
+export const PRIME_BITS = 60;
+const TWO32 = 2 ** 32;
+const P_HI = Number(CHAIN_PRIMES[0] >> 32n);
+const P_LO = Number(CHAIN_PRIMES[0] & 0xffffffffn);
+
+export interface Drop {
+  d0: number;
+  d1: number;
+}
+
+/** Flooded coefficients of one call (the C of the noise analysis). */
+export const floodedCoeffs = (b: Blocking, heads: number, N = POLY_DEGREE): number => heads * b.nb * b.mb * N;
+
+/** The roundings of a product's results (noise.ts, downloadDrop): both parties compute them from the blocking. */
+export function productDrop(np: NoiseParams, kind: ProductKind, b: Blocking, heads: number): Drop {
+  const { d0, d1 } = noiseReport(np, noiseTerms(b, kind), floodedCoeffs(b, heads, np.N)).download;
+  return { d0, d1 };
+}
+
+/** Rows and columns of result block (nbi, mbi) inside the matrix (edge blocks are smaller). */
+export function blockExtent(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, mbi: number): [number, number] {
+  return [Math.min(b.nw, shape.n - nbi * b.nw), Math.min(b.mw, shape.m - mbi * b.mw)];
+}
+
+/** Bytes of the frame of one result block with `positions` result coefficients. */
+export const frameBytes = (positions: number, drop: Drop, N = POLY_DEGREE): number =>
+  Math.ceil((N * (PRIME_BITS - drop.d1)) / 8) + Math.ceil((positions * (PRIME_BITS - drop.d0)) / 8);
+
+/** Byte offsets of the frames of row block `nbi` (mb + 1 entries; the last is the message length). */
+export function rowOffsets(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, drop: Drop): number[] {
+  const out = [0];
+  for (let mbi = 0; mbi < b.mb; mbi++) {
+    const [rows, cols] = blockExtent(b, shape, nbi, mbi);
+    out.push(out[mbi] + frameBytes(rows * cols, drop));
+  }
+  return out;
+}
+
+/** Result positions (coefficient indices) of block (nbi, mbi), row-major. */
+export function resultPositions(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, mbi: number): Uint32Array {
+  const [rows, cols] = blockExtent(b, shape, nbi, mbi);
+  const out = new Uint32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let c = 0; c < cols; c++) out[i * cols + c] = outIndex(b, i, c);
+  return out;
+}
+
+class BitWriter {
+  private acc = 0;
+  private bits = 0;
+  private pos = 0;
+  private readonly out: Uint8Array;
+  constructor(out: Uint8Array) {
+    this.out = out;
+  }
+  /** Append the low `n` (<= 32) bits of x. */
+  put(x: number, n: number): void {
+    this.acc += (n === 32 ? x : x % 2 ** n) * 2 ** this.bits;
+    this.bits += n;
+    while (this.bits >= 8) {
+      this.out[this.pos++] = this.acc % 256;
+      this.acc = Math.floor(this.acc / 256);
+      this.bits -= 8;
+    }
+  }
+  /** Flush to a byte boundary. */
+  align(): void {
+    if (this.bits > 0) this.out[this.pos++] = this.acc;
+    this.acc = 0;
+    this.bits = 0;
+  }
+}
+
+class BitReader {
+  private acc = 0;
+  private bits = 0;
+  private pos = 0;
+  private readonly src: Uint8Array;
+  constructor(src: Uint8Array) {
+    this.src = src;
+  }
+  get(n: number): number {
+    while (this.bits < n) {
+      this.acc += this.src[this.pos++] * 2 ** this.bits;
+      this.bits += 8;
+    }
+    const p = 2 ** n;
+    const x = this.acc % p;
+    this.acc = Math.floor(this.acc / p);
+    this.bits -= n;
+    return x;
+  }
+  align(): void {
+    this.acc = 0;
+    this.bits = 0;
+  }
+}
+
+/** Append round(v / 2^d) mod 2^(60-d) for v = hi*2^32 + lo < 2^60, 1 <= d < 60. */
+function putRounded(w: BitWriter, hi: number, lo: number, d: number): void {
+  if (d === 0) {
+    w.put(lo, 32);
+    w.put(hi, PRIME_BITS - 32);
+    return;
+  }
+  if (d <= 32) {
+    lo += 2 ** (d - 1);
+    if (lo >= TWO32) {
+      lo -= TWO32;
+      hi += 1;
+    }
+  } else hi += 2 ** (d - 33);
+  const b = PRIME_BITS - d;
+  if (d < 32) {
+    const l = ((lo >>> d) | (hi << (32 - d))) >>> 0;
+    if (b > 32) {
+      w.put(l, 32);
+      w.put((hi >>> d) % 2 ** (b - 32), b - 32);
+    } else w.put(l, b);
+  } else w.put((hi >>> (d - 32)) % 2 ** b, b);
+}
+
+/** Read one rounded value and write 2^d * value mod p0 into words[2j] (low) and words[2j+1] (high). */
+function getScaled(r: BitReader, words: Uint32Array, j: number, d: number): void {
+  const b = PRIME_BITS - d;
+  let lo: number, hi: number;
+  if (b > 32) {
+    const l = r.get(32), h = r.get(b - 32);
+    if (d === 0) [lo, hi] = [l, h];
+    else [lo, hi] = [(l << d) >>> 0, ((h << d) | (l >>> (32 - d))) >>> 0];
+  } else {
+    const v = r.get(b);
+    if (d < 32) [lo, hi] = [(v << d) >>> 0, v >>> (32 - d)];
+    else [lo, hi] = [0, v * 2 ** (d - 32)];
+  }
+  if (hi > P_HI || (hi === P_HI && lo >= P_LO)) {
+    lo -= P_LO;
+    hi -= P_HI;
+    if (lo < 0) {
+      lo += TWO32;
+      hi -= 1;
+    }
+  }
+  words[2 * j] = lo;
+  words[2 * j + 1] = hi;
+}
+
+/**
+ * Server: the frame of one serialized level-2 result ciphertext (ctBytes(1) bytes): c1 whole, c0
+ * at `positions`, rounded (module comment).
+ */
+export function compressResult(ct: Uint8Array, positions: Uint32Array, drop: Drop, N = POLY_DEGREE): Uint8Array {
+  if (ct.byteLength !== ctBytes(1, N)) throw new Error(`compress: expected a one-prime ciphertext of ${ctBytes(1, N)} bytes, got ${ct.byteLength}`);
+  const dv = new DataView(ct.buffer, ct.byteOffset + CT_DATA_OFFSET, 16 * N);
+  const out = new Uint8Array(frameBytes(positions.length, drop, N));
+  const w = new BitWriter(out);
+  for (let j = 0; j < N; j++) putRounded(w, dv.getUint32(8 * (N + j) + 4, true), dv.getUint32(8 * (N + j), true), drop.d1);
+  w.align();
+  for (const j of positions) putRounded(w, dv.getUint32(8 * j + 4, true), dv.getUint32(8 * j, true), drop.d0);
+  w.align();
+  return out;
+}
+
+/** Client: rebuild the SEAL ciphertext bytes of a frame under `header` (a level-2 ciphertext's first bytes). */
+export function expandResult(frame: Uint8Array, positions: Uint32Array, drop: Drop, header: Uint8Array, N = POLY_DEGREE): Uint8Array {
+  if (frame.byteLength !== frameBytes(positions.length, drop, N)) {
+    throw new Error(`HE product: result frame has ${frame.byteLength} bytes, expected ${frameBytes(positions.length, drop, N)}`);
+  }
+  const words = new Uint32Array(4 * N); // c0 then c1, u64 little-endian as word pairs
+  const r = new BitReader(frame);
+  for (let j = 0; j < N; j++) getScaled(r, words, N + j, drop.d1);
+  r.align();
+  for (const j of positions) getScaled(r, words, j, drop.d0);
+  const out = new Uint8Array(CT_DATA_OFFSET + 16 * N);
+  out.set(header.subarray(0, CT_DATA_OFFSET));
+  out.set(new Uint8Array(words.buffer), CT_DATA_OFFSET);
+  return out;
+}
+
+const headers = new WeakMap<HeClientSession, Uint8Array>();
+
+/** The serialization header of a level-2 (one prime), size-2 ciphertext: from one made by the client. */
+export function resultHeader(sess: HeClientSession): Uint8Array {
+  let h = headers.get(sess);
+  if (h) return h;
+  const ctx = sess.ctx;
+  const pt = new ctx.seal.Plaintext();
+  const ct: Ciphertext = new ctx.seal.Ciphertext();
+  try {
+    ctx.encodeInto(pt, () => false);
+    sess.encryptor.encryptSymmetric(pt, ct);
+    ctx.evaluator.cipherModSwitchToNextInplace(ct);
+    ctx.evaluator.cipherModSwitchToNextInplace(ct);
+    const bytes = ct.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array;
+    if (bytes.byteLength !== ctBytes(1, ctx.N)) throw new Error(`internal: level-2 ciphertext has ${bytes.byteLength} bytes`);
+    h = bytes.slice(0, CT_DATA_OFFSET);
+  } finally {
+    pt.delete();
+    ct.delete();
+  }
+  headers.set(sess, h);
+  return h;
+}
