@@ -61,6 +61,10 @@ export function resultPositions(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'
   return out;
 }
 
+/** 32-bit mask of the low n bits, 1 <= n <= 32. */
+const maskOf = (n: number): number => (n === 32 ? 0xffffffff : (1 << n) - 1);
+
+/** Little-endian bit stream writer (values of at most 32 bits). */
 class BitWriter {
   private acc = 0;
   private bits = 0;
@@ -69,24 +73,35 @@ class BitWriter {
   constructor(out: Uint8Array) {
     this.out = out;
   }
-  /** Append the low `n` (<= 32) bits of x. */
-  put(x: number, n: number): void {
-    this.acc += (n === 32 ? x : x % 2 ** n) * 2 ** this.bits;
-    this.bits += n;
-    while (this.bits >= 8) {
-      this.out[this.pos++] = this.acc % 256;
-      this.acc = Math.floor(this.acc / 256);
-      this.bits -= 8;
-    }
+  private word(w: number): void {
+    const o = this.out, p = this.pos;
+    o[p] = w;
+    o[p + 1] = w >>> 8;
+    o[p + 2] = w >>> 16;
+    o[p + 3] = w >>> 24;
+    this.pos = p + 4;
   }
-  /** Flush to a byte boundary. */
+  /** Append x < 2^n, 1 <= n <= 32. */
+  put(x: number, n: number): void {
+    const b = this.bits;
+    if (b + n < 32) {
+      this.acc |= x << b;
+      this.bits = b + n;
+      return;
+    }
+    this.word(this.acc | (x << b));
+    this.acc = b === 0 ? 0 : x >>> (32 - b);
+    this.bits = b + n - 32;
+  }
+  /** Pad to a byte boundary. */
   align(): void {
-    if (this.bits > 0) this.out[this.pos++] = this.acc;
+    for (let i = 0; i < this.bits; i += 8) this.out[this.pos++] = this.acc >>> i;
     this.acc = 0;
     this.bits = 0;
   }
 }
 
+/** Little-endian bit stream reader (values of at most 32 bits). */
 class BitReader {
   private acc = 0;
   private bits = 0;
@@ -95,24 +110,35 @@ class BitReader {
   constructor(src: Uint8Array) {
     this.src = src;
   }
+  private word(): number {
+    const s = this.src, p = this.pos;
+    this.pos = p + 4;
+    return ((s[p] ?? 0) | ((s[p + 1] ?? 0) << 8) | ((s[p + 2] ?? 0) << 16) | ((s[p + 3] ?? 0) << 24)) >>> 0;
+  }
   get(n: number): number {
-    while (this.bits < n) {
-      this.acc += this.src[this.pos++] * 2 ** this.bits;
-      this.bits += 8;
+    const b = this.bits;
+    if (b >= n) {
+      const x = (this.acc & maskOf(n)) >>> 0;
+      this.acc = n === 32 ? 0 : this.acc >>> n;
+      this.bits = b - n;
+      return x;
     }
-    const p = 2 ** n;
-    const x = this.acc % p;
-    this.acc = Math.floor(this.acc / p);
-    this.bits -= n;
+    const w = this.word();
+    const x = ((this.acc | (w << b)) & maskOf(n)) >>> 0;
+    const used = n - b;
+    this.acc = used === 32 ? 0 : w >>> used;
+    this.bits = 32 - used;
     return x;
   }
+  /** Skip to the next byte boundary (give back whole bytes read ahead). */
   align(): void {
+    this.pos -= this.bits >>> 3;
     this.acc = 0;
     this.bits = 0;
   }
 }
 
-/** Append round(v / 2^d) mod 2^(60-d) for v = hi*2^32 + lo < 2^60, 1 <= d < 60. */
+/** Append round(v / 2^d) mod 2^(60-d) for v = hi*2^32 + lo < 2^60, 0 <= d < 60. */
 function putRounded(w: BitWriter, hi: number, lo: number, d: number): void {
   if (d === 0) {
     w.put(lo, 32);
@@ -131,9 +157,9 @@ function putRounded(w: BitWriter, hi: number, lo: number, d: number): void {
     const l = ((lo >>> d) | (hi << (32 - d))) >>> 0;
     if (b > 32) {
       w.put(l, 32);
-      w.put((hi >>> d) % 2 ** (b - 32), b - 32);
-    } else w.put(l, b);
-  } else w.put((hi >>> (d - 32)) % 2 ** b, b);
+      w.put((hi >>> d) & maskOf(b - 32), b - 32);
+    } else w.put((l & maskOf(b)) >>> 0, b);
+  } else w.put(((hi >>> (d - 32)) & maskOf(b)) >>> 0, b);
 }
 
 /** Read one rounded value and write 2^d * value mod p0 into words[2j] (low) and words[2j+1] (high). */
@@ -167,12 +193,12 @@ function getScaled(r: BitReader, words: Uint32Array, j: number, d: number): void
  */
 export function compressResult(ct: Uint8Array, positions: Uint32Array, drop: Drop, N = POLY_DEGREE): Uint8Array {
   if (ct.byteLength !== ctBytes(1, N)) throw new Error(`compress: expected a one-prime ciphertext of ${ctBytes(1, N)} bytes, got ${ct.byteLength}`);
-  const dv = new DataView(ct.buffer, ct.byteOffset + CT_DATA_OFFSET, 16 * N);
+  const words = new Uint32Array(ct.slice(CT_DATA_OFFSET).buffer); // c0 then c1, u64 LE as word pairs
   const out = new Uint8Array(frameBytes(positions.length, drop, N));
   const w = new BitWriter(out);
-  for (let j = 0; j < N; j++) putRounded(w, dv.getUint32(8 * (N + j) + 4, true), dv.getUint32(8 * (N + j), true), drop.d1);
+  for (let j = N; j < 2 * N; j++) putRounded(w, words[2 * j + 1], words[2 * j], drop.d1);
   w.align();
-  for (const j of positions) putRounded(w, dv.getUint32(8 * j + 4, true), dv.getUint32(8 * j, true), drop.d0);
+  for (const j of positions) putRounded(w, words[2 * j + 1], words[2 * j], drop.d0);
   w.align();
   return out;
 }
@@ -202,17 +228,19 @@ export function resultHeader(sess: HeClientSession): Uint8Array {
   const ctx = sess.ctx;
   const pt = new ctx.seal.Plaintext();
   const ct: Ciphertext = new ctx.seal.Ciphertext();
+  const ev = new ctx.seal.Evaluator(ctx.context); // the client's own: ctx.evaluator's operations are the server's
   try {
     ctx.encodeInto(pt, () => false);
     sess.encryptor.encryptSymmetric(pt, ct);
-    ctx.evaluator.cipherModSwitchToNextInplace(ct);
-    ctx.evaluator.cipherModSwitchToNextInplace(ct);
+    ev.cipherModSwitchToNextInplace(ct);
+    ev.cipherModSwitchToNextInplace(ct);
     const bytes = ct.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array;
     if (bytes.byteLength !== ctBytes(1, ctx.N)) throw new Error(`internal: level-2 ciphertext has ${bytes.byteLength} bytes`);
     h = bytes.slice(0, CT_DATA_OFFSET);
   } finally {
     pt.delete();
     ct.delete();
+    ev.delete();
   }
   headers.set(sess, h);
   return h;
