@@ -75,7 +75,7 @@ export interface HeCost {
 type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa'>;
 
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
-  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth);
+  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params));
   checkBlocking(blocking, shape.n, shape.k, shape.m);
   return blocking;
 }

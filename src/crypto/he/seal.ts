@@ -11,6 +11,7 @@
 import SEAL from 'node-seal';
 import type { MainModule, SEALContext, Evaluator, Plaintext, Ciphertext, ParmsIdType } from 'node-seal';
 import { Ring } from '../ring.ts';
+import { NETWORKS } from '../../transport/sim-channel.ts';
 import type { RingArray } from '../ring.ts';
 
 export type SealModule = MainModule;
@@ -51,7 +52,12 @@ export interface HeParams {
   bandwidth: number;
 }
 
-export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: 125e6 };
+/**
+ * The blocking policy prices bytes at the WAN profile (200 Mbit/s, transport/sim-channel.ts
+ * NETWORKS.wan), where bytes decide the time: docs/he.md, "Blocking by bytes". Both parties and the
+ * cost model use this value, so they choose the same blockings.
+ */
+export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETWORKS.wan.bitsPerSecond / 8 };
 
 /** Fixed lattice parameters (see the header comment and docs/he.md). */
 export const POLY_DEGREE = 8192;
