@@ -64,17 +64,21 @@ export function resultPositions(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'
 /** 32-bit mask of the low n bits, 1 <= n <= 32. */
 const maskOf = (n: number): number => (n === 32 ? 0xffffffff : (1 << n) - 1);
 
-/** Little-endian bit stream writer (values of at most 32 bits). */
-class BitWriter {
-  private acc = 0;
-  private bits = 0;
-  private pos = 0;
-  private readonly out: Uint8Array;
-  constructor(out: Uint8Array) {
-    this.out = out;
+/** A position in a little-endian bit stream over bytes: pending bits `acc` (`bits` of them). */
+class BitCursor {
+  protected acc = 0;
+  protected bits = 0;
+  protected pos = 0;
+  protected readonly buf: Uint8Array;
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
   }
+}
+
+/** Little-endian bit stream writer (values of at most 32 bits). */
+class BitWriter extends BitCursor {
   private word(w: number): void {
-    const o = this.out, p = this.pos;
+    const o = this.buf, p = this.pos;
     o[p] = w;
     o[p + 1] = w >>> 8;
     o[p + 2] = w >>> 16;
@@ -95,23 +99,16 @@ class BitWriter {
   }
   /** Pad to a byte boundary. */
   align(): void {
-    for (let i = 0; i < this.bits; i += 8) this.out[this.pos++] = this.acc >>> i;
+    for (let i = 0; i < this.bits; i += 8) this.buf[this.pos++] = this.acc >>> i;
     this.acc = 0;
     this.bits = 0;
   }
 }
 
 /** Little-endian bit stream reader (values of at most 32 bits). */
-class BitReader {
-  private acc = 0;
-  private bits = 0;
-  private pos = 0;
-  private readonly src: Uint8Array;
-  constructor(src: Uint8Array) {
-    this.src = src;
-  }
+class BitReader extends BitCursor {
   private word(): number {
-    const s = this.src, p = this.pos;
+    const s = this.buf, p = this.pos;
     this.pos = p + 4;
     return ((s[p] ?? 0) | ((s[p + 1] ?? 0) << 8) | ((s[p + 2] ?? 0) << 16) | ((s[p + 3] ?? 0) << 24)) >>> 0;
   }
