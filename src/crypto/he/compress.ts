@@ -30,9 +30,20 @@ export const floodedCoeffs = (b: Blocking, heads: number, N = POLY_DEGREE): numb
 
 /** The roundings of a product's results (noise.ts, downloadDrop): both parties compute them from the blocking. */
 export function productDrop(np: NoiseParams, kind: ProductKind, b: Blocking, heads: number): Drop {
-  const { d0, d1 } = noiseReport(np, noiseTerms(b, kind), floodedCoeffs(b, heads, np.N)).download;
-  return { d0, d1 };
+  const terms = noiseTerms(b, kind), coeffs = floodedCoeffs(b, heads, np.N);
+  // Memoised per prime chain (the blocking search asks for many candidates).
+  let memo = drops.get(np.primes);
+  if (!memo) drops.set(np.primes, (memo = new Map()));
+  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs}`;
+  let d = memo.get(key);
+  if (!d) {
+    const { d0, d1 } = noiseReport(np, terms, coeffs).download;
+    if (memo.size > 4096) memo.clear();
+    memo.set(key, (d = { d0, d1 }));
+  }
+  return d;
 }
+const drops = new WeakMap<readonly bigint[], Map<string, Drop>>();
 
 /** Rows and columns of result block (nbi, mbi) inside the matrix (edge blocks are smaller). */
 export function blockExtent(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, mbi: number): [number, number] {

@@ -16,7 +16,7 @@ import { DEFAULT_HE_PARAMS } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing.ts';
 import { clientProducts, serverProducts, UPLOAD_CT_BYTES } from './engine.ts';
-import { productDrop, rowOffsets } from './compress.ts';
+import { frameBytes, productDrop } from './compress.ts';
 import { CHAIN_PRIMES, POLY_DEGREE } from './seal.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
@@ -83,8 +83,12 @@ function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blo
 /** Bytes of the result messages of one head: frames of c1 and of c0 at the result positions (compress.ts). */
 export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa'>): number {
   const drop = productDrop({ N: POLY_DEGREE, primes: CHAIN_PRIMES, params }, kind, b, shape.heads);
+  // Blocks come in at most four extents: full or edge rows times full or edge columns.
+  const rowsLast = shape.n - (b.nb - 1) * b.nw, colsLast = shape.m - (b.mb - 1) * b.mw;
   let bytes = 0;
-  for (let nbi = 0; nbi < b.nb; nbi++) bytes += rowOffsets(b, shape, nbi, drop)[b.mb];
+  for (const [nRows, rows] of [[b.nb - 1, b.nw], [1, rowsLast]]) {
+    for (const [nCols, cols] of [[b.mb - 1, b.mw], [1, colsLast]]) bytes += nRows * nCols * frameBytes(rows * cols, drop);
+  }
   return bytes;
 }
 

@@ -77,16 +77,28 @@ export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number): No
   const b1 = b0 / Number(p2) + (N + 1) / 2;
   const F = 2 ** FLOOD_HIGH_BITS * Number(p0);
   const b2 = (b1 + F) / Number(p1) + (N + 1) / 2 + 0.5;
-  const room = (q: bigint): number => log2(q) - 1 - ell; // decryption needs |e| < q/(2t)
+  const [q0, q1, q2] = chainLogs(ctx.primes); // log2 of the level moduli, levels 0, 1, 2
+  const room = (logQ: number): number => logQ - 1 - ell; // decryption needs |e| < q/(2t)
   return {
     level0: log2(b0),
     level1: log2(b1),
     flood: log2(F),
     statDistance: log2(coeffs) + log2(b1) - 1 - log2(F),
     level2: log2(b2),
-    margin: [room(p0 * p1 * p2) - log2(b0), room(p0 * p1) - log2(b1 + F), room(p0) - log2(b2)],
-    download: downloadDrop(N, ctx.params.kappa, b2, 2 ** room(p0), coeffs),
+    margin: [room(q0) - log2(b0), room(q1) - log2(b1 + F), room(q2) - log2(b2)],
+    download: downloadDrop(N, ctx.params.kappa, b2, 2 ** room(q2), coeffs),
   };
+}
+
+const logsOf = new WeakMap<readonly bigint[], number[]>();
+/** log2 of p0*p1*p2, p0*p1 and p0 (computed once per prime chain: the cost model calls this often). */
+function chainLogs(primes: readonly bigint[]): number[] {
+  let l = logsOf.get(primes);
+  if (!l) {
+    const [p0, p1, p2] = primes;
+    logsOf.set(primes, (l = [log2(p0 * p1 * p2), log2(p0 * p1), log2(p0)]));
+  }
+  return l;
 }
 
 /** The largest roundings of the downloaded c1 and c0 (header comment) for level-2 bound b2 and room q0/(2t). */
