@@ -32,9 +32,12 @@ export interface HeStats {
   busyMs: number;
   /** Server: the worst-case noise analysis of the call. */
   noise?: NoiseReport;
-  /** Client: set to true to measure SEAL's invariant noise budget of every result (slower). */
+  /**
+   * Client: set to true to measure the noise headroom of every result after the download rounding
+   * (ClientCore.headroom: about 2 log2(q0/2t) extra decryptions per result; tests only).
+   */
   measureBudget?: boolean;
-  /** Client: smallest measured noise budget in bits (with measureBudget). */
+  /** Client: smallest measured headroom in bits (with measureBudget). */
   minBudgetBits?: number;
 }
 
