@@ -59,7 +59,7 @@ describe('HE on worker threads', () => {
       expect(r.mismatch, `${n}x${k}·${k}x${m}`).toBe(-1);
       const c = heMatmulCost(n, k, m);
       expect(r.bytes).toBe(c.bytesUp + c.bytesDown);
-      expect(r.cst.minBudgetBits!).toBeGreaterThanOrEqual(8);
+      expect(r.cst.minBudgetBits!).toBeGreaterThanOrEqual(2); // measured after the download rounding (docs/he.md)
       expect(r.sst.noise!.statDistance).toBeLessThanOrEqual(-40);
     }
     const b = makeBlocking(13, 22, 17, 4, 5, 6); // nb = 4, kb = 5, mb = 3 over 3 workers

@@ -18,6 +18,8 @@ import type { NoiseReport } from './noise.ts';
 import type { HeWeightCache } from './weights.ts';
 import { ServerCore, perMessage, RESULT_CT_BYTES, UPLOAD_CT_BYTES, type ProductJob } from './server-core.ts';
 import { ClientCore } from './client-core.ts';
+import { floodedCoeffs, productDrop, rowOffsets } from './compress.ts';
+import type { HeContext } from './seal.ts';
 
 export { UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './server-core.ts';
 export type { Operand, ProductJob } from './server-core.ts';
@@ -30,9 +32,12 @@ export interface HeStats {
   busyMs: number;
   /** Server: the worst-case noise analysis of the call. */
   noise?: NoiseReport;
-  /** Client: set to true to measure SEAL's invariant noise budget of every result (slower). */
+  /**
+   * Client: set to true to measure the noise headroom of every result after the download rounding
+   * (ClientCore.headroom: about 2 log2(q0/2t) extra decryptions per result; tests only).
+   */
   measureBudget?: boolean;
-  /** Client: smallest measured noise budget in bits (with measureBudget). */
+  /** Client: smallest measured headroom in bits (with measureBudget). */
   minBudgetBits?: number;
 }
 
@@ -79,10 +84,15 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Check the length of a result message (one per head and row block, mb ciphertexts). */
-export function checkResultMessage(msg: Uint8Array, b: Blocking): void {
-  const expected = b.mb * RESULT_CT_BYTES;
+/**
+ * The frames of the result message of row block `nbi` (one message per head and row block, mb
+ * compressed ciphertexts, compress.ts), its length checked.
+ */
+export function resultFrames(ctx: HeContext, job: ProductJob, nbi: number, msg: Uint8Array): Uint8Array[] {
+  const off = rowOffsets(job.b, job.shape, nbi, productDrop(ctx, job.kind, job.b, job.shape.heads));
+  const expected = off[job.b.mb];
   if (msg.byteLength !== expected) throw new Error(`HE product: result message has ${msg.byteLength} bytes, expected ${expected}`);
+  return Array.from({ length: job.b.mb }, (_, mbi) => msg.slice(off[mbi], off[mbi + 1]));
 }
 
 /** Check the length of an upload message (one per head and k-block). */
@@ -91,7 +101,6 @@ export function checkUploadMessage(msg: Uint8Array, job: Pick<ProductJob, 'kind'
   if (msg.byteLength !== expected) throw new Error(`HE product: upload message has ${msg.byteLength} bytes, expected ${expected}`);
 }
 
-export const resultCt = (msg: Uint8Array, mbi: number): Uint8Array => msg.slice(mbi * RESULT_CT_BYTES, (mbi + 1) * RESULT_CT_BYTES);
 
 /** Client, one thread: encrypt and stream the uploads, then decrypt the results as they come. */
 export async function clientProducts(ch: Channel, sess: HeClientSession, job: ProductJob, stats?: HeStats): Promise<RingArray> {
@@ -110,10 +119,9 @@ export async function clientProducts(ch: Channel, sess: HeClientSession, job: Pr
     }
     for (let h = 0; h < shape.heads; h++) {
       for (let nbi = 0; nbi < b.nb; nbi++) {
-        const msg = await busy.recv(ch);
-        checkResultMessage(msg, b);
+        const frames = resultFrames(sess.ctx, job, nbi, await busy.recv(ch));
         for (let mbi = 0; mbi < b.mb; mbi++) {
-          const { coeffs, budget } = core.decrypt(resultCt(msg, mbi), !!stats?.measureBudget);
+          const { coeffs, budget } = core.decrypt(frames[mbi], nbi, mbi, !!stats?.measureBudget);
           if (budget !== undefined) stats!.minBudgetBits = Math.min(stats!.minBudgetBits ?? Infinity, budget);
           extract(b, shape, h, nbi, mbi, coeffs, out, false);
         }
@@ -161,7 +169,7 @@ export function extract(
 /** Server: the worst-case noise analysis of a product, checked (throws if a bound fails). */
 export function checkProductNoise(sess: HeServerSession, job: ProductJob): NoiseReport {
   const { b, shape } = job;
-  return checkNoise(sess.ctx, noiseTerms(b, job.kind), shape.heads * b.nb * b.mb * sess.ctx.N);
+  return checkNoise(sess.ctx, noiseTerms(b, job.kind), floodedCoeffs(b, shape.heads, sess.ctx.N));
 }
 
 /** Server, one thread: absorb each upload as it arrives, stream each row of results when its head is done. */

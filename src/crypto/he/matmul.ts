@@ -15,7 +15,9 @@ import type { HeParams } from './seal.ts';
 import { DEFAULT_HE_PARAMS } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing.ts';
-import { clientProducts, serverProducts, UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './engine.ts';
+import { clientProducts, serverProducts, UPLOAD_CT_BYTES } from './engine.ts';
+import { frameBytes, productDrop } from './compress.ts';
+import { CHAIN_PRIMES, POLY_DEGREE } from './seal.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
 import type { HeWeightCache } from './weights.ts';
@@ -69,20 +71,33 @@ export interface HeCost {
   products: number;
 }
 
-type Bw = Pick<HeParams, 'bandwidth'>;
+/** What the cost needs of the parameters: the ring width and kappa fix the download roundings. */
+type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa'>;
 
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
-  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth);
+  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params));
   checkBlocking(blocking, shape.n, shape.k, shape.m);
   return blocking;
 }
 
-function cost(shape: ProductShape, kind: ProductKind, b: Blocking): HeCost {
+/** Bytes of the result messages of one head: frames of c1 and of c0 at the result positions (compress.ts). */
+export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa'>): number {
+  const drop = productDrop({ N: POLY_DEGREE, primes: CHAIN_PRIMES, params }, kind, b, shape.heads);
+  // Blocks come in at most four extents: full or edge rows times full or edge columns.
+  const rowsLast = shape.n - (b.nb - 1) * b.nw, colsLast = shape.m - (b.mb - 1) * b.mw;
+  let bytes = 0;
+  for (const [nRows, rows] of [[b.nb - 1, b.nw], [1, rowsLast]]) {
+    for (const [nCols, cols] of [[b.mb - 1, b.mw], [1, colsLast]]) bytes += nRows * nCols * frameBytes(rows * cols, drop);
+  }
+  return bytes;
+}
+
+function cost(shape: ProductShape, kind: ProductKind, b: Blocking, params: Bw): HeCost {
   const c = blockCounts(b, kind);
   const h = shape.heads;
   return {
     bytesUp: h * c.inCts * UPLOAD_CT_BYTES,
-    bytesDown: h * c.outCts * RESULT_CT_BYTES,
+    bytesDown: h * resultBytesPerHead(shape, kind, b, params),
     messagesUp: h * b.kb,
     messagesDown: h * b.nb,
     rounds: 2,
@@ -97,13 +112,13 @@ function cost(shape: ProductShape, kind: ProductKind, b: Blocking): HeCost {
 export function heMatmulCost(n: number, k: number, m: number, params: Bw = DEFAULT_HE_PARAMS, blocking?: Blocking): HeCost {
   checkDims(n, k, m);
   const shape = { heads: 1, n, k, m };
-  return cost(shape, 'plain', resolveBlocking(shape, 'plain', params, blocking));
+  return cost(shape, 'plain', resolveBlocking(shape, 'plain', params, blocking), params);
 }
 
 /** Exact communication of heBatchMatmulClient/Server. */
 export function heBatchMatmulCost(shape: BatchShape, params: Bw = DEFAULT_HE_PARAMS, blocking?: Blocking): HeCost {
   checkBatch(shape);
-  return cost(shape, 'shared', resolveBlocking(shape, 'shared', params, blocking));
+  return cost(shape, 'shared', resolveBlocking(shape, 'shared', params, blocking), params);
 }
 
 function checkBatch(shape: BatchShape): void {

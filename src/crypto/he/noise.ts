@@ -12,7 +12,19 @@
 // The flood E = u1 + p0*u2 (u1 uniform in [0,p0), u2 uniform in [-2^U, 2^U)) is uniform on an
 // interval of width 2F, F = 2^U * p0, so it hides any shift |x| <= B with statistical distance
 // B/(2F) per coefficient; over C result coefficients the distance is <= C*B/(2F) <= 2^-kappa.
-import type { HeContext } from './seal.ts';
+//
+// Download compression (Cheetah, Huang et al., USENIX Security 2022, Sec. 4.1 "ciphertext
+// compression"): the level-2 result is sent with the low d1 bits of c1 and the low d0 bits of c0
+// rounded off (c0 only at the result positions). Rounding c to c' = 2^d * round(c / 2^d) adds
+// delta0 + delta1*s to the noise, |delta0| <= 2^(d0-1), delta1 with coefficients in
+// [-2^(d1-1), 2^(d1-1)]. c1 does not depend on s (it is built from the uploads' uniform a, the
+// public key's a and the server's u, e2), and s is uniform ternary (SEAL), so each coefficient of
+// delta1*s is a sum of N independent, zero-mean terms in [-|delta1_i|, |delta1_i|]; Hoeffding:
+// P(|(delta1*s)_j| >= x) <= 2 exp(-x^2 / (2 N 4^(d1-1))). With x = 2^(d1-1) * H,
+// H = sqrt(2N ln(2 C 2^kappa)), the union over the C coefficients of a call fails with
+// probability <= 2^-kappa. d1 and d0 are the largest with B2 + 2^(d0-1) + 2^(d1-1) H <= q0/(4t)
+// (one bit of margin kept, like the other levels).
+import type { HeContext, HeParams } from './seal.ts';
 import { CT_DATA_OFFSET, FLOOD_HIGH_BITS } from './seal.ts';
 import { Prg } from '../prg.ts';
 
@@ -35,10 +47,29 @@ export interface NoiseReport {
   level2: number;
   /** Bits of headroom left for correct decryption at each level (must be > 0). */
   margin: [number, number, number];
+  /** Download compression: low bits dropped from c0 and c1 of each result, and the bound after it. */
+  download: DownloadDrop;
+}
+
+export interface DownloadDrop {
+  /** Low bits rounded off c0 (kept only at the result positions) and c1. */
+  d0: number;
+  d1: number;
+  /** log2 of the noise bound after rounding (worst case plus the Hoeffding bound). */
+  level2: number;
+  /** Bits of headroom left after rounding (>= 1 by construction). */
+  margin: number;
+}
+
+/** What the noise analysis needs of a context (HeContext fits; cost functions build one from constants). */
+export interface NoiseParams {
+  N: number;
+  primes: readonly bigint[];
+  params: Pick<HeParams, 'ell' | 'kappa'>;
 }
 
 /** Worst-case noise analysis for `terms` (packing.noiseTerms) and `coeffs` flooded coefficients. */
-export function noiseReport(ctx: HeContext, terms: number, coeffs: number): NoiseReport {
+export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number): NoiseReport {
   const N = ctx.N;
   const ell = ctx.params.ell;
   const [p0, p1, p2] = ctx.primes;
@@ -46,19 +77,45 @@ export function noiseReport(ctx: HeContext, terms: number, coeffs: number): Nois
   const b1 = b0 / Number(p2) + (N + 1) / 2;
   const F = 2 ** FLOOD_HIGH_BITS * Number(p0);
   const b2 = (b1 + F) / Number(p1) + (N + 1) / 2 + 0.5;
-  const room = (q: bigint): number => log2(q) - 1 - ell; // decryption needs |e| < q/(2t)
+  const [q0, q1, q2] = chainLogs(ctx.primes); // log2 of the level moduli, levels 0, 1, 2
+  const room = (logQ: number): number => logQ - 1 - ell; // decryption needs |e| < q/(2t)
   return {
     level0: log2(b0),
     level1: log2(b1),
     flood: log2(F),
     statDistance: log2(coeffs) + log2(b1) - 1 - log2(F),
     level2: log2(b2),
-    margin: [room(p0 * p1 * p2) - log2(b0), room(p0 * p1) - log2(b1 + F), room(p0) - log2(b2)],
+    margin: [room(q0) - log2(b0), room(q1) - log2(b1 + F), room(q2) - log2(b2)],
+    download: downloadDrop(N, ctx.params.kappa, b2, 2 ** room(q2), coeffs),
   };
 }
 
+const logsOf = new WeakMap<readonly bigint[], number[]>();
+/** log2 of p0*p1*p2, p0*p1 and p0 (computed once per prime chain: the cost model calls this often). */
+function chainLogs(primes: readonly bigint[]): number[] {
+  let l = logsOf.get(primes);
+  if (!l) {
+    const [p0, p1, p2] = primes;
+    logsOf.set(primes, (l = [log2(p0 * p1 * p2), log2(p0 * p1), log2(p0)]));
+  }
+  return l;
+}
+
+/** The largest roundings of the downloaded c1 and c0 (header comment) for level-2 bound b2 and room q0/(2t). */
+function downloadDrop(N: number, kappa: number, b2: number, room: number, coeffs: number): DownloadDrop {
+  const H = Math.sqrt(2 * N * (Math.log(2 * coeffs) + kappa * Math.LN2));
+  const limit = room / 2;
+  const bound = (d0: number, d1: number): number => b2 + (d0 > 0 ? 2 ** (d0 - 1) : 0) + (d1 > 0 ? 2 ** (d1 - 1) * H : 0);
+  let d1 = 0;
+  while (bound(d1 + 1, d1 + 1) <= limit) d1++;
+  let d0 = d1;
+  while (bound(d0 + 1, d1) <= limit) d0++;
+  const b = bound(d0, d1);
+  return { d0, d1, level2: log2(b), margin: log2(room) - log2(b) };
+}
+
 /** Throw unless flooding reaches 2^-kappa and every level decrypts correctly. */
-export function checkNoise(ctx: HeContext, terms: number, coeffs: number): NoiseReport {
+export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number): NoiseReport {
   const r = noiseReport(ctx, terms, coeffs);
   if (r.statDistance > -ctx.params.kappa) {
     throw new Error(

@@ -72,15 +72,21 @@ export function blockCounts(b: Blocking, kind: ProductKind): BlockCounts {
   };
 }
 
+/** Bytes of one head's result messages for a blocking (exact: matmul.resultBytesPerHead). */
+export type DownBytes = (b: Blocking) => number;
+
+/** Without compression: whole one-prime ciphertexts. */
+const wholeResults: DownBytes = (b) => b.nb * b.mb * ctBytes(1);
+
 /** Estimated seconds (compute on both sides plus bytes over `bandwidth`) for one head. */
-export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number): number {
+export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number, downBytes: DownBytes = wholeResults): number {
   const c = blockCounts(b, kind);
   const us =
     c.inCts * (OP_COST_US.clientEncrypt + OP_COST_US.serverInput) +
     c.plains * OP_COST_US.serverPlain +
     c.products * OP_COST_US.product +
     c.outCts * (OP_COST_US.serverOutput + OP_COST_US.clientDecrypt);
-  const bytes = c.inCts * seededBytes(3) + c.outCts * ctBytes(1);
+  const bytes = c.inCts * seededBytes(3) + downBytes(b);
   return us / 1e6 + bytes / bandwidth;
 }
 
@@ -105,6 +111,7 @@ export function chooseBlocking(
   kind: ProductKind,
   bandwidth: number,
   N: number = POLY_DEGREE,
+  downBytes: DownBytes = wholeResults,
 ): Blocking {
   const { n, k, m } = shape;
   checkDims(n, k, m);
@@ -117,7 +124,7 @@ export function chooseBlocking(
       const mw = Math.ceil(m / Math.ceil(m / mwMax)); // balanced
       const b = makeBlocking(n, k, m, nw, dw, mw);
       if (b.nb * b.mb > MAX_ACCUMULATORS) continue;
-      const cost = estimateSeconds(b, kind, bandwidth);
+      const cost = estimateSeconds(b, kind, bandwidth, downBytes);
       if (cost < bestCost) {
         bestCost = cost;
         best = b;

@@ -10,7 +10,7 @@ import type { Ring, RingArray } from '../ring.ts';
 import { Prg } from '../prg.ts';
 import type { HeClientSession, HeServerSession } from './keys.ts';
 import { rethrow } from './seal.ts';
-import { Busy, checkProductNoise, checkResultMessage, checkUploadMessage, concat, extract, resultCt, type HeStats } from './engine.ts';
+import { Busy, checkProductNoise, checkUploadMessage, concat, extract, resultFrames, type HeStats } from './engine.ts';
 import { perMessage, type ProductJob } from './server-core.ts';
 import { ownerOf, type RowBlock } from './worker-protocol.ts';
 import type { PoolSession } from './pool.ts';
@@ -137,13 +137,12 @@ export async function clientProductsPooled(
     for (const u of uploads) ch.send(concat(await u));
     for (let h = 0; h < shape.heads; h++) {
       for (let nbi = 0; nbi < b.nb; nbi++) {
-        const msg = await ch.recv();
-        checkResultMessage(msg, b);
+        const frames = resultFrames(sess.ctx, job, nbi, await ch.recv());
         for (let w = 0; w < W; w++) {
           const mbis: number[] = [];
           for (let mbi = w; mbi < b.mb; mbi += W) mbis.push(mbi);
           if (mbis.length === 0) continue;
-          const p = pool.call(w, { op: 'cDec', pid, cts: mbis.map((mbi) => resultCt(msg, mbi)), budget: !!stats?.measureBudget }).then((r) => {
+          const p = pool.call(w, { op: 'cDec', pid, nbi, mbis, cts: mbis.map((mbi) => frames[mbi]), budget: !!stats?.measureBudget }).then((r) => {
             add(r);
             const v = r.value as { coeffs: RingArray[]; budget?: number };
             const t0 = performance.now();

@@ -11,6 +11,7 @@
 import SEAL from 'node-seal';
 import type { MainModule, SEALContext, Evaluator, Plaintext, Ciphertext, ParmsIdType } from 'node-seal';
 import { Ring } from '../ring.ts';
+import { NETWORKS } from '../../transport/sim-channel.ts';
 import type { RingArray } from '../ring.ts';
 
 export type SealModule = MainModule;
@@ -51,7 +52,12 @@ export interface HeParams {
   bandwidth: number;
 }
 
-export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: 125e6 };
+/**
+ * The blocking policy prices bytes at the WAN profile (200 Mbit/s, transport/sim-channel.ts
+ * NETWORKS.wan), where bytes decide the time: docs/he.md, "Blocking by bytes". Both parties and the
+ * cost model use this value, so they choose the same blockings.
+ */
+export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETWORKS.wan.bitsPerSecond / 8 };
 
 /** Fixed lattice parameters (see the header comment and docs/he.md). */
 export const POLY_DEGREE = 8192;
@@ -60,6 +66,11 @@ export const SPECIAL_PRIME_BITS = 20;
 export const MAX_ELL = 40;
 /** Half-width exponent of the flooding draw's high digit: E = u1 + p1*u2, u2 in [-2^U, 2^U). */
 export const FLOOD_HIGH_BITS = 16;
+/**
+ * The data primes SEAL's CoeffModulus.Create(8192, [60, 60, 60, 20]) returns (checked when a
+ * context is created), so that cost functions, which have no SEAL context, see the same chain.
+ */
+export const CHAIN_PRIMES: readonly bigint[] = [1152921504606683137n, 1152921504606748673n, 1152921504606830593n];
 
 // Serialized layouts with compression "none" (SEAL 4.1): fixed sizes make the cost model exact.
 /** Plaintext: SEAL header 16, parms_id 32, coeff_count 8, scale 8, DynArray header 16 + size 8. */
@@ -112,6 +123,7 @@ export class HeContext {
         this.primes.push(m.value());
         m.delete();
       }
+      if (this.primes.some((p, i) => p !== CHAIN_PRIMES[i])) throw new Error(`SEAL chose other primes than CHAIN_PRIMES: ${this.primes.join(', ')}`);
     } catch (e) {
       throw sealError(e, 'HeContext.create');
     } finally {

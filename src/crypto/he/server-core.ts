@@ -12,8 +12,10 @@ import { fillLeft, fillRight } from './plain.ts';
 import { floodLevel1 } from './noise.ts';
 import { HeWeightCache } from './weights.ts';
 import { ctBytes, seededBytes, DATA_PRIME_BITS } from './seal.ts';
+import { compressResult, productDrop, resultPositions, type Drop } from './compress.ts';
 
 export const UPLOAD_CT_BYTES = seededBytes(DATA_PRIME_BITS.length);
+/** A serialized level-2 result before compression (compress.ts makes the frame that is sent). */
 export const RESULT_CT_BYTES = ctBytes(1);
 
 /** An operand: heads consecutive row-major matrices. */
@@ -52,6 +54,7 @@ export class ServerCore {
   private readonly tmp: Ciphertext;
   private readonly acc: (Ciphertext | null)[];
   private readonly live = new Set<Ciphertext>();
+  private readonly drop: Drop;
 
   constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
     const s = sess.ctx.seal;
@@ -66,6 +69,7 @@ export class ServerCore {
     this.pt = new s.Plaintext();
     this.ptNtt = new s.Plaintext();
     this.tmp = new s.Ciphertext();
+    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape.heads);
     sess.ctx.nonzeroNtt();
   }
 
@@ -213,7 +217,8 @@ export class ServerCore {
 
   /**
    * Finish the owned blocks of row block `nbi` of head `h`: circuit-private result ciphertexts
-   * (switch, + flood, switch, + mask r). `onBlock` gets each block's bytes and mask r.
+   * (switch, + flood, switch, + mask r), compressed for download (compress.ts). `onBlock` gets
+   * each block's frame and mask r.
    */
   finishRow(h: number, nbi: number, prg: Prg, onBlock: (mbi: number, bytes: Uint8Array, r: RingArray) => void): void {
     const { mb } = this.job.b;
@@ -224,7 +229,7 @@ export class ServerCore {
       this.acc[slot] = null;
       try {
         const [bytes, r] = finish(this.sess, a, this.pt, prg);
-        onBlock(mbi, bytes, r);
+        onBlock(mbi, compressResult(bytes, resultPositions(this.job.b, this.job.shape, nbi, mbi), this.drop, this.sess.ctx.N), r);
       } finally {
         a.delete();
       }

@@ -16,7 +16,7 @@ export type Request =
   | { op: 'sRows'; pid: number; h: number }
   | { op: 'cStart'; pid: number; sid: number; job: ProductJob }
   | { op: 'cEnc'; pid: number; h: number; kbi: number; from: number; to: number }
-  | { op: 'cDec'; pid: number; cts: Uint8Array[]; budget: boolean }
+  | { op: 'cDec'; pid: number; nbi: number; mbis: number[]; cts: Uint8Array[]; budget: boolean }
   | { op: 'end'; pid: number }
   | { op: 'prepare'; ell: number; job: ProductJob; workers: number; index: number }
   | { op: 'cache'; budgetBytes: number }

@@ -78,8 +78,8 @@ async function handle(q: Request): Promise<Value> {
       const core = clients.get(q.pid)!;
       const coeffs = [];
       let budget: number | undefined;
-      for (const ct of q.cts) {
-        const d = core.decrypt(ct, q.budget);
+      for (const [i, ct] of q.cts.entries()) {
+        const d = core.decrypt(ct, q.nbi, q.mbis[i], q.budget);
         coeffs.push(d.coeffs);
         if (d.budget !== undefined) budget = Math.min(budget ?? Infinity, d.budget);
       }

@@ -35,8 +35,9 @@ export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'he
     },
     // Ciphertext sizes do not depend on the plaintext ring width. The blocking search behind a
     // product's cost is memoised by shape (a model has a few shapes, used many times).
-    heMatmul: (n, k, m) => productFlights(memo(`${n} ${k} ${m}`, () => heMatmulCost(n, k, m, DEFAULT_HE_PARAMS))),
-    heBatch: (shape) => productFlights(memo(JSON.stringify(shape), () => heBatchMatmulCost(shape, DEFAULT_HE_PARAMS))),
+    // The ring width sets how many low bits of the results are dropped for download (docs/he.md).
+    heMatmul: (n, k, m, ell) => productFlights(memo(`${n} ${k} ${m} ${ell}`, () => heMatmulCost(n, k, m, { ...DEFAULT_HE_PARAMS, ell }))),
+    heBatch: (shape, ell) => productFlights(memo(JSON.stringify([shape, ell]), () => heBatchMatmulCost(shape, { ...DEFAULT_HE_PARAMS, ell }))),
   };
 }
 
@@ -105,6 +106,7 @@ export const matmulSxBatch: Batch = {
   },
   cost: (calls, p) => {
     const [n, k] = calls[0].args[0].shape, total = calls.reduce((s, c) => s + c.args[1].shape[1], 0);
-    return [...p.heSetup(ringEll(calls[0].type.enc, 'matmul_sx')), ...p.heMatmul(n, k, total)];
+    const ell = ringEll(calls[0].type.enc, 'matmul_sx');
+    return [...p.heSetup(ell), ...p.heMatmul(n, k, total, ell)];
   },
 };

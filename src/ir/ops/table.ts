@@ -87,8 +87,8 @@ function heOperands(call: OpCall): string | null {
   return null;
 }
 const he = (name: string, impl: Impl, cost: (call: OpCall, p: CostParams) => Flight[]) => row(name, 'he', { ...truncating(impl, cost), unsupported: heOperands });
-const matmulSxCost = (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heMatmul(call.args[0].shape[0], call.args[0].shape[1], call.args[1].shape[1])];
-const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heBatch(batchShape(name, call.args[0].shape, call.args[1].shape))];
+const matmulSxCost = (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heMatmul(call.args[0].shape[0], call.args[0].shape[1], call.args[1].shape[1], ellOf(call))];
+const batchCost = (name: string) => (call: OpCall, p: CostParams): Flight[] => [...p.heSetup(ellOf(call)), ...p.heBatch(batchShape(name, call.args[0].shape, call.args[1].shape), ellOf(call))];
 
 const rows: OpRow[] = [
   // arithmetic

@@ -133,8 +133,8 @@ export interface OpRow {
  */
 export interface CostParams {
   heSetup(ell: number): Flight[];
-  heMatmul(n: number, k: number, m: number): Flight[];
-  heBatch(shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean }): Flight[];
+  heMatmul(n: number, k: number, m: number, ell: number): Flight[];
+  heBatch(shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean }, ell: number): Flight[];
   otSetup(): Flight[];
   /** The cost model of the session's OT engine (message plans per flavour). */
   otModel: import('../../crypto/ot/cost.ts').OtCostModel;
