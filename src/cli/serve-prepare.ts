@@ -5,7 +5,8 @@
 // inputs and all-zero client inputs. Each [X]·W product of the rehearsal keeps its weight blocks
 // in the process's cache (one thread) or the workers' caches (threads), within --he-cache-mb; a
 // real session's product with the same weights and the same (dw, mw) blocking then hits. The
-// rehearsal costs one inference (its nonlinear parts too); the report gives blocks, MiB, seconds.
+// rehearsal costs one inference (its nonlinear parts too); the report (stdout) gives blocks, MiB,
+// seconds; progress goes to stderr.
 import type { OtBackend } from '../crypto/ot/index.ts';
 import { heConfig, processPool, processWeightCache, type WeightCacheReport } from '../crypto/he/index.ts';
 import { DimEnv, type InputValues } from '../ir/dim-env.ts';
@@ -31,14 +32,15 @@ export async function prepareServeWeights(p: IrProgram, serverInputs: InputValue
   if (heConfig.weightCacheBytes <= 0 || !p.ops.some((op) => op.op === 'matmul_sx')) return null;
   const inputs: InputValues = { ...serverInputs };
   for (const inp of p.inputs) if (inp.owner === 'client') inputs[inp.name] = new Float64Array(size(new DimEnv().shape(inp.type.shape)));
-  io.err(`preparing weights (a rehearsal session with zero client inputs, cache budget ${Math.round(heConfig.weightCacheBytes / 2 ** 20)} MiB)...\n`);
   const t0 = performance.now();
-  let shown = 0;
+  // Progress on stderr once the rehearsal lasts (small programs prepare in about a second, quietly).
+  let shown = -10;
   const onProgress = (done: number, total: number) => {
-    const pct = Math.floor((100 * done) / Math.max(1, total));
-    if (pct < shown + 10) return;
+    const pct = Math.floor((100 * done) / Math.max(1, total)), s = (performance.now() - t0) / 1000;
+    if (pct < shown + 10 || s < 2) return;
+    if (shown < 0) io.err(`preparing weights (a rehearsal session with zero client inputs, cache budget ${Math.round(heConfig.weightCacheBytes / 2 ** 20)} MiB)\n`);
     shown = pct - (pct % 10);
-    io.err(`preparing weights: ${shown} % of the program, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+    io.err(`preparing weights: ${shown} % of the program, ${s.toFixed(1)} s\n`);
   };
   try {
     await runBoth(p, inputs, MemoryChannel.pair(), { onProgress, ot });
@@ -50,7 +52,7 @@ export async function prepareServeWeights(p: IrProgram, serverInputs: InputValue
   const r = await cacheReport();
   if (!r) return null;
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-  io.err(
+  io.out(
     `prepared weights: ${r.blocks} blocks of ${r.matrices} weight operands, ${mib(r.bytes)} of ${mib(r.budgetBytes)} MiB, ` +
       `${(r.buildMs / 1000).toFixed(1)} s of encoding and NTT, ${seconds.toFixed(1)} s for the rehearsal` +
       (r.misses > r.blocks ? ` (${r.misses - r.blocks} block uses did not fit the budget: prepared per product)` : '') +
