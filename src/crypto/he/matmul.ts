@@ -151,7 +151,7 @@ export async function heMatmulServer(
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
   const weightKey = opts.weights || opts.pool ? HeWeightCache.key(sess.ctx.params.ell, W, k, m, false, b) : undefined;
   const job: ProductJob = { kind: 'plain', shape, b, left: { data: Xs }, right: { data: W }, ...foldShare(sess.ctx), ...(weightKey ? { weightKey } : {}) };
-  return withFoldedShare(sess.ctx, job, await runServer(ch, sess, job, opts), opts.stats);
+  return withFoldedShare(sess.ctx, job, () => runServer(ch, sess, job, opts), opts.stats);
 }
 
 /**
@@ -163,12 +163,20 @@ export async function heMatmulServer(
  */
 const foldShare = (ctx: HeContext): { foldShare?: true } => (ctx.ring.wide ? {} : { foldShare: true });
 
-function withFoldedShare(ctx: HeContext, job: ProductJob, out: RingArray, stats?: HeStats): RingArray {
-  if (!job.foldShare) return out;
+/**
+ * Run the server's product with its folded share: Xs·W is computed first, while the client
+ * encrypts its first uploads (or the workers wait for them), then added to the product's share.
+ */
+async function withFoldedShare(ctx: HeContext, job: ProductJob, product: () => Promise<RingArray>, stats?: HeStats): Promise<RingArray> {
+  if (!job.foldShare) return product();
   const t0 = performance.now();
   const { heads, n, k, m } = job.shape;
-  ringMatmulAdd(ctx.ring, out, job.left.data, job.right!.data, heads, n, k, m, !!job.right!.transposed);
+  const own = ctx.ring.alloc(heads * n * m);
+  ringMatmulAdd(ctx.ring, own, job.left.data, job.right!.data, heads, n, k, m, !!job.right!.transposed);
   if (stats) stats.busyMs += performance.now() - t0;
+  const out = await product();
+  const o = out as Uint32Array, a = own as Uint32Array;
+  for (let i = 0; i < o.length; i++) o[i] += a[i];
   return out;
 }
 
@@ -212,7 +220,7 @@ export async function heBatchMatmulServer(
   // Server computes Ac·Bs + As·Bc homomorphically and adds As·Bs in the clear (foldShare; wide
   // rings: (Ac + As)·Bs + As·Bc, As·Bs inside via the added share).
   const job: ProductJob = { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB }, ...foldShare(sess.ctx) };
-  return withFoldedShare(sess.ctx, job, await runServer(ch, sess, job, opts), opts.stats);
+  return withFoldedShare(sess.ctx, job, () => runServer(ch, sess, job, opts), opts.stats);
 }
 
 /**
