@@ -16,6 +16,27 @@ import { MemoryChannel } from '../transport/channel.ts';
 import { runBoth } from '../exec/run-both.ts';
 import type { Io } from './args.ts';
 
+/**
+ * Weight elements (over all [X]·W products) below which serve does not rehearse: a rehearsal
+ * costs a whole session (HE and OT setup included) and small weights prepare in milliseconds.
+ * 2^19 is 64 blocks at the densest packing (N = 8192), about 50 ms of encoding and NTT.
+ */
+export const servePrepare = { minWeightElements: 2 ** 19 };
+
+/** Elements of the weight operands of the program's [X]·W products (a size known only at run time counts as large). */
+function weightElements(p: IrProgram): number {
+  let total = 0;
+  for (const op of p.ops) {
+    if (op.op !== 'matmul_sx') continue;
+    try {
+      total += size(new DimEnv().shape(p.ops[op.args[1]].type.shape));
+    } catch {
+      return Infinity;
+    }
+  }
+  return total;
+}
+
 export interface PreparedWeights extends WeightCacheReport {
   /** Wall time of the rehearsal session. */
   seconds: number;
@@ -29,7 +50,7 @@ async function cacheReport(): Promise<WeightCacheReport | null> {
 
 /** Run the rehearsal (nothing to do without a cache budget); progress and the cost on stderr. */
 export async function prepareServeWeights(p: IrProgram, serverInputs: InputValues, ot: OtBackend, io: Io): Promise<PreparedWeights | null> {
-  if (heConfig.weightCacheBytes <= 0 || !p.ops.some((op) => op.op === 'matmul_sx')) return null;
+  if (heConfig.weightCacheBytes <= 0 || weightElements(p) < servePrepare.minWeightElements) return null;
   const inputs: InputValues = { ...serverInputs };
   for (const inp of p.inputs) if (inp.owner === 'client') inputs[inp.name] = new Float64Array(size(new DimEnv().shape(inp.type.shape)));
   const t0 = performance.now();

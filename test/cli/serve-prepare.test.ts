@@ -3,6 +3,7 @@
 // afterwards takes its weight blocks from the cache (hits, no new blocks) and is exact.
 import { afterAll, describe, expect, it } from 'vitest';
 import { runServe } from '../../src/cli/two-party.ts';
+import { servePrepare } from '../../src/cli/serve-prepare.ts';
 import { randomInputs } from '../../src/cli/inputs.ts';
 import { closeProcessPool, heConfig, processWeightCache } from '../../src/crypto/he/index.ts';
 import { execute } from '../../src/exec/executor.ts';
@@ -19,10 +20,12 @@ describe('serve prepares its weights', () => {
   afterAll(async () => {
     heConfig.threads = 1;
     heConfig.weightCacheBytes = 0;
+    servePrepare.minWeightElements = 2 ** 19;
     await closeProcessPool();
   });
 
   it('before the first client; the session hits the cache and is exact', async () => {
+    servePrepare.minWeightElements = 0; // he.cpl's weights are tiny: rehearse anyway
     const p = compile(PROG);
     let out = '';
     const io = { out: (s: string) => void (out += s), err: (s: string) => void (out += s), color: false, tty: false };

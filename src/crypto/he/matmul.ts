@@ -157,7 +157,7 @@ export async function heMatmulServer(
 /**
  * The server's own share enters its output in the clear instead of into every uploaded ciphertext
  * (Enc(Xc)·W + Xs·W instead of Enc(Xc + Xs)·W: the same sum, the client still gets it masked by r).
- * An addPlain costs about 4 ms per uploaded ciphertext (SEAL's multi-precision scaling); a 32-bit
+ * An addPlain costs about 2 ms per uploaded ciphertext (SEAL's multi-precision scaling); a 32-bit
  * ring product in JavaScript costs about a tenth of that per ciphertext's worth of rows. Wide
  * rings (BigInt products) keep addPlain.
  */

@@ -31,7 +31,7 @@ export interface ProductJob {
   left: Operand;
   right: Operand | null;
   /**
-   * Server: leave its own left share out of the ciphertexts (no addPlain, about 4 ms per uploaded
+   * Server: leave its own left share out of the ciphertexts (no addPlain, about 2 ms per uploaded
    * ciphertext) because the caller adds Xs·W (As·Bs) to its share in the clear (matmul.ts).
    */
   foldShare?: boolean;
