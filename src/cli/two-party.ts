@@ -15,6 +15,7 @@ import { compileProgram, otBackendOf, programHelp, programOptions } from './prog
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
 import { closeProcessPool } from '../crypto/he/index.ts';
+import { prepareServeWeights } from './serve-prepare.ts';
 import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimitHelp, serveOptions, serverSecurity, sessionLimits } from './session-options.ts';
 
 /** Default budget of serve's prepared-weights cache, MiB (about a third of a BERT-base layer). */
@@ -46,6 +47,9 @@ result summary.
 options:
   --listen HOST:PORT   where to listen (default 127.0.0.1:7878; port 0 picks a free one)
   --once               serve one session, then exit with its status
+  --no-prepare         accept clients at once; by default serve first prepares its HE
+                       weights (a rehearsal session with zero client inputs, progress and
+                       cost on stderr) when --he-cache-mb > 0
 ${modelHelp.checkpoint}
 ${serveLimitHelp}
 ${common}
@@ -116,7 +120,7 @@ async function listenOrExplain(opts: Parameters<typeof listen>[0]): Promise<WsSe
 
 /** `stop`: ends the server like Ctrl-C does (for callers that embed it, and tests). */
 export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Promise<number> {
-  const { values, positionals } = parse(argv, { ...twoPartyOptions, ...serveOptions, listen: { type: 'string' }, once: { type: 'boolean' } });
+  const { values, positionals } = parse(argv, { ...twoPartyOptions, ...serveOptions, listen: { type: 'string' }, once: { type: 'boolean' }, 'no-prepare': { type: 'boolean' } });
   if (values.help) return io.out(serveHelp + '\n'), 0;
   if (positionals.length !== 1) throw new UsageError('serve: give exactly one program file');
   const file = positionals[0];
@@ -126,6 +130,8 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
   const security = serverSecurity(values);
   const limits = sessionLimits(values, p, 'server');
   if (limits.token !== undefined && !security.tls && !isLoopback(host)) io.err(`warning: --token-file without --tls-cert: clients send the token in clear\n`);
+  // Weights prepared before the first client (serve-prepare.ts), unless --no-prepare or no budget.
+  if (!values['no-prepare']) await prepareServeWeights(p, inputs, ot, io);
   let sessions = 0;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => (finish = r));

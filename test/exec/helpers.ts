@@ -46,7 +46,8 @@ export function cli(args: string[], cwd?: string): { child: ChildProcess; out: (
 /** `cipherprune serve PROG --listen 127.0.0.1:0 ...` (in `cwd`), once it listens (ws or wss);
  * `addr` is its host:port. */
 export async function startServerFor(prog: string, extra: string[], cwd?: string) {
-  const s = cli(['serve', prog, '--listen', '127.0.0.1:0', ...extra], cwd);
+  // --no-prepare: these tests are about the sessions; test/cli/serve-prepare.test.ts covers it.
+  const s = cli(['serve', prog, '--listen', '127.0.0.1:0', '--no-prepare', ...extra], cwd);
   const deadline = Date.now() + 20_000;
   while (!/on wss?:\/\/127\.0\.0\.1:(\d+)/.test(s.out())) {
     if (Date.now() > deadline) throw new Error(`server did not start: ${s.out()} ${s.err()}`);

@@ -51,6 +51,9 @@ describe('HE weights prepared once', () => {
       expect(await product(p, W, n, k, m, 40, cache, b)).toBe(-1);
       r = cache.report();
       expect(r.hits).toBe(60);
+      // Fewer rows (a pruned layer) with the same dw and mw hit: the blocks do not depend on nw.
+      expect(await product(p, W, 5, k, m, 45, cache, makeBlocking(5, k, m, 5, 5, 6))).toBe(-1);
+      expect(cache.report()).toMatchObject({ hits: 75, matrices: 2 });
       // Another blocking of the same weights is another entry.
       expect(await product(p, W, n, k, m, 50, cache, makeBlocking(n, k, m, 13, 22, 17))).toBe(-1);
       expect(cache.report().matrices).toBe(3);

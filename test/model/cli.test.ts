@@ -64,7 +64,7 @@ describe('BERT from a checkpoint folder and text', () => {
   }, 120_000);
 
   it('serve holds the checkpoint, connect the text: the client gets the same label', async () => {
-    const server = spawnCli(['serve', 'protocols/bert.cpl', '--model', 'bert_dense', '--checkpoint', dir, '--listen', '127.0.0.1:0', '--once']);
+    const server = spawnCli(['serve', 'protocols/bert.cpl', '--model', 'bert_dense', '--checkpoint', dir, '--listen', '127.0.0.1:0', '--once', '--no-prepare']);
     const deadline = Date.now() + 30_000;
     while (!/on ws:\/\/127\.0\.0\.1:(\d+)/.test(server.out())) {
       if (Date.now() > deadline || server.child.exitCode !== null) throw new Error(`server did not start: ${server.out()} ${server.err()}`);

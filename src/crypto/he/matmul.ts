@@ -20,7 +20,7 @@ import { frameBytes, productDrop } from './compress.ts';
 import { CHAIN_PRIMES, POLY_DEGREE } from './seal.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
-import type { HeWeightCache } from './weights.ts';
+import { HeWeightCache } from './weights.ts';
 import type { HePool, PoolSession } from './pool.ts';
 import type { HeContext } from './seal.ts';
 import { clientProductsPooled, serverProductsPooled } from './parallel.ts';
@@ -164,7 +164,35 @@ export async function heMatmulServer(
   checkLen('W', W, k * m, sess.ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const b = resolveBlocking(shape, 'plain', sess.ctx.params, opts.blocking);
-  return runServer(ch, sess, { kind: 'plain', shape, b, left: { data: Xs }, right: { data: W } }, opts);
+  const weightKey = opts.weights || opts.pool ? HeWeightCache.key(sess.ctx.params.ell, W, k, m, false, b) : undefined;
+  const job: ProductJob = { kind: 'plain', shape, b, left: { data: Xs }, right: { data: W }, ...foldShare(sess.ctx), ...(weightKey ? { weightKey } : {}) };
+  return withFoldedShare(sess.ctx, job, () => runServer(ch, sess, job, opts), opts.stats);
+}
+
+/**
+ * The server's own share enters its output in the clear instead of into every uploaded ciphertext
+ * (Enc(Xc)·W + Xs·W instead of Enc(Xc + Xs)·W: the same sum, the client still gets it masked by r).
+ * An addPlain costs about 2 ms per uploaded ciphertext (SEAL's multi-precision scaling); a 32-bit
+ * ring product in JavaScript costs about a tenth of that per ciphertext's worth of rows. Wide
+ * rings (BigInt products) keep addPlain.
+ */
+const foldShare = (ctx: HeContext): { foldShare?: true } => (ctx.ring.wide ? {} : { foldShare: true });
+
+/**
+ * Run the server's product with its folded share: Xs·W is computed first, while the client
+ * encrypts its first uploads (or the workers wait for them), then added to the product's share.
+ */
+async function withFoldedShare(ctx: HeContext, job: ProductJob, product: () => Promise<RingArray>, stats?: HeStats): Promise<RingArray> {
+  if (!job.foldShare) return product();
+  const t0 = performance.now();
+  const { heads, n, k, m } = job.shape;
+  const own = ctx.ring.alloc(heads * n * m);
+  ringMatmulAdd(ctx.ring, own, job.left.data, job.right!.data, heads, n, k, m, !!job.right!.transposed);
+  if (stats) stats.busyMs += performance.now() - t0;
+  const out = await product();
+  const o = out as Uint32Array, a = own as Uint32Array;
+  for (let i = 0; i < o.length; i++) o[i] += a[i];
+  return out;
 }
 
 /** Client side of [A]·[B] over heads: Ac (heads×n×k), Bc (heads×k×m or heads×m×k). Returns Cc. */
@@ -204,8 +232,10 @@ export async function heBatchMatmulServer(
   checkLen('As', As, heads * n * k, sess.ctx.ring.wide);
   checkLen('Bs', Bs, heads * k * m, sess.ctx.ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
-  // Server computes (Ac + As)·Bs + As·Bc homomorphically; As·Bs is inside via the added share.
-  return runServer(ch, sess, { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB } }, opts);
+  // Server computes Ac·Bs + As·Bc homomorphically and adds As·Bs in the clear (foldShare; wide
+  // rings: (Ac + As)·Bs + As·Bc, As·Bs inside via the added share).
+  const job: ProductJob = { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB }, ...foldShare(sess.ctx) };
+  return withFoldedShare(sess.ctx, job, () => runServer(ch, sess, job, opts), opts.stats);
 }
 
 /**

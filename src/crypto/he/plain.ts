@@ -3,7 +3,7 @@ import type { Ring, RingArray } from '../ring.ts';
 import type { Blocking } from './packing.ts';
 import { leftIndex, rightIndex } from './packing.ts';
 
-/** out[h] += A[h]·B[h] mod 2^ell; A: heads×n×k, B: heads×k×m (or heads×m×k if transposeB). */
+/** out[h] += A[h]·B[h] mod 2^ell; A: heads×n×k, B: heads×k×m (or heads×m×k if transposeB). Constant time in the values. */
 export function ringMatmulAdd(
   ring: Ring,
   out: RingArray,
@@ -23,8 +23,9 @@ export function ringMatmulAdd(
       for (let i = 0; i < n; i++) {
         row.fill(0);
         for (let j = 0; j < k; j++) {
+          // No shortcut for x = 0: the server folds its own share in here (matmul.ts), and its
+          // time must not depend on where that share, which may be its private value, is zero.
           const x = a[ao + i * k + j];
-          if (x === 0) continue;
           if (transposeB) for (let c = 0; c < m; c++) row[c] += Math.imul(x, b[bo + c * k + j]);
           else for (let c = 0, base = bo + j * m; c < m; c++) row[c] += Math.imul(x, b[base + c]);
         }

@@ -32,6 +32,13 @@ export interface ProductJob {
   b: Blocking;
   left: Operand;
   right: Operand | null;
+  /**
+   * Server: leave its own left share out of the ciphertexts (no addPlain, about 2 ms per uploaded
+   * ciphertext) because the caller adds Xs·W (As·Bs) to its share in the clear (matmul.ts).
+   */
+  foldShare?: boolean;
+  /** Server, [X]·W: the weight cache key, computed once by the caller (weights.ts). */
+  weightKey?: string;
 }
 
 /** Ciphertexts per upload message (one message per head and k-block). */
@@ -64,7 +71,7 @@ export class ServerCore {
     this.owns = owns;
     this.cache = cache;
     // Weight blocks are cached for [X]·W only (the shares of [A]·[B] change every call).
-    this.wkey = cache && job.kind === 'plain' ? HeWeightCache.key(sess.ctx.params.ell, job.right!.data, k, m, !!job.right!.transposed, job.b) : null;
+    this.wkey = cache && job.kind === 'plain' ? (job.weightKey ?? HeWeightCache.key(sess.ctx.params.ell, job.right!.data, k, m, !!job.right!.transposed, job.b)) : null;
     this.acc = new Array(job.b.nb * job.b.mb).fill(null);
     this.pt = new s.Plaintext();
     this.ptNtt = new s.Plaintext();
@@ -180,8 +187,10 @@ export class ServerCore {
       for (let i = 0; i < b.nb; i++) {
         const c = this.load(ct(i));
         cts.push(c);
-        ctx.encodeInto(this.pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
-        ev.addPlainInplace(c, this.pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
+        if (!this.job.foldShare) {
+          ctx.encodeInto(this.pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
+          ev.addPlainInplace(c, this.pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
+        }
         ev.cipherTransformToNttInplace(c);
       }
       if (kind === 'shared') {

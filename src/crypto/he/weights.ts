@@ -52,11 +52,18 @@ export class HeWeightCache {
     this.budgetBytes = budgetBytes;
   }
 
-  /** The key of one weight operand as blocked for a product. */
-  static key(ell: number, W: RingArray, k: number, m: number, transposed: boolean, b: Blocking): string {
-    const h = createHash('sha256');
-    h.update(new Uint8Array(W.buffer, W.byteOffset, W.byteLength));
-    return `${ell}:${k}x${m}${transposed ? 't' : ''}:${b.nw},${b.dw},${b.mw}:${h.digest('hex')}`;
+  /**
+   * The key of one weight operand as blocked for a product. A weight block depends on (dw, mw)
+   * only, not on nw (plain.ts fillRight), so products of the same W with another token count n hit
+   * the cache whenever their blocking has the same dw and mw (pruned layers, docs/he.md).
+   */
+  static key(ell: number, W: RingArray, k: number, m: number, transposed: boolean, b: Pick<Blocking, 'dw' | 'mw'>): string {
+    return `${ell}:${k}x${m}${transposed ? 't' : ''}:${b.dw},${b.mw}:${HeWeightCache.digest(W)}`;
+  }
+
+  /** SHA-256 of a matrix's bytes (hex). */
+  static digest(W: RingArray): string {
+    return createHash('sha256').update(new Uint8Array(W.buffer, W.byteOffset, W.byteLength)).digest('hex');
   }
 
   get(key: string, block: number): Block | undefined {
