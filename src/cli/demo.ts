@@ -74,7 +74,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   io.out(`text: ${JSON.stringify(text)} (${t.length} tokens${t.truncated ? ', cut to fit' : ''}, ${c.seq_len - t.length} padding)\n`);
 
   // The plaintext float model, in the clear (the demo's own check and illustration).
-  const ref = pruned && m.thresholds ? bertCipherPrune(m.weights, c, t.ids, t.padding, m.thresholds) : { logits: bertDense(m.weights, c, [t.ids], [t.padding]), steps: [] };
+  const ref = pruned && m.thresholds ? bertCipherPrune(m.weights, c, t.rows, t.padding, m.thresholds) : { logits: bertDense(m.weights, c, [t.rows], [t.padding]), steps: [] };
 
   const bar = progress(io, progressWanted(values, io));
   const session = new LocalSession(channels.pair, { ot: otBackendOf(values) });

@@ -10,6 +10,7 @@ import { crossEntropy } from '../autodiff/nn.ts';
 import { add, mul, scale, sum } from '../autodiff/ops.ts';
 import { param, withGrad, type Var, constant } from '../autodiff/var.ts';
 import type { LoadedBert } from '../model/load.ts';
+import { modelIds } from '../model/text-inputs.ts';
 import { encodeBert } from '../text/tokenizer.ts';
 import type { Example } from './data.ts';
 import { argmax } from './evaluate.ts';
@@ -78,7 +79,7 @@ export interface Encoded {
 
 export const encodeAll = (m: LoadedBert, rows: readonly Example[]): Encoded => {
   const enc = rows.map((r) => encodeBert(m.tokenizer, r.text, m.config.seq_len));
-  return { ids: enc.map((e) => e.ids), padding: enc.map((e) => e.padding), labels: rows.map((r) => r.label) };
+  return { ids: enc.map((e) => modelIds(m.program, m.tokenizer, e.ids)), padding: enc.map((e) => e.padding), labels: rows.map((r) => r.label) };
 };
 
 const fixed = (v: number) => constant(Float64Array.of(v), []);
