@@ -70,7 +70,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   const t = modelErrors(() => textInputs(m.program, m.tokenizer, text));
   const words = m.tokenizer.tokens(t.ids);
 
-  io.out(`${pruned ? 'CipherPrune' : 'dense'} BERT, ${values.checkpoint ?? 'models/bert-sentiment'}: ${c.num_hidden_layers} layers, width ${c.hidden_size}, ${c.seq_len} token positions, vocabulary of ${c.vocab_size} tokens\n`);
+  io.out(`${pruned ? 'CipherPrune' : 'dense'} BERT, ${values.checkpoint ?? 'models/bert-sentiment'}: ${c.num_hidden_layers} layers, width ${c.hidden_size}, ${c.seq_len} token positions, vocabulary of ${m.tokenizer.rows ? `${m.tokenizer.vocabSize} tokens in ${c.vocab_size} table rows (token_rows.json)` : `${c.vocab_size} tokens`}\n`);
   io.out(`text: ${JSON.stringify(text)} (${t.length} tokens${t.truncated ? ', cut to fit' : ''}, ${c.seq_len - t.length} padding)\n`);
 
   // The plaintext float model, in the clear (the demo's own check and illustration).
