@@ -33,14 +33,16 @@ export interface TuneOptions {
   lr: number;
   /** Mask temperature as a fraction of each layer's typical score. */
   temperature: number;
-  /** Each θ moves within ± window · θ to the widest gap of the held-out scores (margins.ts). */
+  /** Each θ moves within ± window · θ to the widest gap of the held-out scores (margins.ts);
+   * a distance of `margin` (score units) counts as wide enough. */
   window: number;
+  margin: number;
   /** Held-out sentences checked in fixed point (fixed-check.ts; all by default). */
   fixedSentences?: number;
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -210,7 +212,7 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   });
   let best: Candidate | undefined;
   for (const c of candidates.filter((x) => x.ok).sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost))) {
-    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window);
+    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin);
     const validation = measure(m, held, thresholds, cost);
     let checked = 0;
     const fixed = validation.accuracy >= budget && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;

@@ -131,6 +131,10 @@ describe('thresholds away from the scores (margins.ts)', () => {
     // window 2 ± 0.5: the middle of (1.5, 2.25) is 0.375 from both; (2.5, 3.5) clipped at 3 gives 0.5
     expect(widestGap(2, scores, 0.25, 64)).toEqual({ at: 1.875, margin: 0.375 });
     expect(widestGap(2, scores, 0.5, 64)).toEqual({ at: 3, margin: 0.5 });
+    // a margin of `enough` counts as wide: 2 itself is 0.25 from the scores, so it stays
+    expect(widestGap(2, scores, 0.5, 64, 0.25)).toEqual({ at: 2, margin: 0.25 });
+    expect(widestGap(2.2, scores, 0.5, 64, 0.25)).toEqual({ at: 2, margin: 0.25 });
+    expect(widestGap(6, scores, 0.5, 64, 0.25)).toEqual({ at: 6, margin: 2.5 });
     // on the threshold grid (fix<32, 12>)
     expect(widestGap(2, [1.9, 2.1001], 0.1, 64).at * 4096 % 1).toBe(0);
     expect(widestGap(-Infinity, scores, 0.1, 64)).toEqual({ at: -Infinity, margin: Infinity });
