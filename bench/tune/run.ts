@@ -64,6 +64,13 @@ const row = (name: string, th: Thresholds2, x: Measured) => ({
   meanRounds: x.cost.rounds,
 });
 const rows = measured.map(([n, th, x]) => row(n, th, x));
+// The same counts priced with IKNP (16 bytes per OT) instead of the default Ferret.
+const costIknp = prunedCost(pruned, m.program, undefined, 'iknp');
+const iknp = measured.map(([name, th, x]) => {
+  const y = measure(m, test, th, costIknp, variants.find((v) => v[0] === name)![2]);
+  return { name, meanBytes: y.cost.bytes, bytesCutVsDense: costIknp.dense.bytes / y.cost.bytes, samePredictions: y.predictions.join() === x.predictions.join() };
+});
+for (const r of iknp) log(`IKNP: ${r.name}: ${(r.meanBytes / 1e6).toFixed(2)} MB (${r.bytesCutVsDense.toFixed(3)}×)`);
 for (const r of rows) log(`${r.name}: test ${(100 * r.accuracy).toFixed(1)} % (drop ${r.dropPoints.toFixed(1)}), ${(r.meanBytes / 1e6).toFixed(2)} MB (${r.bytesCutVsDense.toFixed(3)}×; encoder layers ${r.layerBytesCutVsDense.toFixed(2)}×), kept ${r.meanKept.map((k) => k.toFixed(2)).join(' → ')}`);
 const tuned = rows[4];
 // The tuned thresholds on the test split in fixed point (what the secure run computes) beside
@@ -93,11 +100,12 @@ report('tune', {
     })),
   },
   fixedPointTest: fixedTest,
-  test: { sentences: test.ids.length, denseBytes: dense.cost.bytes, denseLayerBytes: dense.cost.layerBytes, variants: rows },
+  test: { sentences: test.ids.length, denseBytes: dense.cost.bytes, denseLayerBytes: dense.cost.layerBytes, variants: rows, iknp },
   acceptance: {
     bytesCutAtLeast2x: tuned.bytesCutVsDense >= 2,
     dropAtMostHalfPoint: tuned.dropPoints <= 0.5,
     bytesCut: tuned.bytesCutVsDense,
+    bytesCutIknp: iknp[4].bytesCutVsDense,
     layerBytesCut: tuned.layerBytesCutVsDense,
     dropPoints: tuned.dropPoints,
     fixedPointLabelsAsFloat: `${fixedTest.sameLabel}/${fixedTest.sentences}`,
