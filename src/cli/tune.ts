@@ -50,6 +50,8 @@ options:
                        thresholds (hard masks, low-degree forms in place); if that is within
                        --max-drop and cheaper, write the tuned model to --out (needs --out)
   --out DIR            the folder for a fine-tuned checkpoint (DIR itself is never rewritten)
+  --fixed-check N      held-out sentences run in fixed point for the check (default all;
+                       0 skips the fixed-point check)
   --report FILE.html   where to write the HTML report (default DIR/tuning.html)
   --dry-run            report only; do not write thresholds.json or the HTML page
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
@@ -123,6 +125,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     steps: { type: 'string' },
     batch: { type: 'string' },
     lambdas: { type: 'string' },
+    'fixed-check': { type: 'string' },
     report: { type: 'string' },
     finetune: { type: 'string' },
     out: { type: 'string' },
@@ -150,6 +153,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     steps: positive(values.steps, '--steps', defaultTuneOptions.steps),
     batch: Math.max(1, positive(values.batch, '--batch', defaultTuneOptions.batch)),
     lambdas: lambdas?.length ? lambdas : defaultTuneOptions.lambdas,
+    fixedSentences: values['fixed-check'] === undefined ? undefined : positive(values['fixed-check'], '--fixed-check', 0),
     progress: bar(io, progressWanted(values, io)),
   };
   const epochs = positive(values.finetune, '--finetune', 0);
@@ -170,7 +174,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   const pruned = compileModel(bundledProgram('bert'), 'bert_cipherprune', configSizes(m.checkpoint.config));
   const cost = prunedCost(pruned, m.program, network);
   const heldEnc = encodeAll(m, held), trainEnc = encodeAll(m, train);
-  const result = tuneThresholds(m, trainEnc, heldEnc, cost, o, pruned);
+  const result = tuneThresholds(m, trainEnc, heldEnc, cost, o, o.fixedSentences === 0 ? undefined : pruned);
   const tuned = epochs > 0 ? fineTuned(m, trainEnc, heldEnc, result, cost, { ...o, epochs }) : undefined;
   const report: TuneReport = {
     model: values.model,
