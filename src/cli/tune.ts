@@ -196,7 +196,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     io.out(`written: the fine-tuned checkpoint ${out}\n`);
   }
   if (result.lambda === null) {
-    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense; thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
+    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense in float and in fixed point (with the float model's labels); thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
     return 1;
   }
   if (!values['dry-run']) {
