@@ -1,11 +1,13 @@
 // Trains the bundled sentence classifier (models/bert-sentiment) from scratch on the fixed
 // split of the UCI Sentiment Labelled Sentences (models/data, from scripts/split-data.ts), with
 // the real bert-base-uncased vocabulary, and writes the checkpoint in the Hugging Face layout
-// with its hand-set CipherPrune thresholds and its accuracy (accuracy.json). Deterministic:
+// with its hand-set CipherPrune thresholds and its accuracy (accuracy.json); the word table is
+// then compacted to its distinct rows (token_rows.json). Deterministic:
 // fixed seed, float64 arithmetic in a fixed order. CI never runs this; it loads the result.
 // Usage: nice npm run models:train-bert [-- --epochs N --out DIR --evaluate-only]
 import { join } from 'node:path';
 import type { BertConfig } from '../src/model/bert.ts';
+import { compactCheckpoint } from '../src/model/compact.ts';
 import { bundledProgram, compileModel, loadBert } from '../src/model/load.ts';
 import { loadTokenizer } from '../src/text/tokenizer.ts';
 import { trainClassifier } from '../src/train/classifier.ts';
@@ -57,6 +59,8 @@ if (!s.evaluateOnly) {
     { config: BERT_CONFIG, options: BERT_TRAINING, seconds, history: trained.history },
   );
   writeThresholds(s.out, BERT_THRESHOLDS);
+  // Keep only the distinct rows of the word table (exact; docs/models.md, "Compacted vocabularies").
+  compactCheckpoint(s.out, s.out);
 }
 
 // Evaluate what was written (F16 table included), as the secure program reads it.

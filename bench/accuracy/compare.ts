@@ -84,7 +84,7 @@ async function outcome(p: IrProgram, inputs: InputValues, session: LocalSession 
 export async function compareBert(m: LoadedBert, session: LocalSession | undefined, text: string): Promise<Comparison> {
   const t = textInputs(m.program, m.tokenizer, text);
   const pruned = m.program.model === 'bert_cipherprune';
-  const ref = pruned ? bertCipherPrune(m.weights, m.config, t.ids, t.padding, m.thresholds!) : { logits: bertDense(m.weights, m.config, [t.ids], [t.padding]), steps: [] };
+  const ref = pruned ? bertCipherPrune(m.weights, m.config, t.rows, t.padding, m.thresholds!) : { logits: bertDense(m.weights, m.config, [t.rows], [t.padding]), steps: [] };
   const o = await outcome(m.program, { ...m.serverInputs, ...t.inputs }, session);
   return compare(o, ref.logits.data, ref.steps.map((s) => s.k), m.config.num_hidden_layers, ref.steps.map((s) => s.kh));
 }

@@ -1,10 +1,12 @@
-// npm run bench -- tune [--seed N] [--twice]
+// npm run bench -- tune [--seed N] [--twice] [--fixed-test N]
 // Threshold tuning on the bundled classifier (models/bert-sentiment): the search of
 // `cipherprune tune` (search on the training split, accuracy checked on validation), its wall
 // time, and on the held-out test split the accuracy and mean predicted bytes per sentence of
 // dense, the hand-set thresholds, the shipped thresholds.json, and the tuned thresholds (pruned
 // only, and pruned + reduced). --twice repeats the search and reports whether the thresholds are
-// the same. JSON: bench/out/tune.json.
+// the same. The tuned thresholds are also run in fixed point (the program in the plaintext
+// reference interpreter, as the secure run computes) on the first N test sentences (default
+// all) beside the float model. JSON: bench/out/tune.json.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configSizes } from '../../src/model/checkpoint.ts';
@@ -12,23 +14,25 @@ import { bundledModel, bundledProgram, compileModel, loadBert } from '../../src/
 import { readLabelled } from '../../src/train/data.ts';
 import { defaultTuneOptions, encodeAll, measure, tuneThresholds, type Measured, type Thresholds2 } from '../../src/train/tune.ts';
 import { prunedCost } from '../../src/train/tune-cost.ts';
+import { fixedPointCheck } from '../../src/train/fixed-check.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { report } from '../lib.ts';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' } } });
 const seed = Number(values.seed ?? 1);
 const log = (s: string) => process.stderr.write(s + '\n');
 const dir = bundledModel('bert-sentiment');
 const m = loadBert(dir, 'bert_dense');
 const cfg = configSizes(m.checkpoint.config);
-const cost = prunedCost(compileModel(bundledProgram('bert'), 'bert_cipherprune', cfg), m.program);
+const pruned = compileModel(bundledProgram('bert'), 'bert_cipherprune', cfg);
+const cost = prunedCost(pruned, m.program);
 const split = (name: string) => encodeAll(m, readLabelled(join(ROOT, `models/data/${name}.tsv`)));
 const [train, validation, test] = ['train', 'validation', 'test'].map(split);
 
 function tune() {
   const t0 = performance.now();
   let last = 0;
-  const r = tuneThresholds(m, train, validation, cost, { ...defaultTuneOptions, seed, progress: (d, t) => d - last >= 15 && (log(`search ${(last = d)}/${t}`), true) });
+  const r = tuneThresholds(m, train, validation, cost, { ...defaultTuneOptions, seed, progress: (d, t, what) => (d < last || d - last >= 15) && (log(`${what} ${(last = d)}/${t}`), true) }, pruned);
   return { r, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -60,8 +64,19 @@ const row = (name: string, th: Thresholds2, x: Measured) => ({
   meanRounds: x.cost.rounds,
 });
 const rows = measured.map(([n, th, x]) => row(n, th, x));
+// The same counts priced with IKNP (16 bytes per OT) instead of the default Ferret.
+const costIknp = prunedCost(pruned, m.program, undefined, 'iknp');
+const iknp = measured.map(([name, th, x]) => {
+  const y = measure(m, test, th, costIknp, variants.find((v) => v[0] === name)![2]);
+  return { name, meanBytes: y.cost.bytes, bytesCutVsDense: costIknp.dense.bytes / y.cost.bytes, samePredictions: y.predictions.join() === x.predictions.join() };
+});
+for (const r of iknp) log(`IKNP: ${r.name}: ${(r.meanBytes / 1e6).toFixed(2)} MB (${r.bytesCutVsDense.toFixed(3)}×)`);
 for (const r of rows) log(`${r.name}: test ${(100 * r.accuracy).toFixed(1)} % (drop ${r.dropPoints.toFixed(1)}), ${(r.meanBytes / 1e6).toFixed(2)} MB (${r.bytesCutVsDense.toFixed(3)}×; encoder layers ${r.layerBytesCutVsDense.toFixed(2)}×), kept ${r.meanKept.map((k) => k.toFixed(2)).join(' → ')}`);
 const tuned = rows[4];
+// The tuned thresholds on the test split in fixed point (what the secure run computes) beside
+// the float model: labels and kept / accurate counts per layer.
+const fixedTest = fixedPointCheck(m, pruned, test, first.r.thresholds, Number(values['fixed-test'] ?? test.ids.length));
+log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fixedTest.sameLabel}, counts ${fixedTest.sameCounts} equal; accuracy ${(100 * fixedTest.accuracy).toFixed(1)} %; max score error ${fixedTest.maxScoreError.map((e) => e.toFixed(4))}; differ: ${fixedTest.differ}`);
 const second = values.twice ? tune() : undefined;
 report('tune', {
   seed,
@@ -71,13 +86,29 @@ report('tune', {
   tuned: first.r.thresholds,
   lambda: first.r.lambda,
   costFit: first.r.linear,
-  validation: { dense: first.r.dense.accuracy, candidates: first.r.candidates.map((c) => ({ lambda: c.lambda, thresholds: c.thresholds, accuracy: c.validation.accuracy, meanBytes: c.validation.cost.bytes, meanKept: c.validation.meanKept, meanHigh: c.validation.meanHigh, ok: c.ok })) },
-  test: { sentences: test.ids.length, denseBytes: dense.cost.bytes, denseLayerBytes: dense.cost.layerBytes, variants: rows },
+  validation: {
+    dense: first.r.dense.accuracy,
+    candidates: first.r.candidates.map((c) => ({
+      lambda: c.lambda,
+      thresholds: c.thresholds,
+      accuracy: c.validation.accuracy,
+      meanBytes: c.validation.cost.bytes,
+      meanKept: c.validation.meanKept,
+      meanHigh: c.validation.meanHigh,
+      ok: c.ok,
+      placed: c.placed && { thresholds: c.placed.thresholds, margins: c.placed.margins, accuracy: c.placed.validation.accuracy, meanBytes: c.placed.validation.cost.bytes, fixed: c.placed.fixed, accepted: c.placed.accepted },
+    })),
+  },
+  fixedPointTest: fixedTest,
+  test: { sentences: test.ids.length, denseBytes: dense.cost.bytes, denseLayerBytes: dense.cost.layerBytes, variants: rows, iknp },
   acceptance: {
     bytesCutAtLeast2x: tuned.bytesCutVsDense >= 2,
     dropAtMostHalfPoint: tuned.dropPoints <= 0.5,
     bytesCut: tuned.bytesCutVsDense,
+    bytesCutIknp: iknp[4].bytesCutVsDense,
     layerBytesCut: tuned.layerBytesCutVsDense,
     dropPoints: tuned.dropPoints,
+    fixedPointLabelsAsFloat: `${fixedTest.sameLabel}/${fixedTest.sentences}`,
+    fixedPointCountsAsFloat: `${fixedTest.sameCounts}/${fixedTest.sentences}`,
   },
 });

@@ -70,11 +70,11 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   const t = modelErrors(() => textInputs(m.program, m.tokenizer, text));
   const words = m.tokenizer.tokens(t.ids);
 
-  io.out(`${pruned ? 'CipherPrune' : 'dense'} BERT, ${values.checkpoint ?? 'models/bert-sentiment'}: ${c.num_hidden_layers} layers, width ${c.hidden_size}, ${c.seq_len} token positions, vocabulary of ${c.vocab_size} tokens\n`);
+  io.out(`${pruned ? 'CipherPrune' : 'dense'} BERT, ${values.checkpoint ?? 'models/bert-sentiment'}: ${c.num_hidden_layers} layers, width ${c.hidden_size}, ${c.seq_len} token positions, vocabulary of ${m.tokenizer.rows ? `${m.tokenizer.vocabSize} tokens in ${c.vocab_size} table rows (token_rows.json)` : `${c.vocab_size} tokens`}\n`);
   io.out(`text: ${JSON.stringify(text)} (${t.length} tokens${t.truncated ? ', cut to fit' : ''}, ${c.seq_len - t.length} padding)\n`);
 
   // The plaintext float model, in the clear (the demo's own check and illustration).
-  const ref = pruned && m.thresholds ? bertCipherPrune(m.weights, c, t.ids, t.padding, m.thresholds) : { logits: bertDense(m.weights, c, [t.ids], [t.padding]), steps: [] };
+  const ref = pruned && m.thresholds ? bertCipherPrune(m.weights, c, t.rows, t.padding, m.thresholds) : { logits: bertDense(m.weights, c, [t.rows], [t.padding]), steps: [] };
 
   const bar = progress(io, progressWanted(values, io));
   const session = new LocalSession(channels.pair, { ot: otBackendOf(values) });

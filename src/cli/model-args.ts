@@ -25,7 +25,8 @@ export const modelHelp = {
                        config sizes, model.safetensors the weights (tensors named by the
                        program's input sources), thresholds.json CipherPrune's thresholds`,
   tokenizer: `  --tokenizer DIR      the client's tokenizer (tokenizer.json, vocab.txt, or vocab.json +
-                       merges.txt) and config.json sizes; never the weights`,
+                       merges.txt), config.json sizes and a compacted table's token_rows.json;
+                       never the weights`,
   text: `  --text TEXT          the client's text: token ids (and BERT's padding flags) for the inputs
                        whose sources are "input_ids" and "padding"`,
 };

@@ -41,6 +41,12 @@ export function tuneText(r: TuneReport): string {
     ...x.candidates.map((c) => `  λ = ${String(c.lambda).padEnd(5)} θ = [${c.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${c.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}]: ${pct(c.validation.accuracy)}, ${cost(r, c.validation)}${c.ok ? '' : ' (over the accuracy budget)'}`),
     '',
     ...(r.finetuned ? [`fine-tuned ${r.finetuned.epochs} epoch(s) under θ = [${r.finetuned.thresholds.theta.join(', ')}], θ_hi = [${r.finetuned.thresholds.theta_hi.join(', ')}]: ${pct(r.finetuned.validation.accuracy)}, ${cost(r, r.finetuned.validation)}${r.finetuned.ok ? ' (within the budget and cheaper: written to --out)' : ' (not within the budget, or not cheaper: not written)'}`, ''] : []),
+    ...x.candidates.filter((c) => c.placed).map((c) => {
+      const q = c.placed!, f = q.fixed;
+      const fx = f ? `; fixed point on ${f.sentences}: ${pct(f.accuracy)}, labels as float ${f.sameLabel}/${f.sentences}, counts as float ${f.sameCounts}/${f.sentences}, score error ≤ ${list(f.maxScoreError, 4)}` : '';
+      return `  λ = ${c.lambda} moved off the scores: θ = [${q.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${q.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}] (margins ${list(q.margins.theta, 3)}; ${list(q.margins.theta_hi, 3)}): ${pct(q.validation.accuracy)}, ${cost(r, q.validation)}${fx}${q.accepted ? '' : ' (rejected)'}`;
+    }),
+    '',
     x.lambda === null ? 'no λ met the accuracy budget' : `chosen: λ = ${x.lambda}, θ = [${x.thresholds.theta.join(', ')}], θ_hi = [${x.thresholds.theta_hi.join(', ')}]`,
     `${r.seconds.toFixed(0)} s`,
     '',

@@ -14,6 +14,7 @@ import { inputsFromWeights } from '../model/weights.ts';
 import { defaultTuneOptions, encodeAll, measure, tuneThresholds, type Encoded, type TuneOptions, type TuneResult } from '../train/tune.ts';
 import { prunedCost } from '../train/tune-cost.ts';
 import { parseNetwork } from '../transport/sim-channel.ts';
+import { TOKEN_ROWS_FILE } from '../text/token-rows.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { modelErrors } from './model-args.ts';
 import { ProgramError } from './program.ts';
@@ -26,9 +27,12 @@ Learn CipherPrune's per-layer thresholds for a BERT sequence classifier: θ (tok
 importance is at most θ are pruned after the layer's attention) and θ_hi (kept tokens above it
 get the accurate polynomials, the others the low-degree ones). A gradient search with soft
 masks minimises the task loss plus λ times the predicted cost (bytes, or time on --network),
-for a sweep of λ; each result is checked with hard masks on held-out sentences and the
-cheapest within --max-drop of dense accuracy is written to DIR/thresholds.json, which run,
-serve and demo then use. docs/tuning.md describes the method.
+for a sweep of λ; each result is checked with hard masks on held-out sentences. Cheapest
+first, each threshold is then moved (within ± 10 %) to the widest gap between the held-out
+scores, and the thresholds are checked again in float and in fixed point (the program run by
+the plaintext reference interpreter, as the secure run computes); the first within --max-drop
+of dense accuracy in both, with the same labels in both, is written to DIR/thresholds.json,
+which run, serve and demo then use. docs/tuning.md describes the method.
 
 options:
   --model DIR          the classifier folder (Hugging Face layout, protocols/bert.cpl names)
@@ -46,6 +50,8 @@ options:
                        thresholds (hard masks, low-degree forms in place); if that is within
                        --max-drop and cheaper, write the tuned model to --out (needs --out)
   --out DIR            the folder for a fine-tuned checkpoint (DIR itself is never rewritten)
+  --fixed-check N      held-out sentences run in fixed point for the check (default all;
+                       0 skips the fixed-point check)
   --report FILE.html   where to write the HTML report (default DIR/tuning.html)
   --dry-run            report only; do not write thresholds.json or the HTML page
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
@@ -119,6 +125,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     steps: { type: 'string' },
     batch: { type: 'string' },
     lambdas: { type: 'string' },
+    'fixed-check': { type: 'string' },
     report: { type: 'string' },
     finetune: { type: 'string' },
     out: { type: 'string' },
@@ -146,6 +153,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     steps: positive(values.steps, '--steps', defaultTuneOptions.steps),
     batch: Math.max(1, positive(values.batch, '--batch', defaultTuneOptions.batch)),
     lambdas: lambdas?.length ? lambdas : defaultTuneOptions.lambdas,
+    fixedSentences: values['fixed-check'] === undefined ? undefined : positive(values['fixed-check'], '--fixed-check', 0),
     progress: bar(io, progressWanted(values, io)),
   };
   const epochs = positive(values.finetune, '--finetune', 0);
@@ -166,7 +174,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   const pruned = compileModel(bundledProgram('bert'), 'bert_cipherprune', configSizes(m.checkpoint.config));
   const cost = prunedCost(pruned, m.program, network);
   const heldEnc = encodeAll(m, held), trainEnc = encodeAll(m, train);
-  const result = tuneThresholds(m, trainEnc, heldEnc, cost, o);
+  const result = tuneThresholds(m, trainEnc, heldEnc, cost, o, o.fixedSentences === 0 ? undefined : pruned);
   const tuned = epochs > 0 ? fineTuned(m, trainEnc, heldEnc, result, cost, { ...o, epochs }) : undefined;
   const report: TuneReport = {
     model: values.model,
@@ -182,13 +190,13 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   if (tuned?.ok && !values['dry-run']) {
     const out = values.out!;
     mkdirSync(out, { recursive: true });
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'vocab.json', 'merges.txt']) if (existsSync(join(values.model, f))) copyFileSync(join(values.model, f), join(out, f));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'vocab.json', 'merges.txt', TOKEN_ROWS_FILE]) if (existsSync(join(values.model, f))) copyFileSync(join(values.model, f), join(out, f));
     writeCheckpointFolder(out, m.program, inputsFromWeights(tuned.weights), m.checkpoint.config, new Set(['bert.embeddings.word_embeddings.weight']));
     writeFileSync(join(out, 'thresholds.json'), JSON.stringify({ 'cipherprune.theta': tuned.thresholds.theta, 'cipherprune.theta_hi': tuned.thresholds.theta_hi }, null, 2) + '\n');
     io.out(`written: the fine-tuned checkpoint ${out}\n`);
   }
   if (result.lambda === null) {
-    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense; thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
+    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense in float and in fixed point (with the float model's labels); thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
     return 1;
   }
   if (!values['dry-run']) {

@@ -1,10 +1,12 @@
 // Tokenizers from a model folder, in any of the Hugging Face layouts: `tokenizer.json` (with an
 // optional `tokenizer_config.json`), BERT's `vocab.txt`, or GPT-2's `vocab.json` + `merges.txt`.
-// All go through @huggingface/tokenizers (pure JS, reads tokenizer.json offline).
+// All go through @huggingface/tokenizers (pure JS, reads tokenizer.json offline). A compacted
+// model's folder also has token_rows.json, which maps ids to rows of its word table.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { byteLevelBpeTokenizerConfig, byteLevelBpeTokenizerJson, parseMerges, wordPieceTokenizerConfig, wordPieceTokenizerJson } from './hf-json.ts';
+import { readTokenRows, TokenRowsError, type TokenRows } from './token-rows.ts';
 
 export class TokenizerError extends Error {
   override name = 'TokenizerError';
@@ -22,6 +24,8 @@ export interface TextTokenizer {
   /** The vocabulary entry of each id (e.g. `##ing`, `Ġthe`). */
   tokens(ids: readonly number[]): string[];
   idOf(token: string): number | undefined;
+  /** The folder's token_rows.json: the rows of a compacted word table (token-rows.ts). */
+  rows?: TokenRows;
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -67,7 +71,15 @@ export function loadTokenizer(dir: string): TextTokenizer {
   const model = (json.model ?? {}) as { type?: string; vocab?: Record<string, number> | unknown[] };
   const kind = model.type === 'WordPiece' ? 'wordpiece' : model.type === 'BPE' ? 'bpe' : 'other';
   const added = ((json.added_tokens ?? []) as { id: number }[]).map((t) => t.id);
+  let rows: TokenRows | undefined;
+  try {
+    rows = readTokenRows(dir);
+  } catch (e) {
+    if (e instanceof TokenRowsError) throw new TokenizerError(e.message);
+    throw e;
+  }
   const vocabSize = Math.max(model.vocab ? (Array.isArray(model.vocab) ? model.vocab.length : Math.max(...Object.values(model.vocab)) + 1) : 0, ...added.map((i) => i + 1));
+  if (rows && rows.vocabSize !== vocabSize) throw new TokenizerError(`${rows.source} maps ${rows.vocabSize} token ids, but the tokenizer (${source}) has ${vocabSize}`);
   return {
     source,
     kind,
@@ -76,6 +88,7 @@ export function loadTokenizer(dir: string): TextTokenizer {
     decode: (ids) => tok.decode([...ids], { skip_special_tokens: false }),
     tokens: (ids) => ids.map((i) => tok.id_to_token(i) ?? `<${i}>`),
     idOf: (t) => tok.token_to_id(t),
+    ...(rows ? { rows } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
 import { bertCipherPrune, bertDense, type Thresholds } from '../model/bert.ts';
 import { gpt2CipherPrune, gpt2Dense } from '../model/gpt2.ts';
 import type { LoadedBert, LoadedGpt2 } from '../model/load.ts';
+import { modelIds } from '../model/text-inputs.ts';
 import { encodeBert, endOfText } from '../text/tokenizer.ts';
 import type { Example } from './data.ts';
 
@@ -35,7 +36,10 @@ export interface ClassifierEvaluation {
 
 export function evaluateClassifier(m: LoadedBert, rows: readonly Example[], th: Thresholds | undefined = m.thresholds): ClassifierEvaluation {
   const c = m.config;
-  const enc = rows.map((r) => encodeBert(m.tokenizer, r.text, c.seq_len));
+  const enc = rows.map((r) => {
+    const e = encodeBert(m.tokenizer, r.text, c.seq_len);
+    return { ...e, ids: modelIds(m.program, m.tokenizer, e.ids) };
+  });
   const dense: number[] = [];
   for (let b = 0; b < enc.length; b += 64) {
     const part = enc.slice(b, b + 64);

@@ -7,6 +7,8 @@
 import { DimEnv } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { predictSchedule } from '../opt/cost.ts';
+import { makeCostParams } from '../ir/ops/table.ts';
+import type { OtChoice } from '../crypto/ot/index.ts';
 import { buildSchedule, type Schedule } from '../opt/schedule.ts';
 import { predictTime } from '../opt/time.ts';
 import type { NetworkProfile } from '../transport/sim-channel.ts';
@@ -31,14 +33,15 @@ export interface PrunedCost {
   value(p: CostPoint): number;
 }
 
-function pointOf(s: Schedule, dims: DimEnv, network?: NetworkProfile): CostPoint {
-  const c = predictSchedule(s, dims);
+function pointOf(s: Schedule, dims: DimEnv, network?: NetworkProfile, ot?: OtChoice): CostPoint {
+  const c = predictSchedule(s, dims, makeCostParams({ ot }));
   const inLoop = c.ops.filter((o) => s.program.ops[o.id].where.loops.length > 0);
   return { bytes: c.bytesC2S + c.bytesS2C, layerBytes: inLoop.reduce((a, o) => a + o.bytesC2S + o.bytesS2C, 0), rounds: c.rounds, seconds: network && predictTime(s, c, network).seconds };
 }
 
-/** Cost model of a pruned program (revealed sizes k@l=i, kh@l=i) beside its dense variant. */
-export function prunedCost(pruned: IrProgram, dense: IrProgram, network?: NetworkProfile): PrunedCost {
+/** Cost model of a pruned program (revealed sizes k@l=i, kh@l=i) beside its dense variant
+ * (with the default OT backend, or `ot`). */
+export function prunedCost(pruned: IrProgram, dense: IrProgram, network?: NetworkProfile, ot?: OtChoice): PrunedCost {
   const s = buildSchedule(pruned, { merge: true });
   const cache = new Map<string, CostPoint>();
   const syms = pruned.runtimeDims.map((r) => {
@@ -50,14 +53,14 @@ export function prunedCost(pruned: IrProgram, dense: IrProgram, network?: Networ
   return {
     metric,
     value: (p) => (metric === 'bytes' ? p.bytes : p.seconds!),
-    dense: pointOf(buildSchedule(dense, { merge: true }), new DimEnv(), network),
+    dense: pointOf(buildSchedule(dense, { merge: true }), new DimEnv(), network, ot),
     at(kept, high) {
       const key = `${kept.join(',')}/${high.join(',')}`;
       let hit = cache.get(key);
       if (!hit) {
         const dims = new DimEnv();
         for (const y of syms) dims.values.set(y.sym, (y.kind === 'k' ? kept : high)[y.layer]);
-        cache.set(key, (hit = pointOf(s, dims, network)));
+        cache.set(key, (hit = pointOf(s, dims, network, ot)));
       }
       return hit;
     },

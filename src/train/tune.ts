@@ -9,12 +9,16 @@ import { Adam } from '../autodiff/adam.ts';
 import { crossEntropy } from '../autodiff/nn.ts';
 import { add, mul, scale, sum } from '../autodiff/ops.ts';
 import { param, withGrad, type Var, constant } from '../autodiff/var.ts';
+import type { IrProgram } from '../ir/ir.ts';
 import type { LoadedBert } from '../model/load.ts';
+import { modelIds } from '../model/text-inputs.ts';
 import { encodeBert } from '../text/tokenizer.ts';
 import type { Example } from './data.ts';
 import { argmax } from './evaluate.ts';
 import { Rng } from './rng.ts';
 import { softCipherPrune, type SoftThresholds } from './soft-prune.ts';
+import { fixedPointCheck, type FixedCheck } from './fixed-check.ts';
+import { withMargins, type Margins } from './margins.ts';
 import { fitLinearCost, type CostPoint, type LinearCost, type PrunedCost } from './tune-cost.ts';
 
 export interface TuneOptions {
@@ -29,10 +33,16 @@ export interface TuneOptions {
   lr: number;
   /** Mask temperature as a fraction of each layer's typical score. */
   temperature: number;
+  /** Each θ moves within ± window · θ to the widest gap of the held-out scores (margins.ts);
+   * a distance of `margin` (score units) counts as wide enough. */
+  window: number;
+  margin: number;
+  /** Held-out sentences checked in fixed point (fixed-check.ts; all by default). */
+  fixedSentences?: number;
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -56,6 +66,10 @@ export interface Candidate {
   validation: Measured;
   /** Within the accuracy budget. */
   ok: boolean;
+  /** For the candidates tried in order of cost: the thresholds moved away from the held-out
+   * scores, measured again in float and in fixed point; `accepted` if both keep the budget and
+   * fixed point gives the float model's labels. */
+  placed?: { thresholds: Thresholds2; margins: Margins; validation: Measured; fixed?: FixedCheck; accepted: boolean };
 }
 
 export interface TuneResult {
@@ -68,6 +82,9 @@ export interface TuneResult {
   dense: Measured;
   pruned: Measured;
   reduced: Measured;
+  /** The fixed-point check of the chosen thresholds (when the pruned program was given). */
+  fixed?: FixedCheck;
+  margins?: Margins;
 }
 
 export interface Encoded {
@@ -78,7 +95,7 @@ export interface Encoded {
 
 export const encodeAll = (m: LoadedBert, rows: readonly Example[]): Encoded => {
   const enc = rows.map((r) => encodeBert(m.tokenizer, r.text, m.config.seq_len));
-  return { ids: enc.map((e) => e.ids), padding: enc.map((e) => e.padding), labels: rows.map((r) => r.label) };
+  return { ids: enc.map((e) => modelIds(m.program, m.tokenizer, e.ids)), padding: enc.map((e) => e.padding), labels: rows.map((r) => r.label) };
 };
 
 const fixed = (v: number) => constant(Float64Array.of(v), []);
@@ -170,9 +187,15 @@ function search(m: LoadedBert, train: Encoded, lambda: number, scales: number[],
  */
 export const onGrid = (t: number, top: number): number => Math.round(Math.min(top, Math.max(-1, t)) * 4096) / 4096;
 
-/** The whole search: sweep λ, harden, check on `held`, keep the cheapest within the budget. */
-export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cost: PrunedCost, o: TuneOptions): TuneResult {
+/**
+ * The whole search: sweep λ, harden, check on `held`; then, cheapest first, move each candidate's
+ * thresholds away from the held-out scores (margins.ts), measure again, and, given `pruned` (the
+ * checkpoint's bert_cipherprune), check it in fixed point (fixed-check.ts); keep the first that
+ * stays within the budget in both and whose fixed-point labels are the float model's.
+ */
+export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cost: PrunedCost, o: TuneOptions, pruned?: IrProgram): TuneResult {
   const L = m.config.num_hidden_layers;
+  const fixedN = Math.min(o.fixedSentences ?? Infinity, held.ids.length);
   const total = o.lambdas.length * o.steps;
   let done = 0;
   const tick = () => o.progress?.(++done, total, 'search');
@@ -182,14 +205,25 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const scales = scoreScales(m, train);
   const denseValue = cost.value(cost.dense);
   const budget = dense.accuracy - o.maxDrop / 100 - 1e-12;
-  const candidates = o.lambdas.map((lambda) => {
+  const candidates: Candidate[] = o.lambdas.map((lambda) => {
     const thresholds = search(m, train, lambda, scales, lin, denseValue, o, tick);
     const validation = measure(m, held, thresholds, cost);
     return { lambda, thresholds, validation, ok: validation.accuracy >= budget };
   });
-  const ok = candidates.filter((c) => c.ok).sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost));
-  const best = ok[0];
-  const thresholds = best ? best.thresholds : all;
+  let best: Candidate | undefined;
+  for (const c of candidates.filter((x) => x.ok).sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost))) {
+    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin);
+    const validation = measure(m, held, thresholds, cost);
+    let checked = 0;
+    const fixed = validation.accuracy >= budget && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
+    const accepted = validation.accuracy >= budget && (!fixed || (fixed.accuracy >= budget && fixed.sameLabel === fixed.sentences));
+    c.placed = { thresholds, margins, validation, fixed, accepted };
+    if (accepted) {
+      best = c;
+      break;
+    }
+  }
+  const thresholds = best ? best.placed!.thresholds : all;
   return {
     thresholds,
     lambda: best ? best.lambda : null,
@@ -198,6 +232,8 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
     candidates,
     dense,
     pruned: measure(m, held, { theta: thresholds.theta, theta_hi: new Array<number>(L).fill(NONE) }, cost, false),
-    reduced: best ? best.validation : dense,
+    reduced: best ? best.placed!.validation : dense,
+    fixed: best?.placed?.fixed,
+    margins: best?.placed?.margins,
   };
 }

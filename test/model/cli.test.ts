@@ -95,7 +95,7 @@ describe('BERT from a checkpoint folder and text', () => {
     // GPT-2's id for ' exquisite' (40123) is past BERT's 30,522 rows.
     const r = await cli(['run', 'protocols/bert.cpl', '--model', 'bert_dense', '--checkpoint', gptTok, '--text', 'Delicious pastries and exquisite coffee']);
     expect(r).toMatchObject({ code: 1, out: '' });
-    expect(r.err).toBe(`cipherprune: token id 40123 ("Ġexquisite") is outside the program's vocabulary (vocab_size = 30522): the tokenizer (${join(gptTok, 'tokenizer.json')}, 50257 tokens) does not belong to this model\n`);
+    expect(r.err).toBe(`cipherprune: token id 40123 ("Ġexquisite") is outside the program's vocabulary (vocab_size = 30522): the tokenizer (${join(gptTok, 'tokenizer.json')}, 50257 tokens) does not belong to this model (a compacted model needs its token_rows.json beside the tokenizer)\n`);
   });
 
   it('a config.json that does not fit the weights names the tensor', async () => {

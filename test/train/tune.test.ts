@@ -11,6 +11,7 @@ import { bertCipherPrune } from '../../src/model/bert.ts';
 import { loadBert } from '../../src/model/load.ts';
 import { expLoTwin, geluLoTwin, ringOf } from '../../src/crypto/nonlinear/index.ts';
 import { encodeAll } from '../../src/train/tune.ts';
+import { widestGap } from '../../src/train/margins.ts';
 import { expLo, expLoSlope, geluLo, geluLoSlope } from '../../src/train/low-degree.ts';
 import { softCipherPrune } from '../../src/train/soft-prune.ts';
 import { mixRows, receivedFrom, thresholdMask, weightedSoftmax } from '../../src/train/soft-ops.ts';
@@ -124,6 +125,22 @@ describe('hard masks', () => {
   });
 });
 
+describe('thresholds away from the scores (margins.ts)', () => {
+  it('widestGap: the middle of the widest gap within the window, on the grid, with its distance', () => {
+    const scores = [1, 1.5, 2.25, 2.5, 3.5];
+    // window 2 ± 0.5: the middle of (1.5, 2.25) is 0.375 from both; (2.5, 3.5) clipped at 3 gives 0.5
+    expect(widestGap(2, scores, 0.25, 64)).toEqual({ at: 1.875, margin: 0.375 });
+    expect(widestGap(2, scores, 0.5, 64)).toEqual({ at: 3, margin: 0.5 });
+    // a margin of `enough` counts as wide: 2 itself is 0.25 from the scores, so it stays
+    expect(widestGap(2, scores, 0.5, 64, 0.25)).toEqual({ at: 2, margin: 0.25 });
+    expect(widestGap(2.2, scores, 0.5, 64, 0.25)).toEqual({ at: 2, margin: 0.25 });
+    expect(widestGap(6, scores, 0.5, 64, 0.25)).toEqual({ at: 6, margin: 2.5 });
+    // on the threshold grid (fix<32, 12>)
+    expect(widestGap(2, [1.9, 2.1001], 0.1, 64).at * 4096 % 1).toBe(0);
+    expect(widestGap(-Infinity, scores, 0.1, 64)).toEqual({ at: -Infinity, margin: Infinity });
+  });
+});
+
 describe('cipherprune tune', () => {
   it('is deterministic under a seed: the same thresholds twice', { timeout: 120_000 }, async () => {
     const runs: string[] = [];
@@ -134,6 +151,7 @@ describe('cipherprune tune', () => {
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/pruned \+ reduced/);
+      expect(r.out).toMatch(/moved off the scores: .*fixed point on \d+: .*labels as float (\d+)\/\1/);
       runs.push(readFileSync(join(dir, 'thresholds.json'), 'utf8'));
       expect(existsSync(join(dir, 'tuning.html'))).toBe(true);
       expect(readFileSync(join(dir, 'tuning.html'), 'utf8')).toMatch(/<svg[\s\S]*<\/svg>[\s\S]*<\/html>/);
