@@ -13,7 +13,7 @@ import { refillFlights } from '../../src/opt/cost.ts';
 import { RoundClock } from '../../src/transport/round-clock.ts';
 import { consumedBy, FERRET_SETUP, iterationBytes } from '../../src/crypto/ot/ferret/params.ts';
 import { idealOtPairForTestsOnly } from '../support/ideal-ot.ts';
-import { choiceBits, enginePair, FERRET_TOY, randomMsgs } from './helpers.ts';
+import { bothWays, choiceBits, enginePair, FERRET_TOY, randomMsgs } from './helpers.ts';
 
 type Flavour = { name: string; run: (S: ObliviousTransfer, R: ObliviousTransfer) => Promise<unknown>; cost: (S: ObliviousTransfer) => ReturnType<typeof otCost.cot>; plan: (m: OtCostModel) => MessagePlan };
 
@@ -92,10 +92,7 @@ describe('wire cost equals the formulas', () => {
       const E = await enginePair(chunk);
       for (const n of [0, 1, 129, 1000]) {
         for (const f of flavours(n)) {
-          for (const [S, R, sCh, rCh] of [
-            [E.client, E.server, E.cc, E.sc],
-            [E.server, E.client, E.sc, E.cc],
-          ] as const) {
+          for (const [S, R, sCh, rCh] of bothWays(E)) {
             expect(await measure(S, R, sCh, rCh, f), `${f.name} n=${n} ${S.party}→${R.party}`).toEqual(f.cost(S));
           }
         }
@@ -121,10 +118,7 @@ describe('wire cost equals the formulas', () => {
       let refills = 0;
       for (const n of [0, 1, 129, 5000]) {
         for (const f of flavours(n)) {
-          for (const [S, R, sCh, rCh] of [
-            [E.client, E.server, E.cc, E.sc],
-            [E.server, E.client, E.sc, E.cc],
-          ] as const) {
+          for (const [S, R, sCh, rCh] of bothWays(E)) {
             const want = predictWithRefills(model, S.party, f.plan(model));
             if (want.messagesSenderToReceiver > f.cost(S).messagesSenderToReceiver) refills++;
             expect(await measure(S, R, sCh, rCh, f), `${f.name} n=${n} ${S.party}→${R.party} chunk ${chunk}`).toEqual(want);
@@ -168,7 +162,7 @@ describe('wire cost equals the formulas', () => {
       // paired: two rounds per iteration of the busier direction (plus one for a bootstrap)
       expect(want.some((f) => f.c2s > 0 && f.s2c > 0)).toBe(need.client > 0 && need.server > 0);
       // the pools serve the need, with the correlation (reveal-and-check both directions)
-      for (const [S, R, sCh, rCh] of [[E.client, E.server, E.cc, E.sc], [E.server, E.client, E.sc, E.cc]] as const) {
+      for (const [S, R, sCh, rCh] of bothWays(E)) {
         const n = need[S.party], b = choiceBits(n, 3);
         const [q, t] = await Promise.all([S.cotSend(n), R.cotRecv(b)]);
         sCh.send(S.delta.slice());

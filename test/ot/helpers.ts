@@ -37,6 +37,15 @@ export async function enginePair(chunk?: number, seed = 7, backend: TestBackend 
   return { client, server, cc, sc };
 }
 
+type EnginePair = Awaited<ReturnType<typeof enginePair>>;
+
+/** The pair's two directions: [sender, receiver, sender's channel, receiver's channel]. */
+export const bothWays = (E: EnginePair) =>
+  [
+    [E.client, E.server, E.cc, E.sc],
+    [E.server, E.client, E.sc, E.cc],
+  ] as const;
+
 /** Deterministic choice bits (one byte 0/1 each) with both values present. */
 export function choiceBits(n: number, seed: number): Uint8Array {
   return Prg.fromInt(seed).bytes(n).map((b) => b & 1);

@@ -147,41 +147,31 @@ export class OtEngine implements ObliviousTransfer {
     await this.cotSource.ensure?.(n, asSender);
   }
 
-  cotSend(n: number): Promise<Uint8Array> {
+  /** One call drawing n COTs of one direction: refill if the backend needs to, draw, count. */
+  private drawing<T>(n: number, asSender: boolean, draw: () => Promise<T>): Promise<T> {
     return this.exclusive(async () => {
-      await this.ensure(n, true);
-      const q = await this.cotSource.send(n);
-      this.reserve(true, n);
-      return q;
+      await this.ensure(n, asSender);
+      const r = await draw();
+      this.reserve(asSender, n);
+      return r;
     });
+  }
+
+  cotSend(n: number): Promise<Uint8Array> {
+    return this.drawing(n, true, () => this.cotSource.send(n));
   }
 
   cotRecv(choices: Uint8Array): Promise<Uint8Array> {
     checkChoices(choices);
-    return this.exclusive(async () => {
-      await this.ensure(choices.length, false);
-      const t = await this.cotSource.recv(choices);
-      this.reserve(false, choices.length);
-      return t;
-    });
+    return this.drawing(choices.length, false, () => this.cotSource.recv(choices));
   }
 
   rcotSend(n: number): Promise<Uint8Array> {
-    return this.exclusive(async () => {
-      await this.ensure(n, true);
-      const q = await this.cotSource.sendRandom(n);
-      this.reserve(true, n);
-      return q;
-    });
+    return this.drawing(n, true, () => this.cotSource.sendRandom(n));
   }
 
   rcotRecv(n: number): Promise<{ choices: Uint8Array; blocks: Uint8Array }> {
-    return this.exclusive(async () => {
-      await this.ensure(n, false);
-      const r = await this.cotSource.recvRandom(n);
-      this.reserve(false, n);
-      return r;
-    });
+    return this.drawing(n, false, () => this.cotSource.recvRandom(n));
   }
 
   // ---- random OT, chosen-message OT, correlated OT with a correlation function (flavours.ts) ----
