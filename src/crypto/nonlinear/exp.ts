@@ -15,7 +15,7 @@ import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, prepareSelector, prepareSelectorCost, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
-import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { boundOperand, operandCounts, operandSpec } from './operand.ts';
 import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { lutMul, lutMulCost } from './ot-ops.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';

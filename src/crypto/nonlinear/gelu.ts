@@ -15,7 +15,7 @@ import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, prepareSelector, prepareSelectorCost, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
-import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { boundOperand, operandCounts, operandSpec } from './operand.ts';
 import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
 import { GELU_PWL, type PwlSpec } from './pwl-tables.ts';

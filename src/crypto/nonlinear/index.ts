@@ -6,6 +6,7 @@ export * from './trunc.ts';
 export * from './convert.ts';
 export * from './stats.ts';
 export * from './arith.ts';
+export * from './operand.ts';
 export * from './boolean.ts';
 export * from './poly.ts';
 export * from './gelu.ts';

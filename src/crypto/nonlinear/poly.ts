@@ -19,7 +19,7 @@
 // truncation errors only (bounded per function in the tests).
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, ringOf, type CostBuilder, type ProtoCtx } from './context.ts';
-import { boundOperand, operandCounts, operandMulCost, operandSpec, type BitOperand } from './arith.ts';
+import { boundOperand, operandCounts, operandMulCost, operandSpec, type BitOperand } from './operand.ts';
 import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import type { Chooser, ChooserCounts, ChooserSpec } from './ot-ops.ts';
 

@@ -17,7 +17,7 @@ import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
-import { boundOperand, operandCounts, operandSpec } from './arith.ts';
+import { boundOperand, operandCounts, operandSpec } from './operand.ts';
 import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import type { Chooser, ChooserSpec } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
