@@ -261,29 +261,32 @@ export const uploadBytes = (bits: readonly number[], N = POLY_DEGREE): number =>
 
 /**
  * Client: the upload frame of a serialized seeded ciphertext (compression none): its header and
- * seed as they are, c0's residues mod prime i in bits[i] bits each (they are < p_i < 2^bits[i]).
+ * seed as they are; between them c0's residues mod prime i (< p_i < 2^bits[i], 32 < bits[i] <= 60)
+ * as their low 32-bit words (3N words, a plain copy), then their high bits[i] - 32 bits as a bit
+ * stream.
  */
 export function packUpload(ser: Uint8Array, bits: readonly number[], N = POLY_DEGREE): Uint8Array {
-  const dataEnd = CT_DATA_OFFSET + 8 * bits.length * N;
+  const L = bits.length, dataEnd = CT_DATA_OFFSET + 8 * L * N;
   if (ser.byteLength !== dataEnd + SEEDED_OVERHEAD - CT_DATA_OFFSET) throw new Error(`upload: expected a seeded ciphertext of ${dataEnd + SEEDED_OVERHEAD - CT_DATA_OFFSET} bytes, got ${ser.byteLength}`);
   const out = new Uint8Array(uploadBytes(bits, N));
   out.set(ser.subarray(0, CT_DATA_OFFSET));
   const words = new Uint32Array(ser.slice(CT_DATA_OFFSET, dataEnd).buffer);
-  const w = new BitWriter(out.subarray(CT_DATA_OFFSET));
+  const lows = new Uint32Array(L * N);
+  const hiBytes = new Uint8Array(out.byteLength - SEEDED_OVERHEAD - 4 * L * N);
+  const w = new BitWriter(hiBytes);
   bits.forEach((b, i) => {
+    if (!(b > 32 && b <= 60)) throw new RangeError(`upload: prime of ${b} bits (32 < bits <= 60)`);
+    const n = b - 32;
     for (let j = i * N; j < (i + 1) * N; j++) {
-      const lo = words[2 * j], hi = words[2 * j + 1];
-      if (b > 32) {
-        if (hi >>> (b - 32) !== 0) throw new Error(`upload: residue above 2^${b}`);
-        w.put(lo, 32);
-        w.put(hi, b - 32);
-      } else {
-        if (hi !== 0 || (b < 32 && lo >>> b !== 0)) throw new Error(`upload: residue above 2^${b}`);
-        w.put(lo, b);
-      }
+      const hi = words[2 * j + 1];
+      if (hi >>> n !== 0) throw new Error(`upload: residue above 2^${b}`);
+      lows[j] = words[2 * j];
+      w.put(hi, n);
     }
   });
   w.align();
+  out.set(new Uint8Array(lows.buffer), CT_DATA_OFFSET);
+  out.set(hiBytes, CT_DATA_OFFSET + 4 * L * N);
   out.set(ser.subarray(dataEnd), out.byteLength - (ser.byteLength - dataEnd));
   return out;
 }
@@ -291,18 +294,18 @@ export function packUpload(ser: Uint8Array, bits: readonly number[], N = POLY_DE
 /** Server: the SEAL bytes of an upload frame (packUpload's inverse; SEAL's load checks the residues). */
 export function unpackUpload(frame: Uint8Array, bits: readonly number[], N = POLY_DEGREE): Uint8Array {
   if (frame.byteLength !== uploadBytes(bits, N)) throw new Error(`HE product: upload ciphertext has ${frame.byteLength} bytes, expected ${uploadBytes(bits, N)}`);
-  const dataEnd = CT_DATA_OFFSET + 8 * bits.length * N;
+  const L = bits.length, dataEnd = CT_DATA_OFFSET + 8 * L * N;
   const tail = SEEDED_OVERHEAD - CT_DATA_OFFSET;
   const out = new Uint8Array(dataEnd + tail);
   out.set(frame.subarray(0, CT_DATA_OFFSET));
-  const words = new Uint32Array(bits.length * N * 2);
-  const r = new BitReader(frame.subarray(CT_DATA_OFFSET, frame.byteLength - tail));
+  const lows = new Uint32Array(frame.slice(CT_DATA_OFFSET, CT_DATA_OFFSET + 4 * L * N).buffer);
+  const words = new Uint32Array(L * N * 2);
+  const r = new BitReader(frame.subarray(CT_DATA_OFFSET + 4 * L * N, frame.byteLength - tail));
   bits.forEach((b, i) => {
+    const n = b - 32;
     for (let j = i * N; j < (i + 1) * N; j++) {
-      if (b > 32) {
-        words[2 * j] = r.get(32);
-        words[2 * j + 1] = r.get(b - 32);
-      } else words[2 * j] = r.get(b);
+      words[2 * j] = lows[j];
+      words[2 * j + 1] = r.get(n);
     }
   });
   out.set(new Uint8Array(words.buffer), CT_DATA_OFFSET);
