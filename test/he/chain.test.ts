@@ -1,10 +1,10 @@
 // The level chains (seal.ts chainFor) against the noise analysis (noise.ts): every product shape of
 // the bundled models, with the blocking both parties choose, passes checkNoise (flooding within
 // 2^-40, more than one bit of margin at every level, the download roundings with one bit), and
-// the chains stay within the 128-bit bound. Analytic only: no SEAL (the HE tests run the chains).
+// the chains stay within the 128-bit bound; SEAL picks the primes chainFor lists for every ell.
 import { describe, it, expect } from 'vitest';
 import { checkNoise, noiseReport } from '../../src/crypto/he/noise.ts';
-import { chainFor, MAX_LOG_Q, POLY_DEGREE, SPECIAL_PRIME_BITS, DEFAULT_HE_PARAMS } from '../../src/crypto/he/seal.ts';
+import { chainFor, HeContext, MAX_LOG_Q, POLY_DEGREE, SPECIAL_PRIME_BITS, DEFAULT_HE_PARAMS } from '../../src/crypto/he/seal.ts';
 import { heBatchMatmulCost, heMatmulCost } from '../../src/crypto/he/matmul.ts';
 import { noiseTerms } from '../../src/crypto/he/packing.ts';
 import { resultCoeffs } from '../../src/crypto/he/compress.ts';
@@ -24,7 +24,7 @@ const SHAPES: Shape[] = [
 
 describe('HE level chains', () => {
   it('within 128-bit security, narrower for ell <= 32', () => {
-    for (const ell of [2, 16, 32, 33, 40]) {
+    for (const ell of [2, 16, 32, 33, 36, 37, 38, 39, 40]) {
       const c = chainFor(ell);
       expect(c.bits.length).toBe(3);
       expect(c.bits.reduce((a, b) => a + b) + SPECIAL_PRIME_BITS).toBeLessThanOrEqual(MAX_LOG_Q);
@@ -33,11 +33,24 @@ describe('HE level chains', () => {
         expect(p % BigInt(2 * POLY_DEGREE)).toBe(1n);
       });
     }
+    expect(chainFor(16)).toBe(chainFor(32));
     expect(chainFor(32).bits).toEqual([60, 54, 40]);
-    expect(chainFor(40).bits).toEqual([60, 60, 60]);
+    expect(chainFor(37).bits).toEqual([60, 59, 45]);
+    expect(chainFor(40).bits).toEqual([60, 60, 48]);
   });
 
-  for (const ell of [16, 32, 40]) {
+  it('SEAL chooses the listed primes for every ring width (HeContext checks them)', async () => {
+    for (let ell = 32; ell <= 40; ell++) {
+      const ctx = await HeContext.create({ ell });
+      try {
+        expect(ctx.primes).toEqual([...chainFor(ell).primes]);
+      } finally {
+        ctx.delete();
+      }
+    }
+  });
+
+  for (const ell of [16, 32, 36, 37, 40]) {
     it(`every bundled product shape passes the noise analysis at ell = ${ell}`, () => {
       const np = { N: POLY_DEGREE, primes: chainFor(ell).primes, params: { ell, kappa: 40 } };
       const params = { ...DEFAULT_HE_PARAMS, ell };

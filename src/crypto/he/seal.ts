@@ -3,9 +3,9 @@
 // Parameters (docs/he.md): N = 8192, three data primes plus a 20-bit special prime, plaintext
 // modulus t = 2^ell (the secret-sharing ring). The data primes form the level chain of the matmul
 // protocol: products at level 0 (3 primes), noise flooding at level 1 (2 primes), download at
-// level 2 (1 prime). Their sizes depend on ell (`chainFor`): 60 + 54 + 40 bits for ell <= 32,
-// 60 + 60 + 60 for 32 < ell <= 40 (noise.ts derives both). Either total, with the special prime
-// (174 or 200 bits), is within 218, the HomomorphicEncryption.org standard's bound for 128-bit
+// level 2 (1 prime). Their sizes depend on ell (`chainFor`): 60 + 54 + 40 bits for ell <= 32 up to
+// 60 + 60 + 48 at ell = 40 (noise.ts checks every product). Every total, with the special prime
+// (174 to 188 bits), is within 218, the HomomorphicEncryption.org standard's bound for 128-bit
 // security at N = 8192 with a ternary secret.
 //
 // node-seal 7 exposes raw embind handles: every object must be freed with `.delete()`, and
@@ -84,18 +84,35 @@ export interface Chain {
 }
 
 /**
- * ell <= 32: p2 of 40 bits divides the product noise (<= 2^52 for up to 2^16.5 noise terms) down to
- * the switch's own rounding, p0*p1 = 114 bits hold the 2^76 flood with 5 bits of margin at ell = 32,
- * and the level-2 bound F/p1 = 2^22 stays far enough below q0/(2t) = 2^27 that the download
- * roundings are those of the 60+60+60 chain (d1 = 17, d0 = 24). Uploads: 154 instead of 180 bits
- * per coefficient. noise.ts checks every product against it.
+ * The chain for ring width e = max(ell, 32): data primes of 60, min(60, e + 22) and e + 8 bits
+ * (docs/he.md, "Level chain by ring width"). p2 = 2^(e+8) divides the product noise
+ * 22 T 2^(e-1) (<= 2^(e+20) for T <= 2^16.5) down to the switch's own rounding; p0 p1 >= 2^(e+82)
+ * holds the 2^76 flood with 5 bits of margin (4 and 3 at e = 39, 40, where p1 reaches 60 bits); the
+ * level-2 bound F/p1 = 2^(54-e) stays 2^5 below q0/(2t) = 2^(59-e) up to e = 38, so the download
+ * roundings are those of three 60-bit primes. At e = 32: 60 + 54 + 40 = 154 bits per upload
+ * coefficient instead of 180; at e = 37 (attention scores): 164; at e = 40: 168. The primes are
+ * SEAL's CoeffModulus.Create(8192, [...bits, 20]) (checked when a context is created).
  */
-const NARROW: Chain = { bits: [60, 54, 40], primes: [1152921504606830593n, 18014398508400641n, 1099511480321n] };
-/** 32 < ell <= 40: the flood needs p0*p1 = 120 bits and the level-2 room all of a 60-bit p0 (docs/he.md). */
-const WIDE: Chain = { bits: [60, 60, 60], primes: [1152921504606683137n, 1152921504606748673n, 1152921504606830593n] };
+const CHAIN_PRIMES: Record<number, readonly bigint[]> = {
+  32: [1152921504606830593n, 18014398508400641n, 1099511480321n],
+  33: [1152921504606830593n, 36028797018652673n, 2199023190017n],
+  34: [1152921504606830593n, 72057594037616641n, 4398046150657n],
+  35: [1152921504606830593n, 144115188075593729n, 8796092858369n],
+  36: [1152921504606830593n, 288230376150876161n, 17592186028033n],
+  37: [1152921504606830593n, 576460752303210497n, 35184371613697n],
+  38: [1152921504606748673n, 1152921504606830593n, 70368743669761n],
+  39: [1152921504606748673n, 1152921504606830593n, 140737488273409n],
+  40: [1152921504606748673n, 1152921504606830593n, 281474976694273n],
+};
+const CHAINS = new Map<number, Chain>();
 
 /** The level chain for ring width `ell` (both parties and the cost model derive it from ell alone). */
-export const chainFor = (ell: number): Chain => (ell <= 32 ? NARROW : WIDE);
+export function chainFor(ell: number): Chain {
+  const e = Math.max(32, Math.min(MAX_ELL, ell));
+  let c = CHAINS.get(e);
+  if (!c) CHAINS.set(e, (c = { bits: [60, Math.min(60, e + 22), e + 8], primes: CHAIN_PRIMES[e] }));
+  return c;
+}
 
 // Serialized layouts with compression "none" (SEAL 4.1): fixed sizes make the cost model exact.
 /** Plaintext: SEAL header 16, parms_id 32, coeff_count 8, scale 8, DynArray header 16 + size 8. */
