@@ -11,10 +11,11 @@ import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { fillLeft, fillRight } from './plain.ts';
 import { floodLevel1 } from './noise.ts';
 import { HeWeightCache } from './weights.ts';
-import { ctBytes, seededBytes, DATA_PRIME_BITS } from './seal.ts';
-import { compressResult, productDrop, resultPositions, type Drop } from './compress.ts';
+import { ctBytes, chainFor } from './seal.ts';
+import { compressResult, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
 
-export const UPLOAD_CT_BYTES = seededBytes(DATA_PRIME_BITS.length);
+/** Bytes of one uploaded ciphertext at ring width `ell` (its chain's packed frame, compress.ts). */
+export const uploadCtBytes = (ell: number): number => uploadBytes(chainFor(ell).bits);
 /** A serialized level-2 result before compression (compress.ts makes the frame that is sent). */
 export const RESULT_CT_BYTES = ctBytes(1);
 
@@ -76,7 +77,7 @@ export class ServerCore {
     this.pt = new s.Plaintext();
     this.ptNtt = new s.Plaintext();
     this.tmp = new s.Ciphertext();
-    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape.heads);
+    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     sess.ctx.nonzeroNtt();
   }
 
@@ -180,7 +181,8 @@ export class ServerCore {
     const { n, k } = shape;
     const ctx = this.sess.ctx;
     const ev = ctx.evaluator;
-    const ct = (i: number): Uint8Array => msg.subarray(i * UPLOAD_CT_BYTES, (i + 1) * UPLOAD_CT_BYTES).slice();
+    const size = uploadCtBytes(ctx.params.ell);
+    const ct = (i: number): Uint8Array => unpackUpload(msg.subarray(i * size, (i + 1) * size), ctx.chain.bits, ctx.N);
     const cts: Ciphertext[] = [];
     const rights: (Ciphertext | null)[] = [];
     try {

@@ -15,10 +15,10 @@ import { createHash } from 'node:crypto';
 import type { Plaintext } from 'node-seal';
 import type { RingArray } from '../ring.ts';
 import type { Blocking } from './packing.ts';
-import { DATA_PRIME_BITS, POLY_DEGREE } from './seal.ts';
+import { DATA_PRIMES, POLY_DEGREE } from './seal.ts';
 
 /** Bytes of one cached NTT plaintext at level 0. */
-export const CACHED_BLOCK_BYTES = DATA_PRIME_BITS.length * POLY_DEGREE * 8;
+export const CACHED_BLOCK_BYTES = DATA_PRIMES * POLY_DEGREE * 8;
 
 export interface WeightCacheReport {
   /** Weight matrices with at least one cached block. */
