@@ -162,7 +162,8 @@ export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = 
     const at: Record<Party, number>[] = [];
     for (let j = 1; j <= S; j++) {
       const part = (side: Party) => everyone.reduce((a, m) => a + m.flights.reduce((b, f, k) => b + (m.rel[k][side] === j ? (side === 'client' ? f.c2s : f.s2c) : 0), 0), 0);
-      at[j] = clock.flight({ from: 'both', c2s: part('client'), s2c: part('server') }) as Record<Party, number>;
+      const superstep: Flight = { from: 'both', c2s: part('client'), s2c: part('server') };
+      at[j] = clock.flight(superstep) as Record<Party, number>;
     }
     const critical = members.reduce((a, m) => (m.span > a.span ? m : a), members[0]);
     const added = clock.rounds - total;

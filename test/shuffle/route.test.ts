@@ -155,7 +155,7 @@ describe('oblivious routing ops over real OT', () => {
     await check(mode, enc, n, d, mask(mk, n, n * 1000 + d), n + d);
   });
 
-  it.each(splitCases)('compact_split %s n=%i d=%i keep %s, first = keep and %s', async (_name, enc, n, d, kk, fk) => {
+  it.each(splitCases)('compact_split %s %j n=%i d=%i keep %s, first = keep and %s', async (_name, enc, n, d, kk, fk) => {
     const keep = mask(kk, n, n * 1000 + d);
     await check('compact_split', enc, n, d, keep, n + d, firstOf(keep, fk, n * 7 + d));
   });
