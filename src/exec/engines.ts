@@ -36,6 +36,10 @@ export class SessionEngines implements Engines {
     return m.drawn ? m : null;
   }
 
+  otIfReady(): ObliviousTransfer | null {
+    return this.otReady;
+  }
+
   ot(): Promise<ObliviousTransfer> {
     this.otEngine ??= (async () => {
       const e = new OtEngine(this.ch, { backend: this.otBackend });

@@ -11,7 +11,7 @@ import { opRow } from '../ir/ops/table.ts';
 import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
 import type { Data } from '../ir/tensor.ts';
 import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../opt/schedule.ts';
-import { setupsOf, stepDemand } from '../opt/cost.ts';
+import { aheadDemand, setupsOf, stepDemand } from '../opt/cost.ts';
 import { runConcurrently } from './concurrent.ts';
 import type { CotDemand, OtChoice } from '../crypto/ot/index.ts';
 import { Prg } from '../crypto/prg.ts';
@@ -161,9 +161,27 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     await ot.prefill?.(need);
     return ot;
   };
+  /**
+   * A batch backend's top-up for the next unit's demand `ahead`, beside this unit (docs/ot.md,
+   * "Refills ahead of steps"), decided after this unit's prefill from `taken` (its members' COTs):
+   * the engine to run it, or null. The prediction (src/opt/cost.ts) decides the same way.
+   */
+  const topUpBeside = (taken: CotDemand[], ahead: CotDemand | null) => {
+    const ot = ahead ? engines.otIfReady?.() : null;
+    if (!ot || !ahead) return null;
+    const t = taken.reduce((a, d) => ({ client: a.client + d.client, server: a.server + d.server }), { client: 0, server: 0 });
+    return ot.topUpAhead?.(t, ahead) ? { ot, ahead } : null;
+  };
+  /** Steps side by side on virtual channels (forks of the engines: slices of Ferret's pools), and a top-up after them. */
+  const group = async (parts: ReturnType<typeof prepare>[], member: CotDemand[], top: ReturnType<typeof topUpBeside>) => {
+    const n = parts.length;
+    const out = await runConcurrently(ch, n + (top ? 1 : 0), (i, vch) => (i < n ? parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch, member[i]) }) : top!.ot.topUp!(vch, top!.ahead).then(() => [])));
+    return out.slice(0, n);
+  };
   try {
     checkRunnable(p, party, opts.inputs);
-    for (const unit of units(s)) {
+    const all = units(s);
+    for (const [u, unit] of all.entries()) {
       const parts = unit.map(prepare);
       if (parts[0].row.comm === 'local') {
         const { ops, calls, run } = parts[0];
@@ -175,11 +193,21 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
       const end = ch.scope(label);
       let results: (Data | null)[][];
       try {
+        // The next unit's COTs, when a batch backend may top up for them beside this unit.
+        const ahead = demandModel ? aheadDemand(s, all, u, dims, demandModel) : null;
         if (unit.length === 1) {
           // A batch OT backend (Ferret) refills here, between steps, for what the step will draw.
-          const ot = await prefill(demandModel ? [stepDemand(s, unit[0], dims, demandModel)] : []);
-          results = [await parts[0].run(ctx)];
-          await ot?.settle?.();
+          const need = demandModel ? [stepDemand(s, unit[0], dims, demandModel)] : [];
+          const ot = await prefill(need);
+          const top = topUpBeside(need, ahead);
+          if (top) {
+            // The step and the top-up side by side: HE setups first (base OTs are up).
+            for (const ell of setupsOf(s, unit, dims).he) await engines.he(ell);
+            results = await group(parts, need, top);
+          } else {
+            results = [await parts[0].run(ctx)];
+            await ot?.settle?.();
+          }
         } else {
           // A concurrent group: setups on the session channel first (and a batch OT backend's
           // refill for every member), then every step on its own virtual channel and OT fork
@@ -189,7 +217,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
           for (const ell of needs.he) await engines.he(ell);
           const member = demandModel ? unit.map((st) => stepDemand(s, st, dims, demandModel)) : [];
           await prefill(member);
-          results = await runConcurrently(ch, unit.length, (i, vch) => parts[i].run({ ...ctx, ch: vch, engines: engines.fork(vch, member[i]) }));
+          results = await group(parts, member, topUpBeside(member, ahead));
         }
       } finally {
         end();

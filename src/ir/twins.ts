@@ -6,7 +6,8 @@ import type { Enc, Vis } from '../front/types.ts';
 import type { RangeProbe } from '../crypto/ranges.ts';
 import type { RingArray } from '../crypto/ring.ts';
 import { convertTwin } from '../crypto/nonlinear/convert.ts';
-import { routeOrder, type RouteMode } from '../crypto/shuffle/route.ts';
+import { routeOrder, splitOrder, type RouteMode } from '../crypto/shuffle/route.ts';
+import { compactDestTwin, routeToOrder } from '../crypto/shuffle/route-to.ts';
 import { selectTwins } from './twins-select.ts';
 import { addSub, bmm, colsum, divPlain, matmul, mul, neg, rowsum, sum0 } from './twins-arith.ts';
 import { encodeReal, realValues, scaleOf } from './values.ts';
@@ -172,6 +173,24 @@ const partition: Twin = (c) => {
   const { order, row } = maskOrder(c, 'partition');
   return out(c, gather(c.args[0].data, rowsIndex(order, order.length, row)));
 };
+/** compact then partition in one: the kept `first` rows, then the other kept rows (splitOrder). */
+const compactSplit: Twin = (c) => {
+  const [a, keep, first, k, k1] = c.args;
+  const order = splitOrder(toFloat(k.data)[0], toFloat(k1.data)[0], keep.data as Uint8Array, first.data as Uint8Array, c.probe);
+  return out(c, gather(a.data, rowsIndex(order, c.shape[0], size(a.shape.slice(1)))));
+};
+/** compact's destinations as integers, after compact's precondition (k is the mask's count). */
+const compactDest: Twin = (c) => {
+  const [keep, k] = c.args, t = toFloat(k.data)[0], mask = keep.data as Uint8Array;
+  routeOrder('compact', t, mask, c.probe);
+  return out(c, Float64Array.from(compactDestTwin(t, mask)));
+};
+/** Rows to their destinations (a permutation), the first k kept. */
+const routeTo: Twin = (c) => {
+  const [a, dest, k] = c.args;
+  const order = routeToOrder(toFloat(k.data)[0], toFloat(dest.data), c.probe);
+  return out(c, gather(a.data, rowsIndex(order, c.shape[0], size(a.shape.slice(1)))));
+};
 /** Inverse of partition: row t of `a` goes back to row order[t]. */
 const unpartition: Twin = (c) => {
   const { order, row } = maskOrder(c, 'unpartition');
@@ -220,7 +239,7 @@ export const twins: Record<string, Twin> = {
   and_pp: logic((a, b) => a & b), and_ss: logic((a, b) => a & b), or_pp: logic((a, b) => a | b), or_ss: logic((a, b) => a | b), and_sp: logic((a, b) => a & b), or_sp: logic((a, b) => a | b), not,
   select_ss: select, count,
   ...Object.fromEntries(Object.entries(realFunctions).map(([k, f]) => [k, realFn(k, f)])),
-  compact, partition, unpartition, convert: convertPlain,
+  compact, partition, unpartition, compact_split: compactSplit, compact_dest: compactDest, route_to: routeTo, convert: convertPlain,
   ...selectTwins,
   input: identity, share: identity, reveal: identity, output: identity, broadcast: broadcastTwin, index, encode, const: constTwin,
 };

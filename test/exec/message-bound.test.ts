@@ -37,17 +37,28 @@ describe('recvBound with sizes revealed at run time', () => {
     // Deterministic random counts, each between 1 and its largest value given the earlier ones.
     let seed = 12345;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let trial = 0; trial < 40; trial++) {
+    // Counts the program cannot reveal are skipped: BERT's kh counts a mask that implies the keep
+    // mask (compact_split's precondition kh ≤ k), which the sampler does not know.
+    let tried = 0;
+    for (let trial = 0; trial < 80 && tried < 40; trial++) {
       const dims = new DimEnv();
       for (const rd of p.runtimeDims) {
         const n = dims.eval(p.ops[p.ops[rd.op].args[0]].attrs.n as Dim);
         dims.bindReveal(p, rd.op, [1 + Math.floor(rand() * n)]);
       }
-      let c2s = 0, s2c = 0;
-      for (const op of predictSchedule(schedule, dims).ops) for (const f of op.flights) (c2s = Math.max(c2s, f.c2s)), (s2c = Math.max(s2c, f.s2c));
+      let c2s = 0, s2c = 0, cost;
+      try {
+        cost = predictSchedule(schedule, dims);
+      } catch (e) {
+        if (e instanceof RangeError && /k1 = \d+ is out of range: the first rows are kept rows/.test(e.message)) continue;
+        throw e;
+      }
+      tried++;
+      for (const op of cost.ops) for (const f of op.flights) (c2s = Math.max(c2s, f.c2s)), (s2c = Math.max(s2c, f.s2c));
       // Without the margin: the largest counts give the largest messages on this program.
       expect(c2s).toBeLessThanOrEqual(bound.server / RUNTIME_SIZE_MARGIN);
       expect(s2c).toBeLessThanOrEqual(bound.client / RUNTIME_SIZE_MARGIN);
     }
+    expect(tried).toBeGreaterThanOrEqual(20);
   });
 });

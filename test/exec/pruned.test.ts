@@ -54,12 +54,16 @@ function inputsFor(p: ReturnType<typeof compile>, seed: number, pinned: Pinned) 
   return cal.gaps.every((g) => Math.min(g.keep, g.hi) > 2 * SCORE_ERR * ULP) ? cal : null;
 }
 
-/** The value both parties' trace entries make: XOR or ring sum of shares, or the public value. */
+/** The value both parties' trace entries make: XOR or ring sum of shares (secret integers: Z_2^32), or the public value. */
 function open(c: ExecValue, s: ExecValue): Data {
   if (c.vis !== 'secret') return (c.data ?? s.data)!;
   if (c.enc.kind === 'bool') return (c.data as Uint8Array).map((v, i) => v ^ (s.data as Uint8Array)[i]);
-  return ringOf((c.enc as { ell: number }).ell).add(c.data as RingArray, s.data as RingArray);
+  const sum = ringOf(c.enc.kind === 'int' ? 32 : (c.enc as { ell: number }).ell).add(c.data as RingArray, s.data as RingArray);
+  return c.enc.kind === 'int' ? Float64Array.from(sum as Uint32Array, (v) => v | 0) : sum;
 }
+
+/** The routing ops (exact: their opened outputs are their twins of their opened inputs). */
+const ROUTING = ['compact', 'partition', 'unpartition', 'compact_split', 'compact_dest', 'route_to'];
 
 describe.each(MODELS)('%s %s', (file, model, pinned) => {
   const p = compile(file, model);
@@ -109,7 +113,7 @@ describe.each(MODELS)('%s %s', (file, model, pinned) => {
           compared++;
         }
         // The routing ops are exact: their opened outputs are their twins of their opened inputs.
-        if (['compact', 'partition', 'unpartition'].includes(op.op)) {
+        if (ROUTING.includes(op.op)) {
           const args = op.args.map((a) => ({ shape: ref.values[a].shape, enc: ref.values[a].enc, data: opened(a) }));
           const want = opRow(op.op).twin({ args, shape: ref.values[op.id].shape, enc: op.type.enc, attrs: {}, mode: 'fixed' });
           expect(Array.from(opened(op.id) as ArrayLike<number | bigint>), where).toEqual(Array.from(want.data as ArrayLike<number | bigint>));
@@ -134,7 +138,7 @@ describe.each(MODELS)('%s %s', (file, model, pinned) => {
     expect(worstScore).toBeLessThanOrEqual(SCORE_ERR);
     expect(skipped).toBeLessThan(runs);
     expect(compared).toBeGreaterThan(runs * 4);
-    expect(routed).toBeGreaterThanOrEqual(runs * 3);
+    expect(routed).toBeGreaterThanOrEqual(runs * 2);
     // The inputs exercise different kept counts (not one fixed pattern).
     expect(counts.size).toBeGreaterThan(Math.min(2, runs - 1));
     console.log(`${model} over ${kind}, ${ot}, merged ${merge}: ${runs} inputs (${skipped} skipped: a threshold gap under ${2 * SCORE_ERR} ULP), ${compared} secret boolean tensors equal the reference, ${routed} routing ops exact, worst score error ${worstScore} ULP, worst logit error ${worst.toFixed(5)}, counts ${[...counts].join(' ')}`);
@@ -181,8 +185,9 @@ describe('compile --emit cost for the CipherPrune models', () => {
     const io = { out: (s: string) => void (out += s), err: (s: string) => void (out += s), color: false, tty: false };
     const assume = ['k@l=0=9', 'kh@l=0=4', 'k@l=1=5', 'kh@l=1=2'].flatMap((a) => ['--assume', a]);
     expect(await main(['compile', file, '--model', model, '--emit', 'cost', ...assume], io)).toBe(0);
-    expect(out).toMatch(/%\d+ compact +c->s +\d+ B/);
-    expect(out).toMatch(/%\d+ partition +c->s +\d+ B/);
+    // BERT compacts and partitions in one routing (compact_split), GPT-2 routes by destinations.
+    expect(out).toMatch(model.startsWith('bert') ? /%\d+ compact_split +c->s +\d+ B/ : /%\d+ route_to +c->s +\d+ B/);
+    expect(out).toMatch(model.startsWith('bert') ? /%\d+ count x2 +c->s/ : /%\d+ partition +c->s +\d+ B/);
     expect(out).toMatch(/^total \(merged\): client -> server \d+ B, server -> client \d+ B, \d+ rounds$/m);
     expect(out).not.toMatch(/not included|unknown/);
   });

@@ -95,12 +95,18 @@ describe.each(programs)('$name', ({ file, tolerance }) => {
   });
 
   // Ferret refills between schedule steps, sized from each step's cost functions (docs/ot.md,
-  // "Refills between steps"); toy LPN parameters (tests only) refill many times in one program.
+  // "Refills between steps"); toy LPN parameters (tests only) refill many times in one program,
+  // most of them ahead of the steps that need them, beside the step before ("Refills ahead of
+  // steps": the layer has such top-ups, merged and unmerged, and they run as predicted).
   it.each([
-    ['ferret', true], ['toy', false],
+    ['ferret', true], ['toy', false], ['toy', true],
   ] as const)('with the Ferret backend (%s, merged: %s): the twin and the cost prediction', async (which, merge) => {
     const ot: OtChoice = which === 'toy' ? { backend: 'ferret', schedule: TOY_SCHEDULE } : 'ferret';
     await checkRun(p, inputs, tolerance, 'memory', merge, ot);
+    if (which === 'toy' && file.endsWith('layer.cpl')) {
+      const predicted = predictSchedule(buildSchedule(p, { merge }), interpret(p, inputs, 'fixed').dims, makeCostParams({ ot }));
+      expect(predicted.ops.filter((o) => o.topUp).length).toBeGreaterThan(0);
+    }
   });
 });
 

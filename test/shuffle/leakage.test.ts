@@ -25,12 +25,13 @@ function record(ch: Channel): [number, number][] {
   return log;
 }
 
-async function transcript(pair: Pair, mode: RouteMode, bits: number[], width: number): Promise<{ client: [number, number][]; server: [number, number][] }> {
+/** The transcript of one route (`first`: compact_split's second mask; the server holds the masks, the client zero shares). */
+async function transcript(pair: Pair, mode: RouteMode, bits: number[], width: number, first: number[] = []): Promise<{ client: [number, number][]; server: [number, number][] }> {
   const sends = { client: pair.cc.send, server: pair.sc.send };
   const log = { client: record(pair.cc), server: record(pair.sc) };
-  const n = bits.length, m = Uint8Array.from(bits);
-  const p = { mode, n, count: bits.reduce((s, v) => s + v, 0), payload: { kind: 'ring' as const, ell: 32, width } };
-  await Promise.all([route(pair.server, p, new Uint32Array(n * width), m), route(pair.client, p, new Uint32Array(n * width), new Uint8Array(n))]);
+  const n = bits.length, m = Uint8Array.from([...bits, ...first]), sum = (b: number[]) => b.reduce((s, v) => s + v, 0);
+  const p = { mode, n, count: sum(bits), ...(first.length ? { count2: sum(first) } : {}), payload: { kind: 'ring' as const, ell: 32, width } };
+  await Promise.all([route(pair.server, p, new Uint32Array(n * width), m), route(pair.client, p, new Uint32Array(n * width), new Uint8Array(m.length))]);
   pair.cc.send = sends.client;
   pair.sc.send = sends.server;
   return log;
@@ -53,6 +54,18 @@ describe('transcript shape depends on the count only (real OT, one session)', ()
     for (const m of masks) logs.push(await transcript(pair, mode, m, 5));
     expect(logs[0].client.length).toBeGreaterThan(4);
     expect(logs[0].server.length).toBeGreaterThan(4);
+    for (const l of logs.slice(1)) expect(l).toEqual(logs[0]);
+  });
+
+  it('compact_split: same counts (k = 6, k1 = 2), different positions, same message sizes in every flight', async () => {
+    const masks = [
+      [[1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]],
+      [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]],
+      [[1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0], [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]],
+    ];
+    const logs = [];
+    for (const [keep, first] of masks) logs.push(await transcript(pair, 'compact_split', keep, 5, first));
+    expect(logs[0].client.length).toBeGreaterThan(4);
     for (const l of logs.slice(1)) expect(l).toEqual(logs[0]);
   });
 });

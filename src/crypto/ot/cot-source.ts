@@ -37,6 +37,8 @@ export interface RefillFlight {
  */
 export interface PoolReplay {
   step(need: CotDemand): RefillFlight[];
+  /** After step(need): the flights of a top-up for the next step's `ahead` beside this one (CotSource.topUp), or null if none runs. */
+  topUp?(ahead: CotDemand): RefillFlight[] | null;
   /** Standalone engines (no schedule; refills at the call that needs them): one call's refill. */
   draw(sender: Party, cots: number): RefillMessage[];
 }
@@ -80,6 +82,13 @@ export interface CotSource {
   prefill?(need: CotDemand): Promise<void>;
   /** After the step: the pools drop what `need` foresaw and the step did not draw. */
   settle?(): void;
+  /**
+   * Refills ahead of steps (docs/ot.md): whether, once `taken` (the current step's slices) has left
+   * the pools, a top-up for the next step's demand `ahead` would run (iterations only).
+   */
+  topUpAhead?(taken: CotDemand, ahead: CotDemand): boolean;
+  /** That top-up, on a concurrent member's channel beside the current step (after its slices). */
+  topUp?(ch: Channel, ahead: CotDemand): Promise<void>;
   /**
    * A source on another channel serving exactly `need` COTs taken from the pools now (one member
    * of a concurrent group; both parties slice in the same order after the group's prefill).

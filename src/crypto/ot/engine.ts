@@ -111,6 +111,16 @@ export class OtEngine implements ObliviousTransfer {
     return this.exclusive(async () => this.cotSource.settle?.());
   }
 
+  /** Whether a top-up for the next step's `ahead` runs beside this step once `taken` is sliced (docs/ot.md, "Refills ahead of steps"). */
+  topUpAhead(taken: CotDemand, ahead: CotDemand): boolean {
+    return this.cotSource.topUpAhead?.(taken, ahead) ?? false;
+  }
+
+  /** That top-up on `ch` (a concurrent member's channel), after the step's slices were taken. */
+  topUp(ch: Channel, ahead: CotDemand): Promise<void> {
+    return this.exclusive(async () => this.cotSource.topUp?.(ch, ahead));
+  }
+
   /** Run calls one at a time, in issue order (the pairing rule in types.ts). */
   private exclusive<T>(fn: () => Promise<T>, needReady = true): Promise<T> {
     const run = async () => {

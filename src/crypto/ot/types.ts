@@ -84,4 +84,8 @@ export interface ObliviousTransfer {
   prefill?(need: CotDemand): Promise<void>;
   /** Batch backends, after a step: drop what the prefill foresaw and the step did not draw. */
   settle?(): Promise<void>;
+  /** Batch backends: whether a top-up for the next step's `ahead` runs beside this step once `taken` is sliced (docs/ot.md, "Refills ahead of steps"). */
+  topUpAhead?(taken: CotDemand, ahead: CotDemand): boolean;
+  /** Batch backends: that top-up, on a concurrent member's channel. */
+  topUp?(ch: Channel, ahead: CotDemand): Promise<void>;
 }

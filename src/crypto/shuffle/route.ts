@@ -1,10 +1,14 @@
 // Oblivious routing of secret-shared rows (docs/cipherprune.md): compact (keep the rows whose
 // mask bit is set, in order), partition (rows with the bit first, each group in order) and its
-// inverse, revealing only the public count of the mask.
+// inverse, and compact_split (compact, then partition the kept rows by a second mask `first` ⊆
+// keep: one routing instead of two), revealing only the public counts of the masks.
 //
 // 1. Destinations: B2A of the mask bits c, prefix sums P_j = Σ_{i≤j} c_i (local), and one
 //    multiplexer: dest_j = c_j ? P_j − 1 : t + j − P_j, with t the public count. For a mask with
-//    t ones, dest is a permutation of [n]: compact keeps rows dest < t.
+//    t ones, dest is a permutation of [n]: compact keeps rows dest < t. compact_split takes the
+//    B2A and the multiplexer of both masks c and h (h ⊆ c, t1 ones) in the same calls (2n bits):
+//    dest_j = base_j + c_j·v_j + h_j·u_j, which is P^h_j − 1 for a first row, t1 + P_j − P^h_j − 1
+//    for another kept row and t + j − P_j for a dropped one (the same rounds as compact's).
 // 2. Shuffle the rows together with dest by σ = π_S ∘ π_C: permute-and-share (perm-share.ts)
 //    with the server's permutation, then with the client's. Neither party knows σ.
 // 3. Open the shuffled destinations: dest ∘ σ, a uniformly random permutation whatever the mask.
@@ -30,14 +34,16 @@ import { Layout, wordsPerRow, type BlockSpec, type Rows } from './layout.ts';
 import { isPermutation, randomPermutation } from './perm.ts';
 import { receiverCorrelation, receiverOutput, senderCorrelation, senderMessage, type SenderCorrelation } from './perm-share.ts';
 
-export type RouteMode = 'compact' | 'partition' | 'unpartition';
+export type RouteMode = 'compact' | 'partition' | 'unpartition' | 'compact_split';
 
 export interface RouteParams {
   mode: RouteMode;
   /** Rows (tokens). */
   n: number;
-  /** The public number of set mask bits: k for compact, k1 for partition and unpartition. */
+  /** The public number of set mask bits: k for compact and compact_split, k1 for partition and unpartition. */
   count: number;
+  /** compact_split: the public number of set bits of its second mask `first` (k1 ≤ k). */
+  count2?: number;
   payload: BlockSpec;
 }
 
@@ -49,33 +55,43 @@ export interface RouteOptions {
 }
 
 /** Destinations travel as 32-bit ring elements. */
-const DEST: BlockSpec = { kind: 'ring', ell: 32, width: 1 };
-const ring32 = ringOf(32);
+export const DEST: BlockSpec = { kind: 'ring', ell: 32, width: 1 };
+export const ring32 = ringOf(32);
 /** Per level OT: both level sums, masked (2 × 16 bytes). */
-const KEY_BYTES = 32;
+export const KEY_BYTES = 32;
 
-const countName = (m: RouteMode): string => (m === 'compact' ? 'k' : 'k1');
-export const outRows = (p: RouteParams): number => (p.mode === 'compact' ? p.count : p.n);
+const countName = (m: RouteMode): string => (m === 'compact' || m === 'compact_split' ? 'k' : 'k1');
+export const outRows = (p: RouteParams): number => (p.mode === 'compact' || p.mode === 'compact_split' ? p.count : p.n);
+/** Mask bits per row: compact_split's keep and first, the others' one mask. */
+export const masksPerRow = (m: RouteMode): number => (m === 'compact_split' ? 2 : 1);
 
-/** The count must be an integer in [0, n]. Checked before any message is sent. */
+/** The count must be an integer in [0, n] (compact_split's k1 in [0, k]). Checked before any message is sent. */
 export function checkRoute(p: RouteParams): void {
   if (!Number.isInteger(p.count) || p.count < 0 || p.count > p.n) {
     throw new RangeError(`${p.mode}: ${countName(p.mode)} = ${p.count} is out of range: the mask has ${p.n} entries, so it must be 0..${p.n}`);
   }
+  const k1 = p.count2;
+  if (p.mode === 'compact_split' && (k1 === undefined || !Number.isInteger(k1) || k1 < 0 || k1 > p.count)) {
+    throw new RangeError(`${p.mode}: k1 = ${k1} is out of range: the first rows are kept rows, so it must be 0..k (${p.count})`);
+  }
 }
 
-/** With t ∈ {0, n} (or n ≤ 1) the route is the identity: nothing to hide, nothing sent. */
-export const isTrivialRoute = (p: RouteParams): boolean => p.n <= 1 || p.count === 0 || p.count === p.n;
+/** With t ∈ {0, n} (or n ≤ 1) the route is the identity: nothing to hide, nothing sent (compact_split: t = 0, or t = n with t1 ∈ {0, n}). */
+export const isTrivialRoute = (p: RouteParams): boolean =>
+  p.n <= 1 || p.count === 0 || (p.count === p.n && (p.mode !== 'compact_split' || p.count2 === 0 || p.count2 === p.n));
 /** The result of a trivial route: the rows as they are (compact keeps the first t: all or none). */
 export const identityRoute = (p: RouteParams, x: Uint32Array): Uint32Array => x.slice(0, outRows(p) * wordsPerRow(p.payload));
 const routes = (p: RouteParams): number => (p.mode === 'unpartition' ? 2 : 1);
 const layouts = (p: RouteParams): Layout[] => (routes(p) === 1 ? [new Layout([DEST, p.payload])] : [new Layout([DEST, DEST]), new Layout([DEST, p.payload])]);
 
-/** Route n rows of payload words (layout.ts) by the mask; returns this party's share of the result. */
+/**
+ * Route n rows of payload words (layout.ts) by the mask (compact_split: n keep bits, then n
+ * `first` bits); returns this party's share of the result.
+ */
 export async function route(ctx: ProtoCtx, p: RouteParams, x: Uint32Array, mask: Bits, opts: RouteOptions = {}): Promise<Uint32Array> {
   checkRoute(p);
-  const { n } = p, w = wordsPerRow(p.payload);
-  if (x.length !== n * w || mask.length !== n) throw new RangeError(`${p.mode}: expected ${n} rows of ${w} words and ${n} mask bits, got ${x.length} words and ${mask.length} bits`);
+  const { n } = p, w = wordsPerRow(p.payload), nb = n * masksPerRow(p.mode);
+  if (x.length !== n * w || mask.length !== nb) throw new RangeError(`${p.mode}: expected ${n} rows of ${w} words and ${nb} mask bits, got ${x.length} words and ${mask.length} bits`);
   if (isTrivialRoute(p)) return identityRoute(p, x);
   const R = routes(p), h = depth(n), L = layouts(p), server = isServer(ctx);
   const sample = opts.sample ?? randomPermutation;
@@ -94,7 +110,7 @@ export async function route(ctx: ProtoCtx, p: RouteParams, x: Uint32Array, mask:
       for (let r = 0; r < R; r++) ggmMine.push(await ctx.ot.rotRecv(choices[r], 128));
       if (server) peerKeys = await ctx.ch.recv();
     } else {
-      muxPeer = await ctx.ot.rotSend(n, 32);
+      muxPeer = await ctx.ot.rotSend(nb, 32);
       for (let r = 0; r < R; r++) ggmPeer.push(await ctx.ot.rotSend(n * h, 128));
       if (!server) ctx.ch.send(offerKeys(trees, ggmPeer));
     }
@@ -104,16 +120,11 @@ export async function route(ctx: ProtoCtx, p: RouteParams, x: Uint32Array, mask:
   else peerKeys = await ctx.ch.recv();
   checkBytes(peerKeys, R * KEY_BYTES * n * h, 'GGM level sums');
 
-  // Destinations: base_j + c_j·v_j with base_j = t + j − P_j, v_j = 2P_j − 1 − t − j.
-  const chooser = new Chooser(ring32, mask, n, 1, padsToRing(muxMine, n, 1, 32), padsToRing(muxPeer.m0, n, 1, 32), padsToRing(muxPeer.m1, n, 1, 32));
-  const P = prefixSums(c as Uint32Array);
-  const base = new Uint32Array(n), v = new Uint32Array(n);
-  for (let j = 0; j < n; j++) {
-    base[j] = (server ? p.count + j : 0) - P[j];
-    v[j] = 2 * P[j] - (server ? 1 + p.count + j : 0);
-  }
-  const [cv] = await new BitSelector(n, 32, mask, chooser).mul(ctx, [v]);
-  const dest = ring32.add(base, cv) as Uint32Array;
+  const chooser = new Chooser(ring32, mask, nb, 1, padsToRing(muxMine, nb, 1, 32), padsToRing(muxPeer.m0, nb, 1, 32), padsToRing(muxPeer.m1, nb, 1, 32));
+  const { base, v } = destinationTerms(p, c as Uint32Array, server);
+  const [cv] = await new BitSelector(nb, 32, mask, chooser).mul(ctx, [v]);
+  const cw = cv as Uint32Array, dest = ring32.add(base, cw.subarray(0, n)) as Uint32Array;
+  for (let j = n; j < nb; j++) dest[j - n] += cw[j]; // compact_split: + h_j·u_j (mod 2^32)
 
   const deltas = pis.map((pi, r) => () => receiverCorrelation(puncturedTrees(n, h, chosenKeys(peerKeys, r, n * h, ggmMine[r], choices[r]), pi), pi, L[r]));
   const run = (r: number, rows: Rows) => shuffleAndOpen(ctx, p, L[r], rows, pis[r], mineCorr[r], deltas[r], opts);
@@ -158,13 +169,32 @@ async function shuffleAndOpen(ctx: ProtoCtx, p: RouteParams, layout: Layout, x: 
 }
 
 /** Row i of z goes to row opened[i]; rows routed past `rows` (compact's dropped rows) vanish. */
-function place(z: Uint32Array, w: number, opened: Uint32Array, rows: number): Uint32Array {
+export function place(z: Uint32Array, w: number, opened: Uint32Array, rows: number): Uint32Array {
   const out = new Uint32Array(rows * w);
   for (let i = 0; i < opened.length; i++) if (opened[i] < rows) out.set(z.subarray(i * w, (i + 1) * w), opened[i] * w);
   return out;
 }
 
-function prefixSums(c: Uint32Array): Uint32Array {
+/**
+ * This party's shares of the destinations' terms: dest_j = base_j + Σ_m c^m_j·v^m_j over the
+ * masks (v: n values per mask). One mask of t ones: base_j = t + j − P_j, v_j = 2P_j − 1 − t − j.
+ * compact_split (keep c, first h ⊆ c with t1 ones): the same base, v_j = 2P_j − P^h_j − 1 − t −
+ * j + t1 and u_j = 2P^h_j − P_j − t1, so a first row gets P^h_j − 1, another kept row
+ * t1 + P_j − P^h_j − 1 and a dropped row t + j − P_j.
+ */
+export function destinationTerms(p: RouteParams, c: Uint32Array, server: boolean): { base: Uint32Array; v: Uint32Array } {
+  const { n, count: t } = p, split = p.mode === 'compact_split', t1 = p.count2 ?? 0;
+  const P = prefixSums(c.subarray(0, n)), Ph = split ? prefixSums(c.subarray(n, 2 * n)) : new Uint32Array(n);
+  const base = new Uint32Array(n), v = new Uint32Array(c.length);
+  for (let j = 0; j < n; j++) {
+    base[j] = (server ? t + j : 0) - P[j];
+    v[j] = 2 * P[j] - Ph[j] - (server ? 1 + t + j - t1 : 0);
+    if (split) v[n + j] = 2 * Ph[j] - P[j] - (server ? t1 : 0);
+  }
+  return { base, v };
+}
+
+export function prefixSums(c: Uint32Array): Uint32Array {
   const out = new Uint32Array(c.length);
   let s = 0;
   for (let j = 0; j < c.length; j++) out[j] = s = (s + c[j]) >>> 0;
@@ -172,7 +202,7 @@ function prefixSums(c: Uint32Array): Uint32Array {
 }
 
 /** The level sums of my trees, each masked with the random-OT pad of its side (chosen OT). */
-function offerKeys(trees: SenderTrees[], pads: { m0: Uint8Array; m1: Uint8Array }[]): Uint8Array {
+export function offerKeys(trees: SenderTrees[], pads: { m0: Uint8Array; m1: Uint8Array }[]): Uint8Array {
   const parts = trees.map((t, r) => {
     const k = new Uint8Array(t.keys.buffer, t.keys.byteOffset, t.keys.byteLength).slice();
     const { m0, m1 } = pads[r];
@@ -188,7 +218,7 @@ function offerKeys(trees: SenderTrees[], pads: { m0: Uint8Array; m1: Uint8Array 
 }
 
 /** The level sums I chose (route r), unmasked with my random-OT pads. */
-function chosenKeys(all: Uint8Array, r: number, count: number, pads: Uint8Array, choices: Uint8Array): Uint32Array {
+export function chosenKeys(all: Uint8Array, r: number, count: number, pads: Uint8Array, choices: Uint8Array): Uint32Array {
   const out = new Uint8Array(16 * count), off = r * count * KEY_BYTES;
   for (let i = 0; i < count; i++) {
     const src = off + KEY_BYTES * i + 16 * choices[i];
@@ -197,11 +227,11 @@ function chosenKeys(all: Uint8Array, r: number, count: number, pads: Uint8Array,
   return new Uint32Array(out.buffer);
 }
 
-function checkBytes(b: Uint8Array, want: number, what: string): void {
+export function checkBytes(b: Uint8Array, want: number, what: string): void {
   if (b.length !== want) throw new ChannelError('mismatch', `shuffle: expected ${want} bytes of ${what}, got ${b.length} (parties out of step)`);
 }
 
-function unpackDest(b: Uint8Array, bytes: number, n: number): Uint32Array {
+export function unpackDest(b: Uint8Array, bytes: number, n: number): Uint32Array {
   checkBytes(b, bytes, 'destination shares');
   return ring32.unpack(b, n) as Uint32Array;
 }
@@ -210,15 +240,15 @@ function unpackDest(b: Uint8Array, bytes: number, n: number): Uint32Array {
 export function routeCostSteps(b: CostBuilder, p: RouteParams): void {
   checkRoute(p);
   if (isTrivialRoute(p)) return;
-  const { n } = p, h = depth(n), R = routes(p), keys = R * KEY_BYTES * n * h;
-  b.otCall('server', b.ot.plan.cot(n));
+  const { n } = p, h = depth(n), R = routes(p), keys = R * KEY_BYTES * n * h, nb = n * masksPerRow(p.mode);
+  b.otCall('server', b.ot.plan.cot(nb));
   for (let r = 0; r < R; r++) b.otCall('server', b.ot.plan.cot(n * h));
   b.exchange(keys, 0);
-  b.otCall('client', b.ot.plan.cot(n));
+  b.otCall('client', b.ot.plan.cot(nb));
   for (let r = 0; r < R; r++) b.otCall('client', b.ot.plan.cot(n * h));
-  b2aCost(b, n, 32);
+  b2aCost(b, nb, 32);
   b.exchange(0, keys);
-  productsCost(b, 32, n, n, 1);
+  productsCost(b, 32, nb, nb, 1);
   const d = ring32.packedBytes(n);
   for (const layout of layouts(p)) {
     const m = layout.packedBytes(n);
@@ -252,10 +282,30 @@ export function routeOrder(mode: RouteMode, count: number, mask: Bits, probe?: R
   return [...mask.keys()].filter((j) => mask[j]).concat([...mask.keys()].filter((j) => !mask[j]));
 }
 
+/**
+ * compact_split's preconditions and order: k is the count of `keep` (as routeOrder), `first`
+ * marks kept rows only and k1 is its count. Returns the kept first rows, then the other kept
+ * rows, then the dropped ones, each group in its original order.
+ */
+export function splitOrder(k: number, k1: number, keep: Bits, first: Bits, probe?: RangeProbe): number[] {
+  routeOrder('compact_split', k, keep, probe);
+  const n = keep.length, rows = [...keep.keys()];
+  const stray = rows.filter((j) => first[j] && !keep[j]).length;
+  if (stray > 0) checkRange([stray], { what: 'first', enc: 'int', lo: 0, hi: 0, hiIncl: true, hint: `${stray} rows are marked first but not kept: \`first\` must imply \`keep\`` }, probe);
+  if (!(Number.isInteger(k1) && k1 >= 0 && k1 <= n)) {
+    checkRange([k1], { what: 'k1', enc: 'int', lo: 0, hi: n, hiIncl: true, hint: `the mask has ${n} entries, so it must be an integer 0..${n}` }, probe);
+    throw new RangeError(`compact_split: k1 = ${k1} is out of range: the mask has ${n} entries, so it must be 0..${n}`);
+  }
+  const set = first.reduce((s, v) => s + v, 0);
+  if (set !== k1) checkRange([k1], { what: 'k1', enc: 'int', lo: set, hi: set, hiIncl: true, hint: `${set} bits of \`first\` are set; it must be the revealed count of \`first\`` }, probe);
+  const group = (g: (j: number) => boolean) => rows.filter(g);
+  return [...group((j) => keep[j] === 1 && first[j] === 1), ...group((j) => keep[j] === 1 && first[j] !== 1), ...group((j) => keep[j] !== 1)];
+}
+
 /** Plaintext twin on shares' opened values: the routed rows (row-major words per layout.ts). */
 export function routeTwin(p: RouteParams, x: Uint32Array, mask: Bits): Uint32Array {
   const w = wordsPerRow(p.payload);
-  const order = routeOrder(p.mode, p.count, mask);
+  const order = p.mode === 'compact_split' ? splitOrder(p.count, p.count2 ?? -1, mask.subarray(0, p.n), mask.subarray(p.n)) : routeOrder(p.mode, p.count, mask);
   const out = new Uint32Array(outRows(p) * w);
   if (p.mode === 'unpartition') order.forEach((j, t) => out.set(x.subarray(t * w, (t + 1) * w), j * w));
   else for (let t = 0; t < outRows(p); t++) out.set(x.subarray(order[t] * w, (order[t] + 1) * w), t * w);

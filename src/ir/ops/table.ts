@@ -10,7 +10,7 @@ import { encodeImpl, inputImpl, linearImpl, logicSpImpl, notImpl, plainImpl, sha
 import { productRow } from './mul.ts';
 import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
 import { outputCost, outputImpl, revealBatch, revealCost, revealImpl, revealKey } from './open.ts';
-import { routeRow } from './prune.ts';
+import { compactDestRow, routeRow, routeToRow } from './prune.ts';
 import type { CommClass, CostParams, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 const none = (): Flight[] => [];
@@ -126,6 +126,7 @@ const rows: OpRow[] = [
   nonlinear('exp_hi'), nonlinear('exp_lo'), nonlinear('gelu_hi'), nonlinear('gelu_lo'), nonlinear('tanh'), nonlinear('recip'), nonlinear('rsqrt'), nonlinear('rowmax'), nonlinear('sumsq'),
   // CipherPrune
   row('compact', 'ot', routeRow('compact')), row('partition', 'ot', routeRow('partition')), row('unpartition', 'ot', routeRow('unpartition')),
+  row('compact_split', 'ot', routeRow('compact_split')), row('compact_dest', 'ot', compactDestRow), row('route_to', 'ot', routeToRow),
   // builtins introduced by lowering
   row('input', 'local', { impl: inputImpl, builtin: true }),
   row('const', 'local', { impl: plainImpl('const'), builtin: true }),

@@ -64,6 +64,8 @@ export interface Engines {
    * executor to size each step's prefill (`ObliviousTransfer.prefill`); null or absent otherwise.
    */
   otDemand?(): import('../../crypto/ot/cost.ts').OtCostModel | null;
+  /** The session's OT engine if it is set up already (no messages), else null: for a top-up beside a step. */
+  otIfReady?(): ObliviousTransfer | null;
 }
 
 export interface HeEngine {

@@ -22,7 +22,7 @@ import { checkParams } from './params.ts';
 import { derandRecv, derandSend, ferretCost, lsbChoices } from './derand.ts';
 import { BlockPool } from './pool.ts';
 import { FerretSlice } from './slice.ts';
-import { DEFAULT_SCHEDULE, pairedFlights, planPrefill, PoolState, refillMessages, type FerretSchedule, type RefillStep } from './schedule.ts';
+import { DEFAULT_SCHEDULE, pairedFlights, planPrefill, PoolState, refillMessages, topUpSteps, type FerretSchedule, type RefillStep } from './schedule.ts';
 
 export { ferretCost };
 
@@ -57,6 +57,12 @@ export class FerretReplay implements PoolReplay {
     const steps = planPrefill(this.states, need);
     for (const sender of DIRECTIONS) this.states[sender].take(need[sender]);
     return pairedFlights(steps, this.chunk);
+  }
+
+  /** After step(need): a top-up for the next step's `ahead` beside this one (FerretCot.topUp), or null. */
+  topUp(ahead: CotDemand): RefillFlight[] | null {
+    if (!topUpSteps(this.states, ahead, { client: 0, server: 0 })) return null;
+    return pairedFlights(planPrefill(this.states, ahead), this.chunk);
   }
 
   draw(sender: Party, cots: number): RefillMessage[] {
@@ -175,20 +181,49 @@ export class FerretCot implements CotSource {
    */
   async prefill(need: CotDemand): Promise<void> {
     this.managed = true;
-    const peer = peerOf(this.party);
-    const plan = planPrefill({ [this.party]: this.asSender.state, [peer]: this.asReceiver.state } as Record<Party, PoolState>, need);
-    const mine = plan[this.party], theirs = plan[peer];
-    if (mine.length + theirs.length) {
-      await this.counted(async () => {
-        for (let k = 0; k < Math.max(mine.length, theirs.length); k++) {
-          const finish = theirs[k] ? await this.start(theirs[k], this.asReceiver, false) : null;
-          if (mine[k]) await (await this.start(mine[k], this.asSender, true))();
-          await finish?.();
-        }
-      });
-    }
+    const plan = planPrefill(this.states(), need);
+    if (plan.client.length + plan.server.length) await this.counted(() => this.runPaired(plan, this.ch));
     this.asSender.mark = this.asSender.state.drawn + need[this.party];
-    this.asReceiver.mark = this.asReceiver.state.drawn + need[peer];
+    this.asReceiver.mark = this.asReceiver.state.drawn + need[peerOf(this.party)];
+  }
+
+  /** Both directions' pool states, keyed by COT sender. */
+  private states(): Record<Party, PoolState> {
+    return { [this.party]: this.asSender.state, [peerOf(this.party)]: this.asReceiver.state } as Record<Party, PoolState>;
+  }
+
+  /** Step k of both directions side by side, for each k (prefill's order), on `ch`. */
+  private async runPaired(plan: Record<Party, RefillStep[]>, ch: Channel): Promise<void> {
+    const mine = plan[this.party], theirs = plan[peerOf(this.party)];
+    for (let k = 0; k < Math.max(mine.length, theirs.length); k++) {
+      const finish = theirs[k] ? await this.start(theirs[k], this.asReceiver, false, ch) : null;
+      if (mine[k]) await (await this.start(mine[k], this.asSender, true, ch))();
+      await finish?.();
+    }
+  }
+
+  /**
+   * Refills ahead of steps (docs/ot.md): whether, once `taken` has left the pools (the current
+   * step's slices), a top-up for the next step's `ahead` would run iterations (no bootstrap).
+   */
+  topUpAhead(taken: CotDemand, ahead: CotDemand): boolean {
+    return this.managed && topUpSteps(this.states(), ahead, taken) !== null;
+  }
+
+  /**
+   * The top-up itself, on `ch` (a concurrent member's channel: it runs beside the current step),
+   * after the current step's slices were taken; both parties call it at the same point. Bytes
+   * are counted from the plan (a member's channel has no counters of its own).
+   */
+  async topUp(ch: Channel, ahead: CotDemand): Promise<void> {
+    const plan = planPrefill(this.states(), ahead);
+    if (plan.client.length + plan.server.length === 0 || [...plan.client, ...plan.server].some((st) => st.kind !== 'iterate')) {
+      throw new Error('internal: a Ferret top-up must run iterations only (topUpAhead decides)');
+    }
+    const t0 = performance.now();
+    await this.runPaired(plan, ch);
+    this.refills.seconds += (performance.now() - t0) / 1000;
+    this.refills.bytesSent += pairedFlights(plan, this.chunk).reduce((a, f) => a + (this.party === 'client' ? f.c2s : f.s2c), 0);
   }
 
   settle(): void {
@@ -212,14 +247,14 @@ export class FerretCot implements CotSource {
   }
 
   private async run(step: RefillStep, side: Side, asSender: boolean): Promise<void> {
-    await (await this.start(step, side, asSender))();
+    await (await this.start(step, side, asSender, this.ch))();
   }
 
   /**
    * One refill step up to its first reply: the receiver's half sends its messages and returns
    * the rest (reading the sender's reply); the sender's half returns a function that runs it all.
    */
-  private async start(step: RefillStep, side: Side, asSender: boolean): Promise<() => Promise<void>> {
+  private async start(step: RefillStep, side: Side, asSender: boolean, ch: Channel): Promise<() => Promise<void>> {
     if (step.kind === 'iknp') {
       let blocks: Uint8Array;
       if (asSender) {
@@ -237,7 +272,7 @@ export class FerretCot implements CotSource {
     const p = step.params, reserve = side.pool.reserve;
     if (!reserve) throw new Error('internal: Ferret iteration without input COTs');
     const sender = asSender ? this.party : peerOf(this.party);
-    const ctx = { ch: this.ch, hash: this.hash, ggm: this.ggm, random: this.random, tweakBase: side.tweak, domain: ferretDomain(sender === 'server') };
+    const ctx = { ch, hash: this.hash, ggm: this.ggm, random: this.random, tweakBase: side.tweak, domain: ferretDomain(sender === 'server') };
     side.tweak += p.t * p.h;
     const out = side.pool.iterationBuffer(p.n);
     const rest = asSender ? () => iterateSender(ctx, p, this.delta, reserve, out) : iterateReceiverStart(ctx, p, reserve, out);

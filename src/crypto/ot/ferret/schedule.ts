@@ -94,6 +94,11 @@ export class PoolState {
     return this.booted && this.usable - n < (this.next.n - consumedBy(this.next)) / 2;
   }
 
+  /** A copy to plan on without moving this state. */
+  clone(): PoolState {
+    return Object.assign(new PoolState(this.schedule), this);
+  }
+
   /** `n` COTs leave the pool (after refill(n)). */
   take(n: number): void {
     if (n > this.usable) throw new Error(`internal: Ferret pool has ${this.usable} COTs, ${n} drawn`);
@@ -114,6 +119,21 @@ export function planPrefill(states: Record<Party, PoolState>, need: Record<Party
     if (steps[a].some((st) => st.kind === 'iterate') && steps[b].length === 0 && states[b].lowAfter(need[b])) steps[b] = states[b].refill(states[b].usable + 1);
   }
   return steps;
+}
+
+/**
+ * A top-up beside a step (docs/ot.md, "Refills ahead of steps"): the iterations that would make
+ * `ahead` COTs usable (the next step's demand, per COT sender) once `taken` has left the pools,
+ * as planPrefill plans them; the states do not move (planPrefill(states, ahead) after the takes
+ * does, with the same steps). Null when nothing is to do, or when a direction would have to
+ * bootstrap (IKNP, on the session channel): that refill then runs before the step that needs it.
+ */
+export function topUpSteps(states: Record<Party, PoolState>, ahead: Record<Party, number>, taken: Record<Party, number>): Record<Party, RefillStep[]> | null {
+  const trial = { client: states.client.clone(), server: states.server.clone() };
+  for (const side of ['client', 'server'] as const) trial[side].take(taken[side]);
+  const steps = planPrefill(trial, ahead);
+  const all = [...steps.client, ...steps.server];
+  return all.length === 0 || all.some((st) => st.kind !== 'iterate') ? null : steps;
 }
 
 /** The messages of one refill step, in order (IKNP: one per chunk of `chunk` COTs). */
