@@ -96,7 +96,8 @@ function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
   for (let i = 0; i < n; i++) (f as Uint32Array)[i] = (table as Uint32Array)[lo32(z, i) & 15];
   // The clamp multiplies the result: exactly 0 below −L.
   const out = ring.shr(ring.mul(e, f), G);
-  for (let i = 0; i < n; i++) if (!c[i]) (out as Uint32Array)[i] = 0;
+  const zero = ring.alloc(1)[0];
+  for (let i = 0; i < n; i++) if (!c[i]) (out as Uint32Array)[i] = zero as number;
   return out;
 }
 

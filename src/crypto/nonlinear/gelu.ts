@@ -238,10 +238,10 @@ export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
   const pT = hornerTwin(plan, ring.fromSigned([T])), mT = ring.neg(pT), v = ring.alloc(4 * n), server = isServer(ctx);
   const mneg = ring.neg(neg);
   for (let i = 0; i < n; i++) {
-    (v as Uint32Array)[4 * i] = (server ? mT[0] : 0) as never;
+    if (server) (v as Uint32Array)[4 * i] = mT[0] as never;
     (v as Uint32Array)[4 * i + 1] = (mneg as Uint32Array)[i];
     (v as Uint32Array)[4 * i + 2] = (pos as Uint32Array)[i];
-    (v as Uint32Array)[4 * i + 3] = (server ? pT[0] : 0) as never;
+    if (server) (v as Uint32Array)[4 * i + 3] = pT[0] as never;
   }
   const [prod] = await boundSelector(p.ell, bands(bits, n, server, true), sel).mul(ctx, [v]);
   return ring.sumLast(prod, 4);
