@@ -239,6 +239,35 @@ export class InsecureIdealOtForTestsOnly implements ObliviousTransfer {
     });
   }
 
+  // Random OT with random receiver bits: dealt by the receiver like rotRecv, charged as rcot.
+  rrotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      if (this.charge) {
+        for (const b of this.cost.plan.rcot(n).receiverToSender) {
+          if ((await this.ch.recv()).length !== b) throw new ChannelError('mismatch', 'ideal OT (rrot): calls out of step');
+        }
+      }
+      const d = await this.dealer.take(`${this.ns}from:${this.peer}`);
+      const { m0, m1 } = d.data as { m0: Uint8Array; m1: Uint8Array };
+      if (d.kind !== 'rrot' || m0.length !== n * msgBytes(bits)) throw new ChannelError('mismatch', `ideal OT: rrotSend paired with ${d.kind} of another size`);
+      return { m0, m1 };
+    });
+  }
+
+  rrotRecv(n: number, bits: number): Promise<{ choices: Uint8Array; pads: Uint8Array }> {
+    checkBits(bits);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits), choices = this.prg.bytes(n).map((b) => b & 1);
+      const m0 = maskMsgs(this.prg.bytes(n * s), bits), m1 = maskMsgs(this.prg.bytes(n * s), bits);
+      this.dealer.put(`${this.ns}from:${this.party}`, { kind: 'rrot', data: { m0, m1 } });
+      if (this.charge) for (const b of this.cost.plan.rcot(n).receiverToSender) this.ch.send(new Uint8Array(b));
+      const pads = new Uint8Array(n * s);
+      for (let i = 0; i < n; i++) pads.set((choices[i] ? m1 : m0).subarray(i * s, (i + 1) * s), i * s);
+      return { choices, pads };
+    });
+  }
+
   otSend(m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void> {
     checkBits(bits);
     const n = m0.length / msgBytes(bits);

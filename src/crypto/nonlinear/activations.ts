@@ -24,6 +24,7 @@ import { checkDifference, geConsts, geConstsCostSteps, geConstsTwin } from './co
 import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
 import { checkHeadroom, pwlBlend, pwlBlendCostSteps, pwlBlendTwin, type FnParams } from './gelu.ts';
 import { SIGMOID_PWL, SILU_PWL } from './pwl-tables.ts';
+import { randomFree } from './ot-ops.ts';
 
 export interface SignParams {
   ell: number;
@@ -47,7 +48,7 @@ function positivePartTwin(x: RingArray, v: RingArray, ell: number): RingArray {
 export function signCostSteps(b: CostBuilder, n: number, p: SignParams): void {
   geConstsCostSteps(b, n, { ell: p.ell, consts: [0] });
   prepareSelectorCost(b, n, p.ell);
-  selectorMulCost(b, n, p.ell, 1);
+  selectorMulCost(b, n, p.ell, 1, randomFree(b.ot));
 }
 
 /** The cost of relu, abs, max and min: one DReLU and one multiplexer per element. */

@@ -13,7 +13,7 @@ import type { Party } from '../../transport/channel.ts';
 import type { OtCostModel } from '../ot/cost.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { costOf, isServer, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { bitProductCounts, bitProductSpec, choosersFlight, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { bitProductCounts, bitProductSpec, choosersFlight, randomFree, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { checkRange, fmt, realOf, truncSpec as truncRange, type RangeProbe } from '../ranges.ts';
 import { extend, extendCostSteps, extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { BitOperand, prepareOperand, prepareOperandCost, prepareOperandWith, operandMulCost } from './operand.ts';
@@ -83,7 +83,7 @@ export async function mulSS(ctx: ProtoCtx, a: RingArray, b: RingArray, p: MulPar
 export function mulSSCostSteps(b: CostBuilder, n: number, p: MulParams): void {
   const { m, L } = layout(n, p.bcast ? (p.bcast.kind === 'row' ? n / p.bcast.cols : p.bcast.cols) : n, p.bcast);
   prepareOperandCost(b, m, p.ell, null, 'both', productTruncCounts(n, p));
-  operandMulCost(b, m, p.ell, null, L);
+  operandMulCost(b, m, p.ell, null, L, 'both', randomFree(b.ot));
   if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact }, true);
 }
 
@@ -155,7 +155,7 @@ export function mulSXCostSteps(b: CostBuilder, n: number, p: MulSXParams): void 
   const { m, L } = layout(n, bLen, p.bcast);
   const pb = p.privBits ?? p.ell, k = pb < p.ell ? pb : null;
   prepareOperandCost(b, m, p.ell, k, p.owner, productTruncCounts(n, p));
-  operandMulCost(b, m, p.ell, k, L, p.owner);
+  operandMulCost(b, m, p.ell, k, L, p.owner, randomFree(b.ot));
   if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact }, true);
 }
 
@@ -196,7 +196,7 @@ export async function squareSSWith(ctx: ProtoCtx, x: RingArray, p: SquareParams,
 
 export function squareCostSteps(b: CostBuilder, n: number, p: SquareParams, extra: ChooserCounts[] = []): void {
   prepareOperandCost(b, n, p.ell, null, 'server', extra);
-  operandMulCost(b, n, p.ell, null, 1, 'server');
+  operandMulCost(b, n, p.ell, null, 1, 'server', randomFree(b.ot));
   if (p.s > 0) truncCostSteps(b, n, { ell: p.ell, t: p.s, exact: p.exact });
 }
 

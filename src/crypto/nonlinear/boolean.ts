@@ -8,7 +8,7 @@
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { andBits, andBitsCost, b2a, b2aCost, choosersFlight, startChoosers, makeChooser, makeChooserCost, productsCost, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
+import { andBits, andBitsCost, b2a, b2aCost, choosersFlight, startChoosers, makeChooser, makeChooserCost, productsCost, randomFree, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { equalBits, equalBitsCost } from './compare.ts';
 
 /**
@@ -31,9 +31,9 @@ export async function andSS(ctx: ProtoCtx, a: Bits, b: Bits): Promise<Bits> {
 export const andCost = (n: number, _p?: unknown, ot?: OtCostModel): Cost =>
   costOf((b) => {
     if (n === 0) return;
-    const f = choosersFlight(b, [{ server: n, client: n }]);
+    const f = choosersFlight(b, [{ server: n, client: n, chosen: true }]);
     b.exchange(f.c2s, f.s2c);
-    productsCost(b, 1, n, n, 1);
+    productsCost(b, 1, n, n, 1, randomFree(b.ot));
   }, ot);
 
 /** or_ss: a ∨ b = ¬(¬a ∧ ¬b). */
@@ -145,7 +145,7 @@ export async function selectSS(ctx: ProtoCtx, c: Bits, a: RingArray, b: RingArra
 
 export function selectCostSteps(b: CostBuilder, n: number, p: SelectParams): void {
   prepareSelectorCost(b, n, p.ell);
-  selectorMulCost(b, n, p.ell, 1);
+  selectorMulCost(b, n, p.ell, 1, randomFree(b.ot));
 }
 
 export const selectCost = (n: number, p: SelectParams, ot?: OtCostModel): Cost => costOf((b) => selectCostSteps(b, n, p), ot);

@@ -20,9 +20,10 @@
 // ℓ − 1 bits. Comparing x against several public constants T_c costs one set of leaf OTs.
 import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
-import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type CostFlight, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { cotUnitBytes, otCost, type OtCostModel } from '../ot/cost.ts';
+import { withSide, type SideFlow } from './side.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /**
@@ -102,7 +103,7 @@ const treeSpecs = (nc: number, q: number, extra: ChooserSpec[]): ChooserSpec[] =
  * The server passes a (n·C values, c fastest) and b = null; the client a = null and b (n values).
  * `extra` choosers are prepared in the first flight and returned.
  */
-export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null, extra: ChooserSpec[] = []): Promise<{ gt: Bits; choosers: Chooser[] }> {
+export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null, extra: ChooserSpec[] = [], side?: SideFlow<unknown>): Promise<{ gt: Bits; choosers: Chooser[] }> {
   const plan = digitPlan(bits, C, ctx.ot.cost), q = plan.length, W = 2 * C;
   const server = isServer(ctx);
   const prg = ctx.prg;
@@ -145,6 +146,9 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
       await ctx.ot.otNSend(msgs, N, W);
     }
     choosers = await finish();
+    // The side flow's first round goes with the leaf tables (side.ts).
+    side?.begin(choosers.slice(specs.length - extra.length));
+    await (await side?.send())?.();
   } else {
     if (!b || b.length !== n) throw new RangeError(`millionaires: the client needs ${n} values`);
     const bd = digitsOf(b, bits, plan);
@@ -156,6 +160,8 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
       replies.push(await ctx.ot.otNRecvStart(ch, 1 << d, W));
     }
     choosers = await (await startChoosers(ctx, specs))();
+    side?.begin(choosers.slice(specs.length - extra.length));
+    const sideRecv = await side?.send();
     for (const [g, { idx }] of groups.entries()) {
       const got = await replies[g]();
       for (let i = 0; i < n; i++) {
@@ -169,6 +175,7 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
         });
       }
     }
+    await sideRecv?.();
   }
   // Tree: combine (lo = 2t, hi = 2t + 1) at each level; the final node needs no eq.
   // gt = gt_hi ⊕ (eq_hi ∧ gt_lo), eq = eq_hi ∧ eq_lo: one AND with the choice eq_hi, two bits.
@@ -183,8 +190,10 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
         if (Wn === 2) bb[(p * m + t) * 2 + 1] = E[2 * p][t];
       }
     }
-    const ch = choosers[lv].bind(aa);
-    const { asSender, asReceiver } = await ch.products(ctx, Wn, bb);
+    const fin = choosers[lv].bind(aa).productsSend(ctx, Wn, bb);
+    const sideRecv = await side?.send();
+    const { asSender, asReceiver } = await fin();
+    await sideRecv?.();
     const NG: Bits[] = [], NE: Bits[] = [];
     for (let p = 0; p < pairs; p++) {
       const g = new Uint8Array(m), e = new Uint8Array(m), gh = G[2 * p + 1];
@@ -207,16 +216,19 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
 }
 
 /** Flights of `millionaires` (the caller's `extra` choosers are prepared in the first one). */
-export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = []): void {
+export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = [], side?: CostFlight[]): void {
   const plan = digitPlan(bits, C, b.ot), nc = n * C;
   const leaves = widthGroups(plan).map(({ d, idx }) => b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
   for (const l of leaves) b.draw('client', l.cots);
   const prep = choosersFlight(b, [...treeLevels(plan.length).map((l) => ({ server: l.pairs * nc, client: l.pairs * nc })), ...extra]);
   const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
   b.exchange(prep.c2s + sum(leaves.flatMap((l) => l.receiverToSender)), prep.s2c);
-  b.exchange(0, sum(leaves.flatMap((l) => l.senderToReceiver)));
-  for (const l of treeLevels(plan.length)) productsCost(b, 1, l.pairs * nc, l.pairs * nc, l.width, true);
+  withSide(b, side, 0, () => b.exchange(0, sum(leaves.flatMap((l) => l.senderToReceiver))));
+  for (const [i, l] of treeLevels(plan.length).entries()) withSide(b, side, i + 1, () => productsCost(b, 1, l.pairs * nc, l.pairs * nc, l.width, true));
 }
+
+/** Rounds of a millionaires' run that carry a side flow's rounds (the tables' and each tree level's). */
+export const millionairesSideSlots = (C: number, bits: number, ot: OtCostModel): number => 1 + treeLevels(digitPlan(bits, C, ot).length).length;
 
 // ---- DReLU against public constants ----
 
@@ -238,7 +250,7 @@ export async function geConsts(ctx: ProtoCtx, x: RingArray, p: GeConstParams): P
  * geConsts, with `extra` choosers prepared in its first flight (e.g. the multiplexer that uses
  * the result: made on random bits, bound to the result with `bind`).
  */
-export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams, extra: ChooserSpec[] = []): Promise<{ bits: Bits; choosers: Chooser[] }> {
+export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams, extra: ChooserSpec[] = [], side?: SideFlow<unknown>): Promise<{ bits: Bits; choosers: Chooser[] }> {
   const { ell, consts } = p, ring = ringOf(ell), n = x.length, C = consts.length;
   const server = isServer(ctx);
   let out: Bits, choosers: Chooser[];
@@ -250,7 +262,7 @@ export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams
     }
     const top = bitsOf(ring.shrLogical(y, ell - 1), 1);
     for (let t = 0; t < n * C; t++) msb[t] = top[t];
-    const r = await millionaires(ctx, n, C, ell - 1, y, null, extra); // low ℓ−1 bits of y0
+    const r = await millionaires(ctx, n, C, ell - 1, y, null, extra, side); // low ℓ−1 bits of y0
     const carry = r.gt;
     choosers = r.choosers;
     out = new Uint8Array(n * C);
@@ -258,7 +270,7 @@ export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams
   } else {
     // 2^(ℓ−1) − 1 − (x1 mod 2^(ℓ−1)) = the low ℓ−1 bits of ¬x1 = −1 − x1.
     const bv = ring.sub(ring.addScalar(ring.alloc(n), -1), x);
-    const r = await millionaires(ctx, n, C, ell - 1, null, bv, extra);
+    const r = await millionaires(ctx, n, C, ell - 1, null, bv, extra, side);
     const carry = r.gt;
     choosers = r.choosers;
     const top = bitsOf(ring.shrLogical(x, ell - 1), 1);
@@ -268,8 +280,10 @@ export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams
   return { bits: out, choosers };
 }
 
-export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams, extra: ChooserCounts[] = []): void {
-  millionairesCost(b, n, p.consts.length, p.ell - 1, extra);
+/** `side`: a side flow's exchanges (side.ts); those the comparison has no round for follow it. */
+export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams, extra: ChooserCounts[] = [], side?: CostFlight[]): void {
+  millionairesCost(b, n, p.consts.length, p.ell - 1, extra, side);
+  for (const f of (side ?? []).slice(millionairesSideSlots(p.consts.length, p.ell - 1, b.ot))) b.exchange(f.c2s, f.s2c);
 }
 
 export const geConstsCost = (n: number, p: GeConstParams, ot?: OtCostModel): Cost => costOf((b) => geConstsCostSteps(b, n, p), ot);

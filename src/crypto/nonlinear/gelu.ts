@@ -3,21 +3,25 @@
 // exact function beyond T. Our coefficients and thresholds: poly.ts, docs/approximations.md.
 // Low degree: 64 lines on [−4, 4) chosen by lookup, ReLU beyond (pwl.ts, below).
 //
-// High degree / tanh (one millionaires' run for three constants, CrypTFlow2 §3):
+// High degree / tanh (one millionaires' run for three constants, CrypTFlow2 §3), the polynomial
+// beside it (side.ts) on both signs, since it does not need the comparison's bits:
 //   [b−, b0, b+] = [x ≥ −T, x ≥ 0, x ≥ T]
-//   y = T + b−·(−x − T) + b0·(2x) + b+·(T − x)      (= min(|x|, T); three multiplexers, one exchange)
-//   mid = 0.5·x + P(y)                               (Horner; y's bits prepared once)
-//   GELU = b−·mid + b+·(x − mid)                     (x beyond T, 0 below −T; same bits, one exchange)
-//   tanh = (2·b0 − 1)·P(y)
-// Beyond ±T `mid` may overflow; it cancels exactly in the last line (products are exact mod 2^ℓ).
+//   mid∓ = 0.5·x + P(∓x)                            (Estrin on 2n values; x's bits prepared once)
+//   GELU = (b− ⊕ b0)·mid− + (b0 ⊕ b+)·mid+ + b+·x   (one-hot bands, local; one exchange)
+//   tanh = ¬b−·(−P(T)) + (b− ⊕ b0)·(−P(−x)) + (b0 ⊕ b+)·P(x) + b+·P(T)
+// The candidates of the other sign (and beyond ±T) are garbage, multiplied by 0 (products are
+// exact mod 2^ℓ). Equal to the chain y = min(|x|, T) (a multiplexer after the comparison), P(y),
+// then the selection, which the twin keeps: 9 rounds instead of 15 (Ferret) / 13 (IKNP), for a
+// second polynomial evaluation.
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
-import { addPublic, costOf, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { concatRing, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
-import { boundSelector, prepareSelector, prepareSelectorCost, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
+import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { boundOperand, operandCounts, operandSpec } from './operand.ts';
-import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
-import { pwlClamp, pwlClampCostSteps, pwlClampTwin, pwlLines, pwlLinesCostSteps, pwlLinesTwin, pwlPlan, truncExtend, truncExtendCostSteps, truncExtendTwin } from './pwl.ts';
+import { GELU_HI, TANH, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
+import { SideFlow, sideFlights } from './side.ts';
+import { pwlClampedLine, pwlClampedLineCostSteps, pwlClampTwin, pwlLinesTwin, pwlPlan, truncExtendTwin } from './pwl.ts';
 import { GELU_PWL, type PwlSpec } from './pwl-tables.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe, type RangeSpec } from '../ranges.ts';
 
@@ -66,29 +70,41 @@ function interleave3(ring: ReturnType<typeof ringOf>, a: RingArray | null, b: Ri
 }
 
 /**
- * Secure y = min(|x|, T), the comparison bits' selector, and the mid-polynomial value. The
- * selector, the Horner variable's bits and the truncations are prepared on random bits in the
- * comparison's first flight.
+ * Beside the comparison (side.ts), the polynomial on both signs at once: mid_∓ = [0.5·x +] P(∓x),
+ * one evaluation on 2n values (P(−x) is x's value for x ∈ [−T, 0), P(x) for x ∈ [0, T);
+ * elsewhere garbage that the selection drops). The selection's slots (`slots` per element)
+ * and every OT of the side flow are prepared in the comparison's first flight.
  */
-async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {
-  const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s);
-  const specs = [selectorSpec(3 * n, p.ell, 2), operandSpec(ctx, p.ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan)];
-  const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell: p.ell, consts: [-T, 0, T] }, specs);
-  const sel = boundSelector(p.ell, bits, ch[0]);
-  const server = ctx.party === 'server';
-  const [prod] = await sel.mul(ctx, [clampValues(ring, x, T, server)]);
-  const y = addPublic(ctx, ring, sum3(ring, prod), T);
-  const op = boundOperand(ctx, p.ell, n, y, plan.k, ch[1]);
-  const extra = withHalfX ? ring.shl(x, plan.Fz[1] - 1) : undefined;
-  const mid = await hornerSecure(ctx, plan, y, op, extra, ch.slice(2));
-  return { sel, mid, ring, n };
+async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean, slots: number) {
+  const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s), d = hornerSpecCount(plan);
+  const specs = [operandSpec(ctx, p.ell, 2 * n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, 2 * n, plan), selectorSpec(slots * n, p.ell, 1)];
+  const side = new SideFlow(ctx, (sc, ch) => {
+    const y = concatRing(ring, [ring.neg(x), x]), half = ring.shl(x, plan.Fz[1] - 1);
+    return hornerSecure(sc, plan, y, boundOperand(sc, p.ell, 2 * n, y, plan.k, ch[0]), withHalfX ? concatRing(ring, [half, half]) : undefined, ch.slice(1, 1 + d));
+  });
+  const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell: p.ell, consts: [-T, 0, T] }, specs, side);
+  const mid = await side.rest();
+  return { bits, sel: ch[ch.length - 1], neg: mid.subarray(0, n) as RingArray, pos: mid.subarray(n) as RingArray, ring, n, plan, T };
 }
 
-function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
+function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams, slots: number): void {
   const plan = hornerPlan(spec, p.ell, p.s), T = tRaw(spec, p.s);
-  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] }, [selectorCounts(3 * n), operandCounts(n, p.ell, plan.k), ...hornerTruncCounts(n, plan)]);
-  selectorMulCost(b, 3 * n, p.ell, 1, true);
-  hornerCostSteps(b, n, plan);
+  const side = sideFlights(b, (sb) => hornerCostSteps(sb, 2 * n, plan));
+  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] }, [operandCounts(2 * n, p.ell, plan.k), ...hornerTruncCounts(2 * n, plan), selectorCounts(slots * n)], side);
+  selectorMulCost(b, slots * n, p.ell, 1, true);
+}
+
+/** One-hot codes from [b−, b0, b+] (local XORs): `lo` adds the slot x < −T first. */
+function bands(bits: Bits, n: number, server: boolean, lo: boolean): Bits {
+  const k = lo ? 4 : 3, h = new Uint8Array(k * n);
+  for (let i = 0; i < n; i++) {
+    const [bm, b0, bp] = [bits[3 * i], bits[3 * i + 1], bits[3 * i + 2]], o = k * i + (lo ? 1 : 0);
+    if (lo) h[k * i] = bm ^ (server ? 1 : 0);
+    h[o] = bm ^ b0;
+    h[o + 1] = b0 ^ bp;
+    h[o + 2] = bp;
+  }
+  return h;
 }
 
 function frontTwin(x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean) {
@@ -103,8 +119,8 @@ function frontTwin(x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean
 }
 
 async function geluWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
-  const { sel, mid, ring, n } = await front(ctx, x, spec, p, true);
-  const [prod] = await sel.mul(ctx, [interleave3(ring, mid, null, ring.sub(x, mid), n)]);
+  const { bits, sel, neg, pos, ring, n } = await front(ctx, x, spec, p, true, 3);
+  const [prod] = await boundSelector(p.ell, bands(bits, n, isServer(ctx), false), sel).mul(ctx, [interleave3(ring, neg, pos, x, n)]);
   return sum3(ring, prod);
 }
 
@@ -116,8 +132,7 @@ function geluTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
 }
 
 function geluCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
-  frontCost(b, n, spec, p);
-  selectorMulCost(b, 3 * n, p.ell, 1);
+  frontCost(b, n, spec, p, 3);
 }
 
 export const geluHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_HI, p);
@@ -129,11 +144,11 @@ export const geluHiCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => co
 
 // ---- low degree: lines by lookup (pwl.ts) ----
 //   line  = A[j] + S[j]·u,  j = floor(x/δ) (or one less), δ = 1/8     two 1-of-64 OTs, Z_2^(s+11)
-//   [b−, b+] = [x_c ≥ −15, x_c ≥ 15], x_c = trunc(x, s − 2)           (±3.75; ring Z_2^(ℓ−s+2))
-//   mid   = truncExtend(line, 6)                                         one COT (to Z_2^ℓ)
+//   [b−, b+] = [x ≥ −3.75, x ≥ 3.75]  (the twin's [⌊x / 2^(s−2)⌋ ≥ ∓15], exactly; ring Z_2^ℓ)
+//   mid   = truncExtend(line, 6)                                         beside the comparison (side.ts)
 //   GELU  = b−·mid + b+·(x − mid)                                        one selector, one exchange
-// Windows of the coarse clamps: b+ = 1 ⇒ x ≥ 3.75 (ReLU off by ≤ 3.3e-4), b+ = 0 ⇒ x < 4;
-// b− = 1 ⇒ x ≥ −3.75, b− = 0 ⇒ x < −3.5 (0 instead of GELU(x) ≥ −8.2e-4). Lines: x ∈ [−3.75, 4).
+// b+ = 1 ⇔ x ≥ 3.75 (ReLU off by ≤ 3.3e-4); b− = 0 ⇔ x < −3.75 (0 instead of GELU(x) ≥ −3.4e-4).
+// Lines: x ∈ [−3.75, 4).
 
 function interleave2(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray): RingArray {
   const n = a.length, v = ring.alloc(2 * n);
@@ -151,11 +166,8 @@ function interleave2(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray
  */
 export async function pwlBlend(ctx: ProtoCtx, x: RingArray, spec: PwlSpec, p: FnParams, upper: RingArray): Promise<RingArray> {
   const plan = pwlPlan(spec, p), ring = ringOf(p.ell);
-  const line = await pwlLines(ctx, plan, x);
-  const bits = await pwlClamp(ctx, plan, x);
-  const mid = await truncExtend(ctx, line, { from: plan.lp, to: p.ell, t: spec.F });
-  const sel = await prepareSelector(ctx, p.ell, bits, 1);
-  const [prod] = await sel.mul(ctx, [interleave2(ring, mid, ring.sub(upper, mid))]);
+  const { mid, bits, sel } = await pwlClampedLine(ctx, plan, x, 2 * x.length);
+  const [prod] = await boundSelector(p.ell, bits, sel).mul(ctx, [interleave2(ring, mid, ring.sub(upper, mid))]);
   return ring.sumLast(prod, 2);
 }
 
@@ -168,12 +180,8 @@ export function pwlBlendTwin(x: RingArray, spec: PwlSpec, p: FnParams, upper: Ri
 }
 
 export function pwlBlendCostSteps(b: CostBuilder, n: number, spec: PwlSpec, p: FnParams): void {
-  const plan = pwlPlan(spec, p);
-  pwlLinesCostSteps(b, n, plan);
-  pwlClampCostSteps(b, n, plan);
-  truncExtendCostSteps(b, n, { from: plan.lp, to: p.ell, t: spec.F });
-  prepareSelectorCost(b, 2 * n, p.ell);
-  selectorMulCost(b, 2 * n, p.ell, 1);
+  pwlClampedLineCostSteps(b, n, pwlPlan(spec, p), 2 * n);
+  selectorMulCost(b, 2 * n, p.ell, 1, true);
 }
 
 export const geluLo = (ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> => pwlBlend(ctx, x, GELU_PWL, p, x);
@@ -225,9 +233,18 @@ export function erf(x: number): number {
 // ---- tanh ----
 
 export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> {
-  const { sel, mid, ring, n } = await front(ctx, x, TANH, p, false);
-  const [prod] = await sel.mul(ctx, [interleave3(ring, null, ring.add(mid, mid), null, n)]);
-  return ring.sub(sum3(ring, prod), mid);
+  const { bits, sel, neg, pos, ring, n, plan, T } = await front(ctx, x, TANH, p, false, 4);
+  // Beyond ±T: ±P(T), public (the twin's value there).
+  const pT = hornerTwin(plan, ring.fromSigned([T])), mT = ring.neg(pT), v = ring.alloc(4 * n), server = isServer(ctx);
+  const mneg = ring.neg(neg);
+  for (let i = 0; i < n; i++) {
+    if (server) (v as Uint32Array)[4 * i] = mT[0] as never;
+    (v as Uint32Array)[4 * i + 1] = (mneg as Uint32Array)[i];
+    (v as Uint32Array)[4 * i + 2] = (pos as Uint32Array)[i];
+    if (server) (v as Uint32Array)[4 * i + 3] = pT[0] as never;
+  }
+  const [prod] = await boundSelector(p.ell, bands(bits, n, server, true), sel).mul(ctx, [v]);
+  return ring.sumLast(prod, 4);
 }
 
 export function tanhTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArray {
@@ -238,4 +255,4 @@ export function tanhTwin(x: RingArray, p: FnParams, probe?: RangeProbe): RingArr
   return out;
 }
 
-export const tanhCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => geluCostSteps(b, n, TANH, p), ot);
+export const tanhCost = (n: number, p: FnParams, ot?: OtCostModel): Cost => costOf((b) => frontCost(b, n, TANH, p, 4), ot);

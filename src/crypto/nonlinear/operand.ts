@@ -175,7 +175,7 @@ export function boundOperand(ctx: ProtoCtx, ell: number, m: number, X: RingArray
 }
 
 export function prepareOperandCost(b: CostBuilder, m: number, ell: number, k: number | null, owner: BitsOwner = 'both', extra: ChooserCounts[] = []): void {
-  const f = choosersFlight(b, [operandCounts(m, ell, k, owner), ...extra]);
+  const f = choosersFlight(b, [{ ...operandCounts(m, ell, k, owner), chosen: true }, ...extra]);
   b.exchange(f.c2s, f.s2c);
 }
 

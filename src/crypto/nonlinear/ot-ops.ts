@@ -22,17 +22,25 @@ import type { Party } from '../../transport/channel.ts';
 import { ChannelError } from '../../transport/channel.ts';
 import { msgBytes, packMsgs, ringToMsgs, msgsToRing, unpackMsgs } from '../ot/bits.ts';
 import type { NChoices } from '../ot/types.ts';
+import type { OtCostModel } from '../ot/cost.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitsToRing, isServer, ringOf, xorBits, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
 import { packShifted, shiftedBytes, unpackShifted } from './shifted.ts';
 
 /** Both parties send their message (if non-empty), then receive the peer's (if non-empty). */
 export async function exchange(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): Promise<Uint8Array> {
+  return exchangeSend(ctx, mine, peerBytes)();
+}
+
+/** `exchange` in two halves: this party's message goes out now; the returned function receives the peer's. */
+export function exchangeSend(ctx: ProtoCtx, mine: Uint8Array, peerBytes: number): () => Promise<Uint8Array> {
   if (mine.length > 0) ctx.ch.send(mine);
-  if (peerBytes === 0) return new Uint8Array(0);
-  const got = await ctx.ch.recv();
-  if (got.length !== peerBytes) throw new ChannelError('mismatch', `nonlinear: expected a ${peerBytes}-byte message from the peer, got ${got.length} (parties out of step)`);
-  return got;
+  return async () => {
+    if (peerBytes === 0) return new Uint8Array(0);
+    const got = await ctx.ch.recv();
+    if (got.length !== peerBytes) throw new ChannelError('mismatch', `nonlinear: expected a ${peerBytes}-byte message from the peer, got ${got.length} (parties out of step)`);
+    return got;
+  };
 }
 
 /** Word width used to slice ROT pads into ring elements. */
@@ -95,6 +103,15 @@ export class Chooser {
    * and only the top ℓ − j bits of each correction go on the wire.
    */
   async products(ctx: ProtoCtx, L: number, corr: RingArray, kb = 0): Promise<{ asSender: RingArray; asReceiver: RingArray }> {
+    return this.productsSend(ctx, L, corr, kb)();
+  }
+
+  /**
+   * `products` in two halves: this party's corrections go out now, the returned function receives
+   * the peer's and computes the shares (so another protocol's message can share the round:
+   * side.ts).
+   */
+  productsSend(ctx: ProtoCtx, L: number, corr: RingArray, kb = 0): () => Promise<{ asSender: RingArray; asReceiver: RingArray }> {
     const r = this.ring, W = this.width, off = this.used;
     if (off + L > W) throw new RangeError(`Chooser: ${off + L} pad slices needed, only ${W} prepared`);
     if (corr.length !== this.peerCount * L) throw new RangeError(`Chooser: correlation has ${corr.length} elements, want ${this.peerCount * L}`);
@@ -130,7 +147,12 @@ export class Chooser {
     const eOut = announce && nm ? packMsgs(this.eMine!, nm, 1) : new Uint8Array(0);
     const eIn = announce && np ? Math.ceil(np / 8) : 0;
     const mine = np ? (kb ? packShifted(r, d, np, L, kb) : r.pack(d)) : new Uint8Array(0);
-    const got = await exchange(ctx, concat(eOut, mine), eIn + (kb ? shiftedBytes(r.ell, nm, L, kb) : r.packedBytes(nm * L)));
+    const recv = exchangeSend(ctx, concat(eOut, mine), eIn + (kb ? shiftedBytes(r.ell, nm, L, kb) : r.packedBytes(nm * L)));
+    return async () => this.received(await recv(), { L, kb, off, eIn, np, nm, announce, asSender, corr });
+  }
+
+  private received(got: Uint8Array, q: { L: number; kb: number; off: number; eIn: number; np: number; nm: number; announce: boolean; asSender: RingArray; corr: RingArray }): { asSender: RingArray; asReceiver: RingArray } {
+    const r = this.ring, W = this.width, { L, kb, off, eIn, np, nm, announce, asSender, corr } = q;
     if (announce) this.ePeer = np ? unpackMsgs(got.subarray(0, eIn), np, 1) : new Uint8Array(0);
     const asReceiver = r.alloc(nm * L);
     if (nm > 0) {
@@ -210,11 +232,21 @@ export interface ChooserSpec {
  * Between the two, a party may send more of the same flight (e.g. the leaves of a comparison).
  */
 export async function startChoosers(ctx: ProtoCtx, specs: ChooserSpec[]): Promise<() => Promise<Chooser[]>> {
-  const mine: { choices: Bits; mb: RingArray }[] = [];
+  const mine: { choices: Bits; mb: RingArray }[] = [], free = randomFree(ctx.ot.cost);
+  // With a silent backend a chooser on real bits is made on random ones and bound at once: no
+  // preparation message, its first product carries e = b ⊕ r (the same bits the chosen COTs' own
+  // corrections would have sent), so a protocol that opens by preparing choosers saves that flight.
+  const chosen = (sp: ChooserSpec) => sp.choices instanceof Uint8Array && !free;
   for (const sp of specs) {
     const ring = ringOf(sp.ell), bits = sp.width * wordBits(sp.ell);
-    const choices = sp.choices instanceof Uint8Array ? sp.choices : randomBits(ctx, sp.choices.random);
-    mine.push({ choices, mb: choices.length ? padsToRing(await ctx.ot.rotRecv(choices, bits), choices.length, sp.width, sp.ell) : ring.alloc(0) });
+    if (chosen(sp)) {
+      const choices = sp.choices as Bits;
+      mine.push({ choices, mb: choices.length ? padsToRing(await ctx.ot.rotRecv(choices, bits), choices.length, sp.width, sp.ell) : ring.alloc(0) });
+    } else {
+      // Random choice bits: the engine's own (rrot: no message with a silent backend).
+      const n = sp.choices instanceof Uint8Array ? sp.choices.length : sp.choices.random, r = n ? await ctx.ot.rrotRecv(n, bits) : { choices: new Uint8Array(0), pads: new Uint8Array(0) };
+      mine.push({ choices: r.choices, mb: n ? padsToRing(r.pads, n, sp.width, sp.ell) : ring.alloc(0) });
+    }
   }
   return async () => {
     const out: Chooser[] = [];
@@ -222,20 +254,17 @@ export async function startChoosers(ctx: ProtoCtx, specs: ChooserSpec[]): Promis
       const ring = ringOf(sp.ell);
       let m0: RingArray = ring.alloc(0), m1: RingArray = ring.alloc(0);
       if (sp.peerCount > 0) {
-        const r = await ctx.ot.rotSend(sp.peerCount, sp.width * wordBits(sp.ell));
+        // The peer's chooser is random when this party's is (protocols prepare both sides alike).
+        const bits = sp.width * wordBits(sp.ell);
+        const r = await (chosen(sp) ? ctx.ot.rotSend(sp.peerCount, bits) : ctx.ot.rrotSend(sp.peerCount, bits));
         m0 = padsToRing(r.m0, sp.peerCount, sp.width, sp.ell);
         m1 = padsToRing(r.m1, sp.peerCount, sp.width, sp.ell);
       }
-      out.push(new Chooser(ring, mine[k].choices, sp.peerCount, sp.width, mine[k].mb, m0, m1, !(sp.choices instanceof Uint8Array)));
+      const c = new Chooser(ring, mine[k].choices, sp.peerCount, sp.width, mine[k].mb, m0, m1, !chosen(sp));
+      out.push(sp.choices instanceof Uint8Array && !chosen(sp) ? c.bind(sp.choices) : c);
     }
     return out;
   };
-}
-
-function randomBits(ctx: ProtoCtx, n: number): Bits {
-  const r = ctx.prg.bytes(n);
-  for (let i = 0; i < n; i++) r[i] &= 1;
-  return r;
 }
 
 /** ROT pads in both directions, in one flight. `width` pad slices of Z_2^ell per OT. */
@@ -243,11 +272,19 @@ export async function makeChooser(ctx: ProtoCtx, ell: number, myChoices: Bits | 
   return (await (await startChoosers(ctx, [{ ell, choices: myChoices, peerCount, width }]))())[0];
 }
 
-/** Counts of a chooser's COTs: server as receiver, client as receiver. */
+/** Counts of a chooser's COTs: server as receiver, client as receiver; `chosen`: made on real bits (else random ones). */
 export interface ChooserCounts {
   server: number;
   client: number;
+  chosen?: boolean;
 }
+
+/**
+ * Whether random-choice ROTs need no message on this backend (a silent one: Ferret). Then every
+ * chooser is made on random bits (`startChoosers`), and the first product of one made for real
+ * bits carries e = b ⊕ r (cost functions: `announce` = this).
+ */
+export const randomFree = (ot: OtCostModel): boolean => ot.plan.rcot(1).receiverToSender.length === 0;
 
 /** Bytes each party sends to prepare choosers (its receiver halves), as one flight. */
 export function choosersFlight(b: CostBuilder, counts: ChooserCounts[]): { c2s: number; s2c: number } {
@@ -255,12 +292,13 @@ export function choosersFlight(b: CostBuilder, counts: ChooserCounts[]): { c2s: 
     b.draw('client', c.client);
     b.draw('server', c.server);
   }
-  const u = (n: number) => (n > 0 ? b.ot.plan.cot(n).receiverToSender.reduce((x, y) => x + y, 0) : 0);
-  return { c2s: counts.reduce((s, c) => s + u(c.client), 0), s2c: counts.reduce((s, c) => s + u(c.server), 0) };
+  const free = randomFree(b.ot);
+  const u = (n: number, chosen?: boolean) => (n > 0 ? (chosen && !free ? b.ot.plan.cot(n) : b.ot.plan.rcot(n)).receiverToSender.reduce((x, y) => x + y, 0) : 0);
+  return { c2s: counts.reduce((s, c) => s + u(c.client, c.chosen), 0), s2c: counts.reduce((s, c) => s + u(c.server, c.chosen), 0) };
 }
 
 export function makeChooserCost(b: CostBuilder, _ell: number, serverCount: number, clientCount: number): void {
-  const f = choosersFlight(b, [{ server: serverCount, client: clientCount }]);
+  const f = choosersFlight(b, [{ server: serverCount, client: clientCount, chosen: true }]);
   b.exchange(f.c2s, f.s2c);
 }
 
@@ -325,6 +363,8 @@ export function andBitsCost(b: CostBuilder, n: number, W: number): void {
  */
 export async function bitProduct(ctx: ProtoCtx, ring: Ring, m: Bits, ch?: Chooser): Promise<RingArray> {
   const server = isServer(ctx);
+  // With a silent backend a chooser on random bits costs no message: one exchange, not two flights.
+  if (!ch && m.length > 0 && randomFree(ctx.ot.cost)) ch = (await (await startChoosers(ctx, [bitProductSpec(ctx, m.length, ring.ell)]))())[0];
   if (ch) {
     if (!server) ch.bind(m);
     const r = await ch.products(ctx, 1, server ? bitsToRing(ring, m) : ring.alloc(0));
@@ -338,6 +378,10 @@ export const bitProductSpec = (ctx: ProtoCtx, n: number, ell: number): ChooserSp
 export const bitProductCounts = (n: number): ChooserCounts => ({ server: 0, client: n });
 
 export function bitProductCost(b: CostBuilder, n: number, ell: number, pooled: boolean): void {
+  if (!pooled && n > 0 && randomFree(b.ot)) {
+    choosersFlight(b, [bitProductCounts(n)]);
+    pooled = true;
+  }
   if (pooled) productsCost(b, ell, 0, n, 1, true);
   else if (n > 0) b.otCall('client', b.ot.plan.fcot(n, ell));
 }

@@ -14,19 +14,21 @@
 //   line = A[idx] + S[idx]·u in Z_2^ℓ' (ℓ' = s + F + outLog + 2): two 1-of-N OTs, one per
 //     direction — party P offers u_P·S[(idx_P + j) mod N] (+ A[...] on the server) for every j and
 //     the peer picks j = idx_Q (as `lutMul`, ot-ops.ts). No multiplication protocol.
-//   clamp bits: x_c = trunc(x, s − coarseLog) reduced to Z_2^(ℓ − s + coarseLog) (exact: |x| <
-//     2^(ℓ−2)), then DReLU of x_c − T for the clamp constants (one millionaires' run, compare.ts).
-//   result = trunc-and-extend(line, F) back to Z_2^ℓ (one arithmetic COT, `truncExtend`).
+//   clamp bits: [x ≥ T·2^(s − coarseLog)] for the clamp constants T (one millionaires' run on x,
+//     compare.ts; exact), the low threshold at least the second segment (`fullConsts`).
+//   result = trunc-and-extend(line, F) back to Z_2^ℓ (one COT), beside the comparison (side.ts).
 //
-// The clamps' one-bit truncation error moves each threshold by up to δ_c; the windows where
-// either branch may be chosen are documented per function (docs/approximations.md).
+// (The clamps used to compare a coarse copy trunc(x, s − coarseLog) in a narrow ring: fewer bytes,
+// but the truncation's round came first and its one-bit error moved each threshold by δ_c.)
 import type { OtCostModel } from '../ot/cost.ts';
 import { convertWidth } from '../fixed.ts';
 import type { RingArray } from '../ring.ts';
 import { bitAt, bitsToRing, costOf, isServer, lo32, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { geConsts, geConstsCostSteps, geConstsTwin } from './compare.ts';
-import { reduceRing, trunc, truncCostSteps } from './trunc.ts';
-import { lutBoth, lutBothCost } from './ot-ops.ts';
+import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
+import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import { lutBoth, lutBothCost, type Chooser } from './ot-ops.ts';
+import { selectorCounts, selectorSpec } from './boolean.ts';
+import { SideFlow, sideFlights } from './side.ts';
 import type { PwlSpec } from './pwl-tables.ts';
 
 export interface PwlPlan {
@@ -115,22 +117,45 @@ export function pwlLinesTwin(plan: PwlPlan, x: RingArray): RingArray {
   return ring.reduce(out);
 }
 
-// ---- clamp comparisons on the coarse copy ----
+// ---- clamp comparisons ----
 
-/** XOR shares of [x_c ≥ T] for the plan's constants (n × C, constants fastest). */
-export async function pwlClamp(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Promise<Bits> {
-  const xc = reduceRing(await trunc(ctx, x, { ell: plan.ell, t: plan.tc }), plan.ell, plan.lc);
-  return geConsts(ctx, xc, { ell: plan.lc, consts: plan.consts });
+/**
+ * The clamp thresholds on x itself (raw, Z_2^ℓ): [x ≥ T·2^tc], the coarse grid of the tables. The
+ * low one is raised to the second segment when it falls in the lowest: there a segment index one
+ * less wraps to the top line (the coarse copy's truncation used to carry the same low bits and
+ * clamp those inputs away; the exact comparison does not). Only sigmoid's moves (−7.875 → −7.75).
+ */
+function fullConsts(plan: PwlPlan): bigint[] {
+  const [lo, ...hi] = plan.consts.map((c) => BigInt(c) << BigInt(plan.tc));
+  const second = BigInt(plan.spec.jLo + 1) << BigInt(plan.t);
+  return [lo > second ? lo : second, ...hi];
 }
 
-export function pwlClampCostSteps(b: CostBuilder, n: number, plan: PwlPlan): void {
-  truncCostSteps(b, n, { ell: plan.ell, t: plan.tc });
-  geConstsCostSteps(b, n, { ell: plan.lc, consts: plan.consts });
-}
-
+/** Twin of the clamps: [x ≥ T] for the thresholds (n × C, constants fastest). */
 export function pwlClampTwin(plan: PwlPlan, x: RingArray): Bits {
-  const xc = reduceRing(ringOf(plan.ell).shr(x, plan.tc), plan.ell, plan.lc);
-  return geConstsTwin(xc, { ell: plan.lc, consts: plan.consts });
+  return geConstsTwin(x, { ell: plan.ell, consts: fullConsts(plan) });
+}
+
+// ---- lines and clamps together ----
+
+/**
+ * The line of x's segment truncated and extended to Z_2^ℓ (`mid`, scale s), and the clamp bits
+ * (n × C): the lookup pair (2 rounds), then one millionaires' run on x (no coarse copy: the
+ * comparison is exact, and needs no truncation first) with the line's truncation beside it
+ * (side.ts) and `selN` multiplexer slots prepared in its first flight (`sel`, unbound). The
+ * caller's multiplexer follows: 2 + the comparison's + 1 rounds (8 with Ferret instead of 12).
+ */
+export async function pwlClampedLine(ctx: ProtoCtx, plan: PwlPlan, x: RingArray, selN: number): Promise<{ mid: RingArray; bits: Bits; sel: Chooser }> {
+  const line = await pwlLines(ctx, plan, x), { ell } = plan, n = x.length;
+  const side = new SideFlow(ctx, (sc, ch) => trunc(sc, line, { ell: plan.lp, t: plan.spec.F, to: ell }, ch[0]));
+  const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: fullConsts(plan) }, [truncSpec(ctx, n, plan.spec.F, ell - plan.lp), selectorSpec(selN, ell, 1)], side);
+  return { mid: await side.rest(), bits, sel: ch[1] };
+}
+
+export function pwlClampedLineCostSteps(b: CostBuilder, n: number, plan: PwlPlan, selN: number): void {
+  pwlLinesCostSteps(b, n, plan);
+  const side = sideFlights(b, (sb) => truncCostSteps(sb, n, { ell: plan.lp, t: plan.spec.F, to: plan.ell }, true));
+  geConstsCostSteps(b, n, { ell: plan.ell, consts: fullConsts(plan) }, [truncCounts(n), selectorCounts(selN)], side);
 }
 
 // ---- truncate and extend in one COT ----

@@ -1,24 +1,30 @@
 // Reciprocal and reciprocal square root of positive fixed-point values (SIRNN, Rathee et al.
 // S&P 2021, §5: normalise by the leading-one position, approximate on [1, 2), rescale).
 //
-//   c_j = [x ≥ 2^j], j = 0..ℓ−3           one millionaires' run for all ℓ − 2 constants
+//   c_j = [x ≥ 2^j], j = 0..R = ℓ−3          one millionaires' run for all ℓ − 2 constants
 //   h   = one-hot code of e = ⌊log2 x'⌋     local from the thermometer code c (x' = max(x, 1 ULP))
-//   m   = trunc(Σ_e h_e·x'·T1[e], G1)        ∈ [2^F, 2^(F+1)) at scale F = min(s + 1, ⌊(ℓ−6)/2⌋),
-//                                          T1[e] = 2^(F+G1−e): one multiplexer exchange
-//   r   = P(m − 2^F + 1) ≈ 1/m or 1/√m       Estrin at scale F, its last truncation extending r to Z_2^64
-//   out = trunc(Σ_e h_e·r·T2[e], G2) in Z_2^64, reduced to ℓ, T2[e] = 2^(2s−e−F+G2) (recip)
+//   beside the comparison (side.ts), for every octave e = 0..R at once:
+//     m_e = ⌊x / 2^(e−F)⌋                    ∈ [2^F, 2^(F+1)) when e is x's octave, at scale
+//                                          F = min(s + 1, ⌊(ℓ−6)/2⌋): a left shift for e ≤ F, one
+//                                          truncation for all the shifts e − F > 0 (`truncMany`)
+//     r_e = P(m_e − 2^F + 1) ≈ 1/m or 1/√m  Estrin at scale F, its last truncation extending to Z_2^64
+//     o_e = trunc(r_e·T2[e], G2) in Z_2^64, reduced to ℓ, T2[e] = 2^(2s−e−F+G2) (recip)
 //                                          or round(2^(3s/2 − e/2 − F + G2)) (rsqrt)
-// The multiplexers take the place of SIRNN's lookups by the exponent (a B2A of the comparison
-// bits, then two 1-of-N OTs each way): one exchange each instead of three flights, since the
-// comparison's bits already select e; their correlated OTs, like every later one, are prepared
-// in the comparison's first flight. 14 rounds in all. The wide ring keeps T2's precision for every e.
+//   out = Σ_e h_e·o_e                        one multiplexer exchange
+// The comparison's bits only select: the candidates of every octave (garbage except x's own,
+// multiplied by 0) are computed while the comparison runs, their rounds riding its tables' and tree
+// levels' flights. 10 rounds (Ferret and IKNP) instead of 15 / 14 for the chain normalise →
+// polynomial → rescale after the comparison; bytes: R + 1 polynomial evaluations per element
+// instead of one, on per-row values only (softmax's row sums, LayerNorm's variances). Results
+// are those of the chain (the twin is unchanged): m_e = ⌊x·T1[e] / 2^G1⌋ with T1[e] = 2^(F+G1−e).
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
 import { addPublic, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { boundOperand, operandCounts, operandSpec } from './operand.ts';
-import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncMany, truncSpec } from './trunc.ts';
+import { SideFlow, sideFlights } from './side.ts';
 import type { Chooser, ChooserSpec } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
 import { checkInput, type FnParams } from './gelu.ts';
@@ -63,11 +69,20 @@ function outOf(p: NormParams, G2: number): { t: number; ell: number } {
   return { t: G2 + p.s - o.s, ell: o.ell };
 }
 
-/** The correlated OTs of every step after the comparison, prepared in its first flight. */
-const normSpecs = (ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, p: NormParams): ChooserSpec[] => [
-  selectorSpec(n * (pl.R + 2), p.ell, 1), truncSpec(ctx, n, pl.G1), operandSpec(ctx, p.ell, n, pl.hp.k, hornerUses(pl.hp)),
-  ...hornerTruncSpecs(ctx, n, pl.hp, WIDE), selectorSpec(n * (pl.R + 2), WIDE, 1), truncSpec(ctx, n, outOf(p, pl.G2).t),
-];
+/**
+ * The candidates' octaves e = 0..R: m_e = x·2^(F−e) for e ≤ F (local), floor(x / 2^(e−F)) for
+ * e > F (one truncation by every shift at once, `truncMany`).
+ */
+const shiftsOf = (pl: ReturnType<typeof plan>): number[] => Array.from({ length: Math.max(0, pl.R - pl.F) }, (_, i) => i + 1);
+
+/** The correlated OTs of the candidates (the side flow) and of the selection, prepared in the comparison's first flight. */
+function normSpecs(ctx: ProtoCtx, n: number, pl: ReturnType<typeof plan>, p: NormParams): ChooserSpec[] {
+  const N = n * (pl.R + 1), sh = shiftsOf(pl);
+  return [
+    ...(sh.length ? [truncSpec(ctx, n, sh.length)] : []), operandSpec(ctx, p.ell, N, pl.hp.k, hornerUses(pl.hp)),
+    ...hornerTruncSpecs(ctx, N, pl.hp, WIDE), truncSpec(ctx, N, outOf(p, pl.G2).t), selectorSpec(n * (pl.R + 2), outOf(p, pl.G2).ell, 1),
+  ];
+}
 
 /**
  * XOR shares of the one-hot code of e = ⌊log2 x'⌋ from the comparison bits c_j = [x ≥ 2^j]
@@ -83,48 +98,60 @@ function oneHot(c: Bits, n: number, C: number, server: boolean): Bits {
   return h;
 }
 
-/** Σ_slots h·v: the selected slot's value (v: this party's shares, n × (C + 1)). */
-async function pick(ctx: ProtoCtx, ell: number, h: Bits, ch: Chooser, v: RingArray, C: number): Promise<RingArray> {
-  const [prod] = await boundSelector(ell, h, ch).mul(ctx, [v]);
-  return ringOf(ell).sumLast(prod, C + 1);
-}
-
-/** This party's shares of v·T[e] for every slot (slot 0 is e = 0), n × (C + 1). */
-function slots(ring: ReturnType<typeof ringOf>, v: RingArray, T: RingArray, C: number, n: number): RingArray {
-  const out = ring.alloc(n * (C + 1));
-  for (let j = 0; j <= C; j++) {
-    const col = ring.mulScalar(v, T[Math.max(0, j - 1)]);
-    for (let i = 0; i < n; i++) (out as Uint32Array)[i * (C + 1) + j] = (col as Uint32Array)[i];
-  }
+/** Element-major interleaving of per-column arrays: out[i·K + k] = cols[k][i] (K = cols.length). */
+function interleave(ring: ReturnType<typeof ringOf>, cols: RingArray[], n: number): RingArray {
+  const K = cols.length, out = ring.alloc(n * K);
+  cols.forEach((col, k) => {
+    for (let i = 0; i < n; i++) (out as Uint32Array)[i * K + k] = (col as Uint32Array)[i];
+  });
   return out;
 }
 
+/**
+ * The side flow: for every octave e the whole chain as if x were in it — m_e, the polynomial in
+ * u_e = m_e − 2^F + 1 (its last truncation extending to Z_2^64), the rescaling r_e·T2[e] and its
+ * truncation — on n·(R + 1) values at once. Candidates of the other octaves are garbage (their
+ * u_e lies outside the fit, their products wrap); the selection multiplies them by 0.
+ */
+async function candidates(ctx: ProtoCtx, x: RingArray, p: NormParams, pl: ReturnType<typeof plan>, ch: Chooser[]): Promise<RingArray> {
+  const { ell } = p, ring = pl.ring, n = x.length, sh = shiftsOf(pl), d = hornerSpecCount(pl.hp), o = outOf(p, pl.G2);
+  const [cut, rest] = sh.length ? [await truncMany(ctx, x, ell, sh, ch[0]), ch.slice(1)] : [[], ch];
+  const m = interleave(ring, Array.from({ length: pl.R + 1 }, (_, e) => (e <= pl.F ? ring.shl(x, pl.F - e) : cut[e - pl.F - 1])), n);
+  const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F), N = u.length;
+  const rw = await hornerSecure(ctx, pl.hp, u, boundOperand(ctx, ell, N, u, pl.hp.k, rest[0]), undefined, rest.slice(1, 1 + d), WIDE);
+  const t2 = new BigUint64Array(N);
+  for (let i = 0; i < N; i++) t2[i] = pl.T2[i % (pl.R + 1)];
+  return reduceRing(await trunc(ctx, pl.wide.mul(rw, t2), { ell: WIDE, t: o.t }, rest[1 + d]), WIDE, o.ell);
+}
+
+// The comparison's bits select; everything else runs beside it (side.ts): the candidates of every
+// octave ride the comparison's rounds and the rest follow, then one multiplexer picks e's.
 async function normRecip(ctx: ProtoCtx, x: RingArray, p: NormParams, kind: 'recip' | 'rsqrt'): Promise<RingArray> {
-  const pl = plan(p, kind), { ell } = p, ring = pl.ring, n = x.length, C = pl.R + 1, d = hornerSpecCount(pl.hp);
-  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, p));
-  const h = oneHot(c, n, C, isServer(ctx));
-  // x'·T1[e] by the one-hot code (x = 0: T1[0], the clamp to x' = 1): one exchange, no lookup.
-  const v1 = slots(ring, x, pl.T1, C, n), t0 = isServer(ctx) ? pl.T1[0] : ring.alloc(1)[0];
-  for (let i = 0; i < n; i++) (v1 as Uint32Array)[i * (C + 1)] = t0 as number;
-  const m = await trunc(ctx, await pick(ctx, ell, h, ch[0], v1, C), { ell, t: pl.G1 }, ch[1]);
-  const u = addPublic(ctx, ring, m, 1 - 2 ** pl.F);
-  const op = boundOperand(ctx, ell, n, u, pl.hp.k, ch[2]);
-  // r ≈ 1/m or 1/√m > 0, its last truncation extending it to Z_2^64 in the same COT.
-  const rw = await hornerSecure(ctx, pl.hp, u, op, undefined, ch.slice(3, 3 + d), WIDE);
-  const o = outOf(p, pl.G2);
-  const out = await trunc(ctx, await pick(ctx, WIDE, h, ch[3 + d], slots(pl.wide, rw, pl.T2, C, n), C), { ell: WIDE, t: o.t }, ch[4 + d]);
-  return reduceRing(out, WIDE, o.ell);
+  const pl = plan(p, kind), { ell } = p, n = x.length, C = pl.R + 1, o = outOf(p, pl.G2), ro = ringOf(o.ell), server = isServer(ctx);
+  const side = new SideFlow(ctx, (sc, ch) => candidates(sc, x, p, pl, ch));
+  const { bits: c, choosers: ch } = await geConstsWith(ctx, x, { ell, consts: pl.consts }, normSpecs(ctx, n, pl, p), side);
+  const h = oneHot(c, n, C, server), cand = await side.rest();
+  // Slot 0 (x = 0, clamped to x' = 1 ULP): the function's value there, a public constant.
+  const clamp = server ? normTwin(pl.ring.fromSigned([1]), p, kind)[0] : ro.alloc(1)[0];
+  const v = ro.alloc(n * (C + 1));
+  for (let i = 0; i < n; i++) {
+    (v as Uint32Array)[i * (C + 1)] = clamp as number;
+    for (let e = 0; e < C; e++) (v as Uint32Array)[i * (C + 1) + 1 + e] = (cand as Uint32Array)[i * C + e];
+  }
+  const [prod] = await boundSelector(o.ell, h, ch[ch.length - 1]).mul(ctx, [v]);
+  return ro.sumLast(prod, C + 1);
 }
 
 function normCostSteps(b: CostBuilder, n: number, p: NormParams, kind: 'recip' | 'rsqrt'): void {
-  const pl = plan(p, kind), { ell } = p, H = n * (pl.R + 2);
-  const counts = [selectorCounts(H), truncCounts(n), operandCounts(n, ell, pl.hp.k), ...hornerTruncCounts(n, pl.hp), selectorCounts(H), truncCounts(n)];
-  geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts);
-  selectorMulCost(b, H, ell, 1, true);
-  truncCostSteps(b, n, { ell, t: pl.G1 }, true);
-  hornerCostSteps(b, n, pl.hp, WIDE);
-  selectorMulCost(b, H, WIDE, 1, true);
-  truncCostSteps(b, n, { ell: WIDE, t: outOf(p, pl.G2).t }, true);
+  const pl = plan(p, kind), { ell } = p, H = n * (pl.R + 2), N = n * (pl.R + 1), sh = shiftsOf(pl), o = outOf(p, pl.G2);
+  const counts = [...(sh.length ? [truncCounts(n)] : []), operandCounts(N, ell, pl.hp.k), ...hornerTruncCounts(N, pl.hp), truncCounts(N), selectorCounts(H)];
+  const side = sideFlights(b, (s) => {
+    if (sh.length) truncCostSteps(s, n, { ell, t: sh.length }, true);
+    hornerCostSteps(s, N, pl.hp, WIDE);
+    truncCostSteps(s, N, { ell: WIDE, t: o.t }, true);
+  });
+  geConstsCostSteps(b, n, { ell, consts: pl.consts }, counts, side);
+  selectorMulCost(b, H, o.ell, 1, true);
 }
 
 function normTwin(x: RingArray, p: NormParams, kind: 'recip' | 'rsqrt'): RingArray {

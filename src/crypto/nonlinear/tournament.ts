@@ -19,7 +19,7 @@ import { checkRange, encName, fmt, type RangeProbe } from '../ranges.ts';
 import { costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConsts, geConstsCostSteps } from './compare.ts';
 import { prepareSelector, prepareSelectorCost, selectorMulCost } from './boolean.ts';
-import { andBits, andBitsCost, b2a, b2aCost } from './ot-ops.ts';
+import { andBits, andBitsCost, b2a, b2aCost, randomFree } from './ot-ops.ts';
 import { extend, extendCostSteps, reduceRing } from './trunc.ts';
 import { rowmaxTwin } from './rowmax.ts';
 
@@ -93,7 +93,7 @@ function tournamentCostSteps(b: CostBuilder, rows: number, p: TournamentParams, 
     const m = rows * Math.floor(w / 2);
     geConstsCostSteps(b, m, { ell: p.ell, consts: [0] });
     prepareSelectorCost(b, m, p.ell);
-    selectorMulCost(b, m, p.ell, withIndex ? 2 : 1);
+    selectorMulCost(b, m, p.ell, withIndex ? 2 : 1, randomFree(b.ot));
   }
 }
 

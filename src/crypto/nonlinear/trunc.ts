@@ -69,6 +69,24 @@ export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Ch
   return out;
 }
 
+/**
+ * floor(x / 2^t) (or one less) for several shifts t at once, all results in Z_2^ℓ: the wrap bit
+ * w = msb(y0) ∨ msb(y1) is the same for every shift, so one bit product over Z_2^(max t) serves
+ * them all (reduced mod 2^t for each). Requires |x| < 2^(ℓ−2). `ch`: `truncSpec(ctx, n, max t)`.
+ */
+export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts: number[], ch?: Chooser): Promise<RingArray[]> {
+  const T = Math.max(...shifts);
+  for (const t of shifts) checkTrunc({ ell, t });
+  const ring = ringOf(ell), server = isServer(ctx), B = 1n << BigInt(ell - 2);
+  const y = server ? ring.addScalar(x, B) : x, m = bitAt(y, ell - 1);
+  const mm = await bitProduct(ctx, ringOf(T), m, ch);
+  return shifts.map((t) => {
+    const small = ringOf(t), top = ring.shl(convertWidth(small.sub(reduceRing(mm, T, t), bitsRing(small, m)), small, ring, false), ell - t);
+    const out = ring.add(ring.shrLogical(y, t), top);
+    return server ? ring.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t)))) : out;
+  });
+}
+
 /** Bits (0/1) as elements of a ring. */
 export function bitsRing(r: Ring, b: Bits): RingArray {
   const out = r.alloc(b.length);

@@ -19,7 +19,7 @@ import type { CotDemand, CotSource } from './cot-source.ts';
 import { makeOtCost, oneOfNChunk, wireOf, type OtCostModel } from './cost.ts';
 import { yieldTurn } from './iknp.ts';
 import { otNRecvStartImpl, otNSendImpl } from './one-of-n.ts';
-import { fcotRecvImpl, fcotSendImpl, otRecvImpl, otSendImpl, rotRecvImpl, rotSendImpl } from './flavours.ts';
+import { fcotRecvImpl, fcotSendImpl, otRecvImpl, otSendImpl, rotPads, rotRecvImpl, rotSendImpl } from './flavours.ts';
 import type { NChoices, ObliviousTransfer } from './types.ts';
 
 export interface OtEngineOptions {
@@ -196,6 +196,27 @@ export class OtEngine implements ObliviousTransfer {
     return this.exclusive(() => rotRecvImpl(this, choices, bits));
   }
 
+  rrotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+    checkBits(bits);
+    return this.exclusive(() => rotSendImpl(this, n, bits, true));
+  }
+
+  rrotRecv(n: number, bits: number): Promise<{ choices: Uint8Array; pads: Uint8Array }> {
+    checkBits(bits);
+    checkCount(n);
+    return this.exclusive(async () => {
+      const s = msgBytes(bits), choices = new Uint8Array(n), pads = new Uint8Array(n * s);
+      await this.ensure(n, false);
+      const base0 = this.reserve(false, n);
+      for (let from = 0; from < n; from += this.cotSource.chunk) {
+        const m = Math.min(this.cotSource.chunk, n - from), r = await this.cotSource.recvRandom(m);
+        choices.set(r.choices, from);
+        pads.set(rotPads(this, r.blocks, m, bits, base0 + from), from * s);
+      }
+      return { choices, pads };
+    });
+  }
+
   otSend(m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void> {
     checkBits(bits);
     const s = msgBytes(bits);
@@ -274,13 +295,14 @@ export class OtEngine implements ObliviousTransfer {
     onChunk: (q: Uint8Array, m: number, from: number, base: number) => Promise<Uint8Array | null>,
     perChunk = this.cotSource.chunk,
     cotsPer = 1,
+    random = false,
   ): Promise<void> {
     checkCount(n);
     await this.ensure(n * cotsPer, true);
     const base0 = this.reserve(true, n * cotsPer);
     for (let from = 0; from < n; from += perChunk) {
       const m = Math.min(perChunk, n - from);
-      const q = await this.cotSource.send(m * cotsPer);
+      const q = await (random ? this.cotSource.sendRandom(m * cotsPer) : this.cotSource.send(m * cotsPer));
       const msg = await onChunk(q, m, from, base0 + from * cotsPer);
       if (msg) this.ch.send(msg);
     }

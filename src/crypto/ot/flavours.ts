@@ -9,7 +9,8 @@ import type { OtEngine } from './engine.ts';
 
 const tweak = (e: OtEngine, base: number, asSender: boolean) => ({ base, domain: e.domainFor(Domain.rot, asSender ? e.party : peerOf(e.party)) });
 
-export async function rotSendImpl(e: OtEngine, n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
+/** `random`: the pair of a receiver with random bits (rrotRecv, on rcot: no receiver message with Ferret). */
+export async function rotSendImpl(e: OtEngine, n: number, bits: number, random = false): Promise<{ m0: Uint8Array; m1: Uint8Array }> {
   const s = msgBytes(bits);
   const m0 = new Uint8Array(n * s), m1 = new Uint8Array(n * s);
   await e.senderChunks(n, async (q, m, from, base) => {
@@ -17,9 +18,12 @@ export async function rotSendImpl(e: OtEngine, n: number, bits: number): Promise
     m0.set(e.hash.hash(q, m, bits, tw), from * s);
     m1.set(e.hash.hash(q, m, bits, tw, e.delta), from * s);
     return null;
-  });
+  }, undefined, 1, random);
   return { m0, m1 };
 }
+
+/** The receiver's ROT pads H(t_i, i) of a chunk of COT blocks starting at counter `base`. */
+export const rotPads = (e: OtEngine, t: Uint8Array, m: number, bits: number, base: number): Uint8Array => e.hash.hash(t, m, bits, tweak(e, base, false));
 
 /** Receiver side of a hashed flavour: out_i = H(t_i, i); `fix` folds in the sender's reply per chunk. */
 async function hashedRecv(e: OtEngine, choices: Uint8Array, bits: number, fix?: (out: Uint8Array, y: Uint8Array, m: number, from: number, s: number) => void): Promise<Uint8Array> {

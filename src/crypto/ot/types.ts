@@ -55,6 +55,12 @@ export interface ObliviousTransfer {
   /** Random OT: the sender gets two random messages, the receiver the one it chose. */
   rotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }>;
   rotRecv(choices: Uint8Array, bits: number): Promise<Uint8Array>;
+  /**
+   * Random OT with random receiver bits (on rcotSend / rcotRecv): no per-OT message with a silent
+   * backend (Ferret), IKNP's wire otherwise. rrotSend(n, bits) pairs with rrotRecv(n, bits).
+   */
+  rrotSend(n: number, bits: number): Promise<{ m0: Uint8Array; m1: Uint8Array }>;
+  rrotRecv(n: number, bits: number): Promise<{ choices: Uint8Array; pads: Uint8Array }>;
 
   /** Chosen-message 1-of-2 OT. */
   otSend(m0: Uint8Array, m1: Uint8Array, bits: number): Promise<void>;
