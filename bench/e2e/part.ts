@@ -10,8 +10,9 @@ import { DimEnv, type InputValues } from '../../src/ir/dim-env.ts';
 import os from 'node:os';
 import { calibrateThresholds, importanceOps, KEEP_NONE, layerThresholds, writeThreshold } from '../../src/interp/thresholds.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
+import { opRow } from '../../src/ir/ops/table.ts';
 import { closeProcessPool, DEFAULT_ZERO_STOCK, heConfig } from '../../src/crypto/he/index.ts';
-import { realValues } from '../../src/ir/twins.ts';
+import { fromReal, realValues } from '../../src/ir/twins.ts';
 import type { IrOp } from '../../src/ir/ir.ts';
 import type { ExecValue } from '../../src/ir/ops/types.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
@@ -139,7 +140,37 @@ function inRunThresholds(sp: IrProgram, kept: number[], hi: number[]) {
   const layerOf = new Map(ids.map((id, l) => [id, l]));
   const inputIds = new Set(sp.inputs.filter((i) => i.name === 'theta' || i.name === 'theta_hi').map((i) => i.id));
   const serverValues: ExecValue[] = []; // the threshold inputs and their reads only (sparse)
-  const shares = new Map<number, { client?: ExecValue; server?: ExecValue; release?: () => void }>();
+  // θ[l] is read (index), secret-shared by the server (share) and broadcast before the comparison
+  // consumes it, and the share may run before the layer's scores exist: the server's share of
+  // those values gets enc(θ_l) − enc(KEEP_NONE) added (the shares then sum to θ_l; the client's
+  // share, a uniformly random value, and every message stay as they are).
+  const derived = new Map<number, { name: string; l: number }>(); // share/broadcast op id -> threshold
+  const shared = new Map<string, ExecValue[]>(); // `${name}:${l}` -> the server's shares of it
+  const track = (op: IrOp, v: ExecValue) => {
+    const a = op.args[0];
+    if (op.op === 'index' && inputIds.has(a)) {
+      serverValues[op.id] = v;
+      derived.set(op.id, { name: sp.ops[a].attrs.name as string, l: (op.attrs.indices as number[])[0] });
+    } else if ((op.op === 'share' || op.op === 'broadcast') && derived.has(a)) {
+      const t = derived.get(a)!;
+      derived.set(op.id, t);
+      const key = `${t.name}:${t.l}`;
+      shared.set(key, [...(shared.get(key) ?? []), v]);
+    }
+  };
+  const shift = (name: string, l: number, v: number) => {
+    const seen = new Set<unknown>();
+    for (const x of shared.get(`${name}:${l}`) ?? []) {
+      if (!x.data || seen.has(x.data)) continue;
+      seen.add(x.data);
+      const ring = ringOf((x.enc as { ell: number }).ell), data = x.data as RingArray;
+      const d = ring.sub(fromReal([v], x.enc, 'fixed') as RingArray, fromReal([KEEP_NONE], x.enc, 'fixed') as RingArray)[0];
+      const delta = ring.alloc(data.length);
+      delta.fill(d as never);
+      data.set(ring.add(data, delta) as never);
+    }
+  };
+  const shares = new Map<number, { client?: ExecValue; server?: ExecValue; release?: (e?: unknown) => void }>();
   const theta: number[] = [], thetaHi: number[] = [], gapsUlp: { keep: number | null; hi: number | null }[] = [];
   const ulp = (g: number) => (Number.isFinite(g) ? Math.round(g * 4096) : null);
   const calibrate = (l: number, c: ExecValue, sv: ExecValue) => {
@@ -148,24 +179,37 @@ function inRunThresholds(sp: IrProgram, kept: number[], hi: number[]) {
     const t = layerThresholds(scores, 'first', { keep: kept[l], hi: hi[l] });
     [theta[l], thetaHi[l]] = [t.theta, t.thetaHi];
     gapsUlp[l] = { keep: ulp(t.gaps.keep), hi: ulp(t.gaps.hi) };
+    // The shares first (a share may be the read's own array: the server's share of its own value
+    // can be the value), then the reads and the input, written exactly.
+    shift('theta', l, t.theta);
+    shift('theta_hi', l, t.thetaHi);
     writeThreshold(sp, serverValues, 'theta', l, t.theta);
     writeThreshold(sp, serverValues, 'theta_hi', l, t.thetaHi);
+    process.stderr.write(`  l=${l}: thresholds from the run's scores: keep ${kept[l]}, accurate ${hi[l]} (gaps ${gapsUlp[l].keep} and ${gapsUlp[l].hi} ULP)\n`);
   };
   const arrive = (party: 'client' | 'server', op: IrOp, v: ExecValue): void | Promise<void> => {
-    if (party === 'server' && (inputIds.has(op.id) || (op.op === 'index' && inputIds.has(op.args[0])))) serverValues[op.id] = v;
+    if (party === 'server') {
+      if (inputIds.has(op.id)) serverValues[op.id] = v;
+      else track(op, v);
+    }
     const l = layerOf.get(op.id);
     if (l === undefined) return;
     const e = shares.get(l) ?? {};
     shares.set(l, e);
     e[party] = v;
     if (e.client && e.server) {
-      calibrate(l, e.client, e.server);
       shares.delete(l);
+      try {
+        calibrate(l, e.client, e.server);
+      } catch (err) {
+        e.release?.(err); // the held server fails too (no party left waiting)
+        throw err;
+      }
       e.release?.();
       return;
     }
     // The server waits for the client's scores (the comparison after them reads θ_l).
-    if (party === 'server') return new Promise<void>((r) => (e.release = r));
+    if (party === 'server') return new Promise<void>((ok, fail) => (e.release = (err) => (err === undefined ? ok() : fail(err))));
   };
   return {
     trace: { client: (op: IrOp, v: ExecValue) => arrive('client', op, v), server: (op: IrOp, v: ExecValue) => arrive('server', op, v) },
@@ -244,12 +288,12 @@ async function secure(o: Options, pruned: boolean) {
   };
 }
 
-/** A progress line on stderr when the run enters a layer (wall time, RSS). */
+/** A progress line on stderr when the run's messages enter a layer (wall time, RSS). */
 function layerProgress(t0: number) {
   const seen = new Set<string>();
   return (op: IrOp) => {
     const layer = op.where.loops[0] ?? '';
-    if (seen.has(layer)) return;
+    if (seen.has(layer) || opRow(op.op).comm === 'local') return;
     seen.add(layer);
     const rss = process.memoryUsage().rss / 2 ** 30;
     process.stderr.write(`  ${layer || 'outside layers'}: ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${rss.toFixed(2)} GiB\n`);
