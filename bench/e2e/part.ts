@@ -288,12 +288,15 @@ async function secure(o: Options, pruned: boolean) {
   };
 }
 
-/** A progress line on stderr when the run's messages enter a layer (wall time, RSS). */
+/**
+ * A progress line on stderr when the run's first HE product of a layer is done (wall time, RSS):
+ * the products of layer l need layer l − 1's output, so unlike shares of inputs they are not hoisted.
+ */
 function layerProgress(t0: number) {
   const seen = new Set<string>();
   return (op: IrOp) => {
     const layer = op.where.loops[0] ?? '';
-    if (seen.has(layer) || opRow(op.op).comm === 'local') return;
+    if (seen.has(layer) || opRow(op.op).comm !== 'he') return;
     seen.add(layer);
     const rss = process.memoryUsage().rss / 2 ** 30;
     process.stderr.write(`  ${layer || 'outside layers'}: ${((performance.now() - t0) / 1000).toFixed(1)} s, RSS ${rss.toFixed(2)} GiB\n`);
