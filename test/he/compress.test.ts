@@ -1,13 +1,14 @@
-// Download compression (compress.ts): the frame round trip is exact up to the stated roundings,
-// zero outside the result positions, and the frame sizes are the cost model's.
+// Compact frames (compress.ts): the download round trip is exact up to the stated roundings, zero
+// outside the result positions, and the frame sizes are the cost model's; the upload frame carries
+// a seeded ciphertext's residues at its chain's prime widths and restores its bytes exactly.
 import { describe, it, expect } from 'vitest';
 import { Prg } from '../../src/crypto/prg.ts';
-import { compressResult, expandResult, frameBytes, resultPositions, rowOffsets, PRIME_BITS } from '../../src/crypto/he/compress.ts';
+import { compressResult, expandResult, frameBytes, resultPositions, rowOffsets, packUpload, unpackUpload, uploadBytes, PRIME_BITS } from '../../src/crypto/he/compress.ts';
 import { makeBlocking } from '../../src/crypto/he/index.ts';
-import { CHAIN_PRIMES, CT_DATA_OFFSET, ctBytes } from '../../src/crypto/he/seal.ts';
+import { chainFor, CT_DATA_OFFSET, SEEDED_OVERHEAD, ctBytes, seededBytes } from '../../src/crypto/he/seal.ts';
 
 const N = 8192;
-const p0 = CHAIN_PRIMES[0];
+const p0 = chainFor(32).primes[0];
 
 /** A fake one-prime ciphertext: header bytes 1..113, c0 and c1 uniform mod p0 plus edge values. */
 function fakeCt(seed: number): { bytes: Uint8Array; c: bigint[] } {
@@ -38,7 +39,7 @@ describe('HE download compression', () => {
       const frame = compressResult(bytes, positions, drop);
       expect(frame.byteLength).toBe(frameBytes(5, drop));
       expect(frame.byteLength).toBe(Math.ceil((N * (PRIME_BITS - drop.d1)) / 8) + Math.ceil((5 * (PRIME_BITS - drop.d0)) / 8));
-      const out = expandResult(frame, positions, drop, bytes);
+      const out = expandResult(frame, positions, drop, bytes, p0);
       expect(out.subarray(0, CT_DATA_OFFSET)).toEqual(bytes.subarray(0, CT_DATA_OFFSET));
       const dv = new DataView(out.buffer, CT_DATA_OFFSET);
       const inPos = new Set(positions);
@@ -68,6 +69,31 @@ describe('HE download compression', () => {
   it('rejects a frame of the wrong length', () => {
     const drop = { d0: 24, d1: 17 };
     const pos = new Uint32Array([0, 5]);
-    expect(() => expandResult(new Uint8Array(10), pos, drop, new Uint8Array(CT_DATA_OFFSET))).toThrow(/result frame has 10 bytes, expected/);
+    expect(() => expandResult(new Uint8Array(10), pos, drop, new Uint8Array(CT_DATA_OFFSET), p0)).toThrow(/result frame has 10 bytes, expected/);
   });
+
+  for (const ell of [32, 40]) {
+    it(`upload frame round trip at the chain of ell = ${ell}, residues up to p_i - 1`, () => {
+      const { bits, primes } = chainFor(ell);
+      const ser = new Uint8Array(seededBytes(bits.length));
+      new Prg(new Uint8Array(16).fill(ell)).fill(ser);
+      const dv = new DataView(ser.buffer, CT_DATA_OFFSET);
+      const rnd = new BigUint64Array(bits.length * N);
+      new Prg(new Uint8Array(16).fill(ell + 1)).fill(new Uint8Array(rnd.buffer));
+      primes.forEach((p, i) => {
+        for (let j = 0; j < N; j++) dv.setBigUint64(8 * (i * N + j), rnd[i * N + j] % p, true);
+        dv.setBigUint64(8 * i * N, p - 1n, true);
+        dv.setBigUint64(8 * (i * N + 1), 0n, true);
+      });
+      const frame = packUpload(ser, bits);
+      expect(frame.byteLength).toBe(uploadBytes(bits));
+      expect(frame.byteLength).toBe(SEEDED_OVERHEAD + (N * bits.reduce((a, b) => a + b)) / 8);
+      expect(unpackUpload(frame, bits)).toEqual(ser);
+      // 154 of 192 bits per coefficient at ell <= 32 (157,890 B instead of 196,802 B).
+      if (ell === 32) expect(frame.byteLength).toBe(157890);
+      dv.setBigUint64(8 * N * (bits.length - 1), 1n << BigInt(bits[bits.length - 1]), true);
+      expect(() => packUpload(ser, bits)).toThrow(/residue above/);
+      expect(() => unpackUpload(frame.subarray(1), bits)).toThrow(/upload ciphertext has/);
+    });
+  }
 });

@@ -4,8 +4,8 @@
 // shares bit for bit under the same server randomness, and are exact against the twin.
 import { describe, it, expect, afterEach } from 'vitest';
 import { macKernel } from '../../src/crypto/he/mac-wasm.ts';
-import { FOLD_EVERY, macConfig } from '../../src/crypto/he/mac.ts';
-import { CHAIN_PRIMES } from '../../src/crypto/he/seal.ts';
+import { FOLD_EVERY, macConfig, moduli } from '../../src/crypto/he/mac.ts';
+import { chainFor } from '../../src/crypto/he/seal.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, makeBlocking, HeWeightCache, CACHED_BLOCK_BYTES } from '../../src/crypto/he/index.ts';
 import { sessionPair, twin, firstMismatch } from './helpers.ts';
@@ -17,14 +17,15 @@ describe('HE products kernel', () => {
     macConfig.enabled = true;
   });
 
-  it('multiply-accumulate and reduction are exact at the extremes, for each chain prime', () => {
+  it('multiply-accumulate and reduction are exact at the extremes, for each prime of every chain', () => {
     const K = macKernel();
     K.memory.grow(1);
     const m = new BigUint64Array(K.memory.buffer);
     const prg = Prg.fromInt(3);
     const below = (p: bigint): bigint => new BigUint64Array(prg.bytes(8).buffer)[0] % p;
-    for (const p of CHAIN_PRIMES) {
-      const d = P60 - p;
+    const primes = [...new Set([32, 36, 37, 40].flatMap((ell) => chainFor(ell).primes))];
+    expect(primes.every((p) => p < P60)).toBe(true);
+    for (const { p, r, rs } of moduli(primes)) {
       // 8 lanes: acc at 0 (8 x 16 B), a at 128, w at 192, out at 256 (u64 indices 16, 24, 32).
       const a = [p - 1n, p - 1n, 0n, 1n, p - 2n, 12345n, below(p), below(p)];
       const w = [p - 1n, p - 3n, p - 1n, p - 1n, 7n, p - 1n, below(p), below(p)];
@@ -33,10 +34,10 @@ describe('HE products kernel', () => {
       w.forEach((v, i) => (m[24 + i] = v));
       // FOLD_EVERY products, fold in place, FOLD_EVERY more, reduce: 2·255 products in all.
       for (let r = 0; r < FOLD_EVERY; r++) K.mac(0, 128, 192, 8);
-      K.reduce(0, 0, 8, d, 16);
+      K.reduce(0, 0, 8, p, r, rs, 16);
       for (let i = 0; i < 8; i++) expect(m[2 * i + 1], 'folded high word').toBe(0n);
       for (let r = 0; r < FOLD_EVERY; r++) K.mac(0, 128, 192, 8);
-      K.reduce(256, 0, 8, d, 8);
+      K.reduce(256, 0, 8, p, r, rs, 8);
       for (let i = 0; i < 8; i++) expect(m[32 + i], `lane ${i}`).toBe((2n * BigInt(FOLD_EVERY) * a[i] * w[i]) % p);
       // mac2: both polynomials of a ciphertext (2 x 4 residues) by one plaintext (4 residues).
       m.fill(0n, 0, 16);

@@ -54,7 +54,7 @@ describe('HE [X]·W, ell = 32', () => {
     expect(r.mismatch).toBe(-1);
     const nz = r.sst.noise!;
     expect(nz.statDistance).toBeLessThanOrEqual(-40);
-    for (const m of nz.margin) expect(m).toBeGreaterThan(8);
+    for (const m of nz.margin) expect(m).toBeGreaterThan(4); // 5 bits at levels 1 and 2 with the 60+54+40 chain (docs/he.md)
     // Download rounding (docs/he.md): c1 loses 17 bits, c0 24; one bit of analytic margin is kept.
     expect(nz.download).toMatchObject({ d0: 24, d1: 17 });
     expect(nz.download.margin).toBeGreaterThanOrEqual(1);

@@ -5,7 +5,7 @@ import type { RingArray } from '../ring.ts';
 import type { HeClientSession } from './keys.ts';
 import { fillLeft, fillRight } from './plain.ts';
 import type { ProductJob } from './server-core.ts';
-import { expandResult, productDrop, resultHeader, resultPositions, type Drop } from './compress.ts';
+import { expandResult, packUpload, productDrop, resultHeader, resultPositions, type Drop } from './compress.ts';
 import { CT_DATA_OFFSET } from './seal.ts';
 
 export class ClientCore {
@@ -19,7 +19,7 @@ export class ClientCore {
   constructor(sess: HeClientSession, job: ProductJob) {
     this.sess = sess;
     this.job = job;
-    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape.heads);
+    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     this.header = resultHeader(sess);
     this.pt = new sess.ctx.seal.Plaintext();
     this.ct = new sess.ctx.seal.Ciphertext();
@@ -27,7 +27,7 @@ export class ClientCore {
 
   /**
    * Seeded symmetric encryption of upload block `i` of (head h, k-block kbi): i < nb is left
-   * block i, then (for [A]·[B]) right block i - nb.
+   * block i, then (for [A]·[B]) right block i - nb. Sent as an upload frame (compress.ts, packUpload).
    */
   encrypt(h: number, kbi: number, i: number): Uint8Array {
     const { sess, job, pt } = this;
@@ -38,7 +38,7 @@ export class ClientCore {
     else ctx.encodeInto(pt, fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, i - b.nb));
     const ser = sess.encryptor.encryptSymmetricSerializable(pt);
     try {
-      return ser.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array;
+      return packUpload(ser.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array, ctx.chain.bits, ctx.N);
     } finally {
       ser.delete();
     }
@@ -50,7 +50,7 @@ export class ClientCore {
    */
   decrypt(frame: Uint8Array, nbi: number, mbi: number, measureBudget = false): { coeffs: RingArray; budget?: number } {
     const positions = resultPositions(this.job.b, this.job.shape, nbi, mbi);
-    const bytes = expandResult(frame, positions, this.drop, this.header, this.sess.ctx.N);
+    const bytes = expandResult(frame, positions, this.drop, this.header, this.sess.ctx.primes[0], this.sess.ctx.N);
     const coeffs = this.open(bytes);
     const budget = measureBudget ? this.headroom(bytes, positions, coeffs) : undefined;
     return { coeffs, ...(budget !== undefined ? { budget } : {}) };

@@ -1,3 +1,5 @@
+// Compact ciphertext frames. Uploads: a seeded ciphertext's c0 carries each residue in its prime's
+// bits instead of a u64 (154 instead of 192 bits per coefficient with the ell <= 32 chain, seal.ts).
 // Download compression of the result ciphertexts (Cheetah, Huang et al., USENIX Security 2022,
 // Sec. 4.1): a level-2 result (c0, c1) mod p0 goes down as
 //   c1: all N coefficients, each rounded to its high 60 - d1 bits;
@@ -12,25 +14,23 @@ import type { HeClientSession } from './keys.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { noiseTerms, outIndex } from './packing.ts';
 import { noiseReport, type NoiseParams } from './noise.ts';
-import { CHAIN_PRIMES, CT_DATA_OFFSET, POLY_DEGREE, ctBytes } from './seal.ts';
+import { CT_DATA_OFFSET, POLY_DEGREE, SEEDED_OVERHEAD, ctBytes } from './seal.ts';
 
-/** Bits of p0, the download prime (coefficients are < p0 < 2^60). */
+/** Bits of p0, the download prime of every chain (coefficients are < p0 < 2^60). */
 export const PRIME_BITS = 60;
 const TWO32 = 2 ** 32;
-const P_HI = Number(CHAIN_PRIMES[0] >> 32n);
-const P_LO = Number(CHAIN_PRIMES[0] & 0xffffffffn);
 
 export interface Drop {
   d0: number;
   d1: number;
 }
 
-/** Flooded coefficients of one call (the C of the noise analysis). */
-export const floodedCoeffs = (b: Blocking, heads: number, N = POLY_DEGREE): number => heads * b.nb * b.mb * N;
+/** Result coefficients of one call, the C of the noise analysis (noise.ts: the client sees c0 only there). */
+export const resultCoeffs = (shape: ProductShape): number => shape.heads * shape.n * shape.m;
 
 /** The roundings of a product's results (noise.ts, downloadDrop): both parties compute them from the blocking. */
-export function productDrop(np: NoiseParams, kind: ProductKind, b: Blocking, heads: number): Drop {
-  const terms = noiseTerms(b, kind), coeffs = floodedCoeffs(b, heads, np.N);
+export function productDrop(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): Drop {
+  const terms = noiseTerms(b, kind), coeffs = resultCoeffs(shape);
   // Memoised per prime chain (the blocking search asks for many candidates).
   let memo = drops.get(np.primes);
   if (!memo) drops.set(np.primes, (memo = new Map()));
@@ -170,8 +170,8 @@ function putRounded(w: BitWriter, hi: number, lo: number, d: number): void {
   } else w.put(((hi >>> (d - 32)) & maskOf(b)) >>> 0, b);
 }
 
-/** Read one rounded value and write 2^d * value mod p0 into words[2j] (low) and words[2j+1] (high). */
-function getScaled(r: BitReader, words: Uint32Array, j: number, d: number): void {
+/** Read one rounded value and write 2^d * value mod p0 = P_HI * 2^32 + P_LO into words[2j] (low) and words[2j+1] (high). */
+function getScaled(r: BitReader, words: Uint32Array, j: number, d: number, P_HI: number, P_LO: number): void {
   const b = PRIME_BITS - d;
   let lo: number, hi: number;
   if (b > 32) {
@@ -211,16 +211,17 @@ export function compressResult(ct: Uint8Array, positions: Uint32Array, drop: Dro
   return out;
 }
 
-/** Client: rebuild the SEAL ciphertext bytes of a frame under `header` (a level-2 ciphertext's first bytes). */
-export function expandResult(frame: Uint8Array, positions: Uint32Array, drop: Drop, header: Uint8Array, N = POLY_DEGREE): Uint8Array {
+/** Client: rebuild the SEAL ciphertext bytes of a frame under `header` (a level-2 ciphertext's first bytes) mod `p0`. */
+export function expandResult(frame: Uint8Array, positions: Uint32Array, drop: Drop, header: Uint8Array, p0: bigint, N = POLY_DEGREE): Uint8Array {
   if (frame.byteLength !== frameBytes(positions.length, drop, N)) {
     throw new Error(`HE product: result frame has ${frame.byteLength} bytes, expected ${frameBytes(positions.length, drop, N)}`);
   }
   const words = new Uint32Array(4 * N); // c0 then c1, u64 little-endian as word pairs
   const r = new BitReader(frame);
-  for (let j = 0; j < N; j++) getScaled(r, words, N + j, drop.d1);
+  const hi = Number(p0 >> 32n), lo = Number(p0 & 0xffffffffn);
+  for (let j = 0; j < N; j++) getScaled(r, words, N + j, drop.d1, hi, lo);
   r.align();
-  for (const j of positions) getScaled(r, words, j, drop.d0);
+  for (const j of positions) getScaled(r, words, j, drop.d0, hi, lo);
   const out = new Uint8Array(CT_DATA_OFFSET + 16 * N);
   out.set(header.subarray(0, CT_DATA_OFFSET));
   out.set(new Uint8Array(words.buffer), CT_DATA_OFFSET);
@@ -252,4 +253,62 @@ export function resultHeader(sess: HeClientSession): Uint8Array {
   }
   headers.set(sess, h);
   return h;
+}
+
+/** Bytes of an upload: a seeded ciphertext with c0's residues mod the chain's primes in `bits` bits each. */
+export const uploadBytes = (bits: readonly number[], N = POLY_DEGREE): number =>
+  SEEDED_OVERHEAD + Math.ceil((N * bits.reduce((a, b) => a + b, 0)) / 8);
+
+/**
+ * Client: the upload frame of a serialized seeded ciphertext (compression none): its header and
+ * seed as they are; between them c0's residues mod prime i (< p_i < 2^bits[i], 32 < bits[i] <= 60)
+ * as their low 32-bit words (3N words, a plain copy), then their high bits[i] - 32 bits as a bit
+ * stream.
+ */
+export function packUpload(ser: Uint8Array, bits: readonly number[], N = POLY_DEGREE): Uint8Array {
+  const L = bits.length, dataEnd = CT_DATA_OFFSET + 8 * L * N;
+  if (ser.byteLength !== dataEnd + SEEDED_OVERHEAD - CT_DATA_OFFSET) throw new Error(`upload: expected a seeded ciphertext of ${dataEnd + SEEDED_OVERHEAD - CT_DATA_OFFSET} bytes, got ${ser.byteLength}`);
+  const out = new Uint8Array(uploadBytes(bits, N));
+  out.set(ser.subarray(0, CT_DATA_OFFSET));
+  const words = new Uint32Array(ser.slice(CT_DATA_OFFSET, dataEnd).buffer);
+  const lows = new Uint32Array(L * N);
+  const hiBytes = new Uint8Array(out.byteLength - SEEDED_OVERHEAD - 4 * L * N);
+  const w = new BitWriter(hiBytes);
+  bits.forEach((b, i) => {
+    if (!(b > 32 && b <= 60)) throw new RangeError(`upload: prime of ${b} bits (32 < bits <= 60)`);
+    const n = b - 32;
+    for (let j = i * N; j < (i + 1) * N; j++) {
+      const hi = words[2 * j + 1];
+      if (hi >>> n !== 0) throw new Error(`upload: residue above 2^${b}`);
+      lows[j] = words[2 * j];
+      w.put(hi, n);
+    }
+  });
+  w.align();
+  out.set(new Uint8Array(lows.buffer), CT_DATA_OFFSET);
+  out.set(hiBytes, CT_DATA_OFFSET + 4 * L * N);
+  out.set(ser.subarray(dataEnd), out.byteLength - (ser.byteLength - dataEnd));
+  return out;
+}
+
+/** Server: the SEAL bytes of an upload frame (packUpload's inverse; SEAL's load checks the residues). */
+export function unpackUpload(frame: Uint8Array, bits: readonly number[], N = POLY_DEGREE): Uint8Array {
+  if (frame.byteLength !== uploadBytes(bits, N)) throw new Error(`HE product: upload ciphertext has ${frame.byteLength} bytes, expected ${uploadBytes(bits, N)}`);
+  const L = bits.length, dataEnd = CT_DATA_OFFSET + 8 * L * N;
+  const tail = SEEDED_OVERHEAD - CT_DATA_OFFSET;
+  const out = new Uint8Array(dataEnd + tail);
+  out.set(frame.subarray(0, CT_DATA_OFFSET));
+  const lows = new Uint32Array(frame.slice(CT_DATA_OFFSET, CT_DATA_OFFSET + 4 * L * N).buffer);
+  const words = new Uint32Array(L * N * 2);
+  const r = new BitReader(frame.subarray(CT_DATA_OFFSET + 4 * L * N, frame.byteLength - tail));
+  bits.forEach((b, i) => {
+    const n = b - 32;
+    for (let j = i * N; j < (i + 1) * N; j++) {
+      words[2 * j] = lows[j];
+      words[2 * j + 1] = r.get(n);
+    }
+  });
+  out.set(new Uint8Array(words.buffer), CT_DATA_OFFSET);
+  out.set(frame.subarray(frame.byteLength - tail), dataEnd);
+  return out;
 }

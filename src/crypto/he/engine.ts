@@ -16,12 +16,12 @@ import { outIndex, noiseTerms } from './packing.ts';
 import { checkNoise } from './noise.ts';
 import type { NoiseReport } from './noise.ts';
 import type { HeWeightCache } from './weights.ts';
-import { ServerCore, perMessage, RESULT_CT_BYTES, UPLOAD_CT_BYTES, type ProductJob } from './server-core.ts';
+import { ServerCore, perMessage, RESULT_CT_BYTES, uploadCtBytes, type ProductJob } from './server-core.ts';
 import { ClientCore } from './client-core.ts';
-import { floodedCoeffs, productDrop, rowOffsets } from './compress.ts';
+import { resultCoeffs, productDrop, rowOffsets } from './compress.ts';
 import type { HeContext } from './seal.ts';
 
-export { UPLOAD_CT_BYTES, RESULT_CT_BYTES } from './server-core.ts';
+export { uploadCtBytes, RESULT_CT_BYTES } from './server-core.ts';
 export type { Operand, ProductJob } from './server-core.ts';
 
 /**
@@ -89,15 +89,15 @@ export function concat(parts: Uint8Array[]): Uint8Array {
  * compressed ciphertexts, compress.ts), its length checked.
  */
 export function resultFrames(ctx: HeContext, job: ProductJob, nbi: number, msg: Uint8Array): Uint8Array[] {
-  const off = rowOffsets(job.b, job.shape, nbi, productDrop(ctx, job.kind, job.b, job.shape.heads));
+  const off = rowOffsets(job.b, job.shape, nbi, productDrop(ctx, job.kind, job.b, job.shape));
   const expected = off[job.b.mb];
   if (msg.byteLength !== expected) throw new Error(`HE product: result message has ${msg.byteLength} bytes, expected ${expected}`);
   return Array.from({ length: job.b.mb }, (_, mbi) => msg.slice(off[mbi], off[mbi + 1]));
 }
 
-/** Check the length of an upload message (one per head and k-block). */
-export function checkUploadMessage(msg: Uint8Array, job: Pick<ProductJob, 'kind' | 'b'>): void {
-  const expected = perMessage(job) * UPLOAD_CT_BYTES;
+/** Check the length of an upload message (one per head and k-block) at ring width `ell`. */
+export function checkUploadMessage(msg: Uint8Array, job: Pick<ProductJob, 'kind' | 'b'>, ell: number): void {
+  const expected = perMessage(job) * uploadCtBytes(ell);
   if (msg.byteLength !== expected) throw new Error(`HE product: upload message has ${msg.byteLength} bytes, expected ${expected}`);
 }
 
@@ -169,7 +169,7 @@ export function extract(
 /** Server: the worst-case noise analysis of a product, checked (throws if a bound fails). */
 export function checkProductNoise(sess: HeServerSession, job: ProductJob): NoiseReport {
   const { b, shape } = job;
-  return checkNoise(sess.ctx, noiseTerms(b, job.kind), floodedCoeffs(b, shape.heads, sess.ctx.N));
+  return checkNoise(sess.ctx, noiseTerms(b, job.kind), resultCoeffs(shape));
 }
 
 /** Server, one thread: absorb each upload as it arrives, stream each row of results when its head is done. */
@@ -193,7 +193,7 @@ export async function serverProducts(
       core.startHead(h);
       for (let kbi = 0; kbi < b.kb; kbi++) {
         const msg = await busy.recv(ch);
-        checkUploadMessage(msg, job);
+        checkUploadMessage(msg, job, sess.ctx.params.ell);
         core.absorb(h, kbi, msg);
         await busy.yield();
       }

@@ -4,7 +4,7 @@
 // relinearisation keys, and seeded symmetric uploads need nothing on the server.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey } from 'node-seal';
-import { HeContext, sealError, sealLive, seededBytes, DATA_PRIME_BITS } from './seal.ts';
+import { HeContext, sealError, sealLive, seededBytes, DATA_PRIMES } from './seal.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
 export class HeClientSession {
@@ -73,7 +73,7 @@ export class HeServerSession {
 }
 
 /** Key-level primes: the data primes plus the special prime. */
-const KEY_PRIMES = DATA_PRIME_BITS.length + 1;
+const KEY_PRIMES = DATA_PRIMES + 1;
 
 /** Exact cost of `heSetup*`: one client->server message (the seeded public key). */
 export function heSetupCost(): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {

@@ -1,5 +1,5 @@
 // A small WebAssembly kernel for the server's ct×pt products in the NTT domain: lazy 128-bit
-// multiply-accumulate of 60-bit residues, and the final reduction mod a prime p = 2^60 − δ.
+// multiply-accumulate of residues below 2^60, and the final reduction mod their prime p.
 // SEAL's multiplyPlain reduces every product (Barrett on a 128-bit product, three 64×64 → 128
 // multiplications emulated with 32-bit halves in wasm32) and a separate addInplace pass adds it;
 // here each product is one 64×64 → 128 multiplication (four i64.mul) added to a 128-bit
@@ -8,13 +8,13 @@
 //
 //   mac(acc, a, w, count):   for i < count: acc[i] += a[i]·w[i]      (acc: u128 pairs lo, hi)
 //   mac2(acc, a, w, count):  mac(acc, a, w, count); mac(acc + 16·count, a + 8·count, w, count)
-//   reduce(out, acc, count, δ, stride): for i < count: out[i] = acc[i] mod (2^60 − δ), out
-//     advancing by stride bytes (8: residues; 16 with out = acc: fold an accumulator in place)
+//   reduce(out, acc, count, p, r, rs, stride): for i < count: out[i] = acc[i] mod p, out advancing
+//     by stride bytes (8: residues; 16 with out = acc: fold an accumulator in place)
 //
 // Bounds: a[i], w[i] < 2^60, so a product is < 2^120 and an accumulator holds 255 of them
 // (plus a residue) below 2^128; the caller folds accumulators (reduce in place) before more.
-// reduce: x = hi·2^64 + lo ≡ hi·16δ + lo =: y < 2^87 (2^60 ≡ δ); y = a·2^60 + b ≡ a·δ + b < 2^61,
-// then at most two subtractions of p. Requires δ < 2^22 (checked by the caller).
+// reduce: x = hi·2^64 + lo ≡ hi·r + lo (r = 2^64 mod p), hi·r mod p by Shoup's precomputed quotient
+// rs = ⌊r·2^64 / p⌋, lo mod p by a division; p < 2^60 (checked by the caller).
 
 const I32 = 0x7f, I64 = 0x7e;
 const op = {
@@ -24,7 +24,7 @@ const op = {
   ld64: 0x29, st64: 0x37,
   i32eqz: 0x45, i32eq: 0x46, if: 0x04, i32add: 0x6a, i32sub: 0x6b, i32shl: 0x74, i32geu: 0x4f,
   i64add: 0x7c, i64sub: 0x7d, i64mul: 0x7e, i64and: 0x83, i64or: 0x84, i64shl: 0x86, i64shru: 0x88,
-  i64ltu: 0x54, i64geu: 0x5a, extU: 0xad, call: 0x10,
+  i64ltu: 0x54, i64geu: 0x5a, i64remu: 0x82, extU: 0xad, call: 0x10,
 };
 
 function uleb(n: number): number[] {
@@ -101,29 +101,33 @@ const mac2Body = [
   ...get(2), ...get(3), op.call, 0,
 ];
 
-// reduce(out i32, acc i32, count i32, delta i64, stride i32): out[i] = acc[i] mod p, out advancing
-// by stride bytes; stride 16 writes a 0 high word too (fold: reduce an accumulator in place).
-const R = { out: 0, acc: 1, count: 2, delta: 3, stride: 4, hi: 5, lo: 6, t1: 7, t2: 8, y: 9, yh: 10, z: 11, p: 12 };
-const P60 = 1n << 60n;
+// reduce(out i32, acc i32, count i32, p i64, r i64, rs i64, stride i32): out[i] = acc[i] mod p, out
+// advancing by stride bytes; stride 16 writes a 0 high word too (fold: reduce in place).
+// x = hi·2^64 + lo ≡ hi·r + lo with r = 2^64 mod p: hi·r mod p by Shoup's method with
+// rs = ⌊r·2^64 / p⌋ (q = ⌊hi·rs / 2^64⌋, hi·r − q·p ∈ [0, 2p)), lo mod p by i64.rem_u.
+const R = { out: 0, acc: 1, count: 2, p: 3, r: 4, rs: 5, stride: 6, hi: 7, lo: 8, t: 9, z: 10, ll: 11, lh: 12, hl: 13, mid: 14 };
+const lo32 = (i: number) => [...get(i), ...i64c(M32), op.i64and];
+const hi32 = (i: number) => [...get(i), ...i64c(32n), op.i64shru];
+/** ⌊a·b / 2^64⌋ of locals a, b (four 32 × 32 → 64 products), left on the stack. */
+const mulhi = (a: number, b: number) => [
+  ...lo32(a), ...lo32(b), op.i64mul, ...set(R.ll),
+  ...lo32(a), ...hi32(b), op.i64mul, ...set(R.lh),
+  ...hi32(a), ...lo32(b), op.i64mul, ...set(R.hl),
+  ...hi32(R.ll), ...lo32(R.lh), op.i64add, ...lo32(R.hl), op.i64add, ...set(R.mid),
+  ...hi32(a), ...hi32(b), op.i64mul, ...hi32(R.lh), op.i64add, ...hi32(R.hl), op.i64add, ...hi32(R.mid), op.i64add,
+];
+/** local x = x >= p ? x - p : x */
+const condSub = (x: number) => [...get(x), ...get(R.p), op.i64sub, ...get(x), ...get(x), ...get(R.p), op.i64geu, op.select, ...set(x)];
 const reduceBody = [
-  ...i64c(P60), ...get(R.delta), op.i64sub, ...set(R.p),
   ...countdown(R.count, [
     ...get(R.acc), ...ld(8), ...set(R.hi),
     ...get(R.acc), ...ld(0), ...set(R.lo),
-    // t1 = hl·16δ, t2 = hh·16δ (< 2^58 each)
-    ...get(R.hi), ...i64c(M32), op.i64and, ...get(R.delta), ...i64c(4n), op.i64shl, op.i64mul, ...set(R.t1),
-    ...get(R.hi), ...i64c(32n), op.i64shru, ...get(R.delta), ...i64c(4n), op.i64shl, op.i64mul, ...set(R.t2),
-    // y = t1 + (t2 << 32): low word, yh = (t2 >> 32) + carry
-    ...get(R.t1), ...get(R.t2), ...i64c(32n), op.i64shl, op.i64add, ...tee(R.y), ...get(R.t1), op.i64ltu, op.extU,
-    ...get(R.t2), ...i64c(32n), op.i64shru, op.i64add, ...set(R.yh),
-    // y += lo
-    ...get(R.y), ...get(R.lo), op.i64add, ...tee(R.y), ...get(R.lo), op.i64ltu, op.extU, ...get(R.yh), op.i64add, ...set(R.yh),
-    // z = ((yh << 4) | (y >> 60))·δ + (y & (2^60 − 1))
-    ...get(R.yh), ...i64c(4n), op.i64shl, ...get(R.y), ...i64c(60n), op.i64shru, op.i64or, ...get(R.delta), op.i64mul,
-    ...get(R.y), ...i64c(P60 - 1n), op.i64and, op.i64add, ...set(R.z),
-    // two conditional subtractions of p
-    ...get(R.z), ...get(R.p), op.i64sub, ...get(R.z), ...get(R.z), ...get(R.p), op.i64geu, op.select, ...set(R.z),
-    ...get(R.z), ...get(R.p), op.i64sub, ...get(R.z), ...get(R.z), ...get(R.p), op.i64geu, op.select, ...set(R.z),
+    // t = hi·r − ⌊hi·rs / 2^64⌋·p (mod 2^64; in [0, 2p)), then < p
+    ...get(R.hi), ...get(R.r), op.i64mul, ...mulhi(R.hi, R.rs), ...get(R.p), op.i64mul, op.i64sub, ...set(R.t),
+    ...condSub(R.t),
+    // z = t + lo mod p
+    ...get(R.t), ...get(R.lo), ...get(R.p), op.i64remu, op.i64add, ...set(R.z),
+    ...condSub(R.z),
     ...get(R.out), ...get(R.z), ...st(0),
     ...get(R.stride), ...i32c(16), op.i32eq, op.if, op.void, ...get(R.out), ...i64c(0n), ...st(8), op.end,
     ...get(R.out), ...get(R.stride), op.i32add, ...set(R.out),
@@ -140,7 +144,7 @@ const code = (locals: [number, number][], body: number[]) => {
 export function macModuleBytes(): Uint8Array {
   const types = vec([
     [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])], // mac, mac2
-    [0x60, ...vec([[I32], [I32], [I32], [I64], [I32]]), ...vec([])], // reduce
+    [0x60, ...vec([[I32], [I32], [I32], [I64], [I64], [I64], [I32]]), ...vec([])], // reduce
   ]);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -173,7 +177,7 @@ export interface MacKernel {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   mac(acc: number, a: number, w: number, count: number): void;
   mac2(acc: number, a: number, w: number, count: number): void;
-  reduce(out: number, acc: number, count: number, delta: bigint, stride: number): void;
+  reduce(out: number, acc: number, count: number, p: bigint, r: bigint, rs: bigint, stride: number): void;
 }
 
 let compiled: object | null = null;

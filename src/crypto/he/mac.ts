@@ -9,8 +9,6 @@ import type { HeContext } from './seal.ts';
 import { CT_DATA_OFFSET, PT_DATA_OFFSET } from './seal.ts';
 import { macKernel, type MacKernel } from './mac-wasm.ts';
 
-/** Largest δ = 2^60 − p the kernel's reduction takes (mac-wasm.ts). */
-const MAX_DELTA = 1n << 22n;
 /** Products an accumulator takes before it is folded (reduced in place): 255 · p² + p < 2^128. */
 export const FOLD_EVERY = 255;
 
@@ -24,9 +22,9 @@ export const macConfig = { enabled: true, foldEvery: FOLD_EVERY };
 /** Products run in this thread's kernel (tests count them beside SEAL's operations). */
 export const macStats = { products: 0 };
 
-/** Whether the kernel runs this context's products: on, and its level-0 primes are 60-bit with 2^60 − p < 2^22. */
+/** Whether the kernel runs this context's products: on, and its level-0 primes are below 2^60 (mac-wasm.ts's bounds). */
 export function kernelFits(ctx: HeContext): boolean {
-  return macConfig.enabled && ctx.primes.every((p) => p < 1n << 60n && (1n << 60n) - p < MAX_DELTA);
+  return macConfig.enabled && ctx.primes.every((p) => p < 1n << 60n);
 }
 
 /** Sizes in the kernel's memory for a context (level 0: L primes, N coefficients). */
@@ -94,20 +92,29 @@ export function ptIn(a: MacArena, ptr: number, size: number, p: Plaintext, ctx: 
   a.view(ptr, size).set(bytes.subarray(PT_DATA_OFFSET));
 }
 
-/** δ_j = 2^60 − p_j per prime (the kernel's reduction constant). */
-export const deltas = (ctx: HeContext): bigint[] => ctx.primes.map((p) => (1n << 60n) - p);
+/** The kernel's reduction constants per prime: p, r = 2^64 mod p, rs = ⌊r·2^64 / p⌋ (mac-wasm.ts). */
+export interface Modulus {
+  p: bigint;
+  r: bigint;
+  rs: bigint;
+}
+export const moduli = (primes: readonly bigint[]): Modulus[] =>
+  primes.map((p) => {
+    const r = (1n << 64n) % p;
+    return { p, r, rs: (r << 64n) / p };
+  });
 
 /**
  * Reduce the accumulator at `acc` into residues at `out` (2 polynomials × L primes × N), in place
  * as 128-bit values when `fold` (so it takes FOLD_EVERY more products).
  */
-export function reduceAcc(a: MacArena, out: number, acc: number, ctx: HeContext, d: bigint[], fold = false): void {
-  const N = ctx.N, L = d.length;
+export function reduceAcc(a: MacArena, out: number, acc: number, ctx: HeContext, m: Modulus[], fold = false): void {
+  const N = ctx.N, L = m.length;
   for (let j = 0; j < 2; j++) {
     for (let l = 0; l < L; l++) {
-      const i = (j * L + l) * N;
-      if (fold) a.k.reduce(acc + i * 16, acc + i * 16, N, d[l], 16);
-      else a.k.reduce(out + i * 8, acc + i * 16, N, d[l], 8);
+      const i = (j * L + l) * N, { p, r, rs } = m[l];
+      if (fold) a.k.reduce(acc + i * 16, acc + i * 16, N, p, r, rs, 16);
+      else a.k.reduce(out + i * 8, acc + i * 16, N, p, r, rs, 8);
     }
   }
 }
@@ -121,7 +128,7 @@ export class MacProducts {
   private readonly a = threadArena();
   private readonly ctx: HeContext;
   private readonly sz: ReturnType<typeof macSizes>;
-  private readonly d: bigint[];
+  private readonly m: Modulus[];
   private readonly acc: Int32Array;
   private readonly count: Uint16Array;
   private readonly inputs: number[] = [];
@@ -132,7 +139,7 @@ export class MacProducts {
   constructor(ctx: HeContext, slots: number) {
     this.ctx = ctx;
     this.sz = macSizes(ctx);
-    this.d = deltas(ctx);
+    this.m = moduli(ctx.primes);
     this.acc = new Int32Array(slots).fill(-1);
     this.count = new Uint16Array(slots);
     this.scratch = this.a.alloc(this.sz.pt);
@@ -182,7 +189,7 @@ export class MacProducts {
     this.a.k.mac2(acc, input, plain, this.sz.words);
     macStats.products++;
     if (++this.count[slot] >= Math.min(macConfig.foldEvery, FOLD_EVERY)) {
-      reduceAcc(this.a, 0, acc, this.ctx, this.d, true);
+      reduceAcc(this.a, 0, acc, this.ctx, this.m, true);
       this.count[slot] = 0;
     }
   }
@@ -191,7 +198,7 @@ export class MacProducts {
   result(slot: number): Uint8Array {
     if (!this.header) throw new Error('internal: an HE result before any input');
     if (this.out < 0) this.out = this.a.alloc(this.sz.ct);
-    reduceAcc(this.a, this.out, this.acc[slot], this.ctx, this.d);
+    reduceAcc(this.a, this.out, this.acc[slot], this.ctx, this.m);
     this.a.release(this.acc[slot], this.sz.acc);
     this.acc[slot] = -1;
     const bytes = new Uint8Array(CT_DATA_OFFSET + this.sz.ct);

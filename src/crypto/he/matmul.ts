@@ -15,9 +15,9 @@ import type { HeParams } from './seal.ts';
 import { DEFAULT_HE_PARAMS } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing.ts';
-import { clientProducts, serverProducts, UPLOAD_CT_BYTES } from './engine.ts';
+import { clientProducts, serverProducts, uploadCtBytes } from './engine.ts';
 import { frameBytes, productDrop } from './compress.ts';
-import { CHAIN_PRIMES, POLY_DEGREE } from './seal.ts';
+import { chainFor, POLY_DEGREE } from './seal.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
 import { HeWeightCache } from './weights.ts';
@@ -75,14 +75,14 @@ export interface HeCost {
 type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa'>;
 
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
-  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params));
+  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params), uploadCtBytes(params.ell));
   checkBlocking(blocking, shape.n, shape.k, shape.m);
   return blocking;
 }
 
 /** Bytes of the result messages of one head: frames of c1 and of c0 at the result positions (compress.ts). */
 export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa'>): number {
-  const drop = productDrop({ N: POLY_DEGREE, primes: CHAIN_PRIMES, params }, kind, b, shape.heads);
+  const drop = productDrop({ N: POLY_DEGREE, primes: chainFor(params.ell).primes, params }, kind, b, shape);
   // Blocks come in at most four extents: full or edge rows times full or edge columns.
   const rowsLast = shape.n - (b.nb - 1) * b.nw, colsLast = shape.m - (b.mb - 1) * b.mw;
   let bytes = 0;
@@ -96,7 +96,7 @@ function cost(shape: ProductShape, kind: ProductKind, b: Blocking, params: Bw): 
   const c = blockCounts(b, kind);
   const h = shape.heads;
   return {
-    bytesUp: h * c.inCts * UPLOAD_CT_BYTES,
+    bytesUp: h * c.inCts * uploadCtBytes(params.ell),
     bytesDown: h * resultBytesPerHead(shape, kind, b, params),
     messagesUp: h * b.kb,
     messagesDown: h * b.nb,

@@ -12,6 +12,10 @@
 // The flood E = u1 + p0*u2 (u1 uniform in [0,p0), u2 uniform in [-2^U, 2^U)) is uniform on an
 // interval of width 2F, F = 2^U * p0, so it hides any shift |x| <= B with statistical distance
 // B/(2F) per coefficient; over C result coefficients the distance is <= C*B/(2F) <= 2^-kappa.
+// C counts the result positions of the call (heads * n * m), not every coefficient of the result
+// ciphertexts: the client receives c1 and c0 at the result positions only (compress.ts), and after
+// flooding every step (switch, mask, rounding) maps c0[j] to the frame coefficient by coefficient,
+// so its view is a function of c1 (independent of E) and of c0 + E at the result positions.
 //
 // Download compression (Cheetah, Huang et al., USENIX Security 2022, Sec. 4.1 "ciphertext
 // compression"): the level-2 result is sent with the low d1 bits of c1 and the low d0 bits of c0
@@ -147,6 +151,7 @@ export function floodLevel1(ctx: HeContext, bytes: Uint8Array, prg: Prg): void {
   prg.fill(new Uint8Array(idx.buffer));
   const mask60 = (1n << 60n) - 1n;
   const idxMask = 2 ** (FLOOD_HIGH_BITS + 1) - 1;
+  if (p0 >= 1n << 60n || p1 >= 1n << 60n) throw new Error('flood: primes must be below 2^60');
   const one = new BigUint64Array(1);
   for (let j = 0; j < N; j++) {
     let u = rnd[j] & mask60;
@@ -158,8 +163,8 @@ export function floodLevel1(ctx: HeContext, bytes: Uint8Array, prg: Prg): void {
     let a = c0[j] + u;
     if (a >= p0) a -= p0;
     c0[j] = a;
-    let b = c0[N + j] + u + table[idx[j] & idxMask];
-    if (b >= p1) b -= p1;
+    // u1 mod p1 (p1 < p0 in the ell <= 32 chain), then a sum of three residues mod p1.
+    let b = c0[N + j] + (u >= p1 ? u % p1 : u) + table[idx[j] & idxMask];
     if (b >= p1) b -= p1;
     if (b >= p1) b -= p1;
     c0[N + j] = b;

@@ -78,15 +78,15 @@ export type DownBytes = (b: Blocking) => number;
 /** Without compression: whole one-prime ciphertexts. */
 const wholeResults: DownBytes = (b) => b.nb * b.mb * ctBytes(1);
 
-/** Estimated seconds (compute on both sides plus bytes over `bandwidth`) for one head. */
-export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number, downBytes: DownBytes = wholeResults): number {
+/** Estimated seconds (compute on both sides plus bytes over `bandwidth`) for one head; `upBytes` per uploaded ciphertext. */
+export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number, downBytes: DownBytes = wholeResults, upBytes = seededBytes(3)): number {
   const c = blockCounts(b, kind);
   const us =
     c.inCts * (OP_COST_US.clientEncrypt + OP_COST_US.serverInput) +
     c.plains * OP_COST_US.serverPlain +
     c.products * OP_COST_US.product +
     c.outCts * (OP_COST_US.serverOutput + OP_COST_US.clientDecrypt);
-  const bytes = c.inCts * seededBytes(3) + downBytes(b);
+  const bytes = c.inCts * upBytes + downBytes(b);
   return us / 1e6 + bytes / bandwidth;
 }
 
@@ -112,6 +112,7 @@ export function chooseBlocking(
   bandwidth: number,
   N: number = POLY_DEGREE,
   downBytes: DownBytes = wholeResults,
+  upBytes = seededBytes(3),
 ): Blocking {
   const { n, k, m } = shape;
   checkDims(n, k, m);
@@ -124,7 +125,7 @@ export function chooseBlocking(
       const mw = Math.ceil(m / Math.ceil(m / mwMax)); // balanced
       const b = makeBlocking(n, k, m, nw, dw, mw);
       if (b.nb * b.mb > MAX_ACCUMULATORS) continue;
-      const cost = estimateSeconds(b, kind, bandwidth, downBytes);
+      const cost = estimateSeconds(b, kind, bandwidth, downBytes, upBytes);
       if (cost < bestCost) {
         bestCost = cost;
         best = b;

@@ -64,7 +64,7 @@ export async function serverProductsPooled(
       const absorbs: Promise<unknown>[] = [];
       for (let kbi = 0; kbi < b.kb; kbi++) {
         const msg = await busy.recv(ch);
-        checkUploadMessage(msg, job);
+        checkUploadMessage(msg, job, sess.ctx.params.ell);
         if (absorbs.length >= WINDOW * owners.size) {
           busy.pause();
           await absorbs[absorbs.length - WINDOW * owners.size];

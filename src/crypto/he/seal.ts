@@ -1,10 +1,12 @@
 // node-seal 7 (Microsoft SEAL 4.1, BFV) behind a small, memory-safe wrapper.
 //
-// One parameter set (docs/he.md): N = 8192, data primes 60+60+60 bits plus a 20-bit special prime
-// (200 bits in total <= 218, the HomomorphicEncryption.org standard's bound for 128-bit security at
-// N = 8192 with a ternary secret), plaintext modulus t = 2^ell (the secret-sharing ring).
-// The three data primes form the level chain used by the matmul protocol: products at level 0
-// (3 primes), noise flooding at level 1 (2 primes), download at level 2 (1 prime).
+// Parameters (docs/he.md): N = 8192, three data primes plus a 20-bit special prime, plaintext
+// modulus t = 2^ell (the secret-sharing ring). The data primes form the level chain of the matmul
+// protocol: products at level 0 (3 primes), noise flooding at level 1 (2 primes), download at
+// level 2 (1 prime). Their sizes depend on ell (`chainFor`): 60 + 54 + 40 bits for ell <= 32 up to
+// 60 + 60 + 48 at ell = 40 (noise.ts checks every product). Every total, with the special prime
+// (174 to 188 bits), is within 218, the HomomorphicEncryption.org standard's bound for 128-bit
+// security at N = 8192 with a ternary secret.
 //
 // node-seal 7 exposes raw embind handles: every object must be freed with `.delete()`, and
 // `.clone()` returns an alias of the same C++ object (use `.copy()` for a deep copy).
@@ -61,16 +63,56 @@ export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETW
 
 /** Fixed lattice parameters (see the header comment and docs/he.md). */
 export const POLY_DEGREE = 8192;
-export const DATA_PRIME_BITS = [60, 60, 60] as const;
+/** Data primes of every chain: products at 3 primes, flooding at 2, download at 1. */
+export const DATA_PRIMES = 3;
 export const SPECIAL_PRIME_BITS = 20;
 export const MAX_ELL = 40;
-/** Half-width exponent of the flooding draw's high digit: E = u1 + p1*u2, u2 in [-2^U, 2^U). */
+/** log2 q at N = 8192 allowed for 128-bit security (HomomorphicEncryption.org standard, Table 1). */
+export const MAX_LOG_Q = 218;
+/** Half-width exponent of the flooding draw's high digit: E = u1 + p0*u2, u2 in [-2^U, 2^U). */
 export const FLOOD_HIGH_BITS = 16;
+
 /**
- * The data primes SEAL's CoeffModulus.Create(8192, [60, 60, 60, 20]) returns (checked when a
- * context is created), so that cost functions, which have no SEAL context, see the same chain.
+ * A level chain: the data primes' bit sizes, first (p0, kept for download) to last (p2, dropped
+ * first), and the primes SEAL's CoeffModulus.Create(8192, [...bits, 20]) returns for them (checked
+ * when a context is created), so that cost functions, which have no SEAL context, see the same
+ * chain. Upload ciphertexts carry each residue of c0 in its prime's bits (compress.ts, packUpload).
  */
-export const CHAIN_PRIMES: readonly bigint[] = [1152921504606683137n, 1152921504606748673n, 1152921504606830593n];
+export interface Chain {
+  readonly bits: readonly number[];
+  readonly primes: readonly bigint[];
+}
+
+/**
+ * The chain for ring width e = max(ell, 32): data primes of 60, min(60, e + 22) and e + 8 bits
+ * (docs/he.md, "Level chain by ring width"). p2 = 2^(e+8) divides the product noise
+ * 22 T 2^(e-1) (<= 2^(e+20) for T <= 2^16.5) down to the switch's own rounding; p0 p1 >= 2^(e+82)
+ * holds the 2^76 flood with 5 bits of margin (4 and 3 at e = 39, 40, where p1 reaches 60 bits); the
+ * level-2 bound F/p1 = 2^(54-e) stays 2^5 below q0/(2t) = 2^(59-e) up to e = 38, so the download
+ * roundings are those of three 60-bit primes. At e = 32: 60 + 54 + 40 = 154 bits per upload
+ * coefficient instead of 180; at e = 37 (attention scores): 164; at e = 40: 168. The primes are
+ * SEAL's CoeffModulus.Create(8192, [...bits, 20]) (checked when a context is created).
+ */
+const CHAIN_PRIMES: Record<number, readonly bigint[]> = {
+  32: [1152921504606830593n, 18014398508400641n, 1099511480321n],
+  33: [1152921504606830593n, 36028797018652673n, 2199023190017n],
+  34: [1152921504606830593n, 72057594037616641n, 4398046150657n],
+  35: [1152921504606830593n, 144115188075593729n, 8796092858369n],
+  36: [1152921504606830593n, 288230376150876161n, 17592186028033n],
+  37: [1152921504606830593n, 576460752303210497n, 35184371613697n],
+  38: [1152921504606748673n, 1152921504606830593n, 70368743669761n],
+  39: [1152921504606748673n, 1152921504606830593n, 140737488273409n],
+  40: [1152921504606748673n, 1152921504606830593n, 281474976694273n],
+};
+const CHAINS = new Map<number, Chain>();
+
+/** The level chain for ring width `ell` (both parties and the cost model derive it from ell alone). */
+export function chainFor(ell: number): Chain {
+  const e = Math.max(32, Math.min(MAX_ELL, ell));
+  let c = CHAINS.get(e);
+  if (!c) CHAINS.set(e, (c = { bits: [60, Math.min(60, e + 22), e + 8], primes: CHAIN_PRIMES[e] }));
+  return c;
+}
 
 // Serialized layouts with compression "none" (SEAL 4.1): fixed sizes make the cost model exact.
 /** Plaintext: SEAL header 16, parms_id 32, coeff_count 8, scale 8, DynArray header 16 + size 8. */
@@ -81,7 +123,9 @@ export const CT_DATA_OFFSET = 113;
 /** Bytes of a ciphertext with `primes` RNS primes and 2 polynomials. */
 export const ctBytes = (primes: number, n = POLY_DEGREE): number => CT_DATA_OFFSET + 2 * primes * n * 8;
 /** Bytes of a seeded (symmetric or public-key) object with one expanded polynomial. */
-export const seededBytes = (primes: number, n = POLY_DEGREE): number => 194 + primes * n * 8;
+export const seededBytes = (primes: number, n = POLY_DEGREE): number => SEEDED_OVERHEAD + primes * n * 8;
+/** A seeded object is the header (CT_DATA_OFFSET bytes), c0 (primes * N u64), then the seed's 81 bytes. */
+export const SEEDED_OVERHEAD = CT_DATA_OFFSET + 81;
 
 /** The BFV context shared by both parties; create once with `await HeContext.create()`. */
 export class HeContext {
@@ -91,6 +135,8 @@ export class HeContext {
   readonly N: number;
   readonly context: SEALContext;
   readonly evaluator: Evaluator;
+  /** The level chain for this ell (chainFor). */
+  readonly chain: Chain;
   /** Data primes, first (kept for download) to last (dropped first). */
   readonly primes: bigint[];
   readonly t: bigint;
@@ -108,8 +154,9 @@ export class HeContext {
     this.ring = new Ring(params.ell);
     this.N = POLY_DEGREE;
     this.t = 1n << BigInt(params.ell);
+    this.chain = chainFor(params.ell);
     const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
-    const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...DATA_PRIME_BITS, SPECIAL_PRIME_BITS]));
+    const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, SPECIAL_PRIME_BITS]));
     const plain = new seal.Modulus(this.t);
     try {
       parms.setPolyModulusDegree(this.N);
@@ -118,12 +165,12 @@ export class HeContext {
       this.context = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
       if (!this.context.parametersSet()) throw new Error('SEAL rejected the encryption parameters');
       this.primes = [];
-      for (let i = 0; i < DATA_PRIME_BITS.length; i++) {
+      for (let i = 0; i < DATA_PRIMES; i++) {
         const m = coeff.get(i)!;
         this.primes.push(m.value());
         m.delete();
       }
-      if (this.primes.some((p, i) => p !== CHAIN_PRIMES[i])) throw new Error(`SEAL chose other primes than CHAIN_PRIMES: ${this.primes.join(', ')}`);
+      if (this.primes.some((p, i) => p !== this.chain.primes[i])) throw new Error(`SEAL chose other primes than chainFor(${params.ell}): ${this.primes.join(', ')}`);
     } catch (e) {
       throw sealError(e, 'HeContext.create');
     } finally {

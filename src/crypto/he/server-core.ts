@@ -13,10 +13,11 @@ import { floodLevel1 } from './noise.ts';
 import { HeWeightCache } from './weights.ts';
 import { makeZero } from './zeros.ts';
 import { kernelFits, MacProducts } from './mac.ts';
-import { ctBytes, seededBytes, DATA_PRIME_BITS } from './seal.ts';
-import { compressResult, productDrop, resultPositions, type Drop } from './compress.ts';
+import { ctBytes, chainFor } from './seal.ts';
+import { compressResult, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
 
-export const UPLOAD_CT_BYTES = seededBytes(DATA_PRIME_BITS.length);
+/** Bytes of one uploaded ciphertext at ring width `ell` (its chain's packed frame, compress.ts). */
+export const uploadCtBytes = (ell: number): number => uploadBytes(chainFor(ell).bits);
 /** A serialized level-2 result before compression (compress.ts makes the frame that is sent). */
 export const RESULT_CT_BYTES = ctBytes(1);
 
@@ -82,7 +83,7 @@ export class ServerCore {
     this.pt = new s.Plaintext();
     this.ptNtt = new s.Plaintext();
     this.tmp = new s.Ciphertext();
-    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape.heads);
+    this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     this.mac = kernelFits(sess.ctx) ? new MacProducts(sess.ctx, job.b.nb * job.b.mb) : null;
     if (!this.mac) sess.ctx.nonzeroNtt();
   }
@@ -202,7 +203,8 @@ export class ServerCore {
     const { n, k } = shape;
     const ctx = this.sess.ctx;
     const ev = ctx.evaluator;
-    const ct = (i: number): Uint8Array => msg.subarray(i * UPLOAD_CT_BYTES, (i + 1) * UPLOAD_CT_BYTES).slice();
+    const size = uploadCtBytes(ctx.params.ell);
+    const ct = (i: number): Uint8Array => unpackUpload(msg.subarray(i * size, (i + 1) * size), ctx.chain.bits, ctx.N);
     const cts: Ciphertext[] = [];
     const rights: (Ciphertext | null)[] = [];
     // The operands of the products: the ciphertexts, or with the kernel their copies in it.

@@ -15,10 +15,10 @@ import { createHash } from 'node:crypto';
 import type { Plaintext } from 'node-seal';
 import type { RingArray } from '../ring.ts';
 import { MAX_ACCUMULATORS, type Blocking } from './packing.ts';
-import { DATA_PRIME_BITS, POLY_DEGREE } from './seal.ts';
+import { DATA_PRIMES, POLY_DEGREE } from './seal.ts';
 
 /** Bytes of one cached NTT plaintext at level 0. */
-export const CACHED_BLOCK_BYTES = DATA_PRIME_BITS.length * POLY_DEGREE * 8;
+export const CACHED_BLOCK_BYTES = DATA_PRIMES * POLY_DEGREE * 8;
 
 /**
  * The memory one SEAL instance can ever have: node-seal is a wasm32 module whose heap stops one

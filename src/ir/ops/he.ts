@@ -33,9 +33,9 @@ export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'he
       if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown, setup: 'he' });
       return flights;
     },
-    // Ciphertext sizes do not depend on the plaintext ring width. The blocking search behind a
-    // product's cost is memoised by shape (a model has a few shapes, used many times).
-    // The ring width sets how many low bits of the results are dropped for download (docs/he.md).
+    // The ring width sets the level chain (upload bytes: 154 bits per coefficient for ell <= 32,
+    // 180 above) and how many low bits of the results are dropped for download (docs/he.md). The
+    // blocking search behind a product's cost is memoised by shape and ell (a model has a few).
     heMatmul: (n, k, m, ell) => productFlights(memo(`${n} ${k} ${m} ${ell}`, () => heMatmulCost(n, k, m, { ...DEFAULT_HE_PARAMS, ell }))),
     heBatch: (shape, ell) => productFlights(memo(JSON.stringify([shape, ell]), () => heBatchMatmulCost(shape, { ...DEFAULT_HE_PARAMS, ell }))),
   };

@@ -1,0 +1,78 @@
+// The level chains (seal.ts chainFor) against the noise analysis (noise.ts): every product shape of
+// the bundled models, with the blocking both parties choose, passes checkNoise (flooding within
+// 2^-40, more than one bit of margin at every level, the download roundings with one bit), and
+// the chains stay within the 128-bit bound; SEAL picks the primes chainFor lists for every ell.
+import { describe, it, expect } from 'vitest';
+import { checkNoise, noiseReport } from '../../src/crypto/he/noise.ts';
+import { chainFor, HeContext, MAX_LOG_Q, POLY_DEGREE, SPECIAL_PRIME_BITS, DEFAULT_HE_PARAMS } from '../../src/crypto/he/seal.ts';
+import { heBatchMatmulCost, heMatmulCost } from '../../src/crypto/he/matmul.ts';
+import { noiseTerms } from '../../src/crypto/he/packing.ts';
+import { resultCoeffs } from '../../src/crypto/he/compress.ts';
+
+type Shape = { heads: number; n: number; k: number; m: number; shared: boolean };
+const plain = (n: number, k: number, m: number): Shape => ({ heads: 1, n, k, m, shared: false });
+const shared = (heads: number, n: number, k: number, m: number): Shape => ({ heads, n, k, m, shared: true });
+
+// BERT-base and GPT-2 at 128 tokens, BERT-large at 512: projections, FFN, attention, embeddings, LM head.
+const SHAPES: Shape[] = [
+  plain(128, 768, 2304), plain(128, 768, 768), plain(128, 768, 3072), plain(128, 3072, 768), plain(1, 768, 768),
+  shared(12, 128, 64, 128), shared(12, 128, 128, 64), plain(55, 768, 768), shared(12, 2, 64, 2),
+  plain(128, 30522, 768), plain(128, 50257, 768), plain(128, 768, 50257),
+  plain(512, 1024, 3072), plain(512, 1024, 4096), plain(512, 4096, 1024), shared(16, 512, 64, 512), shared(16, 512, 512, 64),
+  plain(512, 30522, 1024),
+];
+
+describe('HE level chains', () => {
+  it('within 128-bit security, narrower for ell <= 32', () => {
+    for (const ell of [2, 16, 32, 33, 36, 37, 38, 39, 40]) {
+      const c = chainFor(ell);
+      expect(c.bits.length).toBe(3);
+      expect(c.bits.reduce((a, b) => a + b) + SPECIAL_PRIME_BITS).toBeLessThanOrEqual(MAX_LOG_Q);
+      c.primes.forEach((p, i) => {
+        expect(p.toString(2).length).toBe(c.bits[i]);
+        expect(p % BigInt(2 * POLY_DEGREE)).toBe(1n);
+      });
+    }
+    expect(chainFor(16)).toBe(chainFor(32));
+    expect(chainFor(32).bits).toEqual([60, 54, 40]);
+    expect(chainFor(37).bits).toEqual([60, 59, 45]);
+    expect(chainFor(40).bits).toEqual([60, 60, 48]);
+  });
+
+  it('SEAL chooses the listed primes for every ring width (HeContext checks them)', async () => {
+    for (let ell = 32; ell <= 40; ell++) {
+      const ctx = await HeContext.create({ ell });
+      try {
+        expect(ctx.primes).toEqual([...chainFor(ell).primes]);
+      } finally {
+        ctx.delete();
+      }
+    }
+  });
+
+  for (const ell of [16, 32, 36, 37, 40]) {
+    it(`every bundled product shape passes the noise analysis at ell = ${ell}`, () => {
+      const np = { N: POLY_DEGREE, primes: chainFor(ell).primes, params: { ell, kappa: 40 } };
+      const params = { ...DEFAULT_HE_PARAMS, ell };
+      for (const s of SHAPES) {
+        const { blocking: b } = s.shared ? heBatchMatmulCost(s, params) : heMatmulCost(s.n, s.k, s.m, params);
+        const r = checkNoise(np, noiseTerms(b, s.shared ? 'shared' : 'plain'), resultCoeffs(s));
+        const what = `${s.heads}x${s.n}x${s.k}x${s.m}`;
+        expect(r.statDistance, what).toBeLessThanOrEqual(-40);
+        for (const m of r.margin) expect(m, what).toBeGreaterThan(1);
+        expect(r.download.margin, what).toBeGreaterThanOrEqual(1);
+        if (ell === 32) {
+          // The roundings of the 60+60+60 chain, but one bit less on c0 from about 2^20 result positions (2^19.95).
+          expect(r.download.d1, what).toBe(17);
+          expect(r.download.d0, what).toBe(resultCoeffs(s) >= 2 ** 20 ? 23 : 24);
+        }
+      }
+    });
+  }
+
+  it('a call too large to flood within 2^-40 is refused', () => {
+    const np = { N: POLY_DEGREE, primes: chainFor(32).primes, params: { ell: 32, kappa: 40 } };
+    expect(noiseReport(np, 1 << 14, 2 ** 24).statDistance).toBeLessThanOrEqual(-40);
+    expect(() => checkNoise(np, 1 << 14, 2 ** 26)).toThrow(/split the product/);
+  });
+});
