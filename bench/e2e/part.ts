@@ -17,7 +17,7 @@ import type { IrOp } from '../../src/ir/ir.ts';
 import type { ExecValue } from '../../src/ir/ops/types.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
-import { predictCost, type ProgramCost } from '../../src/opt/cost.ts';
+import { predictSchedule, type ProgramCost } from '../../src/opt/cost.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { runBoth } from '../../src/exec/run-both.ts';
 import { NETWORKS, predictSeconds } from '../../src/transport/sim-channel.ts';
@@ -83,6 +83,9 @@ function summary(p: IrProgram, c: ProgramCost) {
   };
 }
 
+/** Predicted cost of the schedule a run executes (merged: src/opt/schedule.ts). */
+const predicted = (p: IrProgram, dims: DimEnv): ProgramCost => predictSchedule(buildSchedule(p), dims);
+
 function calibrate(o: Options) {
   const p = bert(o, LAYERS, o.runVocab, 'bert_cipherprune');
   const inputs = bertLikeInputs(p, o.seed, o.runVocab);
@@ -109,15 +112,15 @@ function predict(o: Options) {
   return {
     bert: {
       config: bertConfig(LAYERS, o.bertVocab, o.seq),
-      dense: summary(dense, predictCost(dense, new DimEnv())),
-      cipherprune: { revealed: cal.revealed, ...summary(pruned, predictCost(pruned, dimsOf(pruned, cal.revealed))) },
+      dense: summary(dense, predicted(dense, new DimEnv())),
+      cipherprune: { revealed: cal.revealed, ...summary(pruned, predicted(pruned, dimsOf(pruned, cal.revealed))) },
     },
     gpt2: {
       config: gpt2Config(LAYERS, o.gpt2Vocab, o.seq),
       keptSchedule: kept,
-      dense: summary(g2d, predictCost(g2d, new DimEnv())),
-      pruningOnly: { note: 'kh = k: every kept token accurate, so partition and unpartition are the identity (no messages)', ...summary(g2p, predictCost(g2p, dimsOf(g2p, gptDims(false)))) },
-      pruningAndReduction: { note: 'kh = ceil(k / 2)', ...summary(g2p, predictCost(g2p, dimsOf(g2p, gptDims(true)))) },
+      dense: summary(g2d, predicted(g2d, new DimEnv())),
+      pruningOnly: { note: 'kh = k: every kept token accurate, so partition and unpartition are the identity (no messages)', ...summary(g2p, predicted(g2p, dimsOf(g2p, gptDims(false)))) },
+      pruningAndReduction: { note: 'kh = ceil(k / 2)', ...summary(g2p, predicted(g2p, dimsOf(g2p, gptDims(true)))) },
     },
   };
 }
@@ -252,7 +255,8 @@ async function secure(o: Options, pruned: boolean) {
   });
   const seconds = (performance.now() - t0) / 1000;
   await closeProcessPool();
-  const predicted = predictCost(p, run.client.dims);
+  // The schedule the run ran (merged), not the unmerged one of predictCost (same bytes per op, fewer rounds).
+  const predicted = predictSchedule(schedule, run.client.dims);
   const measured = { bytesC2S: run.totals.client.bytesSent, bytesS2C: run.totals.server.bytesSent, rounds: Math.max(run.totals.client.rounds, run.totals.server.rounds) };
   // Per-op bytes and rounds from the channel's scopes (client side: sent = c2s, received = s2c).
   const ops = new Map<string, { bytes: number; rounds: number }>();
