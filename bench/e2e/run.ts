@@ -8,13 +8,17 @@
 //
 //   npm run bench -- e2e [--layers 2] [--dense-only | --pruned-only | --predict-only] [--force]
 //                        [--seq 128] [--run-vocab 1024] [--seed 1] [--thresholds secure|reference]
+//                        [--threads N]
 //
 // The predictions use the reference's thresholds (so the 12 layers keep the schedule's counts
-// exactly). The measured pruned run uses, by default, thresholds found from the secure path's own
-// scores of its first layers (calibrate-secure): at random init the scores near a threshold are
-// closer together than the secure scores' distance from the reference's (docs/cipherprune.md),
-// so the reference's thresholds keep fewer tokens in the secure run. --thresholds reference uses
-// the reference's.
+// exactly). The measured pruned run, by default, fits its thresholds to its own scores as it goes
+// (part.ts inRunThresholds: the benchmark holds both parties' shares of each layer's importance
+// scores and sets θ_l, θ_hi_l before the comparison reads them), so it keeps exactly the
+// schedule's counts in one pass: at random init the scores near a threshold are closer together
+// than the secure scores' distance from the reference's (docs/cipherprune.md), so the reference's
+// thresholds keep other counts in the secure run. --thresholds reference uses the reference's.
+// --threads: HE worker threads of the secure runs (default one per core; both parties share them).
+// Progress lines (one per layer, with wall time and RSS) go to stderr.
 //
 // Each part (calibrate, predict, secure-dense, secure-pruned) runs in its own process and is
 // cached in bench/out/e2e/PART.json with the options and the git commit it ran with: re-running
@@ -24,6 +28,7 @@
 // vocabulary of --run-vocab words (the embedding is an HE product with the whole table:
 // 30,522 words would add ≈ 0.95 GB to each run); the predictions use the real vocabularies.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +49,7 @@ const opts: Options = {
   runVocab: Number(arg('--run-vocab', '1024')),
   bertVocab: 30522,
   gpt2Vocab: 50257,
+  threads: Number(arg('--threads', String(os.availableParallelism()))),
 };
 const force = flag('--force');
 const thresholdsFrom = arg('--thresholds', 'secure');
@@ -53,7 +59,7 @@ const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: here, encoding: 'u
 /** Run a part in a child process (or take its cached result when the options match). */
 function part(name: string, o: Options): { result: Record<string, unknown>; seconds: number; peakRssMB: number; cached: boolean } {
   const file = join(cacheDir, `${name}.json`);
-  const key = JSON.stringify({ commit, ...o, calibration: o.calibration ? { theta: o.calibration.theta, thetaHi: o.calibration.thetaHi, secure: o.calibration.secure } : undefined });
+  const key = JSON.stringify({ commit, ...o, calibration: o.calibration ? { theta: o.calibration.theta, thetaHi: o.calibration.thetaHi } : undefined });
   if (!force && existsSync(file)) {
     const c = JSON.parse(readFileSync(file, 'utf8'));
     if (c.key === key) return { ...c, cached: true };
@@ -75,15 +81,14 @@ function writeJson(file: string, v: unknown): void {
 }
 
 const only = flag('--dense-only') ? 'dense' : flag('--pruned-only') ? 'pruned' : flag('--predict-only') ? 'predict' : 'all';
-const calibration = only === 'dense' ? null : part('calibrate', opts);
+// The reference calibration serves the predictions, and the pruned run with --thresholds reference.
+const needReference = only === 'all' || only === 'predict' || thresholdsFrom === 'reference';
+const calibration = only !== 'dense' && needReference ? part('calibrate', opts) : null;
 const cal = calibration?.result as (Calibrated & { followsSchedule: boolean; gapsUlp: unknown }) | undefined;
 const withCal: Options = cal ? { ...opts, calibration: { theta: cal.theta, thetaHi: cal.thetaHi, revealed: cal.revealed } } : opts;
-const predicted = only === 'dense' ? null : part('predict', withCal);
-// The measured pruned run: thresholds from the secure path's own scores (default), or the reference's.
-const secureCal = thresholdsFrom === 'secure' && (only === 'all' || only === 'pruned') ? part('calibrate-secure', opts) : null;
-if (secureCal && withCal.calibration) withCal.calibration.secure = secureCal.result as { theta: number[]; thetaHi: number[] };
+const predicted = only === 'all' || only === 'predict' ? part('predict', withCal) : null;
 const dense = only === 'all' || only === 'dense' ? part('secure-dense', opts) : null;
-const pruned = only === 'all' || only === 'pruned' ? part('secure-pruned', withCal) : null;
+const pruned = only === 'all' || only === 'pruned' ? part('secure-pruned', thresholdsFrom === 'reference' ? withCal : opts) : null;
 
 const pick = <T,>(x: { result: T; seconds: number; peakRssMB: number; cached: boolean } | null) => (x ? { ...x.result, processSeconds: x.seconds, processPeakRssMB: x.peakRssMB, cachedResult: x.cached } : null);
 const sec = (x: ReturnType<typeof part> | null) => (x ? (x.result as { wallSeconds: number }).wallSeconds : null);
@@ -91,7 +96,6 @@ report('e2e', {
   options: opts,
   schedule: 'tokens per layer 128-55-54-52-49-45-24-14-5-2-1-1: layer l prunes to the count layer l+1 processes (k@l=0 = 55, ..., k@l=10 = 1) and the last keeps 1 ([CLS]); kh = ceil(k / 2)',
   calibration: pick(calibration),
-  secureCalibration: pick(secureCal),
   predicted: pick(predicted),
   secure: {
     dense: pick(dense),

@@ -1,11 +1,11 @@
 // 100 consecutive [X]·W products with cached weights on worker threads: RSS growth after warm-up
 // (issue 16: < 10 %). Every SEAL object is deleted on every path; the cached weight blocks are
-// built during warm-up and reused.
+// built during warm-up and reused; the server's workers keep a stock of encryptions of zero.
 //   npm run bench -- he --memory [--threads N] [--products 100] [--warmup 30] [--small]
 import os from 'node:os';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HeContext, HePool, heSetupClient, heSetupServer, heMatmulClient, heMatmulServer } from '../../src/crypto/he/index.ts';
+import { HeContext, HePool, heSetupClient, heSetupServer, heMatmulClient, heMatmulServer, DEFAULT_ZERO_STOCK } from '../../src/crypto/he/index.ts';
 import { ringMatmulAdd } from '../../src/crypto/he/plain.ts';
 import { report } from '../lib.ts';
 
@@ -24,6 +24,7 @@ const [c0, s0] = MemoryChannel.pair();
 const [cs, ss] = await Promise.all([heSetupClient(c0, ctx), heSetupServer(s0, ctx)]);
 const cpool = new HePool(threads), spool = new HePool(threads);
 await spool.setWeightBudget(1024 * 2 ** 20);
+await spool.setZeroStock(DEFAULT_ZERO_STOCK); // encryptions of zero made in idle time (zeros.ts), as serve does
 const pc = await cpool.open('client', 32, cs.exportKeys());
 const ps = await spool.open('server', 32, { pk: ss.exportPublicKey() });
 const W = ring.random(k * m, Prg.fromInt(1));
@@ -63,6 +64,7 @@ report('he-memory', {
   growthPercent: (100 * (after - before)) / before,
   rssEvery10MiB: trace,
   secondsPerProduct: seconds / count,
+  zerosMadeAhead: await spool.zeroReport(),
   weightCache: { MiB: cache.bytes / 2 ** 20, blocks: cache.blocks, hits: cache.hits, misses: cache.misses, buildMs: cache.buildMs },
 });
 await pc.close();

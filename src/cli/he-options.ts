@@ -1,6 +1,6 @@
 // --threads and --he-cache-mb: HE worker threads per party and the server's prepared-weights
 // cache (src/crypto/he/pool.ts, weights.ts; docs/he.md).
-import { defaultThreads, heConfig } from '../crypto/he/index.ts';
+import { DEFAULT_ZERO_STOCK, defaultThreads, heConfig } from '../crypto/he/index.ts';
 import { UsageError } from './args.ts';
 
 export const heOptions = { threads: { type: 'string' }, 'he-cache-mb': { type: 'string' } } as const;
@@ -20,4 +20,6 @@ function count(v: string | undefined, flag: string, min: number): number | undef
 export function applyHeOptions(values: { threads?: string; 'he-cache-mb'?: string }, cacheDefault: number): void {
   heConfig.threads = count(values.threads, '--threads', 1) ?? defaultThreads();
   heConfig.weightCacheBytes = (count(values['he-cache-mb'], '--he-cache-mb', 0) ?? cacheDefault) * 2 ** 20;
+  // Workers make the server's encryptions of zero in their idle time (src/crypto/he/zeros.ts).
+  heConfig.zeroStock = heConfig.threads > 1 ? DEFAULT_ZERO_STOCK : 0;
 }

@@ -8,7 +8,7 @@
 // rehearsal costs one inference (its nonlinear parts too); the report (stdout) gives blocks, MiB,
 // seconds; progress goes to stderr.
 import type { OtBackend } from '../crypto/ot/index.ts';
-import { heConfig, processPool, processWeightCache, type WeightCacheReport } from '../crypto/he/index.ts';
+import { heConfig, processPool, processWeightCache, MAX_CACHE_BYTES_PER_THREAD, type WeightCacheReport } from '../crypto/he/index.ts';
 import { DimEnv, type InputValues } from '../ir/dim-env.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import { size } from '../ir/tensor.ts';
@@ -78,6 +78,7 @@ export async function prepareServeWeights(p: IrProgram, serverInputs: InputValue
   io.out(
     `prepared weights: ${r.blocks} blocks of ${r.matrices} weight operands, ${mib(r.bytes)} of ${mib(r.budgetBytes)} MiB, ` +
       `${(r.buildMs / 1000).toFixed(1)} s of encoding and NTT, ${seconds.toFixed(1)} s for the rehearsal` +
+      (r.requestedBytes > r.budgetBytes ? ` (budget clamped from ${mib(r.requestedBytes)} MiB: one thread's SEAL heap holds at most ${mib(MAX_CACHE_BYTES_PER_THREAD)} MiB of weights)` : '') +
       (r.misses > r.blocks ? ` (${r.misses - r.blocks} block uses did not fit the budget: prepared per product)` : '') +
       '\n',
   );

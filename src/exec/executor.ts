@@ -34,8 +34,9 @@ export interface ExecuteOptions {
   /** Called after each op that communicates, and every 200 ops. */
   onProgress?: (done: number, total: number, op: IrOp) => void;
   /** Called after every op with this party's value (its share when secret): for tests that open
-   * intermediate values by combining both parties' traces. */
-  trace?: (op: IrOp, value: ExecValue) => void;
+   * intermediate values by combining both parties' traces. A returned promise holds this party
+   * until it settles (bench/e2e sets thresholds from both parties' scores before they are used). */
+  trace?: (op: IrOp, value: ExecValue) => unknown;
   /** The schedule to run (both parties must run the same); default: the merged schedule. */
   schedule?: Schedule;
 }
@@ -127,7 +128,8 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   };
   const finish = async (op: IrOp, type: ConcreteType, data: Data | null) => {
     values[op.id] = { ...type, data };
-    opts.trace?.(op, values[op.id]);
+    const held = opts.trace?.(op, values[op.id]);
+    if (held instanceof Promise) await held;
     dims.bindReveal(sp, op.id, data as ArrayLike<number> | null);
     if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: type.shape, enc: type.enc, data } });
     done++;

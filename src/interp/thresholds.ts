@@ -74,35 +74,52 @@ export function widestCount(scores: ArrayLike<number>, pinned: number, lo: numbe
   return best;
 }
 
+/** Index of the pinned token among n. */
+const pinIndex = (pinned: Pinned, n: number): number => (pinned === 'first' ? 0 : n - 1);
+
+/**
+ * One layer's two thresholds from its importance scores: `theta` keeps `want.keep` tokens, and
+ * `thetaHi` gives `want.hi` of the kept ones the accurate polynomials; and the gap each separates.
+ */
+export function layerThresholds(scores: ArrayLike<number>, pinned: Pinned, want: LayerCounts): { theta: number; thetaHi: number; gaps: { keep: number; hi: number } } {
+  const keep = cut(scores, pinIndex(pinned, scores.length), want.keep);
+  const kept = Float64Array.from(Array.from(scores).filter((s, i) => s > keep.theta || i === pinIndex(pinned, scores.length)));
+  const hi = cut(kept, pinIndex(pinned, kept.length), want.hi);
+  return { theta: keep.theta, thetaHi: hi.theta, gaps: { keep: keep.gap, hi: hi.gap } };
+}
+
+/**
+ * Write threshold l of input `name` (theta or theta_hi) into that input's value and into the
+ * values already read from it (`theta[l]`), so that the rest of a run uses it. `values` by op id
+ * (sparse is fine: only the input and its `index` reads are looked at).
+ */
+export function writeThreshold(p: IrProgram, values: ArrayLike<Pick<Tensor, 'enc'> & { data: Tensor['data'] | null } | undefined>, name: string, l: number, v: number): void {
+  const id = p.inputs.find((i) => i.name === name)!.id, input = values[id];
+  if (!input?.data) throw new Error(`internal: threshold input ${name} has no value here`);
+  const x = (fromReal([v], input.enc, 'fixed') as unknown as unknown[])[0];
+  (input.data as unknown as unknown[])[l] = x; // a ring element (number or bigint)
+  for (const op of p.ops) {
+    const read = values[op.id];
+    if (!read || op.op !== 'index' || op.args[0] !== id || (op.attrs.indices as number[])[0] !== l) continue;
+    (read.data as unknown as unknown[])[0] = x;
+  }
+}
+
 export function calibrateThresholds(p: IrProgram, inputs: InputValues, pinned: Pinned, counts: (layer: number, scores: Float64Array) => LayerCounts): Calibration {
   const ops = importanceOps(p);
   const layers = ops.length;
   const theta = new Array<number>(layers).fill(KEEP_NONE), thetaHi = new Array<number>(layers).fill(KEEP_NONE);
   const gaps: Calibration['gaps'] = [];
-  const pin = (n: number) => (pinned === 'first' ? 0 : n - 1);
-  const inputOf = (name: string) => p.inputs.find((i) => i.name === name)!.id;
-  /** Write threshold l of input `name` into the input and into the values already read from it. */
-  const set = (values: Tensor[], name: string, l: number, v: number) => {
-    const id = inputOf(name), x = (fromReal([v], values[id].enc, 'fixed') as unknown as unknown[])[0];
-    (values[id].data as unknown as unknown[])[l] = x; // a ring element (number or bigint)
-    for (const op of p.ops) {
-      if (!values[op.id] || op.op !== 'index' || op.args[0] !== id || (op.attrs.indices as number[])[0] !== l) continue;
-      (values[op.id].data as unknown as unknown[])[0] = x;
-    }
-  };
   const reference = interpret(p, { ...inputs, theta: theta.slice(), theta_hi: thetaHi.slice() }, 'fixed', {
     onValue: (op, values) => {
       const l = ops.indexOf(op.id);
       if (l < 0) return;
       const scores = realValues(values[op.id], 'fixed');
-      const want = counts(l, scores);
-      const keep = cut(scores, pin(scores.length), want.keep);
-      const kept = Float64Array.from(scores.filter((s, i) => s > keep.theta || i === pin(scores.length)));
-      const hi = cut(kept, pin(kept.length), want.hi);
-      [theta[l], thetaHi[l]] = [keep.theta, hi.theta];
-      set(values, 'theta', l, keep.theta);
-      set(values, 'theta_hi', l, hi.theta);
-      gaps.push({ keep: keep.gap, hi: hi.gap });
+      const t = layerThresholds(scores, pinned, counts(l, scores));
+      [theta[l], thetaHi[l]] = [t.theta, t.thetaHi];
+      writeThreshold(p, values, 'theta', l, t.theta);
+      writeThreshold(p, values, 'theta_hi', l, t.thetaHi);
+      gaps.push(t.gaps);
     },
   });
   return { inputs: { ...inputs, theta, theta_hi: thetaHi }, theta, thetaHi, gaps, reference };

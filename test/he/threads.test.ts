@@ -3,7 +3,7 @@
 // bytes as one thread; a dead worker fails the product with an error instead of a hang.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Prg } from '../../src/crypto/prg.ts';
-import { heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, makeBlocking, HePool } from '../../src/crypto/he/index.ts';
+import { heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, makeBlocking, HePool, MAX_CACHE_BYTES_PER_THREAD } from '../../src/crypto/he/index.ts';
 import type { Blocking, HeStats, PoolSession } from '../../src/crypto/he/index.ts';
 import { sessionPair, twin, firstMismatch } from './helpers.ts';
 import type { Pair } from './helpers.ts';
@@ -87,6 +87,38 @@ describe('HE on worker threads', () => {
         heBatchMatmulServer(p.s, p.ss, As, Bs, shape, { blocking: bl, pool: pools.s }),
       ]);
       expect(firstMismatch(ring, Cc, Cs, twin(ring, A, B, heads, n, k, m, t))).toBe(-1);
+    }
+  });
+
+  it('encryptions of zero made in idle time: taken once each by products, which stay exact', async () => {
+    await spool.setZeroStock(6);
+    try {
+      // Idle workers fill their stocks (one per server session here): 3 workers x 6.
+      for (let i = 0; i < 200 && (await spool.zeroReport()).stocked < 18; i++) await new Promise((r) => setTimeout(r, 25));
+      const before = await spool.zeroReport();
+      expect(before.stocked).toBe(18);
+      const b = makeBlocking(13, 22, 17, 4, 5, 6); // 4 x 3 = 12 accumulators over 3 workers
+      expect((await matmul(p, pools, 13, 22, 17, 70, b)).mismatch).toBe(-1);
+      const after = await spool.zeroReport();
+      expect(after.taken - before.taken).toBe(12); // each accumulator took one (4 per worker <= 6 in stock)
+      // and the idle workers make 12 new ones (a stocked ciphertext is used once, never put back).
+      for (let i = 0; i < 200 && (await spool.zeroReport()).stocked < 18; i++) await new Promise((r) => setTimeout(r, 25));
+      const refilled = await spool.zeroReport();
+      expect(refilled.stocked).toBe(18);
+      expect(refilled.made - before.made).toBe(12);
+    } finally {
+      await spool.setZeroStock(0);
+    }
+  });
+
+  it('each worker clamps its share of the cache budget to what its SEAL heap holds', async () => {
+    await spool.setWeightBudget(16 * 2 ** 30); // 5.3 GiB per worker: more than a wasm32 heap
+    try {
+      const r = await spool.weightReport();
+      expect(r.budgetBytes).toBe(3 * MAX_CACHE_BYTES_PER_THREAD);
+      expect(r.requestedBytes).toBe(3 * Math.floor((16 * 2 ** 30) / 3));
+    } finally {
+      await spool.setWeightBudget(300 * 196_608);
     }
   });
 

@@ -3,7 +3,7 @@
 // SEAL objects on eviction and clear.
 import { describe, it, expect } from 'vitest';
 import { Prg } from '../../src/crypto/prg.ts';
-import { heMatmulClient, heMatmulServer, makeBlocking, HeWeightCache, CACHED_BLOCK_BYTES } from '../../src/crypto/he/index.ts';
+import { heMatmulClient, heMatmulServer, makeBlocking, HeWeightCache, CACHED_BLOCK_BYTES, MAX_CACHE_BYTES_PER_THREAD, SEAL_HEAP_BYTES } from '../../src/crypto/he/index.ts';
 import type { Blocking, HeStats } from '../../src/crypto/he/index.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { sessionPair, twin, firstMismatch } from './helpers.ts';
@@ -84,5 +84,28 @@ describe('HE weights prepared once', () => {
       p.close();
       cache.clear();
     }
+  });
+
+  it('a budget larger than a SEAL heap is clamped to what one thread can hold, and a full heap is a clear error', () => {
+    // node-seal is wasm32: one instance's heap is at most 4 GiB - 64 KiB, its other work needs a reserve.
+    expect(SEAL_HEAP_BYTES).toBe(4294901760);
+    expect(MAX_CACHE_BYTES_PER_THREAD).toBeGreaterThan(2.5 * 2 ** 30);
+    expect(MAX_CACHE_BYTES_PER_THREAD).toBeLessThan(SEAL_HEAP_BYTES - 2 ** 30);
+    expect(MAX_CACHE_BYTES_PER_THREAD % CACHED_BLOCK_BYTES).toBe(0);
+    const cache = new HeWeightCache(16 * 2 ** 30); // bench/he/layer.ts asked this before: std::bad_alloc
+    expect(cache.report()).toMatchObject({ budgetBytes: MAX_CACHE_BYTES_PER_THREAD, requestedBytes: 16 * 2 ** 30 });
+    cache.budgetBytes = 10 * CACHED_BLOCK_BYTES; // below the limit: as asked
+    expect(cache.report()).toMatchObject({ budgetBytes: 10 * CACHED_BLOCK_BYTES, requestedBytes: 10 * CACHED_BLOCK_BYTES });
+    expect(() => (cache.budgetBytes = -1)).toThrow(/>= 0 bytes/);
+    // SEAL's allocation failure (a WebAssembly.Exception with message [type, text]) while filling
+    // the cache: a readable error naming the limit and the option, and the cache stops growing.
+    const badAlloc = { message: ['std::bad_alloc', 'std::bad_alloc'] };
+    expect(() => cache.add('k', 0, () => { throw badAlloc; }, () => true)).toThrow(/SEAL heap \(wasm32, at most 4095 MiB\) is full after 0 MiB .*--he-cache-mb; at most \d+ MiB per thread/);
+    expect(cache.fits()).toBe(false);
+    expect(cache.report()).toMatchObject({ blocks: 0, bytes: 0, budgetBytes: 0 });
+    // Other failures pass through unchanged.
+    const other = new HeWeightCache(CACHED_BLOCK_BYTES);
+    expect(() => other.add('k', 0, () => { throw new Error('boom'); }, () => true)).toThrow(/^boom$/);
+    expect(other.fits()).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ export { chooseBlocking, makeBlocking, blockCounts, estimateSeconds, OP_COST_US 
 export type { Blocking, ProductKind } from './packing.ts';
 export { noiseReport } from './noise.ts';
 export type { NoiseReport } from './noise.ts';
-export { HeWeightCache, CACHED_BLOCK_BYTES } from './weights.ts';
+export { HeWeightCache, CACHED_BLOCK_BYTES, MAX_CACHE_BYTES_PER_THREAD, SEAL_HEAP_BYTES } from './weights.ts';
 export type { WeightCacheReport } from './weights.ts';
-export { HePool, PoolSession, heConfig, defaultThreads, processPool, processWeightCache, closeProcessPool, worthPooling, MIN_POOLED_PRODUCTS } from './pool.ts';
+export { HePool, PoolSession, heConfig, defaultThreads, processPool, processWeightCache, closeProcessPool, worthPooling, MIN_POOLED_PRODUCTS, DEFAULT_ZERO_STOCK } from './pool.ts';
+export type { ZeroReport } from './zeros.ts';

@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { Reply, Request, Role } from './worker-protocol.ts';
 import { HeWeightCache, type WeightCacheReport } from './weights.ts';
 import type { ProductJob } from './server-core.ts';
+import type { ZeroReport } from './zeros.ts';
 
 type Value = Extract<Reply, { ok: true }>['value'];
 interface Pending {
@@ -91,9 +92,27 @@ export class HePool {
     return new PoolSession(this, sid);
   }
 
-  /** Budget of the prepared-weights cache, split evenly over the workers (each caches its own columns). */
+  /**
+   * Budget of the prepared-weights cache, split evenly over the workers (each caches its own
+   * columns); each worker clamps its share to what its SEAL heap can hold (weights.ts).
+   */
   async setWeightBudget(bytes: number): Promise<void> {
     await this.all(() => ({ op: 'cache', budgetBytes: Math.floor(bytes / this.size) }));
+  }
+
+  /**
+   * Encryptions of zero each worker keeps ready per server session, made in its idle time
+   * (zeros.ts; 384 KiB each). 0 (the default) makes them on a product's critical path.
+   */
+  async setZeroStock(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`HE zero stock must be an integer >= 0, got ${count}`);
+    await this.all(() => ({ op: 'zeros', count }));
+  }
+
+  /** The workers' stocks of encryptions of zero together. */
+  async zeroReport(): Promise<ZeroReport> {
+    const rs = (await this.all(() => ({ op: 'zeroReport' }))).map((r) => r.value as ZeroReport);
+    return { made: rs.reduce((s, r) => s + r.made, 0), taken: rs.reduce((s, r) => s + r.taken, 0), stocked: rs.reduce((s, r) => s + r.stocked, 0) };
   }
 
   /** Prepare the weight blocks of an [X]·W product in the workers' caches (each its own columns). */
@@ -105,7 +124,7 @@ export class HePool {
   async weightReport(): Promise<WeightCacheReport> {
     const rs = (await this.all(() => ({ op: 'cacheReport' }))).map((r) => r.value as WeightCacheReport);
     const sum = (f: (r: WeightCacheReport) => number) => rs.reduce((s, r) => s + f(r), 0);
-    return { matrices: Math.max(...rs.map((r) => r.matrices)), blocks: sum((r) => r.blocks), bytes: sum((r) => r.bytes), budgetBytes: sum((r) => r.budgetBytes), buildMs: sum((r) => r.buildMs), hits: sum((r) => r.hits), misses: sum((r) => r.misses) };
+    return { matrices: Math.max(...rs.map((r) => r.matrices)), blocks: sum((r) => r.blocks), bytes: sum((r) => r.bytes), budgetBytes: sum((r) => r.budgetBytes), requestedBytes: sum((r) => r.requestedBytes), buildMs: sum((r) => r.buildMs), hits: sum((r) => r.hits), misses: sum((r) => r.misses) };
   }
 
   async clearWeights(): Promise<void> {
@@ -138,12 +157,16 @@ export class PoolSession {
 }
 
 /**
- * Process-wide HE settings used by sessions (src/exec/engines.ts): worker threads per party and
- * the budget of the server's prepared-weights cache. The library defaults to one thread and no
- * cache (tests run many small sessions); the CLI sets them (`--threads`, default one per core;
- * `--he-cache-mb`).
+ * Process-wide HE settings used by sessions (src/exec/engines.ts): worker threads per party, the
+ * budget of the server's prepared-weights cache, and the encryptions of zero each worker makes
+ * ahead in its idle time (per server session). The library defaults to one thread, no cache and
+ * no stock (tests run many small sessions); the CLI sets them (`--threads`, default one per core;
+ * `--he-cache-mb`; the stock with threads).
  */
-export const heConfig = { threads: 1, weightCacheBytes: 0 };
+export const heConfig = { threads: 1, weightCacheBytes: 0, zeroStock: 0 };
+
+/** Encryptions of zero per worker and server session that cover a large product's results (QKV at 128 tokens: 220 per worker of 2). */
+export const DEFAULT_ZERO_STOCK = 256;
 
 /**
  * ct×pt products below which a product stays on the calling thread: starting the workers (a SEAL
@@ -177,6 +200,7 @@ export async function processPool(): Promise<HePool | null> {
   if (!shared) {
     shared = new HePool(heConfig.threads);
     await shared.setWeightBudget(heConfig.weightCacheBytes);
+    await shared.setZeroStock(heConfig.zeroStock);
   }
   return shared;
 }

@@ -11,6 +11,8 @@ import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { fillLeft, fillRight } from './plain.ts';
 import { floodLevel1 } from './noise.ts';
 import { HeWeightCache } from './weights.ts';
+import { makeZero } from './zeros.ts';
+import { kernelFits, MacProducts } from './mac.ts';
 import { ctBytes, chainFor } from './seal.ts';
 import { compressResult, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
 
@@ -49,6 +51,8 @@ export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => job.b
 export interface ServerKeys {
   ctx: HeContext;
   encryptor: Encryptor | null;
+  /** Encryptions of zero made ahead (worker threads, zeros.ts); fresh ones when empty or absent. */
+  zeros?: { take(): Ciphertext | null };
 }
 
 export class ServerCore {
@@ -63,6 +67,8 @@ export class ServerCore {
   private readonly acc: (Ciphertext | null)[];
   private readonly live = new Set<Ciphertext>();
   private readonly drop: Drop;
+  /** The products outside SEAL (mac.ts), when the kernel handles the context's primes. */
+  private readonly mac: MacProducts | null;
 
   constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
     const s = sess.ctx.seal;
@@ -78,7 +84,8 @@ export class ServerCore {
     this.ptNtt = new s.Plaintext();
     this.tmp = new s.Ciphertext();
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
-    sess.ctx.nonzeroNtt();
+    this.mac = kernelFits(sess.ctx) ? new MacProducts(sess.ctx, job.b.nb * job.b.mb) : null;
+    if (!this.mac) sess.ctx.nonzeroNtt();
   }
 
   /** Whether this core computes any block of head `h`. */
@@ -93,25 +100,32 @@ export class ServerCore {
    */
   startHead(h: number): void {
     const { sess } = this;
-    const ev = sess.ctx.evaluator;
     if (!sess.encryptor) throw new Error('internal: an HE product needs the client\'s public key');
     const { nb, mb } = this.job.b;
     for (let nbi = 0; nbi < nb; nbi++) {
       for (let mbi = 0; mbi < mb; mbi++) {
         if (!this.owns(h, mbi)) continue;
-        const c = new sess.ctx.seal.Ciphertext();
-        this.acc[nbi * mb + mbi] = c;
-        sess.encryptor.encryptZero(c);
-        ev.cipherTransformToNttInplace(c);
+        // With the kernel the accumulator starts at zero and Enc_pk(0) is added when it is finished.
+        if (this.mac) this.mac.start(nbi * mb + mbi);
+        else this.acc[nbi * mb + mbi] = this.zero();
       }
     }
   }
 
+  /** A fresh public-key encryption of zero in NTT form: made ahead (zeros.ts) or now. */
+  private zero(): Ciphertext {
+    const { sess } = this;
+    return sess.zeros?.take() ?? makeZero({ ctx: sess.ctx, encryptor: sess.encryptor! });
+  }
+
   // Constant time in the weights (docs/he.md, "Constant time"): an all-zero plaintext block is
-  // multiplied like any other, by a fixed nonzero stand-in (SEAL refuses the transparent product
-  // by zero), and that product is added to itself instead of to the accumulator: the same SEAL
+  // multiplied like any other. With the kernel, by itself (the same instructions whatever the
+  // values). With SEAL, by a fixed nonzero stand-in (SEAL refuses the transparent product by
+  // zero), and that product is added to itself instead of to the accumulator: the same SEAL
   // operations either way.
-  private mulAcc(slot: number, c: Ciphertext, p: Plaintext, nonzero: boolean): void {
+  private mulAcc(slot: number, c: Ciphertext | number, p: Plaintext | number, nonzero: boolean): void {
+    if (this.mac) return this.mac.mulAcc(slot, c as number, p as number);
+    if (typeof c === 'number' || typeof p === 'number') throw new Error('internal: kernel operands without the kernel');
     const ev = this.sess.ctx.evaluator;
     ev.multiplyPlain(c, nonzero ? p : this.sess.ctx.nonzeroNtt(), this.tmp);
     ev.addInplace(nonzero ? this.acc[slot]! : this.tmp, this.tmp);
@@ -124,28 +138,37 @@ export class ServerCore {
     return nonzero;
   }
 
-  /** A weight block: from the cache, or prepared now and kept if the budget allows, or prepared now. */
-  private weightBlock(h: number, kbi: number, mbi: number): [Plaintext, boolean] {
+  /** A plaintext prepared into ptNtt, as the products take it (the kernel's copy, or ptNtt). */
+  private prepared(fill: Parameters<HeContext['encodeInto']>[1]): { w: Plaintext | number; nonzero: boolean } {
+    const nonzero = this.prepare(fill);
+    return { w: this.mac ? this.mac.plain(this.ptNtt) : this.ptNtt, nonzero };
+  }
+
+  /**
+   * A weight block: from the cache, or prepared now and kept if the budget allows, or prepared
+   * now. The cache keeps SEAL plaintexts, or with the kernel their residues (outside any wasm heap).
+   */
+  private weightBlock(h: number, kbi: number, mbi: number): { w: Plaintext | number; nonzero: boolean; cached: boolean } {
     const { b, shape, right } = this.job;
     const { k, m } = shape;
     const fill = fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, mbi);
-    const cache = this.cache;
-    if (!this.wkey || !cache) return [this.ptNtt, this.prepare(fill)];
+    const cache = this.cache, mac = this.mac;
+    if (!this.wkey || !cache) return { ...this.prepared(fill), cached: false };
     const block = (h * b.kb + kbi) * b.mb + mbi;
     const hit = cache.get(this.wkey, block);
-    if (hit) return [hit.pt, hit.nonzero];
-    if (!cache.fits()) return [this.ptNtt, this.prepare(fill)];
-    const t0 = performance.now();
-    const kept = new this.sess.ctx.seal.Plaintext();
-    let nonzero: boolean;
-    try {
-      nonzero = this.prepare(fill, kept);
-    } catch (e) {
-      kept.delete();
-      throw e;
+    // (A block kept in the other form, when the kernel was switched on or off since: mac.ts macConfig.)
+    if (hit && mac) return { w: hit.data ? mac.plainData(hit.data) : mac.plain(hit.pt!), nonzero: hit.nonzero, cached: true };
+    if (hit?.pt) return { w: hit.pt, nonzero: hit.nonzero, cached: true };
+    if (hit) return { ...this.prepared(fill), cached: false };
+    if (!cache.fits()) return { ...this.prepared(fill), cached: false };
+    if (mac) {
+      const t0 = performance.now();
+      const p = this.prepared(fill);
+      cache.keep(this.wkey, block, { pt: null, data: mac.scratchData(), nonzero: p.nonzero }, performance.now() - t0);
+      return { ...p, cached: true };
     }
-    cache.put(this.wkey, block, kept, nonzero, performance.now() - t0);
-    return [kept, nonzero];
+    const kept = cache.add(this.wkey, block, () => new this.sess.ctx.seal.Plaintext(), (pt) => this.prepare(fill, pt));
+    return { w: kept.pt!, nonzero: kept.nonzero, cached: true };
   }
 
   private load(bytes: Uint8Array): Ciphertext {
@@ -167,8 +190,7 @@ export class ServerCore {
       for (let kbi = 0; kbi < b.kb; kbi++) {
         for (let mbi = 0; mbi < b.mb; mbi++) {
           if (!this.owns(h, mbi)) continue;
-          const [pt] = this.weightBlock(h, kbi, mbi);
-          if (pt !== this.ptNtt) n++;
+          if (this.weightBlock(h, kbi, mbi).cached) n++;
         }
       }
     }
@@ -185,6 +207,10 @@ export class ServerCore {
     const ct = (i: number): Uint8Array => unpackUpload(msg.subarray(i * size, (i + 1) * size), ctx.chain.bits, ctx.N);
     const cts: Ciphertext[] = [];
     const rights: (Ciphertext | null)[] = [];
+    // The operands of the products: the ciphertexts, or with the kernel their copies in it.
+    const lefts: (Ciphertext | number)[] = [];
+    const rightOps: (Ciphertext | number | null)[] = [];
+    const operand = (c: Ciphertext): Ciphertext | number => (this.mac ? this.mac.input(c) : c);
     try {
       for (let i = 0; i < b.nb; i++) {
         const c = this.load(ct(i));
@@ -194,30 +220,34 @@ export class ServerCore {
           ev.addPlainInplace(c, this.pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
         }
         ev.cipherTransformToNttInplace(c);
+        lefts.push(operand(c));
       }
       if (kind === 'shared') {
         for (let mbi = 0; mbi < b.mb; mbi++) {
           if (!this.owns(h, mbi)) {
             rights.push(null);
+            rightOps.push(null);
             continue;
           }
           const c = this.load(ct(b.nb + mbi));
           ev.cipherTransformToNttInplace(c);
           rights.push(c);
+          rightOps.push(operand(c));
         }
       }
       for (let mbi = 0; mbi < b.mb; mbi++) {
         if (!this.owns(h, mbi)) continue;
-        const [w, nonzero] = this.weightBlock(h, kbi, mbi);
-        for (let nbi = 0; nbi < b.nb; nbi++) this.mulAcc(nbi * b.mb + mbi, cts[nbi], w, nonzero);
+        const { w, nonzero } = this.weightBlock(h, kbi, mbi);
+        for (let nbi = 0; nbi < b.nb; nbi++) this.mulAcc(nbi * b.mb + mbi, lefts[nbi], w, nonzero);
       }
       if (kind === 'shared') {
         for (let nbi = 0; nbi < b.nb; nbi++) {
-          const nonzero = this.prepare(fillLeft(b, left.data, h * n * k, n, k, nbi, kbi));
-          for (let mbi = 0; mbi < b.mb; mbi++) if (rights[mbi]) this.mulAcc(nbi * b.mb + mbi, rights[mbi]!, this.ptNtt, nonzero);
+          const { w, nonzero } = this.prepared(fillLeft(b, left.data, h * n * k, n, k, nbi, kbi));
+          for (let mbi = 0; mbi < b.mb; mbi++) if (rightOps[mbi] !== null) this.mulAcc(nbi * b.mb + mbi, rightOps[mbi]!, w, nonzero);
         }
       }
     } finally {
+      this.mac?.endInputs();
       for (const c of [...cts, ...rights]) {
         if (!c) continue;
         c.delete();
@@ -236,7 +266,7 @@ export class ServerCore {
     for (let mbi = 0; mbi < mb; mbi++) {
       if (!this.owns(h, mbi)) continue;
       const slot = nbi * mb + mbi;
-      const a = this.acc[slot]!;
+      const a = this.mac ? this.fromKernel(slot) : this.acc[slot]!;
       this.acc[slot] = null;
       try {
         const [bytes, r] = finish(this.sess, a, this.pt, prg);
@@ -247,8 +277,28 @@ export class ServerCore {
     }
   }
 
+  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0). */
+  private fromKernel(slot: number): Ciphertext {
+    const ctx = this.sess.ctx;
+    const a = new ctx.seal.Ciphertext();
+    try {
+      a.loadFromArray(ctx.context, this.mac!.result(slot));
+      const z = this.zero();
+      try {
+        ctx.evaluator.addInplace(a, z);
+      } finally {
+        z.delete();
+      }
+    } catch (e) {
+      a.delete();
+      throw e;
+    }
+    return a;
+  }
+
   /** Free every SEAL object of the product (idempotent; safe after an error). */
   delete(): void {
+    this.mac?.delete();
     for (const c of this.live) c.delete();
     this.live.clear();
     for (let i = 0; i < this.acc.length; i++) {

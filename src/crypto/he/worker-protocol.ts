@@ -5,6 +5,7 @@
 import type { RingArray } from '../ring.ts';
 import type { ProductJob } from './server-core.ts';
 import type { WeightCacheReport } from './weights.ts';
+import type { ZeroReport } from './zeros.ts';
 
 export type Role = 'client' | 'server';
 
@@ -21,7 +22,9 @@ export type Request =
   | { op: 'prepare'; ell: number; job: ProductJob; workers: number; index: number }
   | { op: 'cache'; budgetBytes: number }
   | { op: 'cacheReport' }
-  | { op: 'cacheClear' };
+  | { op: 'cacheClear' }
+  | { op: 'zeros'; count: number }
+  | { op: 'zeroReport' };
 
 /** One finished result block: its bytes and the server's mask r (all N coefficients). */
 export interface RowBlock {
@@ -32,7 +35,7 @@ export interface RowBlock {
 }
 
 export type Reply =
-  | { id: number; ok: true; ms: number; value?: RowBlock[] | Uint8Array[] | { coeffs: RingArray[]; budget?: number } | WeightCacheReport }
+  | { id: number; ok: true; ms: number; value?: RowBlock[] | Uint8Array[] | { coeffs: RingArray[]; budget?: number } | WeightCacheReport | ZeroReport }
   | { id: number; ok: false; error: string };
 
 /** Which worker computes result column block `mbi` of head `h`. */

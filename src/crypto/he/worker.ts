@@ -8,6 +8,7 @@ import { heClientSessionFromKeys, heServerSession, type HeClientSession, type He
 import { ServerCore } from './server-core.ts';
 import { ClientCore } from './client-core.ts';
 import { HeWeightCache } from './weights.ts';
+import { ZeroStock, type ZeroReport } from './zeros.ts';
 import { ownerOf, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
 import { sealError } from './seal.ts';
 
@@ -17,6 +18,9 @@ const sessions = new Map<number, HeClientSession | HeServerSession>();
 const servers = new Map<number, { core: ServerCore; prg: Prg; started: Set<number>; nb: number }>();
 const clients = new Map<number, ClientCore>();
 const cache = new HeWeightCache(0);
+/** Encryptions of zero made in idle time, per server session (zeros.ts); `zeroCap` each. */
+const stocks = new Map<number, ZeroStock>();
+let zeroCap = 0;
 
 function context(ell: number): Promise<HeContext> {
   let c = contexts.get(ell);
@@ -36,17 +40,25 @@ async function handle(q: Request): Promise<Value> {
   switch (q.op) {
     case 'open': {
       const ctx = await context(q.ell);
-      sessions.set(q.sid, q.role === 'client' ? heClientSessionFromKeys(ctx, q.keys as { sk: Uint8Array; pk: Uint8Array }) : heServerSession(ctx, q.keys.pk));
+      if (q.role === 'client') sessions.set(q.sid, heClientSessionFromKeys(ctx, q.keys as { sk: Uint8Array; pk: Uint8Array }));
+      else {
+        const sess = heServerSession(ctx, q.keys.pk);
+        sessions.set(q.sid, sess);
+        stocks.set(q.sid, new ZeroStock(sess, zeroCap));
+      }
       return undefined;
     }
     case 'close':
+      stocks.get(q.sid)?.delete();
+      stocks.delete(q.sid);
       sessions.get(q.sid)?.delete();
       sessions.delete(q.sid);
       return undefined;
     case 'sStart': {
       const { heads } = q.job.shape, mb = q.job.b.mb;
       const owns = (h: number, mbi: number) => ownerOf(heads, mb, q.workers, h, mbi) === q.index;
-      const core = new ServerCore(session<HeServerSession>(q.sid), q.job, owns, cache);
+      const sess = session<HeServerSession>(q.sid);
+      const core = new ServerCore({ ctx: sess.ctx, encryptor: sess.encryptor, zeros: stocks.get(q.sid) }, q.job, owns, cache);
       servers.set(q.pid, { core, prg: new Prg(q.seed), started: new Set(), nb: q.job.b.nb });
       return undefined;
     }
@@ -109,6 +121,20 @@ async function handle(q: Request): Promise<Value> {
     case 'cacheClear':
       cache.clear();
       return undefined;
+    case 'zeros':
+      zeroCap = q.count;
+      for (const z of stocks.values()) z.cap = q.count;
+      return undefined;
+    case 'zeroReport': {
+      const r: ZeroReport = { made: 0, taken: 0, stocked: 0 };
+      for (const z of stocks.values()) {
+        const x = z.report();
+        r.made += x.made;
+        r.taken += x.taken;
+        r.stocked += x.stocked;
+      }
+      return r;
+    }
   }
 }
 
@@ -137,9 +163,28 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
+/**
+ * Idle time: with no request waiting, make one encryption of zero for a server session whose stock
+ * is not full (about 4.5 ms), then look again. A request that arrives meanwhile waits at most that.
+ */
+let pending = 0;
+let idleScheduled = false;
+function idle(): void {
+  if (idleScheduled || pending > 0 || zeroCap === 0) return;
+  idleScheduled = true;
+  setImmediate(() => {
+    idleScheduled = false;
+    if (pending > 0) return;
+    for (const z of stocks.values()) {
+      if (z.fillOne()) return idle();
+    }
+  });
+}
+
 // Requests run strictly in order: each waits for the previous one (only 'open' is async).
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (m: { id: number; q: Request }) => {
+  pending++;
   chain = chain.then(async () => {
     const t0 = cpuMs();
     let reply: Reply;
@@ -150,5 +195,7 @@ port.on('message', (m: { id: number; q: Request }) => {
       reply = { id: m.id, ok: false, error: sealError(e, 'HE worker').message };
     }
     port.postMessage(reply, transferable(reply));
+    pending--;
+    idle();
   });
 });

@@ -1,0 +1,189 @@
+// A small WebAssembly kernel for the server's ct×pt products in the NTT domain: lazy 128-bit
+// multiply-accumulate of residues below 2^60, and the final reduction mod their prime p.
+// SEAL's multiplyPlain reduces every product (Barrett on a 128-bit product, three 64×64 → 128
+// multiplications emulated with 32-bit halves in wasm32) and a separate addInplace pass adds it;
+// here each product is one 64×64 → 128 multiplication (four i64.mul) added to a 128-bit
+// accumulator, and the reduction runs once per result coefficient (docs/he.md, "Products outside
+// SEAL"). The module is emitted byte by byte below (no toolchain), from this description:
+//
+//   mac(acc, a, w, count):   for i < count: acc[i] += a[i]·w[i]      (acc: u128 pairs lo, hi)
+//   mac2(acc, a, w, count):  mac(acc, a, w, count); mac(acc + 16·count, a + 8·count, w, count)
+//   reduce(out, acc, count, p, r, rs, stride): for i < count: out[i] = acc[i] mod p, out advancing
+//     by stride bytes (8: residues; 16 with out = acc: fold an accumulator in place)
+//
+// Bounds: a[i], w[i] < 2^60, so a product is < 2^120 and an accumulator holds 255 of them
+// (plus a residue) below 2^128; the caller folds accumulators (reduce in place) before more.
+// reduce: x = hi·2^64 + lo ≡ hi·r + lo (r = 2^64 mod p), hi·r mod p by Shoup's precomputed quotient
+// rs = ⌊r·2^64 / p⌋, lo mod p by a division; p < 2^60 (checked by the caller).
+
+const I32 = 0x7f, I64 = 0x7e;
+const op = {
+  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40, select: 0x1b,
+  get: 0x20, set: 0x21, tee: 0x22,
+  i32c: 0x41, i64c: 0x42,
+  ld64: 0x29, st64: 0x37,
+  i32eqz: 0x45, i32eq: 0x46, if: 0x04, i32add: 0x6a, i32sub: 0x6b, i32shl: 0x74, i32geu: 0x4f,
+  i64add: 0x7c, i64sub: 0x7d, i64mul: 0x7e, i64and: 0x83, i64or: 0x84, i64shl: 0x86, i64shru: 0x88,
+  i64ltu: 0x54, i64geu: 0x5a, i64remu: 0x82, extU: 0xad, call: 0x10,
+};
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+function sleb(v: bigint): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const get = (i: number) => [op.get, i];
+const set = (i: number) => [op.set, i];
+const tee = (i: number) => [op.tee, i];
+const i64c = (v: bigint) => [op.i64c, ...sleb(v)];
+const i32c = (v: number) => [op.i32c, ...sleb(BigInt(v))];
+const ld = (offset = 0) => [op.ld64, 3, ...uleb(offset)];
+const st = (offset = 0) => [op.st64, 3, ...uleb(offset)];
+/** `for (;count != 0; count--) body` around a body that advances its own pointers. */
+const countdown = (count: number, body: number[]) => [
+  op.block, op.void, op.loop, op.void,
+  ...get(count), op.i32eqz, op.brIf, 1,
+  ...body,
+  ...get(count), ...i32c(1), op.i32sub, ...set(count),
+  op.br, 0, op.end, op.end,
+];
+const M32 = 0xffffffffn;
+
+// mac(acc i32, a i32, w i32, count i32); locals: 4 x, 5 y, 6 lo, 7 hi, 8 mid, 9 t
+const macBody = [
+  ...countdown(3, [
+    ...get(1), ...ld(), ...set(4), // x = a[i]
+    ...get(2), ...ld(), ...set(5), // y = w[i]
+    // mid = xl·yh + xh·yl (< 2^61)
+    ...get(4), ...i64c(M32), op.i64and, ...get(5), ...i64c(32n), op.i64shru, op.i64mul,
+    ...get(4), ...i64c(32n), op.i64shru, ...get(5), ...i64c(M32), op.i64and, op.i64mul, op.i64add, ...set(8),
+    // t = xl·yl; lo = t + (mid << 32); hi = xh·yh + (mid >> 32) + (lo < t)
+    ...get(4), ...i64c(M32), op.i64and, ...get(5), ...i64c(M32), op.i64and, op.i64mul, ...tee(9),
+    ...get(8), ...i64c(32n), op.i64shl, op.i64add, ...tee(6), ...get(9), op.i64ltu, op.extU,
+    ...get(4), ...i64c(32n), op.i64shru, ...get(5), ...i64c(32n), op.i64shru, op.i64mul, op.i64add,
+    ...get(8), ...i64c(32n), op.i64shru, op.i64add, ...set(7),
+    // acc.lo += lo (carry c); acc.hi += hi + c
+    ...get(0), ...get(0), ...ld(0), ...get(6), op.i64add, ...tee(9), ...st(0),
+    ...get(0), ...get(0), ...ld(8), ...get(7), op.i64add, ...get(9), ...get(6), op.i64ltu, op.extU, op.i64add, ...st(8),
+    ...get(0), ...i32c(16), op.i32add, ...set(0),
+    ...get(1), ...i32c(8), op.i32add, ...set(1),
+    ...get(2), ...i32c(8), op.i32add, ...set(2),
+  ]),
+];
+
+// mac2(acc, a, w, count): both polynomials of a ciphertext by the same plaintext.
+const mac2Body = [
+  ...get(0), ...get(1), ...get(2), ...get(3), op.call, 0,
+  ...get(0), ...get(3), ...i32c(4), op.i32shl, op.i32add,
+  ...get(1), ...get(3), ...i32c(3), op.i32shl, op.i32add,
+  ...get(2), ...get(3), op.call, 0,
+];
+
+// reduce(out i32, acc i32, count i32, p i64, r i64, rs i64, stride i32): out[i] = acc[i] mod p, out
+// advancing by stride bytes; stride 16 writes a 0 high word too (fold: reduce in place).
+// x = hi·2^64 + lo ≡ hi·r + lo with r = 2^64 mod p: hi·r mod p by Shoup's method with
+// rs = ⌊r·2^64 / p⌋ (q = ⌊hi·rs / 2^64⌋, hi·r − q·p ∈ [0, 2p)), lo mod p by i64.rem_u.
+const R = { out: 0, acc: 1, count: 2, p: 3, r: 4, rs: 5, stride: 6, hi: 7, lo: 8, t: 9, z: 10, ll: 11, lh: 12, hl: 13, mid: 14 };
+const lo32 = (i: number) => [...get(i), ...i64c(M32), op.i64and];
+const hi32 = (i: number) => [...get(i), ...i64c(32n), op.i64shru];
+/** ⌊a·b / 2^64⌋ of locals a, b (four 32 × 32 → 64 products), left on the stack. */
+const mulhi = (a: number, b: number) => [
+  ...lo32(a), ...lo32(b), op.i64mul, ...set(R.ll),
+  ...lo32(a), ...hi32(b), op.i64mul, ...set(R.lh),
+  ...hi32(a), ...lo32(b), op.i64mul, ...set(R.hl),
+  ...hi32(R.ll), ...lo32(R.lh), op.i64add, ...lo32(R.hl), op.i64add, ...set(R.mid),
+  ...hi32(a), ...hi32(b), op.i64mul, ...hi32(R.lh), op.i64add, ...hi32(R.hl), op.i64add, ...hi32(R.mid), op.i64add,
+];
+/** local x = x >= p ? x - p : x */
+const condSub = (x: number) => [...get(x), ...get(R.p), op.i64sub, ...get(x), ...get(x), ...get(R.p), op.i64geu, op.select, ...set(x)];
+const reduceBody = [
+  ...countdown(R.count, [
+    ...get(R.acc), ...ld(8), ...set(R.hi),
+    ...get(R.acc), ...ld(0), ...set(R.lo),
+    // t = hi·r − ⌊hi·rs / 2^64⌋·p (mod 2^64; in [0, 2p)), then < p
+    ...get(R.hi), ...get(R.r), op.i64mul, ...mulhi(R.hi, R.rs), ...get(R.p), op.i64mul, op.i64sub, ...set(R.t),
+    ...condSub(R.t),
+    // z = t + lo mod p
+    ...get(R.t), ...get(R.lo), ...get(R.p), op.i64remu, op.i64add, ...set(R.z),
+    ...condSub(R.z),
+    ...get(R.out), ...get(R.z), ...st(0),
+    ...get(R.stride), ...i32c(16), op.i32eq, op.if, op.void, ...get(R.out), ...i64c(0n), ...st(8), op.end,
+    ...get(R.out), ...get(R.stride), op.i32add, ...set(R.out),
+    ...get(R.acc), ...i32c(16), op.i32add, ...set(R.acc),
+  ]),
+];
+
+const code = (locals: [number, number][], body: number[]) => {
+  const b = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...body, op.end];
+  return [...uleb(b.length), ...b];
+};
+
+/** The kernel module's bytes (deterministic). */
+export function macModuleBytes(): Uint8Array {
+  const types = vec([
+    [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])], // mac, mac2
+    [0x60, ...vec([[I32], [I32], [I32], [I64], [I64], [I64], [I32]]), ...vec([])], // reduce
+  ]);
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, types),
+    ...section(3, vec([[0], [0], [1]])),
+    ...section(5, vec([[0x00, ...uleb(1)]])), // memory: 1 page, grows on demand
+    ...section(7, vec([
+      [...str('memory'), 0x02, 0],
+      [...str('mac'), 0x00, 0],
+      [...str('mac2'), 0x00, 1],
+      [...str('reduce'), 0x00, 2],
+    ])),
+    ...section(10, vec([
+      code([[6, I64]], macBody),
+      code([], mac2Body),
+      code([[8, I64]], reduceBody),
+    ])),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
+
+export interface MacKernel {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  mac(acc: number, a: number, w: number, count: number): void;
+  mac2(acc: number, a: number, w: number, count: number): void;
+  reduce(out: number, acc: number, count: number, p: bigint, r: bigint, rs: bigint, stride: number): void;
+}
+
+let compiled: object | null = null;
+
+/** A new kernel instance (its own memory: one per thread that uses it). */
+export function macKernel(): MacKernel {
+  compiled ??= new wasm.Module(macModuleBytes());
+  return new wasm.Instance(compiled).exports as unknown as MacKernel;
+}
