@@ -24,6 +24,10 @@ import { fitLinearCost, type CostPoint, type LinearCost, type PrunedCost } from 
 export interface TuneOptions {
   /** Largest accuracy drop allowed against dense on the held-out sentences, in points (0.5). */
   maxDrop: number;
+  /** Smallest share of held-out sentences whose label must equal dense's (0 … 1; 0 = no such
+   * bound). On a few hundred sentences the accuracy difference alone is noise of about a point
+   * (a few sentences flip each way); bounding the flips bounds the drop on new sentences too. */
+  minAgreement: number;
   seed: number;
   /** Cost weights λ tried (each a separate search from the same start). */
   lambdas: number[];
@@ -42,7 +46,7 @@ export interface TuneOptions {
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, minAgreement: 0, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -64,8 +68,10 @@ export interface Candidate {
   lambda: number;
   thresholds: Thresholds2;
   validation: Measured;
-  /** Within the accuracy budget. */
+  /** Within the accuracy budget (and the agreement bound). */
   ok: boolean;
+  /** Share of held-out labels equal to dense's. */
+  agreement: number;
   /** For the candidates tried in order of cost: the thresholds moved away from the held-out
    * scores, measured again in float and in fixed point; `accepted` if both keep the budget and
    * fixed point gives the float model's labels. */
@@ -205,18 +211,20 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const scales = scoreScales(m, train);
   const denseValue = cost.value(cost.dense);
   const budget = dense.accuracy - o.maxDrop / 100 - 1e-12;
+  const agreement = (x: Measured) => x.predictions.filter((p, i) => p === dense.predictions[i]).length / x.predictions.length;
+  const within = (x: Measured) => x.accuracy >= budget && agreement(x) >= o.minAgreement - 1e-12;
   const candidates: Candidate[] = o.lambdas.map((lambda) => {
     const thresholds = search(m, train, lambda, scales, lin, denseValue, o, tick);
     const validation = measure(m, held, thresholds, cost);
-    return { lambda, thresholds, validation, ok: validation.accuracy >= budget };
+    return { lambda, thresholds, validation, ok: within(validation), agreement: agreement(validation) };
   });
   let best: Candidate | undefined;
   for (const c of candidates.filter((x) => x.ok).sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost))) {
     const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin);
     const validation = measure(m, held, thresholds, cost);
     let checked = 0;
-    const fixed = validation.accuracy >= budget && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
-    const accepted = validation.accuracy >= budget && (!fixed || (fixed.accuracy >= budget && fixed.sameLabel === fixed.sentences));
+    const fixed = within(validation) && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
+    const accepted = within(validation) && (!fixed || (fixed.accuracy >= budget && fixed.sameLabel === fixed.sentences));
     c.placed = { thresholds, margins, validation, fixed, accepted };
     if (accepted) {
       best = c;
