@@ -129,7 +129,7 @@ function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   if (party === 'client') {
     const sess = st.sess as HeClientSession;
     return {
-      matmul: async (a, _b, n, k, m) => heMatmulClient(ch, sess, r(a.data), n, k, m, await pooled(nMatmul(n, k, m))),
+      matmul: async (a, _b, n, k, m, blocking) => heMatmulClient(ch, sess, r(a.data), n, k, m, { ...(await pooled(nMatmul(n, k, m))), ...(blocking ? { blocking } : {}) }),
       batch: async (a, b, shape) => heBatchMatmulClient(ch, sess, r(a.data), r(b.data), shape, await pooled(nBatch(shape))),
     };
   }
@@ -137,7 +137,7 @@ function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   // The server's weights prepared once, kept for the process's lifetime (src/crypto/he/weights.ts).
   const weights = processWeightCache();
   return {
-    matmul: async (a, b, n, k, m) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m, { ...(await pooled(nMatmul(n, k, m))), ...(weights ? { weights } : {}) }),
+    matmul: async (a, b, n, k, m, blocking) => heMatmulServer(ch, sess, r(a.data), r(b.data), n, k, m, { ...(await pooled(nMatmul(n, k, m))), ...(weights ? { weights } : {}), ...(blocking ? { blocking } : {}) }),
     batch: async (a, b, shape) => heBatchMatmulServer(ch, sess, r(a.data), r(b.data), shape, await pooled(nBatch(shape))),
   };
 }

@@ -26,6 +26,8 @@ const programs = [
   // Products by row and trailing vectors left unexpanded: each product ≤ 1 ULP from its twin's,
   // on operands (div_sp, mul_sp: ≤ 1 ULP each) below 4 in magnitude: 4 + 4 + 1 ULP.
   { file: 'test/exec/programs/broadcast.cpl', name: 'products by a broadcast vector', tolerance: 9 * 2 ** -12 },
+  // The secure embedding lookup is exact (docs/lookup.md).
+  { file: 'test/exec/programs/lookup.cpl', name: 'embedding lookups', tolerance: 0 },
 ];
 
 /** Measured == predicted, per step (per concurrent group: its members' bytes summed) and in total. */

@@ -6,7 +6,7 @@ import { ringOf } from '../tensor.ts';
 import type { Batch, CostParams, Flight, Impl, OpSignature } from './types.ts';
 
 /** An HE product is one upload (client) and one answer (server). */
-function productFlights(c: HeCost): Flight[] {
+export function productFlights(c: HeCost): Flight[] {
   if (c.rounds !== 2) throw new Error(`internal: HE product with ${c.rounds} rounds`);
   return [
     { from: 'client', c2s: c.bytesUp, s2c: 0 },

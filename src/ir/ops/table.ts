@@ -5,6 +5,7 @@ import { otCostModel, type OtChoice, type OtCostModel } from '../../crypto/ot/in
 import { MAX_ELL } from '../../crypto/he/index.ts';
 import { twins } from '../twins.ts';
 import { batchImpl, batchShape, heCostFunctions, matmulSxBatch, matmulSxImpl, matmulSxKey } from './he.ts';
+import { lookupCost, lookupImpl, lookupTwin } from './lookup.ts';
 import { encodeImpl, inputImpl, linearImpl, logicSpImpl, notImpl, plainImpl, shareImpl } from './local.ts';
 import { productRow } from './mul.ts';
 import { nonlinearRow, truncating, truncKey } from './nonlinear.ts';
@@ -104,6 +105,8 @@ const rows: OpRow[] = [
   he('matmul_ss', batchImpl('matmul_ss'), batchCost('matmul_ss')),
   he('bmm_ss', batchImpl('bmm_ss'), batchCost('bmm_ss')),
   he('bmm_t_ss', batchImpl('bmm_t_ss'), batchCost('bmm_t_ss')),
+  // embedding lookup: HE on the ids' high digits, 1-of-B OT of the low digit (docs/lookup.md)
+  row('lookup', 'he', { impl: lookupImpl, cost: lookupCost, twin: lookupTwin, unsupported: heOperands }),
   // layout and constructors
   local('transpose'), local('split_heads'), local('merge_heads'), local('take'), local('drop'), local('concat'),
   plain('onehot'), plain('causal_mask'), plain('first_mask'), plain('last_mask'), plain('fill'), plain('rsqrt_pp'),

@@ -67,7 +67,8 @@ export interface Engines {
 }
 
 export interface HeEngine {
-  matmul(a: ExecValue, b: ExecValue, n: number, k: number, m: number): Promise<Data>;
+  /** `blocking`: overrides the HE policy's (both parties pass the same; the lookup's plan does). */
+  matmul(a: ExecValue, b: ExecValue, n: number, k: number, m: number, blocking?: import('../../crypto/he/index.ts').Blocking): Promise<Data>;
   /** Products of two secret matrices per head (B given transposed when `transposeB`). */
   batch(a: ExecValue, b: ExecValue, shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean }): Promise<Data>;
 }
