@@ -1,4 +1,5 @@
-// npm run bench -- tune [--seed N] [--twice] [--fixed-test N] [--min-agreement P] [--lambdas A,B,...]
+// npm run bench -- tune [--seed N] [--twice] [--fixed-test N] [--max-drop P] [--min-agreement P] [--min-cut C]
+//   [--lambdas A,B,...]
 // Threshold tuning on the bundled classifier (models/bert-sentiment): the search of
 // `cipherprune tune` (search on the training split, accuracy checked on validation), its wall
 // time, and on the held-out test split the accuracy and mean predicted bytes per sentence of
@@ -18,12 +19,14 @@ import { fixedPointCheck } from '../../src/train/fixed-check.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { report } from '../lib.ts';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'min-agreement': { type: 'string' }, lambdas: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'max-drop': { type: 'string' }, 'min-agreement': { type: 'string' }, 'min-cut': { type: 'string' }, lambdas: { type: 'string' } } });
 const seed = Number(values.seed ?? 1);
 const options = {
   ...defaultTuneOptions,
   seed,
+  maxDrop: Number(values['max-drop'] ?? defaultTuneOptions.maxDrop),
   minAgreement: Number(values['min-agreement'] ?? 100 * defaultTuneOptions.minAgreement) / 100,
+  minCut: Number(values['min-cut'] ?? defaultTuneOptions.minCut),
   lambdas: values.lambdas ? values.lambdas.split(',').map(Number) : defaultTuneOptions.lambdas,
 };
 const log = (s: string) => process.stderr.write(s + '\n');

@@ -4,7 +4,8 @@
 // with soft masks sigmoid((score − θ)/T) (Learned Token Pruning, Kim et al., KDD 2022), where
 // c_l, c'_l are the cost model's per-token slopes (tune-cost.ts) and the low-degree forms are in
 // the loop (low-degree.ts). One search per λ of a sweep; each result is made hard (T = 0) and
-// checked on held-out sentences; the cheapest that stays within the accuracy budget wins.
+// checked on held-out sentences; the cheapest that stays within the accuracy budget wins (or,
+// given a cost target, the one with the most labels as dense among those that reach it).
 import { Adam } from '../autodiff/adam.ts';
 import { crossEntropy } from '../autodiff/nn.ts';
 import { add, mul, scale, sum } from '../autodiff/ops.ts';
@@ -28,6 +29,11 @@ export interface TuneOptions {
    * bound). On a few hundred sentences the accuracy difference alone is noise of about a point
    * (a few sentences flip each way); bounding the flips bounds the drop on new sentences too. */
   minAgreement: number;
+  /** A cost target instead of the least cost: 0 (default) chooses the cheapest candidate within
+   * the accuracy bounds; c > 0 keeps the candidates whose predicted cost is at most dense / c
+   * on the held-out sentences and chooses the most faithful of them (most labels as dense, then
+   * the cheapest). */
+  minCut: number;
   seed: number;
   /** Cost weights λ tried (each a separate search from the same start). */
   lambdas: number[];
@@ -46,7 +52,7 @@ export interface TuneOptions {
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, minAgreement: 0, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, minAgreement: 0, minCut: 0, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -212,14 +218,16 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const denseValue = cost.value(cost.dense);
   const budget = dense.accuracy - o.maxDrop / 100 - 1e-12;
   const agreement = (x: Measured) => x.predictions.filter((p, i) => p === dense.predictions[i]).length / x.predictions.length;
-  const within = (x: Measured) => x.accuracy >= budget && agreement(x) >= o.minAgreement - 1e-12;
+  const within = (x: Measured) => x.accuracy >= budget && agreement(x) >= o.minAgreement - 1e-12 && (!o.minCut || denseValue >= o.minCut * cost.value(x.cost));
   const candidates: Candidate[] = o.lambdas.map((lambda) => {
     const thresholds = search(m, train, lambda, scales, lin, denseValue, o, tick);
     const validation = measure(m, held, thresholds, cost);
     return { lambda, thresholds, validation, ok: within(validation), agreement: agreement(validation) };
   });
   let best: Candidate | undefined;
-  for (const c of candidates.filter((x) => x.ok).sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost))) {
+  const cheaper = (a: Candidate, b: Candidate) => cost.value(a.validation.cost) - cost.value(b.validation.cost);
+  const order = o.minCut ? (a: Candidate, b: Candidate) => b.agreement - a.agreement || cheaper(a, b) : cheaper;
+  for (const c of candidates.filter((x) => x.ok).sort(order)) {
     const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin);
     const validation = measure(m, held, thresholds, cost);
     let checked = 0;
