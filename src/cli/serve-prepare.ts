@@ -23,11 +23,13 @@ import type { Io } from './args.ts';
  */
 export const servePrepare = { minWeightElements: 2 ** 19 };
 
-/** Elements of the weight operands of the program's [X]·W products (a size known only at run time counts as large). */
+/** Elements of the weight operands of the program's [X]·W products, the embedding lookup's table
+ * included (its HE product caches the table's blocks alike; a size known only at run time counts
+ * as large). */
 function weightElements(p: IrProgram): number {
   let total = 0;
   for (const op of p.ops) {
-    if (op.op !== 'matmul_sx') continue;
+    if (op.op !== 'matmul_sx' && op.op !== 'lookup') continue;
     try {
       total += size(new DimEnv().shape(p.ops[op.args[1]].type.shape));
     } catch {

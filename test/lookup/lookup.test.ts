@@ -73,8 +73,12 @@ const cases: [string, LookupParams, number[]][] = [
   ['the plan the cost model picks for a small table (OT only)', { n: 3, v: 600, d: 4, ell: 32 }, [0, 599, 321]],
 ];
 
-describe.each([['IKNP', IKNP], ['Ferret', FERRET_TOY]] as const)('lookup with %s', (_name, backend) => {
-  it.each(cases)('%s: opened == table[ids]', async (_label, p, ids) => {
+// Ferret: the cases where the OT's choices matter (B = 1 has no OT; the ring widths and the small
+// table's plan do not depend on the backend).
+const ferretCases = cases.filter(([label]) => /multiple|v < B|one token|B = 16/.test(label));
+
+describe.each([['IKNP', IKNP, cases], ['Ferret', FERRET_TOY, ferretCases]] as const)('lookup with %s', (_name, backend, which) => {
+  it.each(which)('%s: opened == table[ids]', async (_label, p, ids) => {
     const table = tableOf(p.v, p.d, p.ell, p.v + p.d);
     const r = await run(backend, p, ids, table);
     expect(Array.from(r.opened as ArrayLike<number | bigint>)).toEqual(rowsOf(table, ids, p.v, p.d));
