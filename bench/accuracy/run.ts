@@ -4,8 +4,9 @@
 // The bundled models, secure against plaintext:
 // - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
 //   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
-//   float reference model of the same variant; and the test-split accuracy of dense and
-//   CipherPrune (hand-set thresholds) in float.
+//   float reference model of the same variant (and, for CipherPrune, the labels and revealed
+//   counts against the program's fixed-point reference); and the test-split accuracy of dense
+//   and CipherPrune (shipped thresholds) in float.
 // - GPT-2 (models/gpt2-reviews): top-1 next token of the first N test prompts (default 50).
 // One session per model (HE keys and base OTs set up once). While the CipherPrune variant cannot
 // run securely, its fixed-point reference (the twins) is compared with its float reference on
@@ -78,6 +79,15 @@ if (values.only !== 'gpt2') {
   if (note) log(`note: ${note}`);
   const items = test.slice(from, from + Number(values.sentences ?? 50));
   const rows = await inOneSession(items, (session, r) => compareBert(m, session, r.text), 'sentence');
+  // The same items through the program's fixed-point reference (the plaintext pruned model with
+  // the secure run's arithmetic): its label and revealed counts against the secure run's.
+  const fixedRows = note ? undefined : await Promise.all(items.map((r) => compareBert(m, undefined, r.text)));
+  const secureVsFixedPoint = fixedRows && {
+    count: rows.length,
+    sameLabel: rows.filter((r, i) => r.secure === fixedRows[i].secure).length,
+    sameKeptAndHighCounts: rows.filter((r, i) => r.keptSecure.join() === fixedRows[i].keptSecure.join() && r.highSecure.join() === fixedRows[i].highSecure.join()).length,
+  };
+  if (secureVsFixedPoint) log(`secure vs fixed-point reference, ${secureVsFixedPoint.count} sentences: labels equal on ${secureVsFixedPoint.sameLabel}, kept and accurate counts equal on ${secureVsFixedPoint.sameKeptAndHighCounts}`);
   const pruned = note ? loadBert(dir, 'bert_cipherprune') : undefined;
   const cipherpruneFixedVsFloat = await prunedFixed(note, items, (r) => compareBert(pruned!, undefined, r.text), 'sentence');
   const plain = evaluateClassifier(loadBert(dir), test);
@@ -87,6 +97,7 @@ if (values.only !== 'gpt2') {
     note,
     first: from,
     secureVsFloat: summary(rows),
+    secureVsFixedPoint,
     cipherpruneFixedVsFloat,
     testSplit: { sentences: plain.sentences, majority: plain.majority, denseAccuracy: plain.dense.accuracy, cipherpruneAccuracy: plain.cipherprune?.accuracy, cipherpruneMeanKept: plain.cipherprune?.meanKept, cipherpruneMeanHigh: plain.cipherprune?.meanHigh, meanTokens: plain.cipherprune?.meanTokens },
     perSentence: rows,

@@ -1,4 +1,5 @@
-// npm run bench -- tune [--seed N] [--twice] [--fixed-test N]
+// npm run bench -- tune [--seed N] [--twice] [--fixed-test N] [--max-drop P] [--min-agreement P] [--min-cut C]
+//   [--lambdas A,B,...]
 // Threshold tuning on the bundled classifier (models/bert-sentiment): the search of
 // `cipherprune tune` (search on the training split, accuracy checked on validation), its wall
 // time, and on the held-out test split the accuracy and mean predicted bytes per sentence of
@@ -18,8 +19,16 @@ import { fixedPointCheck } from '../../src/train/fixed-check.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { report } from '../lib.ts';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'max-drop': { type: 'string' }, 'min-agreement': { type: 'string' }, 'min-cut': { type: 'string' }, lambdas: { type: 'string' } } });
 const seed = Number(values.seed ?? 1);
+const options = {
+  ...defaultTuneOptions,
+  seed,
+  maxDrop: Number(values['max-drop'] ?? defaultTuneOptions.maxDrop),
+  minAgreement: Number(values['min-agreement'] ?? 100 * defaultTuneOptions.minAgreement) / 100,
+  minCut: Number(values['min-cut'] ?? defaultTuneOptions.minCut),
+  lambdas: values.lambdas ? values.lambdas.split(',').map(Number) : defaultTuneOptions.lambdas,
+};
 const log = (s: string) => process.stderr.write(s + '\n');
 const dir = bundledModel('bert-sentiment');
 const m = loadBert(dir, 'bert_dense');
@@ -32,7 +41,7 @@ const [train, validation, test] = ['train', 'validation', 'test'].map(split);
 function tune() {
   const t0 = performance.now();
   let last = 0;
-  const r = tuneThresholds(m, train, validation, cost, { ...defaultTuneOptions, seed, progress: (d, t, what) => (d < last || d - last >= 15) && (log(`${what} ${(last = d)}/${t}`), true) }, pruned);
+  const r = tuneThresholds(m, train, validation, cost, { ...options, progress: (d, t, what) => (d < last || d - last >= 15) && (log(`${what} ${(last = d)}/${t}`), true) }, pruned);
   return { r, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -80,7 +89,7 @@ log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fix
 const second = values.twice ? tune() : undefined;
 report('tune', {
   seed,
-  options: { ...defaultTuneOptions, progress: undefined },
+  options: { ...options, progress: undefined },
   searchSeconds: first.seconds,
   secondSearch: second && { seconds: second.seconds, sameThresholds: JSON.stringify(second.r.thresholds) === JSON.stringify(first.r.thresholds) },
   tuned: first.r.thresholds,
@@ -92,6 +101,7 @@ report('tune', {
       lambda: c.lambda,
       thresholds: c.thresholds,
       accuracy: c.validation.accuracy,
+      agreementWithDense: c.agreement,
       meanBytes: c.validation.cost.bytes,
       meanKept: c.validation.meanKept,
       meanHigh: c.validation.meanHigh,

@@ -8,7 +8,7 @@ export interface TuneReport {
   data: string;
   validation: string;
   network?: string;
-  options: { maxDrop: number; seed: number; steps: number; batch: number; lambdas: number[]; temperature: number; lr: number };
+  options: { maxDrop: number; minAgreement: number; minCut: number; seed: number; steps: number; batch: number; lambdas: number[]; temperature: number; lr: number };
   result: TuneResult;
   /** With --finetune: the weights fine-tuned under the cheapest λ's thresholds. */
   finetuned?: { epochs: number; thresholds: { theta: number[]; theta_hi: number[] }; validation: Measured; ok: boolean };
@@ -31,14 +31,14 @@ export function tuneText(r: TuneReport): string {
   const x = r.result, d = value(r, x.dense);
   const out = [
     `tune ${r.model}: search on ${r.data}, accuracy checked on ${r.validation}`,
-    `minimising predicted ${x.metric === 'bytes' ? 'bytes (both directions)' : `time on ${r.network}`}; budget: at most ${r.options.maxDrop} points below dense; seed ${r.options.seed}`,
+    `minimising predicted ${x.metric === 'bytes' ? 'bytes (both directions)' : `time on ${r.network}`}; budget: at most ${r.options.maxDrop} points below dense${r.options.minAgreement ? `, at least ${100 * r.options.minAgreement} % of the labels as dense` : ''}${r.options.minCut ? `; the most faithful at ≥ ${r.options.minCut}× less cost` : ''}; seed ${r.options.seed}`,
     `cost model fit: ${x.metric === 'bytes' ? 'bytes' : 'seconds'} ≈ ${x.linear.base.toPrecision(4)} + Σ k_l·(${x.linear.perKept.map((v) => v.toPrecision(3)).join(', ')}) + Σ kh_l·(${x.linear.perHigh.map((v) => v.toPrecision(3)).join(', ')})`,
     '',
     'held-out sentences   accuracy   kept per layer (mean)    accurate per layer   predicted cost   vs dense',
     ...rows(r).map(([name, m]) => `${name.padEnd(19)}  ${pct(m.accuracy).padStart(8)}   ${list([r.result.dense.meanKept[0], ...m.meanKept]).padEnd(23)}  ${list(m.meanHigh).padEnd(19)}  ${cost(r, m).padStart(15)}   ${(d / value(r, m)).toFixed(2)}×`),
     '',
     'λ sweep:',
-    ...x.candidates.map((c) => `  λ = ${String(c.lambda).padEnd(5)} θ = [${c.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${c.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}]: ${pct(c.validation.accuracy)}, ${cost(r, c.validation)}${c.ok ? '' : ' (over the accuracy budget)'}`),
+    ...x.candidates.map((c) => `  λ = ${String(c.lambda).padEnd(5)} θ = [${c.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${c.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}]: ${pct(c.validation.accuracy)} (${pct(c.agreement)} as dense), ${cost(r, c.validation)}${c.ok ? '' : ' (outside the bounds)'}`),
     '',
     ...(r.finetuned ? [`fine-tuned ${r.finetuned.epochs} epoch(s) under θ = [${r.finetuned.thresholds.theta.join(', ')}], θ_hi = [${r.finetuned.thresholds.theta_hi.join(', ')}]: ${pct(r.finetuned.validation.accuracy)}, ${cost(r, r.finetuned.validation)}${r.finetuned.ok ? ' (within the budget and cheaper: written to --out)' : ' (not within the budget, or not cheaper: not written)'}`, ''] : []),
     ...x.candidates.filter((c) => c.placed).map((c) => {

@@ -41,6 +41,12 @@ options:
   --validation FILE    held-out sentences for the accuracy check (default: a seeded 20 % of
                        --data, not used in the search)
   --max-drop P         largest accuracy drop against dense, in points (default 0.5)
+  --min-agreement P    and at least P % of the held-out labels equal to dense's (default 0:
+                       no bound; the accuracy difference on a few hundred sentences is noise
+                       of about a point, the share of flipped labels bounds it)
+  --min-cut C          a cost target: of the candidates whose predicted cost is at most
+                       dense / C (and within the bounds above), choose the one with the most
+                       held-out labels as dense, instead of the cheapest (default 0: cheapest)
   --network NET        minimise predicted time on lan or wan (or MBITS,MS) instead of bytes
   --seed N             seed of the search (default 1): same seed, same thresholds
   --steps N            gradient steps per λ (default ${defaultTuneOptions.steps})
@@ -66,6 +72,13 @@ function positive(v: string | undefined, flag: string, dflt: number, integer = t
   const x = Number(v);
   if (!Number.isFinite(x) || x < 0 || (integer && !Number.isInteger(x))) throw new UsageError(`${flag} expects a ${integer ? 'non-negative integer' : 'non-negative number'}, got '${v}'`);
   return x;
+}
+
+/** A percentage option (0 … 100) as a fraction. */
+function percent(v: string | undefined, flag: string, dflt: number): number {
+  const x = positive(v, flag, 100 * dflt, false);
+  if (x > 100) throw new UsageError(`${flag} is a percentage (0 to 100), got '${v}'`);
+  return x / 100;
 }
 
 /** Labelled sentences whose labels are the checkpoint's classes. */
@@ -120,6 +133,8 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     data: { type: 'string' },
     validation: { type: 'string' },
     'max-drop': { type: 'string' },
+    'min-agreement': { type: 'string' },
+    'min-cut': { type: 'string' },
     network: { type: 'string' },
     seed: { type: 'string' },
     steps: { type: 'string' },
@@ -149,6 +164,8 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   const o: TuneOptions = {
     ...defaultTuneOptions,
     maxDrop: positive(values['max-drop'], '--max-drop', defaultTuneOptions.maxDrop, false),
+    minAgreement: percent(values['min-agreement'], '--min-agreement', defaultTuneOptions.minAgreement),
+    minCut: positive(values['min-cut'], '--min-cut', defaultTuneOptions.minCut, false),
     seed: positive(values.seed, '--seed', defaultTuneOptions.seed),
     steps: positive(values.steps, '--steps', defaultTuneOptions.steps),
     batch: Math.max(1, positive(values.batch, '--batch', defaultTuneOptions.batch)),
@@ -181,7 +198,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     data: values.data,
     validation: values.validation ?? `20 % of ${values.data} (seed ${o.seed})`,
     network: values.network,
-    options: { maxDrop: o.maxDrop, seed: o.seed, steps: o.steps, batch: o.batch, lambdas: o.lambdas, temperature: o.temperature, lr: o.lr },
+    options: { maxDrop: o.maxDrop, minAgreement: o.minAgreement, minCut: o.minCut, seed: o.seed, steps: o.steps, batch: o.batch, lambdas: o.lambdas, temperature: o.temperature, lr: o.lr },
     result,
     finetuned: tuned && { epochs, thresholds: tuned.thresholds, validation: tuned.validation, ok: tuned.ok },
     seconds: (performance.now() - t0) / 1000,
@@ -196,7 +213,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     io.out(`written: the fine-tuned checkpoint ${out}\n`);
   }
   if (result.lambda === null) {
-    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense in float and in fixed point (with the float model's labels); thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
+    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense${o.minAgreement ? ` (and ${100 * o.minAgreement} % of the labels)` : ''}${o.minCut ? ` at ${o.minCut}× less predicted cost` : ''} in float and in fixed point (with the float model's labels); thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
     return 1;
   }
   if (!values['dry-run']) {

@@ -4,7 +4,8 @@
 // with soft masks sigmoid((score − θ)/T) (Learned Token Pruning, Kim et al., KDD 2022), where
 // c_l, c'_l are the cost model's per-token slopes (tune-cost.ts) and the low-degree forms are in
 // the loop (low-degree.ts). One search per λ of a sweep; each result is made hard (T = 0) and
-// checked on held-out sentences; the cheapest that stays within the accuracy budget wins.
+// checked on held-out sentences; the cheapest that stays within the accuracy budget wins (or,
+// given a cost target, the one with the most labels as dense among those that reach it).
 import { Adam } from '../autodiff/adam.ts';
 import { crossEntropy } from '../autodiff/nn.ts';
 import { add, mul, scale, sum } from '../autodiff/ops.ts';
@@ -24,6 +25,15 @@ import { fitLinearCost, type CostPoint, type LinearCost, type PrunedCost } from 
 export interface TuneOptions {
   /** Largest accuracy drop allowed against dense on the held-out sentences, in points (0.5). */
   maxDrop: number;
+  /** Smallest share of held-out sentences whose label must equal dense's (0 … 1; 0 = no such
+   * bound). On a few hundred sentences the accuracy difference alone is noise of about a point
+   * (a few sentences flip each way); bounding the flips bounds the drop on new sentences too. */
+  minAgreement: number;
+  /** A cost target instead of the least cost: 0 (default) chooses the cheapest candidate within
+   * the accuracy bounds; c > 0 keeps the candidates whose predicted cost is at most dense / c
+   * on the held-out sentences and chooses the most faithful of them (most labels as dense, then
+   * the cheapest). */
+  minCut: number;
   seed: number;
   /** Cost weights λ tried (each a separate search from the same start). */
   lambdas: number[];
@@ -42,7 +52,7 @@ export interface TuneOptions {
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, minAgreement: 0, minCut: 0, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -64,8 +74,10 @@ export interface Candidate {
   lambda: number;
   thresholds: Thresholds2;
   validation: Measured;
-  /** Within the accuracy budget. */
+  /** Within the accuracy budget (and the agreement bound). */
   ok: boolean;
+  /** Share of held-out labels equal to dense's. */
+  agreement: number;
   /** For the candidates tried in order of cost: the thresholds moved away from the held-out
    * scores, measured again in float and in fixed point; `accepted` if both keep the budget and
    * fixed point gives the float model's labels. */
@@ -205,18 +217,22 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const scales = scoreScales(m, train);
   const denseValue = cost.value(cost.dense);
   const budget = dense.accuracy - o.maxDrop / 100 - 1e-12;
+  const agreement = (x: Measured) => x.predictions.filter((p, i) => p === dense.predictions[i]).length / x.predictions.length;
+  const within = (x: Measured) => x.accuracy >= budget && agreement(x) >= o.minAgreement - 1e-12 && (!o.minCut || denseValue >= o.minCut * cost.value(x.cost));
   const candidates: Candidate[] = o.lambdas.map((lambda) => {
     const thresholds = search(m, train, lambda, scales, lin, denseValue, o, tick);
     const validation = measure(m, held, thresholds, cost);
-    return { lambda, thresholds, validation, ok: validation.accuracy >= budget };
+    return { lambda, thresholds, validation, ok: within(validation), agreement: agreement(validation) };
   });
   let best: Candidate | undefined;
-  for (const c of candidates.filter((x) => x.ok).sort((a, b) => cost.value(a.validation.cost) - cost.value(b.validation.cost))) {
+  const cheaper = (a: Candidate, b: Candidate) => cost.value(a.validation.cost) - cost.value(b.validation.cost);
+  const order = o.minCut ? (a: Candidate, b: Candidate) => b.agreement - a.agreement || cheaper(a, b) : cheaper;
+  for (const c of candidates.filter((x) => x.ok).sort(order)) {
     const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin);
     const validation = measure(m, held, thresholds, cost);
     let checked = 0;
-    const fixed = validation.accuracy >= budget && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
-    const accepted = validation.accuracy >= budget && (!fixed || (fixed.accuracy >= budget && fixed.sameLabel === fixed.sentences));
+    const fixed = within(validation) && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
+    const accepted = within(validation) && (!fixed || (fixed.accuracy >= budget && fixed.sameLabel === fixed.sentences));
     c.placed = { thresholds, margins, validation, fixed, accepted };
     if (accepted) {
       best = c;

@@ -180,6 +180,22 @@ describe('cipherprune tune', () => {
     expect((await cli(['tune', '--model', dir, '--data', 'x.tsv', '--finetune', '1'])).err).toMatch(/--finetune writes a new checkpoint folder: give --out DIR/);
   });
 
+  it('--min-cut and --min-agreement bound the choice: a target no candidate reaches writes nothing and says why', { timeout: 120_000 }, async () => {
+    const dir = tinyClassifier();
+    const data = dataFile(dir, 24);
+    const args = ['tune', '--model', dir, '--data', data, '--seed', '3', '--steps', '2', '--batch', '8', '--lambdas', '0.5,4', '--max-drop', '100', '--fixed-check', '0', '--no-progress'];
+    const none = await cli([...args, '--min-cut', '1000']);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/at 1000× less predicted cost .*thresholds\.json is unchanged/);
+    expect(none.out).toMatch(/the most faithful at ≥ 1000× less cost/);
+    expect(existsSync(join(dir, 'thresholds.json'))).toBe(false);
+    const all = await cli([...args, '--min-agreement', '100', '--dry-run']);
+    const agree = [...all.out.matchAll(/λ = [\d.]+ +θ = .*\((\d+\.\d) % as dense\)/g)].map((x) => Number(x[1]));
+    expect(agree).toHaveLength(2);
+    if (!agree.includes(100)) expect(all.code).toBe(1);
+    expect(all.code === 1 ? all.err : '').toMatch(all.code === 1 ? /\(and 100 % of the labels\)/ : /^$/);
+  });
+
   function tinyClassifierWith(thresholds: string): string {
     const dir = tinyClassifier();
     writeFileSync(join(dir, 'thresholds.json'), thresholds);
@@ -218,5 +234,7 @@ describe('cipherprune tune', () => {
   it('refuses bad options', async () => {
     expect((await cli(['tune', '--data', 'x.tsv'])).err).toMatch(/tune needs --model DIR/);
     expect((await cli(['tune', '--model', 'm', '--data', 'x.tsv', '--max-drop', 'lots'])).err).toMatch(/--max-drop expects a non-negative number, got 'lots'/);
+    expect((await cli(['tune', '--model', 'm', '--data', 'x.tsv', '--min-agreement', '101'])).err).toMatch(/--min-agreement is a percentage \(0 to 100\), got '101'/);
+    expect((await cli(['tune', '--model', 'm', '--data', 'x.tsv', '--min-cut', 'half'])).err).toMatch(/--min-cut expects a non-negative number, got 'half'/);
   });
 });
