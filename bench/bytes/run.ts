@@ -1,0 +1,31 @@
+// The bytes study of issue 15 (docs/he.md, "Bytes: levers studied"):
+//
+//   npm run bench -- bytes [--bandwidths 25e6,12.5e6,5e6,2e6] [--ks-ms 2.5] [--tree 16,64]
+//
+// 1. Predicted bytes of BERT-base CipherPrune (published kept counts) and the HE compute estimated
+//    with today's OP_COST_US, for each bytes price of the blocking search, with today's result
+//    frames and with the model of packed results (policy.ts, packed.ts); each in its own process.
+// 2. Result packing on node-seal 7 (tree.ts): the merge is exact, key switches timed (give the
+//    load average beside them), Galois keys' size.
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { report } from '../lib.ts';
+import { mergeTree } from './tree.ts';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
+}
+const bandwidths = arg('bandwidths', '25e6,12.5e6,5e6,2e6').split(',').map(Number);
+const ks = arg('ks-ms', '2.5');
+const trees = arg('tree', '16,64').split(',').filter(Boolean).map(Number);
+const policy = fileURLToPath(new URL('./policy.ts', import.meta.url));
+const run = (bw: number, k: string) =>
+  JSON.parse(execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', policy, String(bw), k], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+const policies = bandwidths.flatMap((bw) => [run(bw, '0'), run(bw, ks)]);
+const load = [loadavg()[0]];
+const tree = [];
+for (const P of trees) tree.push(await mergeTree(P));
+load.push(loadavg()[0]);
+report('bytes', { policies, tree, loadAverage: load });

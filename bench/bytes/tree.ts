@@ -1,0 +1,122 @@
+// Feasibility of result packing on node-seal 7 (bench/bytes): P fresh ciphertexts at level 1 of
+// the ell <= 32 chain with a 60-bit special prime (60 + 54 + 40 + 60 = 214 <= 218 bits), plaintext
+// modulus t' = 2^(ell + log2 P), each with uniformly random coefficients (the wanted ones at
+// multiples of P, garbage elsewhere), merged by the PackLWEs tree (Chen, Dai, Kim, Song 2021,
+// Alg. 2): at stride s = P/2, ..., 1, ct = (a + Y^s b) + sigma(a - Y^s b) with sigma: Y -> Y^g,
+// g = 1 + (N/s)(2t + 1) for some t (it fixes multiples of 2s and negates s mod 2s), chosen among
+// the elements of SEAL's default Galois keys (3^(+-2^i)), so each level is one key switch.
+// Checks that coefficient iP + r of the result is P times coefficient iP of input r mod t' (so
+// its top ell bits are the input's, exactly) and measures the key switches.
+import { loadSeal } from '../../src/crypto/he/seal.ts';
+import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from '../../src/crypto/he/seal.ts';
+import { Prg } from '../../src/crypto/prg.ts';
+
+const N = 8192;
+
+export interface TreeResult {
+  P: number;
+  plainBits: number;
+  galoisElements: number[];
+  keySwitches: number;
+  msPerKeySwitch: number;
+  /** Serialized (seeded) size of SEAL's default Galois keys (25 elements) and per key. */
+  galoisKeysBytes: number;
+  bytesPerKey: number;
+  budgetBitsLeft: number;
+  exact: number;
+  wrong: number;
+}
+
+/** The elements of the tree's levels (s = P/2 .. 1) among the default keys' 3^(+-2^i) mod 2N. */
+export function treeElements(P: number): number[] {
+  const m2 = 2 * N, keys = new Set<number>();
+  let f = 3, b = 0;
+  for (let x = 1; x < m2; x += 2) if ((3 * x) % m2 === 1) b = x;
+  for (let i = 0; i < 12; i++, f = (f * f) % m2, b = (b * b) % m2) keys.add(f).add(b);
+  const out: number[] = [];
+  for (let s = P / 2; s >= 1; s /= 2) {
+    const g = Array.from({ length: s }, (_, t) => (1 + (N / s) * (2 * t + 1)) % m2).find((c) => keys.has(c));
+    if (g === undefined) throw new Error(`no default Galois key for stride ${s}`);
+    out.push(g);
+  }
+  return out;
+}
+
+export async function mergeTree(P: number, ell = 32, seed = 7): Promise<TreeResult> {
+  const seal = await loadSeal(), k = Math.log2(P), tb = ell + k, prg = new Prg(new Uint8Array(16).fill(seed));
+  const parms = new seal.EncryptionParameters(seal.SchemeType.bfv), coeff = seal.CoeffModulus.Create(N, Int32Array.from([60, 54, 40, 60]));
+  const plain = new seal.Modulus(BigInt(2 ** tb));
+  parms.setPolyModulusDegree(N);
+  parms.setCoeffModulus(coeff);
+  parms.setPlainModulus(plain);
+  const ctx = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
+  const kg = new seal.KeyGenerator(ctx), sk = kg.secretKey(), pk = kg.createPublicKey();
+  const gser = kg.createGaloisKeysSerializable(), gk = kg.createGaloisKeys();
+  const galoisKeysBytes = (gser.saveToArray(seal.ComprModeType.none) as Uint8Array).byteLength;
+  const enc = new seal.Encryptor(ctx, pk, sk), dec = new seal.Decryptor(ctx, sk), ev = new seal.Evaluator(ctx);
+  const live: { delete(): void }[] = [parms, coeff, plain, ctx, kg, sk, pk, gser, gk, enc, dec, ev];
+  const keep = <T extends { delete(): void }>(x: T): T => (live.push(x), x);
+  try {
+    const tpl0 = new seal.Plaintext(N), tpl = (tpl0.saveToArray(seal.ComprModeType.none) as Uint8Array).slice();
+    tpl0.delete();
+    const plainOf = (c: BigUint64Array) => {
+      const buf = tpl.slice();
+      new BigUint64Array(buf.buffer, PT_DATA_OFFSET, N).set(c);
+      const pt = keep(new seal.Plaintext());
+      pt.loadFromArray(ctx, buf);
+      return pt;
+    };
+    const mask = (1n << BigInt(tb)) - 1n, msgs: BigUint64Array[] = [];
+    let cur = [];
+    for (let j = 0; j < P; j++) {
+      const m = new BigUint64Array(N);
+      prg.fill(new Uint8Array(m.buffer));
+      for (let i = 0; i < N; i++) m[i] &= mask;
+      msgs.push(m);
+      const ct = keep(new seal.Ciphertext());
+      enc.encryptSymmetric(plainOf(m), ct);
+      ev.cipherModSwitchToNextInplace(ct); // merge at level 1 (p0, p1), before re-randomisation and flooding
+      cur.push(ct);
+    }
+    const elts = treeElements(P);
+    let ms = 0, switches = 0;
+    for (let level = 0, s = P / 2; s >= 1; s /= 2, level++) {
+      const mono = new BigUint64Array(N);
+      mono[s] = 1n;
+      const ys = plainOf(mono), next = [];
+      for (let j = 0; j < cur.length / 2; j++) {
+        const yb = keep(new seal.Ciphertext()), A = keep(new seal.Ciphertext()), B = keep(new seal.Ciphertext());
+        const sB = keep(new seal.Ciphertext()), out = keep(new seal.Ciphertext());
+        ev.multiplyPlain(cur[j + cur.length / 2], ys, yb);
+        ev.add(cur[j], yb, A);
+        ev.sub(cur[j], yb, B);
+        const t0 = performance.now();
+        ev.applyGalois(B, elts[level], gk, sB);
+        ms += performance.now() - t0;
+        switches++;
+        ev.add(A, sB, out);
+        next.push(out);
+      }
+      cur = next;
+    }
+    const budget = dec.invariantNoiseBudget(cur[0]);
+    const pt = keep(new seal.Plaintext());
+    dec.decrypt(cur[0], pt);
+    const bytes = pt.saveToArray(seal.ComprModeType.none) as Uint8Array;
+    const count = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(PT_COUNT_OFFSET, true));
+    const al = new Uint8Array(8 * N);
+    al.set(bytes.subarray(PT_DATA_OFFSET, PT_DATA_OFFSET + 8 * count));
+    const got = new BigUint64Array(al.buffer), low = (1n << BigInt(ell)) - 1n;
+    let exact = 0, wrong = 0;
+    for (let i = 0; i < N / P; i++) {
+      for (let r = 0; r < P; r++) {
+        const v = got[i * P + r];
+        if (v === ((BigInt(P) * msgs[r][i * P]) & mask) && v >> BigInt(k) === (msgs[r][i * P] & low)) exact++;
+        else wrong++;
+      }
+    }
+    return { P, plainBits: tb, galoisElements: elts, keySwitches: switches, msPerKeySwitch: +(ms / switches).toFixed(2), galoisKeysBytes, bytesPerKey: Math.round(galoisKeysBytes / 25), budgetBitsLeft: budget, exact, wrong };
+  } finally {
+    for (const x of live.reverse()) x.delete();
+  }
+}
