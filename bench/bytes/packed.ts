@@ -23,8 +23,9 @@ export interface Packed {
   compute: Compute;
 }
 
-/** Largest merge: 64 results (6 Galois keys, one per tree level). */
-export const MAX_P = 64;
+/** Largest merge (log2 MAX_P Galois keys, one per tree level); the flood must cover the tree's noise, about
+ * P·(b1 + log2 P · ks), so large calls need P <= 16 (docs/he.md). Env PACK_MAX_P overrides (study). */
+export const MAX_P = Number(process.env.PACK_MAX_P ?? 16);
 const C1_BITS = 46, C0_BITS = 39;
 /** Per raw result before the merge: inverse NTT and the first switch (µs). */
 const RAW_US = 600;
