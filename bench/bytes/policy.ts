@@ -26,7 +26,7 @@ if (!(bandwidth > 0) || !(ksMs >= 0)) throw new Error('usage: policy.ts BANDWIDT
 DEFAULT_HE_PARAMS.bandwidth = bandwidth;
 
 const KEPT = '128,55,54,52,49,45,24,14,5,2,1,1';
-const io = { out: (s: string) => void process.stderr.write(s), err: (s: string) => void process.stderr.write(s) };
+const io = { out: (s: string) => void process.stderr.write(s), err: (s: string) => void process.stderr.write(s), color: false, tty: false };
 const p = compileProgram(new URL('../../protocols/bert.cpl', import.meta.url).pathname, { model, config: ['bert-base'] }, io);
 const dims = assumedSizes(p, model === 'bert_cipherprune' ? { kept: KEPT } : {});
 const cp = makeCostParams({});
