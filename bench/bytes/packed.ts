@@ -1,9 +1,10 @@
 // The cost model of result packing with automorphisms (a study, not a protocol of this tree:
 // docs/he.md, "Bytes: levers studied"). P raw result ciphertexts of one product whose wanted
 // coefficients sit at multiples of P (P a power of two dividing dw, after a shift by Y^-(dw-1))
-// are merged into one by the tree of Chen, Dai, Kim and Song (2021, PackLWEs, Alg. 2): P - 1 key
-// switches, garbage cancelled, values times P (so products run at t' = 2^(ell + log2 P)). The
-// merged ciphertext is then finished once (Enc(0), flood, switch, mask) and sent with all N
+// are merged into one by the tree of Chen, Dai, Kim and Song (2021, PackLWEs, Alg. 2) at level 0,
+// before the first switch: P - 1 key switches, garbage cancelled, values times P (so products run
+// at t' = 2^(ell + log2 P)). The merged ciphertext is then finished once (Enc(0), switch, flood,
+// switch, mask) and sent with all N
 // coefficients of c0: c1 at 46 bits, c0 at 39 bits (the flood covers the tree's noise: 3 bits more
 // than today's 43 / 36).
 import { OP_COST_US, MAX_ACCUMULATORS, blockCounts, makeBlocking, type Blocking, type ProductKind } from '../../src/crypto/he/packing.ts';
@@ -23,11 +24,12 @@ export interface Packed {
   compute: Compute;
 }
 
-/** Largest merge (log2 MAX_P Galois keys, one per tree level); the flood must cover the tree's noise, about
- * P·(b1 + log2 P · ks), so large calls need P <= 16 (docs/he.md). Env PACK_MAX_P overrides (study). */
+/** Largest merge (log2 MAX_P Galois keys, one per tree level). The tree's worst-case noise grows as
+ * P^2 (each level: 2(b_a + b_b) + ks); the first switch divides it by p2, and the flood covers
+ * C·b1 <= 2^35: P <= 16 keeps b1 <= 2^17 (docs/he.md). Env PACK_MAX_P overrides (study). */
 export const MAX_P = Number(process.env.PACK_MAX_P ?? 16);
 const C1_BITS = 46, C0_BITS = 39;
-/** Per raw result before the merge: inverse NTT and the first switch (µs). */
+/** Per raw result before the merge: its inverse NTT (µs). */
 const RAW_US = 600;
 
 const pow2 = (x: number): number => x & -x;

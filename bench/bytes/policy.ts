@@ -55,9 +55,9 @@ let heToday = 0, heNew = 0, server = 0, client = 0, blocks = 0, raw = 0, packed 
 for (const c of calls) {
   const bytes = c.cost.bytesUp + c.cost.bytesDown;
   heToday += bytes;
-  // Packing needs a 60-bit special prime, which fits the 218-bit bound only for ell <= 32 (docs/he.md);
-  // env PACK_ALL_ELL prices it for every product (an upper bound on the gain).
-  const pk = ksMs > 0 && (c.ell <= 32 || process.env.PACK_ALL_ELL) ? packedChoice(c.kind, c.n, c.k, c.m, c.ell, bandwidth, ksMs) : null;
+  // Every ring width packs (special prime of 60 bits at ell <= 32, 54 at ell = 37: tree.ts);
+  // env PACK_ELL32_ONLY leaves the ell = 37 attention scores with today's frames.
+  const pk = ksMs > 0 && (c.ell <= 32 || !process.env.PACK_ELL32_ONLY) ? packedChoice(c.kind, c.n, c.k, c.m, c.ell, bandwidth, ksMs) : null;
   const u = pk ? pk.compute : today(c.kind, c.cost.blocking);
   heNew += pk ? c.heads * pk.bytes : bytes;
   server += c.heads * u.server;

@@ -1,6 +1,6 @@
 // The bytes study of issue 15 (docs/he.md, "Bytes: levers studied"):
 //
-//   npm run bench -- bytes [--bandwidths 25e6,12.5e6,5e6,2e6] [--ks-ms 2.5] [--tree 16,64]
+//   npm run bench -- bytes [--bandwidths 25e6,12.5e6,5e6,2e6] [--ks-ms 4] [--tree 16@32@0,16@37@0,...]
 //
 // 1. Predicted bytes of BERT-base CipherPrune (published kept counts) and the HE compute estimated
 //    with today's OP_COST_US, for each bytes price of the blocking search, with today's result
@@ -18,14 +18,15 @@ function arg(name: string, def: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
 }
 const bandwidths = arg('bandwidths', '25e6,12.5e6,5e6,2e6').split(',').map(Number);
-const ks = arg('ks-ms', '2.5');
-const trees = arg('tree', '16,64').split(',').filter(Boolean).map(Number);
+const ks = arg('ks-ms', '4');
+// P@ell@level: ell 32 or 37, level 0 (before the first switch) or 1
+const trees = arg('tree', '16@32@0,16@32@1,64@32@0,16@37@0').split(',').filter(Boolean).map((x) => x.split('@').map(Number));
 const policy = fileURLToPath(new URL('./policy.ts', import.meta.url));
 const run = (bw: number, k: string) =>
   JSON.parse(execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', policy, String(bw), k], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 const policies = bandwidths.flatMap((bw) => [run(bw, '0'), run(bw, ks)]);
 const load = [loadavg()[0]];
 const tree = [];
-for (const P of trees) tree.push(await mergeTree(P));
+for (const [P, ell, level] of trees) tree.push(await mergeTree(P, ell, level));
 load.push(loadavg()[0]);
 report('bytes', { policies, tree, loadAverage: load });

@@ -1,5 +1,5 @@
-// Feasibility of result packing on node-seal 7 (bench/bytes): P fresh ciphertexts at level 1 of
-// the ell <= 32 chain with a 60-bit special prime (60 + 54 + 40 + 60 = 214 <= 218 bits), plaintext
+// Feasibility of result packing on node-seal 7 (bench/bytes): P fresh ciphertexts at level 0 or 1
+// of a chain with a special prime for key switching (treeChain: 214 and 218 <= 218 bits), plaintext
 // modulus t' = 2^(ell + log2 P), each with uniformly random coefficients (the wanted ones at
 // multiples of P, garbage elsewhere), merged by the PackLWEs tree (Chen, Dai, Kim, Song 2021,
 // Alg. 2): at stride s = P/2, ..., 1, ct = (a + Y^s b) + sigma(a - Y^s b) with sigma: Y -> Y^g,
@@ -15,6 +15,9 @@ const N = 8192;
 
 export interface TreeResult {
   P: number;
+  ell: number;
+  level: number;
+  chainBits: number[];
   plainBits: number;
   galoisElements: number[];
   keySwitches: number;
@@ -42,9 +45,13 @@ export function treeElements(P: number): number[] {
   return out;
 }
 
-export async function mergeTree(P: number, ell = 32, seed = 7): Promise<TreeResult> {
+/** The chain with a special prime for key switching: ell <= 32 60 + 54 + 40 + 60 (214 bits), ell = 37 60 + 59 + 45 + 54 (218). */
+export const treeChain = (ell: number): number[] => (ell <= 32 ? [60, 54, 40, 60] : [60, 59, 45, 54]);
+
+/** Merge P fresh ciphertexts at `level` (0: before the first switch, 1: after it). */
+export async function mergeTree(P: number, ell = 32, level = 0, seed = 7): Promise<TreeResult> {
   const seal = await loadSeal(), k = Math.log2(P), tb = ell + k, prg = new Prg(new Uint8Array(16).fill(seed));
-  const parms = new seal.EncryptionParameters(seal.SchemeType.bfv), coeff = seal.CoeffModulus.Create(N, Int32Array.from([60, 54, 40, 60]));
+  const parms = new seal.EncryptionParameters(seal.SchemeType.bfv), coeff = seal.CoeffModulus.Create(N, Int32Array.from(treeChain(ell)));
   const plain = new seal.Modulus(BigInt(2 ** tb));
   parms.setPolyModulusDegree(N);
   parms.setCoeffModulus(coeff);
@@ -75,12 +82,12 @@ export async function mergeTree(P: number, ell = 32, seed = 7): Promise<TreeResu
       msgs.push(m);
       const ct = keep(new seal.Ciphertext());
       enc.encryptSymmetric(plainOf(m), ct);
-      ev.cipherModSwitchToNextInplace(ct); // merge at level 1 (p0, p1), before re-randomisation and flooding
+      for (let l = 0; l < level; l++) ev.cipherModSwitchToNextInplace(ct); // merge before re-randomisation and flooding
       cur.push(ct);
     }
     const elts = treeElements(P);
     let ms = 0, switches = 0;
-    for (let level = 0, s = P / 2; s >= 1; s /= 2, level++) {
+    for (let step = 0, s = P / 2; s >= 1; s /= 2, step++) {
       const mono = new BigUint64Array(N);
       mono[s] = 1n;
       const ys = plainOf(mono), next = [];
@@ -91,7 +98,7 @@ export async function mergeTree(P: number, ell = 32, seed = 7): Promise<TreeResu
         ev.add(cur[j], yb, A);
         ev.sub(cur[j], yb, B);
         const t0 = performance.now();
-        ev.applyGalois(B, elts[level], gk, sB);
+        ev.applyGalois(B, elts[step], gk, sB);
         ms += performance.now() - t0;
         switches++;
         ev.add(A, sB, out);
@@ -115,7 +122,7 @@ export async function mergeTree(P: number, ell = 32, seed = 7): Promise<TreeResu
         else wrong++;
       }
     }
-    return { P, plainBits: tb, galoisElements: elts, keySwitches: switches, msPerKeySwitch: +(ms / switches).toFixed(2), galoisKeysBytes, bytesPerKey: Math.round(galoisKeysBytes / 25), budgetBitsLeft: budget, exact, wrong };
+    return { P, ell, level, chainBits: treeChain(ell), plainBits: tb, galoisElements: elts, keySwitches: switches, msPerKeySwitch: +(ms / switches).toFixed(2), galoisKeysBytes, bytesPerKey: Math.round(galoisKeysBytes / 25), budgetBitsLeft: budget, exact, wrong };
   } finally {
     for (const x of live.reverse()) x.delete();
   }
