@@ -8,6 +8,9 @@ import { PT_DATA_OFFSET } from './seal.ts';
 import type { Fill } from './plain.ts';
 import type { MacArena } from './mac.ts';
 
+/** A coefficient writer as HeContext.encodeInto takes it (returns false for an all-zero block). */
+export type Writer = Parameters<HeContext['encodeInto']>[1];
+
 /** The kernel's NTT tables of one prime (addresses in the arena) and its lift constants. */
 interface NttPrime {
   p: bigint;
@@ -107,7 +110,7 @@ export function nttPlan(ctx: HeContext, a: MacArena): NttPlan | null {
  * at `src` (N u64), the residues land at `out` (L × N u64, SEAL's layout of an NTT plaintext).
  * The same instructions whatever the values (lift and butterflies are branch-free).
  */
-export function nttInto(a: MacArena, plan: NttPlan, src: number, out: number, N: number, wide: boolean, fill: Fill): boolean {
+export function nttInto(a: MacArena, plan: NttPlan, src: number, out: number, N: number, wide: boolean, fill: Writer): boolean {
   a.view(src, 8 * N).fill(0);
   const buf = a.k.memory.buffer;
   const nonzero = fill(new Uint32Array(buf, src, 2 * N), wide ? new BigUint64Array(buf, src, N) : null) !== false;

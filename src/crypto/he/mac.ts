@@ -8,8 +8,7 @@ import type { Ciphertext, Plaintext } from 'node-seal';
 import type { HeContext } from './seal.ts';
 import { CT_DATA_OFFSET, PT_DATA_OFFSET } from './seal.ts';
 import { macKernel, type MacKernel } from './mac-wasm.ts';
-import type { Fill } from './plain.ts';
-import { nttPlan, nttInto, type NttPlan } from './mac-ntt.ts';
+import { nttPlan, nttInto, type NttPlan, type Writer } from './mac-ntt.ts';
 
 /** Products an accumulator takes before it is folded (reduced in place): 255 · p² + p < 2^128. */
 export const FOLD_EVERY = 255;
@@ -163,7 +162,7 @@ export class MacProducts {
   }
 
   /** Encode and transform a plaintext block into the scratch block in the kernel (its address, whether it is nonzero). */
-  prepare(fill: Fill): { w: number; nonzero: boolean } {
+  prepare(fill: Writer): { w: number; nonzero: boolean } {
     if (!this.plan) throw new Error('internal: no kernel NTT for this context');
     macStats.prepared++;
     return { w: this.scratch, nonzero: nttInto(this.a, this.plan, this.src, this.scratch, this.ctx.N, this.ctx.ring.wide, fill) };
