@@ -177,11 +177,7 @@ export class MacProducts {
 
   /** An input ciphertext (NTT form, level 0) copied in; freed by endInputs. */
   input(c: Ciphertext): number {
-    const p = this.a.alloc(this.sz.ct);
-    this.inputs.push(p);
-    const h = ctIn(this.a, p, this.sz.ct, c, this.ctx);
-    this.header ??= h.slice();
-    return p;
+    return this.adopt(this.hold(c));
   }
 
   endInputs(): void {
