@@ -6,9 +6,14 @@
 //   cached-1  one thread, weights prepared once before (hePrepareWeights), then the products
 //   threads-N N worker threads per party, weights prepared per product
 //   cached-N  N worker threads, weights prepared once in the workers
+//   NAME-before  (e.g. threads-2-before, cached-2-before) the same without this session's changes:
+//             plaintext blocks prepared by SEAL instead of the kernel, every worker transforming
+//             every input
 // Every configuration but "today" runs the ct×pt products in the wasm kernel (mac.ts); with
 // workers, the server's encryptions of zero are made in the workers' idle time (zeros.ts).
-//   npm run bench -- he --layer [--threads N] [--quick] [--configs today,cached-1,threads-N,cached-N] [--products out-proj,QK^T] [--zero-stock 256]
+//   npm run bench -- he --layer [--threads N] [--quick] [--tokens 55] [--configs today,cached-1,threads-N,cached-N] [--products out-proj,QK^T] [--zero-stock 256]
+// --tokens N: the layer at N tokens (a pruned CipherPrune layer, e.g. 55 for BERT-base's layer 1);
+// the report is then he-layer-tN.json.
 // Both parties run in this process over a MemoryChannel, as in the issue's 144 s baseline. "wall"
 // is the product's elapsed time; "processCpuSeconds" is the whole process's CPU time (both
 // parties, all threads); "server/client CPU s" add the party's main-thread busy time (wall, minus
@@ -37,7 +42,9 @@ const threads = Number(opt('--threads') ?? os.availableParallelism());
 const configs = (opt('--configs') ?? `today,cached-1,threads-${threads},cached-${threads}`).split(',');
 // --zero-stock N: encryptions of zero each server worker keeps ready (0: made on the critical path).
 const zeroStock = Number(opt('--zero-stock') ?? DEFAULT_ZERO_STOCK);
-const [T, D, F, H] = quick ? [16, 96, 384, 12] : [128, 768, 3072, 12];
+const tokens = opt('--tokens');
+const [T, D, F, H] = quick ? [16, 96, 384, 12] : [tokens ? Number(tokens) : 128, 768, 3072, 12];
+if (!Number.isInteger(T) || T < 1) throw new RangeError(`--tokens must be a positive integer, got ${tokens}`);
 const dh = D / H;
 
 type Plain = { name: string; kind: 'plain'; n: number; k: number; m: number };
@@ -148,7 +155,7 @@ function makeOne(p: Plain | Shared, st: Setup) {
 function writeReport(): void {
   const today = (results.today as { layerWallSeconds: number } | undefined)?.layerWallSeconds;
   const ratios = today ? Object.fromEntries(Object.entries(results).map(([k, v]) => [k, today / (v as { layerWallSeconds: number }).layerWallSeconds])) : {};
-  report(quick ? 'he-layer-quick' : 'he-layer', {
+  report(quick ? 'he-layer-quick' : tokens ? `he-layer-t${T}` : 'he-layer', {
     shape: { tokens: T, hidden: D, ffn: F, heads: H },
     uptimeAtEnd: uptime(),
     peakRssMiB: peak / 2 ** 20,
@@ -163,9 +170,14 @@ const results: Record<string, unknown> = {};
 for (const name of configs) {
   const n = name === 'today' ? 1 : Number(name.split('-')[1]);
   const cached = name.startsWith('cached');
+  // "-before": plaintext blocks encoded and transformed by SEAL (not the kernel, mac-ntt.ts) and,
+  // with workers, every worker transforming every input of [X]·W (no shared inputs): the code
+  // before session 7, for a comparison in the same run.
+  const before = name.endsWith('-before');
   // "today" is main's path: the products in SEAL. Every other configuration runs them in the
   // kernel (mac.ts; worker threads have it on by default).
   macConfig.enabled = name !== 'today';
+  macConfig.ntt = !before;
   const setup: Setup = {};
   let pools: [HePool, HePool] | null = null;
   let prepareSeconds = 0;
@@ -174,6 +186,8 @@ for (const name of configs) {
   const load0 = os.loadavg();
   if (n > 1) {
     pools = [new HePool(n), new HePool(n)];
+    pools[1].shareInputs = !before;
+    await Promise.all(pools.map((x) => x.setKernelNtt(!before)));
     if (cached) await pools[1].setWeightBudget(n * MAX_CACHE_BYTES_PER_THREAD);
     setup.pools = { c: await pools[0].open('client', 32, cs.exportKeys()), s: await pools[1].open('server', 32, { pk: ss.exportPublicKey() }) };
   } else if (cached) {

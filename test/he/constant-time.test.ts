@@ -6,7 +6,7 @@ import { Prg } from '../../src/crypto/prg.ts';
 import { heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, heMatmulServer, makeBlocking } from '../../src/crypto/he/index.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { firstMismatch, sessionPair, twin, type Pair } from './helpers.ts';
-import { macStats } from '../../src/crypto/he/mac.ts';
+import { kernelNtt, macStats } from '../../src/crypto/he/mac.ts';
 
 const COUNTED = [
   'multiplyPlain', 'addInplace', 'addPlainInplace', 'plainTransformToNtt', 'cipherTransformToNttInplace',
@@ -26,13 +26,15 @@ async function countOps(p: Pair, run: () => Promise<unknown>): Promise<Record<st
       return orig.apply(o, a);
     };
   });
-  const kernel0 = macStats.products;
+  const kernel0 = macStats.products, prepared0 = macStats.prepared;
   try {
     await run();
   } finally {
     targets.forEach(([o, m]) => delete (o as Record<string, unknown>)[m]);
   }
   counts.kernelProducts = macStats.products - kernel0; // products outside SEAL (mac.ts)
+  counts.kernelPrepared = macStats.prepared - prepared0; // plaintext blocks encoded + transformed in the kernel
+  expect(counts.kernelPrepared).toBeGreaterThan(0);
   return counts;
 }
 
@@ -41,6 +43,7 @@ describe('HE server work is independent of the weights', () => {
   beforeAll(async () => {
     p = await sessionPair(32);
     p.ctx.nonzeroNtt(); // built once per context, before any product
+    kernelNtt(p.ctx); // the kernel's NTT tables, built and checked against SEAL once per thread and context
   });
   afterAll(() => p.close());
 

@@ -1,11 +1,14 @@
 // The server's products outside SEAL (src/crypto/he/mac-wasm.ts, mac.ts): the kernel's lazy
 // 128-bit multiply-accumulate and its reduction are exact against BigInt at the extremes (255
 // products of (p − 1)², folding in place); whole products with the kernel equal the SEAL path's
-// shares bit for bit under the same server randomness, and are exact against the twin.
+// shares bit for bit under the same server randomness, and are exact against the twin. Plaintext
+// blocks prepared in the kernel (lift + NTT) equal SEAL's encode + plainTransformToNtt residue
+// for residue, at every chain.
 import { describe, it, expect, afterEach } from 'vitest';
 import { macKernel } from '../../src/crypto/he/mac-wasm.ts';
-import { FOLD_EVERY, macConfig, moduli } from '../../src/crypto/he/mac.ts';
-import { chainFor } from '../../src/crypto/he/seal.ts';
+import { FOLD_EVERY, macConfig, moduli, kernelNtt, MacProducts } from '../../src/crypto/he/mac.ts';
+import { chainFor, HeContext, PT_DATA_OFFSET } from '../../src/crypto/he/seal.ts';
+import { fillRight } from '../../src/crypto/he/plain.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, makeBlocking, HeWeightCache, CACHED_BLOCK_BYTES } from '../../src/crypto/he/index.ts';
 import { sessionPair, twin, firstMismatch } from './helpers.ts';
@@ -15,6 +18,44 @@ const P60 = 1n << 60n;
 describe('HE products kernel', () => {
   afterEach(() => {
     macConfig.enabled = true;
+    macConfig.ntt = true;
+  });
+
+  it('plaintext blocks prepared in the kernel equal SEAL\'s encode + NTT, at ℓ = 16, 32, 37, 40', async () => {
+    for (const ell of [16, 32, 37, 40]) {
+      const ctx = await HeContext.create({ ell });
+      const mac = new MacProducts(ctx, 1);
+      const pt = new ctx.seal.Plaintext(), nt = new ctx.seal.Plaintext();
+      try {
+        expect(kernelNtt(ctx), `kernel NTT plan at ℓ = ${ell}`).not.toBeNull();
+        expect(mac.prepares).toBe(true);
+        const [k, m] = [40, 30];
+        const W = ctx.ring.random(k * m, Prg.fromInt(ell));
+        W[0] = ctx.ring.wide ? (1n << BigInt(ell - 1)) as never : (2 ** (ell - 1)) as never; // t/2 exactly: lifted to -t/2
+        const b = makeBlocking(9, k, m, 9, 20, 15);
+        for (const [kbi, mbi] of [[0, 0], [1, 1], [1, 0]]) {
+          const fill = fillRight(b, W, 0, k, m, false, kbi, mbi);
+          const { w, nonzero } = mac.prepare(fill);
+          expect(nonzero).toBe(true);
+          const got = new BigUint64Array(mac['a'].k.memory.buffer, w, 3 * ctx.N).slice();
+          ctx.encodeInto(pt, fill);
+          ctx.evaluator.plainTransformToNtt(pt, ctx.topParms, nt);
+          const bytes = nt.saveToArray(ctx.seal.ComprModeType.none) as Uint8Array;
+          const dv = new DataView(bytes.buffer, bytes.byteOffset + PT_DATA_OFFSET);
+          let bad = -1;
+          for (let i = 0; i < got.length && bad < 0; i++) if (got[i] !== dv.getBigUint64(8 * i, true)) bad = i;
+          expect(bad, `ℓ = ${ell}, block ${kbi},${mbi}: first residue that differs`).toBe(-1);
+        }
+        // An all-zero block: nonzero false, residues zero.
+        const Z = ctx.ring.alloc(k * m);
+        expect(mac.prepare(fillRight(b, Z, 0, k, m, false, 0, 0)).nonzero).toBe(false);
+      } finally {
+        pt.delete();
+        nt.delete();
+        mac.delete();
+        ctx.delete();
+      }
+    }
   });
 
   it('multiply-accumulate and reduction are exact at the extremes, for each prime of every chain', () => {
@@ -57,8 +98,9 @@ describe('HE products kernel', () => {
       for (let i = 0; i < 7 * m; i++) W[i] = 0; // all-zero weight blocks too
       const [Xc, Xs] = ring.share(X, Prg.fromInt(3));
       const cache = new HeWeightCache(64 * CACHED_BLOCK_BYTES);
-      const run = async (kernel: boolean, weights?: HeWeightCache) => {
+      const run = async (kernel: boolean, weights?: HeWeightCache, ntt = true) => {
         macConfig.enabled = kernel;
+        macConfig.ntt = ntt;
         return Promise.all([
           heMatmulClient(p.c, p.cs, Xc, n, k, m, { blocking: b }),
           heMatmulServer(p.s, p.ss, Xs, W, n, k, m, { blocking: b, prg: Prg.fromInt(9), ...(weights ? { weights } : {}) }),
@@ -66,11 +108,12 @@ describe('HE products kernel', () => {
       };
       // The same server randomness (prg) and the same products: the same ciphertexts, so the same
       // shares, except for the fresh Enc_pk(0) of each result, which the client's decryption removes.
-      const [seal, kern, kernCached, kernHit] = [await run(false), await run(true), await run(true, cache), await run(true, cache)];
+      // kern: blocks prepared in the kernel (lift + NTT); kernSealNtt: prepared by SEAL, products in the kernel.
+      const [seal, kern, kernCached, kernHit, kernSealNtt] = [await run(false), await run(true), await run(true, cache), await run(true, cache), await run(true, undefined, false)];
       expect(cache.report().hits).toBe(36);
       const want = twin(ring, X, W, 1, n, k, m);
-      for (const [Yc, Ys] of [seal, kern, kernCached, kernHit]) expect(firstMismatch(ring, Yc, Ys, want)).toBe(-1);
-      for (const r of [kern, kernCached, kernHit]) {
+      for (const [Yc, Ys] of [seal, kern, kernCached, kernHit, kernSealNtt]) expect(firstMismatch(ring, Yc, Ys, want)).toBe(-1);
+      for (const r of [kern, kernCached, kernHit, kernSealNtt]) {
         expect(r[1]).toEqual(seal[1]); // server share: -r + Xs·W, same prg
         expect(r[0]).toEqual(seal[0]);
       }

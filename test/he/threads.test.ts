@@ -1,7 +1,8 @@
 // HE on worker threads (src/crypto/he/pool.ts, parallel.ts): products exact with 2 and 3 workers,
-// [X]·W and [A]·[B], ragged blockings, the wide ring, cached weights in the workers; the same
+// [X]·W and [A]·[B], ragged blockings, the wide ring, cached weights in the workers, inputs shared
+// between workers or not (the same shares); the same
 // bytes as one thread; a dead worker fails the product with an error instead of a hang.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { Prg } from '../../src/crypto/prg.ts';
 import { heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, makeBlocking, HePool, MAX_CACHE_BYTES_PER_THREAD } from '../../src/crypto/he/index.ts';
 import type { Blocking, HeStats, PoolSession } from '../../src/crypto/he/index.ts';
@@ -29,7 +30,7 @@ async function matmul(p: Pair, pools: Pools, n: number, k: number, m: number, se
     heMatmulServer(p.s, p.ss, Xs, W, n, k, m, { blocking, pool: pools.s, stats: sst, prg: Prg.fromInt(seed + 3) }),
   ]);
   const bytes = p.c.totals.bytesSent + p.c.totals.bytesRecv - before;
-  return { mismatch: firstMismatch(ring, Yc, Ys, twin(ring, X, W, 1, n, k, m)), bytes, cst, sst };
+  return { mismatch: firstMismatch(ring, Yc, Ys, twin(ring, X, W, 1, n, k, m)), bytes, cst, sst, Yc, Ys };
 }
 
 // The wide ring on workers is the same code with BigUint64 rings: CIPHERPRUNE_SLOW=1 only.
@@ -69,6 +70,24 @@ describe('HE on worker threads', () => {
     const after = await spool.weightReport();
     expect(after.blocks - before.blocks).toBe(15);
     expect(after.hits - before.hits).toBe(30);
+    // Inputs shared between the workers (each loads and transforms a share of an upload's inputs,
+    // parallel.ts) or transformed by every worker: the same shares under the same server randomness.
+    const loads = (on: boolean) => {
+      spool.shareInputs = on;
+      const spy = vi.spyOn(spool, 'call');
+      return { count: () => spy.mock.calls.filter(([, q]) => q.op === 'sLoad').length, done: () => spy.mockRestore() };
+    };
+    const off = loads(false);
+    const r0 = await matmul(p, pools, 13, 22, 17, 70, b, W);
+    expect(off.count()).toBe(0);
+    off.done();
+    const on = loads(true);
+    const r1 = await matmul(p, pools, 13, 22, 17, 70, b, W);
+    expect(on.count()).toBe(5 * 3); // every k-block: 4 inputs over 3 workers, each loads one or two
+    on.done();
+    expect(r1.mismatch).toBe(-1);
+    expect(r1.Yc).toEqual(r0.Yc);
+    expect(r1.Ys).toEqual(r0.Ys);
   });
 
   it('[A]·[B] exact: heads split over workers and columns split over workers', async () => {

@@ -10,6 +10,12 @@
 //   mac2(acc, a, w, count):  mac(acc, a, w, count); mac(acc + 16·count, a + 8·count, w, count)
 //   reduce(out, acc, count, p, r, rs, stride): for i < count: out[i] = acc[i] mod p, out advancing
 //     by stride bytes (8: residues; 16 with out = acc: fold an accumulator in place)
+//   lift(out, in, count, mask, half, inc): out[i] = x + (x >= half ? inc : 0), x = in[i] & mask: a
+//     plaintext coefficient mod t lifted to [-t/2, t/2) mod p (inc = p - t), as SEAL's transform does
+//   ntt(a, n, roots, rootsQ, p): the forward negacyclic NTT of n residues in place (Cooley-Tukey,
+//     roots ψ^brv(k) in bit-reversed order, Harvey's lazy butterflies with Shoup's quotients
+//     rootsQ[k] = ⌊roots[k]·2^64 / p⌋; values in [0, 4p) between stages, [0, p) at the end):
+//     the transform SEAL applies to a plaintext (the tables are checked against SEAL, mac.ts)
 //
 // Bounds: a[i], w[i] < 2^60, so a product is < 2^120 and an accumulator holds 255 of them
 // (plus a residue) below 2^128; the caller folds accumulators (reduce in place) before more.
@@ -23,6 +29,7 @@ const op = {
   i32c: 0x41, i64c: 0x42,
   ld64: 0x29, st64: 0x37,
   i32eqz: 0x45, i32eq: 0x46, if: 0x04, i32add: 0x6a, i32sub: 0x6b, i32shl: 0x74, i32geu: 0x4f,
+  i32ltu: 0x49, i32mul: 0x6c, i32shru: 0x76,
   i64add: 0x7c, i64sub: 0x7d, i64mul: 0x7e, i64and: 0x83, i64or: 0x84, i64shl: 0x86, i64shru: 0x88,
   i64ltu: 0x54, i64geu: 0x5a, i64remu: 0x82, extU: 0xad, call: 0x10,
 };
@@ -108,16 +115,21 @@ const mac2Body = [
 const R = { out: 0, acc: 1, count: 2, p: 3, r: 4, rs: 5, stride: 6, hi: 7, lo: 8, t: 9, z: 10, ll: 11, lh: 12, hl: 13, mid: 14 };
 const lo32 = (i: number) => [...get(i), ...i64c(M32), op.i64and];
 const hi32 = (i: number) => [...get(i), ...i64c(32n), op.i64shru];
-/** ⌊a·b / 2^64⌋ of locals a, b (four 32 × 32 → 64 products), left on the stack. */
-const mulhi = (a: number, b: number) => [
-  ...lo32(a), ...lo32(b), op.i64mul, ...set(R.ll),
-  ...lo32(a), ...hi32(b), op.i64mul, ...set(R.lh),
-  ...hi32(a), ...lo32(b), op.i64mul, ...set(R.hl),
-  ...hi32(R.ll), ...lo32(R.lh), op.i64add, ...lo32(R.hl), op.i64add, ...set(R.mid),
-  ...hi32(a), ...hi32(b), op.i64mul, ...hi32(R.lh), op.i64add, ...hi32(R.hl), op.i64add, ...hi32(R.mid), op.i64add,
-];
-/** local x = x >= p ? x - p : x */
-const condSub = (x: number) => [...get(x), ...get(R.p), op.i64sub, ...get(x), ...get(x), ...get(R.p), op.i64geu, op.select, ...set(x)];
+/** ⌊a·b / 2^64⌋ of locals a, b (four 32 × 32 → 64 products), left on the stack; t: four scratch i64 locals. */
+const mulhiWith = (a: number, b: number, t: [number, number, number, number]) => {
+  const [ll, lh, hl, mid] = t;
+  return [
+    ...lo32(a), ...lo32(b), op.i64mul, ...set(ll),
+    ...lo32(a), ...hi32(b), op.i64mul, ...set(lh),
+    ...hi32(a), ...lo32(b), op.i64mul, ...set(hl),
+    ...hi32(ll), ...lo32(lh), op.i64add, ...lo32(hl), op.i64add, ...set(mid),
+    ...hi32(a), ...hi32(b), op.i64mul, ...hi32(lh), op.i64add, ...hi32(hl), op.i64add, ...hi32(mid), op.i64add,
+  ];
+};
+const mulhi = (a: number, b: number) => mulhiWith(a, b, [R.ll, R.lh, R.hl, R.mid]);
+/** local x = x >= m ? x - m : x (branch-free), m a local */
+const condSubBy = (x: number, m: number) => [...get(x), ...get(m), op.i64sub, ...get(x), ...get(x), ...get(m), op.i64geu, op.select, ...set(x)];
+const condSub = (x: number) => condSubBy(x, R.p);
 const reduceBody = [
   ...countdown(R.count, [
     ...get(R.acc), ...ld(8), ...set(R.hi),
@@ -135,6 +147,62 @@ const reduceBody = [
   ]),
 ];
 
+// lift(out i32, in i32, count i32, mask i64, half i64, inc i64); local 6 x
+const liftBody = [
+  ...countdown(2, [
+    ...get(0),
+    ...get(1), ...ld(), ...get(3), op.i64and, ...tee(6), ...get(5), op.i64add, ...get(6), ...get(6), ...get(4), op.i64geu, op.select,
+    ...st(),
+    ...get(0), ...i32c(8), op.i32add, ...set(0),
+    ...get(1), ...i32c(8), op.i32add, ...set(1),
+  ]),
+];
+
+/** `while (cond) body`, cond leaving an i32 on the stack. */
+const whileDo = (cond: number[], body: number[]) => [
+  op.block, op.void, op.loop, op.void, ...cond, op.i32eqz, op.brIf, 1, ...body, op.br, 0, op.end, op.end,
+];
+// ntt(a i32, n i32, roots i32, rootsQ i32, p i64); i32 locals 5 m, 6 gap (bytes), 7 i, 8 j, 9 end;
+// i64 locals 10 W, 11 Wq, 12 X, 13 Y, 14 Q, 15 twoP, 16..19 mulhi scratch.
+const T = { a: 0, n: 1, roots: 2, rootsQ: 3, p: 4, m: 5, gap: 6, i: 7, j: 8, end: 9, W: 10, Wq: 11, X: 12, Y: 13, Q: 14, twoP: 15 };
+const nttBody = [
+  ...get(T.p), ...i64c(1n), op.i64shl, ...set(T.twoP),
+  ...i32c(1), ...set(T.m),
+  ...get(T.n), ...i32c(2), op.i32shl, ...set(T.gap), // (n/2)·8 bytes
+  ...whileDo([...get(T.m), ...get(T.n), op.i32ltu], [
+    ...i32c(0), ...set(T.i),
+    ...whileDo([...get(T.i), ...get(T.m), op.i32ltu], [
+      // W = roots[m + i], Wq = rootsQ[m + i]
+      ...get(T.roots), ...get(T.m), ...get(T.i), op.i32add, ...i32c(3), op.i32shl, op.i32add, ...ld(), ...set(T.W),
+      ...get(T.rootsQ), ...get(T.m), ...get(T.i), op.i32add, ...i32c(3), op.i32shl, op.i32add, ...ld(), ...set(T.Wq),
+      // j = a + 2·i·gap, end = j + gap
+      ...get(T.a), ...get(T.i), ...get(T.gap), op.i32mul, ...i32c(1), op.i32shl, op.i32add, ...tee(T.j), ...get(T.gap), op.i32add, ...set(T.end),
+      ...whileDo([...get(T.j), ...get(T.end), op.i32ltu], [
+        ...get(T.j), ...ld(), ...set(T.X),
+        ...condSubBy(T.X, T.twoP),
+        ...get(T.j), ...get(T.gap), op.i32add, ...ld(), ...set(T.Y),
+        // Q = W·Y − ⌊Wq·Y / 2^64⌋·p (mod 2^64), in [0, 2p)
+        ...get(T.W), ...get(T.Y), op.i64mul, ...mulhiWith(T.Wq, T.Y, [16, 17, 18, 19]), ...get(T.p), op.i64mul, op.i64sub, ...set(T.Q),
+        ...get(T.j), ...get(T.X), ...get(T.Q), op.i64add, ...st(),
+        ...get(T.j), ...get(T.gap), op.i32add, ...get(T.X), ...get(T.twoP), op.i64add, ...get(T.Q), op.i64sub, ...st(),
+        ...get(T.j), ...i32c(8), op.i32add, ...set(T.j),
+      ]),
+      ...get(T.i), ...i32c(1), op.i32add, ...set(T.i),
+    ]),
+    ...get(T.m), ...i32c(1), op.i32shl, ...set(T.m),
+    ...get(T.gap), ...i32c(1), op.i32shru, ...set(T.gap),
+  ]),
+  // [0, 4p) -> [0, p)
+  ...get(T.a), ...set(T.j),
+  ...countdown(T.n, [
+    ...get(T.j), ...ld(), ...set(T.X),
+    ...condSubBy(T.X, T.twoP),
+    ...condSubBy(T.X, T.p),
+    ...get(T.j), ...get(T.X), ...st(),
+    ...get(T.j), ...i32c(8), op.i32add, ...set(T.j),
+  ]),
+];
+
 const code = (locals: [number, number][], body: number[]) => {
   const b = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...body, op.end];
   return [...uleb(b.length), ...b];
@@ -145,22 +213,28 @@ export function macModuleBytes(): Uint8Array {
   const types = vec([
     [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])], // mac, mac2
     [0x60, ...vec([[I32], [I32], [I32], [I64], [I64], [I64], [I32]]), ...vec([])], // reduce
+    [0x60, ...vec([[I32], [I32], [I32], [I64], [I64], [I64]]), ...vec([])], // lift
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I64]]), ...vec([])], // ntt
   ]);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types),
-    ...section(3, vec([[0], [0], [1]])),
+    ...section(3, vec([[0], [0], [1], [2], [3]])),
     ...section(5, vec([[0x00, ...uleb(1)]])), // memory: 1 page, grows on demand
     ...section(7, vec([
       [...str('memory'), 0x02, 0],
       [...str('mac'), 0x00, 0],
       [...str('mac2'), 0x00, 1],
       [...str('reduce'), 0x00, 2],
+      [...str('lift'), 0x00, 3],
+      [...str('ntt'), 0x00, 4],
     ])),
     ...section(10, vec([
       code([[6, I64]], macBody),
       code([], mac2Body),
       code([[8, I64]], reduceBody),
+      code([[1, I64]], liftBody),
+      code([[5, I32], [10, I64]], nttBody),
     ])),
   ];
   return Uint8Array.from(bytes);
@@ -178,6 +252,8 @@ export interface MacKernel {
   mac(acc: number, a: number, w: number, count: number): void;
   mac2(acc: number, a: number, w: number, count: number): void;
   reduce(out: number, acc: number, count: number, p: bigint, r: bigint, rs: bigint, stride: number): void;
+  lift(out: number, inp: number, count: number, mask: bigint, half: bigint, inc: bigint): void;
+  ntt(a: number, n: number, roots: number, rootsQ: number, p: bigint): void;
 }
 
 let compiled: object | null = null;

@@ -8,6 +8,7 @@ import type { Ciphertext, Plaintext } from 'node-seal';
 import type { HeContext } from './seal.ts';
 import { CT_DATA_OFFSET, PT_DATA_OFFSET } from './seal.ts';
 import { macKernel, type MacKernel } from './mac-wasm.ts';
+import { nttPlan, nttInto, type NttPlan, type Writer } from './mac-ntt.ts';
 
 /** Products an accumulator takes before it is folded (reduced in place): 255 · p² + p < 2^128. */
 export const FOLD_EVERY = 255;
@@ -15,17 +16,21 @@ export const FOLD_EVERY = 255;
 /**
  * `foldEvery` (<= FOLD_EVERY; smaller in tests) is how many products an accumulator takes before
  * it is folded. `enabled: false` runs the products in SEAL as before (this thread only): for comparisons (tests,
- * bench/he/layer.ts's "today") and as the path for primes the kernel does not take.
+ * bench/he/layer.ts's "today") and as the path for primes the kernel does not take. `ntt: false`
+ * prepares plaintext blocks (encode + NTT) in SEAL instead of the kernel (kernelNtt, below).
  */
-export const macConfig = { enabled: true, foldEvery: FOLD_EVERY };
+export const macConfig = { enabled: true, foldEvery: FOLD_EVERY, ntt: true };
 
-/** Products run in this thread's kernel (tests count them beside SEAL's operations). */
-export const macStats = { products: 0 };
+/** Products run in this thread's kernel, and plaintext blocks prepared there (tests count them beside SEAL's operations). */
+export const macStats = { products: 0, prepared: 0 };
 
 /** Whether the kernel runs this context's products: on, and its level-0 primes are below 2^60 (mac-wasm.ts's bounds). */
 export function kernelFits(ctx: HeContext): boolean {
   return macConfig.enabled && ctx.primes.every((p) => p < 1n << 60n);
 }
+
+/** This thread's plan to prepare the context's plaintext blocks in the kernel (mac-ntt.ts), or null: then SEAL prepares them. */
+export const kernelNtt = (ctx: HeContext): NttPlan | null => (macConfig.ntt && kernelFits(ctx) ? nttPlan(ctx, threadArena()) : null);
 
 /** Sizes in the kernel's memory for a context (level 0: L primes, N coefficients). */
 export function macSizes(ctx: HeContext): { ct: number; pt: number; acc: number; words: number } {
@@ -132,7 +137,11 @@ export class MacProducts {
   private readonly acc: Int32Array;
   private readonly count: Uint16Array;
   private readonly inputs: number[] = [];
+  private readonly held = new Set<number>();
   private scratch: number;
+  /** The coefficients of a block being prepared in the kernel (N u64), or -1 without a plan. */
+  private src = -1;
+  private readonly plan: NttPlan | null;
   private out = -1;
   private header: Uint8Array | null = null;
 
@@ -143,6 +152,20 @@ export class MacProducts {
     this.acc = new Int32Array(slots).fill(-1);
     this.count = new Uint16Array(slots);
     this.scratch = this.a.alloc(this.sz.pt);
+    this.plan = kernelNtt(ctx);
+    if (this.plan) this.src = this.a.alloc(8 * ctx.N);
+  }
+
+  /** Whether plaintext blocks are prepared in the kernel (prepare) rather than in SEAL (plain). */
+  get prepares(): boolean {
+    return this.plan !== null;
+  }
+
+  /** Encode and transform a plaintext block into the scratch block in the kernel (its address, whether it is nonzero). */
+  prepare(fill: Writer): { w: number; nonzero: boolean } {
+    if (!this.plan) throw new Error('internal: no kernel NTT for this context');
+    macStats.prepared++;
+    return { w: this.scratch, nonzero: nttInto(this.a, this.plan, this.src, this.scratch, this.ctx.N, this.ctx.ring.wide, fill) };
   }
 
   /** Start accumulator `slot` at zero (the re-randomising Enc_pk(0) is added when it is finished). */
@@ -154,16 +177,48 @@ export class MacProducts {
 
   /** An input ciphertext (NTT form, level 0) copied in; freed by endInputs. */
   input(c: Ciphertext): number {
-    const p = this.a.alloc(this.sz.ct);
-    this.inputs.push(p);
-    const h = ctIn(this.a, p, this.sz.ct, c, this.ctx);
-    this.header ??= h.slice();
-    return p;
+    return this.adopt(this.hold(c));
   }
 
   endInputs(): void {
     for (const p of this.inputs) this.a.release(p, this.sz.ct);
     this.inputs.length = 0;
+  }
+
+  /** An input copied in and held past endInputs (loaded for a later k-block's absorb, parallel.ts) until adopted. */
+  hold(c: Ciphertext): number {
+    const p = this.a.alloc(this.sz.ct);
+    this.held.add(p);
+    const h = ctIn(this.a, p, this.sz.ct, c, this.ctx);
+    this.header ??= h.slice();
+    return p;
+  }
+
+  /** A held input becomes an input of the k-block being absorbed (freed by endInputs). */
+  adopt(p: number): number {
+    this.held.delete(p);
+    this.inputs.push(p);
+    return p;
+  }
+
+  /** An input's residues (2 polynomials × L primes × N u64, NTT form), copied out for another thread's kernel. */
+  inputBytes(p: number): Uint8Array {
+    return this.a.view(p, this.sz.ct).slice();
+  }
+
+  /** The serialized header of this product's inputs (level 0, NTT form), once one was copied in. */
+  inputHeader(): Uint8Array | null {
+    return this.header;
+  }
+
+  /** An input whose residues another thread loaded (inputBytes there) copied in; freed by endInputs. */
+  inputData(data: Uint8Array, header: Uint8Array): number {
+    if (data.byteLength !== this.sz.ct) throw new Error(`internal: shared HE input has ${data.byteLength} bytes`);
+    const p = this.a.alloc(this.sz.ct);
+    this.inputs.push(p);
+    this.a.view(p, this.sz.ct).set(data);
+    this.header ??= header.slice();
+    return p;
   }
 
   /** A prepared NTT plaintext into the scratch block (returns its address). */
@@ -210,6 +265,8 @@ export class MacProducts {
   /** Give every block back to the thread's kernel (idempotent). */
   delete(): void {
     this.endInputs();
+    for (const p of this.held) this.a.release(p, this.sz.ct);
+    this.held.clear();
     for (let i = 0; i < this.acc.length; i++) {
       if (this.acc[i] >= 0) this.a.release(this.acc[i], this.sz.acc);
       this.acc[i] = -1;
@@ -218,5 +275,7 @@ export class MacProducts {
     this.out = -1;
     if (this.scratch >= 0) this.a.release(this.scratch, this.sz.pt);
     this.scratch = -1;
+    if (this.src >= 0) this.a.release(this.src, 8 * this.ctx.N);
+    this.src = -1;
   }
 }

@@ -11,7 +11,7 @@ import { Prg } from '../prg.ts';
 import type { HeClientSession, HeServerSession } from './keys.ts';
 import { rethrow } from './seal.ts';
 import { Busy, checkProductNoise, checkUploadMessage, concat, extract, resultFrames, type HeStats } from './engine.ts';
-import { perMessage, type ProductJob } from './server-core.ts';
+import { perMessage, type ProductJob, type SharedInputs } from './server-core.ts';
 import { ownerOf, type RowBlock } from './worker-protocol.ts';
 import type { PoolSession } from './pool.ts';
 
@@ -62,6 +62,7 @@ export async function serverProductsPooled(
       const owners = new Set<number>();
       for (let mbi = 0; mbi < b.mb; mbi++) owners.add(ownerOf(shape.heads, b.mb, W, h, mbi));
       const absorbs: Promise<unknown>[] = [];
+      const posted: Promise<unknown>[] = [];
       for (let kbi = 0; kbi < b.kb; kbi++) {
         const msg = await busy.recv(ch);
         checkUploadMessage(msg, job, sess.ctx.params.ell);
@@ -70,14 +71,32 @@ export async function serverProductsPooled(
           await absorbs[absorbs.length - WINDOW * owners.size];
           busy.resume();
         }
-        for (const w of owners) {
-          const p = pool.call(w, { op: 'sAbsorb', pid, h, kbi, msg }).then(add);
+        const ws = [...owners];
+        // [X]·W on several workers: each loads and transforms a share of the k-block's inputs
+        // (rotating with kbi, so one input per k-block alternates) and the others take its residues,
+        // instead of every worker transforming every input (sLoad, then sAbsorb with the others' inputs).
+        const loads = job.kind === 'plain' && ws.length > 1 && pool.shareInputs ? ws.map((w, j) => {
+          const rows: number[] = [];
+          for (let i = 0; i < b.nb; i++) if ((i + kbi) % ws.length === j) rows.push(i);
+          const p = rows.length === 0 ? Promise.resolve(null) : pool.call(w, { op: 'sLoad', pid, h, kbi, msg, rows }).then((r) => (add(r), (r.value ?? null) as SharedInputs | null));
+          p.catch(() => undefined);
+          inflight.push(p);
+          return p;
+        }) : null;
+        const absorbOn = (w: number, given: SharedInputs[]) => ({ reply: pool.call(w, { op: 'sAbsorb', pid, h, kbi, msg, given }).then(add) });
+        for (const [j, w] of ws.entries()) {
+          // `post` resolves once the request is posted (a worker runs its requests in posting order).
+          const post = loads ? Promise.all(loads).then((ls) => absorbOn(w, ls.filter((x, i): x is SharedInputs => i !== j && x !== null))) : null;
+          if (post) posted.push(post);
+          const p = post ? post.then((x) => x.reply) : absorbOn(w, []).reply;
           p.catch(() => undefined);
           absorbs.push(p);
           inflight.push(p);
         }
       }
-      const rows = [...owners].map((w) => pool.call(w, { op: 'sRows', pid, h }));
+      // A head's rows after its last absorb on each worker (posted now when every absorb was).
+      const rowsOn = (w: number) => pool.call(w, { op: 'sRows', pid, h });
+      const rows = [...owners].map((w) => (posted.length > 0 ? Promise.all(posted).then(() => rowsOn(w)) : rowsOn(w)));
       inflight.push(...rows);
       rows.forEach((p) => p.catch(() => undefined));
       const head = h;

@@ -63,6 +63,12 @@ export class HePool {
   private pids = 0;
   private closed = false;
   broken = false;
+  /**
+   * [X]·W over several workers: each loads and transforms a share of an upload's inputs and passes
+   * their residues to the others (parallel.ts); false: every worker transforms every input (as
+   * before; for comparisons in bench/he/layer.ts).
+   */
+  shareInputs = true;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`HE threads must be a positive integer, got ${size}`);
@@ -107,6 +113,11 @@ export class HePool {
   async setZeroStock(count: number): Promise<void> {
     if (!Number.isInteger(count) || count < 0) throw new RangeError(`HE zero stock must be an integer >= 0, got ${count}`);
     await this.all(() => ({ op: 'zeros', count }));
+  }
+
+  /** Prepare plaintext blocks in the workers' kernels (mac-ntt.ts), or in SEAL (false: for comparisons). */
+  async setKernelNtt(on: boolean): Promise<void> {
+    await this.all(() => ({ op: 'kernel', ntt: on }));
   }
 
   /** The workers' stocks of encryptions of zero together. */

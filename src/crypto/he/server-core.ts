@@ -47,6 +47,17 @@ export interface ProductJob {
 /** Ciphertexts per upload message (one message per head and k-block). */
 export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => job.b.nb + (job.kind === 'shared' ? job.b.mb : 0);
 
+/**
+ * Left inputs of one k-block that another core loaded (parallel.ts: with several workers on the
+ * same head, each loads and transforms a share of the uploads instead of all of them): the
+ * residues in NTT form as the kernel holds them, by row block, and the header of such an input.
+ */
+export interface SharedInputs {
+  header: Uint8Array;
+  rows: number[];
+  data: Uint8Array[];
+}
+
 /** What the server's core needs: the context and (for products, not to prepare weights) the client's public-key encryptor. */
 export interface ServerKeys {
   ctx: HeContext;
@@ -138,8 +149,12 @@ export class ServerCore {
     return nonzero;
   }
 
-  /** A plaintext prepared into ptNtt, as the products take it (the kernel's copy, or ptNtt). */
+  /**
+   * A plaintext prepared as the products take it: encoded and transformed in the kernel (mac.ts
+   * kernelNtt), or in SEAL into ptNtt and copied into the kernel, or ptNtt (SEAL's products).
+   */
   private prepared(fill: Parameters<HeContext['encodeInto']>[1]): { w: Plaintext | number; nonzero: boolean } {
+    if (this.mac?.prepares) return this.mac.prepare(fill);
     const nonzero = this.prepare(fill);
     return { w: this.mac ? this.mac.plain(this.ptNtt) : this.ptNtt, nonzero };
   }
@@ -197,8 +212,52 @@ export class ServerCore {
     return n;
   }
 
-  /** Absorb the upload message of (head h, k-block kbi), its length already checked. */
-  absorb(h: number, kbi: number, msg: Uint8Array): void {
+  /** Left input `i` of (h, kbi) loaded from the message: + own share unless folded, NTT form. The caller deletes it. */
+  private loadLeft(h: number, kbi: number, msg: Uint8Array, i: number): Ciphertext {
+    const { shape, b, left } = this.job;
+    const { n, k } = shape;
+    const ctx = this.sess.ctx;
+    const size = uploadCtBytes(ctx.params.ell);
+    const c = this.load(unpackUpload(msg.subarray(i * size, (i + 1) * size), ctx.chain.bits, ctx.N));
+    if (!this.job.foldShare) {
+      ctx.encodeInto(this.pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
+      ctx.evaluator.addPlainInplace(c, this.pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
+    }
+    ctx.evaluator.cipherTransformToNttInplace(c);
+    return c;
+  }
+
+  /** Inputs loaded ahead by loadShared, per `${h}:${kbi}`: row block -> kernel address. */
+  private readonly pre = new Map<string, Map<number, number>>();
+
+  /**
+   * Load the left inputs `rows` of (h, kbi) of a [X]·W product into the kernel and keep them for
+   * absorb; returns their residues for the other cores (null without the kernel: they load their own).
+   */
+  loadShared(h: number, kbi: number, msg: Uint8Array, rows: number[]): SharedInputs | null {
+    if (!this.mac || this.job.kind !== 'plain') return null;
+    const kept = new Map<number, number>();
+    this.pre.set(`${h}:${kbi}`, kept);
+    const data: Uint8Array[] = [];
+    for (const i of rows) {
+      const c = this.loadLeft(h, kbi, msg, i);
+      try {
+        const p = this.mac.hold(c);
+        kept.set(i, p);
+        data.push(this.mac.inputBytes(p));
+      } finally {
+        c.delete();
+        this.live.delete(c);
+      }
+    }
+    return { header: this.mac.inputHeader()!, rows, data };
+  }
+
+  /**
+   * Absorb the upload message of (head h, k-block kbi), its length already checked. `given`: left
+   * inputs other cores loaded (loadShared there); the rest this core loads (or loaded ahead).
+   */
+  absorb(h: number, kbi: number, msg: Uint8Array, given: SharedInputs[] = []): void {
     const { kind, shape, b, left } = this.job;
     const { n, k } = shape;
     const ctx = this.sess.ctx;
@@ -211,16 +270,20 @@ export class ServerCore {
     const lefts: (Ciphertext | number)[] = [];
     const rightOps: (Ciphertext | number | null)[] = [];
     const operand = (c: Ciphertext): Ciphertext | number => (this.mac ? this.mac.input(c) : c);
+    const pre = this.pre.get(`${h}:${kbi}`);
+    this.pre.delete(`${h}:${kbi}`);
+    const shared = new Map<number, [Uint8Array, Uint8Array]>();
+    for (const g of given) g.rows.forEach((i, j) => shared.set(i, [g.data[j], g.header]));
     try {
       for (let i = 0; i < b.nb; i++) {
-        const c = this.load(ct(i));
-        cts.push(c);
-        if (!this.job.foldShare) {
-          ctx.encodeInto(this.pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
-          ev.addPlainInplace(c, this.pt); // Enc(X_c) + X_s = Enc(X); adding zero is fine
+        const mine = pre?.get(i), theirs = shared.get(i);
+        if (this.mac && mine !== undefined) lefts.push(this.mac.adopt(mine));
+        else if (this.mac && theirs) lefts.push(this.mac.inputData(theirs[0], theirs[1]));
+        else {
+          const c = this.loadLeft(h, kbi, msg, i);
+          cts.push(c);
+          lefts.push(operand(c));
         }
-        ev.cipherTransformToNttInplace(c);
-        lefts.push(operand(c));
       }
       if (kind === 'shared') {
         for (let mbi = 0; mbi < b.mb; mbi++) {

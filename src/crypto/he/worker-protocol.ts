@@ -3,7 +3,7 @@
 // (or by heads when there are at least as many heads as workers): `ownerOf` is that rule, the same
 // on both sides of the port.
 import type { RingArray } from '../ring.ts';
-import type { ProductJob } from './server-core.ts';
+import type { ProductJob, SharedInputs } from './server-core.ts';
 import type { WeightCacheReport } from './weights.ts';
 import type { ZeroReport } from './zeros.ts';
 
@@ -13,7 +13,8 @@ export type Request =
   | { op: 'open'; sid: number; role: Role; ell: number; keys: { pk: Uint8Array; sk?: Uint8Array } }
   | { op: 'close'; sid: number }
   | { op: 'sStart'; pid: number; sid: number; job: ProductJob; workers: number; index: number; seed: Uint8Array }
-  | { op: 'sAbsorb'; pid: number; h: number; kbi: number; msg: Uint8Array }
+  | { op: 'sLoad'; pid: number; h: number; kbi: number; msg: Uint8Array; rows: number[] }
+  | { op: 'sAbsorb'; pid: number; h: number; kbi: number; msg: Uint8Array; given?: SharedInputs[] }
   | { op: 'sRows'; pid: number; h: number }
   | { op: 'cStart'; pid: number; sid: number; job: ProductJob }
   | { op: 'cEnc'; pid: number; h: number; kbi: number; from: number; to: number }
@@ -24,6 +25,7 @@ export type Request =
   | { op: 'cacheReport' }
   | { op: 'cacheClear' }
   | { op: 'zeros'; count: number }
+  | { op: 'kernel'; ntt: boolean }
   | { op: 'zeroReport' };
 
 /** One finished result block: its bytes and the server's mask r (all N coefficients). */
@@ -35,7 +37,7 @@ export interface RowBlock {
 }
 
 export type Reply =
-  | { id: number; ok: true; ms: number; value?: RowBlock[] | Uint8Array[] | { coeffs: RingArray[]; budget?: number } | WeightCacheReport | ZeroReport }
+  | { id: number; ok: true; ms: number; value?: RowBlock[] | Uint8Array[] | { coeffs: RingArray[]; budget?: number } | SharedInputs | null | WeightCacheReport | ZeroReport }
   | { id: number; ok: false; error: string };
 
 /** Which worker computes result column block `mbi` of head `h`. */

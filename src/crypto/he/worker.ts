@@ -8,6 +8,7 @@ import { heClientSessionFromKeys, heServerSession, type HeClientSession, type He
 import { ServerCore } from './server-core.ts';
 import { ClientCore } from './client-core.ts';
 import { HeWeightCache } from './weights.ts';
+import { macConfig } from './mac.ts';
 import { ZeroStock, type ZeroReport } from './zeros.ts';
 import { ownerOf, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
 import { sealError } from './seal.ts';
@@ -68,9 +69,11 @@ async function handle(q: Request): Promise<Value> {
         st.started.add(q.h);
         st.core.startHead(q.h);
       }
-      st.core.absorb(q.h, q.kbi, q.msg);
+      st.core.absorb(q.h, q.kbi, q.msg, q.given);
       return undefined;
     }
+    case 'sLoad':
+      return servers.get(q.pid)!.core.loadShared(q.h, q.kbi, q.msg, q.rows);
     case 'sRows': {
       const st = servers.get(q.pid)!;
       const out: RowBlock[] = [];
@@ -121,6 +124,9 @@ async function handle(q: Request): Promise<Value> {
     case 'cacheClear':
       cache.clear();
       return undefined;
+    case 'kernel':
+      macConfig.ntt = q.ntt;
+      return undefined;
     case 'zeros':
       zeroCap = q.count;
       for (const z of stocks.values()) z.cap = q.count;
@@ -146,7 +152,7 @@ async function handle(q: Request): Promise<Value> {
 function transferable(reply: Reply): ArrayBuffer[] {
   if (!reply.ok || !reply.value) return [];
   const v = reply.value;
-  const arrays: ArrayBufferView[] = Array.isArray(v) ? v.flatMap((x) => (x instanceof Uint8Array ? [x] : [x.bytes, x.r])) : 'coeffs' in v ? v.coeffs : [];
+  const arrays: ArrayBufferView[] = Array.isArray(v) ? v.flatMap((x) => (x instanceof Uint8Array ? [x] : [x.bytes, x.r])) : 'coeffs' in v ? v.coeffs : 'data' in v ? v.data : [];
   const out = new Set<ArrayBuffer>();
   for (const a of arrays) if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) out.add(a.buffer);
   return [...out];
