@@ -107,13 +107,14 @@ export class Chooser {
         }
       }
     } else {
-      const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array;
+      // 64-bit words: BigInt products by 2^j (V8 keeps them unboxed; BigInt shifts it does not).
+      const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array, pw = pow2s(kb);
       for (let i = 0; i < np; i++) {
-        const j = BigInt(kb ? i % kb : 0);
+        const w = pw[kb ? i % kb : 0];
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = ((m1[p] - m0[p]) << j) - c[q];
-          s[q] = -(m0[p] << j);
+          d[q] = (m1[p] - m0[p]) * w - c[q];
+          s[q] = -(m0[p] * w);
         }
       }
     }
@@ -146,11 +147,11 @@ export class Chooser {
           }
         }
       } else {
-        const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array;
+        const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array, pw = pow2s(kb);
         for (let i = 0; i < nm; i++) {
-          const j = BigInt(kb ? i % kb : 0);
+          const w = pw[kb ? i % kb : 0];
           for (let l = 0; l < L; l++) {
-            const q = i * L + l, m = mb[i * W + off + l] << j;
+            const q = i * L + l, m = mb[i * W + off + l] * w;
             o[q] = b[i] ? m - dp[q] : m;
           }
         }
@@ -164,19 +165,24 @@ export class Chooser {
 
 /** b = r ⊕ e: where e = 1 the receiver's share of r·c becomes −(its share) and the sender's c − (its share). */
 function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingArray, corr: RingArray, ePeer: Bits, eMine: Bits): void {
-  for (let i = 0; i < ePeer.length; i++) {
-    if (!ePeer[i]) continue;
-    for (let l = 0; l < L; l++) {
-      const q = i * L + l;
-      (asSender as Uint32Array)[q] = ((corr as Uint32Array)[q] - (asSender as Uint32Array)[q]) as never;
-    }
+  // One loop per array type (monomorphic element accesses), reduced where written.
+  if (asSender instanceof Uint32Array) {
+    const s = asSender, c = corr as Uint32Array, o = asReceiver as Uint32Array, m = r.ell >= 32 ? 0xffffffff : 2 ** r.ell - 1;
+    for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = (c[q] - s[q]) & m;
+    for (let i = 0; i < eMine.length; i++) if (eMine[i]) for (let q = i * L; q < i * L + L; q++) o[q] = -o[q] & m;
+  } else {
+    const s = asSender, c = corr as BigUint64Array, o = asReceiver as BigUint64Array;
+    for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = c[q] - s[q];
+    for (let i = 0; i < eMine.length; i++) if (eMine[i]) for (let q = i * L; q < i * L + L; q++) o[q] = -o[q];
+    r.reduce(asSender);
+    r.reduce(asReceiver);
   }
-  for (let i = 0; i < eMine.length; i++) {
-    if (!eMine[i]) continue;
-    for (let l = 0; l < L; l++) (asReceiver as Uint32Array)[i * L + l] = -(asReceiver as Uint32Array)[i * L + l] as never;
-  }
-  r.reduce(asSender);
-  r.reduce(asReceiver);
+}
+
+/** 2^j for j < kb (at least 2^0), as 64-bit BigInts: shifts by multiplication. */
+const pow2Cache: bigint[][] = [];
+function pow2s(kb: number): bigint[] {
+  return (pow2Cache[kb] ??= Array.from({ length: Math.max(1, kb) }, (_, j) => 1n << BigInt(j)));
 }
 
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
