@@ -194,10 +194,13 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 };
 
 export function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
-  const w = wordBits(ell);
-  const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
-  const a = w === 64 ? new BigUint64Array(copy.buffer, copy.byteOffset, count * width) : new Uint32Array(copy.buffer, copy.byteOffset, count * width);
-  return ringOf(ell).reduce(a.slice() as RingArray);
+  const w = wordBits(ell), len = count * width;
+  // The OT engine's pads arrive in a buffer of their own: view it and reduce in place (no copy).
+  // Anything else (a view into a larger or misaligned buffer) is copied first.
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength === (len * w) / 8;
+  const src = own || bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  const a = w === 64 ? new BigUint64Array(src.buffer, src.byteOffset, len) : new Uint32Array(src.buffer, src.byteOffset, len);
+  return ringOf(ell).reduce((own ? a : a.slice()) as RingArray);
 }
 
 /** What a chooser is made of: this party's choice bits (or a count of random ones), the peer's count. */
