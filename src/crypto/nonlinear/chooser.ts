@@ -97,14 +97,15 @@ export class Chooser {
     const np = this.peerCount, nm = this.myCount;
     const d = r.alloc(np * L), asSender = r.alloc(np * L);
     if (d instanceof Uint32Array) {
-      const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array;
-      for (let i = 0; i < np; i++) {
-        const j = kb ? i % kb : 0;
+      // Reduced as written (no second pass).
+      const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array, mask = maskOf(r);
+      for (let i = 0, j = 0; i < np; i++) {
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = ((m1[p] - m0[p]) << j) - c[q];
-          s[q] = -(m0[p] << j);
+          d[q] = (((m1[p] - m0[p]) << j) - c[q]) & mask;
+          s[q] = -(m0[p] << j) & mask;
         }
+        if (kb && ++j === kb) j = 0;
       }
     } else {
       // 64-bit words: BigInt products by 2^j (V8 keeps them unboxed; BigInt shifts it does not).
@@ -117,9 +118,9 @@ export class Chooser {
           s[q] = -(m0[p] * w);
         }
       }
+      r.reduce(d);
+      r.reduce(asSender);
     }
-    r.reduce(d);
-    r.reduce(asSender);
     // A random chooser's first product also carries e = b ⊕ r (one bit per OT, each direction).
     const announce = this.random && !this.eMine;
     if (announce) this.eMine = xorBits(this.bits, this.choices);
@@ -138,13 +139,14 @@ export class Chooser {
       const dp = kb ? unpackShifted(r, got.subarray(eIn), nm, L, kb) : r.unpack(got.subarray(eIn), nm * L);
       const b = this.choices;
       if (dp instanceof Uint32Array) {
-        const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
-        for (let i = 0; i < nm; i++) {
-          const neg = b[i] ? 0xffffffff : 0, j = kb ? i % kb : 0;
+        const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array, mask = maskOf(r);
+        for (let i = 0, j = 0; i < nm; i++) {
+          const neg = b[i] ? 0xffffffff : 0;
           for (let l = 0; l < L; l++) {
             const q = i * L + l;
-            o[q] = (mb[i * W + off + l] << j) - (dp[q] & neg);
+            o[q] = ((mb[i * W + off + l] << j) - (dp[q] & neg)) & mask;
           }
+          if (kb && ++j === kb) j = 0;
         }
       } else {
         const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array, pw = pow2s(kb);
@@ -155,8 +157,8 @@ export class Chooser {
             o[q] = b[i] ? m - dp[q] : m;
           }
         }
+        r.reduce(asReceiver);
       }
-      r.reduce(asReceiver);
     }
     if (this.random) derandomise(r, L, asSender, asReceiver, corr, this.ePeer!, this.eMine!);
     return { asSender, asReceiver };
@@ -167,7 +169,7 @@ export class Chooser {
 function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingArray, corr: RingArray, ePeer: Bits, eMine: Bits): void {
   // One loop per array type (monomorphic element accesses), reduced where written.
   if (asSender instanceof Uint32Array) {
-    const s = asSender, c = corr as Uint32Array, o = asReceiver as Uint32Array, m = r.ell >= 32 ? 0xffffffff : 2 ** r.ell - 1;
+    const s = asSender, c = corr as Uint32Array, o = asReceiver as Uint32Array, m = maskOf(r);
     for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = (c[q] - s[q]) & m;
     for (let i = 0; i < eMine.length; i++) if (eMine[i]) for (let q = i * L; q < i * L + L; q++) o[q] = -o[q] & m;
   } else {
@@ -178,6 +180,9 @@ function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingAr
     r.reduce(asReceiver);
   }
 }
+
+/** 2^ℓ − 1 of a narrow ring (ℓ ≤ 32), for reducing as a loop writes. */
+const maskOf = (r: Ring): number => (r.ell >= 32 ? 0xffffffff : 2 ** r.ell - 1);
 
 /** 2^j for j < kb (at least 2^0), as 64-bit BigInts: shifts by multiplication. */
 const pow2Cache: bigint[][] = [];
