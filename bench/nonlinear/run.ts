@@ -6,15 +6,19 @@
 // high forms' (`loVsHi`: GELU, exp and softmax; measured in the same run). Then the functions as
 // the CPL programs run them (`cpl`, bench/nonlinear/programs), and the same with each party on its
 // own worker thread (`fair`: bytes and µs per element beside the C++ references and issue 15's
-// targets, and the forms before products by a broadcast vector).
+// targets, and the forms before products by a broadcast vector). `ops`: the primitives as a
+// BERT-base layer runs them (convert, rowmax, exp, GELU, recip, rsqrt), called directly with each
+// party on its own thread: CPU µs per element (ops.ts; not in the default parts).
 //
 // Each part runs with every backend of `--ot` (default both): Ferret's direct protocol rows prefill
 // each run's COTs first, as the executor does per step, and count the protocol's own bytes after it.
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3] [--ot iknp,ferret] [--parts results,cpl,fair]
 //     [--fns comparison,gelu,softmax,layernorm]  (fair rows: these functions only)
+//   npm run bench -- nonlinear --parts ops --ot ferret [--reps 3] [--ops rowmax,exp_hi]
 import { cplRows } from './cpl.ts';
 import { fairRows } from './fair.ts';
+import { opsRows } from './ops.ts';
 import { STEADY_BITS_PER_COT } from './threads.ts';
 import { performance } from 'node:perf_hooks';
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -159,9 +163,11 @@ const loVsHi = backends.flatMap((ot) => pairs.map(([fn, hiName, loName]) => {
 const cpl = parts.includes('cpl') ? await cplRows(reps) : [];
 // Each party on its own thread: time per element beside the C++ references and issue 15's targets.
 const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined) : [];
+// Each primitive as a BERT-base layer runs it, each party on its own thread.
+const ops = parts.includes('ops') ? await opsRows(reps, backends, process.argv.includes('--ops') ? argOf('--ops', '').split(',') : undefined) : [];
 report('nonlinear', {
   ring: 'fix<32,12>',
   ot: `${backends.join(', ')} (OtEngine); results, cpl: MemoryChannel, both parties on one thread (cpl: IKNP); fair: one worker thread per party`,
   ferretSteadyBitsPerCot: STEADY_BITS_PER_COT,
-  reps, results, loVsHi, cpl, fair,
+  reps, results, loVsHi, cpl, fair, ops,
 });

@@ -97,28 +97,30 @@ export class Chooser {
     const np = this.peerCount, nm = this.myCount;
     const d = r.alloc(np * L), asSender = r.alloc(np * L);
     if (d instanceof Uint32Array) {
-      const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array;
-      for (let i = 0; i < np; i++) {
-        const j = kb ? i % kb : 0;
+      // Reduced as written (no second pass).
+      const m0 = this.m0 as Uint32Array, m1 = this.m1 as Uint32Array, c = corr as Uint32Array, s = asSender as Uint32Array, mask = maskOf(r);
+      for (let i = 0, j = 0; i < np; i++) {
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = ((m1[p] - m0[p]) << j) - c[q];
-          s[q] = -(m0[p] << j);
+          d[q] = (((m1[p] - m0[p]) << j) - c[q]) & mask;
+          s[q] = -(m0[p] << j) & mask;
         }
+        if (kb && ++j === kb) j = 0;
       }
     } else {
-      const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array;
+      // 64-bit words: BigInt products by 2^j (V8 keeps them unboxed; BigInt shifts it does not).
+      const m0 = this.m0 as BigUint64Array, m1 = this.m1 as BigUint64Array, c = corr as BigUint64Array, s = asSender as BigUint64Array, pw = pow2s(kb);
       for (let i = 0; i < np; i++) {
-        const j = BigInt(kb ? i % kb : 0);
+        const w = pw[kb ? i % kb : 0];
         for (let l = 0; l < L; l++) {
           const p = i * W + off + l, q = i * L + l;
-          d[q] = ((m1[p] - m0[p]) << j) - c[q];
-          s[q] = -(m0[p] << j);
+          d[q] = (m1[p] - m0[p]) * w - c[q];
+          s[q] = -(m0[p] * w);
         }
       }
+      r.reduce(d);
+      r.reduce(asSender);
     }
-    r.reduce(d);
-    r.reduce(asSender);
     // A random chooser's first product also carries e = b ⊕ r (one bit per OT, each direction).
     const announce = this.random && !this.eMine;
     if (announce) this.eMine = xorBits(this.bits, this.choices);
@@ -137,25 +139,26 @@ export class Chooser {
       const dp = kb ? unpackShifted(r, got.subarray(eIn), nm, L, kb) : r.unpack(got.subarray(eIn), nm * L);
       const b = this.choices;
       if (dp instanceof Uint32Array) {
-        const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array;
-        for (let i = 0; i < nm; i++) {
-          const neg = b[i] ? 0xffffffff : 0, j = kb ? i % kb : 0;
+        const mb = this.mb as Uint32Array, o = asReceiver as Uint32Array, mask = maskOf(r);
+        for (let i = 0, j = 0; i < nm; i++) {
+          const neg = b[i] ? 0xffffffff : 0;
           for (let l = 0; l < L; l++) {
             const q = i * L + l;
-            o[q] = (mb[i * W + off + l] << j) - (dp[q] & neg);
+            o[q] = ((mb[i * W + off + l] << j) - (dp[q] & neg)) & mask;
           }
+          if (kb && ++j === kb) j = 0;
         }
       } else {
-        const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array;
+        const mb = this.mb as BigUint64Array, o = asReceiver as BigUint64Array, pw = pow2s(kb);
         for (let i = 0; i < nm; i++) {
-          const j = BigInt(kb ? i % kb : 0);
+          const w = pw[kb ? i % kb : 0];
           for (let l = 0; l < L; l++) {
-            const q = i * L + l, m = mb[i * W + off + l] << j;
+            const q = i * L + l, m = mb[i * W + off + l] * w;
             o[q] = b[i] ? m - dp[q] : m;
           }
         }
+        r.reduce(asReceiver);
       }
-      r.reduce(asReceiver);
     }
     if (this.random) derandomise(r, L, asSender, asReceiver, corr, this.ePeer!, this.eMine!);
     return { asSender, asReceiver };
@@ -164,19 +167,27 @@ export class Chooser {
 
 /** b = r ⊕ e: where e = 1 the receiver's share of r·c becomes −(its share) and the sender's c − (its share). */
 function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingArray, corr: RingArray, ePeer: Bits, eMine: Bits): void {
-  for (let i = 0; i < ePeer.length; i++) {
-    if (!ePeer[i]) continue;
-    for (let l = 0; l < L; l++) {
-      const q = i * L + l;
-      (asSender as Uint32Array)[q] = ((corr as Uint32Array)[q] - (asSender as Uint32Array)[q]) as never;
-    }
+  // One loop per array type (monomorphic element accesses), reduced where written.
+  if (asSender instanceof Uint32Array) {
+    const s = asSender, c = corr as Uint32Array, o = asReceiver as Uint32Array, m = maskOf(r);
+    for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = (c[q] - s[q]) & m;
+    for (let i = 0; i < eMine.length; i++) if (eMine[i]) for (let q = i * L; q < i * L + L; q++) o[q] = -o[q] & m;
+  } else {
+    const s = asSender, c = corr as BigUint64Array, o = asReceiver as BigUint64Array;
+    for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = c[q] - s[q];
+    for (let i = 0; i < eMine.length; i++) if (eMine[i]) for (let q = i * L; q < i * L + L; q++) o[q] = -o[q];
+    r.reduce(asSender);
+    r.reduce(asReceiver);
   }
-  for (let i = 0; i < eMine.length; i++) {
-    if (!eMine[i]) continue;
-    for (let l = 0; l < L; l++) (asReceiver as Uint32Array)[i * L + l] = -(asReceiver as Uint32Array)[i * L + l] as never;
-  }
-  r.reduce(asSender);
-  r.reduce(asReceiver);
+}
+
+/** 2^ℓ − 1 of a narrow ring (ℓ ≤ 32), for reducing as a loop writes. */
+const maskOf = (r: Ring): number => (r.ell >= 32 ? 0xffffffff : 2 ** r.ell - 1);
+
+/** 2^j for j < kb (at least 2^0), as 64-bit BigInts: shifts by multiplication. */
+const pow2Cache: bigint[][] = [];
+function pow2s(kb: number): bigint[] {
+  return (pow2Cache[kb] ??= Array.from({ length: Math.max(1, kb) }, (_, j) => 1n << BigInt(j)));
 }
 
 const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
@@ -188,10 +199,13 @@ const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 };
 
 export function padsToRing(bytes: Uint8Array, count: number, width: number, ell: number): RingArray {
-  const w = wordBits(ell);
-  const copy = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
-  const a = w === 64 ? new BigUint64Array(copy.buffer, copy.byteOffset, count * width) : new Uint32Array(copy.buffer, copy.byteOffset, count * width);
-  return ringOf(ell).reduce(a.slice() as RingArray);
+  const w = wordBits(ell), len = count * width;
+  // The OT engine's pads arrive in a buffer of their own: view it and reduce in place (no copy).
+  // Anything else (a view into a larger or misaligned buffer) is copied first.
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength === (len * w) / 8;
+  const src = own || bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+  const a = w === 64 ? new BigUint64Array(src.buffer, src.byteOffset, len) : new Uint32Array(src.buffer, src.byteOffset, len);
+  return ringOf(ell).reduce((own ? a : a.slice()) as RingArray);
 }
 
 /** What a chooser is made of: this party's choice bits (or a count of random ones), the peer's count. */

@@ -19,7 +19,7 @@
 // [x0 mod 2^(ℓ−1) + x1 mod 2^(ℓ−1) ≥ 2^(ℓ−1)] = [x0' > 2^(ℓ−1) − 1 − x1'], one millionaires' on
 // ℓ − 1 bits. Comparing x against several public constants T_c costs one set of leaf OTs.
 import type { Party } from '../../transport/channel.ts';
-import type { RingArray } from '../ring.ts';
+import { view32, type RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type CostFlight, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { cotUnitBytes, otCost, type OtCostModel } from '../ot/cost.ts';
@@ -57,20 +57,21 @@ export function digitPlan(bits: number, C: number, ot: OtCostModel = otCost, max
   return best;
 }
 
-/** Digit values: for each element, digit j of the low `bits` bits. */
+/** Digit values: for each element, digit j of the low `bits` bits (digits of ≤ 8 bits, `plan`). */
 function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Array[] {
-  const n = a.length, b = bitsOf(a, bits), out: Uint32Array[] = [];
+  const n = a.length, out: Uint32Array[] = [], w = a instanceof Uint32Array ? a : view32(a), step = a instanceof Uint32Array ? 1 : 2;
   let lo = 0;
   for (const d of plan) {
-    const v = new Uint32Array(n);
+    const v = new Uint32Array(n), mask = (1 << d) - 1, sh = lo & 31, word = lo >>> 5, spill = sh + d > 32;
     for (let i = 0; i < n; i++) {
-      let x = 0;
-      for (let k = 0; k < d; k++) x |= b[i * bits + lo + k] << k;
-      v[i] = x;
+      // bits [lo, lo + d) of element i, from its 32-bit word(s) (a digit may straddle two)
+      const k = i * step + word, x = spill ? (w[k] >>> sh) | (w[k + 1] << (32 - sh)) : w[k] >>> sh;
+      v[i] = x & mask;
     }
     out.push(v);
     lo += d;
   }
+  if (lo !== bits) throw new Error(`internal: digit plan covers ${lo} bits, not ${bits}`);
   return out;
 }
 
@@ -132,15 +133,13 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
       let o = 0;
       for (let i = 0; i < n; i++) {
         for (const j of idx) {
-          for (let v = 0; v < N; v++, o += mb) {
-            for (let c = 0; c < C; c++) {
-              const t = i * C + c, av = ad[j][t];
-              const g = (av > v ? 1 : 0) ^ gt[j][t], e = (av === v ? 1 : 0) ^ eq[j][t];
-              const bit = 2 * c;
-              msgs[o + (bit >>> 3)] |= g << (bit & 7);
-              msgs[o + ((bit + 1) >>> 3)] |= e << ((bit + 1) & 7);
-            }
+          const aj = ad[j], gj = gt[j], ej = eq[j];
+          for (let c = 0; c < C; c++) {
+            // Constant c's two bits in every entry v: (gt, eq) = ([a > v], [a = v]) ⊕ the random shares.
+            const t = i * C + c, av = aj[t], byte = c >>> 2, sh = 2 * (c & 3), base = (gj[t] | (ej[t] << 1)) << sh;
+            for (let v = 0, q = o + byte; v < N; v++, q += mb) msgs[q] |= v < av ? base ^ (1 << sh) : v === av ? base ^ (2 << sh) : base;
           }
+          o += N * mb;
         }
       }
       await ctx.ot.otNSend(msgs, N, W);

@@ -24,17 +24,15 @@ function weighted(ring: Ring, Y: RingArray, m: number, L: number, weights: bigin
   return ring.reduce(out);
 }
 
-/** Sum over the k bit positions: (m·k × L) → (m × L). */
-function sumBits(ring: Ring, a: RingArray, m: number, k: number, L: number): RingArray {
-  const out = ring.alloc(m * L);
+/** Add the sums over the k bit positions, (m·k × L) → (m × L), to `out` (not reduced). */
+function addBitSums(out: RingArray, a: RingArray, m: number, k: number, L: number): void {
   if (out instanceof Uint32Array) {
     const x = a as Uint32Array;
-    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0; l < L; l++) out[i * L + l] += x[(i * k + j) * L + l];
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0, q = (i * k + j) * L; l < L; l++, q++) out[i * L + l] += x[q];
   } else {
     const x = a as BigUint64Array;
-    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0; l < L; l++) out[i * L + l] += x[(i * k + j) * L + l];
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let l = 0, q = (i * k + j) * L; l < L; l++, q++) out[i * L + l] += x[q];
   }
-  return ring.reduce(out);
 }
 
 const pow2 = (j: number): bigint => 1n << BigInt(j);
@@ -100,18 +98,21 @@ export class BitOperand {
     void yPeerHas;
     // COT i carries bit i mod kb of X: its correction needs ℓ − (i mod kb) bits (ot-ops.ts).
     const { asSender, asReceiver } = await this.chooser.products(ctx, L, corr, kb);
-    let out = ring.alloc(m * L);
+    const out = ring.alloc(m * L);
     const haveBits = server ? this.serverBits : this.clientBits;
     if (haveBits) {
-      // Local term: my X share (as integer) times my Y share.
-      const mineL = ring.alloc(m * L);
-      if (mineL instanceof Uint32Array) for (let i = 0; i < m; i++) for (let l = 0; l < L; l++) mineL[i * L + l] = (this.mine as Uint32Array)[i];
-      else for (let i = 0; i < m; i++) for (let l = 0; l < L; l++) mineL[i * L + l] = (this.mine as BigUint64Array)[i];
-      out = ring.mul(mineL, Y);
-      out = ring.add(out, sumBits(ring, asReceiver, m, kb, L));
+      // Local term: my X share (as integer) times my Y share, then the cross terms as receiver.
+      if (out instanceof Uint32Array) {
+        const x = this.mine as Uint32Array, y = Y as Uint32Array;
+        for (let i = 0; i < m; i++) for (let l = 0, q = i * L; l < L; l++, q++) out[q] = Math.imul(x[i], y[q]);
+      } else {
+        const x = this.mine as BigUint64Array, y = Y as BigUint64Array;
+        for (let i = 0; i < m; i++) for (let l = 0, q = i * L; l < L; l++, q++) out[q] = x[i] * y[q];
+      }
+      addBitSums(out, asReceiver, m, kb, L);
     }
-    if (peerHasBits) out = ring.add(out, sumBits(ring, asSender, m, kb, L));
-    return out;
+    if (peerHasBits) addBitSums(out, asSender, m, kb, L);
+    return ring.reduce(out);
   }
 }
 

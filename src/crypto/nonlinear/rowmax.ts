@@ -91,31 +91,38 @@ export async function rowmax(ctx: ProtoCtx, x: RingArray, p: RowmaxParams): Prom
     const { w, k, G, odd, pairs } = lv, g = rows * G, P = pairs.length, K = k - 1;
     // Differences of every compared pair, and of each candidate to the group's last one.
     const a = ring.alloc(g * P), b = ring.alloc(g * P), xi = ring.alloc(g * K), xl = ring.alloc(g * K), last = ring.alloc(g);
+    // Element j of each group (a short last group repeats its first element): index tables, then
+    // one pass per array (the same code for both ring types).
+    const pi = Int32Array.from(pairs, ([i]) => i), pj = Int32Array.from(pairs, ([, j]) => j);
     for (let r = 0; r < rows; r++) for (let gi = 0; gi < G; gi++) {
-      const o = r * G + gi, lk = at(cur, r, w, gi, k, K);
-      pairs.forEach(([i, j], t) => {
-        (a as Uint32Array)[o * P + t] = at(cur, r, w, gi, k, i);
-        (b as Uint32Array)[o * P + t] = at(cur, r, w, gi, k, j);
-      });
+      const o = r * G + gi, base = r * w + gi * k, valid = Math.min(k, w - gi * k), lk = at(cur, r, w, gi, k, K);
+      const src = (j: number) => base + (j < valid ? j : 0);
+      for (let t = 0; t < P; t++) {
+        (a as Uint32Array)[o * P + t] = (cur as Uint32Array)[src(pi[t])];
+        (b as Uint32Array)[o * P + t] = (cur as Uint32Array)[src(pj[t])];
+      }
       (last as Uint32Array)[o] = lk;
       for (let i = 0; i < K; i++) {
-        (xi as Uint32Array)[o * K + i] = at(cur, r, w, gi, k, i);
+        (xi as Uint32Array)[o * K + i] = (cur as Uint32Array)[src(i)];
         (xl as Uint32Array)[o * K + i] = lk;
       }
     }
     const d = ring.sub(a, b), dl = ring.sub(xi, xl);
     const { bits: c, choosers: ch } = await geConstsWith(ctx, d, { ell: p.ell, consts: [0] }, levelSpecs(lv, g, p.ell));
-    // Inputs of each candidate's AND (candidate-major): c_ij for j > i, ¬c_ji for j < i.
+    // Inputs of each candidate's AND (candidate-major): c_ij for j > i, ¬c_ji for j < i. For input
+    // t of candidate i: the pair's index in the group's comparisons, and whether it is negated.
     const pairIdx = new Map(pairs.map(([i, j], t) => [i * k + j, t]));
+    const inPair = new Int32Array(K * K), inNeg = new Uint8Array(K * K), flip = server ? 1 : 0;
+    for (let i = 0; i < K; i++) for (let j = 0, t = 0; j < k; j++) {
+      if (j === i) continue;
+      inPair[i * K + t] = j > i ? pairIdx.get(i * k + j)! : pairIdx.get(j * k + i)!;
+      inNeg[i * K + t++] = j > i ? 0 : flip;
+    }
     let E: Bits[] = [];
     for (let t = 0; t < K; t++) E.push(new Uint8Array(g * K));
-    for (let o = 0; o < g; o++) for (let i = 0; i < K; i++) {
-      let t = 0;
-      for (let j = 0; j < k; j++) {
-        if (j === i) continue;
-        const bit = j > i ? c[o * P + pairIdx.get(i * k + j)!] : c[o * P + pairIdx.get(j * k + i)!] ^ (server ? 1 : 0);
-        E[t++][o * K + i] = bit;
-      }
+    for (let t = 0; t < K; t++) {
+      const e = E[t];
+      for (let o = 0; o < g; o++) for (let i = 0; i < K; i++) e[o * K + i] = c[o * P + inPair[i * K + t]] ^ inNeg[i * K + t];
     }
     for (const [a, half] of lv.ands.entries()) {
       const m = g * K, aa = new Uint8Array(half * m), bb = ringOf(1).alloc(half * m) as Uint32Array;
