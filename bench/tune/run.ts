@@ -1,5 +1,5 @@
 // npm run bench -- tune [--seed N] [--twice] [--fixed-test N] [--max-drop P] [--min-agreement P] [--min-cut C]
-//   [--lambdas A,B,...]
+//   [--lambdas A,B,...] [--distill] [--out NAME]
 // Threshold tuning on the bundled classifier (models/bert-sentiment): the search of
 // `cipherprune tune` (search on the training split, accuracy checked on validation), its wall
 // time, and on the held-out test split the accuracy and mean predicted bytes per sentence of
@@ -19,7 +19,7 @@ import { fixedPointCheck } from '../../src/train/fixed-check.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { report } from '../lib.ts';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'max-drop': { type: 'string' }, 'min-agreement': { type: 'string' }, 'min-cut': { type: 'string' }, lambdas: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'max-drop': { type: 'string' }, 'min-agreement': { type: 'string' }, 'min-cut': { type: 'string' }, lambdas: { type: 'string' }, distill: { type: 'boolean' }, out: { type: 'string' } } });
 const seed = Number(values.seed ?? 1);
 const options = {
   ...defaultTuneOptions,
@@ -27,6 +27,7 @@ const options = {
   maxDrop: Number(values['max-drop'] ?? defaultTuneOptions.maxDrop),
   minAgreement: Number(values['min-agreement'] ?? 100 * defaultTuneOptions.minAgreement) / 100,
   minCut: Number(values['min-cut'] ?? defaultTuneOptions.minCut),
+  distill: values.distill ?? defaultTuneOptions.distill,
   lambdas: values.lambdas ? values.lambdas.split(',').map(Number) : defaultTuneOptions.lambdas,
 };
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -87,7 +88,7 @@ const tuned = rows[4];
 const fixedTest = fixedPointCheck(m, pruned, test, first.r.thresholds, Number(values['fixed-test'] ?? test.ids.length));
 log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fixedTest.sameLabel}, counts ${fixedTest.sameCounts} equal; accuracy ${(100 * fixedTest.accuracy).toFixed(1)} %; max score error ${fixedTest.maxScoreError.map((e) => e.toFixed(4))}; differ: ${fixedTest.differ}`);
 const second = values.twice ? tune() : undefined;
-report('tune', {
+report(values.out ?? 'tune', {
   seed,
   options: { ...options, progress: undefined },
   searchSeconds: first.seconds,

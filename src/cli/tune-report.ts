@@ -8,7 +8,7 @@ export interface TuneReport {
   data: string;
   validation: string;
   network?: string;
-  options: { maxDrop: number; minAgreement: number; minCut: number; seed: number; steps: number; batch: number; lambdas: number[]; temperature: number; lr: number };
+  options: { maxDrop: number; minAgreement: number; minCut: number; distill?: boolean; seed: number; steps: number; batch: number; lambdas: number[]; temperature: number; lr: number };
   result: TuneResult;
   /** With --finetune: the weights fine-tuned under the cheapest λ's thresholds. */
   finetuned?: { epochs: number; thresholds: { theta: number[]; theta_hi: number[] }; validation: Measured; ok: boolean };
@@ -31,7 +31,7 @@ export function tuneText(r: TuneReport): string {
   const x = r.result, d = value(r, x.dense);
   const out = [
     `tune ${r.model}: search on ${r.data}, accuracy checked on ${r.validation}`,
-    `minimising predicted ${x.metric === 'bytes' ? 'bytes (both directions)' : `time on ${r.network}`}; budget: at most ${r.options.maxDrop} points below dense${r.options.minAgreement ? `, at least ${100 * r.options.minAgreement} % of the labels as dense` : ''}${r.options.minCut ? `; the most faithful at ≥ ${r.options.minCut}× less cost` : ''}; seed ${r.options.seed}`,
+    `minimising predicted ${x.metric === 'bytes' ? 'bytes (both directions)' : `time on ${r.network}`}; budget: at most ${r.options.maxDrop} points below dense${r.options.minAgreement ? `, at least ${100 * r.options.minAgreement} % of the labels as dense` : ''}${r.options.minCut ? `; the most faithful at ≥ ${r.options.minCut}× less cost` : ''}${r.options.distill ? '; task loss against dense\'s predictions (distillation)' : ''}; seed ${r.options.seed}`,
     `cost model fit: ${x.metric === 'bytes' ? 'bytes' : 'seconds'} ≈ ${x.linear.base.toPrecision(4)} + Σ k_l·(${x.linear.perKept.map((v) => v.toPrecision(3)).join(', ')}) + Σ kh_l·(${x.linear.perHigh.map((v) => v.toPrecision(3)).join(', ')})`,
     '',
     'held-out sentences   accuracy   kept per layer (mean)    accurate per layer   predicted cost   vs dense',

@@ -46,7 +46,10 @@ options:
                        of about a point, the share of flipped labels bounds it)
   --min-cut C          a cost target: of the candidates whose predicted cost is at most
                        dense / C (and within the bounds above), choose the one with the most
-                       held-out labels as dense, instead of the cheapest (default 0: cheapest)
+                       held-out labels as dense, instead of the cheapest (default 0: cheapest);
+                       the thresholds then move only up to the gaps between the scores
+  --distill            search against the dense model's predictions on --data (knowledge
+                       distillation) instead of the labels: fewer labels different from dense
   --network NET        minimise predicted time on lan or wan (or MBITS,MS) instead of bytes
   --seed N             seed of the search (default 1): same seed, same thresholds
   --steps N            gradient steps per λ (default ${defaultTuneOptions.steps})
@@ -135,6 +138,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     'max-drop': { type: 'string' },
     'min-agreement': { type: 'string' },
     'min-cut': { type: 'string' },
+    distill: { type: 'boolean' },
     network: { type: 'string' },
     seed: { type: 'string' },
     steps: { type: 'string' },
@@ -166,6 +170,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     maxDrop: positive(values['max-drop'], '--max-drop', defaultTuneOptions.maxDrop, false),
     minAgreement: percent(values['min-agreement'], '--min-agreement', defaultTuneOptions.minAgreement),
     minCut: positive(values['min-cut'], '--min-cut', defaultTuneOptions.minCut, false),
+    distill: values.distill ?? defaultTuneOptions.distill,
     seed: positive(values.seed, '--seed', defaultTuneOptions.seed),
     steps: positive(values.steps, '--steps', defaultTuneOptions.steps),
     batch: Math.max(1, positive(values.batch, '--batch', defaultTuneOptions.batch)),
@@ -198,7 +203,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     data: values.data,
     validation: values.validation ?? `20 % of ${values.data} (seed ${o.seed})`,
     network: values.network,
-    options: { maxDrop: o.maxDrop, minAgreement: o.minAgreement, minCut: o.minCut, seed: o.seed, steps: o.steps, batch: o.batch, lambdas: o.lambdas, temperature: o.temperature, lr: o.lr },
+    options: { maxDrop: o.maxDrop, minAgreement: o.minAgreement, minCut: o.minCut, distill: o.distill, seed: o.seed, steps: o.steps, batch: o.batch, lambdas: o.lambdas, temperature: o.temperature, lr: o.lr },
     result,
     finetuned: tuned && { epochs, thresholds: tuned.thresholds, validation: tuned.validation, ok: tuned.ok },
     seconds: (performance.now() - t0) / 1000,

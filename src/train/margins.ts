@@ -40,26 +40,34 @@ function layerScores(m: LoadedBert, data: Encoded, th: Thresholds2, l: number): 
   return { theta, hi };
 }
 
+/** Where a threshold may move: either way, or only up (θ and θ_hi only grow: never more kept or
+ * accurate tokens, so never more cost — used under a cost target, where a move down can cross
+ * it; CipherPrune §4.4). */
+export type MoveSide = 'both' | 'up';
+
 /**
- * The point of [t − w, t + w] farthest from every score (w = window · |t|), on the threshold grid;
- * with its distance to the nearest score. Distances of at least `enough` count as equal, and
- * among equals the point nearest t wins (a threshold with no score near it stays put). Scores
- * lie in [0, top].
+ * The point of [t − w, t + w] (with side 'up': [t, t + w]) farthest from every score
+ * (w = window · |t|), on the threshold grid; with its distance to the nearest score. Distances of
+ * at least `enough` count as equal, and among equals the point nearest t wins (a threshold with
+ * no score near it stays put). Scores lie in [0, top].
  */
-export function widestGap(t: number, scores: readonly number[], window: number, top: number, enough = Infinity): { at: number; margin: number } {
+export function widestGap(t: number, scores: readonly number[], window: number, top: number, enough = Infinity, side: MoveSide = 'both'): { at: number; margin: number } {
   if (!Number.isFinite(t)) return { at: t, margin: Infinity };
   const s = [...scores].sort((a, b) => a - b);
   const w = window * Math.abs(t);
+  // On the grid, and never below t when moving up only (rounding to the grid could go below).
+  const from = side === 'up' ? Math.ceil(t * 4096) / 4096 : t - w;
   const ends = [-1, ...s, top + 1];
   let best = { at: t, margin: -1 };
   for (let i = 0; i + 1 < ends.length; i++) {
-    const lo = Math.max(ends[i], t - w), hi = Math.min(ends[i + 1], t + w);
+    const lo = Math.max(ends[i], from), hi = Math.min(ends[i + 1], t + w);
     if (lo > hi) continue;
     // The point of [lo, hi] nearest t among those at least `enough` from both ends, else the middle.
     const mid = (ends[i] + ends[i + 1]) / 2;
     const safe = [ends[i] + enough, ends[i + 1] - enough];
     const want = safe[0] <= safe[1] ? Math.min(safe[1], Math.max(safe[0], t)) : mid;
-    const at = onGrid(Math.min(hi, Math.max(lo, want)), top);
+    const g = onGrid(Math.min(hi, Math.max(lo, want)), top);
+    const at = side === 'up' ? Math.max(from, g) : g;
     const margin = Math.min(at - ends[i], ends[i + 1] - at);
     const m = Math.min(margin, enough), b = Math.min(best.margin, enough);
     if (m > b || (m === b && Math.abs(at - t) < Math.abs(best.at - t))) best = { at, margin };
@@ -67,16 +75,17 @@ export function widestGap(t: number, scores: readonly number[], window: number, 
   return best;
 }
 
-/** Move each θ_l, then θ_hi_l, layer by layer, to the widest gap of the held-out scores. */
-export function withMargins(m: LoadedBert, data: Encoded, th: Thresholds2, window: number, enough: number): { thresholds: Thresholds2; margins: Margins } {
+/** Move each θ_l, then θ_hi_l, layer by layer, to the widest gap of the held-out scores (only
+ * upwards with side 'up'). */
+export function withMargins(m: LoadedBert, data: Encoded, th: Thresholds2, window: number, enough: number, side: MoveSide = 'both'): { thresholds: Thresholds2; margins: Margins } {
   const top = m.config.num_attention_heads * m.config.seq_len;
   const out: Thresholds2 = { theta: [...th.theta], theta_hi: [...th.theta_hi] };
   const margins: Margins = { theta: [], theta_hi: [] };
   for (let l = 0; l < out.theta.length; l++) {
-    const g = widestGap(out.theta[l], layerScores(m, data, out, l).theta, window, top, enough);
+    const g = widestGap(out.theta[l], layerScores(m, data, out, l).theta, window, top, enough, side);
     out.theta[l] = g.at;
     margins.theta.push(g.margin);
-    const h = widestGap(out.theta_hi[l], layerScores(m, data, out, l).hi, window, top, enough);
+    const h = widestGap(out.theta_hi[l], layerScores(m, data, out, l).hi, window, top, enough, side);
     out.theta_hi[l] = h.at;
     margins.theta_hi.push(h.margin);
   }

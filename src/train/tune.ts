@@ -7,8 +7,8 @@
 // checked on held-out sentences; the cheapest that stays within the accuracy budget wins (or,
 // given a cost target, the one with the most labels as dense among those that reach it).
 import { Adam } from '../autodiff/adam.ts';
-import { crossEntropy } from '../autodiff/nn.ts';
-import { add, mul, scale, sum } from '../autodiff/ops.ts';
+import { crossEntropy, softmax } from '../autodiff/nn.ts';
+import { add, map, mul, scale, sum } from '../autodiff/ops.ts';
 import { param, withGrad, type Var, constant } from '../autodiff/var.ts';
 import type { IrProgram } from '../ir/ir.ts';
 import type { LoadedBert } from '../model/load.ts';
@@ -35,6 +35,11 @@ export interface TuneOptions {
    * the cheapest). */
   minCut: number;
   seed: number;
+  /** Task loss against the dense model's predicted class probabilities on the search sentences
+   * (knowledge distillation, Hinton et al. 2015) instead of the labels: the accuracy budget is
+   * a drop against dense, and what it measures on new sentences is how many labels differ from
+   * dense's; the labels alone reward a pruned model for flipping a sentence dense gets wrong. */
+  distill: boolean;
   /** Cost weights λ tried (each a separate search from the same start). */
   lambdas: number[];
   /** Gradient steps per search, sentences per step, Adam's learning rate (in score units). */
@@ -52,7 +57,7 @@ export interface TuneOptions {
   progress?: (done: number, total: number, what: string) => void;
 }
 
-export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, minAgreement: 0, minCut: 0, seed: 1, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
+export const defaultTuneOptions: TuneOptions = { maxDrop: 0.5, minAgreement: 0, minCut: 0, seed: 1, distill: false, lambdas: [0.5, 1, 2, 4, 8], steps: 30, batch: 16, lr: 0.1, temperature: 0.1, window: 0.05, margin: 0.1 };
 
 export interface Thresholds2 {
   theta: number[];
@@ -165,8 +170,26 @@ function scoreScales(m: LoadedBert, data: Encoded): number[] {
   });
 }
 
-/** One soft search at cost weight λ from θ = θ_hi = 0.25 · scale (deterministic for a seed). */
-function search(m: LoadedBert, train: Encoded, lambda: number, scales: number[], lin: LinearCost, denseValue: number, o: TuneOptions, tick: () => void): Thresholds2 {
+/** The dense model's class probabilities [N·C] (the targets of distillation). */
+function denseProbabilities(m: LoadedBert, data: Encoded): Float64Array {
+  const none = Array.from({ length: m.config.num_hidden_layers }, () => fixed(NONE));
+  const out = new Float64Array(data.ids.length * m.config.num_labels);
+  for (let b = 0; b < data.ids.length; b += 64) {
+    const r = softCipherPrune(m.weights, m.config, data.ids.slice(b, b + 64), data.padding.slice(b, b + 64), { theta: none, thetaHi: none }, { T: 0, lowDegree: false });
+    out.set(softmax(r.logits).data, b * m.config.num_labels);
+  }
+  return out;
+}
+
+/** Mean cross-entropy of logits [B, C] against target distributions q [B·C]: −(1/B) Σ q log p. */
+export function softCrossEntropy(logits: Var, q: Float64Array): Var {
+  const logp = map(softmax(logits), (x) => Math.log(Math.max(x, 1e-300)), (x) => 1 / Math.max(x, 1e-300));
+  return scale(sum(mul(constant(q, logits.shape), logp)), -1 / logits.shape[0]);
+}
+
+/** One soft search at cost weight λ from θ = θ_hi = 0.25 · scale (deterministic for a seed);
+ * `targets`: the dense model's probabilities of the search sentences, with o.distill. */
+function search(m: LoadedBert, train: Encoded, lambda: number, scales: number[], lin: LinearCost, denseValue: number, o: TuneOptions, tick: () => void, targets?: Float64Array): Thresholds2 {
   const L = m.config.num_hidden_layers;
   const rng = new Rng(o.seed);
   // Parameters in units of each layer's score scale.
@@ -183,7 +206,9 @@ function search(m: LoadedBert, train: Encoded, lambda: number, scales: number[],
         costTerm = add(costTerm, scale(sum(a), lin.perKept[l]));
         costTerm = add(costTerm, scale(sum(mul(a, r.high[l])), lin.perHigh[l]));
       });
-      return add(crossEntropy(r.logits, idx.map((i) => train.labels[i])), scale(costTerm, lambda / (idx.length * denseValue)));
+      const C = m.config.num_labels;
+      const task = targets ? softCrossEntropy(r.logits, Float64Array.from(idx.flatMap((i) => Array.from(targets.subarray(i * C, (i + 1) * C))))) : crossEntropy(r.logits, idx.map((i) => train.labels[i]));
+      return add(task, scale(costTerm, lambda / (idx.length * denseValue)));
     });
     opt.step();
     tick();
@@ -219,8 +244,9 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const budget = dense.accuracy - o.maxDrop / 100 - 1e-12;
   const agreement = (x: Measured) => x.predictions.filter((p, i) => p === dense.predictions[i]).length / x.predictions.length;
   const within = (x: Measured) => x.accuracy >= budget && agreement(x) >= o.minAgreement - 1e-12 && (!o.minCut || denseValue >= o.minCut * cost.value(x.cost));
+  const targets = o.distill ? denseProbabilities(m, train) : undefined;
   const candidates: Candidate[] = o.lambdas.map((lambda) => {
-    const thresholds = search(m, train, lambda, scales, lin, denseValue, o, tick);
+    const thresholds = search(m, train, lambda, scales, lin, denseValue, o, tick, targets);
     const validation = measure(m, held, thresholds, cost);
     return { lambda, thresholds, validation, ok: within(validation), agreement: agreement(validation) };
   });
@@ -228,7 +254,8 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const cheaper = (a: Candidate, b: Candidate) => cost.value(a.validation.cost) - cost.value(b.validation.cost);
   const order = o.minCut ? (a: Candidate, b: Candidate) => b.agreement - a.agreement || cheaper(a, b) : cheaper;
   for (const c of candidates.filter((x) => x.ok).sort(order)) {
-    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin);
+    // Under a cost target a move down (more tokens) can cross it: then the thresholds only go up.
+    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin, o.minCut ? 'up' : 'both');
     const validation = measure(m, held, thresholds, cost);
     let checked = 0;
     const fixed = within(validation) && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;

@@ -10,7 +10,8 @@ import { mul, sum } from '../../src/autodiff/ops.ts';
 import { bertCipherPrune } from '../../src/model/bert.ts';
 import { loadBert } from '../../src/model/load.ts';
 import { expLoTwin, geluLoTwin, ringOf } from '../../src/crypto/nonlinear/index.ts';
-import { encodeAll } from '../../src/train/tune.ts';
+import { encodeAll, softCrossEntropy } from '../../src/train/tune.ts';
+import { crossEntropy } from '../../src/autodiff/nn.ts';
 import { widestGap } from '../../src/train/margins.ts';
 import { expLo, expLoSlope, geluLo, geluLoSlope } from '../../src/train/low-degree.ts';
 import { softCipherPrune } from '../../src/train/soft-prune.ts';
@@ -85,6 +86,18 @@ describe('soft-mask operations: backward steps against finite differences', () =
     expect(gradError(s, () => thresholdMask(s, t, 0.5, new Set([0]), a), 15)).toBeLessThan(1e-6);
     expect(gradError(a, () => thresholdMask(s, t, 0.5, new Set([0]), a), 16)).toBeLessThan(1e-6);
   });
+  it('softCrossEntropy (distillation): gradient, and equal to crossEntropy for one-hot targets', () => {
+    const logits = param(uniform(17, 4 * 3, 2), [4, 3]);
+    const q = Float64Array.from(uniform(18, 12, 0.5), (v) => v + 0.5);
+    for (let r = 0; r < 4; r++) {
+      const z = q[3 * r] + q[3 * r + 1] + q[3 * r + 2];
+      for (let j = 0; j < 3; j++) q[3 * r + j] /= z;
+    }
+    expect(gradError(logits, () => softCrossEntropy(logits, q), 19)).toBeLessThan(1e-6);
+    const labels = [2, 0, 1, 1], hot = new Float64Array(12);
+    labels.forEach((c, r) => (hot[3 * r + c] = 1));
+    expect(Math.abs(softCrossEntropy(logits, hot).data[0] - crossEntropy(logits, labels).data[0])).toBeLessThan(1e-12);
+  });
 });
 
 describe('low-degree float models', () => {
@@ -138,6 +151,24 @@ describe('thresholds away from the scores (margins.ts)', () => {
     // on the threshold grid (fix<32, 12>)
     expect(widestGap(2, [1.9, 2.1001], 0.1, 64).at * 4096 % 1).toBe(0);
     expect(widestGap(-Infinity, scores, 0.1, 64)).toEqual({ at: -Infinity, margin: Infinity });
+  });
+  it("widestGap with side 'up' (under a cost target) never lowers the threshold", () => {
+    const scores = [1, 1.5, 2.25, 2.5, 3.5];
+    // either way: down to the middle of (1.5, 2.25); up only: the window is [2.2, 2.75]
+    expect(widestGap(2.2, scores, 0.25, 64)).toEqual({ at: 1.875, margin: 0.375 });
+    expect(widestGap(2.2, scores, 0.25, 64, Infinity, 'up')).toEqual({ at: 2.75, margin: 0.25 });
+    expect(widestGap(2, scores, 0.25, 64, Infinity, 'up')).toEqual({ at: 2, margin: 0.25 });
+    expect(widestGap(2, scores, 0.5, 64, Infinity, 'up')).toEqual({ at: 3, margin: 0.5 });
+    const r = uniform(21, 500, 4).map((v) => 4 + v);
+    let moved = 0;
+    for (let i = 0; i < 100; i++) {
+      const t = Math.round(r[i] * 4096) / 4096;
+      const g = widestGap(t, Array.from(r.subarray(100 + 3 * i, 130 + 3 * i)), 0.05, 64, 0.1, 'up');
+      expect(g.at).toBeGreaterThanOrEqual(t);
+      expect((g.at * 4096) % 1).toBe(0);
+      if (g.at > t) moved++;
+    }
+    expect(moved).toBeGreaterThan(0);
   });
 });
 
@@ -194,6 +225,9 @@ describe('cipherprune tune', () => {
     expect(agree).toHaveLength(2);
     if (!agree.includes(100)) expect(all.code).toBe(1);
     expect(all.code === 1 ? all.err : '').toMatch(all.code === 1 ? /\(and 100 % of the labels\)/ : /^$/);
+    const distilled = await cli([...args, '--distill', '--dry-run']);
+    expect(distilled.out).toMatch(/task loss against dense's predictions \(distillation\)/);
+    expect(distilled.err).not.toMatch(/internal error|\n\s+at /);
   });
 
   function tinyClassifierWith(thresholds: string): string {
