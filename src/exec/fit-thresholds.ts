@@ -113,7 +113,8 @@ export function thresholdChooser(pinned: Pinned, counts: (layer: number, scores:
     const scores = realValues({ shape: c.shape, enc: c.enc, data: ringOf(ell).add(c.data as RingArray, s.data as RingArray) }, 'fixed');
     const want = counts(l, scores), t = layerThresholds(scores, pinned, want);
     [theta[l], thetaHi[l], gaps[l]] = [t.theta, t.thetaHi, t.gaps];
-    log?.(`l=${l}: thresholds from the run's scores: keep ${want.keep}, accurate ${want.hi} (gaps ${t.gaps.keep} and ${t.gaps.hi})`);
+    const ulp = (g: number) => (Number.isFinite(g) ? `${Math.round(g * 2 ** ((c.enc as { scale?: number }).scale ?? 0))}` : 'none');
+    log?.(`l=${l}: thresholds from the run's scores: keep ${want.keep}, accurate ${want.hi} (gaps ${ulp(t.gaps.keep)} and ${ulp(t.gaps.hi)} ULP)`);
     return { theta: t.theta, thetaHi: t.thetaHi };
   };
   const arrive = (party: 'client' | 'server', l: number, v: ExecValue): Promise<LayerThresholds> | null => {
