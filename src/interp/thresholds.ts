@@ -1,10 +1,11 @@
 // CipherPrune thresholds that make a model keep chosen numbers of tokens on given inputs, found
 // with the reference interpreter (fixed-point mode) in one pass: when layer l's importance
 // scores appear (they depend only on the thresholds of the layers before it), its two thresholds
-// are chosen and written where the rest of the run reads them. Each threshold is the midpoint
+// are chosen and written into the threshold inputs, and whatever was already computed from them
+// (thresholdDeps) is computed again. Each threshold is the midpoint
 // between two consecutive sorted scores, so a secure run, whose scores differ from the reference
 // by a few ULPs, keeps the same tokens when the gap is wide (the result reports each gap). Used
-// by the end-to-end tests and bench/e2e.
+// by the end-to-end tests and bench/e2e (whose secure run fits its own: src/exec/fit-thresholds.ts).
 import type { IrProgram } from '../ir/ir.ts';
 import type { InputValues } from '../ir/dim-env.ts';
 import { interpret, type InterpretResult } from './interpret.ts';
