@@ -3,7 +3,8 @@
 // CountingChannel; closing or aborting reaches the peer as on the other channels.
 // Payloads are copied (structured clone), or with `transfer` moved: the payload's ArrayBuffer is
 // transferred when the payload owns all of it (the sender must not touch it afterwards; bench/ot's
-// engines do not), else a copy is.
+// engines do not), else a copy is; with `transfer: 'copy'` always a copy of the payload's bytes
+// (the sender may keep its array; a view into a large buffer does not clone all of it).
 import type { MessagePort } from "node:worker_threads";
 import {
   ChannelError,
@@ -15,12 +16,12 @@ type Message = { payload: Uint8Array; round: number } | { end: string };
 
 export class PortChannel extends CountingChannel {
   private readonly port: MessagePort;
-  private readonly transfer: boolean;
+  private readonly transfer: boolean | 'copy';
 
   constructor(
     party: Party,
     port: MessagePort,
-    opts: { transfer?: boolean } = {},
+    opts: { transfer?: boolean | 'copy' } = {},
   ) {
     super(party);
     this.port = port;
@@ -34,6 +35,7 @@ export class PortChannel extends CountingChannel {
   protected transmit(payload: Uint8Array, round: number): void {
     if (!this.transfer) return this.port.postMessage({ payload, round });
     const own =
+      this.transfer === true &&
       payload.byteOffset === 0 &&
       payload.byteLength === payload.buffer.byteLength &&
       payload.buffer instanceof ArrayBuffer

@@ -48,10 +48,11 @@ const seedOf = (name: string, seed: number, layer: number): number => {
   return h;
 };
 
-/** Inputs for a compiled BERT or GPT-2 program (thresholds excluded). */
-export function bertLikeInputs(p: IrProgram, seed: number, vocab: number): InputValues {
+/** Inputs for a compiled BERT or GPT-2 program (thresholds excluded), or only one party's. */
+export function bertLikeInputs(p: IrProgram, seed: number, vocab: number, owner?: 'client' | 'server'): InputValues {
   const out: InputValues = {};
   for (const inp of p.inputs) {
+    if (owner && inp.owner !== owner) continue;
     const shape = new DimEnv().shape(inp.type.shape);
     const n = size(shape);
     const name = inp.name;

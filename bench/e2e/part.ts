@@ -3,19 +3,19 @@
 // Parts: calibrate (thresholds from the reference interpreter so that BERT-base CipherPrune keeps
 // the published counts), predict (predicted bytes and rounds of all 12 layers), secure-dense and
 // secure-pruned (a real two-party run of the first layers; the pruned run fits its thresholds to
-// its own scores as it goes: inRunThresholds).
+// its own scores as it goes: src/exec/fit-thresholds.ts).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DimEnv, type InputValues } from '../../src/ir/dim-env.ts';
 import os from 'node:os';
-import { calibrateThresholds, importanceOps, KEEP_NONE, layerThresholds, writeThreshold } from '../../src/interp/thresholds.ts';
+import { calibrateThresholds } from '../../src/interp/thresholds.ts';
+import { fitThresholdsInRun, type InRunFit } from '../../src/exec/fit-thresholds.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { opRow } from '../../src/ir/ops/table.ts';
 import { closeProcessPool, DEFAULT_ZERO_STOCK, heConfig } from '../../src/crypto/he/index.ts';
-import { fromReal, realValues } from '../../src/ir/twins.ts';
 import type { IrOp } from '../../src/ir/ir.ts';
-import type { ExecValue } from '../../src/ir/ops/types.ts';
-import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
+import type { ExecValue, OpCall } from '../../src/ir/ops/types.ts';
+import { runThreaded } from './threads.ts';
 import type { IrProgram } from '../../src/ir/ir.ts';
 import { predictSchedule, type ProgramCost } from '../../src/opt/cost.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -34,8 +34,10 @@ export interface Options {
   gpt2Vocab: number;
   /** From the calibration part (predict; secure-pruned with --thresholds reference). */
   calibration?: Calibrated;
-  /** HE worker threads of the secure runs (both parties share them: one process). */
+  /** HE worker threads of the secure runs (one thread: both parties share them; threads: per party). */
   threads?: number;
+  /** Where the parties of the secure runs run: both on the main thread (default), or each on its own. */
+  parties?: 'one-thread' | 'threads';
 }
 
 export interface Calibrated {
@@ -97,7 +99,7 @@ function calibrate(o: Options) {
     theta: cal.theta, thetaHi: cal.thetaHi, revealed: cal.reference.revealed,
     followsSchedule: kept.every((k, l) => cal.reference.revealed[`k@l=${l}`] === k),
     // Gap between the two scores each threshold separates (null: no score on one side).
-    gapsUlp: cal.gaps.map((g) => ({ keep: Number.isFinite(g.keep) ? Math.round(g.keep * 4096) : null, hi: Number.isFinite(g.hi) ? Math.round(g.hi * 4096) : null })),
+    gapsUlp: cal.gaps.map((g) => ({ keep: ulp(g.keep), hi: ulp(g.hi) })),
   };
 }
 
@@ -125,134 +127,62 @@ function predict(o: Options) {
   };
 }
 
-/**
- * Thresholds fitted during the measured run itself (one pass; before: one secure run per layer,
- * of growing depth). The benchmark holds both parties, so when layer l's importance scores are in
- * on both sides it opens them (adds the two shares: the protocol never does this), chooses θ_l and
- * θ_hi_l between two of them so that the layer keeps the schedule's counts, and writes them into
- * the server's `theta` input before the comparison reads them (the server's trace holds the server
- * until then; src/interp/thresholds.ts does the same in the interpreter). Thresholds are server
- * inputs: their values change which tokens are kept, not the work, so the run costs what a run
- * given these thresholds in advance costs. Secure scores differ from the reference's by a few
- * ULPs (fixed-point truncation on sums of thousands of probabilities), and at random init the
- * scores near a threshold are only about 80 ULP apart, so the reference's thresholds would keep
- * other counts in the secure run (docs/cipherprune.md).
- */
-function inRunThresholds(sp: IrProgram, kept: number[], hi: number[]) {
-  const ids = importanceOps(sp);
-  const layerOf = new Map(ids.map((id, l) => [id, l]));
-  const inputIds = new Set(sp.inputs.filter((i) => i.name === 'theta' || i.name === 'theta_hi').map((i) => i.id));
-  const serverValues: ExecValue[] = []; // the threshold inputs and their reads only (sparse)
-  // θ[l] is read (index), secret-shared by the server (share) and broadcast before the comparison
-  // consumes it, and the share may run before the layer's scores exist: the server's share of
-  // those values gets enc(θ_l) − enc(KEEP_NONE) added (the shares then sum to θ_l; the client's
-  // share, a uniformly random value, and every message stay as they are).
-  const derived = new Map<number, { name: string; l: number }>(); // share/broadcast op id -> threshold
-  const shared = new Map<string, ExecValue[]>(); // `${name}:${l}` -> the server's shares of it
-  const track = (op: IrOp, v: ExecValue) => {
-    const a = op.args[0];
-    if (op.op === 'index' && inputIds.has(a)) {
-      serverValues[op.id] = v;
-      derived.set(op.id, { name: sp.ops[a].attrs.name as string, l: (op.attrs.indices as number[])[0] });
-    } else if ((op.op === 'share' || op.op === 'broadcast') && derived.has(a)) {
-      const t = derived.get(a)!;
-      derived.set(op.id, t);
-      const key = `${t.name}:${t.l}`;
-      shared.set(key, [...(shared.get(key) ?? []), v]);
-    }
-  };
-  const shift = (name: string, l: number, v: number) => {
-    const seen = new Set<unknown>();
-    for (const x of shared.get(`${name}:${l}`) ?? []) {
-      if (!x.data || seen.has(x.data)) continue;
-      seen.add(x.data);
-      const ring = ringOf((x.enc as { ell: number }).ell), data = x.data as RingArray;
-      const d = ring.sub(fromReal([v], x.enc, 'fixed') as RingArray, fromReal([KEEP_NONE], x.enc, 'fixed') as RingArray)[0];
-      const delta = ring.alloc(data.length);
-      delta.fill(d as never);
-      data.set(ring.add(data, delta) as never);
-    }
-  };
-  const shares = new Map<number, { client?: ExecValue; server?: ExecValue; release?: (e?: unknown) => void }>();
-  const theta: number[] = [], thetaHi: number[] = [], gapsUlp: { keep: number | null; hi: number | null }[] = [];
-  const ulp = (g: number) => (Number.isFinite(g) ? Math.round(g * 4096) : null);
-  const calibrate = (l: number, c: ExecValue, sv: ExecValue) => {
-    const ell = (c.enc as { ell: number }).ell;
-    const scores = realValues({ shape: c.shape, enc: c.enc, data: ringOf(ell).add(c.data as RingArray, sv.data as RingArray) }, 'fixed');
-    const t = layerThresholds(scores, 'first', { keep: kept[l], hi: hi[l] });
-    [theta[l], thetaHi[l]] = [t.theta, t.thetaHi];
-    gapsUlp[l] = { keep: ulp(t.gaps.keep), hi: ulp(t.gaps.hi) };
-    // The shares first (a share may be the read's own array: the server's share of its own value
-    // can be the value), then the reads and the input, written exactly.
-    shift('theta', l, t.theta);
-    shift('theta_hi', l, t.thetaHi);
-    writeThreshold(sp, serverValues, 'theta', l, t.theta);
-    writeThreshold(sp, serverValues, 'theta_hi', l, t.thetaHi);
-    process.stderr.write(`  l=${l}: thresholds from the run's scores: keep ${kept[l]}, accurate ${hi[l]} (gaps ${gapsUlp[l].keep} and ${gapsUlp[l].hi} ULP)\n`);
-  };
-  const arrive = (party: 'client' | 'server', op: IrOp, v: ExecValue): void | Promise<void> => {
-    if (party === 'server') {
-      if (inputIds.has(op.id)) serverValues[op.id] = v;
-      else track(op, v);
-    }
-    const l = layerOf.get(op.id);
-    if (l === undefined) return;
-    const e = shares.get(l) ?? {};
-    shares.set(l, e);
-    e[party] = v;
-    if (e.client && e.server) {
-      shares.delete(l);
-      try {
-        calibrate(l, e.client, e.server);
-      } catch (err) {
-        e.release?.(err); // the held server fails too (no party left waiting)
-        throw err;
-      }
-      e.release?.();
-      return;
-    }
-    // The server waits for the client's scores (the comparison after them reads θ_l).
-    if (party === 'server') return new Promise<void>((ok, fail) => (e.release = (err) => (err === undefined ? ok() : fail(err))));
-  };
-  return {
-    trace: { client: (op: IrOp, v: ExecValue) => arrive('client', op, v), server: (op: IrOp, v: ExecValue) => arrive('server', op, v) },
-    result: () => ({ theta, thetaHi, gapsUlp }),
+/** The schedule's counts as revealed names: layer l keeps k@l=l tokens, kh@l=l of them accurate. */
+const expectedCounts = (kept: number[], hi: number[]): Record<string, number> => Object.fromEntries(kept.flatMap((k, l) => [[`k@l=${l}`, k], [`kh@l=${l}`, hi[l]]]));
+
+/** The fitted thresholds, with the gap each sits in in ULP of the scores (2^-12; null: no score on one side). */
+const thresholdsOf = (r: ReturnType<InRunFit['result']>) => ({ theta: r.theta, thetaHi: r.thetaHi, gapsUlp: r.gaps.map((g) => ({ keep: ulp(g.keep), hi: ulp(g.hi) })) });
+const ulp = (g: number): number | null => (Number.isFinite(g) ? Math.round(g * 4096) : null);
+
+/** A client trace that fails the run as soon as a revealed count differs from the schedule's. */
+function countCheck(sp: IrProgram, expected: Record<string, number>) {
+  const names = new Map(sp.runtimeDims.map((r) => [r.op, r.symbol.name]));
+  return (op: IrOp, v: ExecValue) => {
+    const name = names.get(op.id);
+    if (name === undefined || !(name in expected) || !v.data) return;
+    const got = Number((v.data as ArrayLike<number | bigint>)[0]);
+    if (got !== expected[name]) throw new Error(`the run revealed ${name} = ${got}, the schedule wants ${expected[name]}: its thresholds do not give the schedule's counts`);
   };
 }
 
 async function secure(o: Options, pruned: boolean) {
-  const p = bert(o, o.layers, o.runVocab, pruned ? 'bert_cipherprune' : 'bert_dense');
+  const model = pruned ? 'bert_cipherprune' : 'bert_dense';
+  const p = bert(o, o.layers, o.runVocab, model);
   const schedule = buildSchedule(p);
-  const inputs: InputValues = bertLikeInputs(p, o.seed, o.runVocab);
+  const threaded = o.parties === 'threads';
+  // Threads: the main thread makes the client's inputs only (the server's thread makes its own).
+  const inputs: InputValues = bertLikeInputs(p, o.seed, o.runVocab, threaded ? 'client' : undefined);
   const kept = keptCounts(SCHEDULE, o.seq).slice(0, o.layers), hi = hiCounts(kept);
   const fromReference = pruned && o.calibration ? o.calibration : null;
-  const inRun = pruned && !fromReference ? inRunThresholds(schedule.program, kept, hi) : null;
-  if (pruned) {
-    inputs.theta = fromReference ? fromReference.theta.slice(0, o.layers) : new Array(o.layers).fill(KEEP_NONE);
-    inputs.theta_hi = fromReference ? fromReference.thetaHi.slice(0, o.layers) : new Array(o.layers).fill(KEEP_NONE);
-  }
+  // Thresholds fitted in the run to its own scores (src/exec/fit-thresholds.ts), by default.
+  const inRun = pruned && !fromReference ? fitThresholdsInRun(schedule.program, 'first', (l) => ({ keep: kept[l], hi: hi[l] }), (line) => process.stderr.write(`  ${line}\n`)) : null;
+  const thresholds = !pruned ? null : fromReference ? { theta: fromReference.theta.slice(0, o.layers), theta_hi: fromReference.thetaHi.slice(0, o.layers) } : inRun!.inputs;
+  const expected = expectedCounts(kept, hi);
+  // The fitted run must keep the schedule's counts (the reference's thresholds may not: see above).
+  const check = inRun ? countCheck(schedule.program, expected) : null;
   heConfig.threads = o.threads ?? 1;
   heConfig.zeroStock = heConfig.threads > 1 ? DEFAULT_ZERO_STOCK : 0; // made in the workers' idle time (zeros.ts)
   const byOp = new Map<string, { count: number; seconds: number }>();
   let last = performance.now();
-  const t0 = performance.now();
-  const progress = layerProgress(t0);
-  const pair = MemoryChannel.pair();
-  const run = await runBoth(p, inputs, pair, {
-    schedule,
-    trace: {
-      client: (op, v) => {
-        const t = performance.now(), e = byOp.get(op.op) ?? { count: 0, seconds: 0 };
-        e.count++;
-        e.seconds += (t - last) / 1000;
-        byOp.set(op.op, e);
-        last = t;
-        progress(op);
-        return inRun?.trace.client(op, v);
-      },
-      ...(inRun ? { server: inRun.trace.server } : {}),
-    },
-  });
+  let t0 = performance.now();
+  let progress = layerProgress(t0);
+  const clientTrace = (op: IrOp, v: ExecValue, call: OpCall) => {
+    const t = performance.now(), e = byOp.get(op.op) ?? { count: 0, seconds: 0 };
+    e.count++;
+    e.seconds += (t - last) / 1000;
+    byOp.set(op.op, e);
+    last = t;
+    progress(op);
+    check?.(op, v);
+    return inRun?.trace.client(op, v, call);
+  };
+  const run = threaded
+    ? await runThreaded(p, schedule, inputs, { model, layers: o.layers, seq: o.seq, seed: o.seed, runVocab: o.runVocab, threads: heConfig.threads, thresholds, fit: inRun !== null }, {
+        trace: clientTrace,
+        serverShare: inRun?.serverShare,
+        onStart: (start) => ([t0, last, progress] = [start, start, layerProgress(start)]),
+      })
+    : await runBoth(p, { ...inputs, ...(thresholds ?? {}) }, MemoryChannel.pair(), { schedule, trace: { client: clientTrace, ...(inRun ? { server: inRun.trace.server } : {}) } });
   const seconds = (performance.now() - t0) / 1000;
   await closeProcessPool();
   // The schedule the run ran (merged), not the unmerged one of predictCost (same bytes per op, fewer rounds).
@@ -267,11 +197,10 @@ async function secure(o: Options, pruned: boolean) {
     ops.set(name, e);
   }
   const breakdown = Object.fromEntries([...byOp].sort((a, b) => b[1].seconds - a[1].seconds).map(([k, v]) => [k, { count: v.count, seconds: r3(v.seconds), MB: MB(ops.get(k)?.bytes ?? 0), rounds: ops.get(k)?.rounds ?? 0 }]));
-  // The schedule's counts: layer l keeps k@l=l tokens, kh@l=l of them accurate.
-  const expected = Object.fromEntries(kept.flatMap((k, l) => [[`k@l=${l}`, k], [`kh@l=${l}`, hi[l]]]));
   const net = (n: (typeof NETWORKS)[keyof typeof NETWORKS]) => r3(predictSeconds(n, measured.rounds, { toServer: measured.bytesC2S, toClient: measured.bytesS2C }));
   return {
     model: p.model, layers: o.layers, vocab: o.runVocab, seq: o.seq, heThreads: heConfig.threads,
+    parties: threaded ? 'threads: the server on a worker thread with its own HE pool of heThreads workers, the client on the main thread with its own, over a MessagePort' : 'one thread: both parties on the main thread over a MemoryChannel, sharing one HE pool of heThreads workers',
     wallSeconds: r3(seconds), loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 10) / 10), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     measured: { ...measured, totalGB: Math.round((measured.bytesC2S + measured.bytesS2C) / 1e7) / 100 },
     predicted: { bytesC2S: predicted.bytesC2S, bytesS2C: predicted.bytesS2C, rounds: predicted.rounds },
@@ -280,9 +209,10 @@ async function secure(o: Options, pruned: boolean) {
     ...(pruned
       ? {
           thresholdsFrom: inRun ? 'fitted in the run to its own scores (one pass)' : 'the reference interpreter (calibrate)',
-          ...(inRun ? { thresholds: inRun.result() } : {}),
+          ...(inRun ? { thresholds: thresholdsOf(inRun.result()) } : {}),
           expectedRevealed: expected,
           revealedAsExpected: Object.entries(expected).every(([k, v]) => run.client.revealed[k] === v),
+          countsMustMatch: inRun !== null,
         }
       : {}),
     // Transfer only (rounds x latency + bytes / bandwidth), on top of the compute in wallSeconds.
@@ -317,5 +247,17 @@ const parts: Record<string, () => unknown> = {
   'secure-pruned': () => secure(o, true),
 };
 if (!parts[part]) throw new Error(`unknown part ${part}`);
-const result = await parts[part]();
+let result: unknown;
+try {
+  result = await parts[part]();
+} catch (e) {
+  process.stderr.write(`e2e ${part}: ${(e as Error).message}\n`);
+  process.exit(1);
+}
 writeFileSync(out, JSON.stringify({ part, options: { ...o, calibration: undefined }, seconds: r3((performance.now() - t0) / 1000), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), result }, null, 2));
+// A pruned run that did not keep the schedule's counts measured another model: fail (the JSON stays for a look).
+const r = result as { revealedAsExpected?: boolean; countsMustMatch?: boolean };
+if (r.countsMustMatch && !r.revealedAsExpected) {
+  process.stderr.write(`e2e ${part}: the revealed counts differ from the schedule's (revealed ${JSON.stringify((result as { revealed: unknown }).revealed)})\n`);
+  process.exit(1);
+}

@@ -8,16 +8,22 @@
 //
 //   npm run bench -- e2e [--layers 2] [--dense-only | --pruned-only | --predict-only] [--force]
 //                        [--seq 128] [--run-vocab 1024] [--seed 1] [--thresholds secure|reference]
-//                        [--threads N]
+//                        [--threads N] [--parties one-thread|threads]
 //
 // The predictions use the reference's thresholds (so the 12 layers keep the schedule's counts
 // exactly). The measured pruned run, by default, fits its thresholds to its own scores as it goes
-// (part.ts inRunThresholds: the benchmark holds both parties' shares of each layer's importance
-// scores and sets θ_l, θ_hi_l before the comparison reads them), so it keeps exactly the
-// schedule's counts in one pass: at random init the scores near a threshold are closer together
+// (src/exec/fit-thresholds.ts: the benchmark holds both parties' shares of each layer's importance
+// scores and sets θ_l, θ_hi_l, and recomputes what the server already computed from them, before
+// anything that communicates reads them), so it keeps exactly the schedule's counts in one pass
+// (a pruned run whose revealed counts differ fails, exit 1): at random init the scores near a threshold are closer together
 // than the secure scores' distance from the reference's (docs/cipherprune.md), so the reference's
 // thresholds keep other counts in the secure run. --thresholds reference uses the reference's.
-// --threads: HE worker threads of the secure runs (default one per core; both parties share them).
+// --threads: HE worker threads of the secure runs (default one per core; both parties share them,
+// or with --parties threads each party has its own pool of N).
+// --parties: one-thread (default) runs both parties on the main thread over a MemoryChannel, so
+// their nonlinear protocols share one JavaScript thread; threads runs the server on a worker thread
+// (bench/e2e/server-thread.ts) over a MessagePort, as a deployment runs each party on its own
+// machine. The JSON says which (secure.*.parties).
 // Progress lines (one per layer, with wall time and RSS) go to stderr.
 //
 // Each part (calibrate, predict, secure-dense, secure-pruned) runs in its own process and is
@@ -50,7 +56,9 @@ const opts: Options = {
   bertVocab: 30522,
   gpt2Vocab: 50257,
   threads: Number(arg('--threads', String(os.availableParallelism()))),
+  parties: arg('--parties', 'one-thread') as Options['parties'],
 };
+if (opts.parties !== 'one-thread' && opts.parties !== 'threads') throw new Error(`--parties must be one-thread or threads, got ${opts.parties}`);
 const force = flag('--force');
 const thresholdsFrom = arg('--thresholds', 'secure');
 if (thresholdsFrom !== 'secure' && thresholdsFrom !== 'reference') throw new Error(`--thresholds must be secure or reference, got ${thresholdsFrom}`);
@@ -67,7 +75,10 @@ function part(name: string, o: Options): { result: Record<string, unknown>; seco
   process.stderr.write(`e2e: running ${name}...\n`);
   mkdirSync(cacheDir, { recursive: true });
   const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(here, 'part.ts'), name, JSON.stringify(o), file], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`e2e part ${name} failed (exit ${r.status})`);
+  if (r.status !== 0) {
+    process.stderr.write(`e2e: part ${name} failed (exit ${r.status ?? r.signal})\n`);
+    process.exit(1);
+  }
   const c = JSON.parse(readFileSync(file, 'utf8'));
   c.key = key;
   writeJson(file, c);

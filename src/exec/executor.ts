@@ -8,7 +8,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { OpError, type IrOp, type IrProgram } from '../ir/ir.ts';
 import { opCall } from '../ir/ops/call.ts';
 import { opRow } from '../ir/ops/table.ts';
-import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue } from '../ir/ops/types.ts';
+import type { BatchItem, ConcreteType, Engines, ExecCtx, ExecValue, OpCall } from '../ir/ops/types.ts';
 import type { Data } from '../ir/tensor.ts';
 import { buildSchedule, unitLabel, units, type Schedule, type Step } from '../opt/schedule.ts';
 import { aheadDemand, setupsOf, stepDemand } from '../opt/cost.ts';
@@ -35,8 +35,9 @@ export interface ExecuteOptions {
   onProgress?: (done: number, total: number, op: IrOp) => void;
   /** Called after every op with this party's value (its share when secret): for tests that open
    * intermediate values by combining both parties' traces. A returned promise holds this party
-   * until it settles (bench/e2e sets thresholds from both parties' scores before they are used). */
-  trace?: (op: IrOp, value: ExecValue) => unknown;
+   * until it settles (src/exec/fit-thresholds.ts sets thresholds from both parties' scores before
+   * they are used). `call` is the op's call with sizes evaluated (to compute a local op again). */
+  trace?: (op: IrOp, value: ExecValue, call: OpCall) => unknown;
   /** The schedule to run (both parties must run the same); default: the merged schedule. */
   schedule?: Schedule;
 }
@@ -126,9 +127,10 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
     const own = p.inputs.find((i) => i.name === name)!.owner === party;
     return own ? [{ ...type, data: encodeInput(p, name, opts.inputs[name], 'fixed', dims).data }] : [];
   };
-  const finish = async (op: IrOp, type: ConcreteType, data: Data | null) => {
+  const finish = async (op: IrOp, call: OpCall, data: Data | null) => {
+    const type = call.type;
     values[op.id] = { ...type, data };
-    const held = opts.trace?.(op, values[op.id]);
+    const held = opts.trace?.(op, values[op.id], call);
     if (held instanceof Promise) await held;
     dims.bindReveal(sp, op.id, data as ArrayLike<number> | null);
     if (op.op === 'output' && data) outputs.push({ id: op.id, to: op.attrs.to as Party, tensor: { shape: type.shape, enc: type.enc, data } });
@@ -187,7 +189,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
       const parts = unit.map(prepare);
       if (parts[0].row.comm === 'local') {
         const { ops, calls, run } = parts[0];
-        await finish(ops[0], calls[0].type, (await run(ctx))[0]);
+        await finish(ops[0], calls[0], (await run(ctx))[0]);
         continue;
       }
       const label = unitLabel(s, unit);
@@ -227,7 +229,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
       for (const [k, { ops, calls }] of parts.entries()) {
         for (let i = 0; i < ops.length; i++) {
           current = ops[i];
-          await finish(ops[i], calls[i].type, results[k][i]);
+          await finish(ops[i], calls[i], results[k][i]);
         }
       }
     }

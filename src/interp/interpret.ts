@@ -26,8 +26,9 @@ export interface InterpretOptions {
   /** Per op, a probe that receives its range checks instead of failing (calibrate). */
   probe?: (op: IrOp) => RangeProbe | undefined;
   /** Called after each op with every value so far (values[op.id] is the op's); a caller may
-   * adjust values later ops read (src/interp/thresholds.ts sets thresholds as scores appear). */
-  onValue?: (op: IrOp, values: Tensor[]) => void;
+   * adjust values later ops read (src/interp/thresholds.ts sets thresholds as scores appear, and
+   * recomputes what was computed from them, with `dims` for their sizes). */
+  onValue?: (op: IrOp, values: Tensor[], dims: DimEnv) => void;
 }
 
 export function interpret(p: IrProgram, inputs: InputValues, mode: Mode, opts: InterpretOptions = {}): InterpretResult {
@@ -39,14 +40,14 @@ export function interpret(p: IrProgram, inputs: InputValues, mode: Mode, opts: I
     try {
       if (op.op === 'input') {
         values[op.id] = encodeInput(p, op.attrs.name as string, inputs[op.attrs.name as string], mode, dims);
-        opts.onValue?.(op, values);
+        opts.onValue?.(op, values, dims);
         continue;
       }
       const twin = opTable.get(op.op)?.twin;
       if (!twin) throw new InterpretError(`no plaintext twin for op '${op.op}'`, op);
       const t = twin({ args: op.args.map((a) => values[a]), shape: dims.shape(op.type.shape), enc: op.type.enc, attrs: dims.attrs(op), mode, vis: op.type.vis, probe: opts.probe?.(op) });
       values[op.id] = t;
-      opts.onValue?.(op, values);
+      opts.onValue?.(op, values, dims);
       dims.bindReveal(p, op.id, t.data);
     } catch (e) {
       if (e instanceof InterpretError && e.op) throw e;

@@ -1,15 +1,17 @@
 // CipherPrune thresholds that make a model keep chosen numbers of tokens on given inputs, found
 // with the reference interpreter (fixed-point mode) in one pass: when layer l's importance
 // scores appear (they depend only on the thresholds of the layers before it), its two thresholds
-// are chosen and written where the rest of the run reads them. Each threshold is the midpoint
+// are chosen and written into the threshold inputs, and whatever was already computed from them
+// (thresholdDeps) is computed again. Each threshold is the midpoint
 // between two consecutive sorted scores, so a secure run, whose scores differ from the reference
 // by a few ULPs, keeps the same tokens when the gap is wide (the result reports each gap). Used
-// by the end-to-end tests and bench/e2e.
+// by the end-to-end tests and bench/e2e (whose secure run fits its own: src/exec/fit-thresholds.ts).
 import type { IrProgram } from '../ir/ir.ts';
 import type { InputValues } from '../ir/dim-env.ts';
 import { interpret, type InterpretResult } from './interpret.ts';
 import { fromReal, realValues } from '../ir/twins.ts';
 import type { Tensor } from '../ir/tensor.ts';
+import { opRow } from '../ir/ops/table.ts';
 
 /** Tokens kept by layer l and, among them, the ones that get the accurate polynomials (both
  * counts include the pinned token). */
@@ -88,30 +90,64 @@ export function layerThresholds(scores: ArrayLike<number>, pinned: Pinned, want:
   return { theta: keep.theta, thetaHi: hi.theta, gaps: { keep: keep.gap, hi: hi.gap } };
 }
 
+/** The server inputs that hold the per-layer thresholds (`theta[l]`, `theta_hi[l]`). */
+export const THRESHOLD_INPUTS = ['theta', 'theta_hi'];
+
+/** Which thresholds an op's value depends on: the layers l of the `theta[l]` / `theta_hi[l]`
+ * reads it is computed from, or 'all' when it depends on a whole threshold input. */
+export type ThresholdDeps = Set<number> | 'all';
+
 /**
- * Write threshold l of input `name` (theta or theta_hi) into that input's value and into the
- * values already read from it (`theta[l]`), so that the rest of a run uses it. `values` by op id
- * (sparse is fine: only the input and its `index` reads are looked at).
+ * Per op (by SSA id), the thresholds its value depends on, or undefined for none: the threshold
+ * inputs (all), their `index` reads (that layer), and every op computed from those, through any
+ * number of ops (a server-local max(θ_l, θ_hi_l), its share and broadcast, the comparison with the
+ * scores, ...). Static: from the program's data flow.
+ */
+export function thresholdDeps(p: IrProgram, names: readonly string[] = THRESHOLD_INPUTS): (ThresholdDeps | undefined)[] {
+  const deps: (ThresholdDeps | undefined)[] = [];
+  const inputs = new Set(p.inputs.filter((i) => names.includes(i.name)).map((i) => i.id));
+  for (const op of p.ops) {
+    if (inputs.has(op.id)) {
+      deps[op.id] = 'all';
+      continue;
+    }
+    if (op.op === 'index' && inputs.has(op.args[0])) {
+      deps[op.id] = new Set([(op.attrs.indices as number[])[0]]);
+      continue;
+    }
+    let d: ThresholdDeps | undefined;
+    for (const a of op.args) {
+      const x = deps[a];
+      if (!x) continue;
+      if (x === 'all' || d === 'all') d = 'all';
+      else d = new Set([...(d ?? []), ...x]);
+    }
+    deps[op.id] = d;
+  }
+  return deps;
+}
+
+/** Whether dependencies `d` include layer l's thresholds. */
+export const dependsOn = (d: ThresholdDeps | undefined, l: number): boolean => d !== undefined && (d === 'all' || d.has(l));
+
+/**
+ * Write threshold l of input `name` (theta or theta_hi) into that input's value (`values` by op
+ * id; sparse is fine). Values already computed from it must be computed again (thresholdDeps).
  */
 export function writeThreshold(p: IrProgram, values: ArrayLike<Pick<Tensor, 'enc'> & { data: Tensor['data'] | null } | undefined>, name: string, l: number, v: number): void {
   const id = p.inputs.find((i) => i.name === name)!.id, input = values[id];
   if (!input?.data) throw new Error(`internal: threshold input ${name} has no value here`);
-  const x = (fromReal([v], input.enc, 'fixed') as unknown as unknown[])[0];
-  (input.data as unknown as unknown[])[l] = x; // a ring element (number or bigint)
-  for (const op of p.ops) {
-    const read = values[op.id];
-    if (!read || op.op !== 'index' || op.args[0] !== id || (op.attrs.indices as number[])[0] !== l) continue;
-    (read.data as unknown as unknown[])[0] = x;
-  }
+  (input.data as unknown as unknown[])[l] = (fromReal([v], input.enc, 'fixed') as unknown as unknown[])[0]; // a ring element (number or bigint)
 }
 
 export function calibrateThresholds(p: IrProgram, inputs: InputValues, pinned: Pinned, counts: (layer: number, scores: Float64Array) => LayerCounts): Calibration {
   const ops = importanceOps(p);
   const layers = ops.length;
+  const deps = thresholdDeps(p);
   const theta = new Array<number>(layers).fill(KEEP_NONE), thetaHi = new Array<number>(layers).fill(KEEP_NONE);
   const gaps: Calibration['gaps'] = [];
   const reference = interpret(p, { ...inputs, theta: theta.slice(), theta_hi: thetaHi.slice() }, 'fixed', {
-    onValue: (op, values) => {
+    onValue: (op, values, dims) => {
       const l = ops.indexOf(op.id);
       if (l < 0) return;
       const scores = realValues(values[op.id], 'fixed');
@@ -119,6 +155,13 @@ export function calibrateThresholds(p: IrProgram, inputs: InputValues, pinned: P
       [theta[l], thetaHi[l]] = [t.theta, t.thetaHi];
       writeThreshold(p, values, 'theta', l, t.theta);
       writeThreshold(p, values, 'theta_hi', l, t.thetaHi);
+      // Every value computed so far from θ_l or θ_hi_l (the reads `theta[l]` and whatever was
+      // computed from them), again, in program order, by its twin.
+      for (const o of p.ops.slice(0, op.id)) {
+        if (o.op === 'input' || !dependsOn(deps[o.id], l) || !values[o.id]) continue;
+        if (p.runtimeDims.some((r) => r.op === o.id)) throw new Error(`calibrating layer ${l}: %${o.id} ${o.op} (${o.where.file}:${o.where.line}) revealed a size computed from its thresholds before its scores exist`);
+        values[o.id] = opRow(o.op).twin({ args: o.args.map((a) => values[a]), shape: dims.shape(o.type.shape), enc: o.type.enc, attrs: dims.attrs(o), mode: 'fixed', vis: o.type.vis });
+      }
       gaps.push(t.gaps);
     },
   });
