@@ -57,21 +57,61 @@ export function digitPlan(bits: number, C: number, ot: OtCostModel = otCost, max
   return best;
 }
 
-/** Digit values: for each element, digit j of the low `bits` bits. */
+/** Digit values: for each element, digit j of the low `bits` bits (word-level shifts). */
 function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Array[] {
-  const n = a.length, b = bitsOf(a, bits), out: Uint32Array[] = [];
+  const n = a.length, out: Uint32Array[] = [];
+  // Ring words: one per element (ℓ ≤ 32) or two, low word first (ℓ > 32).
+  const w = a instanceof Uint32Array ? a : new Uint32Array(a.buffer, a.byteOffset, 2 * n), wide = !(a instanceof Uint32Array);
   let lo = 0;
   for (const d of plan) {
-    const v = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      let x = 0;
-      for (let k = 0; k < d; k++) x |= b[i * bits + lo + k] << k;
-      v[i] = x;
+    const v = new Uint32Array(n), mask = (1 << d) - 1;
+    if (lo + d > bits) throw new RangeError(`internal: digit plan exceeds ${bits} bits`);
+    if (!wide) {
+      for (let i = 0; i < n; i++) v[i] = (w[i] >>> lo) & mask;
+    } else if (lo >= 32) {
+      for (let i = 0; i < n; i++) v[i] = (w[2 * i + 1] >>> (lo - 32)) & mask;
+    } else if (lo + d <= 32) {
+      for (let i = 0; i < n; i++) v[i] = (w[2 * i] >>> lo) & mask;
+    } else {
+      for (let i = 0; i < n; i++) v[i] = ((w[2 * i] >>> lo) | (w[2 * i + 1] << (32 - lo))) & mask;
     }
     out.push(v);
     lo += d;
   }
   return out;
+}
+
+/**
+ * The server's leaf table of digit group `idx` (messages of mb bytes, element-major, then digit,
+ * then client value v < N): bit 2c of message v is [a_c > v] ⊕ gt_c, bit 2c + 1 is [a_c = v] ⊕ eq_c.
+ */
+function leafTable(ad: Uint32Array[], gt: Bits[], eq: Bits[], idx: number[], n: number, C: number, N: number, mb: number): Uint8Array {
+  const msgs = new Uint8Array(n * idx.length * N * mb);
+  if (C === 1) {
+    // One byte per message: below a the byte is (¬gt, eq), at a (gt, ¬eq), above (gt, eq).
+    for (let i = 0, o = 0; i < n; i++) {
+      for (let k = 0; k < idx.length; k++, o += N) {
+        const j = idx[k], av = ad[j][i], g = gt[j][i], e = eq[j][i] << 1;
+        const below = (g ^ 1) | e, above = g | e;
+        for (let v = 0; v < N; v++) msgs[o + v] = v < av ? below : above;
+        if (av < N) msgs[o + av] = g | (e ^ 2);
+      }
+    }
+    return msgs;
+  }
+  for (let i = 0, o = 0; i < n; i++) {
+    for (let k = 0; k < idx.length; k++) {
+      const j = idx[k], aj = ad[j], gj = gt[j], ej = eq[j];
+      for (let v = 0; v < N; v++, o += mb) {
+        for (let c = 0, t = i * C; c < C; c++, t++) {
+          const av = aj[t], bit = 2 * c;
+          const g = (av > v ? 1 : 0) ^ gj[t], e = (av === v ? 1 : 0) ^ ej[t];
+          msgs[o + (bit >>> 3)] |= (g << (bit & 7)) | (e << ((bit + 1) & 7));
+        }
+      }
+    }
+  }
+  return msgs;
 }
 
 /** Group the leaf OTs by digit width: one 1-of-2^d OT call per distinct width. */
@@ -127,24 +167,7 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
       }
     }
     const finish = await startChoosers(ctx, specs);
-    for (const { d, idx } of widthGroups(plan)) {
-      const N = 1 << d, msgs = new Uint8Array(n * idx.length * N * mb);
-      let o = 0;
-      for (let i = 0; i < n; i++) {
-        for (const j of idx) {
-          for (let v = 0; v < N; v++, o += mb) {
-            for (let c = 0; c < C; c++) {
-              const t = i * C + c, av = ad[j][t];
-              const g = (av > v ? 1 : 0) ^ gt[j][t], e = (av === v ? 1 : 0) ^ eq[j][t];
-              const bit = 2 * c;
-              msgs[o + (bit >>> 3)] |= g << (bit & 7);
-              msgs[o + ((bit + 1) >>> 3)] |= e << ((bit + 1) & 7);
-            }
-          }
-        }
-      }
-      await ctx.ot.otNSend(msgs, N, W);
-    }
+    for (const { d, idx } of widthGroups(plan)) await ctx.ot.otNSend(leafTable(ad, gt, eq, idx, n, C, 1 << d, mb), 1 << d, W);
     choosers = await finish();
     // The side flow's first round goes with the leaf tables (side.ts).
     side?.begin(choosers.slice(specs.length - extra.length));
@@ -164,15 +187,15 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
     const sideRecv = await side?.send();
     for (const [g, { idx }] of groups.entries()) {
       const got = await replies[g]();
-      for (let i = 0; i < n; i++) {
-        idx.forEach((j, k) => {
-          const o = (i * idx.length + k) * mb;
-          for (let c = 0; c < C; c++) {
-            const bit = 2 * c;
-            gt[j][i * C + c] = (got[o + (bit >>> 3)] >>> (bit & 7)) & 1;
-            eq[j][i * C + c] = (got[o + ((bit + 1) >>> 3)] >>> ((bit + 1) & 7)) & 1;
+      for (let k = 0; k < idx.length; k++) {
+        const gj = gt[idx[k]], ej = eq[idx[k]];
+        for (let i = 0, o = k * mb; i < n; i++, o += idx.length * mb) {
+          for (let c = 0, t = i * C; c < C; c++, t++) {
+            const bit = 2 * c, byte = got[o + (bit >>> 3)];
+            gj[t] = (byte >>> (bit & 7)) & 1;
+            ej[t] = (byte >>> ((bit + 1) & 7)) & 1;
           }
-        });
+        }
       }
     }
     await sideRecv?.();
