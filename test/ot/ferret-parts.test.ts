@@ -82,6 +82,7 @@ describe('GGM trees', () => {
 });
 
 describe('LPN map', () => {
+  const P: LpnParams = { name: 'toy', n: 4096, k: 300, t: 16, h: 8, d: 10 };
   it('is linear in the secret, deterministic, and adds d secret blocks per output', () => {
     const x1 = words(Prg.fromInt(5).bytes(16 * P.k)), x2 = words(Prg.fromInt(6).bytes(16 * P.k));
     const enc = (x: Uint32Array) => {
