@@ -1,7 +1,7 @@
 // GGM trees (Goldreich, Goldwasser, Micali, JACM 1986), the one implementation for Ferret's
 // single-point COTs (Yang et al., CCS 2020, §3.2 and Fig. 5; ferret/extend.ts) and the shuffle's
 // punctured trees (src/crypto/shuffle/ggm.ts): all t trees grow together, level by level, so every
-// AES call covers a whole level (node:crypto ECB in slices of 2^15 blocks).
+// AES call covers a whole level (node:crypto ECB in slices of 2^13 blocks, aes.ts HASH_SLICE).
 //
 // Length-doubling PRG G(x) = (π0(x) ⊕ x, π1(x) ⊕ x), π0, π1 = AES-128 under two fixed public
 // keys (Matyas–Meyer–Oseas form; pseudorandom for a uniform secret x in the ideal-permutation
@@ -18,8 +18,9 @@
 // lsb(Δ) = 1 and lsb = the choice bit on the receiver's side; ferret/cot.ts).
 import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { words } from './bits.ts';
+import { HASH_SLICE } from './aes.ts';
 
-const SLICE = 1 << 13;
+const SLICE = HASH_SLICE;
 
 function fixedKey(label: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(`cipherprune/ferret/ggm/${label}`).digest().subarray(0, 16));

@@ -10,7 +10,7 @@
 // Cost: 16·k bytes R→S and N·bits bits S→R per OT. Kolesnikov–Kumaresan (CRYPTO 2013) would
 // send 32 bytes R→S instead of 16·k; it needs its own 256 base OTs (docs/ot.md, "Future").
 import { ChannelError } from '../../transport/channel.ts';
-import { Domain } from './aes.ts';
+import { Domain, HASH_SLICE } from './aes.ts';
 import { msgBytes, packMsgs, xorPackedMsg } from './bits.ts';
 import { log2ceil } from './cost.ts';
 import type { OtEngine } from './engine.ts';
@@ -40,7 +40,7 @@ function sumKeys(K: Uint32Array, m: number, k: number): Uint8Array {
 }
 
 /** Pads hashed per pass: the TCCR hash's slice (aes.ts), so S fits one reused buffer. */
-const PAD_SLICE = 1 << 15;
+const PAD_SLICE = HASH_SLICE;
 
 const asWords = (b: Uint8Array): Uint32Array => new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
 
