@@ -24,6 +24,7 @@ import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilde
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { cotUnitBytes, otCost, type OtCostModel } from '../ot/cost.ts';
 import { withSide, type SideFlow } from './side.ts';
+import { digitsOf, leafTable, widthGroups } from './compare-leaves.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /**
@@ -55,74 +56,6 @@ export function digitPlan(bits: number, C: number, ot: OtCostModel = otCost, max
     if (levels < bestLevels || (levels === bestLevels && cost < bestCost)) [best, bestCost, bestLevels] = [ds, cost, levels];
   }
   return best;
-}
-
-/** Digit values: for each element, digit j of the low `bits` bits (word-level shifts). */
-function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Array[] {
-  const n = a.length, out: Uint32Array[] = [];
-  // Ring words: one per element (ℓ ≤ 32) or two, low word first (ℓ > 32).
-  const w = a instanceof Uint32Array ? a : new Uint32Array(a.buffer, a.byteOffset, 2 * n), wide = !(a instanceof Uint32Array);
-  let lo = 0;
-  for (const d of plan) {
-    const v = new Uint32Array(n), mask = (1 << d) - 1;
-    if (lo + d > bits) throw new RangeError(`internal: digit plan exceeds ${bits} bits`);
-    if (!wide) {
-      for (let i = 0; i < n; i++) v[i] = (w[i] >>> lo) & mask;
-    } else if (lo >= 32) {
-      for (let i = 0; i < n; i++) v[i] = (w[2 * i + 1] >>> (lo - 32)) & mask;
-    } else if (lo + d <= 32) {
-      for (let i = 0; i < n; i++) v[i] = (w[2 * i] >>> lo) & mask;
-    } else {
-      for (let i = 0; i < n; i++) v[i] = ((w[2 * i] >>> lo) | (w[2 * i + 1] << (32 - lo))) & mask;
-    }
-    out.push(v);
-    lo += d;
-  }
-  return out;
-}
-
-/**
- * The server's leaf table of digit group `idx` (messages of mb bytes, element-major, then digit,
- * then client value v < N): bit 2c of message v is [a_c > v] ⊕ gt_c, bit 2c + 1 is [a_c = v] ⊕ eq_c.
- */
-function leafTable(ad: Uint32Array[], gt: Bits[], eq: Bits[], idx: number[], n: number, C: number, N: number, mb: number): Uint8Array {
-  const msgs = new Uint8Array(n * idx.length * N * mb);
-  if (C === 1) {
-    // One byte per message: below a the byte is (¬gt, eq), at a (gt, ¬eq), above (gt, eq).
-    for (let i = 0, o = 0; i < n; i++) {
-      for (let k = 0; k < idx.length; k++, o += N) {
-        const j = idx[k], av = ad[j][i], g = gt[j][i], e = eq[j][i] << 1;
-        const below = (g ^ 1) | e, above = g | e;
-        for (let v = 0; v < N; v++) msgs[o + v] = v < av ? below : above;
-        if (av < N) msgs[o + av] = g | (e ^ 2);
-      }
-    }
-    return msgs;
-  }
-  for (let i = 0, o = 0; i < n; i++) {
-    for (let k = 0; k < idx.length; k++) {
-      const j = idx[k], aj = ad[j], gj = gt[j], ej = eq[j];
-      for (let v = 0; v < N; v++, o += mb) {
-        for (let c = 0, t = i * C; c < C; c++, t++) {
-          const av = aj[t], bit = 2 * c;
-          const g = (av > v ? 1 : 0) ^ gj[t], e = (av === v ? 1 : 0) ^ ej[t];
-          msgs[o + (bit >>> 3)] |= (g << (bit & 7)) | (e << ((bit + 1) & 7));
-        }
-      }
-    }
-  }
-  return msgs;
-}
-
-/** Group the leaf OTs by digit width: one 1-of-2^d OT call per distinct width. */
-function widthGroups(plan: number[]): { d: number; idx: number[] }[] {
-  const g: { d: number; idx: number[] }[] = [];
-  plan.forEach((d, j) => {
-    const e = g.find((x) => x.d === d);
-    if (e) e.idx.push(j);
-    else g.push({ d, idx: [j] });
-  });
-  return g;
 }
 
 /** The tree's levels: AND nodes per level (× n·C) and whether they also carry eq (width 2). */
