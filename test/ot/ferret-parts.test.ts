@@ -93,6 +93,10 @@ describe('LPN map', () => {
     const y1 = enc(x1), y2 = enc(x2), y12 = enc(x1.map((v, i) => v ^ x2[i]));
     expect(y12.every((v, i) => v === (y1[i] ^ y2[i]) >>> 0)).toBe(true);
     expect(enc(x1)).toEqual(y1);
+    // The kept index table (small matrices) and the on-the-fly stream give the same map.
+    const streamed = new Uint32Array(4 * P.n);
+    lpnEncode(P, x1, streamed, { cache: false });
+    expect(streamed).toEqual(y1);
     // With x = e_j (one secret block set to all ones), output i is all ones iff column i hits j an odd number of times.
     const hits = new Uint32Array(P.k);
     for (let j = 0; j < P.k; j += 37) {

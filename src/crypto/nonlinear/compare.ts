@@ -19,11 +19,12 @@
 // [x0 mod 2^(ℓ−1) + x1 mod 2^(ℓ−1) ≥ 2^(ℓ−1)] = [x0' > 2^(ℓ−1) − 1 − x1'], one millionaires' on
 // ℓ − 1 bits. Comparing x against several public constants T_c costs one set of leaf OTs.
 import type { Party } from '../../transport/channel.ts';
-import { view32, type RingArray } from '../ring.ts';
+import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type CostFlight, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { cotUnitBytes, otCost, type OtCostModel } from '../ot/cost.ts';
 import { withSide, type SideFlow } from './side.ts';
+import { digitsOf, leafTable, widthGroups } from './compare-leaves.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /**
@@ -55,35 +56,6 @@ export function digitPlan(bits: number, C: number, ot: OtCostModel = otCost, max
     if (levels < bestLevels || (levels === bestLevels && cost < bestCost)) [best, bestCost, bestLevels] = [ds, cost, levels];
   }
   return best;
-}
-
-/** Digit values: for each element, digit j of the low `bits` bits (digits of ≤ 8 bits, `plan`). */
-function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Array[] {
-  const n = a.length, out: Uint32Array[] = [], w = a instanceof Uint32Array ? a : view32(a), step = a instanceof Uint32Array ? 1 : 2;
-  let lo = 0;
-  for (const d of plan) {
-    const v = new Uint32Array(n), mask = (1 << d) - 1, sh = lo & 31, word = lo >>> 5, spill = sh + d > 32;
-    for (let i = 0; i < n; i++) {
-      // bits [lo, lo + d) of element i, from its 32-bit word(s) (a digit may straddle two)
-      const k = i * step + word, x = spill ? (w[k] >>> sh) | (w[k + 1] << (32 - sh)) : w[k] >>> sh;
-      v[i] = x & mask;
-    }
-    out.push(v);
-    lo += d;
-  }
-  if (lo !== bits) throw new Error(`internal: digit plan covers ${lo} bits, not ${bits}`);
-  return out;
-}
-
-/** Group the leaf OTs by digit width: one 1-of-2^d OT call per distinct width. */
-function widthGroups(plan: number[]): { d: number; idx: number[] }[] {
-  const g: { d: number; idx: number[] }[] = [];
-  plan.forEach((d, j) => {
-    const e = g.find((x) => x.d === d);
-    if (e) e.idx.push(j);
-    else g.push({ d, idx: [j] });
-  });
-  return g;
 }
 
 /** The tree's levels: AND nodes per level (× n·C) and whether they also carry eq (width 2). */
@@ -128,22 +100,7 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
       }
     }
     const finish = await startChoosers(ctx, specs);
-    for (const { d, idx } of widthGroups(plan)) {
-      const N = 1 << d, msgs = new Uint8Array(n * idx.length * N * mb);
-      let o = 0;
-      for (let i = 0; i < n; i++) {
-        for (const j of idx) {
-          const aj = ad[j], gj = gt[j], ej = eq[j];
-          for (let c = 0; c < C; c++) {
-            // Constant c's two bits in every entry v: (gt, eq) = ([a > v], [a = v]) ⊕ the random shares.
-            const t = i * C + c, av = aj[t], byte = c >>> 2, sh = 2 * (c & 3), base = (gj[t] | (ej[t] << 1)) << sh;
-            for (let v = 0, q = o + byte; v < N; v++, q += mb) msgs[q] |= v < av ? base ^ (1 << sh) : v === av ? base ^ (2 << sh) : base;
-          }
-          o += N * mb;
-        }
-      }
-      await ctx.ot.otNSend(msgs, N, W);
-    }
+    for (const { d, idx } of widthGroups(plan)) await ctx.ot.otNSend(leafTable(ad, gt, eq, idx, n, C, 1 << d, mb), 1 << d, W);
     choosers = await finish();
     // The side flow's first round goes with the leaf tables (side.ts).
     side?.begin(choosers.slice(specs.length - extra.length));
@@ -163,15 +120,15 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
     const sideRecv = await side?.send();
     for (const [g, { idx }] of groups.entries()) {
       const got = await replies[g]();
-      for (let i = 0; i < n; i++) {
-        idx.forEach((j, k) => {
-          const o = (i * idx.length + k) * mb;
-          for (let c = 0; c < C; c++) {
-            const bit = 2 * c;
-            gt[j][i * C + c] = (got[o + (bit >>> 3)] >>> (bit & 7)) & 1;
-            eq[j][i * C + c] = (got[o + ((bit + 1) >>> 3)] >>> ((bit + 1) & 7)) & 1;
+      for (let k = 0; k < idx.length; k++) {
+        const gj = gt[idx[k]], ej = eq[idx[k]];
+        for (let i = 0, o = k * mb; i < n; i++, o += idx.length * mb) {
+          for (let c = 0, t = i * C; c < C; c++, t++) {
+            const bit = 2 * c, byte = got[o + (bit >>> 3)];
+            gj[t] = (byte >>> (bit & 7)) & 1;
+            ej[t] = (byte >>> ((bit + 1) & 7)) & 1;
           }
-        });
+        }
       }
     }
     await sideRecv?.();

@@ -1,5 +1,5 @@
 // AES building blocks for OT extension, all through node:crypto in bulk (one cipher call per
-// column per chunk; ECB passes over slices of 2^15 blocks, which run several times faster than
+// column per chunk; ECB passes over slices of 2^13 blocks, which run several times faster than
 // one pass over 16 MiB): per-OT cipher calls would be 20–50× slower (docs/ot.md).
 //
 // - ColumnStreams: one AES-128-CTR stream per IKNP column, keyed by a base-OT output; a stream
@@ -66,8 +66,13 @@ export interface Tweak {
 const word = (b: Uint8Array, i: number): number =>
   (b[4 * i] | (b[4 * i + 1] << 8) | (b[4 * i + 2] << 16) | (b[4 * i + 3] << 24)) >>> 0;
 
-/** Blocks per ECB call inside hash(). */
-const SLICE = 1 << 15;
+/**
+ * Blocks per ECB call inside hash() (and ggm.ts): 2^13 blocks = 128 KB. node:crypto allocates
+ * each call's output; at 128–256 KB that costs ≈ 0.2 ms of CPU per MB on the 2-core VM, at
+ * 512 KB ≈ 0.5 and at 4 MB ≈ 4 (fresh pages), at 16–32 KB the per-call overhead dominates.
+ */
+export const HASH_SLICE = 1 << 13;
+const SLICE = HASH_SLICE;
 
 export class Tccr {
   private readonly ecb: Cipher;

@@ -56,7 +56,18 @@ export function packMsgs(m: Uint8Array, n: number, bits: number): Uint8Array {
   if ((bits & 7) === 0) return m.byteLength === n * s ? m : m.slice(0, n * s);
   const out = new Uint8Array((n * bits + 7) >>> 3);
   if (bits === 1) {
-    for (let i = 0; i < n; i++) out[i >>> 3] |= (m[i] & 1) << (i & 7);
+    // Eight messages per byte, one word of output at a time.
+    const full = n >>> 3;
+    for (let q = 0, i = 0; q < full; q++, i += 8) {
+      out[q] = (m[i] & 1) | ((m[i + 1] & 1) << 1) | ((m[i + 2] & 1) << 2) | ((m[i + 3] & 1) << 3) |
+        ((m[i + 4] & 1) << 4) | ((m[i + 5] & 1) << 5) | ((m[i + 6] & 1) << 6) | ((m[i + 7] & 1) << 7);
+    }
+    for (let i = full << 3; i < n; i++) out[i >>> 3] |= (m[i] & 1) << (i & 7);
+    return out;
+  }
+  if (bits === 2 || bits === 4) {
+    const per = 8 / bits, lg = bits === 2 ? 2 : 1, mask = (1 << bits) - 1;
+    for (let i = 0; i < n; i++) out[i >>> lg] |= (m[i] & mask) << ((i & (per - 1)) * bits);
     return out;
   }
   const last = (1 << (bits & 7)) - 1;
@@ -86,6 +97,11 @@ export function unpackMsgs(w: Uint8Array, n: number, bits: number): Uint8Array {
     for (let i = 0; i < n; i++) out[i] = (w[i >>> 3] >>> (i & 7)) & 1;
     return out;
   }
+  if (bits === 2 || bits === 4) {
+    const lg = bits === 2 ? 2 : 1, per = 8 / bits, mask = (1 << bits) - 1;
+    for (let i = 0; i < n; i++) out[i] = (w[i >>> lg] >>> ((i & (per - 1)) * bits)) & mask;
+    return out;
+  }
   let p = 0;
   for (let i = 0; i < n; i++) {
     const o = i * s;
@@ -99,6 +115,25 @@ export function unpackMsgs(w: Uint8Array, n: number, bits: number): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * XOR message `index` of densely packed messages (`packed`, the wire form of packMsgs) into
+ * out[o .. o + ceil(bits/8)), without unpacking the others (a 1-of-N receiver keeps one of N).
+ */
+export function xorPackedMsg(packed: Uint8Array, index: number, bits: number, out: Uint8Array, o: number): void {
+  const s = msgBytes(bits);
+  if ((bits & 7) === 0) {
+    for (let b = 0, q = index * s; b < s; b++) out[o + b] ^= packed[q + b];
+    return;
+  }
+  let p = index * bits;
+  for (let k = 0; k < s; k++, p += 8) {
+    const nb = k === s - 1 ? bits & 7 : 8, q = p >>> 3, sh = p & 7;
+    let v = packed[q] >>> sh;
+    if (sh + nb > 8) v |= packed[q + 1] << (8 - sh);
+    out[o + k] ^= v & ((1 << nb) - 1);
+  }
 }
 
 /** XOR `b` into `a` (same length), word-wise where aligned. Returns a. */

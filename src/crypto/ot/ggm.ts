@@ -1,7 +1,7 @@
 // GGM trees (Goldreich, Goldwasser, Micali, JACM 1986), the one implementation for Ferret's
 // single-point COTs (Yang et al., CCS 2020, §3.2 and Fig. 5; ferret/extend.ts) and the shuffle's
 // punctured trees (src/crypto/shuffle/ggm.ts): all t trees grow together, level by level, so every
-// AES call covers a whole level (node:crypto ECB in slices of 2^15 blocks).
+// AES call covers a whole level (node:crypto ECB in slices of 2^13 blocks, aes.ts HASH_SLICE).
 //
 // Length-doubling PRG G(x) = (π0(x) ⊕ x, π1(x) ⊕ x), π0, π1 = AES-128 under two fixed public
 // keys (Matyas–Meyer–Oseas form; pseudorandom for a uniform secret x in the ideal-permutation
@@ -18,8 +18,9 @@
 // lsb(Δ) = 1 and lsb = the choice bit on the receiver's side; ferret/cot.ts).
 import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { words } from './bits.ts';
+import { HASH_SLICE } from './aes.ts';
 
-const SLICE = 1 << 15;
+const SLICE = HASH_SLICE;
 
 function fixedKey(label: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(`cipherprune/ferret/ggm/${label}`).digest().subarray(0, 16));
@@ -55,6 +56,8 @@ export class Ggm {
       const src = new Uint8Array(par.buffer, 0, 16 * m);
       const a = words(this.left.update(src)), b = words(this.right.update(src));
       let tree = Math.floor(from / per), left = per - (from % per), s = base + 8 * tree;
+      // The current tree's level sums stay in locals and go to `sums` when the tree changes.
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
       for (let g = 0, p = 0, o = 8 * from; g < m; g++, p += 4, o += 8) {
         const x0 = par[p], x1 = par[p + 1], x2 = par[p + 2], x3 = par[p + 3];
         const l0 = (a[p] ^ x0) & mask, l1 = a[p + 1] ^ x1, l2 = a[p + 2] ^ x2, l3 = a[p + 3] ^ x3;
@@ -67,17 +70,28 @@ export class Ggm {
         nodes[o + 5] = r1;
         nodes[o + 6] = r2;
         nodes[o + 7] = r3;
-        sums[s] ^= l0;
-        sums[s + 1] ^= l1;
-        sums[s + 2] ^= l2;
-        sums[s + 3] ^= l3;
-        sums[s + 4] ^= r0;
-        sums[s + 5] ^= r1;
-        sums[s + 6] ^= r2;
-        sums[s + 7] ^= r3;
-        if (--left === 0) {
-          left = per;
-          s += 8;
+        s0 ^= l0;
+        s1 ^= l1;
+        s2 ^= l2;
+        s3 ^= l3;
+        s4 ^= r0;
+        s5 ^= r1;
+        s6 ^= r2;
+        s7 ^= r3;
+        if (--left === 0 || g === m - 1) {
+          sums[s] ^= s0;
+          sums[s + 1] ^= s1;
+          sums[s + 2] ^= s2;
+          sums[s + 3] ^= s3;
+          sums[s + 4] ^= s4;
+          sums[s + 5] ^= s5;
+          sums[s + 6] ^= s6;
+          sums[s + 7] ^= s7;
+          s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0;
+          if (left === 0) {
+            left = per;
+            s += 8;
+          }
         }
       }
     }

@@ -10,8 +10,8 @@
 // Cost: 16·k bytes R→S and N·bits bits S→R per OT. Kolesnikov–Kumaresan (CRYPTO 2013) would
 // send 32 bytes R→S instead of 16·k; it needs its own 256 base OTs (docs/ot.md, "Future").
 import { ChannelError } from '../../transport/channel.ts';
-import { Domain } from './aes.ts';
-import { msgBytes, packMsgs, unpackMsgs } from './bits.ts';
+import { Domain, HASH_SLICE } from './aes.ts';
+import { msgBytes, packMsgs, xorPackedMsg } from './bits.ts';
 import { log2ceil } from './cost.ts';
 import type { OtEngine } from './engine.ts';
 import type { NChoices } from './types.ts';
@@ -39,6 +39,9 @@ function sumKeys(K: Uint32Array, m: number, k: number): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** Pads hashed per pass: the TCCR hash's slice (aes.ts), so S fits one reused buffer. */
+const PAD_SLICE = HASH_SLICE;
+
 const asWords = (b: Uint8Array): Uint32Array => new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
 
 export async function otNSendImpl(e: OtEngine, msgs: Uint8Array, N: number, bits: number): Promise<void> {
@@ -47,7 +50,8 @@ export async function otNSendImpl(e: OtEngine, msgs: Uint8Array, N: number, bits
   if (msgs.length % (N * s) !== 0) throw new RangeError(`otNSend: messages must be n·N·${s} bytes, got ${msgs.length}`);
   const n = msgs.length / (N * s);
   const per = e.oneOfNChunk(N, bits);
-  const sub = new Uint32Array(per * N);
+  const sub = new Uint32Array(Math.min(per, Math.max(1, Math.floor(PAD_SLICE / N))) * N);
+  let S = new Uint32Array(0);
   for (let i = 0; i < sub.length; i++) sub[i] = i % N;
   await e.senderChunks(
     n,
@@ -56,30 +60,35 @@ export async function otNSendImpl(e: OtEngine, msgs: Uint8Array, N: number, bits
       const K0 = asWords(e.hash.hash(q, m * k, 128, { base, domain: dom }));
       const K1 = asWords(e.hash.hash(q, m * k, 128, { base, domain: dom }, e.delta));
       // S[i·N + j] = ⊕_t K_t^{j_t}: S_0 = ⊕ K_t^0, then S_j = S_{j − lowbit} ⊕ K_t^0 ⊕ K_t^1.
-      const S = new Uint32Array(4 * m * N);
-      const s0 = asWords(sumKeys(K0, m, k));
-      for (let i = 0; i < m; i++) {
-        const o = 4 * i * N;
-        S[o] = s0[4 * i];
-        S[o + 1] = s0[4 * i + 1];
-        S[o + 2] = s0[4 * i + 2];
-        S[o + 3] = s0[4 * i + 3];
-        for (let j = 1; j < N; j++) {
-          const t = 31 - Math.clz32(j & -j);
-          const p = o + 4 * (j & (j - 1)), d = o + 4 * j, kk = 4 * (i * k + t);
-          S[d] = S[p] ^ K0[kk] ^ K1[kk];
-          S[d + 1] = S[p + 1] ^ K0[kk + 1] ^ K1[kk + 1];
-          S[d + 2] = S[p + 2] ^ K0[kk + 2] ^ K1[kk + 2];
-          S[d + 3] = S[p + 3] ^ K0[kk + 3] ^ K1[kk + 3];
+      // Computed and hashed `span` OTs at a time in one reused buffer (one hash slice each).
+      const s0 = asWords(sumKeys(K0, m, k)), span = Math.max(1, Math.floor(PAD_SLICE / N));
+      if (S.length < 4 * span * N) S = new Uint32Array(4 * span * N);
+      const pads = new Uint8Array(m * N * s);
+      for (let i0 = 0; i0 < m; i0 += span) {
+        const mm = Math.min(span, m - i0);
+        for (let i = i0; i < i0 + mm; i++) {
+          const o = 4 * (i - i0) * N;
+          S[o] = s0[4 * i];
+          S[o + 1] = s0[4 * i + 1];
+          S[o + 2] = s0[4 * i + 2];
+          S[o + 3] = s0[4 * i + 3];
+          for (let j = 1; j < N; j++) {
+            const t = 31 - Math.clz32(j & -j);
+            const p = o + 4 * (j & (j - 1)), d = o + 4 * j, kk = 4 * (i * k + t);
+            S[d] = S[p] ^ K0[kk] ^ K1[kk];
+            S[d + 1] = S[p + 1] ^ K0[kk + 1] ^ K1[kk + 1];
+            S[d + 2] = S[p + 2] ^ K0[kk + 2] ^ K1[kk + 2];
+            S[d + 3] = S[p + 3] ^ K0[kk + 3] ^ K1[kk + 3];
+          }
         }
+        pads.set(e.hash.hash(new Uint8Array(S.buffer, 0, 16 * mm * N), mm * N, bits, {
+          base: base + i0 * k,
+          domain: e.domainFor(Domain.oneOfNPad, e.party),
+          sub: sub.subarray(0, mm * N),
+          group: N,
+          stride: k,
+        }), i0 * N * s);
       }
-      const pads = e.hash.hash(new Uint8Array(S.buffer), m * N, bits, {
-        base,
-        domain: e.domainFor(Domain.oneOfNPad, e.party),
-        sub: sub.subarray(0, m * N),
-        group: N,
-        stride: k,
-      });
       const src = msgs.subarray(from * N * s, (from + m) * N * s);
       for (let i = 0; i < pads.length; i++) pads[i] ^= src[i];
       return packMsgs(pads, m * N, bits);
@@ -111,11 +120,8 @@ export async function otNRecvStartImpl(e: OtEngine, choices: NChoices, N: number
     (yw, m, from) => {
       const need = Math.ceil((m * N * bits) / 8);
       if (yw.length !== need) throw new ChannelError('mismatch', `otNRecv: expected ${need} bytes for ${m} OTs, got ${yw.length}`);
-      const y = unpackMsgs(yw, m * N, bits);
-      for (let i = 0; i < m; i++) {
-        const src = (i * N + choices[from + i]) * s, dst = (from + i) * s;
-        for (let b = 0; b < s; b++) out[dst + b] ^= y[src + b];
-      }
+      // Only the chosen message of each OT is read from the packed reply.
+      for (let i = 0; i < m; i++) xorPackedMsg(yw, i * N + choices[from + i], bits, out, (from + i) * s);
     },
     per,
     k,

@@ -6,32 +6,69 @@
 // A is a fixed public matrix, the same in every iteration of a parameter set: the row indices of
 // column j are d 32-bit words of an AES-128-CTR stream under a public key derived from (n, k, d),
 // each mapped to [0, k) by ⌊w·k / 2^32⌋ (bias < k/2^32, immaterial for a public random matrix).
-// It is regenerated on the fly in slices (storing it would take n·d·4 bytes, 432 MB for FERRET_MAIN).
+// Small matrices (the setup parameters') are generated once per process and kept; large ones are
+// regenerated on the fly in slices (storing FERRET_MAIN's would take n·d·4 bytes, 432 MB).
 import { createCipheriv, createHash } from 'node:crypto';
 import { words } from '../bits.ts';
 import type { LpnParams } from './params.ts';
 
 const SLICE = 1 << 12;
 
+/**
+ * Matrices of at most this many entries (n·d) are generated once per process and kept (the setup
+ * parameters: 6.5 M entries, 26 MB); larger ones (FERRET_MAIN: 108 M entries, 432 MB) are
+ * regenerated on the fly in every iteration.
+ */
+export const LPN_TABLE_LIMIT = 1 << 23;
+
+const tables = new Map<string, Uint32Array>();
+
 function matrixStream(p: LpnParams) {
   const key = createHash('sha256').update(`cipherprune/ferret/lpn/${p.n}/${p.k}/${p.d}`).digest().subarray(0, 16);
   return createCipheriv('aes-128-ctr', key, new Uint8Array(16));
 }
 
+/** Row indices of columns from .. from+m as word offsets (4·row): ⌊w·k / 2^32⌋, exact in doubles (w·k < 2^52). */
+function mapRows(w: Uint32Array, k: number, idx: Uint32Array, count: number): void {
+  for (let i = 0; i < count; i++) idx[i] = ((w[i] * k) / 4294967296) << 2; // ToInt32 truncates = floor (k < 2^29)
+}
+
+/** The whole index table of `p` (n·d word offsets), generated once per process. */
+function table(p: LpnParams): Uint32Array {
+  const key = `${p.n}/${p.k}/${p.d}`;
+  let t = tables.get(key);
+  if (!t) {
+    t = new Uint32Array(p.n * p.d);
+    const stream = matrixStream(p), zeros = new Uint8Array(4 * p.d * SLICE);
+    for (let from = 0; from < p.n; from += SLICE) {
+      const m = Math.min(SLICE, p.n - from), c = p.d * m;
+      mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * c))), p.k, t.subarray(p.d * from, p.d * from + c), c);
+    }
+    tables.set(key, t);
+  }
+  return t;
+}
+
 /**
  * y ^= x·A in place: `x` holds the k secret blocks (4 words each), `y` the n noise blocks (the
- * GGM leaves, 4 words each).
+ * GGM leaves, 4 words each). `cache` false: regenerate even a small matrix (tests compare both
+ * paths).
  */
-export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array): void {
+export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache = true } = {}): void {
   if (x.length < 4 * p.k || y.length < 4 * p.n) throw new RangeError(`LPN: need ${p.k} secret and ${p.n} output blocks`);
+  const d = p.d;
+  if (cache && p.n * d <= LPN_TABLE_LIMIT) {
+    const t = table(p);
+    if (d === 10) gather10(x, y, t, 0, p.n);
+    else gather(x, y, t, 0, p.n, d);
+    return;
+  }
   const stream = matrixStream(p);
-  const d = p.d, k = p.k;
   const zeros = new Uint8Array(4 * d * SLICE);
   const idx = new Uint32Array(d * SLICE);
   for (let from = 0; from < p.n; from += SLICE) {
     const m = Math.min(SLICE, p.n - from);
-    const w = words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * d * m)));
-    for (let i = 0; i < d * m; i++) idx[i] = Math.floor((w[i] * k) / 4294967296) << 2;
+    mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * d * m))), p.k, idx, d * m);
     if (d === 10) gather10(x, y, idx, 4 * from, m);
     else gather(x, y, idx, 4 * from, m, d);
   }
