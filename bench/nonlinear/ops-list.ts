@@ -15,14 +15,15 @@ export interface OpJob {
   n: number;
   lo: number;
   hi: number;
-  /** Row max: candidates per group with a silent backend (ROWMAX.silentArity; default 8). */
+  /** Row max: candidates per group with a silent backend (ROWMAX.silentArity; default: the library's). */
   rowmaxArity?: number;
 }
 
 const F = { ell: 32, s: 12 };
 export const OPS: OpJob[] = [
   { name: 'convert (fix<32,12> → fix<37,12>, the scores\' ring)', prim: 'convert', ...F, params: { from: F, to: { ell: 37, s: 12 } }, n: 16 * 768, lo: -4, hi: 4 },
-  { name: 'rowmax (rows of 128)', prim: 'rowmax', ...F, params: { ...F, cols: 128 }, n: 64 * 128, lo: -8, hi: 8 },
+  { name: 'rowmax (rows of 128, groups of 8)', prim: 'rowmax', ...F, params: { ...F, cols: 128 }, n: 64 * 128, lo: -8, hi: 8, rowmaxArity: 8 },
+  { name: 'rowmax (rows of 128, groups of 4)', prim: 'rowmax', ...F, params: { ...F, cols: 128 }, n: 64 * 128, lo: -8, hi: 8, rowmaxArity: 4 },
   { name: 'rowmax (rows of 128, pairs)', prim: 'rowmax', ...F, params: { ...F, cols: 128 }, n: 64 * 128, lo: -8, hi: 8, rowmaxArity: 2 },
   { name: 'exp_hi', prim: 'exp_hi', ...F, params: F, n: 8192, lo: -12, hi: 0 },
   { name: 'exp_lo', prim: 'exp_lo', ...F, params: F, n: 8192, lo: -12, hi: 0 },

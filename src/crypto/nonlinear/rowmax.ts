@@ -21,12 +21,13 @@ import { productsCost, type ChooserCounts, type ChooserSpec } from './ot-ops.ts'
 import { checkRange, encName, fmt, type RangeProbe } from '../ranges.ts';
 
 /**
- * Candidates per group (docs/schedule.md, "Wider row-max tournaments"): rounds against bytes. With
- * IKNP a comparison's bytes outweigh the rounds a wider group saves; with a silent backend
- * (Ferret, ≈ 40 B per comparison) groups of 8 save 2 of every 3 levels' rounds and the predicted
- * WAN time does not grow (BERT-base CipherPrune: 1,624 → 1,484 rounds, 161.9 → 160.6 s).
+ * Candidates per group (docs/schedule.md, "Wider row-max tournaments"): rounds against bytes and
+ * compute. With IKNP a comparison's bytes outweigh the rounds a wider group saves; with a silent
+ * backend (Ferret, ≈ 40 B per comparison) groups of 4 keep the predicted WAN time of groups of 8
+ * (BERT-base CipherPrune 139 s either way; 1,384 vs 1,332 rounds) at 2.3× less CPU per element
+ * (server 16.9 vs 38.3 µs, wall 22.7 vs 55.4 µs with each party on its own thread, idle).
  */
-export const ROWMAX = { arity: 2, silentArity: 8 };
+export const ROWMAX = { arity: 2, silentArity: 4 };
 
 const arityFor = (ot: OtCostModel): number => (cotUnitBytes(ot).batch ? ROWMAX.silentArity : ROWMAX.arity);
 
