@@ -7,6 +7,7 @@ import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { HeContext, HePool, heSetupClient, heSetupServer, heMatmulClient, heMatmulServer, DEFAULT_ZERO_STOCK } from '../../src/crypto/he/index.ts';
 import { ringMatmulAdd } from '../../src/crypto/he/plain.ts';
+import { ZERO_BYTES } from '../../src/crypto/he/zeros.ts';
 import { report } from '../lib.ts';
 
 const args = process.argv.slice(2);
@@ -41,6 +42,12 @@ const once = async (i: number) => {
 };
 const warm = opt('--warmup', 30); // past the first garbage-collection cycles of every isolate
 for (let i = 0; i < warm; i++) await once(i);
+// The workers' stock of encryptions of zero (≤ DEFAULT_ZERO_STOCK each, ZERO_BYTES apiece) fills in
+// idle time; let it fill before the first reading, or its growth (up to ≈ 200 MB on 2 workers)
+// shows as RSS growth. The stock's change over the run is also reported and netted out.
+const stocked = async () => (await spool.zeroReport()).stocked;
+for (let last = -1, now = await stocked(); now !== last; last = now, now = await stocked()) await new Promise((r) => setTimeout(r, 1000));
+const stockBefore = await stocked();
 const before = process.memoryUsage().rss;
 const t0 = performance.now();
 const trace: number[] = [];
@@ -53,6 +60,7 @@ for (let i = 0; i < count; i++) {
 }
 const seconds = (performance.now() - t0) / 1000;
 const after = process.memoryUsage().rss;
+const stockAfter = await stocked();
 const cache = await spool.weightReport();
 report('he-memory', {
   shape: `${n}x${k}·${k}x${m}`,
@@ -62,6 +70,10 @@ report('he-memory', {
   rssBeforeMiB: before / 2 ** 20,
   rssAfterMiB: after / 2 ** 20,
   growthPercent: (100 * (after - before)) / before,
+  zeroStockBefore: stockBefore,
+  zeroStockAfter: stockAfter,
+  /** RSS growth without the change in stocked encryptions of zero (bounded by the stock's cap). */
+  growthPercentNetOfZeroStock: (100 * (after - before - (stockAfter - stockBefore) * ZERO_BYTES)) / before,
   rssEvery10MiB: trace,
   secondsPerProduct: seconds / count,
   zerosMadeAhead: await spool.zeroReport(),
