@@ -159,9 +159,11 @@ export function heServerSession(ctx: HeContext, key: Uint8Array, galois?: Uint8A
   let pkBytes = key;
   let frame = galois ?? null;
   if (galois === undefined && ctx.pack > 1) {
-    if (key.byteLength < PUBLIC_KEY_BYTES) throw new Error(`HE setup: key message of ${key.byteLength} bytes is shorter than a public key`);
-    pkBytes = key.subarray(0, PUBLIC_KEY_BYTES);
-    frame = key.subarray(PUBLIC_KEY_BYTES);
+    // The public key's length is in its SEAL header (bytes 8..16): seeded as sent, or expanded.
+    const len = key.byteLength >= 16 ? Number(new DataView(key.buffer, key.byteOffset, 16).getBigUint64(8, true)) : Infinity;
+    if (!(len <= key.byteLength)) throw new Error(`HE setup: key message of ${key.byteLength} bytes does not hold a public key`);
+    pkBytes = key.subarray(0, len);
+    frame = key.subarray(len);
   }
   if ((ctx.pack > 1) !== (frame !== null)) {
     throw new Error(ctx.pack > 1 ? 'HE setup (server): a packed context needs Galois keys' : 'HE setup (server): Galois keys for an unpacked context');
