@@ -8,8 +8,8 @@
 // makes them with a second context that differs only in t = 65537 and the same secret key, then
 // relabels them: SEAL's parms_id is a hash of the parameters (t included), stored in each
 // serialized object at bytes 16..48; we write the packed context's key parms_id there. SEAL's
-// default set (25 elements 3^(+-2^i) and 2N - 1) would need no relabelling but costs 6x the
-// keygen time for 4 useful keys.
+// default set (24 elements: 3^(+-2^i) and 2N - 1) would need no relabelling but takes about 1.6x
+// the client's time (keygen context included) for 4 useful keys (docs/he.md, measured).
 //
 // Wire frame (one per ring width, inside the setup message): for each element of
 // galoisElements(P), in order, the key's DATA_PRIMES decomposition components, each a seeded
