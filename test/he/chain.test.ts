@@ -84,36 +84,40 @@ describe('HE level chains', () => {
   }
 
   // The merge tree's P limit: every bundled shape, C = its result positions (the frame may carry
-  // only those) and C = N per merged ciphertext (a frame with all of c0; dw/P more positions).
+  // only those), with the server's plaintext coefficients centred at t' or written in [0, 2^ell).
   for (const ell of [16, 32, 37, 40]) {
     it(`packed results: the merge tree's noise and P limit at ell = ${ell}`, () => {
       const np = { N: POLY_DEGREE, primes: chainFor(ell).primes, params: { ell, kappa: 40 } };
       const params = { ...DEFAULT_HE_PARAMS, ell };
       const ks = keySwitchNoise(np);
-      const limits: number[] = [];
+      const limits: Record<'centred' | 'uncentred', number[]> = { centred: [], uncentred: [] };
       for (const s of SHAPES) {
         const { blocking: b } = s.shared ? heBatchMatmulCost(s, params) : heMatmulCost(s.n, s.k, s.m, params);
         const terms = noiseTerms(b, s.shared ? 'shared' : 'plain');
         const C = resultCoeffs(s);
-        const P = packLimit(np, terms, C);
-        limits.push(P);
         const what = `${s.heads}x${s.n}x${s.k}x${s.m}`;
-        if (P < 16) expect(() => checkNoise(np, terms, C, { P: Math.max(1, 2 * P), ks }), what).toThrow(/split the product|noise budget/);
-        if (P === 0) continue;
-        const r = checkNoise(np, terms, C, { P, ks });
-        // The tree and the scaling to 16 multiply the worst case by about 16 P (the first switch then divides by p2).
-        const plain = noiseReport(np, terms, C);
-        expect(r.level0 - plain.level0, what).toBeLessThanOrEqual(Math.log2(16 * P) + 0.01);
-        expect(r.statDistance, what).toBeLessThanOrEqual(-40);
-        expect(Math.min(...r.margin), what).toBeGreaterThan(1);
+        for (const centred of [true, false]) {
+          const P = packLimit(np, terms, C, centred);
+          limits[centred ? 'centred' : 'uncentred'].push(P);
+          if (P < 16) expect(() => checkNoise(np, terms, C, { P: Math.max(1, 2 * P), ks, centred }), what).toThrow(/split the product|noise budget/);
+          if (P === 0) continue;
+          const r = checkNoise(np, terms, C, { P, ks, centred });
+          // The tree and the scaling to 16 multiply the worst case by about 16 P (32 P uncentred); the first switch then divides by p2.
+          const plain = noiseReport(np, terms, C);
+          expect(r.level0 - plain.level0, what).toBeLessThanOrEqual(Math.log2(16 * P) + (centred ? 0 : 1) + 0.01);
+          expect(r.statDistance, what).toBeLessThanOrEqual(-40);
+          expect(Math.min(...r.margin), what).toBeGreaterThan(1);
+        }
       }
-      // BERT-base at 128 tokens (projections, FFN, attention, pruned rows, the 30,522-row embedding): P = 16.
-      expect(limits.slice(0, 10), `ell = ${ell}`).toEqual(Array(10).fill(16));
-      if (ell >= 32) {
-        // GPT-2's embedding 8, its 128-token LM head none (2^-40.0 unpacked: 16x the noise does not fit, split it);
-        // BERT-large at 512 tokens 2 to 16.
-        expect(limits.slice(10)).toEqual([8, 0, 4, 2, 8, 8, 16, 2]);
+      if (ell === 16) {
+        expect(limits.uncentred).toEqual(Array(SHAPES.length).fill(16));
+        return;
       }
+      // Centred: BERT-base at 128 tokens (projections, FFN, attention, pruned rows, the 30,522-row
+      // embedding) P = 16; GPT-2's embedding 8, its 128-token LM head none (2^-40.0 unpacked: 16x the
+      // noise does not fit, split it); BERT-large at 512 tokens 2 to 16. Uncentred: one bit more noise, P halves where it binds.
+      expect(limits.centred).toEqual([...Array(10).fill(16), 8, 0, 4, 2, 8, 8, 16, 2]);
+      expect(limits.uncentred).toEqual([8, 16, 8, 16, 16, 16, 16, 16, 16, 8, 4, 0, 2, 1, 4, 4, 8, 1]);
     });
   }
 

@@ -83,10 +83,17 @@ export interface NoiseParams {
   params: Pick<HeParams, 'ell' | 'kappa'>;
 }
 
-/** A merge tree of P raw results (P <= packFactor), each key switch adding at most `ks` (keySwitchNoise). */
+/**
+ * A merge tree of P raw results (P <= packFactor), each key switch adding at most `ks`
+ * (keySwitchNoise). `centred`: the server lifts its plaintext coefficients (weights, its shares)
+ * to [-2^(ell-1), 2^(ell-1)) mod t'. SEAL centres coefficients at t'/2, so values written in
+ * [0, 2^ell) stay as large as 2^ell at t' = 2^(ell + packBits): without `centred` the product
+ * bound is 22 T 2^ell, one bit more than at t = 2^ell.
+ */
 export interface PackNoise {
   P: number;
   ks: number;
+  centred?: boolean;
 }
 
 /** Worst-case noise of one key switch at level 0 (header comment); the special prime is chainFor(ell)'s. */
@@ -111,7 +118,7 @@ export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, pac
   const N = ctx.N;
   const ell = ctx.params.ell;
   const [p0, p1, p2] = ctx.primes;
-  const raw = 22 * terms * 2 ** (ell - 1) + 42 * N + 21;
+  const raw = 22 * terms * 2 ** (pack && !pack.centred ? ell : ell - 1) + 42 * N + 21;
   const packBits = pack ? chainFor(ell).packBits : 0;
   if (pack && !(Number.isInteger(Math.log2(pack.P)) && pack.P >= 1 && pack.P <= 2 ** packBits)) {
     throw new RangeError(`merge tree of ${pack.P} results: want a power of two in 1..${2 ** packBits}`);
@@ -175,11 +182,11 @@ export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, pack
  * The largest merge tree (power of two P <= packFactor(ell)) whose finished ciphertexts pass
  * checkNoise; `coeffs` may depend on P (e.g. N per merged ciphertext). 0 if not even P = 1 passes.
  */
-export function packLimit(ctx: NoiseParams, terms: number, coeffs: number | ((P: number) => number)): number {
+export function packLimit(ctx: NoiseParams, terms: number, coeffs: number | ((P: number) => number), centred = false): number {
   const ks = keySwitchNoise(ctx);
   for (let P = 2 ** chainFor(ctx.params.ell).packBits; P >= 1; P /= 2) {
     try {
-      checkNoise(ctx, terms, typeof coeffs === 'number' ? coeffs : coeffs(P), { P, ks });
+      checkNoise(ctx, terms, typeof coeffs === 'number' ? coeffs : coeffs(P), { P, ks, centred });
       return P;
     } catch {
       // too much noise for this P: try half
