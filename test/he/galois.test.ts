@@ -143,6 +143,24 @@ describe('Galois keys for packed results', () => {
     expect(p.ss.galois!.hasKey(3)).toBe(false);
   });
 
+  it('encodeInto reduces mod t\' = 2^36 in a packed context: hi words carry bits 32..35 (a centred -1 is 2^36 - 1)', () => {
+    const pt = new p.ctx.seal.Plaintext();
+    const ct = new p.ctx.seal.Ciphertext();
+    try {
+      p.ctx.encodeInto(pt, (lo) => {
+        lo[0] = 0xffffffff;
+        lo[1] = 0xff; // masked to 4 bits
+        lo[2] = 7;
+      });
+      p.cs.encryptor.encryptSymmetric(pt, ct);
+      const { m } = open(p, ct);
+      expect([m[0], m[1], m[2]]).toEqual([2n ** 36n - 1n, 7n, 0n]);
+    } finally {
+      pt.delete();
+      ct.delete();
+    }
+  });
+
   it('each key applies its automorphism exactly at level 0, noise within the key-switch bound', () => {
     const [m] = randomMessages(p, 1, 3);
     const ct = encrypt(p, m);
