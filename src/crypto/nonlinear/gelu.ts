@@ -9,9 +9,10 @@
 //   mid = 0.5·x + P(y)                               (Estrin; y's bits prepared once)
 //   GELU = b−·mid + b+·(x − mid)                     (x beyond T, 0 below −T; one exchange)
 // Every OT after the comparison (both selectors, y's operand, the truncations) is prepared in
-// its first flight. 15 rounds (Ferret) / 13 (IKNP), 1.57× fewer bytes than the polynomial on
-// both signs beside the comparison (9 rounds), which tanh keeps (below): with Ferret the bytes
-// decide the time on every network profile we model (docs/nonlinear.md, "GELU's form").
+// its first flight. 14 rounds (Ferret) / 13 (IKNP) against 9 for the polynomial on both signs
+// beside the comparison (sessions 6–7; tanh keeps it, below), for 464 instead of 761 B per
+// element (Ferret; IKNP 3.1 vs 4.4 KB): on BERT-base the bytes outweigh the rounds on every
+// network profile and backend (docs/nonlinear.md, "GELU's form").
 // tanh, beside the comparison (side.ts), the polynomial on both signs (it does not need the
 // comparison's bits):
 //   mid∓ = P(∓x)                                    (Estrin on 2n values; x's bits prepared once)
