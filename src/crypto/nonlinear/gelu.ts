@@ -93,15 +93,15 @@ function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams, slots
   selectorMulCost(b, slots * n, p.ell, 1, true);
 }
 
-/** One-hot codes from [b−, b0, b+] (local XORs): `lo` adds the slot x < −T first. */
-function bands(bits: Bits, n: number, server: boolean, lo: boolean): Bits {
-  const k = lo ? 4 : 3, h = new Uint8Array(k * n);
+/** tanh's one-hot codes from [b−, b0, b+] (local XORs): x < −T, [−T, 0), [0, T), ≥ T. */
+function bands(bits: Bits, n: number, server: boolean): Bits {
+  const h = new Uint8Array(4 * n);
   for (let i = 0; i < n; i++) {
-    const [bm, b0, bp] = [bits[3 * i], bits[3 * i + 1], bits[3 * i + 2]], o = k * i + (lo ? 1 : 0);
-    if (lo) h[k * i] = bm ^ (server ? 1 : 0);
-    h[o] = bm ^ b0;
-    h[o + 1] = b0 ^ bp;
-    h[o + 2] = bp;
+    const [bm, b0, bp] = [bits[3 * i], bits[3 * i + 1], bits[3 * i + 2]];
+    h[4 * i] = bm ^ (server ? 1 : 0);
+    h[4 * i + 1] = bm ^ b0;
+    h[4 * i + 2] = b0 ^ bp;
+    h[4 * i + 3] = bp;
   }
   return h;
 }
@@ -261,7 +261,7 @@ export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
     (v as Uint32Array)[4 * i + 2] = (pos as Uint32Array)[i];
     if (server) (v as Uint32Array)[4 * i + 3] = pT[0] as never;
   }
-  const [prod] = await boundSelector(p.ell, bands(bits, n, server, true), sel).mul(ctx, [v]);
+  const [prod] = await boundSelector(p.ell, bands(bits, n, server), sel).mul(ctx, [v]);
   return ring.sumLast(prod, 4);
 }
 
