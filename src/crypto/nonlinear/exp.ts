@@ -6,13 +6,20 @@
 //   beside it (side.ts), on y = −x:
 //   z   = trunc(y·K, 2s), K = ⌊2^s / ln2⌋                           one-bit-error truncation
 //   q   = y − z·LN2, LN2 = ⌊ln2·2^s⌋   (q ∈ [0, 2·ln2) because z may be one less than exact)
-//   e   = P(q) ≈ e^{−q}                                               Estrin, q's bits prepared once
-//   out = c · trunc(e · T[z mod 16], G),  T[u] = 2^{G−u}, T[15] = 2^{G+1} (z = −1); 0 below −L
+//   e   = P(q) ≈ e^{−q} at scale s + X (X = 2 extra bits)            Estrin, q's bits prepared once
+//   out = c · round(e · T[z mod 16], G + X),  T[u] = 2^{G−u}, T[15] = 2^{G+1} (z = −1); 0 below −L
 // The last product needs no multiplication protocol: each party offers e_P·T[(z_P + j) mod 16]
 // in a 1-out-of-16 OT and the peer picks j = z_Q (ot-ops.ts `lutMul`, SIRNN-style LUT, §3).
+//
+// Secure vs twin (every truncation one-bit-error, ∈ {−1, 0}): z may be one less than the twin's
+// (z = −1 when the twin's is 0), q then ln2 more, and e ≈ e^{−q} is scaled by T[z − 1] = 2·T[z],
+// so e's own truncation errors (the polynomial's last level, and v's through it) count double. With e at scale s (X = 0) that reaches 6 ULP (x ≈ −0.59, all five truncations −1);
+// two extra bits on e (X = 2; the product e·T stays below 2^(ℓ−4)) bring the worst case to 3 ULP,
+// and rounding the last truncation keeps the twin within 2.5e-4 of e^x. Found by enumerating every
+// raw input in [−10, 0] with all 2^5 error patterns (docs/nonlinear.md, "exp_hi's bound").
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
-import { costOf, lo32, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { addPublic, costOf, lo32, ringOf, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { SideFlow, sideFlights } from './side.ts';
@@ -31,18 +38,21 @@ export function checkExpDomain(name: string, x: RingArray, p: FnParams, probe?: 
 }
 
 export const EXP_CLAMP = 10;
+/** Extra fractional bits of e = P(q) (fewer if the ring lacks them: G ≥ s as before). */
+export const EXP_EXTRA_BITS = 2;
 
 function expPlan(p: FnParams) {
   const { ell, s } = p;
   if (2 * s > ell - 2) throw new RangeError(`exp: fix<${ell},${s}> needs 2s ≤ ℓ − 2 for the range reduction`);
   const L = Math.round(EXP_CLAMP * 2 ** s);
   const K = Math.floor(2 ** s / Math.LN2), LN2 = Math.floor(Math.LN2 * 2 ** s);
-  const G = ell - 4 - s;
+  // t = G + X: the last truncation; e·T < 2^(s+X)·2^(G+1)/2 ≤ 2^(ℓ−4).
+  const t = ell - 4 - s, X = Math.max(0, Math.min(EXP_EXTRA_BITS, t - s)), G = t - X;
   if (G < s) throw new RangeError(`exp: fix<${ell},${s}> leaves too few bits for the 2^-z table`);
   const ring = ringOf(ell);
   const tv = Array.from({ length: 16 }, (_, u) => (u === 15 ? 2n ** BigInt(G + 1) : G - u >= 0 ? 2n ** BigInt(G - u) : 0n));
   const table = ring.wide ? BigUint64Array.from(tv) : Uint32Array.from(tv.map(Number));
-  return { L, K, LN2, G, table };
+  return { L, K, LN2, G, X, t, table };
 }
 
 // The range reduction and the polynomial do not need the clamp bit: they run on y = −x as if
@@ -54,8 +64,8 @@ function expPlan(p: FnParams) {
 // 14 (IKNP).
 async function expWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
   const { ell, s } = p, ring = ringOf(ell), n = x.length;
-  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s), d = hornerSpecCount(plan);
-  const specs = [truncSpec(ctx, n, 2 * s), operandSpec(ctx, ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan), truncSpec(ctx, n, G), selectorSpec(n, ell, 1)];
+  const { L, K, LN2, X, t, table } = expPlan(p), plan = hornerPlan(spec, ell, s, X), d = hornerSpecCount(plan);
+  const specs = [truncSpec(ctx, n, 2 * s), operandSpec(ctx, ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan), truncSpec(ctx, n, t), selectorSpec(n, ell, 1)];
   const side = new SideFlow(ctx, async (sc, ch) => {
     const y = ring.neg(x);
     const z = await trunc(sc, ring.mulScalar(y, K), { ell, t: 2 * s }, ch[0]);
@@ -66,25 +76,25 @@ async function expWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams)
   const { z, e } = await side.rest();
   const idx = new Uint32Array(n);
   for (let i = 0; i < n; i++) idx[i] = lo32(z, i) & 15;
-  const v = await trunc(ctx, await lutMul(ctx, ell, e, idx, table), { ell, t: G }, ch[2 + d]);
+  const v = await trunc(ctx, addPublic(ctx, ring, await lutMul(ctx, ell, e, idx, table), 1n << BigInt(t - 1)), { ell, t }, ch[2 + d]);
   return (await boundSelector(ell, c, ch[3 + d]).mul(ctx, [v]))[0];
 }
 
 function expCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
-  const { ell, s } = p, { L, G } = expPlan(p), plan = hornerPlan(spec, ell, s);
+  const { ell, s } = p, { L, X, t } = expPlan(p), plan = hornerPlan(spec, ell, s, X);
   const side = sideFlights(b, (sb) => {
     truncCostSteps(sb, n, { ell, t: 2 * s }, true);
     hornerCostSteps(sb, n, plan);
   });
   geConstsCostSteps(b, n, { ell, consts: [-L] }, [truncCounts(n), operandCounts(n, ell, plan.k), ...hornerTruncCounts(n, plan), truncCounts(n), selectorCounts(n)], side);
   lutMulCost(b, n, 16, ell);
-  truncCostSteps(b, n, { ell, t: G }, true);
+  truncCostSteps(b, n, { ell, t }, true);
   selectorMulCost(b, n, ell, 1, true);
 }
 
 function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
   const { ell, s } = p, ring = ringOf(ell), n = x.length;
-  const { L, K, LN2, G, table } = expPlan(p), plan = hornerPlan(spec, ell, s);
+  const { L, K, LN2, X, t, table } = expPlan(p), plan = hornerPlan(spec, ell, s, X);
   const c = geConstsTwin(x, { ell, consts: [-L] });
   const y = ring.alloc(n);
   const xs = ring.toSigned(x);
@@ -94,8 +104,8 @@ function expTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
   const e = hornerTwin(plan, q);
   const f = ring.alloc(n);
   for (let i = 0; i < n; i++) (f as Uint32Array)[i] = (table as Uint32Array)[lo32(z, i) & 15];
-  // The clamp multiplies the result: exactly 0 below −L.
-  const out = ring.shr(ring.mul(e, f), G);
+  // Rounded to nearest; the clamp multiplies the result: exactly 0 below −L.
+  const out = ring.shr(ring.addScalar(ring.mul(e, f), 1n << BigInt(t - 1)), t);
   const zero = ring.alloc(1)[0];
   for (let i = 0; i < n; i++) if (!c[i]) (out as Uint32Array)[i] = zero as number;
   return out;

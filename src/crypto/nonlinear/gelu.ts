@@ -3,19 +3,26 @@
 // exact function beyond T. Our coefficients and thresholds: poly.ts, docs/approximations.md.
 // Low degree: 64 lines on [−4, 4) chosen by lookup, ReLU beyond (pwl.ts, below).
 //
-// High degree / tanh (one millionaires' run for three constants, CrypTFlow2 §3), the polynomial
-// beside it (side.ts) on both signs, since it does not need the comparison's bits:
+// High degree (one millionaires' run for three constants, CrypTFlow2 §3), the chain:
 //   [b−, b0, b+] = [x ≥ −T, x ≥ 0, x ≥ T]
-//   mid∓ = 0.5·x + P(∓x)                            (Estrin on 2n values; x's bits prepared once)
-//   GELU = (b− ⊕ b0)·mid− + (b0 ⊕ b+)·mid+ + b+·x   (one-hot bands, local; one exchange)
+//   y = T + b−·(−x − T) + b0·(2x) + b+·(T − x)      (= min(|x|, T); three multiplexers, one exchange)
+//   mid = 0.5·x + P(y)                               (Estrin; y's bits prepared once)
+//   GELU = b−·mid + b+·(x − mid)                     (x beyond T, 0 below −T; one exchange)
+// Every OT after the comparison (both selectors, y's operand, the truncations) is prepared in
+// its first flight. 14 rounds (Ferret) / 13 (IKNP) against 9 for the polynomial on both signs
+// beside the comparison (sessions 6–7; tanh keeps it, below), for 464 instead of 761 B per
+// element (Ferret; IKNP 3.1 vs 4.4 KB): on BERT-base the bytes outweigh the rounds on every
+// network profile and backend (docs/nonlinear.md, "GELU's form").
+// tanh, beside the comparison (side.ts), the polynomial on both signs (it does not need the
+// comparison's bits):
+//   mid∓ = P(∓x)                                    (Estrin on 2n values; x's bits prepared once)
 //   tanh = ¬b−·(−P(T)) + (b− ⊕ b0)·(−P(−x)) + (b0 ⊕ b+)·P(x) + b+·P(T)
 // The candidates of the other sign (and beyond ±T) are garbage, multiplied by 0 (products are
-// exact mod 2^ℓ). Equal to the chain y = min(|x|, T) (a multiplexer after the comparison), P(y),
-// then the selection, which the twin keeps: 9 rounds instead of 15 (Ferret) / 13 (IKNP), for a
-// second polynomial evaluation.
+// exact mod 2^ℓ). Equal to the chain y = min(|x|, T), P(y), then the selection, which the twin
+// keeps.
 import type { OtCostModel } from '../ot/cost.ts';
 import type { RingArray } from '../ring.ts';
-import { concatRing, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
+import { addPublic, concatRing, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { boundOperand, operandCounts, operandSpec } from './operand.ts';
@@ -61,26 +68,18 @@ function sum3(ring: ReturnType<typeof ringOf>, p: RingArray): RingArray {
   return ring.sumLast(p, 3);
 }
 
-function interleave3(ring: ReturnType<typeof ringOf>, a: RingArray | null, b: RingArray | null, c: RingArray | null, n: number): RingArray {
-  const v = ring.alloc(3 * n);
-  [a, b, c].forEach((src, k) => {
-    if (src) for (let i = 0; i < n; i++) (v as Uint32Array)[3 * i + k] = (src as Uint32Array)[i];
-  });
-  return v;
-}
-
 /**
- * Beside the comparison (side.ts), the polynomial on both signs at once: mid_∓ = [0.5·x +] P(∓x),
+ * tanh's front: beside the comparison (side.ts), the polynomial on both signs at once: mid_∓ = P(∓x),
  * one evaluation on 2n values (P(−x) is x's value for x ∈ [−T, 0), P(x) for x ∈ [0, T);
  * elsewhere garbage that the selection drops). The selection's slots (`slots` per element)
  * and every OT of the side flow are prepared in the comparison's first flight.
  */
-async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean, slots: number) {
+async function front(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams, slots: number) {
   const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s), d = hornerSpecCount(plan);
   const specs = [operandSpec(ctx, p.ell, 2 * n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, 2 * n, plan), selectorSpec(slots * n, p.ell, 1)];
   const side = new SideFlow(ctx, (sc, ch) => {
-    const y = concatRing(ring, [ring.neg(x), x]), half = ring.shl(x, plan.Fz[1] - 1);
-    return hornerSecure(sc, plan, y, boundOperand(sc, p.ell, 2 * n, y, plan.k, ch[0]), withHalfX ? concatRing(ring, [half, half]) : undefined, ch.slice(1, 1 + d));
+    const y = concatRing(ring, [ring.neg(x), x]);
+    return hornerSecure(sc, plan, y, boundOperand(sc, p.ell, 2 * n, y, plan.k, ch[0]), undefined, ch.slice(1, 1 + d));
   });
   const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell: p.ell, consts: [-T, 0, T] }, specs, side);
   const mid = await side.rest();
@@ -94,15 +93,15 @@ function frontCost(b: CostBuilder, n: number, spec: PolySpec, p: FnParams, slots
   selectorMulCost(b, slots * n, p.ell, 1, true);
 }
 
-/** One-hot codes from [b−, b0, b+] (local XORs): `lo` adds the slot x < −T first. */
-function bands(bits: Bits, n: number, server: boolean, lo: boolean): Bits {
-  const k = lo ? 4 : 3, h = new Uint8Array(k * n);
+/** tanh's one-hot codes from [b−, b0, b+] (local XORs): x < −T, [−T, 0), [0, T), ≥ T. */
+function bands(bits: Bits, n: number, server: boolean): Bits {
+  const h = new Uint8Array(4 * n);
   for (let i = 0; i < n; i++) {
-    const [bm, b0, bp] = [bits[3 * i], bits[3 * i + 1], bits[3 * i + 2]], o = k * i + (lo ? 1 : 0);
-    if (lo) h[k * i] = bm ^ (server ? 1 : 0);
-    h[o] = bm ^ b0;
-    h[o + 1] = b0 ^ bp;
-    h[o + 2] = bp;
+    const [bm, b0, bp] = [bits[3 * i], bits[3 * i + 1], bits[3 * i + 2]];
+    h[4 * i] = bm ^ (server ? 1 : 0);
+    h[4 * i + 1] = bm ^ b0;
+    h[4 * i + 2] = b0 ^ bp;
+    h[4 * i + 3] = bp;
   }
   return h;
 }
@@ -118,21 +117,40 @@ function frontTwin(x: RingArray, spec: PolySpec, p: FnParams, withHalfX: boolean
   return { bits, mid, ring, n };
 }
 
+/** [b−, b+] of each element (the chain's last selection), from [b−, b0, b+]. */
+function outerBits(bits: Bits, n: number): Bits {
+  const h = new Uint8Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    h[2 * i] = bits[3 * i];
+    h[2 * i + 1] = bits[3 * i + 2];
+  }
+  return h;
+}
+
 async function geluWith(ctx: ProtoCtx, x: RingArray, spec: PolySpec, p: FnParams): Promise<RingArray> {
-  const { bits, sel, neg, pos, ring, n } = await front(ctx, x, spec, p, true, 3);
-  const [prod] = await boundSelector(p.ell, bands(bits, n, isServer(ctx), false), sel).mul(ctx, [interleave3(ring, neg, pos, x, n)]);
-  return sum3(ring, prod);
+  const ring = ringOf(p.ell), n = x.length, T = tRaw(spec, p.s), plan = hornerPlan(spec, p.ell, p.s);
+  const specs = [selectorSpec(3 * n, p.ell, 1), selectorSpec(2 * n, p.ell, 1), operandSpec(ctx, p.ell, n, plan.k, hornerUses(plan)), ...hornerTruncSpecs(ctx, n, plan)];
+  const { bits, choosers: ch } = await geConstsWith(ctx, x, { ell: p.ell, consts: [-T, 0, T] }, specs);
+  const [clamped] = await boundSelector(p.ell, bits, ch[0]).mul(ctx, [clampValues(ring, x, T, isServer(ctx))]);
+  const y = addPublic(ctx, ring, sum3(ring, clamped), T);
+  const mid = await hornerSecure(ctx, plan, y, boundOperand(ctx, p.ell, n, y, plan.k, ch[2]), ring.shl(x, plan.Fz[1] - 1), ch.slice(3));
+  const [prod] = await boundSelector(p.ell, outerBits(bits, n), ch[1]).mul(ctx, [interleave2(ring, mid, ring.sub(x, mid))]);
+  return ring.sumLast(prod, 2);
 }
 
 function geluTwinWith(x: RingArray, spec: PolySpec, p: FnParams): RingArray {
   const { bits, mid, ring, n } = frontTwin(x, spec, p, true);
-  const v = interleave3(ring, mid, null, ring.sub(x, mid), n), prod = ring.alloc(3 * n);
-  for (let t = 0; t < 3 * n; t++) if (bits[t]) (prod as Uint32Array)[t] = (v as Uint32Array)[t];
-  return sum3(ring, prod);
+  const v = interleave2(ring, mid, ring.sub(x, mid)), prod = ring.alloc(2 * n), outer = outerBits(bits, n);
+  for (let t = 0; t < 2 * n; t++) if (outer[t]) (prod as Uint32Array)[t] = (v as Uint32Array)[t];
+  return ring.sumLast(prod, 2);
 }
 
 function geluCostSteps(b: CostBuilder, n: number, spec: PolySpec, p: FnParams): void {
-  frontCost(b, n, spec, p, 3);
+  const plan = hornerPlan(spec, p.ell, p.s), T = tRaw(spec, p.s);
+  geConstsCostSteps(b, n, { ell: p.ell, consts: [-T, 0, T] }, [selectorCounts(3 * n), selectorCounts(2 * n), operandCounts(n, p.ell, plan.k), ...hornerTruncCounts(n, plan)]);
+  selectorMulCost(b, 3 * n, p.ell, 1, true);
+  hornerCostSteps(b, n, plan);
+  selectorMulCost(b, 2 * n, p.ell, 1, true);
 }
 
 export const geluHi = (ctx: ProtoCtx, x: RingArray, p: FnParams) => geluWith(ctx, x, GELU_HI, p);
@@ -233,7 +251,7 @@ export function erf(x: number): number {
 // ---- tanh ----
 
 export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<RingArray> {
-  const { bits, sel, neg, pos, ring, n, plan, T } = await front(ctx, x, TANH, p, false, 4);
+  const { bits, sel, neg, pos, ring, n, plan, T } = await front(ctx, x, TANH, p, 4);
   // Beyond ±T: ±P(T), public (the twin's value there).
   const pT = hornerTwin(plan, ring.fromSigned([T])), mT = ring.neg(pT), v = ring.alloc(4 * n), server = isServer(ctx);
   const mneg = ring.neg(neg);
@@ -243,7 +261,7 @@ export async function tanhS(ctx: ProtoCtx, x: RingArray, p: FnParams): Promise<R
     (v as Uint32Array)[4 * i + 2] = (pos as Uint32Array)[i];
     if (server) (v as Uint32Array)[4 * i + 3] = pT[0] as never;
   }
-  const [prod] = await boundSelector(p.ell, bands(bits, n, server, true), sel).mul(ctx, [v]);
+  const [prod] = await boundSelector(p.ell, bands(bits, n, server), sel).mul(ctx, [v]);
   return ring.sumLast(prod, 4);
 }
 

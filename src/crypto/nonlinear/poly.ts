@@ -11,7 +11,8 @@
 // The linear terms are public multiples of y (local); v is one product; each level is one
 // product by v and one truncation. Secure rounds: 2 for v (w_m's truncation rides with v's) and
 // 2 per level (1 when w_{i+1} is the constant a_d) — degree 5: 6 instead of Horner's 9.
-// Fixed-point plan: y and v at scale s (v = y·y rounded to s bits); w_i at scale Fz[i] (Fz[0] = s), the
+// Fixed-point plan: y and v at scale s (v = y·y rounded to s bits); w_i at scale Fz[i] (Fz[0] = s, or s + extraBits:
+// a more precise output for a caller that scales it up, as exp does), the
 // sum S_i = v·w_{i+1} + B_i·y + A_i at scale Fz[i+1] + s with every |S_i| below 2^(ℓ−3) (the
 // truncation's precondition): B_i = round(a_{2i+1}·2^Fz[i+1]), A_i = round(a_{2i}·2^(Fz[i+1]+s)).
 // Truncations round to nearest (half the divisor added first). The twin runs the same steps with
@@ -72,7 +73,7 @@ export interface HornerPlan {
   m: number;
   /** Whether w_m = a_{2m} + a_{2m+1}·y (d odd) is secret; for d even it is the constant A[m]. */
   oddTop: boolean;
-  /** Scale of w_i (i = 0..m; Fz[0] = s, the output); the final sum S_0 is at scale Fz[1] + s. */
+  /** Scale of w_i (i = 0..m; Fz[0] = s + extraBits, the output); the final sum S_0 is at scale Fz[1] + s. */
   Fz: number[];
   /** A[i], B[i]: a_{2i}, a_{2i+1} at the scale of S_i (i < m); A[m], B[m]: w_m's (see above). */
   A: bigint[];
@@ -88,8 +89,8 @@ const bitsFor = (max: number, s: number): number => Math.ceil(Math.log2(Math.cei
  * Per-level scales: w_i keeps as many fractional bits as the bound on S_{i−1} allows
  * (|S_{i−1}|·2^(Fz[i]+s) < 2^(ℓ−3)), so small high-order coefficients keep their precision.
  */
-export function hornerPlan(spec: PolySpec, ell: number, s: number): HornerPlan {
-  const key = `${spec.name}/${ell}/${s}`;
+export function hornerPlan(spec: PolySpec, ell: number, s: number, extraBits = 0): HornerPlan {
+  const key = `${spec.name}/${ell}/${s}/${extraBits}`;
   const hit = plans.get(key);
   if (hit) return hit;
   const c = spec.coeffs, d = c.length - 1, m = Math.floor(d / 2), oddTop = d % 2 === 1, ex = spec.extraMax ?? 0;
@@ -109,11 +110,12 @@ export function hornerPlan(spec: PolySpec, ell: number, s: number): HornerPlan {
   // |S|·2^(F+s) < 2^(ℓ−2), with 5 % to spare for the truncations' errors.
   const room = (bound: number) => Math.ceil(ell - 2 - s - Math.log2(bound * 1.05 + 2 ** -30)) - 1;
   const Fz = new Array<number>(m + 1).fill(s);
+  Fz[0] = s + extraBits;
   for (let i = 1; i <= m; i++) Fz[i] = Math.min(ell - 3, room(P[i - 1]));
   if (oddTop) Fz[m] = Math.min(Fz[m], room(W));
   for (let i = m - 1; i >= 1; i--) Fz[i] = Math.min(Fz[i], Fz[i + 1] + s - 1);
   const k = bitsFor(spec.ymax, s), kv = bitsFor(spec.ymax ** 2, s);
-  if (Math.min(...Fz.slice(1)) < s || 2 * k > ell - 2 || kv > ell - 2) throw new RangeError(`${spec.name}: fix<${ell},${s}> leaves too few accumulator bits; use a wider ring`);
+  if (Math.min(...Fz.slice(1)) < s || (m > 0 && Fz[1] + s - Fz[0] < 1) || 2 * k > ell - 2 || kv > ell - 2) throw new RangeError(`${spec.name}: fix<${ell},${s}> leaves too few accumulator bits; use a wider ring`);
   const r = (x: number, sc: number) => BigInt(Math.round(x * 2 ** sc));
   // Every truncation rounds to nearest: half its divisor is folded into the constant term.
   const half = (t: number) => 1n << BigInt(t - 1);
@@ -171,7 +173,7 @@ function concat(ring: ReturnType<typeof ringOf>, a: RingArray, b: RingArray): Ri
  * Secure evaluation of plan.spec at y (raw, scale s, in [0, 2^k)), with `op` prepared on y (k-bit
  * short form, one use). `extra` (shares at scale Fz[1] + s) is added before the final
  * truncation. `pre`: the OTs prepared ahead (`hornerTruncSpecs`, with the same `to`). Returns
- * shares at scale s, in Z_2^to: the final truncation also extends (one COT, no extra round).
+ * shares at scale Fz[0] (s + extraBits), in Z_2^to: the final truncation also extends (one COT, no extra round).
  */
 export async function hornerSecure(ctx: ProtoCtx, plan: HornerPlan, y: RingArray, op: BitOperand, extra: RingArray | undefined, pre: Chooser[], to = plan.ell): Promise<RingArray> {
   const { ell, m, n } = { ...plan, n: y.length }, ring = ringOf(ell);
