@@ -11,8 +11,15 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { words } from '../bits.ts';
 import type { LpnParams } from './params.ts';
+import { lpnKernel, reserve } from './lpn-wasm.ts';
 
 const SLICE = 1 << 12;
+/**
+ * Columns per kernel call: 40 KB of matrix stream per AES call. node:crypto allocates every
+ * call's output; above glibc's mmap threshold (128 KB) each call touches fresh pages, which cost
+ * 50–75 ns per COT here against 7–8 ns at 40 KB.
+ */
+const KSLICE = 1 << 10;
 
 /**
  * Matrices of at most this many entries (n·d) are generated once per process and kept (the setup
@@ -49,15 +56,30 @@ function table(p: LpnParams): Uint32Array {
   return t;
 }
 
+export interface LpnOptions {
+  /** false: regenerate even a small matrix (tests compare both paths). */
+  cache?: boolean;
+  /** 'wasm': the SIMD kernel of lpn-wasm.ts; 'js': the reference gather below (tests, bench A/B). */
+  impl?: 'wasm' | 'js';
+}
+
+/** Default implementation: the kernel; `CIPHERPRUNE_LPN=js` selects the reference for a process or worker (benchmarks' before/after). */
+const defaultImpl = (): 'wasm' | 'js' => (process.env.CIPHERPRUNE_LPN === 'js' ? 'js' : 'wasm');
+
 /**
  * y ^= x·A in place: `x` holds the k secret blocks (4 words each), `y` the n noise blocks (the
- * GGM leaves, 4 words each). `cache` false: regenerate even a small matrix (tests compare both
- * paths).
+ * GGM leaves, 4 words each). Both implementations give the same words.
  */
-export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache = true } = {}): void {
+export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache = true, impl = defaultImpl() }: LpnOptions = {}): void {
   if (x.length < 4 * p.k || y.length < 4 * p.n) throw new RangeError(`LPN: need ${p.k} secret and ${p.n} output blocks`);
+  const kept = cache && p.n * p.d <= LPN_TABLE_LIMIT;
+  if (impl === 'wasm') lpnWasm(p, x, y, kept);
+  else lpnJs(p, x, y, kept);
+}
+
+function lpnJs(p: LpnParams, x: Uint32Array, y: Uint32Array, kept: boolean): void {
   const d = p.d;
-  if (cache && p.n * d <= LPN_TABLE_LIMIT) {
+  if (kept) {
     const t = table(p);
     if (d === 10) gather10(x, y, t, 0, p.n);
     else gather(x, y, t, 0, p.n, d);
@@ -72,6 +94,40 @@ export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache 
     if (d === 10) gather10(x, y, idx, 4 * from, m);
     else gather(x, y, idx, 4 * from, m, d);
   }
+}
+
+/**
+ * The kernel's memory: x at 0, then one slice's stream words (or table offsets) at `w`, then one
+ * slice of outputs at `o`. Each slice: its words in, the outputs in, the kernel, the outputs out.
+ */
+function lpnWasm(p: LpnParams, x: Uint32Array, y: Uint32Array, kept: boolean): void {
+  const d = p.d, kern = lpnKernel(d), xBytes = 16 * p.k;
+  const w = (xBytes + 15) & ~15, o = w + 4 * d * KSLICE;
+  reserve(kern, o + 16 * KSLICE);
+  const mem = kern.memory.buffer;
+  new Uint32Array(mem, 0, 4 * p.k).set(x.subarray(0, 4 * p.k));
+  const wv = new Uint32Array(mem, w, d * KSLICE), ov = new Uint32Array(mem, o, 4 * KSLICE);
+  const t = kept ? tableBytes(p) : null, stream = kept ? null : matrixStream(p), zeros = kept ? null : new Uint8Array(4 * d * KSLICE);
+  for (let from = 0; from < p.n; from += KSLICE) {
+    const m = Math.min(KSLICE, p.n - from), out = y.subarray(4 * from, 4 * (from + m));
+    if (t) wv.set(t.subarray(d * from, d * (from + m)));
+    else wv.set(words(stream!.update(m === KSLICE ? zeros! : zeros!.subarray(0, 4 * d * m))));
+    ov.set(out);
+    if (t) kern.lpnIdx(0, o, w, m);
+    else kern.lpn(0, o, w, m, p.k);
+    out.set(ov.subarray(0, 4 * m));
+  }
+}
+
+/** The kept table as byte offsets of rows (16·row), for the kernel's lpnIdx. */
+function tableBytes(p: LpnParams): Uint32Array {
+  const key = `bytes/${p.n}/${p.k}/${p.d}`;
+  let t = tables.get(key);
+  if (!t) {
+    t = table(p).map((v) => v << 2);
+    tables.set(key, t);
+  }
+  return t;
 }
 
 /** Columns of weight 10 (Ferret's d), unrolled: ten independent loads per word let the CPU overlap the cache misses. */
