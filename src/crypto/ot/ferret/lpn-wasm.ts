@@ -4,7 +4,7 @@
 //
 //   lpn(x, y, w, m, k): for j < m: y[j] ^= ⊕_{e<d} x[⌊w[d·j + e]·k / 2^32⌋]
 //     x: the k secret blocks (16 bytes each), y: m output blocks, w: the d·m raw 32-bit words of the
-//     matrix stream (lpn.ts, `matrixStream`), k: the secret length (< 2^31); pointers in bytes.
+//     matrix stream (lpn.ts, `matrixStream`), k: the secret length (≤ 2^26, lpn.ts); pointers in bytes.
 //   lpnIdx(x, y, o, m): y[j] ^= ⊕_{e<d} x[o[d·j + e]] with byte offsets o = 16·row (the kept
 //     tables of small matrices, lpn.ts).
 //
@@ -42,9 +42,12 @@ const lpnBody = (d: number) => [
 // lpnIdx(x, y, o, m); local 4 acc (v128)
 const lpnIdxBody = (d: number) => gatherBody(d, 0, 1, 3, 4, (e) => [...get(2), ...ld32(4 * e)], 2);
 
+/** Column weights the kernel unrolls (the paper's d = 10). */
+export const KERNEL_MAX_D = 64;
+
 /** The kernel module's bytes for columns of weight d (deterministic). */
 export function lpnModuleBytes(d: number): Uint8Array {
-  if (!Number.isInteger(d) || d < 1 || d > 64) throw new RangeError(`LPN kernel: column weight ${d} out of range`);
+  if (!Number.isInteger(d) || d < 1 || d > KERNEL_MAX_D) throw new RangeError(`LPN kernel: column weight ${d} out of range`);
   const types = vec([
     [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])], // lpn
     [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])], // lpnIdx

@@ -8,10 +8,12 @@
 // each mapped to [0, k) by ⌊w·k / 2^32⌋ (bias < k/2^32, immaterial for a public random matrix).
 // Small matrices (the setup parameters') are generated once per process and kept; large ones are
 // regenerated on the fly in slices (storing FERRET_MAIN's would take n·d·4 bytes, 432 MB).
+// The gather runs in a WebAssembly kernel (lpn-wasm.ts); the JavaScript gather below is its
+// reference (`impl: 'js'`), word for word the same map (test/ot/ferret-parts.test.ts).
 import { createCipheriv, createHash } from 'node:crypto';
 import { words } from '../bits.ts';
 import type { LpnParams } from './params.ts';
-import { lpnKernel, reserve } from './lpn-wasm.ts';
+import { KERNEL_MAX_D, lpnKernel, reserve } from './lpn-wasm.ts';
 
 const SLICE = 1 << 12;
 /**
@@ -20,6 +22,8 @@ const SLICE = 1 << 12;
  * 50–75 ns per COT here against 7–8 ns at 40 KB.
  */
 const KSLICE = 1 << 10;
+/** Secrets the kernel takes (byte offsets 16·row stay below 2^31 in its 32-bit memory); larger ones, or d > KERNEL_MAX_D, use the reference. */
+const KERNEL_MAX_K = 1 << 26;
 
 /**
  * Matrices of at most this many entries (n·d) are generated once per process and kept (the setup
@@ -40,17 +44,28 @@ function mapRows(w: Uint32Array, k: number, idx: Uint32Array, count: number): vo
   for (let i = 0; i < count; i++) idx[i] = ((w[i] * k) / 4294967296) << 2; // ToInt32 truncates = floor (k < 2^29)
 }
 
-/** The whole index table of `p` (n·d word offsets), generated once per process. */
-function table(p: LpnParams): Uint32Array {
-  const key = `${p.n}/${p.k}/${p.d}`;
+/** The index table of `p` (n·d word offsets 4·row), generated now. */
+function buildTable(p: LpnParams): Uint32Array {
+  const t = new Uint32Array(p.n * p.d);
+  const stream = matrixStream(p), zeros = new Uint8Array(4 * p.d * SLICE);
+  for (let from = 0; from < p.n; from += SLICE) {
+    const m = Math.min(SLICE, p.n - from), c = p.d * m;
+    mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * c))), p.k, t.subarray(p.d * from, p.d * from + c), c);
+  }
+  return t;
+}
+
+/**
+ * The kept table of `p`, generated once per process and unit: word offsets 4·row (`shift` 0, the
+ * reference gather) or byte offsets 16·row (`shift` 2, the kernel's lpnIdx); each is kept only
+ * once used.
+ */
+function table(p: LpnParams, shift = 0): Uint32Array {
+  const key = `${p.n}/${p.k}/${p.d}/${shift}`;
   let t = tables.get(key);
   if (!t) {
-    t = new Uint32Array(p.n * p.d);
-    const stream = matrixStream(p), zeros = new Uint8Array(4 * p.d * SLICE);
-    for (let from = 0; from < p.n; from += SLICE) {
-      const m = Math.min(SLICE, p.n - from), c = p.d * m;
-      mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * c))), p.k, t.subarray(p.d * from, p.d * from + c), c);
-    }
+    t = buildTable(p);
+    if (shift) for (let i = 0; i < t.length; i++) t[i] <<= shift;
     tables.set(key, t);
   }
   return t;
@@ -73,7 +88,7 @@ const defaultImpl = (): 'wasm' | 'js' => (process.env.CIPHERPRUNE_LPN === 'js' ?
 export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache = true, impl = defaultImpl() }: LpnOptions = {}): void {
   if (x.length < 4 * p.k || y.length < 4 * p.n) throw new RangeError(`LPN: need ${p.k} secret and ${p.n} output blocks`);
   const kept = cache && p.n * p.d <= LPN_TABLE_LIMIT;
-  if (impl === 'wasm') lpnWasm(p, x, y, kept);
+  if (impl === 'wasm' && p.k <= KERNEL_MAX_K && p.d <= KERNEL_MAX_D) lpnWasm(p, x, y, kept);
   else lpnJs(p, x, y, kept);
 }
 
@@ -107,7 +122,7 @@ function lpnWasm(p: LpnParams, x: Uint32Array, y: Uint32Array, kept: boolean): v
   const mem = kern.memory.buffer;
   new Uint32Array(mem, 0, 4 * p.k).set(x.subarray(0, 4 * p.k));
   const wv = new Uint32Array(mem, w, d * KSLICE), ov = new Uint32Array(mem, o, 4 * KSLICE);
-  const t = kept ? tableBytes(p) : null, stream = kept ? null : matrixStream(p), zeros = kept ? null : new Uint8Array(4 * d * KSLICE);
+  const t = kept ? table(p, 2) : null, stream = kept ? null : matrixStream(p), zeros = kept ? null : new Uint8Array(4 * d * KSLICE);
   for (let from = 0; from < p.n; from += KSLICE) {
     const m = Math.min(KSLICE, p.n - from), out = y.subarray(4 * from, 4 * (from + m));
     if (t) wv.set(t.subarray(d * from, d * (from + m)));
@@ -117,17 +132,6 @@ function lpnWasm(p: LpnParams, x: Uint32Array, y: Uint32Array, kept: boolean): v
     else kern.lpn(0, o, w, m, p.k);
     out.set(ov.subarray(0, 4 * m));
   }
-}
-
-/** The kept table as byte offsets of rows (16·row), for the kernel's lpnIdx. */
-function tableBytes(p: LpnParams): Uint32Array {
-  const key = `bytes/${p.n}/${p.k}/${p.d}`;
-  let t = tables.get(key);
-  if (!t) {
-    t = table(p).map((v) => v << 2);
-    tables.set(key, t);
-  }
-  return t;
 }
 
 /** Columns of weight 10 (Ferret's d), unrolled: ten independent loads per word let the CPU overlap the cache misses. */
