@@ -24,6 +24,7 @@ export interface Task {
 
 const { party, transport, chunk, dataPort, backend: name } = workerData as { party: Party; transport: 'memory' | 'ws'; chunk?: number; dataPort?: MessagePort; backend: string };
 const backend = benchBackend(name);
+if (name === 'ferret:js-lpn') process.env.CIPHERPRUNE_LPN = 'js'; // read per LPN map (lpn.ts); this worker's env is its own
 const control = parentPort!;
 const HASH = hashProgram('bench/ot');
 

@@ -1,7 +1,7 @@
 // OT benchmark: each party in its own worker thread, over an in-memory channel (MessagePort,
 // transferred buffers) and/or ws on loopback, for each correlated-OT backend in the same run.
 //
-//   npm run bench -- ot [--backend iknp,ferret[,ferret:setup]] [--transport memory,ws]
+//   npm run bench -- ot [--backend iknp,ferret[,ferret:setup,ferret:js-lpn]] [--transport memory,ws]
 //                       [--stream-log2 22] [--stream-calls 8]
 //                       [--flavours cot,rot,ot,otN,acot] [--log2 20,24] [--reps 3] [--chunk 131072]
 //
@@ -12,7 +12,8 @@
 // state: bits per COT = all bytes both ways / COTs, COT/s per party core = COTs / that party's
 // CPU time (process.threadCpuUsage; robust to other load, unlike wall time, which is also given).
 // `ferret:setup` runs every Ferret iteration with the paper's setup parameters (k = 36,288: a
-// secret that fits in L2, more bytes per COT) to show the trade against the main ones.
+// secret that fits in L2, more bytes per COT) to show the trade against the main ones;
+// `ferret:js-lpn` runs Ferret with the LPN map's JavaScript reference (before/after the kernel).
 // Flavours (opt-in, `--flavours`): as before, n = 2^log2 per call, medians of `--reps` runs, each
 // backend with its pools warmed by the streams.
 // Baseline measured in the same run: AES-128-CTR producing 32 bytes per OT on the coordinator

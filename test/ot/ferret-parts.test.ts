@@ -111,6 +111,34 @@ describe('LPN map', () => {
       expect(hits[j]).toBeLessThan(200);
     }
   });
+
+  // The WebAssembly kernel (lpn-wasm.ts) against the JavaScript reference gather, on random
+  // inputs: kept tables and streamed matrices, column weights 10 and 17, output counts that end
+  // mid-slice, and the setup parameters (a kept table of 6.5 M entries).
+  const cases: LpnParams[] = [
+    P,
+    { name: 'odd', n: 3 * 1024 + 17, k: 1013, t: 1, h: 1, d: 10 },
+    { name: 'd17', n: 5000, k: 4097, t: 1, h: 1, d: 17 },
+    FERRET_SETUP,
+  ];
+  for (const p of cases) {
+    it(`the kernel and the reference give the same words (${p.name}: n ${p.n}, k ${p.k}, d ${p.d})`, () => {
+      const prg = Prg.fromInt(p.n + p.d);
+      const x = words(prg.bytes(16 * p.k).slice()), y = words(prg.bytes(16 * p.n).slice());
+      for (const cache of [true, false]) {
+        const ref = y.slice(), got = y.slice();
+        lpnEncode(p, x, ref, { cache, impl: 'js' });
+        lpnEncode(p, x, got, { cache, impl: 'wasm' });
+        let diff = 0, moved = 0; // element-wise (toEqual is slow on millions of words)
+        for (let i = 0; i < y.length; i++) {
+          if (got[i] !== ref[i]) diff++;
+          if (got[i] !== y[i]) moved++;
+        }
+        expect(diff).toBe(0);
+        expect(moved).toBeGreaterThan(y.length / 2);
+      }
+    });
+  }
 });
 
 async function iteration(P: LpnParams, seed: number) {

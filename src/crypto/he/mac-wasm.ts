@@ -22,60 +22,10 @@
 // reduce: x = hi·2^64 + lo ≡ hi·r + lo (r = 2^64 mod p), hi·r mod p by Shoup's precomputed quotient
 // rs = ⌊r·2^64 / p⌋, lo mod p by a division; p < 2^60 (checked by the caller).
 
-const I32 = 0x7f, I64 = 0x7e;
-const op = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40, select: 0x1b,
-  get: 0x20, set: 0x21, tee: 0x22,
-  i32c: 0x41, i64c: 0x42,
-  ld64: 0x29, st64: 0x37,
-  i32eqz: 0x45, i32eq: 0x46, if: 0x04, i32add: 0x6a, i32sub: 0x6b, i32shl: 0x74, i32geu: 0x4f,
-  i32ltu: 0x49, i32mul: 0x6c, i32shru: 0x76,
-  i64add: 0x7c, i64sub: 0x7d, i64mul: 0x7e, i64and: 0x83, i64or: 0x84, i64shl: 0x86, i64shru: 0x88,
-  i64ltu: 0x54, i64geu: 0x5a, i64remu: 0x82, extU: 0xad, call: 0x10,
-};
+import { code, countdown, get, i32c, i64c, I32, I64, op, section, set, str, tee, uleb, vec, wasm } from '../wasm-emit.ts';
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb(v: bigint): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const get = (i: number) => [op.get, i];
-const set = (i: number) => [op.set, i];
-const tee = (i: number) => [op.tee, i];
-const i64c = (v: bigint) => [op.i64c, ...sleb(v)];
-const i32c = (v: number) => [op.i32c, ...sleb(BigInt(v))];
 const ld = (offset = 0) => [op.ld64, 3, ...uleb(offset)];
 const st = (offset = 0) => [op.st64, 3, ...uleb(offset)];
-/** `for (;count != 0; count--) body` around a body that advances its own pointers. */
-const countdown = (count: number, body: number[]) => [
-  op.block, op.void, op.loop, op.void,
-  ...get(count), op.i32eqz, op.brIf, 1,
-  ...body,
-  ...get(count), ...i32c(1), op.i32sub, ...set(count),
-  op.br, 0, op.end, op.end,
-];
 const M32 = 0xffffffffn;
 
 // mac(acc i32, a i32, w i32, count i32); locals: 4 x, 5 y, 6 lo, 7 hi, 8 mid, 9 t
@@ -203,11 +153,6 @@ const nttBody = [
   ]),
 ];
 
-const code = (locals: [number, number][], body: number[]) => {
-  const b = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...body, op.end];
-  return [...uleb(b.length), ...b];
-};
-
 /** The kernel module's bytes (deterministic). */
 export function macModuleBytes(): Uint8Array {
   const types = vec([
@@ -239,13 +184,6 @@ export function macModuleBytes(): Uint8Array {
   ];
   return Uint8Array.from(bytes);
 }
-
-/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
-}
-const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
 export interface MacKernel {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };

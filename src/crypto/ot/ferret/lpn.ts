@@ -8,11 +8,22 @@
 // each mapped to [0, k) by ⌊w·k / 2^32⌋ (bias < k/2^32, immaterial for a public random matrix).
 // Small matrices (the setup parameters') are generated once per process and kept; large ones are
 // regenerated on the fly in slices (storing FERRET_MAIN's would take n·d·4 bytes, 432 MB).
+// The gather runs in a WebAssembly kernel (lpn-wasm.ts); the JavaScript gather below is its
+// reference (`impl: 'js'`), word for word the same map (test/ot/ferret-parts.test.ts).
 import { createCipheriv, createHash } from 'node:crypto';
 import { words } from '../bits.ts';
 import type { LpnParams } from './params.ts';
+import { KERNEL_MAX_D, lpnKernel, reserve } from './lpn-wasm.ts';
 
 const SLICE = 1 << 12;
+/**
+ * Columns per kernel call: 40 KB of matrix stream per AES call. node:crypto allocates every
+ * call's output; above glibc's mmap threshold (128 KB) each call touches fresh pages, which cost
+ * 50–75 ns per COT here against 7–8 ns at 40 KB.
+ */
+const KSLICE = 1 << 10;
+/** Secrets the kernel takes (byte offsets 16·row stay below 2^31 in its 32-bit memory); larger ones, or d > KERNEL_MAX_D, use the reference. */
+const KERNEL_MAX_K = 1 << 26;
 
 /**
  * Matrices of at most this many entries (n·d) are generated once per process and kept (the setup
@@ -33,31 +44,57 @@ function mapRows(w: Uint32Array, k: number, idx: Uint32Array, count: number): vo
   for (let i = 0; i < count; i++) idx[i] = ((w[i] * k) / 4294967296) << 2; // ToInt32 truncates = floor (k < 2^29)
 }
 
-/** The whole index table of `p` (n·d word offsets), generated once per process. */
-function table(p: LpnParams): Uint32Array {
-  const key = `${p.n}/${p.k}/${p.d}`;
-  let t = tables.get(key);
-  if (!t) {
-    t = new Uint32Array(p.n * p.d);
-    const stream = matrixStream(p), zeros = new Uint8Array(4 * p.d * SLICE);
-    for (let from = 0; from < p.n; from += SLICE) {
-      const m = Math.min(SLICE, p.n - from), c = p.d * m;
-      mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * c))), p.k, t.subarray(p.d * from, p.d * from + c), c);
-    }
-    tables.set(key, t);
+/** The index table of `p` (n·d word offsets 4·row), generated now. */
+function buildTable(p: LpnParams): Uint32Array {
+  const t = new Uint32Array(p.n * p.d);
+  const stream = matrixStream(p), zeros = new Uint8Array(4 * p.d * SLICE);
+  for (let from = 0; from < p.n; from += SLICE) {
+    const m = Math.min(SLICE, p.n - from), c = p.d * m;
+    mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * c))), p.k, t.subarray(p.d * from, p.d * from + c), c);
   }
   return t;
 }
 
 /**
- * y ^= x·A in place: `x` holds the k secret blocks (4 words each), `y` the n noise blocks (the
- * GGM leaves, 4 words each). `cache` false: regenerate even a small matrix (tests compare both
- * paths).
+ * The kept table of `p`, generated once per process and unit: word offsets 4·row (`shift` 0, the
+ * reference gather) or byte offsets 16·row (`shift` 2, the kernel's lpnIdx); each is kept only
+ * once used.
  */
-export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache = true } = {}): void {
+function table(p: LpnParams, shift = 0): Uint32Array {
+  const key = `${p.n}/${p.k}/${p.d}/${shift}`;
+  let t = tables.get(key);
+  if (!t) {
+    t = buildTable(p);
+    if (shift) for (let i = 0; i < t.length; i++) t[i] <<= shift;
+    tables.set(key, t);
+  }
+  return t;
+}
+
+export interface LpnOptions {
+  /** false: regenerate even a small matrix (tests compare both paths). */
+  cache?: boolean;
+  /** 'wasm': the SIMD kernel of lpn-wasm.ts; 'js': the reference gather below (tests, bench A/B). */
+  impl?: 'wasm' | 'js';
+}
+
+/** Default implementation: the kernel; `CIPHERPRUNE_LPN=js` selects the reference for a process or worker (benchmarks' before/after). */
+const defaultImpl = (): 'wasm' | 'js' => (process.env.CIPHERPRUNE_LPN === 'js' ? 'js' : 'wasm');
+
+/**
+ * y ^= x·A in place: `x` holds the k secret blocks (4 words each), `y` the n noise blocks (the
+ * GGM leaves, 4 words each). Both implementations give the same words.
+ */
+export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache = true, impl = defaultImpl() }: LpnOptions = {}): void {
   if (x.length < 4 * p.k || y.length < 4 * p.n) throw new RangeError(`LPN: need ${p.k} secret and ${p.n} output blocks`);
+  const kept = cache && p.n * p.d <= LPN_TABLE_LIMIT;
+  if (impl === 'wasm' && p.k <= KERNEL_MAX_K && p.d <= KERNEL_MAX_D) lpnWasm(p, x, y, kept);
+  else lpnJs(p, x, y, kept);
+}
+
+function lpnJs(p: LpnParams, x: Uint32Array, y: Uint32Array, kept: boolean): void {
   const d = p.d;
-  if (cache && p.n * d <= LPN_TABLE_LIMIT) {
+  if (kept) {
     const t = table(p);
     if (d === 10) gather10(x, y, t, 0, p.n);
     else gather(x, y, t, 0, p.n, d);
@@ -71,6 +108,29 @@ export function lpnEncode(p: LpnParams, x: Uint32Array, y: Uint32Array, { cache 
     mapRows(words(stream.update(m === SLICE ? zeros : zeros.subarray(0, 4 * d * m))), p.k, idx, d * m);
     if (d === 10) gather10(x, y, idx, 4 * from, m);
     else gather(x, y, idx, 4 * from, m, d);
+  }
+}
+
+/**
+ * The kernel's memory: x at 0, then one slice's stream words (or table offsets) at `w`, then one
+ * slice of outputs at `o`. Each slice: its words in, the outputs in, the kernel, the outputs out.
+ */
+function lpnWasm(p: LpnParams, x: Uint32Array, y: Uint32Array, kept: boolean): void {
+  const d = p.d, kern = lpnKernel(d), xBytes = 16 * p.k;
+  const w = (xBytes + 15) & ~15, o = w + 4 * d * KSLICE;
+  reserve(kern, o + 16 * KSLICE);
+  const mem = kern.memory.buffer;
+  new Uint32Array(mem, 0, 4 * p.k).set(x.subarray(0, 4 * p.k));
+  const wv = new Uint32Array(mem, w, d * KSLICE), ov = new Uint32Array(mem, o, 4 * KSLICE);
+  const t = kept ? table(p, 2) : null, stream = kept ? null : matrixStream(p), zeros = kept ? null : new Uint8Array(4 * d * KSLICE);
+  for (let from = 0; from < p.n; from += KSLICE) {
+    const m = Math.min(KSLICE, p.n - from), out = y.subarray(4 * from, 4 * (from + m));
+    if (t) wv.set(t.subarray(d * from, d * (from + m)));
+    else wv.set(words(stream!.update(m === KSLICE ? zeros! : zeros!.subarray(0, 4 * d * m))));
+    ov.set(out);
+    if (t) kern.lpnIdx(0, o, w, m);
+    else kern.lpn(0, o, w, m, p.k);
+    out.set(ov.subarray(0, 4 * m));
   }
 }
 
