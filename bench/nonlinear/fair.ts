@@ -33,11 +33,11 @@ export interface FairRow extends ThreadedRow {
   before: (ThreadedRow & { program: string }) | null;
 }
 
-export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'ferret'], only?: string[]): Promise<FairRow[]> {
+export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'ferret'], only?: string[], trace = false, profile?: string): Promise<FairRow[]> {
   const rows: FairRow[] = [];
   for (const f of FUNCTIONS.filter((x) => !only || only.some((o) => x.fn.toLowerCase().startsWith(o.toLowerCase())))) {
     for (const ot of backends) {
-      const now = await threaded(P + f.program, reps, ot);
+      const now = await threaded(P + f.program, reps, ot, trace, profile);
       const before = f.before ? { program: P + f.before, ...(await threaded(P + f.before, reps, ot)) } : null;
       const judged = now.ferret?.steadyBytesPerElement ?? now.bytesPerElement;
       const row: FairRow = {

@@ -15,6 +15,8 @@
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3] [--ot iknp,ferret] [--parts results,cpl,fair]
 //     [--fns comparison,gelu,softmax,layernorm]  (fair rows: these functions only)
+//     [--trace]  (fair rows: each party's waiting and GC, and both replayed on idle cores)
+//     [--profile DIR]  (fair rows: each party's CPU profile of the timed runs after the first)
 //   npm run bench -- nonlinear --parts ops --ot ferret [--reps 3] [--ops rowmax,exp_hi]
 import { cplRows } from './cpl.ts';
 import { fairRows } from './fair.ts';
@@ -162,7 +164,7 @@ const loVsHi = backends.flatMap((ot) => pairs.map(([fn, hiName, loName]) => {
 // The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
 const cpl = parts.includes('cpl') ? await cplRows(reps) : [];
 // Each party on its own thread: time per element beside the C++ references and issue 15's targets.
-const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined) : [];
+const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined, process.argv.includes('--trace'), process.argv.includes('--profile') ? argOf('--profile', '') : undefined) : [];
 // Each primitive as a BERT-base layer runs it, each party on its own thread.
 const ops = parts.includes('ops') ? await opsRows(reps, backends, process.argv.includes('--ops') ? argOf('--ops', '').split(',') : undefined) : [];
 report('nonlinear', {
