@@ -1,6 +1,6 @@
 // One party of a CPL program on its own worker thread (bench/nonlinear/threads.ts starts two).
 // The session's base OTs are set up before the timed runs; each run starts when the main thread
-// says `go` to both parties, and reports this party's seconds, bytes sent (without the final
+// says `go` to both parties (`reps` counts the warm-up runs too), and reports this party's seconds, bytes sent (without the final
 // output op), rounds and CPU seconds of its thread (process.threadCpuUsage: a figure the load of a
 // shared machine inflates less than wall time); with Ferret also its refills' bytes and seconds and
 // the COTs it drew as sender.
@@ -20,8 +20,8 @@ import type { Party } from '../../src/transport/channel.ts';
 import { PortChannel } from '../port-channel.ts';
 import { FerretCot, type OtBackend, type OtEngine } from '../../src/crypto/ot/index.ts';
 
-const { program, party, port, reps, ot: backend, trace, profile } = workerData as { program: string; party: Party; port: MessagePort; reps: number; ot: OtBackend; trace?: boolean; profile?: string };
-// `--profile DIR`: this party's CPU profile of the timed runs after the first (the warm-up), as
+const { program, party, port, reps, warmup, ot: backend, trace, profile } = workerData as { program: string; party: Party; port: MessagePort; reps: number; warmup: number; ot: OtBackend; trace?: boolean; profile?: string };
+// `--profile DIR`: this party's CPU profile of the timed runs (after the first, if no warm-up), as
 // DIR/<program>-<party>.cpuprofile (open in Chrome DevTools, or sum self time per function).
 const profiler = profile ? new Session() : null;
 profiler?.connect();
@@ -78,7 +78,7 @@ for (let i = 0; i < reps; i++) {
     [...new Set([...res.scopes].filter(([id]) => outputs.has(id)).map(([, l]) => l))].reduce((s, l) => s + (res.byScope.get(l)?.bytesSent ?? 0), 0);
   const before = new Map([...ch.byScope].map(([l, c]) => [l, c.bytesSent]));
   const r0 = refills(), cots0 = cotsAsSender();
-  if (profiler && i === Math.min(1, reps - 1)) {
+  if (profiler && i === Math.min(Math.max(1, warmup), reps - 1)) {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
     await profiler.post('Profiler.start');

@@ -71,6 +71,8 @@ export interface ThreadedRow {
   rounds: number;
   /** Median over runs of the slower party's seconds, per element, in µs. */
   microsPerElement: number;
+  /** Untimed runs before the timed ones. */
+  warmup: number;
   /** Median over runs of the busier party's thread CPU time, per element, in µs. */
   cpuMicrosPerElement: number;
   runs: number[];
@@ -114,7 +116,16 @@ function threadDelta(a: Map<string, number>, b: Map<string, number>): string {
   return [...by].filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
 }
 
-export async function threaded(program: string, reps: number, ot: OtBackend = 'iknp', trace = false, profile?: string): Promise<ThreadedRow> {
+/** Bench options: untimed warm-up runs first (JIT), `--trace`, `--profile DIR`. */
+export interface ThreadedOpts {
+  /** Runs before the timed ones, not counted (the parties' code warms up, as in a long session). */
+  warmup?: number;
+  trace?: boolean;
+  profile?: string;
+}
+
+export async function threaded(program: string, reps: number, ot: OtBackend = 'iknp', opts: ThreadedOpts = {}): Promise<ThreadedRow> {
+  const { warmup = 0, trace = false, profile } = opts;
   const r = check([{ path: program }]);
   const p = lowerModel(r, r.models[0]);
   const n = size(new DimEnv().shape(p.ops[p.outputs[0].id].type.shape));
@@ -122,12 +133,12 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
   const url = new URL('./party.ts', import.meta.url);
   const workers = (['client', 'server'] as const).map((party, i) => {
     const port = i === 0 ? port1 : port2;
-    return spawnWorker(url, { program, party, port, reps, ot, trace, profile }, [port]);
+    return spawnWorker(url, { program, party, port, reps: warmup + reps, warmup, ot, trace, profile }, [port]);
   });
   const runs: PartyRun[][] = [], processCpu: number[] = [];
   let byThread = '';
   try {
-    for (let i = 0; i < reps; i++) {
+    for (let i = 0; i < warmup + reps; i++) {
       await Promise.all(workers.map((w) => w.next())); // both ready (base OTs done, inputs made)
       const done = workers.map((w) => w.next());
       const p0 = process.cpuUsage(), th0 = trace ? threadTimes() : null;
@@ -140,9 +151,11 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
   } finally {
     await Promise.all(workers.map(({ worker: w }) => new Promise((res) => (w.once('exit', res), setTimeout(() => void w.terminate(), 30_000).unref()))));
   }
+  const all = runs.splice(0, runs.length), warm = all.slice(0, warmup);
+  runs.push(...all.slice(warmup));
   const secs = runs.map(([c, s]) => Math.max(c.seconds, s.seconds));
   const last = runs[runs.length - 1];
-  if (trace) process.stderr.write(`${program} [${ot}], last run:\n` + replay(last) + `  per run, ms (wall; client, server thread CPU; process CPU, all threads): ${runs.map(([c, s], i) => `${(Math.max(c.seconds, s.seconds) * 1000).toFixed(0)}; ${(c.cpuSeconds * 1000).toFixed(0)}, ${(s.cpuSeconds * 1000).toFixed(0)}; ${(processCpu[i] * 1000).toFixed(0)}`).join(' | ')}\n  last run's CPU ms by thread (10 ms ticks): ${byThread}\n`);
+  if (trace) process.stderr.write(`${program} [${ot}], last run:\n` + replay(last) + `  per run, ms (wall; client, server thread CPU; process CPU, all threads): ${all.map(([c, s], i) => `${i < warm.length ? 'warm-up ' : ''}${(Math.max(c.seconds, s.seconds) * 1000).toFixed(0)}; ${(c.cpuSeconds * 1000).toFixed(0)}, ${(s.cpuSeconds * 1000).toFixed(0)}; ${(processCpu[i] * 1000).toFixed(0)}`).join(' | ')}\n  last run's CPU ms by thread (10 ms ticks): ${byThread}\n`);
   const r1 = (x: number) => Math.round(x * 10) / 10;
   const own = last[0].bytesSent + last[1].bytesSent - last[0].refillBytesSent - last[1].refillBytesSent, cots = last[0].cotsAsSender + last[1].cotsAsSender;
   const ferret = ot === 'ferret' ? {
@@ -158,6 +171,7 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
     elements: n,
     bytesPerElement: Math.round(((last[0].bytesSent + last[1].bytesSent) / n) * 10) / 10,
     rounds: Math.max(last[0].rounds, last[1].rounds) - 1, // minus the output's round
+    warmup,
     microsPerElement: Math.round((median(secs) / n) * 1e7) / 10,
     cpuMicrosPerElement: Math.round((median(runs.map(([c, s]) => Math.max(c.cpuSeconds, s.cpuSeconds))) / n) * 1e7) / 10,
     runs: secs,
