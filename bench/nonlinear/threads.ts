@@ -30,6 +30,15 @@ interface PartyRun {
  * wall time without load, and each party's idle time in it. Returns the summary lines.
  */
 export function replay(runs: PartyRun[]): string {
+  const { T, idle, complete } = replayTimes(runs);
+  const f = (x: number) => x.toFixed(1);
+  const names = ['client', 'server'];
+  return [0, 1].map((p) => `  ${names[p]}: wall ${f(runs[p].seconds * 1000)} ms, CPU ${f(runs[p].cpuSeconds * 1000)}, waiting ${f((runs[p].waitSeconds ?? 0) * 1000)}, GC ${f((runs[p].gcSeconds ?? 0) * 1000)}; ` +
+    `${runs[p].events?.length ?? 0} messages; idle replay: done at ${f(T[p])} ms, idle ${f(idle[p])}\n`).join('') +
+    `  idle replay wall ${f(Math.max(...T))} ms (${complete ? 'complete' : 'INCOMPLETE'})\n`;
+}
+
+function replayTimes(runs: PartyRun[]): { T: number[]; idle: number[]; complete: boolean } {
   const ev = runs.map((r) => [...(r.events ?? []), [r.cpuSeconds * 1000, 'end', 0] as [number, 'end', number]]);
   const T = [0, 0], idle = [0, 0], at = [0, 0], prev = [0, 0], sent: number[][] = [[], []], got = [0, 0];
   for (let moved = true; moved; ) {
@@ -53,11 +62,7 @@ export function replay(runs: PartyRun[]): string {
       }
     }
   }
-  const f = (x: number) => x.toFixed(1);
-  const names = ['client', 'server'];
-  return [0, 1].map((p) => `  ${names[p]}: wall ${f(runs[p].seconds * 1000)} ms, CPU ${f(runs[p].cpuSeconds * 1000)}, waiting ${f((runs[p].waitSeconds ?? 0) * 1000)}, GC ${f((runs[p].gcSeconds ?? 0) * 1000)}; ` +
-    `${ev[p].length - 1} messages; idle replay: done at ${f(T[p])} ms, idle ${f(idle[p])}\n`).join('') +
-    `  idle replay wall ${f(Math.max(...T))} ms (${at[0] < ev[0].length || at[1] < ev[1].length ? 'INCOMPLETE' : 'complete'})\n`;
+  return { T, idle, complete: at[0] === ev[0].length && at[1] === ev[1].length };
 }
 
 /** Ferret in steady state (main iterations, as a BERT-base session runs): bits per COT its refills send. */
@@ -155,7 +160,7 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
   runs.push(...all.slice(warmup));
   const secs = runs.map(([c, s]) => Math.max(c.seconds, s.seconds));
   const last = runs[runs.length - 1];
-  if (trace) process.stderr.write(`${program} [${ot}], last run:\n` + replay(last) + `  per run, ms (wall; client, server thread CPU; process CPU, all threads): ${all.map(([c, s], i) => `${i < warm.length ? 'warm-up ' : ''}${(Math.max(c.seconds, s.seconds) * 1000).toFixed(0)}; ${(c.cpuSeconds * 1000).toFixed(0)}, ${(s.cpuSeconds * 1000).toFixed(0)}; ${(processCpu[i] * 1000).toFixed(0)}`).join(' | ')}\n  last run's CPU ms by thread (10 ms ticks): ${byThread}\n`);
+  if (trace) process.stderr.write(`${program} [${ot}], last run:\n` + replay(last) + `  per run, ms (wall (idle replay); client, server thread CPU; process CPU, all threads): ${all.map(([c, s], i) => `${i < warm.length ? 'warm-up ' : ''}${(Math.max(c.seconds, s.seconds) * 1000).toFixed(0)} (idle replay ${Math.max(...replayTimes([c, s]).T).toFixed(0)}); ${(c.cpuSeconds * 1000).toFixed(0)}, ${(s.cpuSeconds * 1000).toFixed(0)}; ${(processCpu[i] * 1000).toFixed(0)}`).join(' | ')}\n  last run's CPU ms by thread (10 ms ticks): ${byThread}\n`);
   const r1 = (x: number) => Math.round(x * 10) / 10;
   const own = last[0].bytesSent + last[1].bytesSent - last[0].refillBytesSent - last[1].refillBytesSent, cots = last[0].cotsAsSender + last[1].cotsAsSender;
   const ferret = ot === 'ferret' ? {
