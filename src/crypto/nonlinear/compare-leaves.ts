@@ -46,6 +46,24 @@ export function leafTable(ad: Uint32Array[], gt: Bits[], eq: Bits[], idx: number
     }
     return msgs;
   }
+  if (mb === 1) {
+    // C ≤ 4, one byte per message: above every a_c the byte is Σ_c (gt_c, eq_c) << 2c; below a_c
+    // flip constant c's gt bit, at a_c its eq bit (digit values are < N).
+    for (let i = 0, o = 0; i < n; i++) {
+      for (let k = 0; k < idx.length; k++, o += N) {
+        const j = idx[k], aj = ad[j], gj = gt[j], ej = eq[j];
+        let base = 0;
+        for (let c = 0, t = i * C; c < C; c++, t++) base |= (gj[t] | (ej[t] << 1)) << (2 * c);
+        msgs.fill(base, o, o + N);
+        for (let c = 0, t = i * C; c < C; c++, t++) {
+          const av = aj[t], flip = 1 << (2 * c);
+          for (let v = 0; v < av; v++) msgs[o + v] ^= flip;
+          msgs[o + av] ^= flip << 1;
+        }
+      }
+    }
+    return msgs;
+  }
   for (let i = 0, o = 0; i < n; i++) {
     for (let k = 0; k < idx.length; k++) {
       const j = idx[k], aj = ad[j], gj = gt[j], ej = eq[j];
