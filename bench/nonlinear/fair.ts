@@ -8,7 +8,7 @@
 // protocols' own (no refill), and in steady state (own + the COTs drawn at the main iterations'
 // bits per COT, as a BERT-base session pays them); the byte targets are judged on the last.
 import type { OtBackend } from '../../src/crypto/ot/index.ts';
-import { threaded, type ThreadedRow } from './threads.ts';
+import { threaded, type ThreadedOpts, type ThreadedRow } from './threads.ts';
 
 const P = 'bench/nonlinear/programs/';
 /** Targets of issue 15: bytes per element; speed at least half the C++ references' (µs per element). */
@@ -33,12 +33,12 @@ export interface FairRow extends ThreadedRow {
   before: (ThreadedRow & { program: string }) | null;
 }
 
-export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'ferret'], only?: string[]): Promise<FairRow[]> {
+export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'ferret'], only?: string[], opts: ThreadedOpts = {}): Promise<FairRow[]> {
   const rows: FairRow[] = [];
   for (const f of FUNCTIONS.filter((x) => !only || only.some((o) => x.fn.toLowerCase().startsWith(o.toLowerCase())))) {
     for (const ot of backends) {
-      const now = await threaded(P + f.program, reps, ot);
-      const before = f.before ? { program: P + f.before, ...(await threaded(P + f.before, reps, ot)) } : null;
+      const now = await threaded(P + f.program, reps, ot, opts);
+      const before = f.before ? { program: P + f.before, ...(await threaded(P + f.before, reps, ot, { warmup: opts.warmup })) } : null;
       const judged = now.ferret?.steadyBytesPerElement ?? now.bytesPerElement;
       const row: FairRow = {
         fn: f.fn,

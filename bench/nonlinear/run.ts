@@ -15,6 +15,9 @@
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3] [--ot iknp,ferret] [--parts results,cpl,fair]
 //     [--fns comparison,gelu,softmax,layernorm]  (fair rows: these functions only)
+//     [--warmup 2]  (fair rows: untimed runs before the timed ones; 0 with --quick)
+//     [--trace]  (fair rows: each party's waiting and GC, and both replayed on idle cores)
+//     [--profile DIR]  (fair rows: each party's CPU profile of the timed runs after the first)
 //   npm run bench -- nonlinear --parts ops --ot ferret [--reps 3] [--ops rowmax,exp_hi]
 import { cplRows } from './cpl.ts';
 import { fairRows } from './fair.ts';
@@ -33,6 +36,9 @@ import { median, report } from '../lib.ts';
 const quick = process.argv.includes('--quick');
 const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : quick ? 1 : 3;
+// fair rows: untimed runs first, so the timed ones run warm code as a long session does (the
+// parties are fresh worker threads: their first runs compile and re-optimise the protocols).
+const warmup = process.argv.includes('--warmup') ? Number(process.argv[process.argv.indexOf('--warmup') + 1]) : quick ? 0 : 2;
 const argOf = (name: string, dflt: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const backends = argOf('--ot', 'iknp,ferret').split(',').map((b) => {
   if (!isOtBackend(b)) throw new Error(`--ot: unknown backend '${b}' (${OT_BACKENDS.join(', ')})`);
@@ -162,12 +168,12 @@ const loVsHi = backends.flatMap((ot) => pairs.map(([fn, hiName, loName]) => {
 // The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
 const cpl = parts.includes('cpl') ? await cplRows(reps) : [];
 // Each party on its own thread: time per element beside the C++ references and issue 15's targets.
-const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined) : [];
+const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined, { warmup, trace: process.argv.includes('--trace'), profile: process.argv.includes('--profile') ? argOf('--profile', '') : undefined }) : [];
 // Each primitive as a BERT-base layer runs it, each party on its own thread.
 const ops = parts.includes('ops') ? await opsRows(reps, backends, process.argv.includes('--ops') ? argOf('--ops', '').split(',') : undefined) : [];
 report('nonlinear', {
   ring: 'fix<32,12>',
   ot: `${backends.join(', ')} (OtEngine); results, cpl: MemoryChannel, both parties on one thread (cpl: IKNP); fair: one worker thread per party`,
   ferretSteadyBitsPerCot: STEADY_BITS_PER_COT,
-  reps, results, loVsHi, cpl, fair, ops,
+  reps, warmup, results, loVsHi, cpl, fair, ops,
 });

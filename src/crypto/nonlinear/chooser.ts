@@ -169,9 +169,17 @@ export class Chooser {
 function derandomise(r: Ring, L: number, asSender: RingArray, asReceiver: RingArray, corr: RingArray, ePeer: Bits, eMine: Bits): void {
   // One loop per array type (monomorphic element accesses), reduced where written.
   if (asSender instanceof Uint32Array) {
+    // Branch-free (e is a random bit): with neg = −e (0 or all ones), s + ((c − 2s) & neg) is
+    // s or c − s, and (o ⊕ neg) − neg is o or −o.
     const s = asSender, c = corr as Uint32Array, o = asReceiver as Uint32Array, m = maskOf(r);
-    for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = (c[q] - s[q]) & m;
-    for (let i = 0; i < eMine.length; i++) if (eMine[i]) for (let q = i * L; q < i * L + L; q++) o[q] = -o[q] & m;
+    for (let i = 0; i < ePeer.length; i++) {
+      const neg = -ePeer[i];
+      for (let q = i * L; q < i * L + L; q++) s[q] = (s[q] + ((c[q] - 2 * s[q]) & neg)) & m;
+    }
+    for (let i = 0; i < eMine.length; i++) {
+      const neg = -eMine[i];
+      for (let q = i * L; q < i * L + L; q++) o[q] = ((o[q] ^ neg) - neg) & m;
+    }
   } else {
     const s = asSender, c = corr as BigUint64Array, o = asReceiver as BigUint64Array;
     for (let i = 0; i < ePeer.length; i++) if (ePeer[i]) for (let q = i * L; q < i * L + L; q++) s[q] = c[q] - s[q];

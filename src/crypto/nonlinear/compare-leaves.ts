@@ -34,6 +34,26 @@ export function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Arra
  */
 export function leafTable(ad: Uint32Array[], gt: Bits[], eq: Bits[], idx: number[], n: number, C: number, N: number, mb: number): Uint8Array {
   const msgs = new Uint8Array(n * idx.length * N * mb);
+  if (mb === 1 && N % 4 === 0 && LITTLE_ENDIAN) {
+    // C ≤ 4, one byte per message, four messages per 32-bit word: above every a_c the byte is
+    // Σ_c (gt_c, eq_c) << 2c; below a_c constant c's gt bit flips, at a_c its eq bit (digit
+    // values are < N): lanes(N)[a·N/4 + w] has those flips (1, 2) in the byte lanes of word w.
+    const W = N >>> 2, lane = lanes(N), words = new Uint32Array(msgs.buffer, msgs.byteOffset, msgs.length >>> 2);
+    for (let i = 0, o = 0; i < n; i++) {
+      for (let k = 0; k < idx.length; k++, o += W) {
+        const j = idx[k], aj = ad[j], gj = gt[j], ej = eq[j];
+        let base = 0;
+        for (let c = 0, t = i * C; c < C; c++, t++) base |= (gj[t] | (ej[t] << 1)) << (2 * c);
+        base *= 0x01010101;
+        for (let w = 0; w < W; w++) {
+          let x = base;
+          for (let c = 0, t = i * C; c < C; c++, t++) x ^= lane[aj[t] * W + w] << (2 * c);
+          words[o + w] = x;
+        }
+      }
+    }
+    return msgs;
+  }
   if (C === 1) {
     // One byte per message: below a the byte is (¬gt, eq), at a (gt, ¬eq), above (gt, eq).
     for (let i = 0, o = 0; i < n; i++) {
@@ -59,6 +79,21 @@ export function leafTable(ad: Uint32Array[], gt: Bits[], eq: Bits[], idx: number
     }
   }
   return msgs;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Per digit value a < N and word w of a leaf's N one-byte messages: 1 in the byte lanes v < a, 2 in lane a. */
+const laneCache = new Map<number, Uint32Array>();
+function lanes(N: number): Uint32Array {
+  let t = laneCache.get(N);
+  if (!t) {
+    const W = N >>> 2;
+    t = new Uint32Array(N * W);
+    for (let a = 0; a < N; a++) for (let v = 0; v < N; v++) if (v <= a) t[a * W + (v >>> 2)] |= (v < a ? 1 : 2) << (8 * (v & 3));
+    laneCache.set(N, t);
+  }
+  return t;
 }
 
 /** Group the leaf OTs by digit width: one 1-of-2^d OT call per distinct width. */
