@@ -95,8 +95,9 @@ for (const r of rows) log(`${r.name}: test ${(100 * r.accuracy).toFixed(1)} % (d
 const tuned = rows[4];
 // The tuned thresholds on the test split in fixed point (what the secure run computes) beside
 // the float model: labels and kept / accurate counts per layer.
-const fixedTest = fixedPointCheck(m, pruned, test, first.r.thresholds, Number(values['fixed-test'] ?? test.ids.length));
-log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fixedTest.sameLabel}, counts ${fixedTest.sameCounts} equal; accuracy ${(100 * fixedTest.accuracy).toFixed(1)} %; max score error ${fixedTest.maxScoreError.map((e) => e.toFixed(4))}; differ: ${fixedTest.differ}`);
+// (None when no candidate was accepted: the "tuned" rows are then dense.)
+const fixedTest = first.r.lambda === null ? undefined : fixedPointCheck(m, pruned, test, first.r.thresholds, Number(values['fixed-test'] ?? test.ids.length));
+if (fixedTest) log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fixedTest.sameLabel}, counts ${fixedTest.sameCounts} equal; accuracy ${(100 * fixedTest.accuracy).toFixed(1)} %; max score error ${fixedTest.maxScoreError.map((e) => e.toFixed(4))}; differ: ${fixedTest.differ}`);
 const second = values.twice ? tune() : undefined;
 report(values.out ?? 'tune', {
   seed,
@@ -129,7 +130,8 @@ report(values.out ?? 'tune', {
     bytesCutIknp: iknp[4].bytesCutVsDense,
     layerBytesCut: tuned.layerBytesCutVsDense,
     dropPoints: tuned.dropPoints,
-    fixedPointLabelsAsFloat: `${fixedTest.sameLabel}/${fixedTest.sentences}`,
-    fixedPointCountsAsFloat: `${fixedTest.sameCounts}/${fixedTest.sentences}`,
+    accepted: first.r.lambda !== null,
+    fixedPointLabelsAsFloat: fixedTest && `${fixedTest.sameLabel}/${fixedTest.sentences}`,
+    fixedPointCountsAsFloat: fixedTest && `${fixedTest.sameCounts}/${fixedTest.sentences}`,
   },
 });

@@ -259,7 +259,7 @@ describe('cipherprune tune', () => {
     // the margin rule with an error no gap can cover refuses every candidate, and says why
     const wide = await cli([...args, '--secure-error', '100', '--fixed-error', '1', '--dry-run']);
     expect(wide.code).toBe(1);
-    expect(wide.out).toMatch(/rejected: margin: θ_0: [\d.]+ < 151\.5000/);
+    expect(wide.out).toMatch(/rejected: margin: θ_1: [\d.]+ < 151\.5000/);
     expect(wide.err).toMatch(/with the margin rule's distance from the held-out scores/);
     expect((await cli([...args, '--safety', '2'])).err).toMatch(/give --secure-error too/);
     const distilled = await cli([...args, '--distill', '--dry-run']);
