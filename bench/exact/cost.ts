@@ -1,0 +1,50 @@
+// What making a truncation exact costs (trunc.ts `exact: true`: a t-bit millionaires' and a
+// B2A on top of the faithful truncation), from the cost functions (Ferret, the default OT):
+// per element for each (ℓ, t) the noisy twin found, per sentence of the bundled classifier
+// (its element counts, `npm run bench -- exact --sites`), and for BERT-base CipherPrune with the
+// published kept counts (elements counted from the shapes; exp taken as all-accurate: an upper bound).
+//   npm run bench -- exact --cost   (dispatched by run.ts)
+import { truncCost } from '../../src/crypto/nonlinear/trunc.ts';
+
+const N = 1 << 16;
+export function extraPerElement(ell: number, t: number): { c2s: number; s2c: number; rounds: number; faithful: number } {
+  const f = truncCost(N, { ell, t }), e = truncCost(N, { ell, t, exact: true });
+  return { c2s: (e.bytesClientToServer - f.bytesClientToServer) / N, s2c: (e.bytesServerToClient - f.bytesServerToClient) / N, rounds: e.rounds - f.rounds, faithful: (f.bytesClientToServer + f.bytesServerToClient) / N };
+}
+
+/** The truncations of each subset: [name, ℓ, t, elements per unit] (unit: softmax element h·n², row h·n, or linear output). */
+type Site = { ell: number; t: number; per: 'attn' | 'row' | 'lin'; k: number };
+export const SUBSETS: Record<string, Site[]> = {
+  'softmax e·r (mul_ss#3)': [{ ell: 32, t: 12, per: 'attn', k: 1 }],
+  'exp_hi internals': [{ ell: 32, t: 24, per: 'attn', k: 1 }, { ell: 32, t: 12, per: 'attn', k: 1 }, { ell: 32, t: 13, per: 'attn', k: 1 }, { ell: 32, t: 17, per: 'attn', k: 1 }, { ell: 32, t: 16, per: 'attn', k: 1 }],
+  'recip internals': [{ ell: 32, t: 16, per: 'row', k: 1 }, { ell: 32, t: 13, per: 'row', k: 4 }, { ell: 64, t: 36, per: 'row', k: 1 }],
+  'QKᵀ and its scaling (bmm_t_ss, mul_sp)': [{ ell: 37, t: 12, per: 'attn', k: 2 }],
+  'linear outputs (matmul_sx)': [{ ell: 37, t: 12, per: 'lin', k: 1 }],
+};
+
+if (process.argv.includes('--cost')) {
+  const log = (s: string) => process.stdout.write(s + '\n');
+  for (const [ell, t] of [[32, 12], [32, 13], [32, 16], [32, 17], [32, 24], [37, 12], [64, 36]]) {
+    const x = extraPerElement(ell, t);
+    log(`ℓ ${ell}, t ${t}: faithful ${x.faithful.toFixed(2)} B/elt; exact adds ${x.c2s.toFixed(2)} c→s + ${x.s2c.toFixed(2)} s→c = ${(x.c2s + x.s2c).toFixed(2)} B/elt, +${x.rounds} rounds per invocation`);
+  }
+  const bert = (kept: number[], h: number, d: number) => {
+    const units = { attn: 0, row: 0, lin: 0 };
+    for (const n of kept) { units.attn += h * n * n; units.row += h * n; units.lin += 9 * d * n; }
+    return units;
+  };
+  const models: [string, { attn: number; row: number; lin: number }, number][] = [
+    ['bundled classifier per sentence (2 layers, h 2, d 64; 32 tokens into layer 1, 8 into layer 2)', bert([32, 8], 2, 64), 2],
+    ['BERT-base CipherPrune, 128 tokens, published kept counts', bert([128, 55, 54, 52, 49, 45, 24, 14, 5, 2, 1, 1], 12, 768), 12],
+  ];
+  for (const [name, u, layers] of models) {
+    log(`\n${name}: softmax elements ${u.attn}, rows ${u.row}, linear outputs ${u.lin}`);
+    let cum = 0, cumR = 0;
+    for (const [sub, sites] of Object.entries(SUBSETS)) {
+      let b = 0, r = 0;
+      for (const s of sites) { const x = extraPerElement(s.ell, s.t); b += s.k * u[s.per] * (x.c2s + x.s2c); r += x.rounds; }
+      cum += b; cumR += r * layers;
+      log(`  ${sub}: +${(b / 1e6).toFixed(2)} MB, +${r} rounds/layer if not overlapped (+${r * layers}); cumulative +${(cum / 1e6).toFixed(2)} MB, +${cumR} rounds`);
+    }
+  }
+}
