@@ -115,9 +115,9 @@ for (const [i, it] of items.entries()) {
   if (ex.secure === no.secure) sameLabel++;
   const same = ex.keptSecure.join() === no.keptSecure.join() && ex.highSecure.join() === no.highSecure.join();
   if (same) sameCounts++;
-  // scores compared on the layers both runs reached with the same counts before them
+  // scores compared on the layers both runs reached with the same kept and accurate counts before them
   for (let l = 0; l < Math.min(ex.scoresSecure!.length, no.scoresSecure!.length); l++) {
-    if (l > 0 && ex.keptSecure[l - 1] !== no.keptSecure[l - 1]) break;
+    if (l > 0 && (ex.keptSecure[l - 1] !== no.keptSecure[l - 1] || ex.highSecure[l - 1] !== no.highSecure[l - 1])) break;
     const a = ex.scoresSecure![l], b = no.scoresSecure![l];
     if (a.length !== b.length) break;
     perLayer[l] ??= { diffs: [] };
