@@ -1,6 +1,11 @@
 // npm run bench -- accuracy [--sentences N] [--prompts N] [--from I] [--only bert|gpt2]
-//   JSON: bench/out/accuracy[-bert|-gpt2][-from-I].json. --from I starts at the I-th test item
-//   (to split the secure runs over several processes on a loaded machine).
+//   [--split test|validation] [--scores]
+//   JSON: bench/out/accuracy[-bert|-gpt2][-validation][-from-I].json. --from I starts at the I-th
+//   item (to split the secure runs over several processes on a loaded machine); --split takes the
+//   items from another split (default test). --scores (BERT CipherPrune): also open the secure
+//   run's importance scores (bench-only, from both parties' traces) and report per layer how far
+//   they are from the fixed-point reference's, and those from the float model's
+//   (score-errors.ts): the error a threshold's margin must cover (src/train/margins.ts).
 // The bundled models, secure against plaintext:
 // - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
 //   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
@@ -21,10 +26,14 @@ import { evaluateClassifier, evaluateLm, halfPrompts } from '../../src/train/eva
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { median, report } from '../lib.ts';
 import { compareBert, compareGpt2, type Comparison } from './compare.ts';
+import { scoreErrors } from './score-errors.ts';
 
-const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' }, from: { type: 'string' } } });
+const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' }, from: { type: 'string' }, split: { type: 'string' }, scores: { type: 'boolean' } } });
 const from = Number(values.from ?? 0);
-const test = readLabelled(join(ROOT, 'models/data/test.tsv'));
+const splitName = values.split ?? 'test';
+if (!['test', 'validation'].includes(splitName)) throw new Error(`--split ${splitName}: test or validation`);
+const withScores = values.scores ?? false;
+const test = readLabelled(join(ROOT, `models/data/${splitName}.tsv`));
 const log = (s: string) => process.stderr.write(s + '\n');
 
 function summary(rows: Comparison[]) {
@@ -78,16 +87,18 @@ if (values.only !== 'gpt2') {
   const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
   if (note) log(`note: ${note}`);
   const items = test.slice(from, from + Number(values.sentences ?? 50));
-  const rows = await inOneSession(items, (session, r) => compareBert(m, session, r.text), 'sentence');
+  const rows = await inOneSession(items, (session, r) => compareBert(m, session, r.text, withScores), 'sentence');
   // The same items through the program's fixed-point reference (the plaintext pruned model with
   // the secure run's arithmetic): its label and revealed counts against the secure run's.
-  const fixedRows = note ? undefined : await Promise.all(items.map((r) => compareBert(m, undefined, r.text)));
+  const fixedRows = note ? undefined : await Promise.all(items.map((r) => compareBert(m, undefined, r.text, withScores)));
   const secureVsFixedPoint = fixedRows && {
     count: rows.length,
     sameLabel: rows.filter((r, i) => r.secure === fixedRows[i].secure).length,
     sameKeptAndHighCounts: rows.filter((r, i) => r.keptSecure.join() === fixedRows[i].keptSecure.join() && r.highSecure.join() === fixedRows[i].highSecure.join()).length,
   };
   if (secureVsFixedPoint) log(`secure vs fixed-point reference, ${secureVsFixedPoint.count} sentences: labels equal on ${secureVsFixedPoint.sameLabel}, kept and accurate counts equal on ${secureVsFixedPoint.sameKeptAndHighCounts}`);
+  const scores = withScores && fixedRows ? scoreErrors(rows, fixedRows, m.thresholds!) : undefined;
+  if (scores) for (const [l, e] of scores.secureVsFixed.entries()) log(`layer ${l + 1} importance: secure - fixed-point in [${e.ulps[0]}, ${e.ulps.at(-1)}] ULP, |.| q0.999 ${e.q999Ulp}, q0.99 ${e.q99Ulp}, mean ${e.meanUlp.toFixed(1)} (${e.count} scores); fixed-point - float in [${scores.fixedVsFloat[l].lowest.toFixed(5)}, ${scores.fixedVsFloat[l].highest.toFixed(5)}]`);
   const pruned = note ? loadBert(dir, 'bert_cipherprune') : undefined;
   const cipherpruneFixedVsFloat = await prunedFixed(note, items, (r) => compareBert(pruned!, undefined, r.text), 'sentence');
   const plain = evaluateClassifier(loadBert(dir), test);
@@ -97,10 +108,12 @@ if (values.only !== 'gpt2') {
     note,
     first: from,
     secureVsFloat: summary(rows),
+    split: splitName,
     secureVsFixedPoint,
+    scoreErrors: scores,
     cipherpruneFixedVsFloat,
     testSplit: { sentences: plain.sentences, majority: plain.majority, denseAccuracy: plain.dense.accuracy, cipherpruneAccuracy: plain.cipherprune?.accuracy, cipherpruneMeanKept: plain.cipherprune?.meanKept, cipherpruneMeanHigh: plain.cipherprune?.meanHigh, meanTokens: plain.cipherprune?.meanTokens },
-    perSentence: rows,
+    perSentence: rows.map(({ scoresSecure: _s, scoresFloat: _f, ...r }) => r),
   };
 }
 
@@ -125,7 +138,7 @@ if (values.only !== 'bert') {
   };
 }
 
-report(`accuracy${values.only ? `-${values.only}` : ''}${from ? `-from-${from}` : ''}`, results);
+report(`accuracy${values.only ? `-${values.only}` : ''}${splitName === 'test' ? '' : `-${splitName}`}${from ? `-from-${from}` : ''}`, results);
 if (failures) {
   log(`${failures} disagreement${failures > 1 ? 's' : ''} between the secure run and the float model`);
   process.exitCode = 1;

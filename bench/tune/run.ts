@@ -1,5 +1,8 @@
 // npm run bench -- tune [--seed N] [--twice] [--fixed-test N] [--max-drop P] [--min-agreement P] [--min-cut C]
-//   [--lambdas A,B,...] [--distill] [--out NAME]
+//   [--lambdas A,B,...] [--distill] [--secure-error E1,E2 --fixed-error F1,F2 [--safety S] [--margin-window W]] [--out NAME]
+// --secure-error / --fixed-error: the margin rule (src/train/margins.ts, docs/tuning.md): per layer,
+// the measured |secure − fixed-point| and |fixed-point − float| importance errors; each threshold
+// keeps S · (E + F) (S default 1.5) from every validation score, moving up to W · |θ| (default 1).
 // Threshold tuning on the bundled classifier (models/bert-sentiment): the search of
 // `cipherprune tune` (search on the training split, accuracy checked on validation), its wall
 // time, and on the held-out test split the accuracy and mean predicted bytes per sentence of
@@ -19,7 +22,8 @@ import { fixedPointCheck } from '../../src/train/fixed-check.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { report } from '../lib.ts';
 
-const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'max-drop': { type: 'string' }, 'min-agreement': { type: 'string' }, 'min-cut': { type: 'string' }, lambdas: { type: 'string' }, distill: { type: 'boolean' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { seed: { type: 'string' }, twice: { type: 'boolean' }, 'fixed-test': { type: 'string' }, 'max-drop': { type: 'string' }, 'min-agreement': { type: 'string' }, 'min-cut': { type: 'string' }, lambdas: { type: 'string' }, distill: { type: 'boolean' }, out: { type: 'string' }, 'secure-error': { type: 'string' }, 'fixed-error': { type: 'string' }, safety: { type: 'string' }, 'margin-window': { type: 'string' } } });
+const list = (v: string | undefined) => v?.split(',').map(Number);
 const seed = Number(values.seed ?? 1);
 const options = {
   ...defaultTuneOptions,
@@ -29,6 +33,7 @@ const options = {
   minCut: Number(values['min-cut'] ?? defaultTuneOptions.minCut),
   distill: values.distill ?? defaultTuneOptions.distill,
   lambdas: values.lambdas ? values.lambdas.split(',').map(Number) : defaultTuneOptions.lambdas,
+  scoreError: values['secure-error'] ? { secure: list(values['secure-error'])!, fixed: list(values['fixed-error'] ?? '0')!, safety: Number(values.safety ?? 1.5), window: Number(values['margin-window'] ?? 1) } : undefined,
 };
 const log = (s: string) => process.stderr.write(s + '\n');
 const dir = bundledModel('bert-sentiment');
@@ -47,7 +52,12 @@ function tune() {
 }
 
 const first = tune();
-log(`tuned in ${first.seconds.toFixed(0)} s: θ = ${first.r.thresholds.theta}, θ_hi = ${first.r.thresholds.theta_hi}`);
+log(`tuned in ${first.seconds.toFixed(0)} s: θ = ${first.r.thresholds.theta}, θ_hi = ${first.r.thresholds.theta_hi}${first.r.lambda === null ? ' (no candidate accepted: dense)' : ''}`);
+for (const c of first.r.candidates) {
+  const q = c.placed;
+  log(`λ = ${c.lambda}: θ = ${c.thresholds.theta.map((t) => t.toFixed(3))}, θ_hi = ${c.thresholds.theta_hi.map((t) => t.toFixed(3))}, validation ${(100 * c.validation.accuracy).toFixed(1)} %, ${(c.validation.cost.bytes / 1e6).toFixed(2)} MB${c.ok ? '' : ' (outside the bounds)'}` +
+    (q ? `; moved to θ = ${q.thresholds.theta.map((t) => t.toFixed(3))}, θ_hi = ${q.thresholds.theta_hi.map((t) => t.toFixed(3))}: ${(100 * q.validation.accuracy).toFixed(1)} %, ${(q.validation.cost.bytes / 1e6).toFixed(2)} MB, margins ${q.margins.theta.map((x) => x.toFixed(4))} / ${q.margins.theta_hi.map((x) => x.toFixed(4))}${q.accepted ? ', accepted' : `, refused (${q.refused})`}` : ''));
+}
 const L = m.config.num_hidden_layers, NONE = new Array<number>(L).fill(-Infinity);
 const shipped = m.checkpoint.thresholds;
 const variants: [string, Thresholds2, boolean][] = [
@@ -85,8 +95,9 @@ for (const r of rows) log(`${r.name}: test ${(100 * r.accuracy).toFixed(1)} % (d
 const tuned = rows[4];
 // The tuned thresholds on the test split in fixed point (what the secure run computes) beside
 // the float model: labels and kept / accurate counts per layer.
-const fixedTest = fixedPointCheck(m, pruned, test, first.r.thresholds, Number(values['fixed-test'] ?? test.ids.length));
-log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fixedTest.sameLabel}, counts ${fixedTest.sameCounts} equal; accuracy ${(100 * fixedTest.accuracy).toFixed(1)} %; max score error ${fixedTest.maxScoreError.map((e) => e.toFixed(4))}; differ: ${fixedTest.differ}`);
+// (None when no candidate was accepted: the "tuned" rows are then dense.)
+const fixedTest = first.r.lambda === null ? undefined : fixedPointCheck(m, pruned, test, first.r.thresholds, Number(values['fixed-test'] ?? test.ids.length));
+if (fixedTest) log(`fixed point vs float on ${fixedTest.sentences} test sentences: labels ${fixedTest.sameLabel}, counts ${fixedTest.sameCounts} equal; accuracy ${(100 * fixedTest.accuracy).toFixed(1)} %; max score error ${fixedTest.maxScoreError.map((e) => e.toFixed(4))}; differ: ${fixedTest.differ}`);
 const second = values.twice ? tune() : undefined;
 report(values.out ?? 'tune', {
   seed,
@@ -107,7 +118,7 @@ report(values.out ?? 'tune', {
       meanKept: c.validation.meanKept,
       meanHigh: c.validation.meanHigh,
       ok: c.ok,
-      placed: c.placed && { thresholds: c.placed.thresholds, margins: c.placed.margins, accuracy: c.placed.validation.accuracy, meanBytes: c.placed.validation.cost.bytes, fixed: c.placed.fixed, accepted: c.placed.accepted },
+      placed: c.placed && { thresholds: c.placed.thresholds, margins: c.placed.margins, accuracy: c.placed.validation.accuracy, agreementWithDense: c.placed.validation.predictions.filter((p, i) => p === first.r.dense.predictions[i]).length / validation.ids.length, meanBytes: c.placed.validation.cost.bytes, meanKept: c.placed.validation.meanKept, fixed: c.placed.fixed, accepted: c.placed.accepted, refused: c.placed.refused },
     })),
   },
   fixedPointTest: fixedTest,
@@ -119,7 +130,8 @@ report(values.out ?? 'tune', {
     bytesCutIknp: iknp[4].bytesCutVsDense,
     layerBytesCut: tuned.layerBytesCutVsDense,
     dropPoints: tuned.dropPoints,
-    fixedPointLabelsAsFloat: `${fixedTest.sameLabel}/${fixedTest.sentences}`,
-    fixedPointCountsAsFloat: `${fixedTest.sameCounts}/${fixedTest.sentences}`,
+    accepted: first.r.lambda !== null,
+    fixedPointLabelsAsFloat: fixedTest && `${fixedTest.sameLabel}/${fixedTest.sentences}`,
+    fixedPointCountsAsFloat: fixedTest && `${fixedTest.sameCounts}/${fixedTest.sentences}`,
   },
 });

@@ -44,10 +44,10 @@ export function tuneText(r: TuneReport): string {
     ...x.candidates.filter((c) => c.placed).map((c) => {
       const q = c.placed!, f = q.fixed;
       const fx = f ? `; fixed point on ${f.sentences}: ${pct(f.accuracy)}, labels as float ${f.sameLabel}/${f.sentences}, counts as float ${f.sameCounts}/${f.sentences}, score error ≤ ${list(f.maxScoreError, 4)}` : '';
-      return `  λ = ${c.lambda} moved off the scores: θ = [${q.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${q.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}] (margins ${list(q.margins.theta, 3)}; ${list(q.margins.theta_hi, 3)}): ${pct(q.validation.accuracy)}, ${cost(r, q.validation)}${fx}${q.accepted ? '' : ' (rejected)'}`;
+      return `  λ = ${c.lambda} moved off the scores: θ = [${q.thresholds.theta.map((t) => t.toFixed(3)).join(', ')}], θ_hi = [${q.thresholds.theta_hi.map((t) => t.toFixed(3)).join(', ')}] (margins ${list(q.margins.theta, 3)}; ${list(q.margins.theta_hi, 3)}): ${pct(q.validation.accuracy)}, ${cost(r, q.validation)}${fx}${q.accepted ? '' : ` (rejected${q.refused ? `: ${q.refused}` : ''})`}`;
     }),
     '',
-    x.lambda === null ? 'no λ met the accuracy budget' : `chosen: λ = ${x.lambda}, θ = [${x.thresholds.theta.join(', ')}], θ_hi = [${x.thresholds.theta_hi.join(', ')}]`,
+    x.lambda === null ? (x.candidates.some((c) => c.placed) ? 'no λ was accepted (see the reasons above)' : 'no λ met the accuracy budget') : `chosen: λ = ${x.lambda}, θ = [${x.thresholds.theta.join(', ')}], θ_hi = [${x.thresholds.theta_hi.join(', ')}]`,
     `${r.seconds.toFixed(0)} s`,
     '',
   ];

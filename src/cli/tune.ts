@@ -61,6 +61,13 @@ options:
   --out DIR            the folder for a fine-tuned checkpoint (DIR itself is never rewritten)
   --fixed-check N      held-out sentences run in fixed point for the check (default all;
                        0 skips the fixed-point check)
+  --secure-error E1,E2,...   the margin rule (docs/tuning.md): per layer, the measured largest
+                       |secure − fixed-point| importance error (npm run bench -- accuracy
+                       --split validation --scores); each threshold then keeps
+                       S · (E + F) from every held-out score or its candidate is refused
+  --fixed-error F1,F2,...    per layer, the largest |fixed-point − float| error (default 0)
+  --safety S           the margin rule's safety factor (default 1.5)
+  --margin-window W    how far a threshold may move under the rule, a fraction of |θ| (default 1)
   --report FILE.html   where to write the HTML report (default DIR/tuning.html)
   --dry-run            report only; do not write thresholds.json or the HTML page
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
@@ -145,6 +152,10 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     batch: { type: 'string' },
     lambdas: { type: 'string' },
     'fixed-check': { type: 'string' },
+    'secure-error': { type: 'string' },
+    'fixed-error': { type: 'string' },
+    safety: { type: 'string' },
+    'margin-window': { type: 'string' },
     report: { type: 'string' },
     finetune: { type: 'string' },
     out: { type: 'string' },
@@ -165,6 +176,8 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     }
   }
   const lambdas = values.lambdas?.split(',').map((s) => positive(s.trim(), '--lambdas', 0, false));
+  const perLayer = (v: string | undefined, flag: string) => (v ?? '0').split(',').map((s) => positive(s.trim(), flag, 0, false));
+  if (!values['secure-error'] && (values['fixed-error'] || values.safety || values['margin-window'])) throw new UsageError('--fixed-error, --safety and --margin-window belong to the margin rule: give --secure-error too');
   const o: TuneOptions = {
     ...defaultTuneOptions,
     maxDrop: positive(values['max-drop'], '--max-drop', defaultTuneOptions.maxDrop, false),
@@ -176,6 +189,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     batch: Math.max(1, positive(values.batch, '--batch', defaultTuneOptions.batch)),
     lambdas: lambdas?.length ? lambdas : defaultTuneOptions.lambdas,
     fixedSentences: values['fixed-check'] === undefined ? undefined : positive(values['fixed-check'], '--fixed-check', 0),
+    scoreError: values['secure-error'] ? { secure: perLayer(values['secure-error'], '--secure-error'), fixed: perLayer(values['fixed-error'], '--fixed-error'), safety: positive(values.safety, '--safety', 1.5, false), window: positive(values['margin-window'], '--margin-window', 1, false) } : undefined,
     progress: bar(io, progressWanted(values, io)),
   };
   const epochs = positive(values.finetune, '--finetune', 0);
@@ -218,7 +232,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     io.out(`written: the fine-tuned checkpoint ${out}\n`);
   }
   if (result.lambda === null) {
-    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense${o.minAgreement ? ` (and ${100 * o.minAgreement} % of the labels)` : ''}${o.minCut ? ` at ${o.minCut}× less predicted cost` : ''} in float and in fixed point (with the float model's labels); thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
+    io.err(`cipherprune: no λ kept validation accuracy within ${o.maxDrop} points of dense${o.minAgreement ? ` (and ${100 * o.minAgreement} % of the labels)` : ''}${o.minCut ? ` at ${o.minCut}× less predicted cost` : ''}${o.scoreError ? ' with the margin rule\'s distance from the held-out scores' : ''} in float and in fixed point (with the float model's labels); thresholds.json is unchanged (try smaller --lambdas or more --steps)\n`);
     return 1;
   }
   if (!values['dry-run']) {

@@ -11,7 +11,7 @@ import { zeroCounters, type Channel, type Counters, type Party } from '../transp
 import { SessionEngines } from './engines.ts';
 import type { OtChoice } from '../crypto/ot/index.ts';
 import type { ExecuteOptions } from './executor.ts';
-import { runBoth, type BothResult } from './run-both.ts';
+import { runBoth, type BothResult, type RunBothOptions } from './run-both.ts';
 
 export interface SessionRun extends BothResult {
   /** This run's own counters (differences of the channels' totals). */
@@ -38,8 +38,9 @@ export class LocalSession {
   }
 
   /** One run; `schedule` as in ExecuteOptions (default: the merged schedule). The prediction is
-   * of the schedule that ran. */
-  async run(p: IrProgram, inputs: InputValues, opts: Pick<ExecuteOptions, 'onProgress' | 'schedule'> = {}): Promise<SessionRun> {
+   * of the schedule that ran. `trace`: each party's hook (benchmarks that open intermediate
+   * values, e.g. bench/accuracy's importance scores). */
+  async run(p: IrProgram, inputs: InputValues, opts: Pick<ExecuteOptions, 'onProgress' | 'schedule'> & Pick<RunBothOptions, 'trace'> = {}): Promise<SessionRun> {
     const before = { client: { ...this.pair[0].totals }, server: { ...this.pair[1].totals } };
     const r = await runBoth(p, inputs, this.pair, { ...opts, engines: this.engines });
     const own = { client: minus(r.totals.client, before.client), server: minus(r.totals.server, before.server) };

@@ -19,7 +19,7 @@ import { argmax } from './evaluate.ts';
 import { Rng } from './rng.ts';
 import { softCipherPrune, type SoftThresholds } from './soft-prune.ts';
 import { fixedPointCheck, type FixedCheck } from './fixed-check.ts';
-import { withMargins, type Margins } from './margins.ts';
+import { withMargins, type Margins, type ScoreErrorBound } from './margins.ts';
 import { fitLinearCost, type CostPoint, type LinearCost, type PrunedCost } from './tune-cost.ts';
 
 export interface TuneOptions {
@@ -52,6 +52,11 @@ export interface TuneOptions {
    * a distance of `margin` (score units) counts as wide enough. */
   window: number;
   margin: number;
+  /** The margin rule (margins.ts, docs/tuning.md): each threshold keeps safety · (secure error +
+   * fixed-point error) from every held-out score, or the candidate is refused; the fixed-point
+   * check must then find the same counts as float on every held-out sentence and a score error
+   * within the stated fixed-point bound. Without it, the best-effort move above. */
+  scoreError?: ScoreErrorBound;
   /** Held-out sentences checked in fixed point (fixed-check.ts; all by default). */
   fixedSentences?: number;
   progress?: (done: number, total: number, what: string) => void;
@@ -86,7 +91,7 @@ export interface Candidate {
   /** For the candidates tried in order of cost: the thresholds moved away from the held-out
    * scores, measured again in float and in fixed point; `accepted` if both keep the budget and
    * fixed point gives the float model's labels. */
-  placed?: { thresholds: Thresholds2; margins: Margins; validation: Measured; fixed?: FixedCheck; accepted: boolean };
+  placed?: { thresholds: Thresholds2; margins: Margins; validation: Measured; fixed?: FixedCheck; accepted: boolean; refused?: string };
 }
 
 export interface TuneResult {
@@ -224,6 +229,18 @@ function search(m: LoadedBert, train: Encoded, lambda: number, scales: number[],
  */
 export const onGrid = (t: number, top: number): number => Math.round(Math.min(top, Math.max(-1, t)) * 4096) / 4096;
 
+/** Why a fixed-point check refuses a candidate (undefined: it does not): accuracy over budget or
+ * a label unlike float; under the margin rule also counts unlike float or a score error above
+ * the stated fixed-point bound (the margins assumed it). */
+function checkFixed(f: FixedCheck, budget: number, bound?: ScoreErrorBound): string | undefined {
+  if (f.accuracy < budget) return 'fixed-point accuracy over budget';
+  if (f.sameLabel !== f.sentences) return 'fixed-point labels unlike float';
+  if (!bound) return undefined;
+  if (f.sameCounts !== f.sentences) return 'fixed-point counts unlike float';
+  const over = f.maxScoreError.findIndex((e, l) => e > bound.safety * (bound.fixed[l] ?? bound.fixed.at(-1)!));
+  return over >= 0 ? `fixed-point score error ${f.maxScoreError[over].toFixed(4)} above the bound at layer ${over + 1}` : undefined;
+}
+
 /**
  * The whole search: sweep λ, harden, check on `held`; then, cheapest first, move each candidate's
  * thresholds away from the held-out scores (margins.ts), measure again, and, given `pruned` (the
@@ -255,12 +272,14 @@ export function tuneThresholds(m: LoadedBert, train: Encoded, held: Encoded, cos
   const order = o.minCut ? (a: Candidate, b: Candidate) => b.agreement - a.agreement || cheaper(a, b) : cheaper;
   for (const c of candidates.filter((x) => x.ok).sort(order)) {
     // Under a cost target a move down (more tokens) can cross it: then the thresholds only go up.
-    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin, o.minCut ? 'up' : 'both');
+    const { thresholds, margins } = withMargins(m, held, c.thresholds, o.window, o.margin, o.minCut ? 'up' : 'both', o.scoreError);
     const validation = measure(m, held, thresholds, cost);
+    const refused = margins.refused?.length ? `margin: ${margins.refused.join(', ')}` : !within(validation) ? 'budget after the move' : undefined;
     let checked = 0;
-    const fixed = within(validation) && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
-    const accepted = within(validation) && (!fixed || (fixed.accuracy >= budget && fixed.sameLabel === fixed.sentences));
-    c.placed = { thresholds, margins, validation, fixed, accepted };
+    const fixed = !refused && pruned ? fixedPointCheck(m, pruned, held, thresholds, fixedN, () => o.progress?.(++checked, fixedN, 'fixed-point check')) : undefined;
+    const fixedRefused = fixed && checkFixed(fixed, budget, o.scoreError);
+    const accepted = !refused && !fixedRefused;
+    c.placed = { thresholds, margins, validation, fixed, accepted, refused: refused ?? fixedRefused };
     if (accepted) {
       best = c;
       break;

@@ -12,7 +12,7 @@ import { loadBert } from '../../src/model/load.ts';
 import { expLoTwin, geluLoTwin, ringOf } from '../../src/crypto/nonlinear/index.ts';
 import { encodeAll, softCrossEntropy } from '../../src/train/tune.ts';
 import { crossEntropy } from '../../src/autodiff/nn.ts';
-import { widestGap } from '../../src/train/margins.ts';
+import { placeWithMargin, widestGap } from '../../src/train/margins.ts';
 import { expLo, expLoSlope, geluLo, geluLoSlope } from '../../src/train/low-degree.ts';
 import { softCipherPrune } from '../../src/train/soft-prune.ts';
 import { mixRows, receivedFrom, thresholdMask, weightedSoftmax } from '../../src/train/soft-ops.ts';
@@ -170,6 +170,37 @@ describe('thresholds away from the scores (margins.ts)', () => {
     }
     expect(moved).toBeGreaterThan(0);
   });
+  it('the margin rule (placeWithMargin): the nearest grid point at least `need` from every score, or refused', () => {
+    const scores = [1, 1.5, 2.25, 2.5, 3.5];
+    // up only from 2: (2.25, 2.5) is too narrow for 0.3; (2.5, 3.5) has [2.8, 3.2]: its lowest grid point
+    const up = placeWithMargin(2, scores, 0.3, 1, 64, 'up');
+    expect(up.ok).toBe(true);
+    expect(up.at).toBeGreaterThanOrEqual(2.8);
+    expect(up.at).toBeLessThan(2.8 + 2 ** -10);
+    expect(Math.min(...scores.map((s) => Math.abs(s - up.at)))).toBeGreaterThanOrEqual(0.3);
+    // either way: (1.5, 2.25) has [1.8, 1.95], nearer 2
+    expect(placeWithMargin(2, scores, 0.3, 1, 64, 'both').at).toBeCloseTo(1.95, 3);
+    // a window too small to reach a wide enough gap: refused, with the widest gap it had
+    expect(placeWithMargin(2, scores, 0.3, 0.25, 64, 'up')).toMatchObject({ ok: false, margin: 0.25 });
+    // seeded random cases against a search of every grid point of the window
+    const r = uniform(31, 2000, 1);
+    for (let c = 0; c < 40; c++) {
+      const s = Array.from(r.subarray(40 * c, 40 * c + 30), (v) => 4 + 2 * v);
+      const t = Math.round((4.5 + r[1500 + c]) * 4096) / 4096, need = 0.01 + 0.05 * r[1600 + c], side = c % 2 ? 'up' : 'both';
+      const p = placeWithMargin(t, s, need, 0.2, 64, side);
+      const dist = (x: number) => Math.min(...s.map((v) => Math.abs(v - x)));
+      const lo = side === 'up' ? t : t - 0.2 * t;
+      let nearest = Infinity;
+      for (let g = Math.ceil(lo * 4096); g <= (1.2 * t) * 4096; g++) if (dist(g / 4096) >= need) nearest = Math.min(nearest, Math.abs(g / 4096 - t));
+      expect((p.at * 4096) % 1).toBe(0);
+      if (side === 'up') expect(p.at).toBeGreaterThanOrEqual(t);
+      if (p.ok) expect(dist(p.at)).toBeGreaterThanOrEqual(need);
+      if (nearest < Infinity) {
+        expect(p.ok).toBe(true);
+        expect(Math.abs(p.at - t)).toBeLessThanOrEqual(nearest + 2 ** -12);
+      }
+    }
+  });
 });
 
 describe('cipherprune tune', () => {
@@ -225,6 +256,12 @@ describe('cipherprune tune', () => {
     expect(agree).toHaveLength(2);
     if (!agree.includes(100)) expect(all.code).toBe(1);
     expect(all.code === 1 ? all.err : '').toMatch(all.code === 1 ? /\(and 100 % of the labels\)/ : /^$/);
+    // the margin rule with an error no gap can cover refuses every candidate, and says why
+    const wide = await cli([...args, '--secure-error', '100', '--fixed-error', '1', '--dry-run']);
+    expect(wide.code).toBe(1);
+    expect(wide.out).toMatch(/rejected: margin: θ_1: [\d.]+ < 151\.5000/);
+    expect(wide.err).toMatch(/with the margin rule's distance from the held-out scores/);
+    expect((await cli([...args, '--safety', '2'])).err).toMatch(/give --secure-error too/);
     const distilled = await cli([...args, '--distill', '--dry-run']);
     expect(distilled.out).toMatch(/task loss against dense's predictions \(distillation\)/);
     expect(distilled.err).not.toMatch(/internal error|\n\s+at /);
