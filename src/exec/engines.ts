@@ -62,7 +62,7 @@ export class SessionEngines implements Engines {
   private async setupHe(ell: number): Promise<HeState> {
     // The server's first step is to receive the client's key: it allocates its context only
     // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
-    const key = this.party === 'server' ? await heRecvPublicKey(this.ch) : null;
+    const key = this.party === 'server' ? await heRecvPublicKey(this.ch, ell) : null;
     const ctx = await HeContext.create({ ell });
     let sess: HeClientSession | HeServerSession | null = null;
     try {

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ciphertext, Decryptor, Encryptor, GaloisKeys, KeyGenerator, PublicKey, SecretKey } from 'node-seal';
 import { loadSeal, type SealModule } from '../../src/crypto/he/seal.ts';
-import { MAX_PACK, PACK_BITS, decodePacked, groupMembers, groupsOf, mergeTree, packElements, packFactor, packedIndex, packedMask, shiftScaleNtt, treeSwitches, type PackEnv } from '../../src/crypto/he/pack.ts';
-import { leftIndex, makeBlocking, outIndex, rightIndex, type Blocking } from '../../src/crypto/he/packing.ts';
+import { MAX_PACK, PACK_BITS, decodePacked, groupMembers, groupsOf, mergeTree, packElements, packFactor, packedIndex, packedMask, shiftScaleNtt, type PackEnv } from '../../src/crypto/he/pack.ts';
+import { leftIndex, makeBlocking, outIndex, rightIndex, treeSwitches, type Blocking } from '../../src/crypto/he/packing.ts';
 import { Ring } from '../../src/crypto/ring.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 

@@ -70,26 +70,49 @@ export interface NoiseParams {
   N: number;
   primes: readonly bigint[];
   params: Pick<HeParams, 'ell' | 'kappa'>;
+  /** Packed results (pack.ts): the chain's special prime bits and plaintext bits above ell (absent or 0: none). */
+  chain?: { specialBits: number; packBits: number };
 }
 
-/** Worst-case noise analysis for `terms` (packing.noiseTerms) and `coeffs` flooded coefficients. */
-export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number): NoiseReport {
+/**
+ * Level-0 noise of a merged ciphertext (pack.ts): raw results with bound b (plaintext
+ * coefficients lifted from [0, 2^ell) at t' = 2^(ell+4), so 2^ell per term, not 2^(ell-1)),
+ * multiplied by P_MAX/P, merged by log2 P tree levels, each |e| <= 2(|e_a| + |e_b|) + ks (σ_g and
+ * Y^s keep the infinity norm): P^2·b + ks·(P^2 - 1)/3, times P_MAX/P. ks: one key switch at level 0,
+ * the RNS digits' noise L·N·B·max(q_i)/p_special (B = 21, SEAL's key noise) plus the division's
+ * rounding (N + 1)/2.
+ */
+export function packedLevel0(N: number, primes: readonly bigint[], specialBits: number, packBits: number, b: number, P: number): number {
+  const qMax = Math.max(...primes.map((p) => Number(p)));
+  const ks = (primes.length * N * 21 * qMax) / 2 ** specialBits + (N + 1) / 2;
+  return (2 ** packBits / P) * (P * P * b + (ks * (P * P - 1)) / 3);
+}
+
+/**
+ * Worst-case noise analysis for `terms` (packing.noiseTerms) and `coeffs` flooded coefficients;
+ * `P` results merged per ciphertext when the chain packs (pack.ts).
+ */
+export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, P = 1): NoiseReport {
   const N = ctx.N;
   const ell = ctx.params.ell;
   const [p0, p1, p2] = ctx.primes;
-  const b0 = 22 * terms * 2 ** (ell - 1) + 42 * N + 21;
+  const packBits = ctx.chain?.packBits ?? 0;
+  const raw = 22 * terms * 2 ** (packBits > 0 ? ell : ell - 1) + 42 * N + 21;
+  const b0 = packBits > 0 ? packedLevel0(N, ctx.primes, ctx.chain!.specialBits, packBits, raw, P) : raw;
   const b1 = b0 / Number(p2) + (N + 1) / 2;
   const F = 2 ** FLOOD_HIGH_BITS * Number(p0);
   const b2 = (b1 + F) / Number(p1) + (N + 1) / 2 + 0.5;
   const [q0, q1, q2] = chainLogs(ctx.primes); // log2 of the level moduli, levels 0, 1, 2
-  const room = (logQ: number): number => logQ - 1 - ell; // decryption needs |e| < q/(2t)
+  // Decryption needs |e| < q/(2t); a packed ciphertext holds 2^packBits·y at t' = 2^(ell + packBits),
+  // an encryption of y at 2^ell, except at level 0 before the merge (room of t').
+  const room = (logQ: number): number => logQ - 1 - ell;
   return {
     level0: log2(b0),
     level1: log2(b1),
     flood: log2(F),
     statDistance: log2(coeffs) + log2(b1) - 1 - log2(F),
     level2: log2(b2),
-    margin: [room(q0) - log2(b0), room(q1) - log2(b1 + F), room(q2) - log2(b2)],
+    margin: [room(q0) - packBits - log2(b0), room(q1) - log2(b1 + F), room(q2) - log2(b2)],
     download: downloadDrop(N, ctx.params.kappa, b2, 2 ** room(q2), coeffs),
   };
 }
@@ -119,8 +142,8 @@ function downloadDrop(N: number, kappa: number, b2: number, room: number, coeffs
 }
 
 /** Throw unless flooding reaches 2^-kappa and every level decrypts correctly. */
-export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number): NoiseReport {
-  const r = noiseReport(ctx, terms, coeffs);
+export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, P = 1): NoiseReport {
+  const r = noiseReport(ctx, terms, coeffs, P);
   if (r.statDistance > -ctx.params.kappa) {
     throw new Error(
       `HE product too large for one call: flooding gives statistical distance 2^${r.statDistance.toFixed(1)} ` +

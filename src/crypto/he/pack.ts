@@ -16,7 +16,9 @@
 import type { Ciphertext, Evaluator, GaloisKeys, Plaintext, SEALContext, ParmsIdType } from 'node-seal';
 import type { SealModule } from './seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from './seal.ts';
-import type { Blocking } from './packing.ts';
+import type { Blocking, ProductKind, ProductShape } from './packing.ts';
+import { noiseTerms } from './packing.ts';
+import { noiseReport, type NoiseParams } from './noise.ts';
 import type { RingArray } from '../ring.ts';
 import { Ring } from '../ring.ts';
 import type { Prg } from '../prg.ts';
@@ -38,6 +40,22 @@ const ceilPow2 = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x))
  */
 export function packFactor(b: Pick<Blocking, 'dw' | 'mb'>, cap = MAX_PACK): number {
   return Math.max(1, Math.min(pow2(b.dw), cap, ceilPow2(b.mb)));
+}
+
+/**
+ * The merge width of a product: packFactor(b), halved until the noise analysis of the merged
+ * ciphertexts passes (flooding within 2^-kappa over the call's result positions, every level's
+ * margin > 1 bit: noise.ts); 1 when the chain does not pack. Both parties and the cost model.
+ */
+export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): number {
+  if (!np.chain || np.chain.packBits === 0) return 1;
+  const terms = noiseTerms(b, kind), coeffs = shape.heads * shape.n * shape.m;
+  let P = packFactor(b);
+  for (; P > 1; P /= 2) {
+    const r = noiseReport(np, terms, coeffs, P);
+    if (r.statDistance <= -np.params.kappa && Math.min(...r.margin) > 1) break;
+  }
+  return P;
 }
 
 /** Result blocks of row `nbi` merged into group `g`: column blocks [g·P, min(mb, (g+1)·P)). */
@@ -63,17 +81,6 @@ export function packElements(P: number, N = 8192): number[] {
   return out;
 }
 
-/** Key switches of merging `members` results in a tree of width P (absent inputs cost nothing). */
-export function treeSwitches(members: number, P: number): number {
-  let present = Array.from({ length: P }, (_, i) => i < members);
-  let n = 0;
-  while (present.length > 1) {
-    const half = present.length / 2;
-    present = present.slice(0, half).map((a, j) => a || present[j + half]);
-    n += present.filter(Boolean).length;
-  }
-  return n;
-}
 
 /** What the merge needs: SEAL, the context's evaluator and the client's Galois keys (server side). */
 export interface PackEnv {

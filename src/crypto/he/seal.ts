@@ -81,7 +81,23 @@ export const FLOOD_HIGH_BITS = 16;
 export interface Chain {
   readonly bits: readonly number[];
   readonly primes: readonly bigint[];
+  /**
+   * Packed results (pack.ts, issue 15): the special prime's bits (a key-switching prime: 60 at
+   * ell <= 32, 54 at ell = 37, so the total stays <= 218) and the plaintext modulus's bits above the
+   * ring (PACK_BITS); today's 20-bit special prime and 0 without packing.
+   */
+  readonly specialBits: number;
+  readonly packBits: number;
 }
+
+/**
+ * Whether contexts pack results (pack.ts). Off by default until the session setup uploads the
+ * few Galois keys the merge needs instead of SEAL's default set (session 8: s8-keys). Both parties
+ * and the cost model read it: set CIPHERPRUNE_HE_PACK=1 in every process of a session.
+ */
+export const hePack = { enabled: process.env.CIPHERPRUNE_HE_PACK === '1' };
+/** Bits of the plaintext modulus above the ring when results are packed (t' = 2^(ell + 4), pack.ts). */
+export const PACK_PLAIN_BITS = 4;
 
 /**
  * The chain for ring width e = max(ell, 32): data primes of 60, min(60, e + 22) and e + 8 bits
@@ -105,12 +121,20 @@ const CHAIN_PRIMES: Record<number, readonly bigint[]> = {
   40: [1152921504606748673n, 1152921504606830593n, 281474976694273n],
 };
 const CHAINS = new Map<number, Chain>();
+const P0_BELOW_SPECIAL = 1152921504606748673n;
 
 /** The level chain for ring width `ell` (both parties and the cost model derive it from ell alone). */
 export function chainFor(ell: number): Chain {
   const e = Math.max(32, Math.min(MAX_ELL, ell));
-  let c = CHAINS.get(e);
-  if (!c) CHAINS.set(e, (c = { bits: [60, Math.min(60, e + 22), e + 8], primes: CHAIN_PRIMES[e] }));
+  const key = hePack.enabled ? e : -e;
+  let c = CHAINS.get(key);
+  if (!c) {
+    const bits = [60, Math.min(60, e + 22), e + 8], room = MAX_LOG_Q - bits.reduce((a, b) => a + b, 0);
+    const pack = hePack.enabled ? { specialBits: Math.min(60, room), packBits: PACK_PLAIN_BITS } : { specialBits: SPECIAL_PRIME_BITS, packBits: 0 };
+    // A 60-bit special prime takes SEAL's largest 60-bit prime, so p0 is the next one.
+    const primes = pack.specialBits === 60 ? [P0_BELOW_SPECIAL, ...CHAIN_PRIMES[e].slice(1)] : CHAIN_PRIMES[e];
+    CHAINS.set(key, (c = { bits, primes, ...pack }));
+  }
   return c;
 }
 
@@ -140,6 +164,8 @@ export class HeContext {
   /** Data primes, first (kept for download) to last (dropped first). */
   readonly primes: bigint[];
   readonly t: bigint;
+  /** log2 of SEAL's plaintext modulus: ell, or ell + chain.packBits when results are packed (pack.ts). */
+  readonly plainBits: number;
   /** parms_id of level 0 (all data primes): where encryption and products happen. */
   readonly topParms: ParmsIdType;
   private readonly ptTemplate: Uint8Array;
@@ -155,9 +181,10 @@ export class HeContext {
     this.N = POLY_DEGREE;
     this.t = 1n << BigInt(params.ell);
     this.chain = chainFor(params.ell);
+    this.plainBits = params.ell + this.chain.packBits;
     const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
-    const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, SPECIAL_PRIME_BITS]));
-    const plain = new seal.Modulus(this.t);
+    const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, this.chain.specialBits]));
+    const plain = new seal.Modulus(1n << BigInt(this.plainBits));
     try {
       parms.setPolyModulusDegree(this.N);
       parms.setCoeffModulus(coeff);

@@ -1,0 +1,77 @@
+// Packed HE results in the product path (pack.ts, server-core / client-core / engine): the shares of
+// [X]·W and [A]·[B] open to the plaintext twin mod 2^ell, and the channel's counters equal the cost
+// functions, with contexts that pack (hePack: a 60-bit special prime, t' = 2^(ell+4), the client's
+// Galois keys in the setup). One thread here; the worker path in threads.test.ts style below.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hePack, chainFor } from '../../src/crypto/he/seal.ts';
+import { MemoryChannel } from '../../src/transport/channel.ts';
+import { Prg } from '../../src/crypto/prg.ts';
+import {
+  heSetupCost, heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, heBatchMatmulCost, makeBlocking,
+  type HeCost, type HeStats,
+} from '../../src/crypto/he/index.ts';
+import { sessionPair, twin, firstMismatch, type Pair } from './helpers.ts';
+
+hePack.enabled = true;
+
+function expectCounted(cost: HeCost, c: MemoryChannel, s: MemoryChannel): void {
+  expect(c.totals.bytesSent).toBe(cost.bytesUp);
+  expect(s.totals.bytesSent).toBe(cost.bytesDown);
+  expect(c.totals.messagesSent).toBe(cost.messagesUp);
+  expect(s.totals.messagesSent).toBe(cost.messagesDown);
+  expect(c.totals.rounds).toBe(cost.rounds);
+}
+
+describe('packed HE results: products', () => {
+  const pairs = new Map<number, Pair>();
+  beforeAll(async () => {
+    for (const ell of [32, 37]) {
+      expect(chainFor(ell).packBits).toBe(4);
+      const p = await sessionPair(ell);
+      expect(p.c.totals.bytesSent).toBe(heSetupCost(ell).bytesUp);
+      pairs.set(ell, p);
+    }
+  }, 120_000);
+  afterAll(() => {
+    for (const p of pairs.values()) p.close();
+    hePack.enabled = false;
+  });
+
+  for (const ell of [32, 37]) {
+    it(`[X]·W, ell = ${ell}: ragged blocks, groups the row does not fill, chosen and forced blockings`, async () => {
+      const { ctx, cs, ss } = pairs.get(ell)!;
+      for (const [n, k, m, b] of [
+        [5, 37, 29, makeBlocking(5, 37, 29, 4, 16, 6)],
+        [3, 20, 70, makeBlocking(3, 20, 70, 3, 8, 8)],
+        [9, 40, 33, undefined],
+      ] as const) {
+        const [c, s] = MemoryChannel.pair();
+        const Xc = ctx.ring.random(n * k, Prg.fromInt(1)), Xs = ctx.ring.random(n * k, Prg.fromInt(2)), W = ctx.ring.random(k * m, Prg.fromInt(3));
+        const stats: HeStats = { busyMs: 0, measureBudget: true };
+        const [yc, ys] = await Promise.all([
+          heMatmulClient(c, cs, Xc, n, k, m, { blocking: b, stats }),
+          heMatmulServer(s, ss, Xs, W, n, k, m, { blocking: b, prg: Prg.fromInt(4) }),
+        ]);
+        const cost = heMatmulCost(n, k, m, ctx.params, b);
+        expect(cost.blocking.P ?? 1).toBeGreaterThan(1);
+        expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
+        expectCounted(cost, c, s);
+        expect(stats.minBudgetBits!).toBeGreaterThan(1);
+      }
+    }, 120_000);
+  }
+
+  it('[A]·[B] over heads with Bᵀ, ell = 37', async () => {
+    const { ctx, cs, ss } = pairs.get(37)!;
+    const shape = { heads: 2, n: 10, k: 13, m: 11, transposeB: true };
+    const b = makeBlocking(10, 13, 11, 4, 8, 4);
+    const Ac = ctx.ring.random(2 * 10 * 13, Prg.fromInt(5)), As = ctx.ring.random(2 * 10 * 13, Prg.fromInt(6));
+    const Bc = ctx.ring.random(2 * 13 * 11, Prg.fromInt(7)), Bs = ctx.ring.random(2 * 13 * 11, Prg.fromInt(8));
+    const [c, s] = MemoryChannel.pair();
+    const [yc, ys] = await Promise.all([heBatchMatmulClient(c, cs, Ac, Bc, shape, { blocking: b }), heBatchMatmulServer(s, ss, As, Bs, shape, { blocking: b })]);
+    const cost = heBatchMatmulCost(shape, ctx.params, b);
+    expect(cost.blocking.P).toBe(4);
+    expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Ac, As), ctx.ring.add(Bc, Bs), 2, 10, 13, 11, true))).toBe(-1);
+    expectCounted(cost, c, s);
+  }, 120_000);
+});
