@@ -8,7 +8,7 @@ import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import {
   heSetupCost, heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, heBatchMatmulCost, makeBlocking,
-  type HeCost, type HeStats,
+  HePool, type HeCost, type HeStats, type PoolSession,
 } from '../../src/crypto/he/index.ts';
 import { sessionPair, twin, firstMismatch, type Pair } from './helpers.ts';
 
@@ -74,4 +74,41 @@ describe('packed HE results: products', () => {
     expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Ac, As), ctx.ring.add(Bc, Bs), 2, 10, 13, 11, true))).toBe(-1);
     expectCounted(cost, c, s);
   }, 120_000);
+});
+
+describe('packed HE results: products on worker threads', () => {
+  let p: Pair;
+  let cpool: HePool, spool: HePool;
+  let pc: PoolSession, ps: PoolSession;
+  beforeAll(async () => {
+    process.env.CIPHERPRUNE_HE_PACK = '1'; // the workers' modules read it
+    p = await sessionPair(32);
+    [cpool, spool] = [new HePool(2), new HePool(3)];
+    pc = await cpool.open('client', 32, p.cs.exportKeys());
+    ps = await spool.open('server', 32, { pk: p.ss.exportPublicKey(), galois: p.ss.exportGaloisKeys() });
+  }, 120_000);
+  afterAll(async () => {
+    await pc.close();
+    await ps.close();
+    await cpool.close();
+    await spool.close();
+    p.close();
+  });
+
+  it('[X]·W and [A]·[B]: the same shares as the twin and the same bytes as one thread, groups split over 3 workers', async () => {
+    const { ctx, cs, ss } = p;
+    const n = 6, k = 40, m = 90, b = makeBlocking(n, k, m, 3, 8, 8); // mb = 12: groups of 8 and 4 (P = 8), on workers by group
+    const Xc = ctx.ring.random(n * k, Prg.fromInt(11)), Xs = ctx.ring.random(n * k, Prg.fromInt(12)), W = ctx.ring.random(k * m, Prg.fromInt(13));
+    const [c, s] = MemoryChannel.pair();
+    const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { blocking: b, pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { blocking: b, pool: ps })]);
+    expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
+    expectCounted(heMatmulCost(n, k, m, ctx.params, b), c, s);
+    const shape = { heads: 4, n: 5, k: 16, m: 20 };
+    const Ac = ctx.ring.random(4 * 5 * 16, Prg.fromInt(14)), As = ctx.ring.random(4 * 5 * 16, Prg.fromInt(15));
+    const Bc = ctx.ring.random(4 * 16 * 20, Prg.fromInt(16)), Bs = ctx.ring.random(4 * 16 * 20, Prg.fromInt(17));
+    const [c2, s2] = MemoryChannel.pair();
+    const [zc, zs] = await Promise.all([heBatchMatmulClient(c2, cs, Ac, Bc, shape, { pool: pc }), heBatchMatmulServer(s2, ss, As, Bs, shape, { pool: ps })]);
+    expect(firstMismatch(ctx.ring, zc, zs, twin(ctx.ring, ctx.ring.add(Ac, As), ctx.ring.add(Bc, Bs), 4, 5, 16, 20))).toBe(-1);
+    expectCounted(heBatchMatmulCost(shape, ctx.params), c2, s2);
+  }, 180_000);
 });

@@ -158,7 +158,8 @@ export function heServerSession(ctx: HeContext, bytes: Uint8Array, galoisBytes?:
   const packs = ctx.chain.packBits > 0;
   let gk: GaloisKeys | null = null;
   try {
-    pk.loadFromArray(ctx.context, bytes.subarray(0, pkLen));
+    // The setup message is the seeded key then the Galois keys; a worker gets them apart.
+    pk.loadFromArray(ctx.context, packs && !galoisBytes ? bytes.subarray(0, pkLen) : bytes);
     if (packs) {
       gk = new ctx.seal.GaloisKeys();
       gk.loadFromArray(ctx.context, galoisBytes ?? bytes.subarray(pkLen));

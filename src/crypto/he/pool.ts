@@ -92,7 +92,7 @@ export class HePool {
   }
 
   /** Open a session on every worker with this party's keys (bytes). */
-  async open(role: Role, ell: number, keys: { pk: Uint8Array; sk?: Uint8Array }): Promise<PoolSession> {
+  async open(role: Role, ell: number, keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null }): Promise<PoolSession> {
     const sid = ++this.sids;
     await this.all(() => ({ op: 'open', sid, role, ell, keys }));
     return new PoolSession(this, sid);

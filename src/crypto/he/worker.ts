@@ -10,7 +10,7 @@ import { ClientCore } from './client-core.ts';
 import { HeWeightCache } from './weights.ts';
 import { macConfig } from './mac.ts';
 import { ZeroStock, type ZeroReport } from './zeros.ts';
-import { ownerOf, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
+import { ownerOfBlock, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
 import { sealError } from './seal.ts';
 
 const port = parentPort!;
@@ -43,7 +43,7 @@ async function handle(q: Request): Promise<Value> {
       const ctx = await context(q.ell);
       if (q.role === 'client') sessions.set(q.sid, heClientSessionFromKeys(ctx, q.keys as { sk: Uint8Array; pk: Uint8Array }));
       else {
-        const sess = heServerSession(ctx, q.keys.pk);
+        const sess = heServerSession(ctx, q.keys.pk, q.keys.galois);
         sessions.set(q.sid, sess);
         stocks.set(q.sid, new ZeroStock(sess, zeroCap));
       }
@@ -56,10 +56,9 @@ async function handle(q: Request): Promise<Value> {
       sessions.delete(q.sid);
       return undefined;
     case 'sStart': {
-      const { heads } = q.job.shape, mb = q.job.b.mb;
-      const owns = (h: number, mbi: number) => ownerOf(heads, mb, q.workers, h, mbi) === q.index;
+      const owns = (h: number, mbi: number) => ownerOfBlock(q.job, q.workers, h, mbi) === q.index;
       const sess = session<HeServerSession>(q.sid);
-      const core = new ServerCore({ ctx: sess.ctx, encryptor: sess.encryptor, zeros: stocks.get(q.sid) }, q.job, owns, cache);
+      const core = new ServerCore({ ctx: sess.ctx, encryptor: sess.encryptor, zeros: stocks.get(q.sid), galois: sess.galois }, q.job, owns, cache);
       servers.set(q.pid, { core, prg: new Prg(q.seed), started: new Set(), nb: q.job.b.nb });
       return undefined;
     }
@@ -77,7 +76,7 @@ async function handle(q: Request): Promise<Value> {
     case 'sRows': {
       const st = servers.get(q.pid)!;
       const out: RowBlock[] = [];
-      for (let nbi = 0; nbi < st.nb; nbi++) st.core.finishRow(q.h, nbi, st.prg, (mbi, bytes, r) => out.push({ nbi, mbi, bytes, r }));
+      for (let nbi = 0; nbi < st.nb; nbi++) st.core.finishRow(q.h, nbi, st.prg, (f, bytes, r) => out.push({ nbi, f, bytes, r }));
       return out;
     }
     case 'cStart':
@@ -107,8 +106,7 @@ async function handle(q: Request): Promise<Value> {
       clients.delete(q.pid);
       return undefined;
     case 'prepare': {
-      const { heads } = q.job.shape, mb = q.job.b.mb;
-      const core = new ServerCore({ ctx: await context(q.ell), encryptor: null }, q.job, (h, mbi) => ownerOf(heads, mb, q.workers, h, mbi) === q.index, cache);
+      const core = new ServerCore({ ctx: await context(q.ell), encryptor: null }, q.job, (h, mbi) => ownerOfBlock(q.job, q.workers, h, mbi) === q.index, cache);
       try {
         core.prepareWeights();
       } finally {
