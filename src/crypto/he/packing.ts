@@ -113,18 +113,24 @@ export function treeSwitches(members: number, P: number): number {
   return n;
 }
 
+/** The part of serverOutput that a packed raw result pays before the merge (its inverse NTT, in rawResult). */
+const INVERSE_NTT_US = 600;
+
+/** Estimated compute of one head's product in microseconds (OP_COST_US), server and client, and the weight blocks prepared. */
+export function computeUs(b: Blocking, kind: ProductKind, packed = false): { server: number; client: number; blocks: number } {
+  const c = blockCounts(b, kind), f = finishCounts(b, packed), u = OP_COST_US;
+  return {
+    server: c.inCts * u.serverInput + c.plains * u.serverPlain + c.products * u.product + f.raw * u.rawResult + f.switches * u.keySwitch + f.merged * (u.serverOutput - (packed ? INVERSE_NTT_US : 0)),
+    client: c.inCts * u.clientEncrypt + f.merged * u.clientDecrypt,
+    blocks: kind === 'plain' ? c.plains : 0,
+  };
+}
+
 /** Estimated seconds (compute on both sides plus bytes over `bandwidth`) for one head; `upBytes` per uploaded ciphertext. */
 export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number, downBytes: DownBytes = wholeResults, upBytes = seededBytes(3), packed = false): number {
-  const c = blockCounts(b, kind), f = finishCounts(b, packed), u = OP_COST_US;
-  const us =
-    c.inCts * (u.clientEncrypt + u.serverInput) +
-    c.plains * u.serverPlain +
-    c.products * u.product +
-    f.raw * u.rawResult +
-    f.switches * u.keySwitch +
-    f.merged * ((packed ? u.serverOutput - 600 : u.serverOutput) + u.clientDecrypt);
-  const bytes = c.inCts * upBytes + downBytes(b);
-  return us / 1e6 + bytes / bandwidth;
+  const u = computeUs(b, kind, packed);
+  const bytes = blockCounts(b, kind).inCts * upBytes + downBytes(b);
+  return (u.server + u.client) / 1e6 + bytes / bandwidth;
 }
 
 export function makeBlocking(n: number, k: number, m: number, nw: number, dw: number, mw: number): Blocking {

@@ -9,19 +9,18 @@ import type { Encryptor } from 'node-seal';
 import type { HeContext } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { fillLeft, fillRight } from './plain.ts';
-import { floodLevel1 } from './noise.ts';
 import { HeWeightCache } from './weights.ts';
 import { makeZero } from './zeros.ts';
 import { kernelFits, MacProducts } from './mac.ts';
-import { ctBytes, chainFor } from './seal.ts';
+import { chainFor } from './seal.ts';
 import { compressResult, frameMembers, framesPerRow, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
 import { packOf } from './packing.ts';
-import { mergeTree, packedMask, shiftScaleNtt } from './pack.ts';
+import { shiftScaleNtt } from './pack.ts';
+import { finish, finishPacked } from './finish.ts';
 
 /** Bytes of one uploaded ciphertext at ring width `ell` (its chain's packed frame, compress.ts). */
 export const uploadCtBytes = (ell: number): number => uploadBytes(chainFor(ell).bits);
-/** A serialized level-2 result before compression (compress.ts makes the frame that is sent). */
-export const RESULT_CT_BYTES = ctBytes(1);
+export { RESULT_CT_BYTES } from './finish.ts';
 
 /** An operand: heads consecutive row-major matrices. */
 export interface Operand {
@@ -350,47 +349,26 @@ export class ServerCore {
     }
   }
 
-  /**
-   * Packed results (pack.ts): per group of P column blocks (owned together), each raw result times
-   * (16/P)·Y^-(dw-1), inverse NTT, the merge tree at level 0, then one Enc_pk(0) (the merged c1
-   * is a function of the weights until re-randomised) and the finishing of one ciphertext.
-   */
+  /** Packed results: per owned group of P column blocks, its raw results merged and finished once (finish.ts finishPacked). */
   private finishPackedRow(h: number, nbi: number, prg: Prg, onFrame: (f: number, bytes: Uint8Array, r: RingArray) => void): void {
-    const { b, shape } = this.job;
-    const ctx = this.sess.ctx, ev = ctx.evaluator, P = packOf(b);
-    const galois = this.sess.galois;
+    const { b, shape } = this.job, ctx = this.sess.ctx, galois = this.sess.galois;
     if (!galois) throw new Error("internal: packed HE results need the client's Galois keys");
-    this.shift ??= shiftScaleNtt(ctx, P, b.dw);
+    this.shift ??= shiftScaleNtt(ctx, packOf(b), b.dw);
     for (let f = 0; f < framesPerRow(b, true); f++) {
       const { first, count } = frameMembers(b, true, f);
       if (!this.owns(h, first)) continue;
-      const raws: (Ciphertext | null)[] = new Array(P).fill(null);
-      let merged: Ciphertext | null = null;
+      const raws: (Ciphertext | null)[] = new Array(packOf(b)).fill(null);
       try {
-        for (let s = 0; s < count; s++) {
-          const slot = nbi * b.mb + first + s;
-          const a = this.mac ? this.fromKernel(slot, false) : this.acc[slot]!;
+        for (let s = 0, slot = nbi * b.mb + first; s < count; s++, slot++) {
+          raws[s] = this.mac ? this.fromKernel(slot, false) : this.acc[slot]!;
           this.acc[slot] = null;
-          raws[s] = a;
-          ev.multiplyPlainInplace(a, this.shift);
-          ev.cipherTransformFromNttInplace(a);
         }
-        const group = raws.slice();
-        raws.fill(null); // the merge consumes them (also on error)
-        merged = mergeTree({ seal: ctx.seal, context: ctx.context, evaluator: ev, topParms: ctx.topParms, N: ctx.N, plainBits: ctx.plainBits, galois }, group);
-        const z = this.zero();
-        try {
-          ev.cipherTransformFromNttInplace(z);
-          ev.addInplace(merged, z);
-        } finally {
-          z.delete();
-        }
-        const [bytes, r] = finish(this.sess, merged, this.pt, prg, true);
-        onFrame(f, compressResult(bytes, resultPositions(b, shape, nbi, f, true), this.drop, ctx.N), r);
-      } finally {
+      } catch (e) {
         for (const c of raws) c?.delete();
-        merged?.delete();
+        throw e;
       }
+      const [bytes, r] = finishPacked({ ...this.sess, galois }, raws, this.shift, this.pt, prg, () => this.zero());
+      onFrame(f, compressResult(bytes, resultPositions(b, shape, nbi, f, true), this.drop, ctx.N), r);
     }
   }
 
@@ -429,35 +407,4 @@ export class ServerCore {
     this.shift?.delete();
     this.shift = null;
   }
-}
-
-/**
- * Turn an accumulator (NTT form, level 0, started as Enc_pk(0)) or a merged ciphertext
- * (`packed`: coefficient form, re-randomised, pack.ts) into the bytes of a circuit-private result
- * ciphertext: switch, + flood, switch, + mask (r, or 16·r when packed). Returns the bytes and r
- * (all N coefficients) so the server can keep -r as its share.
- */
-function finish(sess: ServerKeys, res: Ciphertext, pt: Plaintext, prg: Prg, packed: boolean): [Uint8Array, RingArray] {
-  const ctx = sess.ctx;
-  const s = ctx.seal;
-  const ev = ctx.evaluator;
-  if (!packed) ev.cipherTransformFromNttInplace(res);
-  ev.cipherModSwitchToNextInplace(res);
-  const bytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
-  floodLevel1(ctx, bytes, prg);
-  res.loadFromArray(ctx.context, bytes);
-  ev.cipherModSwitchToNextInplace(res);
-  let r: RingArray;
-  if (packed) r = packedMask(ctx, ctx.ring, prg, pt);
-  else {
-    r = ctx.ring.random(ctx.N, prg);
-    ctx.encodeInto(pt, (lo, wide) => {
-      if (wide) wide.set(r as BigUint64Array);
-      else for (let i = 0; i < r.length; i++) lo[2 * i] = (r as Uint32Array)[i];
-    });
-  }
-  ev.addPlainInplace(res, pt);
-  const outBytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
-  if (outBytes.byteLength !== RESULT_CT_BYTES) throw new Error(`HE product: result ciphertext has ${outBytes.byteLength} bytes`);
-  return [outBytes, r];
 }
