@@ -4,11 +4,11 @@
 //   [CIPHERPRUNE_HE_PACK=1] node policy.ts BANDWIDTH [MODEL]
 //
 // BANDWIDTH: the bytes price of the blocking search (bytes/s; DEFAULT_HE_PARAMS.bandwidth is set
-// to it before any cost is computed). With CIPHERPRUNE_HE_PACK=1 the chains pack results (pack.ts,
-// docs/he.md "Packed results"). Prints one JSON line: predicted bytes of BERT-base (the published
+// to it before any cost is computed). CIPHERPRUNE_HE_PACK=1 / 0 sets DEFAULT_HE_PARAMS.packed (packed
+// results, pack.ts, docs/he.md "Packed results"; unset: the default). Prints one JSON line: predicted bytes of BERT-base (the published
 // kept counts for bert_cipherprune), rounds, and the HE compute estimated with OP_COST_US (one
 // thread, weights not cached: packing.ts computeUs), so that policies compare on the same unit costs.
-import { DEFAULT_HE_PARAMS, chainFor } from '../../src/crypto/he/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../../src/crypto/he/seal.ts';
 import { computeUs, finishCounts, type ProductKind } from '../../src/crypto/he/packing.ts';
 import { heBatchMatmulCost, heMatmulCost, type HeCost } from '../../src/crypto/he/matmul.ts';
 import { lookupPlan, planProduct } from '../../src/crypto/lookup/index.ts';
@@ -22,6 +22,7 @@ const [bwArg, modelArg] = process.argv.slice(2);
 const bandwidth = Number(bwArg), model = modelArg ?? 'bert_cipherprune';
 if (!(bandwidth > 0)) throw new Error('usage: policy.ts BANDWIDTH [MODEL]');
 DEFAULT_HE_PARAMS.bandwidth = bandwidth;
+if (process.env.CIPHERPRUNE_HE_PACK) DEFAULT_HE_PARAMS.packed = process.env.CIPHERPRUNE_HE_PACK === '1';
 
 const KEPT = '128,55,54,52,49,45,24,14,5,2,1,1';
 const io = { out: (s: string) => void process.stderr.write(s), err: (s: string) => void process.stderr.write(s), color: false, tty: false };
@@ -41,7 +42,7 @@ if (lc) calls.push({ kind: 'plain', heads: 1, ell: 32, cost: lc });
 
 let he = 0, server = 0, client = 0, blocks = 0, raw = 0, sent = 0, switches = 0;
 for (const c of calls) {
-  const packed = chainFor(c.ell).packBits > 0, b = c.cost.blocking, u = computeUs(b, c.kind, packed), f = finishCounts(b, packed);
+  const packed = !!DEFAULT_HE_PARAMS.packed, b = c.cost.blocking, u = computeUs(b, c.kind, packed), f = finishCounts(b, packed);
   he += c.cost.bytesUp + c.cost.bytesDown;
   server += c.heads * u.server;
   client += c.heads * u.client;
@@ -53,7 +54,7 @@ for (const c of calls) {
 const all = total.bytesC2S + total.bytesS2C;
 process.stdout.write(
   JSON.stringify({
-    model, bandwidth, packed: chainFor(32).packBits > 0,
+    model, bandwidth, packed: !!DEFAULT_HE_PARAMS.packed,
     GB: +(all / 1e9).toFixed(3), heGB: +(he / 1e9).toFixed(3), otherGB: +((all - he) / 1e9).toFixed(3),
     c2sGB: +(total.bytesC2S / 1e9).toFixed(3), s2cGB: +(total.bytesS2C / 1e9).toFixed(3),
     rounds: total.rounds, heServerS: +(server / 1e6).toFixed(1), heClientS: +(client / 1e6).toFixed(1), weightBlocks: blocks,

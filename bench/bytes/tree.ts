@@ -10,7 +10,7 @@
 import { loadSeal } from '../../src/crypto/he/seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from '../../src/crypto/he/seal.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { packElements } from '../../src/crypto/he/pack.ts';
+import { defaultSetElements } from '../../src/crypto/he/pack.ts';
 
 const N = 8192;
 
@@ -32,7 +32,7 @@ export interface TreeResult {
 }
 
 /** The elements of the tree's levels (pack.ts). */
-export const treeElements = (P: number): number[] => packElements(P, N);
+export const treeElements = (P: number): number[] => defaultSetElements(P, N);
 
 /** The chain with a special prime for key switching: ell <= 32 60 + 54 + 40 + 60 (214 bits), ell = 37 60 + 59 + 45 + 54 (218). */
 export const treeChain = (ell: number): number[] => (ell <= 32 ? [60, 54, 40, 60] : [60, 59, 45, 54]);

@@ -62,7 +62,7 @@ export class SessionEngines implements Engines {
   private async setupHe(ell: number): Promise<HeState> {
     // The server's first step is to receive the client's key: it allocates its context only
     // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
-    const key = this.party === 'server' ? await heRecvPublicKey(this.ch, ell) : null;
+    const key = this.party === 'server' ? await heRecvPublicKey(this.ch, { ell }) : null;
     const ctx = await HeContext.create({ ell });
     let sess: HeClientSession | HeServerSession | null = null;
     try {
@@ -123,7 +123,7 @@ function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const pooled = async (products: number): Promise<{ pool?: PoolSession }> => {
     if (!worthPooling(products)) return {};
     st.pool ??= processPool().then((w) =>
-      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys()) : w.open('server', st.ctx.params.ell, { pk: st.key }),
+      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys(), !!st.ctx.params.packed) : w.open('server', st.ctx.params.ell, { pk: st.key }, !!st.ctx.params.packed),
     );
     const ps = await st.pool;
     return ps ? { pool: ps } : {};

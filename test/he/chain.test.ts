@@ -3,8 +3,8 @@
 // 2^-40, more than one bit of margin at every level, the download roundings with one bit), and
 // the chains stay within the 128-bit bound; SEAL picks the primes chainFor lists for every ell.
 import { describe, it, expect } from 'vitest';
-import { checkNoise, noiseReport } from '../../src/crypto/he/noise.ts';
-import { chainFor, HeContext, MAX_LOG_Q, POLY_DEGREE, SPECIAL_PRIME_BITS, DEFAULT_HE_PARAMS } from '../../src/crypto/he/seal.ts';
+import { checkNoise, keySwitchNoise, noiseReport, packLimit } from '../../src/crypto/he/noise.ts';
+import { chainFor, HeContext, MAX_LOG_Q, POLY_DEGREE, DEFAULT_HE_PARAMS, packFactor } from '../../src/crypto/he/seal.ts';
 import { heBatchMatmulCost, heMatmulCost } from '../../src/crypto/he/matmul.ts';
 import { noiseTerms } from '../../src/crypto/he/packing.ts';
 import { resultCoeffs } from '../../src/crypto/he/compress.ts';
@@ -23,15 +23,19 @@ const SHAPES: Shape[] = [
 ];
 
 describe('HE level chains', () => {
-  it('within 128-bit security, narrower for ell <= 32', () => {
-    for (const ell of [2, 16, 32, 33, 36, 37, 38, 39, 40]) {
+  it('within 128-bit security, narrower for ell <= 32, a special prime for key switching', () => {
+    const special: Record<number, number> = { 2: 60, 16: 60, 32: 60, 33: 60, 34: 60, 35: 58, 36: 56, 37: 54, 38: 52, 39: 51, 40: 50 };
+    for (const ell of [2, 16, 32, 33, 34, 35, 36, 37, 38, 39, 40]) {
       const c = chainFor(ell);
       expect(c.bits.length).toBe(3);
-      expect(c.bits.reduce((a, b) => a + b) + SPECIAL_PRIME_BITS).toBeLessThanOrEqual(MAX_LOG_Q);
-      c.primes.forEach((p, i) => {
-        expect(p.toString(2).length).toBe(c.bits[i]);
+      expect(c.specialBits, `ell = ${ell}`).toBe(special[ell]);
+      expect(c.bits.reduce((a, b) => a + b) + c.specialBits).toBeLessThanOrEqual(MAX_LOG_Q);
+      [...c.primes, c.specialPrime].forEach((p, i) => {
+        expect(p.toString(2).length).toBe(i < 3 ? c.bits[i] : c.specialBits);
         expect(p % BigInt(2 * POLY_DEGREE)).toBe(1n);
       });
+      expect(new Set([...c.primes, c.specialPrime]).size).toBe(4);
+      expect(packFactor(ell)).toBe(16);
     }
     expect(chainFor(16)).toBe(chainFor(32));
     expect(chainFor(32).bits).toEqual([60, 54, 40]);
@@ -39,15 +43,24 @@ describe('HE level chains', () => {
     expect(chainFor(40).bits).toEqual([60, 60, 48]);
   });
 
-  it('SEAL chooses the listed primes for every ring width (HeContext checks them)', async () => {
+  it('SEAL chooses the listed primes for every ring width (HeContext checks them, special prime included)', async () => {
     for (let ell = 32; ell <= 40; ell++) {
-      const ctx = await HeContext.create({ ell });
+      const ctx = await HeContext.create({ ell, packed: ell % 2 === 0 });
       try {
         expect(ctx.primes).toEqual([...chainFor(ell).primes]);
+        expect(ctx.plainBits).toBe(ell % 2 === 0 ? ell + 4 : ell);
+        expect(ctx.pack).toBe(ell % 2 === 0 ? 16 : 1);
       } finally {
         ctx.delete();
       }
     }
+  });
+
+  it('key-switch noise at level 0: 2^17.4 with the 60-bit special prime, 2^24.0 at ell = 37, 2^28.4 with the 50-bit one at ell = 40', () => {
+    const ks = (ell: number) => Math.log2(keySwitchNoise({ N: POLY_DEGREE, primes: chainFor(ell).primes, params: { ell, kappa: 40 } }));
+    expect(ks(32)).toBeCloseTo(17.45, 1);
+    expect(ks(37)).toBeCloseTo(23.98, 1);
+    expect(ks(40)).toBeCloseTo(28.39, 1);
   });
 
   for (const ell of [16, 32, 36, 37, 40]) {
@@ -66,6 +79,40 @@ describe('HE level chains', () => {
           expect(r.download.d1, what).toBe(17);
           expect(r.download.d0, what).toBe(resultCoeffs(s) >= 2 ** 20 ? 23 : 24);
         }
+      }
+    });
+  }
+
+  // The merge tree's P limit: every bundled shape, C = its result positions (the frame may carry
+  // only those) and C = N per merged ciphertext (a frame with all of c0; dw/P more positions).
+  for (const ell of [16, 32, 37, 40]) {
+    it(`packed results: the merge tree's noise and P limit at ell = ${ell}`, () => {
+      const np = { N: POLY_DEGREE, primes: chainFor(ell).primes, params: { ell, kappa: 40 } };
+      const params = { ...DEFAULT_HE_PARAMS, ell };
+      const ks = keySwitchNoise(np);
+      const limits: number[] = [];
+      for (const s of SHAPES) {
+        const { blocking: b } = s.shared ? heBatchMatmulCost(s, params) : heMatmulCost(s.n, s.k, s.m, params);
+        const terms = noiseTerms(b, s.shared ? 'shared' : 'plain');
+        const C = resultCoeffs(s);
+        const P = packLimit(np, terms, C);
+        limits.push(P);
+        const what = `${s.heads}x${s.n}x${s.k}x${s.m}`;
+        if (P < 16) expect(() => checkNoise(np, terms, C, { P: Math.max(1, 2 * P), ks }), what).toThrow(/split the product|noise budget/);
+        if (P === 0) continue;
+        const r = checkNoise(np, terms, C, { P, ks });
+        // The tree and the scaling to 16 multiply the worst case by about 16 P (the first switch then divides by p2).
+        const plain = noiseReport(np, terms, C);
+        expect(r.level0 - plain.level0, what).toBeLessThanOrEqual(Math.log2(16 * P) + 0.01);
+        expect(r.statDistance, what).toBeLessThanOrEqual(-40);
+        expect(Math.min(...r.margin), what).toBeGreaterThan(1);
+      }
+      // BERT-base at 128 tokens (projections, FFN, attention, pruned rows, the 30,522-row embedding): P = 16.
+      expect(limits.slice(0, 10), `ell = ${ell}`).toEqual(Array(10).fill(16));
+      if (ell >= 32) {
+        // GPT-2's embedding 8, its 128-token LM head none (2^-40.0 unpacked: 16x the noise does not fit, split it);
+        // BERT-large at 512 tokens 2 to 16.
+        expect(limits.slice(10)).toEqual([8, 0, 4, 2, 8, 8, 16, 2]);
       }
     });
   }

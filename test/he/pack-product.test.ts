@@ -1,18 +1,25 @@
 // Packed HE results in the product path (pack.ts, server-core / client-core / engine): the shares of
 // [X]·W and [A]·[B] open to the plaintext twin mod 2^ell, and the channel's counters equal the cost
-// functions, with contexts that pack (hePack: a 60-bit special prime, t' = 2^(ell+4), the client's
-// Galois keys in the setup). One thread here; the worker path in threads.test.ts style below.
+// functions, with packed contexts (HeParams.packed: t' = 2^(ell+4), the client's Galois keys for the
+// merge tree in the setup: galois.ts). One thread here; the worker path in threads.test.ts style below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hePack, chainFor } from '../../src/crypto/he/seal.ts';
+import { HeContext } from '../../src/crypto/he/seal.ts';
+import { heSetupClient, heSetupServer } from '../../src/crypto/he/keys.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import {
   heSetupCost, heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, heBatchMatmulCost, makeBlocking,
   HePool, type HeCost, type HeStats, type PoolSession,
 } from '../../src/crypto/he/index.ts';
-import { sessionPair, twin, firstMismatch, type Pair } from './helpers.ts';
+import { twin, firstMismatch, type Pair } from './helpers.ts';
 
-hePack.enabled = true;
+/** A packed session pair over a MemoryChannel (helpers.ts sessionPair with `packed`). */
+async function packedPair(ell: number): Promise<Pair> {
+  const ctx = await HeContext.create({ ell, packed: true });
+  const [c, s] = MemoryChannel.pair();
+  const [cs, ss] = await Promise.all([heSetupClient(c, ctx), heSetupServer(s, ctx)]);
+  return { ctx, c, s, cs, ss, close() { cs.delete(); ss.delete(); ctx.delete(); } };
+}
 
 function expectCounted(cost: HeCost, c: MemoryChannel, s: MemoryChannel): void {
   expect(c.totals.bytesSent).toBe(cost.bytesUp);
@@ -26,15 +33,14 @@ describe('packed HE results: products', () => {
   const pairs = new Map<number, Pair>();
   beforeAll(async () => {
     for (const ell of [32, 37]) {
-      expect(chainFor(ell).packBits).toBe(4);
-      const p = await sessionPair(ell);
-      expect(p.c.totals.bytesSent).toBe(heSetupCost(ell).bytesUp);
+      const p = await packedPair(ell);
+      expect(p.ctx.pack).toBe(16);
+      expect(p.c.totals.bytesSent).toBe(heSetupCost({ ell, packed: true }).bytesUp);
       pairs.set(ell, p);
     }
   }, 120_000);
   afterAll(() => {
     for (const p of pairs.values()) p.close();
-    hePack.enabled = false;
   });
 
   for (const ell of [32, 37]) {
@@ -81,11 +87,10 @@ describe('packed HE results: products on worker threads', () => {
   let cpool: HePool, spool: HePool;
   let pc: PoolSession, ps: PoolSession;
   beforeAll(async () => {
-    process.env.CIPHERPRUNE_HE_PACK = '1'; // the workers' modules read it
-    p = await sessionPair(32);
+    p = await packedPair(32);
     [cpool, spool] = [new HePool(2), new HePool(3)];
-    pc = await cpool.open('client', 32, p.cs.exportKeys());
-    ps = await spool.open('server', 32, { pk: p.ss.exportPublicKey(), galois: p.ss.exportGaloisKeys() });
+    pc = await cpool.open('client', 32, p.cs.exportKeys(), true);
+    ps = await spool.open('server', 32, { pk: p.ss.exportPublicKey(), galois: p.ss.exportGaloisKeys() }, true);
   }, 120_000);
   afterAll(async () => {
     await pc.close();

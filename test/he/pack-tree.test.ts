@@ -3,7 +3,7 @@
 // ciphertexts (CIPHERPRUNE_SLOW=1: SEAL's 25 default Galois keys take seconds to make).
 import { describe, expect, it } from 'vitest';
 import { mergeTree } from '../../bench/bytes/tree.ts';
-import { packElements as treeElements } from '../../src/crypto/he/pack.ts';
+import { defaultSetElements as treeElements } from '../../src/crypto/he/pack.ts';
 
 const N = 8192;
 

@@ -22,7 +22,7 @@ export class ClientCore {
   constructor(sess: HeClientSession, job: ProductJob) {
     this.sess = sess;
     this.job = job;
-    this.packed = sess.ctx.chain.packBits > 0;
+    this.packed = sess.ctx.pack > 1;
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     this.header = resultHeader(sess);
     this.pt = new sess.ctx.seal.Plaintext();

@@ -13,7 +13,8 @@ import type { Ciphertext } from 'node-seal';
 import type { HeClientSession } from './keys.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { noiseTerms, outIndex, packOf } from './packing.ts';
-import { noiseReport, type NoiseParams } from './noise.ts';
+import { noiseReport, keySwitchNoise, type NoiseParams, type PackNoise } from './noise.ts';
+import type { HeParams } from './seal.ts';
 import { CT_DATA_OFFSET, POLY_DEGREE, SEEDED_OVERHEAD, ctBytes } from './seal.ts';
 
 /** Bits of p0, the download prime of every chain (coefficients are < p0 < 2^60). */
@@ -29,21 +30,24 @@ export interface Drop {
 export const resultCoeffs = (shape: ProductShape): number => shape.heads * shape.n * shape.m;
 
 /** The roundings of a product's results (noise.ts, downloadDrop): both parties compute them from the blocking. */
-export function productDrop(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): Drop {
-  const terms = noiseTerms(b, kind), coeffs = resultCoeffs(shape), P = packOf(b);
+export function productDrop(np: NoiseParams & { params: Pick<HeParams, 'packed'> }, kind: ProductKind, b: Blocking, shape: ProductShape): Drop {
+  const terms = noiseTerms(b, kind), coeffs = resultCoeffs(shape), pack = packNoise(np, b, !!np.params.packed);
   // Memoised per prime chain (the blocking search asks for many candidates).
   let memo = drops.get(np.primes);
   if (!memo) drops.set(np.primes, (memo = new Map()));
-  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs} ${P} ${np.chain?.packBits ?? 0} ${np.chain?.specialBits ?? 0}`;
+  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs} ${pack ? pack.P : 0}`;
   let d = memo.get(key);
   if (!d) {
-    const { d0, d1 } = noiseReport(np, terms, coeffs, P).download;
+    const { d0, d1 } = noiseReport(np, terms, coeffs, pack).download;
     if (memo.size > 4096) memo.clear();
     memo.set(key, (d = { d0, d1 }));
   }
   return d;
 }
 const drops = new WeakMap<readonly bigint[], Map<string, Drop>>();
+
+/** The merge tree of a product's results for the noise analysis (noise.ts), or undefined unpacked. */
+export const packNoise = (np: NoiseParams, b: Blocking, packed: boolean): PackNoise | undefined => (packed ? { P: packOf(b), ks: keySwitchNoise(np) } : undefined);
 
 /** Rows and columns of result block (nbi, mbi) inside the matrix (edge blocks are smaller). */
 export function blockExtent(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, mbi: number): [number, number] {

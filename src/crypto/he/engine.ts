@@ -14,12 +14,12 @@ import { rethrow } from './seal.ts';
 import type { Blocking, ProductShape } from './packing.ts';
 import { outIndex, noiseTerms } from './packing.ts';
 import { checkNoise } from './noise.ts';
+import { packNoise } from './compress.ts';
 import type { NoiseReport } from './noise.ts';
 import type { HeWeightCache } from './weights.ts';
 import { ServerCore, perMessage, RESULT_CT_BYTES, uploadCtBytes, type ProductJob } from './server-core.ts';
 import { ClientCore } from './client-core.ts';
 import { resultCoeffs, productDrop, rowOffsets, framesPerRow, frameMembers, framePosition } from './compress.ts';
-import { packOf } from './packing.ts';
 import type { HeContext } from './seal.ts';
 
 export { uploadCtBytes, RESULT_CT_BYTES } from './server-core.ts';
@@ -90,7 +90,7 @@ export function concat(parts: Uint8Array[]): Uint8Array {
  * compressed ciphertexts, compress.ts), its length checked.
  */
 export function resultFrames(ctx: HeContext, job: ProductJob, nbi: number, msg: Uint8Array): Uint8Array[] {
-  const packed = ctx.chain.packBits > 0, frames = framesPerRow(job.b, packed);
+  const packed = ctx.pack > 1, frames = framesPerRow(job.b, packed);
   const off = rowOffsets(job.b, job.shape, nbi, productDrop(ctx, job.kind, job.b, job.shape), packed);
   const expected = off[frames];
   if (msg.byteLength !== expected) throw new Error(`HE product: result message has ${msg.byteLength} bytes, expected ${expected}`);
@@ -125,7 +125,7 @@ export async function clientProducts(ch: Channel, sess: HeClientSession, job: Pr
         for (let f = 0; f < frames.length; f++) {
           const { coeffs, budget } = core.decrypt(frames[f], nbi, f, !!stats?.measureBudget);
           if (budget !== undefined) stats!.minBudgetBits = Math.min(stats!.minBudgetBits ?? Infinity, budget);
-          extract(b, shape, h, nbi, f, coeffs, out, false, sess.ctx.chain.packBits > 0);
+          extract(b, shape, h, nbi, f, coeffs, out, false, sess.ctx.pack > 1);
         }
       }
     }
@@ -177,7 +177,7 @@ function extractBlock(b: Blocking, shape: ProductShape, h: number, nbi: number, 
 /** Server: the worst-case noise analysis of a product, checked (throws if a bound fails). */
 export function checkProductNoise(sess: HeServerSession, job: ProductJob): NoiseReport {
   const { b, shape } = job;
-  return checkNoise(sess.ctx, noiseTerms(b, job.kind), resultCoeffs(shape), packOf(b));
+  return checkNoise(sess.ctx, noiseTerms(b, job.kind), resultCoeffs(shape), packNoise(sess.ctx, b, sess.ctx.pack > 1));
 }
 
 /** Server, one thread: absorb each upload as it arrives, stream each row of results when its head is done. */
@@ -209,7 +209,7 @@ export async function serverProducts(
         const parts: Uint8Array[] = [];
         core.finishRow(h, nbi, prg, (f, bytes, r) => {
           parts.push(bytes);
-          extract(b, shape, h, nbi, f, r, out, true, sess.ctx.chain.packBits > 0);
+          extract(b, shape, h, nbi, f, r, out, true, sess.ctx.pack > 1);
         });
         ch.send(concat(parts));
         await busy.yield();

@@ -1,7 +1,8 @@
 // HE linear algebra on additive shares (node-seal BFV, coefficient packing). See docs/he.md.
-export { HeContext, loadSeal, DEFAULT_HE_PARAMS, MAX_ELL, POLY_DEGREE } from './seal.ts';
+export { HeContext, loadSeal, DEFAULT_HE_PARAMS, MAX_ELL, POLY_DEGREE, packFactor, plainBitsOf } from './seal.ts';
 export type { HeParams } from './seal.ts';
-export { HeClientSession, HeServerSession, heSetupClient, heSetupServer, heRecvPublicKey, heServerSession, heSetupCost } from './keys.ts';
+export { HeClientSession, HeServerSession, heSetupClient, heSetupServer, heRecvPublicKey, heServerSession, heSetupCost, PUBLIC_KEY_BYTES } from './keys.ts';
+export { galoisElements, galoisFrameBytes, GALOIS_KEY_BYTES } from './galois.ts';
 export {
   heMatmulClient,
   heMatmulServer,

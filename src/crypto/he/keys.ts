@@ -1,10 +1,12 @@
-// One-time HE session setup. The client owns the secret key; the server receives only the public
-// key, which it needs for one thing: re-randomising each result ciphertext with a fresh public-key
-// encryption of zero (circuit privacy, docs/he.md). Coefficient packing needs no Galois or
-// relinearisation keys, and seeded symmetric uploads need nothing on the server.
+// One-time HE session setup. The client owns the secret key; the server receives the public key,
+// which it needs for re-randomising each result ciphertext with a fresh public-key encryption of
+// zero (circuit privacy, docs/he.md), and in a packed context the Galois keys of the merge tree
+// (galois.ts). Coefficient packing needs no relinearisation keys, and seeded symmetric uploads
+// need nothing on the server. Both go in one client->server message.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey, GaloisKeys } from 'node-seal';
-import { HeContext, sealError, sealLive, seededBytes, DATA_PRIMES, chainFor, DEFAULT_HE_PARAMS } from './seal.ts';
+import { DEFAULT_HE_PARAMS, HeContext, packFactor, sealError, sealLive, seededBytes, type HeParams } from './seal.ts';
+import { KEY_PRIMES, galoisFrameBytes, loadGaloisFrame, makeGaloisFrame } from './galois.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
 export class HeClientSession {
@@ -45,20 +47,23 @@ export class HeClientSession {
 }
 
 /**
- * Server side of an HE session: the client's public key (for re-randomisation only) and, when
- * results are packed (pack.ts), the client's Galois keys for the merge tree.
+ * Server side of an HE session: the client's public key (for re-randomisation) and, in a packed
+ * context, its Galois keys for galoisElements(ctx.pack) (the merge tree, `applyGalois` at level 0).
  */
 export class HeServerSession {
   readonly ctx: HeContext;
   readonly encryptor: Encryptor;
+  /** Galois keys of the merge tree (packed contexts), else null. Owned by the session. */
   readonly galois: GaloisKeys | null;
   private readonly pk: PublicKey;
+  private readonly galoisFrame: Uint8Array | null;
   private deleted = false;
 
-  constructor(ctx: HeContext, pk: PublicKey, galois: GaloisKeys | null = null) {
+  constructor(ctx: HeContext, pk: PublicKey, galois: { keys: GaloisKeys; frame: Uint8Array } | null = null) {
     this.ctx = ctx;
     this.pk = pk;
-    this.galois = galois;
+    this.galois = galois?.keys ?? null;
+    this.galoisFrame = galois?.frame ?? null;
     this.encryptor = new ctx.seal.Encryptor(ctx.context, pk);
     sealLive.sessions++;
   }
@@ -68,9 +73,9 @@ export class HeServerSession {
     return this.pk.saveToArray(this.ctx.seal.ComprModeType.none) as Uint8Array;
   }
 
-  /** The client's Galois keys as bytes (null without packing), for this party's worker threads. */
+  /** The Galois key frame as received (galois.ts), for this party's worker threads; null if unpacked. */
   exportGaloisKeys(): Uint8Array | null {
-    return this.galois ? (this.galois.saveToArray(this.ctx.seal.ComprModeType.none) as Uint8Array) : null;
+    return this.galoisFrame;
   }
 
   delete(): void {
@@ -83,23 +88,20 @@ export class HeServerSession {
   }
 }
 
-/** Key-level primes: the data primes plus the special prime. */
-const KEY_PRIMES = DATA_PRIMES + 1;
+/** Bytes of the seeded public key (key level: data primes and the special prime, u64 residues). */
+export const PUBLIC_KEY_BYTES = seededBytes(KEY_PRIMES);
 
 /**
- * Seeded size of SEAL's default Galois key set at N = 8192 with 3 data primes (25 elements, each
- * 3 seeded key-level public keys), measured: the keys of packed results (pack.ts) until the setup
- * sends only the tree's few (s8-keys).
+ * Exact cost of `heSetup*`: one client->server message, the seeded public key followed, in a
+ * packed context, by the Galois key frame (galois.ts).
  */
-export const GALOIS_KEYS_BYTES = 18_953_928;
-
-/** Exact cost of `heSetup*` at ring width `ell`: the seeded public key, and with packing the Galois keys (one message). */
-export function heSetupCost(ell = DEFAULT_HE_PARAMS.ell): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {
-  const galois = chainFor(ell).packBits > 0 ? GALOIS_KEYS_BYTES : 0;
-  return { bytesUp: seededBytes(KEY_PRIMES) + galois, bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
+export function heSetupCost(params: Partial<HeParams> = {}): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {
+  const p = { ...DEFAULT_HE_PARAMS, ...params };
+  const galois = p.packed ? galoisFrameBytes(packFactor(p.ell)) : 0;
+  return { bytesUp: PUBLIC_KEY_BYTES + galois, bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
 }
 
-/** Client: generate keys, send the (seeded) public key. */
+/** Client: generate keys, send the (seeded) public key and, in a packed context, the Galois keys. */
 export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClientSession> {
   const s = ctx.seal;
   const kg = new s.KeyGenerator(ctx.context);
@@ -109,21 +111,21 @@ export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClie
     sk = kg.secretKey();
     pk = kg.createPublicKey();
     const ser = kg.createPublicKeySerializable();
-    const gal = ctx.chain.packBits > 0 ? kg.createGaloisKeysSerializable() : null;
+    let key: Uint8Array;
     try {
-      const pkBytes = ser.saveToArray(s.ComprModeType.none) as Uint8Array;
-      if (!gal) ch.send(pkBytes);
-      else {
-        const g = gal.saveToArray(s.ComprModeType.none) as Uint8Array;
-        const msg = new Uint8Array(pkBytes.byteLength + g.byteLength);
-        msg.set(pkBytes);
-        msg.set(g, pkBytes.byteLength);
-        ch.send(msg);
-      }
+      key = ser.saveToArray(s.ComprModeType.none) as Uint8Array;
     } finally {
       ser.delete();
-      gal?.delete();
     }
+    if (key.byteLength !== PUBLIC_KEY_BYTES) throw new Error(`internal: seeded public key of ${key.byteLength} bytes`);
+    if (ctx.pack > 1) {
+      const frame = makeGaloisFrame(ctx, sk);
+      const msg = new Uint8Array(key.byteLength + frame.byteLength);
+      msg.set(key);
+      msg.set(frame, key.byteLength);
+      key = msg;
+    }
+    ch.send(key);
   } catch (e) {
     sk?.delete();
     pk?.delete();
@@ -135,46 +137,63 @@ export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClie
 }
 
 /**
- * Server, first half of the setup: receive the client's public key message (its size checked).
- * No SEAL object exists yet, so a client that connects and sends nothing costs the server no HE
- * context (about 6 MiB and a second of CPU; docs/serving.md).
+ * Server, first half of the setup: receive the client's key message (its size checked against
+ * heSetupCost(params)). No SEAL object exists yet, so a client that connects and sends nothing
+ * costs the server no HE context (about 6 MiB and a second of CPU; docs/serving.md).
  */
-export async function heRecvPublicKey(ch: Channel, ell = DEFAULT_HE_PARAMS.ell): Promise<Uint8Array> {
+export async function heRecvPublicKey(ch: Channel, params: Partial<HeParams> = {}): Promise<Uint8Array> {
   const bytes = await ch.recv();
-  const expected = heSetupCost(ell).bytesUp;
+  const expected = heSetupCost(params).bytesUp;
   if (bytes.byteLength !== expected) {
-    throw new Error(`HE setup: public key message has ${bytes.byteLength} bytes, expected ${expected}`);
+    throw new Error(`HE setup: key message has ${bytes.byteLength} bytes, expected ${expected}`);
   }
   return bytes;
 }
 
 /**
- * Server, second half: load the received public key (and, with packing, the Galois keys after it)
- * on `ctx`. `galois` gives the Galois keys separately (a worker thread: exportGaloisKeys).
+ * Server, second half: load the received keys on `ctx`. `galois` undefined: `key` is the whole
+ * setup message (public key, then the Galois key frame in a packed context); given (a worker
+ * thread): `key` is the public key alone and `galois` the frame (HeServerSession.exportGaloisKeys).
  */
-export function heServerSession(ctx: HeContext, bytes: Uint8Array, galoisBytes?: Uint8Array | null): HeServerSession {
+export function heServerSession(ctx: HeContext, key: Uint8Array, galois?: Uint8Array | null): HeServerSession {
+  let pkBytes = key;
+  let frame = galois ?? null;
+  if (galois === undefined && ctx.pack > 1) {
+    // The public key's length is in its SEAL header (bytes 8..16): seeded as sent, or expanded.
+    const len = key.byteLength >= 16 ? Number(new DataView(key.buffer, key.byteOffset, 16).getBigUint64(8, true)) : Infinity;
+    if (!(len <= key.byteLength)) throw new Error(`HE setup: key message of ${key.byteLength} bytes does not hold a public key`);
+    pkBytes = key.subarray(0, len);
+    frame = key.subarray(len);
+  }
+  if ((ctx.pack > 1) !== (frame !== null)) {
+    throw new Error(ctx.pack > 1 ? 'HE setup (server): a packed context needs Galois keys' : 'HE setup (server): Galois keys for an unpacked context');
+  }
   const pk = new ctx.seal.PublicKey();
-  const pkLen = seededBytes(KEY_PRIMES);
-  const packs = ctx.chain.packBits > 0;
+  try {
+    pk.loadFromArray(ctx.context, pkBytes);
+  } catch (e) {
+    pk.delete();
+    throw sealError(e, 'HE setup (server): malformed public key');
+  }
   let gk: GaloisKeys | null = null;
   try {
-    // The setup message is the seeded key then the Galois keys; a worker gets them apart.
-    pk.loadFromArray(ctx.context, packs && !galoisBytes ? bytes.subarray(0, pkLen) : bytes);
-    if (packs) {
-      gk = new ctx.seal.GaloisKeys();
-      gk.loadFromArray(ctx.context, galoisBytes ?? bytes.subarray(pkLen));
-    }
+    gk = frame === null ? null : loadGaloisFrame(ctx, frame);
+  } catch (e) {
+    pk.delete();
+    throw e;
+  }
+  try {
+    return new HeServerSession(ctx, pk, gk && frame ? { keys: gk, frame: frame.slice() } : null);
   } catch (e) {
     pk.delete();
     gk?.delete();
-    throw sealError(e, 'HE setup (server): malformed public or Galois keys');
+    throw sealError(e, 'HE setup (server)');
   }
-  return new HeServerSession(ctx, pk, gk);
 }
 
-/** Server: receive the client's public key (and Galois keys). */
+/** Server: receive the client's keys. */
 export async function heSetupServer(ch: Channel, ctx: HeContext): Promise<HeServerSession> {
-  return heServerSession(ctx, await heRecvPublicKey(ch, ctx.params.ell));
+  return heServerSession(ctx, await heRecvPublicKey(ch, ctx.params));
 }
 
 /** A client session from exported keys (a worker thread of the client, src/crypto/he/pool.ts). */

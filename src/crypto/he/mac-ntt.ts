@@ -54,9 +54,9 @@ function sealNtt(ctx: HeContext, fill: Fill): Uint8Array {
  * kernel's transform of a plaintext with coefficients across [0, t) against SEAL's, residue by residue.
  */
 export function nttPlan(ctx: HeContext, a: MacArena): NttPlan | null {
-  const key = `${ctx.params.ell}:${ctx.N}:${ctx.primes.join(',')}`;
+  const key = `${ctx.plainBits}:${ctx.N}:${ctx.primes.join(',')}`;
   if (plans.has(key)) return plans.get(key)!;
-  const N = ctx.N, bits = Math.log2(N), t = 1n << BigInt(ctx.params.ell);
+  const N = ctx.N, bits = Math.log2(N), t = 1n << BigInt(ctx.plainBits); // SEAL's plain modulus (t' when packed: pack.ts)
   const mono = sealNtt(ctx, (lo, wide) => {
     if (wide) wide[1] = 1n;
     else lo[2] = 1;

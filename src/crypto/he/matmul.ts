@@ -74,20 +74,17 @@ export interface HeCost {
 }
 
 /** What the cost needs of the parameters: the ring width and kappa fix the download roundings. */
-type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa'>;
+type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa' | 'packed'>;
 
 /** What the noise analysis needs, from ell alone (both parties and the cost model). */
-const noiseParams = (params: Pick<HeParams, 'ell' | 'kappa'>): NoiseParams => {
-  const chain = chainFor(params.ell);
-  return { N: POLY_DEGREE, primes: chain.primes, params, chain };
-};
+const noiseParams = (params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): NoiseParams & { params: Pick<HeParams, 'packed'> } => ({ N: POLY_DEGREE, primes: chainFor(params.ell).primes, params });
 
 /**
  * The blocking of a product: chosen (with its merge width P when the chain packs results, the
  * largest the noise allows: pack.ts productPack), or the caller's, checked (P resolved if absent).
  */
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
-  const np = noiseParams(params), packs = chainFor(params.ell).packBits > 0;
+  const np = noiseParams(params), packs = !!params.packed;
   const pack = packs ? (b: Blocking) => productPack(np, kind, b, shape) : undefined;
   if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params), uploadCtBytes(params.ell), pack);
   const b = pack && blocking.P === undefined ? { ...blocking, P: pack(blocking) } : blocking;
@@ -100,10 +97,10 @@ function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blo
  * Bytes of the result messages of one head: frames of c1 and of c0 at the result positions
  * (compress.ts), one per result block, or with packed results one per group of P blocks of a row.
  */
-export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa'>): number {
+export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): number {
   const drop = productDrop(noiseParams(params), kind, b, shape);
   const rowsLast = shape.n - (b.nb - 1) * b.nw, colsLast = shape.m - (b.mb - 1) * b.mw;
-  if (chainFor(params.ell).packBits > 0) {
+  if (params.packed) {
     // Packed: per row, full groups of P blocks and a last group with the edge column block.
     const P = packOf(b), groups = Math.ceil(b.mb / P), lastCount = b.mb - (groups - 1) * P;
     let bytes = 0;
@@ -132,7 +129,7 @@ function cost(shape: ProductShape, kind: ProductKind, b: Blocking, params: Bw): 
     rounds: 2,
     blocking: b,
     inCts: h * c.inCts,
-    outCts: h * finishCounts(b, chainFor(params.ell).packBits > 0).merged,
+    outCts: h * finishCounts(b, !!params.packed).merged,
     products: h * c.products,
   };
 }
@@ -285,7 +282,7 @@ export async function hePrepareWeights(
   checkLen('W', W, k * m, ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const job: ProductJob = { kind: 'plain', shape, b: resolveBlocking(shape, 'plain', ctx.params, blocking), left: { data: ctx.ring.alloc(0) }, right: { data: W } };
-  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job);
+  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job, !!ctx.params.packed);
   const core = new ServerCore({ ctx, encryptor: null }, job, undefined, target.cache);
   try {
     core.prepareWeights();

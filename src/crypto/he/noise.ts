@@ -28,8 +28,19 @@
 // H = sqrt(2N ln(2 C 2^kappa)), the union over the C coefficients of a call fails with
 // probability <= 2^-kappa. d1 and d0 are the largest with B2 + 2^(d0-1) + 2^(d1-1) H <= q0/(4t)
 // (one bit of margin kept, like the other levels).
+//
+// Packed results (Chen, Dai, Kim, Song 2021, PackLWEs, Alg. 2; docs/he.md "Noise of the merge
+// tree"): a tree level ct = (a + Y^s b) + sigma_g(a - Y^s b) gives |e| <= 2(|e_a| + |e_b|) + ks,
+// ks the noise of one key switch, so P raw results of bound b merge to P^2 b + ks (P^2 - 1)/3;
+// results packed with P' < P_max are then scaled by P_max/P' (a plaintext constant), so every
+// finished ciphertext holds P_max * y at t' = 2^(ell + packBits), which is y at t = 2^ell in the
+// rational frame (q/t' * P_max = q/t): the level-1 and level-2 rooms stay those of t, provided the
+// mask goes in as P_max * r and the client rounds the decrypted m' to a multiple of P_max.
+// Key switch (SEAL: RNS digits d_j = [c]_{q_j} in [0, q_j), one per data prime of the level, keys
+// with noise |e| <= 21, mod-down by the special prime P_sp with rounding):
+// |ks| <= N * 21 * sum_j q_j / P_sp + (N + 1)/2.
 import type { HeContext, HeParams } from './seal.ts';
-import { CT_DATA_OFFSET, FLOOD_HIGH_BITS } from './seal.ts';
+import { chainFor, CT_DATA_OFFSET, FLOOD_HIGH_BITS } from './seal.ts';
 import { Prg } from '../prg.ts';
 
 const log2 = (x: number | bigint): number => {
@@ -70,42 +81,48 @@ export interface NoiseParams {
   N: number;
   primes: readonly bigint[];
   params: Pick<HeParams, 'ell' | 'kappa'>;
-  /** Packed results (pack.ts): the chain's special prime bits and plaintext bits above ell (absent or 0: none). */
-  chain?: { specialBits: number; packBits: number };
+}
+
+/** A merge tree of P raw results (P <= packFactor), each key switch adding at most `ks` (keySwitchNoise). */
+export interface PackNoise {
+  P: number;
+  ks: number;
+}
+
+/** Worst-case noise of one key switch at level 0 (header comment); the special prime is chainFor(ell)'s. */
+export function keySwitchNoise(ctx: Pick<NoiseParams, 'N' | 'primes' | 'params'>): number {
+  const sum = ctx.primes.reduce((a, p) => a + Number(p), 0);
+  return (ctx.N * 21 * sum) / Number(chainFor(ctx.params.ell).specialPrime) + (ctx.N + 1) / 2;
+}
+
+/** Level-0 bound of a finished ciphertext: P raw results of bound b merged, then scaled to P_max (header comment). */
+export function treeNoise(b: number, pack: PackNoise, pMax: number): number {
+  const P = pack.P;
+  return (pMax / P) * (P * P * b + (pack.ks * (P * P - 1)) / 3);
 }
 
 /**
- * Level-0 noise of a merged ciphertext (pack.ts): raw results with bound b (plaintext
- * coefficients lifted from [0, 2^ell) at t' = 2^(ell+4), so 2^ell per term, not 2^(ell-1)),
- * multiplied by P_MAX/P, merged by log2 P tree levels, each |e| <= 2(|e_a| + |e_b|) + ks (σ_g and
- * Y^s keep the infinity norm): P^2·b + ks·(P^2 - 1)/3, times P_MAX/P. ks: one key switch at level 0,
- * the RNS digits' noise L·N·B·max(q_i)/p_special (B = 21, SEAL's key noise) plus the division's
- * rounding (N + 1)/2.
+ * Worst-case noise analysis for `terms` (packing.noiseTerms) and `coeffs` flooded coefficients
+ * (every c0 coefficient the client receives: result positions, or N per merged ciphertext when the
+ * frame carries all of c0). With `pack`, the finished ciphertexts are merge trees of pack.P raw
+ * results scaled to packFactor(ell) (header comment; level 0 is checked against q/(2t')).
  */
-export function packedLevel0(N: number, primes: readonly bigint[], specialBits: number, packBits: number, b: number, P: number): number {
-  const qMax = Math.max(...primes.map((p) => Number(p)));
-  const ks = (primes.length * N * 21 * qMax) / 2 ** specialBits + (N + 1) / 2;
-  return (2 ** packBits / P) * (P * P * b + (ks * (P * P - 1)) / 3);
-}
-
-/**
- * Worst-case noise analysis for `terms` (packing.noiseTerms) and `coeffs` flooded coefficients;
- * `P` results merged per ciphertext when the chain packs (pack.ts).
- */
-export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, P = 1): NoiseReport {
+export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, pack?: PackNoise): NoiseReport {
   const N = ctx.N;
   const ell = ctx.params.ell;
   const [p0, p1, p2] = ctx.primes;
-  const packBits = ctx.chain?.packBits ?? 0;
-  const raw = 22 * terms * 2 ** (packBits > 0 ? ell : ell - 1) + 42 * N + 21;
-  const b0 = packBits > 0 ? packedLevel0(N, ctx.primes, ctx.chain!.specialBits, packBits, raw, P) : raw;
+  // At t' = 2^(ell+4) (packed) SEAL lifts a coefficient in [0, 2^ell) as itself: up to 2^ell, not 2^(ell-1).
+  const raw = 22 * terms * 2 ** (pack ? ell : ell - 1) + 42 * N + 21;
+  const packBits = pack ? chainFor(ell).packBits : 0;
+  if (pack && !(Number.isInteger(Math.log2(pack.P)) && pack.P >= 1 && pack.P <= 2 ** packBits)) {
+    throw new RangeError(`merge tree of ${pack.P} results: want a power of two in 1..${2 ** packBits}`);
+  }
+  const b0 = pack ? treeNoise(raw, pack, 2 ** packBits) : raw;
   const b1 = b0 / Number(p2) + (N + 1) / 2;
   const F = 2 ** FLOOD_HIGH_BITS * Number(p0);
   const b2 = (b1 + F) / Number(p1) + (N + 1) / 2 + 0.5;
   const [q0, q1, q2] = chainLogs(ctx.primes); // log2 of the level moduli, levels 0, 1, 2
-  // Decryption needs |e| < q/(2t); a packed ciphertext holds 2^packBits·y at t' = 2^(ell + packBits),
-  // an encryption of y at 2^ell, except at level 0 before the merge (room of t').
-  const room = (logQ: number): number => logQ - 1 - ell;
+  const room = (logQ: number): number => logQ - 1 - ell; // decryption needs |e| < q/(2t)
   return {
     level0: log2(b0),
     level1: log2(b1),
@@ -142,8 +159,8 @@ function downloadDrop(N: number, kappa: number, b2: number, room: number, coeffs
 }
 
 /** Throw unless flooding reaches 2^-kappa and every level decrypts correctly. */
-export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, P = 1): NoiseReport {
-  const r = noiseReport(ctx, terms, coeffs, P);
+export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, pack?: PackNoise): NoiseReport {
+  const r = noiseReport(ctx, terms, coeffs, pack);
   if (r.statDistance > -ctx.params.kappa) {
     throw new Error(
       `HE product too large for one call: flooding gives statistical distance 2^${r.statDistance.toFixed(1)} ` +
@@ -153,6 +170,23 @@ export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, P = 
   const worst = Math.min(...r.margin);
   if (worst <= 1) throw new Error(`HE noise budget exhausted (margin ${worst.toFixed(1)} bits at ell = ${ctx.params.ell})`);
   return r;
+}
+
+/**
+ * The largest merge tree (power of two P <= packFactor(ell)) whose finished ciphertexts pass
+ * checkNoise; `coeffs` may depend on P (e.g. N per merged ciphertext). 0 if not even P = 1 passes.
+ */
+export function packLimit(ctx: NoiseParams, terms: number, coeffs: number | ((P: number) => number)): number {
+  const ks = keySwitchNoise(ctx);
+  for (let P = 2 ** chainFor(ctx.params.ell).packBits; P >= 1; P /= 2) {
+    try {
+      checkNoise(ctx, terms, typeof coeffs === 'number' ? coeffs : coeffs(P), { P, ks });
+      return P;
+    } catch {
+      // too much noise for this P: try half
+    }
+  }
+  return 0;
 }
 
 /**

@@ -18,14 +18,14 @@ import type { SealModule } from './seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { noiseTerms } from './packing.ts';
-import { noiseReport, type NoiseParams } from './noise.ts';
+import { packLimit, type NoiseParams } from './noise.ts';
+import { galoisElements } from './galois.ts';
+import { PACK_BITS } from './seal.ts';
 import type { RingArray } from '../ring.ts';
-import { Ring } from '../ring.ts';
+import type { Ring } from '../ring.ts';
 import type { Prg } from '../prg.ts';
 
-/** Bits the plaintext modulus has above the ring when results are packed: t' = 2^(ell + PACK_BITS). */
-export const PACK_BITS = 4;
-/** Largest merge: P_MAX = 2^PACK_BITS results per ciphertext (log2 P_MAX Galois keys). */
+/** Largest merge: P_MAX = 2^PACK_BITS results per ciphertext (log2 P_MAX Galois keys; t' = 2^(ell + PACK_BITS)). */
 export const MAX_PACK = 2 ** PACK_BITS;
 
 /** Largest power of two dividing x. */
@@ -38,24 +38,18 @@ const ceilPow2 = (x: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, x))
  * P after the shift), at most `cap` (P_MAX, or less where the noise requires: noise.ts), and no
  * wider than a row of mb result blocks needs.
  */
-export function packFactor(b: Pick<Blocking, 'dw' | 'mb'>, cap = MAX_PACK): number {
+export function mergeWidth(b: Pick<Blocking, 'dw' | 'mb'>, cap = MAX_PACK): number {
   return Math.max(1, Math.min(pow2(b.dw), cap, ceilPow2(b.mb)));
 }
 
 /**
- * The merge width of a product: packFactor(b), halved until the noise analysis of the merged
- * ciphertexts passes (flooding within 2^-kappa over the call's result positions, every level's
- * margin > 1 bit: noise.ts); 1 when the chain does not pack. Both parties and the cost model.
+ * The merge width of a product: mergeWidth(b), at most the largest P whose merged ciphertexts
+ * pass the noise analysis (noise.ts packLimit: flooding within 2^-kappa over the call's result
+ * positions, every level's margin > 1 bit). Both parties and the cost model.
  */
 export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): number {
-  if (!np.chain || np.chain.packBits === 0) return 1;
-  const terms = noiseTerms(b, kind), coeffs = shape.heads * shape.n * shape.m;
-  let P = packFactor(b);
-  for (; P > 1; P /= 2) {
-    const r = noiseReport(np, terms, coeffs, P);
-    if (r.statDistance <= -np.params.kappa && Math.min(...r.margin) > 1) break;
-  }
-  return P;
+  const limit = packLimit(np, noiseTerms(b, kind), shape.heads * shape.n * shape.m);
+  return Math.max(1, Math.min(mergeWidth(b), limit));
 }
 
 /** Result blocks of row `nbi` merged into group `g`: column blocks [g·P, min(mb, (g+1)·P)). */
@@ -63,11 +57,11 @@ export const groupsOf = (mb: number, P: number): number => Math.ceil(mb / P);
 export const groupMembers = (mb: number, P: number, g: number): number => Math.min(P, mb - g * P);
 
 /**
- * Galois elements of the tree's levels, strides s = P/2, ..., 1: for each, the g ≡ 1 + N/s
- * (mod 2N/s) among the elements of SEAL's default Galois key set (3^(±2^i) mod 2N), so the keys
- * exist without batching (node-seal 7 makes keys for chosen elements only with batching).
+ * Galois elements of the tree's levels, strides s = P/2, ..., 1, for SEAL's default Galois key set
+ * (tests and bench/bytes/tree.ts): the g ≡ 1 + N/s (mod 2N/s) among its elements 3^(±2^i) mod 2N.
+ * The session's keys are made for galois.ts galoisElements (g = N/s + 1).
  */
-export function packElements(P: number, N = 8192): number[] {
+export function defaultSetElements(P: number, N = 8192): number[] {
   const m2 = 2 * N, keys = new Set<number>();
   let f = 3, b = 0;
   for (let x = 1; x < m2; x += 2) if ((3 * x) % m2 === 1) b = x;
@@ -151,12 +145,12 @@ export function shiftScaleNtt(env: Omit<PackEnv, 'galois' | 'plainBits'> & { pla
  * (deletes them, also on error); returns a new ciphertext. Coefficient j·P + r of its message is
  * P times coefficient j·P of raw r's (mod t').
  */
-export function mergeTree(env: PackEnv, raws: (Ciphertext | null)[]): Ciphertext {
+export function mergeTree(env: PackEnv, raws: (Ciphertext | null)[], elementsOf: (P: number) => number[] = galoisElements): Ciphertext {
   const { seal, evaluator: ev, N } = env;
   const P = raws.length;
   if (P !== ceilPow2(P) || P > MAX_PACK) throw new Error(`internal: merge of ${P} results`);
   if (raws.every((c) => c === null)) throw new Error('internal: merge of no result');
-  const elements = packElements(P, N);
+  const elements = elementsOf(P);
   let cur = raws.slice();
   const mono = new seal.Plaintext();
   try {

@@ -53,7 +53,7 @@ export async function serverProductsPooled(
   const { shape, b } = job;
   const noise = checkProductNoise(sess, job);
   if (stats) stats.noise = noise;
-  const packed = sess.ctx.chain.packBits > 0;
+  const packed = sess.ctx.pack > 1;
   const { pool, W, busy, add, out, pid, inflight } = start(ps, sess.ctx.ring, shape, stats);
   try {
     busy.pause();
@@ -159,7 +159,7 @@ export async function clientProductsPooled(
     for (let h = 0; h < shape.heads; h++) {
       for (let nbi = 0; nbi < b.nb; nbi++) {
         const frames = resultFrames(sess.ctx, job, nbi, await ch.recv());
-        const packed = sess.ctx.chain.packBits > 0;
+        const packed = sess.ctx.pack > 1;
         for (let w = 0; w < W; w++) {
           const fs: number[] = [];
           for (let f = w; f < frames.length; f += W) fs.push(f);

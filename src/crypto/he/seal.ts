@@ -1,12 +1,13 @@
 // node-seal 7 (Microsoft SEAL 4.1, BFV) behind a small, memory-safe wrapper.
 //
-// Parameters (docs/he.md): N = 8192, three data primes plus a 20-bit special prime, plaintext
-// modulus t = 2^ell (the secret-sharing ring). The data primes form the level chain of the matmul
-// protocol: products at level 0 (3 primes), noise flooding at level 1 (2 primes), download at
-// level 2 (1 prime). Their sizes depend on ell (`chainFor`): 60 + 54 + 40 bits for ell <= 32 up to
-// 60 + 60 + 48 at ell = 40 (noise.ts checks every product). Every total, with the special prime
-// (174 to 188 bits), is within 218, the HomomorphicEncryption.org standard's bound for 128-bit
-// security at N = 8192 with a ternary secret.
+// Parameters (docs/he.md): N = 8192, three data primes plus a special prime for key switching,
+// plaintext modulus t = 2^ell (the secret-sharing ring), or t' = 2^(ell + packBits) in a packed
+// context (results merged by key switching, Chen, Dai, Kim, Song 2021, PackLWEs). The data primes
+// form the level chain of the matmul protocol: products at level 0 (3 primes), noise flooding at
+// level 1 (2 primes), download at level 2 (1 prime). Their sizes depend on ell (`chainFor`):
+// 60 + 54 + 40 bits for ell <= 32 up to 60 + 60 + 48 at ell = 40 (noise.ts checks every product);
+// the special prime takes what is left of 218 bits, the HomomorphicEncryption.org standard's bound
+// for 128-bit security at N = 8192 with a ternary secret, up to 60 bits (60 at ell <= 34, 50 at 40).
 //
 // node-seal 7 exposes raw embind handles: every object must be freed with `.delete()`, and
 // `.clone()` returns an alias of the same C++ object (use `.copy()` for a deep copy).
@@ -52,6 +53,13 @@ export interface HeParams {
   kappa: number;
   /** Bandwidth assumed by the blocking optimizer when it weighs bytes against time (bytes/s). */
   bandwidth: number;
+  /**
+   * Packed results (docs/he.md, "Bytes: levers studied" (c)): SEAL's plain modulus is
+   * 2^(ell + packBits) and the setup sends Galois keys for the merge tree. Off by default until the
+   * product path finishes every result P-scaled (an unpacked result decrypted at t' would have
+   * packBits bits less room and its high message bits would not be masked).
+   */
+  packed?: boolean;
 }
 
 /**
@@ -59,14 +67,15 @@ export interface HeParams {
  * NETWORKS.wan), where bytes decide the time: docs/he.md, "Blocking by bytes". Both parties and the
  * cost model use this value, so they choose the same blockings.
  */
-export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETWORKS.wan.bitsPerSecond / 8 };
+export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETWORKS.wan.bitsPerSecond / 8, packed: false };
 
 /** Fixed lattice parameters (see the header comment and docs/he.md). */
 export const POLY_DEGREE = 8192;
 /** Data primes of every chain: products at 3 primes, flooding at 2, download at 1. */
 export const DATA_PRIMES = 3;
-export const SPECIAL_PRIME_BITS = 20;
 export const MAX_ELL = 40;
+/** log2 of the merge tree's P (packFactor): one Galois key per tree level. */
+export const PACK_BITS = 4;
 /** log2 q at N = 8192 allowed for 128-bit security (HomomorphicEncryption.org standard, Table 1). */
 export const MAX_LOG_Q = 218;
 /** Half-width exponent of the flooding draw's high digit: E = u1 + p0*u2, u2 in [-2^U, 2^U). */
@@ -74,30 +83,20 @@ export const FLOOD_HIGH_BITS = 16;
 
 /**
  * A level chain: the data primes' bit sizes, first (p0, kept for download) to last (p2, dropped
- * first), and the primes SEAL's CoeffModulus.Create(8192, [...bits, 20]) returns for them (checked
- * when a context is created), so that cost functions, which have no SEAL context, see the same
- * chain. Upload ciphertexts carry each residue of c0 in its prime's bits (compress.ts, packUpload).
+ * first), and the primes SEAL's CoeffModulus.Create(8192, [...bits, specialBits]) returns for them
+ * (checked when a context is created), so that cost functions, which have no SEAL context, see the
+ * same chain. Upload ciphertexts carry each residue of c0 in its prime's bits (compress.ts,
+ * packUpload); the special prime is only in keys (key level), never in a ciphertext we send.
  */
 export interface Chain {
   readonly bits: readonly number[];
   readonly primes: readonly bigint[];
-  /**
-   * Packed results (pack.ts, issue 15): the special prime's bits (a key-switching prime: 60 at
-   * ell <= 32, 54 at ell = 37, so the total stays <= 218) and the plaintext modulus's bits above the
-   * ring (PACK_BITS); today's 20-bit special prime and 0 without packing.
-   */
+  /** The special prime (key level, key switching): min(60, 218 - sum(bits)) bits. */
   readonly specialBits: number;
+  readonly specialPrime: bigint;
+  /** log2 P of the merge tree a packed context supports (t' = 2^(ell + packBits)). */
   readonly packBits: number;
 }
-
-/**
- * Whether contexts pack results (pack.ts). Off by default until the session setup uploads the
- * few Galois keys the merge needs instead of SEAL's default set (session 8: s8-keys). Both parties
- * and the cost model read it: set CIPHERPRUNE_HE_PACK=1 in every process of a session.
- */
-export const hePack = { enabled: process.env.CIPHERPRUNE_HE_PACK === '1' };
-/** Bits of the plaintext modulus above the ring when results are packed (t' = 2^(ell + 4), pack.ts). */
-export const PACK_PLAIN_BITS = 4;
 
 /**
  * The chain for ring width e = max(ell, 32): data primes of 60, min(60, e + 22) and e + 8 bits
@@ -109,34 +108,38 @@ export const PACK_PLAIN_BITS = 4;
  * coefficient instead of 180; at e = 37 (attention scores): 164; at e = 40: 168. The primes are
  * SEAL's CoeffModulus.Create(8192, [...bits, 20]) (checked when a context is created).
  */
+// Data primes, then the special prime (at e <= 34 a second 60-bit prime: SEAL gives p0 the smaller).
 const CHAIN_PRIMES: Record<number, readonly bigint[]> = {
-  32: [1152921504606830593n, 18014398508400641n, 1099511480321n],
-  33: [1152921504606830593n, 36028797018652673n, 2199023190017n],
-  34: [1152921504606830593n, 72057594037616641n, 4398046150657n],
-  35: [1152921504606830593n, 144115188075593729n, 8796092858369n],
-  36: [1152921504606830593n, 288230376150876161n, 17592186028033n],
-  37: [1152921504606830593n, 576460752303210497n, 35184371613697n],
-  38: [1152921504606748673n, 1152921504606830593n, 70368743669761n],
-  39: [1152921504606748673n, 1152921504606830593n, 140737488273409n],
-  40: [1152921504606748673n, 1152921504606830593n, 281474976694273n],
+  32: [1152921504606748673n, 18014398508400641n, 1099511480321n, 1152921504606830593n],
+  33: [1152921504606748673n, 36028797018652673n, 2199023190017n, 1152921504606830593n],
+  34: [1152921504606748673n, 72057594037616641n, 4398046150657n, 1152921504606830593n],
+  35: [1152921504606830593n, 144115188075593729n, 8796092858369n, 288230376150876161n],
+  36: [1152921504606830593n, 288230376150876161n, 17592186028033n, 72057594037616641n],
+  37: [1152921504606830593n, 576460752303210497n, 35184371613697n, 18014398508400641n],
+  38: [1152921504606748673n, 1152921504606830593n, 70368743669761n, 4503599627124737n],
+  39: [1152921504606748673n, 1152921504606830593n, 140737488273409n, 2251799813554177n],
+  40: [1152921504606748673n, 1152921504606830593n, 281474976694273n, 1125899906826241n],
 };
 const CHAINS = new Map<number, Chain>();
-const P0_BELOW_SPECIAL = 1152921504606748673n;
 
 /** The level chain for ring width `ell` (both parties and the cost model derive it from ell alone). */
 export function chainFor(ell: number): Chain {
   const e = Math.max(32, Math.min(MAX_ELL, ell));
-  const key = hePack.enabled ? e : -e;
-  let c = CHAINS.get(key);
+  let c = CHAINS.get(e);
   if (!c) {
-    const bits = [60, Math.min(60, e + 22), e + 8], room = MAX_LOG_Q - bits.reduce((a, b) => a + b, 0);
-    const pack = hePack.enabled ? { specialBits: Math.min(60, room), packBits: PACK_PLAIN_BITS } : { specialBits: SPECIAL_PRIME_BITS, packBits: 0 };
-    // A 60-bit special prime takes SEAL's largest 60-bit prime, so p0 is the next one.
-    const primes = pack.specialBits === 60 ? [P0_BELOW_SPECIAL, ...CHAIN_PRIMES[e].slice(1)] : CHAIN_PRIMES[e];
-    CHAINS.set(key, (c = { bits, primes, ...pack }));
+    const bits = [60, Math.min(60, e + 22), e + 8];
+    const specialBits = Math.min(60, MAX_LOG_Q - bits.reduce((a, b) => a + b));
+    const primes = CHAIN_PRIMES[e];
+    CHAINS.set(e, (c = { bits, primes: primes.slice(0, DATA_PRIMES), specialBits, specialPrime: primes[DATA_PRIMES], packBits: PACK_BITS }));
   }
   return c;
 }
+
+/** P of the merge tree a packed context supports at ring width `ell` (docs/he.md, "Noise": the P limit). */
+export const packFactor = (ell: number): number => 2 ** chainFor(ell).packBits;
+
+/** Bits of SEAL's plain modulus: ell, or ell + packBits in a packed context. */
+export const plainBitsOf = (p: Pick<HeParams, 'ell' | 'packed'>): number => p.ell + (p.packed ? chainFor(p.ell).packBits : 0);
 
 // Serialized layouts with compression "none" (SEAL 4.1): fixed sizes make the cost model exact.
 /** Plaintext: SEAL header 16, parms_id 32, coeff_count 8, scale 8, DynArray header 16 + size 8. */
@@ -163,9 +166,12 @@ export class HeContext {
   readonly chain: Chain;
   /** Data primes, first (kept for download) to last (dropped first). */
   readonly primes: bigint[];
+  /** The share ring's modulus 2^ell (the noise rooms use it: packed results hold P*y at t'). */
   readonly t: bigint;
-  /** log2 of SEAL's plaintext modulus: ell, or ell + chain.packBits when results are packed (pack.ts). */
+  /** SEAL's plain modulus is 2^plainBits: ell, or ell + packBits in a packed context (plainBitsOf). */
   readonly plainBits: number;
+  /** P of the merge tree (packFactor) in a packed context, else 1. */
+  readonly pack: number;
   /** parms_id of level 0 (all data primes): where encryption and products happen. */
   readonly topParms: ParmsIdType;
   private readonly ptTemplate: Uint8Array;
@@ -181,7 +187,8 @@ export class HeContext {
     this.N = POLY_DEGREE;
     this.t = 1n << BigInt(params.ell);
     this.chain = chainFor(params.ell);
-    this.plainBits = params.ell + this.chain.packBits;
+    this.plainBits = plainBitsOf(params);
+    this.pack = params.packed ? packFactor(params.ell) : 1;
     const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
     const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, this.chain.specialBits]));
     const plain = new seal.Modulus(1n << BigInt(this.plainBits));
@@ -191,13 +198,16 @@ export class HeContext {
       parms.setPlainModulus(plain);
       this.context = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
       if (!this.context.parametersSet()) throw new Error('SEAL rejected the encryption parameters');
-      this.primes = [];
-      for (let i = 0; i < DATA_PRIMES; i++) {
+      const all: bigint[] = [];
+      for (let i = 0; i <= DATA_PRIMES; i++) {
         const m = coeff.get(i)!;
-        this.primes.push(m.value());
+        all.push(m.value());
         m.delete();
       }
-      if (this.primes.some((p, i) => p !== this.chain.primes[i])) throw new Error(`SEAL chose other primes than chainFor(${params.ell}): ${this.primes.join(', ')}`);
+      this.primes = all.slice(0, DATA_PRIMES);
+      if (all.some((p, i) => p !== (i < DATA_PRIMES ? this.chain.primes[i] : this.chain.specialPrime))) {
+        throw new Error(`SEAL chose other primes than chainFor(${params.ell}): ${all.join(', ')}`);
+      }
     } catch (e) {
       throw sealError(e, 'HeContext.create');
     } finally {

@@ -101,7 +101,7 @@ export class ServerCore {
     this.ptNtt = new s.Plaintext();
     this.tmp = new s.Ciphertext();
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
-    this.packed = sess.ctx.chain.packBits > 0;
+    this.packed = sess.ctx.pack > 1;
     this.mac = kernelFits(sess.ctx) ? new MacProducts(sess.ctx, job.b.nb * job.b.mb) : null;
     if (!this.mac) sess.ctx.nonzeroNtt();
   }

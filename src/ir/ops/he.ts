@@ -27,7 +27,7 @@ export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'he
     heSetup(ell) {
       if (ready.has(ell)) return [];
       ready.add(ell);
-      const c = heSetupCost(ell);
+      const c = heSetupCost({ ell });
       const flights: Flight[] = [];
       if (c.bytesUp) flights.push({ from: 'client', c2s: c.bytesUp, s2c: 0, setup: 'he' });
       if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown, setup: 'he' });

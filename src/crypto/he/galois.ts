@@ -1,0 +1,156 @@
+// Galois keys for the merge tree of packed results (Chen, Dai, Kim, Song 2021, PackLWEs, Alg. 2;
+// docs/he.md "Galois keys"). One key per tree level: at stride s (P/2, ..., 1) the automorphism
+// Y -> Y^g with g = N/s + 1 fixes the multiples of 2s and negates those = s mod 2s.
+//
+// node-seal 7 makes keys for chosen elements only through `createGaloisKeys*WithSteps`, which SEAL
+// allows only with batching (t prime, t = 1 mod 2N); t = 2^k does not batch. Key-switching keys do
+// not depend on t (they encrypt P_sp * s(Y^g) under s mod the key-level primes), so the client
+// makes them with a second context that differs only in t = 65537 and the same secret key, then
+// relabels them: SEAL's parms_id is a hash of the parameters (t included), stored in each
+// serialized object at bytes 16..48; we write the packed context's key parms_id there. SEAL's
+// default set (24 elements: 3^(+-2^i) and 2N - 1) would need no relabelling but takes about 1.6x
+// the client's time (keygen context included) for 4 useful keys (docs/he.md, measured).
+//
+// Wire frame (one per ring width, inside the setup message): for each element of
+// galoisElements(P), in order, the key's DATA_PRIMES decomposition components, each a seeded
+// key-level ciphertext as SEAL serializes it (compression none: seededBytes(KEY_PRIMES) bytes).
+// The server rebuilds SEAL's GaloisKeys layout around them (header, parms_id, one u64 count per
+// slot (g - 1)/2) and loads it: SEAL checks parms_id, sizes and every residue.
+import type { GaloisKeys, SecretKey, SEALContext } from 'node-seal';
+import { DATA_PRIMES, POLY_DEGREE, seededBytes, sealError, type HeContext } from './seal.ts';
+
+/** Primes at the key level: the data primes and the special prime. */
+export const KEY_PRIMES = DATA_PRIMES + 1;
+/** Bytes of one Galois key on the wire: DATA_PRIMES seeded key-level ciphertexts. */
+export const GALOIS_KEY_BYTES = DATA_PRIMES * seededBytes(KEY_PRIMES);
+/** A batching plain modulus (prime, 1 mod 2N) for the keygen context only. */
+const KEYGEN_T = 65537n;
+const SEAL_HEADER = 16;
+const PARMS_ID = 32;
+
+/** The tree's automorphisms for P results (power of two, 2 <= P <= N): strides s = P/2, ..., 1. */
+export function galoisElements(P: number, N = POLY_DEGREE): number[] {
+  if (!Number.isInteger(Math.log2(P)) || P < 1 || P > N) throw new RangeError(`merge tree of ${P} results: want a power of two in 1..${N}`);
+  const out: number[] = [];
+  for (let s = P / 2; s >= 1; s /= 2) out.push(N / s + 1);
+  return out;
+}
+
+/** Bytes of the Galois key frame for a tree of P results. */
+export const galoisFrameBytes = (P: number): number => galoisElements(P).length * GALOIS_KEY_BYTES;
+
+/** Row-rotation step k with 3^k = g mod 2N (SEAL's GaloisTool generator 3; g = 1 mod 4). */
+function stepOf(g: number, N: number): number {
+  let x = 1;
+  for (let k = 0; k < N / 2; k++, x = (x * 3) % (2 * N)) if (x === g) return k;
+  throw new RangeError(`Galois element ${g} is not a power of 3 mod ${2 * N}`);
+}
+
+/** The 32 bytes of a context's key-level parms_id as SEAL serializes them. */
+function keyParmsBytes(context: SEALContext): Uint8Array {
+  const id = context.keyParmsId();
+  try {
+    return new Uint8Array(BigUint64Array.from(id.values()).buffer);
+  } finally {
+    id.delete();
+  }
+}
+
+const u64 = (b: Uint8Array, at: number): number => Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(at, true));
+
+/** Client: Galois keys for galoisElements(ctx.pack) under `sk`, as the wire frame. */
+export function makeGaloisFrame(ctx: HeContext, sk: SecretKey): Uint8Array {
+  const s = ctx.seal;
+  const elts = galoisElements(ctx.pack);
+  const none = s.ComprModeType.none;
+  const live: { delete(): void }[] = [];
+  const keep = <T extends { delete(): void }>(x: T): T => (live.push(x), x);
+  try {
+    const parms = keep(new s.EncryptionParameters(s.SchemeType.bfv));
+    const coeff = keep(s.CoeffModulus.Create(ctx.N, Int32Array.from([...ctx.chain.bits, ctx.chain.specialBits])));
+    parms.setPolyModulusDegree(ctx.N);
+    parms.setCoeffModulus(coeff);
+    parms.setPlainModulus(keep(new s.Modulus(KEYGEN_T)));
+    // No modulus switching chain: key generation needs the key level only.
+    const kctx = keep(new s.SEALContext(parms, false, s.SecLevelType.tc128));
+    if (!kctx.parametersSet()) throw new Error('SEAL rejected the keygen parameters');
+    const ours = keyParmsBytes(ctx.context);
+    const theirs = keyParmsBytes(kctx);
+    const skBytes = (sk.saveToArray(none) as Uint8Array).slice();
+    skBytes.set(theirs, SEAL_HEADER);
+    const ksk = keep(new s.SecretKey());
+    ksk.loadFromArray(kctx, skBytes);
+    skBytes.fill(0);
+    const kg = keep(new s.KeyGenerator(kctx, ksk));
+    const ser = keep(kg.createGaloisKeysSerializableWithSteps(Int32Array.from(elts.map((g) => stepOf(g, ctx.N)))));
+    const all = ser.saveToArray(none) as Uint8Array;
+    // Walk SEAL's layout: header, parms_id, dim1, then per slot a count and that many keys.
+    const frame = new Uint8Array(elts.length * GALOIS_KEY_BYTES);
+    const want = new Map(elts.map((g, i) => [(g - 1) / 2, i]));
+    let at = SEAL_HEADER + PARMS_ID;
+    const slots = u64(all, at);
+    at += 8;
+    let found = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      const parts = u64(all, at);
+      at += 8;
+      if (parts === 0) continue;
+      const i = want.get(slot);
+      const len = u64(all, at + 8) * parts;
+      if (i === undefined || parts !== DATA_PRIMES || len !== GALOIS_KEY_BYTES) throw new Error(`unexpected Galois key layout at slot ${slot}`);
+      const key = all.subarray(at, at + len);
+      for (let j = 0; j < DATA_PRIMES; j++) key.set(ours, j * seededBytes(KEY_PRIMES) + SEAL_HEADER);
+      frame.set(key, i * GALOIS_KEY_BYTES);
+      at += len;
+      found++;
+    }
+    if (found !== elts.length || at !== all.length) throw new Error('unexpected Galois key layout');
+    return frame;
+  } catch (e) {
+    throw sealError(e, 'HE setup (client): Galois keys');
+  } finally {
+    for (const x of live.reverse()) x.delete();
+  }
+}
+
+/** Server: load a Galois key frame for galoisElements(ctx.pack) on `ctx`; clear errors on a bad frame. */
+export function loadGaloisFrame(ctx: HeContext, frame: Uint8Array): GaloisKeys {
+  const s = ctx.seal;
+  const elts = galoisElements(ctx.pack);
+  const expected = elts.length * GALOIS_KEY_BYTES;
+  if (frame.byteLength !== expected) throw new Error(`HE setup: Galois key frame has ${frame.byteLength} bytes, expected ${expected} (${elts.length} keys)`);
+  const slots = (elts[elts.length - 1] - 1) / 2 + 1;
+  const size = SEAL_HEADER + PARMS_ID + 8 + 8 * slots + expected;
+  const bytes = new Uint8Array(size);
+  const dv = new DataView(bytes.buffer);
+  // SEAL's header (magic, version, compression none) as this build writes it, then the total size.
+  const empty = new s.GaloisKeys();
+  try {
+    bytes.set((empty.saveToArray(s.ComprModeType.none) as Uint8Array).subarray(0, 8));
+  } finally {
+    empty.delete();
+  }
+  dv.setBigUint64(8, BigInt(size), true);
+  bytes.set(keyParmsBytes(ctx.context), SEAL_HEADER);
+  let at = SEAL_HEADER + PARMS_ID;
+  dv.setBigUint64(at, BigInt(slots), true);
+  at += 8;
+  const index = new Map(elts.map((g, i) => [(g - 1) / 2, i]));
+  for (let slot = 0; slot < slots; slot++) {
+    const i = index.get(slot);
+    dv.setBigUint64(at, BigInt(i === undefined ? 0 : DATA_PRIMES), true);
+    at += 8;
+    if (i === undefined) continue;
+    bytes.set(frame.subarray(i * GALOIS_KEY_BYTES, (i + 1) * GALOIS_KEY_BYTES), at);
+    at += GALOIS_KEY_BYTES;
+  }
+  const gk = new s.GaloisKeys();
+  try {
+    gk.loadFromArray(ctx.context, bytes);
+    for (const g of elts) if (!gk.hasKey(g)) throw new Error(`no key for Galois element ${g}`);
+    return gk;
+  } catch (e) {
+    gk.delete();
+    throw sealError(e, 'HE setup (server): malformed Galois keys');
+  }
+}
