@@ -62,7 +62,8 @@ export function nttPlan(ctx: HeContext, a: MacArena): NttPlan | null {
     else lo[2] = 1;
     return true;
   });
-  const plan: NttPlan = { primes: [], mask: t - 1n, half: t >> 1n };
+  // Coefficients are ring elements (mask 2^ell - 1, as encodeInto), lifted at SEAL's plain modulus.
+  const plan: NttPlan = { primes: [], mask: (1n << BigInt(ctx.params.ell)) - 1n, half: t >> 1n };
   for (const [l, p] of ctx.primes.entries()) {
     const psi = u64At(mono, l * N);
     const pow = new Array<bigint>(N);

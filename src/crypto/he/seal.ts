@@ -67,7 +67,7 @@ export interface HeParams {
  * NETWORKS.wan), where bytes decide the time: docs/he.md, "Blocking by bytes". Both parties and the
  * cost model use this value, so they choose the same blockings.
  */
-export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETWORKS.wan.bitsPerSecond / 8, packed: false };
+export const DEFAULT_HE_PARAMS: HeParams = { ell: 32, kappa: 40, bandwidth: NETWORKS.wan.bitsPerSecond / 8, packed: true };
 
 /** Fixed lattice parameters (see the header comment and docs/he.md). */
 export const POLY_DEGREE = 8192;

@@ -360,25 +360,24 @@ export class ServerCore {
       const raws: (Ciphertext | null)[] = new Array(packOf(b)).fill(null);
       try {
         for (let s = 0, slot = nbi * b.mb + first; s < count; s++, slot++) {
-          raws[s] = this.mac ? this.fromKernel(slot, false) : this.acc[slot]!;
+          raws[s] = this.mac ? this.fromKernel(slot) : this.acc[slot]!; // each re-randomised by its own Enc_pk(0)
           this.acc[slot] = null;
         }
       } catch (e) {
         for (const c of raws) c?.delete();
         throw e;
       }
-      const [bytes, r] = finishPacked({ ...this.sess, galois }, raws, this.shift, this.pt, prg, () => this.zero());
+      const [bytes, r] = finishPacked({ ...this.sess, galois }, raws, this.shift, this.pt, prg);
       onFrame(f, compressResult(bytes, resultPositions(b, shape, nbi, f, true), this.drop, ctx.N), r);
     }
   }
 
-  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0) (`rerandomise`). */
-  private fromKernel(slot: number, rerandomise = true): Ciphertext {
+  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0). */
+  private fromKernel(slot: number): Ciphertext {
     const ctx = this.sess.ctx;
     const a = new ctx.seal.Ciphertext();
     try {
       a.loadFromArray(ctx.context, this.mac!.result(slot));
-      if (!rerandomise) return a;
       const z = this.zero();
       try {
         ctx.evaluator.addInplace(a, z);
