@@ -54,16 +54,16 @@ function sealNtt(ctx: HeContext, fill: Fill): Uint8Array {
  * kernel's transform of a plaintext with coefficients across [0, t) against SEAL's, residue by residue.
  */
 export function nttPlan(ctx: HeContext, a: MacArena): NttPlan | null {
-  const key = `${ctx.plainBits}:${ctx.N}:${ctx.primes.join(',')}`;
+  const key = `${ctx.params.ell}:${ctx.N}:${ctx.primes.join(',')}`;
   if (plans.has(key)) return plans.get(key)!;
-  const N = ctx.N, bits = Math.log2(N), t = 1n << BigInt(ctx.plainBits); // SEAL's plain modulus (t' when packed: pack.ts)
+  // Lifted centred at 2^ell also in a packed context: its encodeInto centres the coefficients (seal.ts).
+  const N = ctx.N, bits = Math.log2(N), t = 1n << BigInt(ctx.params.ell);
   const mono = sealNtt(ctx, (lo, wide) => {
     if (wide) wide[1] = 1n;
     else lo[2] = 1;
     return true;
   });
-  // Coefficients are ring elements (mask 2^ell - 1, as encodeInto), lifted at SEAL's plain modulus.
-  const plan: NttPlan = { primes: [], mask: (1n << BigInt(ctx.params.ell)) - 1n, half: t >> 1n };
+  const plan: NttPlan = { primes: [], mask: t - 1n, half: t >> 1n };
   for (const [l, p] of ctx.primes.entries()) {
     const psi = u64At(mono, l * N);
     const pow = new Array<bigint>(N);

@@ -111,8 +111,8 @@ export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, pac
   const N = ctx.N;
   const ell = ctx.params.ell;
   const [p0, p1, p2] = ctx.primes;
-  // At t' = 2^(ell+4) (packed) SEAL lifts a coefficient in [0, 2^ell) as itself: up to 2^ell, not 2^(ell-1).
-  const raw = 22 * terms * 2 ** (pack ? ell : ell - 1) + 42 * N + 21;
+  // Packed contexts centre plaintext coefficients at 2^ell (seal.ts encodeInto), so 2^(ell-1) per term as unpacked.
+  const raw = 22 * terms * 2 ** (ell - 1) + 42 * N + 21;
   const packBits = pack ? chainFor(ell).packBits : 0;
   if (pack && !(Number.isInteger(Math.log2(pack.P)) && pack.P >= 1 && pack.P <= 2 ** packBits)) {
     throw new RangeError(`merge tree of ${pack.P} results: want a power of two in 1..${2 ** packBits}`);

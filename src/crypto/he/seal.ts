@@ -253,12 +253,36 @@ export class HeContext {
       const m = (1n << BigInt(this.params.ell)) - 1n;
       for (let i = 0; i < this.N; i++) wide[i] &= m;
     }
+    if (this.pack > 1) this.centre(lo, wide);
     try {
       pt.loadFromArray(this.context, buf);
     } catch (e) {
       throw sealError(e, 'encode plaintext');
     }
     return any !== false;
+  }
+
+  /**
+   * Packed contexts (pack.ts): a ring element v >= 2^(ell-1) goes in as v - 2^ell mod t' (the same
+   * mod 2^ell, all a packed result needs), so SEAL lifts every coefficient into [-2^(ell-1), 2^(ell-1))
+   * as at t = 2^ell and the product noise keeps its bound 22·T·2^(ell-1) (noise.ts).
+   */
+  private centre(lo: Uint32Array, wide: BigUint64Array | null): void {
+    const ell = this.params.ell, up = (1n << BigInt(this.plainBits)) - (1n << BigInt(ell));
+    if (wide) {
+      const half = 1n << BigInt(ell - 1);
+      for (let i = 0; i < this.N; i++) if (wide[i] >= half) wide[i] += up;
+      return;
+    }
+    // ell <= 32: t' - 2^ell as words; v + up < t' <= 2^36 (no carry out of the high word beyond it).
+    const half = 2 ** (ell - 1), upLo = Number(up & 0xffffffffn), upHi = Number(up >> 32n);
+    for (let i = 0; i < this.N; i++) {
+      const v = lo[2 * i];
+      if (v < half) continue;
+      const s = v + upLo;
+      lo[2 * i] = s >>> 0;
+      lo[2 * i + 1] = upHi + (s >= 2 ** 32 ? 1 : 0);
+    }
   }
 
   /** Coefficients of a (decrypted) plaintext, N of them, as a RingArray. */
