@@ -18,7 +18,7 @@ import type { SealModule } from './seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { noiseTerms } from './packing.ts';
-import { packLimit, type NoiseParams } from './noise.ts';
+import { keySwitchNoise, noiseReport, type NoiseParams } from './noise.ts';
 import { galoisElements } from './galois.ts';
 import { PACK_BITS } from './seal.ts';
 import type { RingArray } from '../ring.ts';
@@ -48,9 +48,22 @@ export function mergeWidth(b: Pick<Blocking, 'dw' | 'mb'>, cap = MAX_PACK): numb
  * positions, every level's margin > 1 bit). Both parties and the cost model.
  */
 export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): number {
-  const limit = packLimit(np, noiseTerms(b, kind), shape.heads * shape.n * shape.m);
-  return Math.max(1, Math.min(mergeWidth(b), limit));
+  const terms = noiseTerms(b, kind), coeffs = shape.heads * shape.n * shape.m, width = mergeWidth(b);
+  // Memoised: the blocking search asks for many candidates with the same noise terms.
+  const key = `${np.params.ell} ${np.params.kappa} ${np.primes[0]} ${terms} ${coeffs} ${width}`;
+  let P = packs.get(key);
+  if (P === undefined) {
+    const ks = keySwitchNoise(np);
+    for (P = width; P > 1; P /= 2) {
+      const r = noiseReport(np, terms, coeffs, { P, ks }); // as checkNoise (noise.ts packLimit), without its throw
+      if (r.statDistance <= -np.params.kappa && Math.min(...r.margin) > 1) break;
+    }
+    if (packs.size > 4096) packs.clear();
+    packs.set(key, P);
+  }
+  return P;
 }
+const packs = new Map<string, number>();
 
 /** Result blocks of row `nbi` merged into group `g`: column blocks [g·P, min(mb, (g+1)·P)). */
 export const groupsOf = (mb: number, P: number): number => Math.ceil(mb / P);

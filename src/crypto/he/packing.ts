@@ -54,8 +54,11 @@ export const OP_COST_US = {
   serverOutput: 5400,
   /** client: load + decrypt + decode, per result ciphertext */
   clientDecrypt: 1300,
-  /** server, packed results: the shift by (16/P)·Y^-(dw-1) (a ct×pt product) and the inverse NTT, per raw result (pack.ts) */
-  rawResult: 900,
+  /**
+   * server, packed results, per raw result (pack.ts): its Enc_pk(0) (about 3 ms of serverOutput),
+   * the shift by (16/P)·Y^-(dw-1) (a ct×pt product) and the inverse NTT
+   */
+  rawResult: 3900,
   /** server, packed results: one key switch (applyGalois) at level 0, 3 data primes + a 60-bit special prime */
   keySwitch: 4000,
 } as const;
@@ -113,14 +116,14 @@ export function treeSwitches(members: number, P: number): number {
   return n;
 }
 
-/** The part of serverOutput that a packed raw result pays before the merge (its inverse NTT, in rawResult). */
-const INVERSE_NTT_US = 600;
+/** The part of serverOutput that a packed raw result pays before the merge (its Enc_pk(0) and inverse NTT, in rawResult). */
+const RAW_PART_US = 3600;
 
 /** Estimated compute of one head's product in microseconds (OP_COST_US), server and client, and the weight blocks prepared. */
 export function computeUs(b: Blocking, kind: ProductKind, packed = false): { server: number; client: number; blocks: number } {
   const c = blockCounts(b, kind), f = finishCounts(b, packed), u = OP_COST_US;
   return {
-    server: c.inCts * u.serverInput + c.plains * u.serverPlain + c.products * u.product + f.raw * u.rawResult + f.switches * u.keySwitch + f.merged * (u.serverOutput - (packed ? INVERSE_NTT_US : 0)),
+    server: c.inCts * u.serverInput + c.plains * u.serverPlain + c.products * u.product + f.raw * u.rawResult + f.switches * u.keySwitch + f.merged * (u.serverOutput - (packed ? RAW_PART_US : 0)),
     client: c.inCts * u.clientEncrypt + f.merged * u.clientDecrypt,
     blocks: kind === 'plain' ? c.plains : 0,
   };
