@@ -12,8 +12,8 @@ import type { Pair } from './helpers.ts';
 interface Pools { c: PoolSession; s: PoolSession }
 
 async function openPools(p: Pair, cpool: HePool, spool: HePool): Promise<Pools> {
-  const c = await cpool.open('client', p.ctx.params.ell, p.cs.exportKeys());
-  const s = await spool.open('server', p.ctx.params.ell, { pk: p.ss.exportPublicKey() });
+  const c = await cpool.open('client', p.ctx.params.ell, p.cs.exportKeys(), !!p.ctx.params.packed);
+  const s = await spool.open('server', p.ctx.params.ell, { pk: p.ss.exportPublicKey(), galois: p.ss.exportGaloisKeys() }, !!p.ctx.params.packed);
   return { c, s };
 }
 
@@ -157,7 +157,7 @@ describe('HE on worker threads', () => {
     const q = await sessionPair(32);
     const sp = new HePool(2);
     try {
-      const ps = { s: await sp.open('server', 32, { pk: q.ss.exportPublicKey() }) };
+      const ps = { s: await sp.open('server', 32, { pk: q.ss.exportPublicKey(), galois: q.ss.exportGaloisKeys() }, !!q.ctx.params.packed) };
       const ring = q.ctx.ring;
       const [n, k, m] = [8, 40, 30];
       const X = ring.random(n * k, Prg.fromInt(1));

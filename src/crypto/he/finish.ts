@@ -13,13 +13,13 @@ import type { ServerKeys } from './server-core.ts';
 export const RESULT_CT_BYTES = ctBytes(1);
 
 /**
- * Packed results: each raw result (NTT form, level 0, re-randomised by its own Enc_pk(0) as
- * unpacked ones are: its c1 is then independent of the weights, and so is the merged c1, a public
- * function of them; a raw result of all-zero weights is not SEAL's transparent zero) times
- * `shift` = (16/P)·Y^-(dw-1), inverse NTT, the merge tree (pack.ts), and the finishing of one
- * ciphertext. Consumes `raws` (deletes them, also on error).
+ * Packed results: each raw result (NTT form, level 0; the product's one guard Enc_pk(0) added so
+ * that none is SEAL's transparent zero: the guards merge to an encryption of 0) times `shift` =
+ * (16/P)·Y^-(dw-1), inverse NTT, the merge tree (pack.ts), then one fresh Enc_pk(0) from `zero`
+ * (NTT form, transformed back) — the merged c1 is a function of the weights until re-randomised —
+ * and the finishing of one ciphertext. Consumes `raws` (deletes them, also on error).
  */
-export function finishPacked(sess: ServerKeys & { galois: GaloisKeys }, raws: (Ciphertext | null)[], shift: Plaintext, pt: Plaintext, prg: Prg): [Uint8Array, RingArray] {
+export function finishPacked(sess: ServerKeys & { galois: GaloisKeys }, raws: (Ciphertext | null)[], shift: Plaintext, pt: Plaintext, prg: Prg, zero: () => Ciphertext): [Uint8Array, RingArray] {
   const ctx = sess.ctx, ev = ctx.evaluator;
   let merged: Ciphertext | null = null;
   try {
@@ -31,6 +31,13 @@ export function finishPacked(sess: ServerKeys & { galois: GaloisKeys }, raws: (C
     const group = raws.slice();
     raws.fill(null); // the merge consumes them (also on error)
     merged = mergeTree({ seal: ctx.seal, context: ctx.context, evaluator: ev, topParms: ctx.topParms, N: ctx.N, plainBits: ctx.plainBits, galois: sess.galois }, group);
+    const z = zero();
+    try {
+      ev.cipherTransformFromNttInplace(z);
+      ev.addInplace(merged, z);
+    } finally {
+      z.delete();
+    }
     return finish(sess, merged, pt, prg, true);
   } finally {
     for (const c of raws) c?.delete();

@@ -54,11 +54,8 @@ export const OP_COST_US = {
   serverOutput: 5400,
   /** client: load + decrypt + decode, per result ciphertext */
   clientDecrypt: 1300,
-  /**
-   * server, packed results, per raw result (pack.ts): its Enc_pk(0) (about 3 ms of serverOutput),
-   * the shift by (16/P)·Y^-(dw-1) (a ct×pt product) and the inverse NTT
-   */
-  rawResult: 3900,
+  /** server, packed results, per raw result (pack.ts): the shift by (16/P)·Y^-(dw-1) (a ct×pt product) and the inverse NTT */
+  rawResult: 900,
   /** server, packed results: one key switch (applyGalois) at level 0, 3 data primes + a 60-bit special prime */
   keySwitch: 4000,
 } as const;
@@ -116,8 +113,8 @@ export function treeSwitches(members: number, P: number): number {
   return n;
 }
 
-/** The part of serverOutput that a packed raw result pays before the merge (its Enc_pk(0) and inverse NTT, in rawResult). */
-const RAW_PART_US = 3600;
+/** The part of serverOutput that a packed raw result pays before the merge (its inverse NTT, in rawResult). */
+const RAW_PART_US = 600;
 
 /** Estimated compute of one head's product in microseconds (OP_COST_US), server and client, and the weight blocks prepared. */
 export function computeUs(b: Blocking, kind: ProductKind, packed = false): { server: number; client: number; blocks: number } {

@@ -86,6 +86,8 @@ export class ServerCore {
   /** Packed results (pack.ts): the chain packs them; the factor (16/P)·Y^-(dw-1) in NTT form, made at the first row. */
   private readonly packed: boolean;
   private shift: Plaintext | null = null;
+  /** Packed results: one Enc_pk(0) of the product added to every raw result so none is SEAL's transparent zero (all-zero weights). */
+  private guard: Ciphertext | null = null;
 
   constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
     const s = sess.ctx.seal;
@@ -360,24 +362,26 @@ export class ServerCore {
       const raws: (Ciphertext | null)[] = new Array(packOf(b)).fill(null);
       try {
         for (let s = 0, slot = nbi * b.mb + first; s < count; s++, slot++) {
-          raws[s] = this.mac ? this.fromKernel(slot) : this.acc[slot]!; // each re-randomised by its own Enc_pk(0)
+          raws[s] = this.mac ? this.fromKernel(slot, false) : this.acc[slot]!;
+          ctx.evaluator.addInplace(raws[s]!, (this.guard ??= this.zero())); // never SEAL's transparent zero
           this.acc[slot] = null;
         }
       } catch (e) {
         for (const c of raws) c?.delete();
         throw e;
       }
-      const [bytes, r] = finishPacked({ ...this.sess, galois }, raws, this.shift, this.pt, prg);
+      const [bytes, r] = finishPacked({ ...this.sess, galois }, raws, this.shift, this.pt, prg, () => this.zero());
       onFrame(f, compressResult(bytes, resultPositions(b, shape, nbi, f, true), this.drop, ctx.N), r);
     }
   }
 
-  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0). */
-  private fromKernel(slot: number): Ciphertext {
+  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0) (`rerandomise`). */
+  private fromKernel(slot: number, rerandomise = true): Ciphertext {
     const ctx = this.sess.ctx;
     const a = new ctx.seal.Ciphertext();
     try {
       a.loadFromArray(ctx.context, this.mac!.result(slot));
+      if (!rerandomise) return a;
       const z = this.zero();
       try {
         ctx.evaluator.addInplace(a, z);
@@ -405,5 +409,7 @@ export class ServerCore {
     this.tmp.delete();
     this.shift?.delete();
     this.shift = null;
+    this.guard?.delete();
+    this.guard = null;
   }
 }
