@@ -119,12 +119,13 @@ describe('HE on worker threads', () => {
       const b = makeBlocking(13, 22, 17, 4, 5, 6); // 4 x 3 = 12 accumulators over 3 workers
       expect((await matmul(p, pools, 13, 22, 17, 70, b)).mismatch).toBe(-1);
       const after = await spool.zeroReport();
-      expect(after.taken - before.taken).toBe(12); // each accumulator took one (4 per worker <= 6 in stock)
-      // and the idle workers make 12 new ones (a stocked ciphertext is used once, never put back).
+      // each result took one (4 per worker <= 6 in stock), and each worker's core one guard (packed results: he/pack.ts)
+      expect(after.taken - before.taken).toBe(12 + 3);
+      // and the idle workers make 15 new ones (a stocked ciphertext is used once, never put back).
       for (let i = 0; i < 200 && (await spool.zeroReport()).stocked < 18; i++) await new Promise((r) => setTimeout(r, 25));
       const refilled = await spool.zeroReport();
       expect(refilled.stocked).toBe(18);
-      expect(refilled.made - before.made).toBe(12);
+      expect(refilled.made - before.made).toBe(12 + 3);
     } finally {
       await spool.setZeroStock(0);
     }
