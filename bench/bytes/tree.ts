@@ -10,6 +10,7 @@
 import { loadSeal } from '../../src/crypto/he/seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from '../../src/crypto/he/seal.ts';
 import { Prg } from '../../src/crypto/prg.ts';
+import { defaultSetElements } from '../../src/crypto/he/pack.ts';
 
 const N = 8192;
 
@@ -30,20 +31,8 @@ export interface TreeResult {
   wrong: number;
 }
 
-/** The elements of the tree's levels (s = P/2 .. 1) among the default keys' 3^(+-2^i) mod 2N. */
-export function treeElements(P: number): number[] {
-  const m2 = 2 * N, keys = new Set<number>();
-  let f = 3, b = 0;
-  for (let x = 1; x < m2; x += 2) if ((3 * x) % m2 === 1) b = x;
-  for (let i = 0; i < 12; i++, f = (f * f) % m2, b = (b * b) % m2) keys.add(f).add(b);
-  const out: number[] = [];
-  for (let s = P / 2; s >= 1; s /= 2) {
-    const g = Array.from({ length: s }, (_, t) => (1 + (N / s) * (2 * t + 1)) % m2).find((c) => keys.has(c));
-    if (g === undefined) throw new Error(`no default Galois key for stride ${s}`);
-    out.push(g);
-  }
-  return out;
-}
+/** The elements of the tree's levels (pack.ts). */
+export const treeElements = (P: number): number[] => defaultSetElements(P, N);
 
 /** The chain with a special prime for key switching: ell <= 32 60 + 54 + 40 + 60 (214 bits), ell = 37 60 + 59 + 45 + 54 (218). */
 export const treeChain = (ell: number): number[] => (ell <= 32 ? [60, 54, 40, 60] : [60, 59, 45, 54]);

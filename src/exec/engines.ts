@@ -123,7 +123,7 @@ function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const pooled = async (products: number): Promise<{ pool?: PoolSession }> => {
     if (!worthPooling(products)) return {};
     st.pool ??= processPool().then((w) =>
-      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys()) : w.open('server', st.ctx.params.ell, { pk: st.key }),
+      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys(), !!st.ctx.params.packed) : w.open('server', st.ctx.params.ell, { pk: st.key }, !!st.ctx.params.packed),
     );
     const ps = await st.pool;
     return ps ? { pool: ps } : {};

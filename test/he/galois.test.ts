@@ -134,7 +134,7 @@ describe('Galois keys for packed results', () => {
     expect(GALOIS_KEY_BYTES).toBe(3 * 262_338);
     expect(cost.bytesUp).toBe(PUBLIC_KEY_BYTES + 4 * GALOIS_KEY_BYTES);
     expect(cost.bytesUp).toBe(3_410_394);
-    expect(heSetupCost({ ell: 32 }).bytesUp).toBe(262_338);
+    expect(heSetupCost({ ell: 32, packed: false }).bytesUp).toBe(262_338);
     expect(p.c.totals.bytesSent).toBe(cost.bytesUp);
     expect(p.s.totals.bytesRecv).toBe(cost.bytesUp);
     expect(p.c.totals.messagesSent).toBe(1);

@@ -22,7 +22,7 @@ describe('SEAL objects on failure paths', () => {
     const eng = new SessionEngines('server', s);
     const he = eng.he(32);
     c.send(new Uint8Array(heSetupCost().bytesUp).fill(0xff));
-    await expect(he).rejects.toThrow(/malformed public key/);
+    await expect(he).rejects.toThrow(/malformed public key|does not hold a public key/); // packed: the key's length is read first
     await eng.close();
     expect(sealLive).toEqual(before);
   });

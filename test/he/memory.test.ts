@@ -31,5 +31,5 @@ describe('HE memory', () => {
     } finally {
       p.close();
     }
-  }, 120_000);
+  }, 240_000); // 1,050 products; packed ones (the default) add a shift and its plaintext per product
 });

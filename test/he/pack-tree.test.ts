@@ -2,7 +2,8 @@
 // the merge tree's algebra on plaintext polynomials (fast, every P), and the tree on node-seal 7
 // ciphertexts (CIPHERPRUNE_SLOW=1: SEAL's 25 default Galois keys take seconds to make).
 import { describe, expect, it } from 'vitest';
-import { mergeTree, treeElements } from '../../bench/bytes/tree.ts';
+import { mergeTree } from '../../bench/bytes/tree.ts';
+import { defaultSetElements as treeElements } from '../../src/crypto/he/pack.ts';
 
 const N = 8192;
 

@@ -12,8 +12,8 @@ import type { Pair } from './helpers.ts';
 interface Pools { c: PoolSession; s: PoolSession }
 
 async function openPools(p: Pair, cpool: HePool, spool: HePool): Promise<Pools> {
-  const c = await cpool.open('client', p.ctx.params.ell, p.cs.exportKeys());
-  const s = await spool.open('server', p.ctx.params.ell, { pk: p.ss.exportPublicKey() });
+  const c = await cpool.open('client', p.ctx.params.ell, p.cs.exportKeys(), !!p.ctx.params.packed);
+  const s = await spool.open('server', p.ctx.params.ell, { pk: p.ss.exportPublicKey(), galois: p.ss.exportGaloisKeys() }, !!p.ctx.params.packed);
   return { c, s };
 }
 
@@ -119,12 +119,13 @@ describe('HE on worker threads', () => {
       const b = makeBlocking(13, 22, 17, 4, 5, 6); // 4 x 3 = 12 accumulators over 3 workers
       expect((await matmul(p, pools, 13, 22, 17, 70, b)).mismatch).toBe(-1);
       const after = await spool.zeroReport();
-      expect(after.taken - before.taken).toBe(12); // each accumulator took one (4 per worker <= 6 in stock)
-      // and the idle workers make 12 new ones (a stocked ciphertext is used once, never put back).
+      // each result took one (4 per worker <= 6 in stock), and each worker's core one guard (packed results: he/pack.ts)
+      expect(after.taken - before.taken).toBe(12 + 3);
+      // and the idle workers make 15 new ones (a stocked ciphertext is used once, never put back).
       for (let i = 0; i < 200 && (await spool.zeroReport()).stocked < 18; i++) await new Promise((r) => setTimeout(r, 25));
       const refilled = await spool.zeroReport();
       expect(refilled.stocked).toBe(18);
-      expect(refilled.made - before.made).toBe(12);
+      expect(refilled.made - before.made).toBe(12 + 3);
     } finally {
       await spool.setZeroStock(0);
     }
@@ -157,7 +158,7 @@ describe('HE on worker threads', () => {
     const q = await sessionPair(32);
     const sp = new HePool(2);
     try {
-      const ps = { s: await sp.open('server', 32, { pk: q.ss.exportPublicKey() }) };
+      const ps = { s: await sp.open('server', 32, { pk: q.ss.exportPublicKey(), galois: q.ss.exportGaloisKeys() }, !!q.ctx.params.packed) };
       const ring = q.ctx.ring;
       const [n, k, m] = [8, 40, 30];
       const X = ring.random(n * k, Prg.fromInt(1));

@@ -109,12 +109,13 @@ describe('lookup: bad ids and the plan', () => {
   it('BERT-base: fewer bytes than the one-hot product within SLACK of its time, deterministically', () => {
     const p = lookupPlan(128, 30522, 768, 32), he = planProduct(128, 768, 32, p)!;
     const before = heMatmulCost(128, 30522, 768);
-    expect(he.bytesUp + he.bytesDown).toBeLessThan(0.6 * (before.bytesUp + before.bytesDown));
+    // With packed HE results (he/pack.ts) the one-hot product itself costs about as few bytes as any radix.
+    expect(he.bytesUp + he.bytesDown).toBeLessThanOrEqual(before.bytesUp + before.bytesDown);
     expect(lookupPlan(128, 30522, 768, 32)).toEqual(p);
   });
 
   it('a small table goes by OT alone, a thin one through HE with a radix', () => {
     expect(lookupPlan(3, 600, 4, 32)).toMatchObject({ B: 600, A: 1, blocking: null });
-    expect(lookupPlan(4, 10000, 8, 32)).toMatchObject({ B: 16, A: 625, k: 4 });
+    expect(lookupPlan(4, 10000, 8, 32)).toMatchObject({ B: 64, A: 157, k: 6 }); // packed HE results (he/pack.ts) made the product cheaper than radix 16's
   });
 });

@@ -7,6 +7,7 @@ import { fillLeft, fillRight } from './plain.ts';
 import type { ProductJob } from './server-core.ts';
 import { expandResult, packUpload, productDrop, resultHeader, resultPositions, type Drop } from './compress.ts';
 import { CT_DATA_OFFSET } from './seal.ts';
+import { decodePacked } from './pack.ts';
 
 export class ClientCore {
   private readonly sess: HeClientSession;
@@ -15,10 +16,13 @@ export class ClientCore {
   private readonly ct: Ciphertext;
   private readonly drop: Drop;
   private readonly header: Uint8Array;
+  /** Packed results (pack.ts): a frame is a merged ciphertext holding 16·(y + r) at t' = 2^(ell+4). */
+  private readonly packed: boolean;
 
   constructor(sess: HeClientSession, job: ProductJob) {
     this.sess = sess;
     this.job = job;
+    this.packed = sess.ctx.pack > 1;
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     this.header = resultHeader(sess);
     this.pt = new sess.ctx.seal.Plaintext();
@@ -45,11 +49,12 @@ export class ClientCore {
   }
 
   /**
-   * Decrypt the frame of result block (nbi, mbi) (compress.ts): its N coefficients (only the result
-   * positions are meaningful) and, if asked, the measured noise headroom in bits.
+   * Decrypt frame `f` of row block `nbi` (compress.ts: a result block, or with packing a merged
+   * group of blocks): its N coefficients (only the result positions are meaningful) and, if asked,
+   * the measured noise headroom in bits.
    */
-  decrypt(frame: Uint8Array, nbi: number, mbi: number, measureBudget = false): { coeffs: RingArray; budget?: number } {
-    const positions = resultPositions(this.job.b, this.job.shape, nbi, mbi);
+  decrypt(frame: Uint8Array, nbi: number, f: number, measureBudget = false): { coeffs: RingArray; budget?: number } {
+    const positions = resultPositions(this.job.b, this.job.shape, nbi, f, this.packed);
     const bytes = expandResult(frame, positions, this.drop, this.header, this.sess.ctx.primes[0], this.sess.ctx.N);
     const coeffs = this.open(bytes);
     const budget = measureBudget ? this.headroom(bytes, positions, coeffs) : undefined;
@@ -60,7 +65,7 @@ export class ClientCore {
     const { sess, ct, pt } = this;
     ct.loadFromArray(sess.ctx.context, bytes);
     sess.decryptor.decrypt(ct, pt);
-    return sess.ctx.decode(pt);
+    return this.packed ? decodePacked(sess.ctx.seal, sess.ctx.ring, pt, sess.ctx.N) : sess.ctx.decode(pt);
   }
 
   /**

@@ -12,8 +12,9 @@
 import type { Ciphertext } from 'node-seal';
 import type { HeClientSession } from './keys.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
-import { noiseTerms, outIndex } from './packing.ts';
-import { noiseReport, type NoiseParams } from './noise.ts';
+import { noiseTerms, outIndex, packOf } from './packing.ts';
+import { noiseReport, keySwitchNoise, type NoiseParams, type PackNoise } from './noise.ts';
+import type { HeParams } from './seal.ts';
 import { CT_DATA_OFFSET, POLY_DEGREE, SEEDED_OVERHEAD, ctBytes } from './seal.ts';
 
 /** Bits of p0, the download prime of every chain (coefficients are < p0 < 2^60). */
@@ -29,21 +30,24 @@ export interface Drop {
 export const resultCoeffs = (shape: ProductShape): number => shape.heads * shape.n * shape.m;
 
 /** The roundings of a product's results (noise.ts, downloadDrop): both parties compute them from the blocking. */
-export function productDrop(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): Drop {
-  const terms = noiseTerms(b, kind), coeffs = resultCoeffs(shape);
+export function productDrop(np: NoiseParams & { params: Pick<HeParams, 'packed'> }, kind: ProductKind, b: Blocking, shape: ProductShape): Drop {
+  const terms = noiseTerms(b, kind), coeffs = resultCoeffs(shape), pack = packNoise(np, b, !!np.params.packed);
   // Memoised per prime chain (the blocking search asks for many candidates).
   let memo = drops.get(np.primes);
   if (!memo) drops.set(np.primes, (memo = new Map()));
-  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs}`;
+  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs} ${pack ? pack.P : 0}`;
   let d = memo.get(key);
   if (!d) {
-    const { d0, d1 } = noiseReport(np, terms, coeffs).download;
+    const { d0, d1 } = noiseReport(np, terms, coeffs, pack).download;
     if (memo.size > 4096) memo.clear();
     memo.set(key, (d = { d0, d1 }));
   }
   return d;
 }
 const drops = new WeakMap<readonly bigint[], Map<string, Drop>>();
+
+/** The merge tree of a product's results for the noise analysis (noise.ts), or undefined unpacked. */
+export const packNoise = (np: NoiseParams, b: Blocking, packed: boolean): PackNoise | undefined => (packed ? { P: packOf(b), ks: keySwitchNoise(np) } : undefined);
 
 /** Rows and columns of result block (nbi, mbi) inside the matrix (edge blocks are smaller). */
 export function blockExtent(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, mbi: number): [number, number] {
@@ -54,22 +58,42 @@ export function blockExtent(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, n
 export const frameBytes = (positions: number, drop: Drop, N = POLY_DEGREE): number =>
   Math.ceil((N * (PRIME_BITS - drop.d1)) / 8) + Math.ceil((positions * (PRIME_BITS - drop.d0)) / 8);
 
-/** Byte offsets of the frames of row block `nbi` (mb + 1 entries; the last is the message length). */
-export function rowOffsets(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, drop: Drop): number[] {
+/**
+ * The frames of a row of result blocks: one per block (mb), or with packed results (pack.ts) one
+ * per group of P consecutive column blocks, merged into one ciphertext.
+ */
+export const framesPerRow = (b: Blocking, packed: boolean): number => (packed ? Math.ceil(b.mb / packOf(b)) : b.mb);
+
+/** The column blocks in frame `f` of a row: [first, first + count). */
+export function frameMembers(b: Blocking, packed: boolean, f: number): { first: number; count: number } {
+  if (!packed) return { first: f, count: 1 };
+  const P = packOf(b);
+  return { first: f * P, count: Math.min(P, b.mb - f * P) };
+}
+
+/**
+ * Coefficient of result (i, c) of the block in slot `s` of its frame: outIndex without packing;
+ * packed, i·dw·mw + c·dw + s (the raw result shifted by Y^-(dw-1), merged at stride P: pack.ts).
+ */
+export const framePosition = (b: Blocking, packed: boolean, i: number, c: number, s: number): number =>
+  packed ? i * b.dw * b.mw + c * b.dw + s : outIndex(b, i, c);
+
+/** Byte offsets of the frames of row block `nbi` (frames + 1 entries; the last is the message length). */
+export function rowOffsets(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, drop: Drop, packed = false): number[] {
   const out = [0];
-  for (let mbi = 0; mbi < b.mb; mbi++) {
-    const [rows, cols] = blockExtent(b, shape, nbi, mbi);
-    out.push(out[mbi] + frameBytes(rows * cols, drop));
-  }
+  for (let f = 0; f < framesPerRow(b, packed); f++) out.push(out[f] + frameBytes(resultPositions(b, shape, nbi, f, packed).length, drop));
   return out;
 }
 
-/** Result positions (coefficient indices) of block (nbi, mbi), row-major. */
-export function resultPositions(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, mbi: number): Uint32Array {
-  const [rows, cols] = blockExtent(b, shape, nbi, mbi);
-  const out = new Uint32Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let c = 0; c < cols; c++) out[i * cols + c] = outIndex(b, i, c);
-  return out;
+/** Result positions (coefficient indices) of frame `f` of row `nbi`: each member block's results, row-major, in slot order. */
+export function resultPositions(b: Blocking, shape: Pick<ProductShape, 'n' | 'm'>, nbi: number, f: number, packed = false): Uint32Array {
+  const { first, count } = frameMembers(b, packed, f);
+  const out: number[] = [];
+  for (let s = 0; s < count; s++) {
+    const [rows, cols] = blockExtent(b, shape, nbi, first + s);
+    for (let i = 0; i < rows; i++) for (let c = 0; c < cols; c++) out.push(framePosition(b, packed, i, c, s));
+  }
+  return Uint32Array.from(out);
 }
 
 /** 32-bit mask of the low n bits, 1 <= n <= 32. */

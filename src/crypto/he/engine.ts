@@ -14,11 +14,12 @@ import { rethrow } from './seal.ts';
 import type { Blocking, ProductShape } from './packing.ts';
 import { outIndex, noiseTerms } from './packing.ts';
 import { checkNoise } from './noise.ts';
+import { packNoise } from './compress.ts';
 import type { NoiseReport } from './noise.ts';
 import type { HeWeightCache } from './weights.ts';
 import { ServerCore, perMessage, RESULT_CT_BYTES, uploadCtBytes, type ProductJob } from './server-core.ts';
 import { ClientCore } from './client-core.ts';
-import { resultCoeffs, productDrop, rowOffsets } from './compress.ts';
+import { resultCoeffs, productDrop, rowOffsets, framesPerRow, frameMembers, framePosition } from './compress.ts';
 import type { HeContext } from './seal.ts';
 
 export { uploadCtBytes, RESULT_CT_BYTES } from './server-core.ts';
@@ -89,10 +90,11 @@ export function concat(parts: Uint8Array[]): Uint8Array {
  * compressed ciphertexts, compress.ts), its length checked.
  */
 export function resultFrames(ctx: HeContext, job: ProductJob, nbi: number, msg: Uint8Array): Uint8Array[] {
-  const off = rowOffsets(job.b, job.shape, nbi, productDrop(ctx, job.kind, job.b, job.shape));
-  const expected = off[job.b.mb];
+  const packed = ctx.pack > 1, frames = framesPerRow(job.b, packed);
+  const off = rowOffsets(job.b, job.shape, nbi, productDrop(ctx, job.kind, job.b, job.shape), packed);
+  const expected = off[frames];
   if (msg.byteLength !== expected) throw new Error(`HE product: result message has ${msg.byteLength} bytes, expected ${expected}`);
-  return Array.from({ length: job.b.mb }, (_, mbi) => msg.slice(off[mbi], off[mbi + 1]));
+  return Array.from({ length: frames }, (_, f) => msg.slice(off[f], off[f + 1]));
 }
 
 /** Check the length of an upload message (one per head and k-block) at ring width `ell`. */
@@ -120,10 +122,10 @@ export async function clientProducts(ch: Channel, sess: HeClientSession, job: Pr
     for (let h = 0; h < shape.heads; h++) {
       for (let nbi = 0; nbi < b.nb; nbi++) {
         const frames = resultFrames(sess.ctx, job, nbi, await busy.recv(ch));
-        for (let mbi = 0; mbi < b.mb; mbi++) {
-          const { coeffs, budget } = core.decrypt(frames[mbi], nbi, mbi, !!stats?.measureBudget);
+        for (let f = 0; f < frames.length; f++) {
+          const { coeffs, budget } = core.decrypt(frames[f], nbi, f, !!stats?.measureBudget);
           if (budget !== undefined) stats!.minBudgetBits = Math.min(stats!.minBudgetBits ?? Infinity, budget);
-          extract(b, shape, h, nbi, mbi, coeffs, out, false);
+          extract(b, shape, h, nbi, f, coeffs, out, false, sess.ctx.pack > 1);
         }
       }
     }
@@ -136,17 +138,23 @@ export async function clientProducts(ch: Channel, sess: HeClientSession, job: Pr
   }
 }
 
-/** Copy (or, negated, for the server) the result positions of one block into `out`. */
+/** Copy (or, negated, for the server) the result positions of frame `f` of a row (a block, or a packed group: compress.ts) into `out`. */
 export function extract(
   b: Blocking,
   shape: ProductShape,
   h: number,
   nbi: number,
-  mbi: number,
+  f: number,
   coeffs: RingArray,
   out: RingArray,
   negate: boolean,
+  packed = false,
 ): void {
+  const { first, count } = frameMembers(b, packed, f);
+  for (let s = 0; s < count; s++) extractBlock(b, shape, h, nbi, first + s, s, coeffs, out, negate, packed);
+}
+
+function extractBlock(b: Blocking, shape: ProductShape, h: number, nbi: number, mbi: number, slot: number, coeffs: RingArray, out: RingArray, negate: boolean, packed: boolean): void {
   const { n, m } = shape;
   const r0 = nbi * b.nw, c0 = mbi * b.mw;
   const rows = Math.min(b.nw, n - r0), cols = Math.min(b.mw, m - c0);
@@ -154,7 +162,7 @@ export function extract(
   for (let i = 0; i < rows; i++) {
     for (let c = 0; c < cols; c++) {
       const dst = base + (r0 + i) * m + c0 + c;
-      const src = outIndex(b, i, c);
+      const src = framePosition(b, packed, i, c, slot);
       if (out instanceof Uint32Array) {
         const v = (coeffs as Uint32Array)[src];
         out[dst] = negate ? -v : v;
@@ -169,7 +177,7 @@ export function extract(
 /** Server: the worst-case noise analysis of a product, checked (throws if a bound fails). */
 export function checkProductNoise(sess: HeServerSession, job: ProductJob): NoiseReport {
   const { b, shape } = job;
-  return checkNoise(sess.ctx, noiseTerms(b, job.kind), resultCoeffs(shape));
+  return checkNoise(sess.ctx, noiseTerms(b, job.kind), resultCoeffs(shape), packNoise(sess.ctx, b, sess.ctx.pack > 1));
 }
 
 /** Server, one thread: absorb each upload as it arrives, stream each row of results when its head is done. */
@@ -199,9 +207,9 @@ export async function serverProducts(
       }
       for (let nbi = 0; nbi < b.nb; nbi++) {
         const parts: Uint8Array[] = [];
-        core.finishRow(h, nbi, prg, (mbi, bytes, r) => {
+        core.finishRow(h, nbi, prg, (f, bytes, r) => {
           parts.push(bytes);
-          extract(b, shape, h, nbi, mbi, r, out, true);
+          extract(b, shape, h, nbi, f, r, out, true, sess.ctx.pack > 1);
         });
         ch.send(concat(parts));
         await busy.yield();

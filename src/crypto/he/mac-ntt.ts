@@ -56,6 +56,7 @@ function sealNtt(ctx: HeContext, fill: Fill): Uint8Array {
 export function nttPlan(ctx: HeContext, a: MacArena): NttPlan | null {
   const key = `${ctx.params.ell}:${ctx.N}:${ctx.primes.join(',')}`;
   if (plans.has(key)) return plans.get(key)!;
+  // Lifted centred at 2^ell also in a packed context: its encodeInto centres the coefficients (seal.ts).
   const N = ctx.N, bits = Math.log2(N), t = 1n << BigInt(ctx.params.ell);
   const mono = sealNtt(ctx, (lo, wide) => {
     if (wide) wide[1] = 1n;

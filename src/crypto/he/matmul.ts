@@ -14,7 +14,9 @@ import type { HeClientSession, HeServerSession } from './keys.ts';
 import type { HeParams } from './seal.ts';
 import { DEFAULT_HE_PARAMS } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
-import { blockCounts, checkBlocking, checkDims, chooseBlocking } from './packing.ts';
+import { blockCounts, checkBlocking, checkDims, chooseBlocking, finishCounts, packOf } from './packing.ts';
+import { productPack } from './pack.ts';
+import type { NoiseParams } from './noise.ts';
 import { clientProducts, serverProducts, uploadCtBytes } from './engine.ts';
 import { frameBytes, productDrop } from './compress.ts';
 import { chainFor, POLY_DEGREE } from './seal.ts';
@@ -65,26 +67,50 @@ export interface HeCost {
   /** Rounds of one call on its own (client sends, server answers). */
   rounds: number;
   blocking: Blocking;
-  /** Per call (all heads): uploaded and result ciphertexts, ct×pt products. */
+  /** Per call (all heads): uploaded and result ciphertexts (merged ones with packing), ct×pt products. */
   inCts: number;
   outCts: number;
   products: number;
 }
 
 /** What the cost needs of the parameters: the ring width and kappa fix the download roundings. */
-type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa'>;
+type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa' | 'packed'>;
 
+/** What the noise analysis needs, from ell alone (both parties and the cost model). */
+const noiseParams = (params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): NoiseParams & { params: Pick<HeParams, 'packed'> } => ({ N: POLY_DEGREE, primes: chainFor(params.ell).primes, params });
+
+/**
+ * The blocking of a product: chosen (with its merge width P when the chain packs results, the
+ * largest the noise allows: pack.ts productPack), or the caller's, checked (P resolved if absent).
+ */
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
-  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params), uploadCtBytes(params.ell));
-  checkBlocking(blocking, shape.n, shape.k, shape.m);
-  return blocking;
+  const np = noiseParams(params), packs = !!params.packed;
+  const pack = packs ? (b: Blocking) => productPack(np, kind, b, shape) : undefined;
+  if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params), uploadCtBytes(params.ell), pack);
+  const b = pack && blocking.P === undefined ? { ...blocking, P: pack(blocking) } : blocking;
+  checkBlocking(b, shape.n, shape.k, shape.m);
+  if (!pack && packOf(b) !== 1) throw new RangeError('blocking: results can be merged only when the chain packs them (pack.ts)');
+  return b;
 }
 
-/** Bytes of the result messages of one head: frames of c1 and of c0 at the result positions (compress.ts). */
-export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa'>): number {
-  const drop = productDrop({ N: POLY_DEGREE, primes: chainFor(params.ell).primes, params }, kind, b, shape);
-  // Blocks come in at most four extents: full or edge rows times full or edge columns.
+/**
+ * Bytes of the result messages of one head: frames of c1 and of c0 at the result positions
+ * (compress.ts), one per result block, or with packed results one per group of P blocks of a row.
+ */
+export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Blocking, params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): number {
+  const drop = productDrop(noiseParams(params), kind, b, shape);
   const rowsLast = shape.n - (b.nb - 1) * b.nw, colsLast = shape.m - (b.mb - 1) * b.mw;
+  if (params.packed) {
+    // Packed: per row, full groups of P blocks and a last group with the edge column block.
+    const P = packOf(b), groups = Math.ceil(b.mb / P), lastCount = b.mb - (groups - 1) * P;
+    let bytes = 0;
+    for (const [nRows, rows] of [[b.nb - 1, b.nw], [1, rowsLast]]) {
+      bytes += nRows * (groups - 1) * frameBytes(rows * P * b.mw, drop);
+      bytes += nRows * frameBytes(rows * ((lastCount - 1) * b.mw + colsLast), drop);
+    }
+    return bytes;
+  }
+  // Blocks come in at most four extents: full or edge rows times full or edge columns.
   let bytes = 0;
   for (const [nRows, rows] of [[b.nb - 1, b.nw], [1, rowsLast]]) {
     for (const [nCols, cols] of [[b.mb - 1, b.mw], [1, colsLast]]) bytes += nRows * nCols * frameBytes(rows * cols, drop);
@@ -103,7 +129,7 @@ function cost(shape: ProductShape, kind: ProductKind, b: Blocking, params: Bw): 
     rounds: 2,
     blocking: b,
     inCts: h * c.inCts,
-    outCts: h * c.outCts,
+    outCts: h * finishCounts(b, !!params.packed).merged,
     products: h * c.products,
   };
 }
@@ -256,7 +282,7 @@ export async function hePrepareWeights(
   checkLen('W', W, k * m, ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const job: ProductJob = { kind: 'plain', shape, b: resolveBlocking(shape, 'plain', ctx.params, blocking), left: { data: ctx.ring.alloc(0) }, right: { data: W } };
-  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job);
+  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job, !!ctx.params.packed);
   const core = new ServerCore({ ctx, encryptor: null }, job, undefined, target.cache);
   try {
     core.prepareWeights();

@@ -118,7 +118,9 @@ export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, pac
   const N = ctx.N;
   const ell = ctx.params.ell;
   const [p0, p1, p2] = ctx.primes;
-  const raw = 22 * terms * 2 ** (pack && !pack.centred ? ell : ell - 1) + 42 * N + 21;
+  // Packed contexts centre plaintext coefficients at 2^ell (seal.ts encodeInto), so 2^(ell-1) per term as
+  // unpacked; `centred: false` gives the bound for coefficients lifted from [0, 2^ell) (one bit more).
+  const raw = 22 * terms * 2 ** (pack && pack.centred === false ? ell : ell - 1) + 42 * N + 21;
   const packBits = pack ? chainFor(ell).packBits : 0;
   if (pack && !(Number.isInteger(Math.log2(pack.P)) && pack.P >= 1 && pack.P <= 2 ** packBits)) {
     throw new RangeError(`merge tree of ${pack.P} results: want a power of two in 1..${2 ** packBits}`);
@@ -182,7 +184,7 @@ export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, pack
  * The largest merge tree (power of two P <= packFactor(ell)) whose finished ciphertexts pass
  * checkNoise; `coeffs` may depend on P (e.g. N per merged ciphertext). 0 if not even P = 1 passes.
  */
-export function packLimit(ctx: NoiseParams, terms: number, coeffs: number | ((P: number) => number), centred = false): number {
+export function packLimit(ctx: NoiseParams, terms: number, coeffs: number | ((P: number) => number), centred = true): number {
   const ks = keySwitchNoise(ctx);
   for (let P = 2 ** chainFor(ctx.params.ell).packBits; P >= 1; P /= 2) {
     try {

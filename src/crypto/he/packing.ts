@@ -16,7 +16,15 @@ export interface Blocking {
   nb: number;
   kb: number;
   mb: number;
+  /**
+   * Packed results (pack.ts): raw results merged per ciphertext, a power of two dividing dw; set
+   * by chooseBlocking (or resolved from the noise for a given blocking) when the chain packs.
+   */
+  P?: number;
 }
+
+/** Results merged per ciphertext (1 without packing). */
+export const packOf = (b: Blocking): number => b.P ?? 1;
 
 /** 'plain': [X]·W, only the left operand is encrypted. 'shared': [A]·[B], both cross terms. */
 export type ProductKind = 'plain' | 'shared';
@@ -46,6 +54,10 @@ export const OP_COST_US = {
   serverOutput: 5400,
   /** client: load + decrypt + decode, per result ciphertext */
   clientDecrypt: 1300,
+  /** server, packed results, per raw result (pack.ts): the shift by (16/P)·Y^-(dw-1) (a ct×pt product) and the inverse NTT */
+  rawResult: 900,
+  /** server, packed results: one key switch (applyGalois) at level 0, 3 data primes + a 60-bit special prime */
+  keySwitch: 4000,
 } as const;
 
 /** Accumulators the server may hold at once (NTT form, 3 primes: 384 KiB each). */
@@ -78,16 +90,47 @@ export type DownBytes = (b: Blocking) => number;
 /** Without compression: whole one-prime ciphertexts. */
 const wholeResults: DownBytes = (b) => b.nb * b.mb * ctBytes(1);
 
+/**
+ * Finishing work of one head's results: without packing outCts finished results; with packing
+ * (`packed`) every raw result is shifted and transformed, each row's groups of P are merged
+ * (treeSwitches key switches) and each merged ciphertext finished once (pack.ts).
+ */
+export function finishCounts(b: Blocking, packed: boolean): { raw: number; merged: number; switches: number } {
+  if (!packed) return { raw: 0, merged: b.nb * b.mb, switches: 0 };
+  const P = packOf(b), groups = Math.ceil(b.mb / P), last = b.mb - (groups - 1) * P;
+  return { raw: b.nb * b.mb, merged: b.nb * groups, switches: b.nb * ((groups - 1) * treeSwitches(P, P) + treeSwitches(last, P)) };
+}
+
+/** Key switches of merging `members` results in a tree of width P (absent inputs cost nothing; pack.ts). */
+export function treeSwitches(members: number, P: number): number {
+  let present = Array.from({ length: P }, (_, i) => i < members);
+  let n = 0;
+  while (present.length > 1) {
+    const half = present.length / 2;
+    present = present.slice(0, half).map((a, j) => a || present[j + half]);
+    n += present.filter(Boolean).length;
+  }
+  return n;
+}
+
+/** The part of serverOutput that a packed raw result pays before the merge (its inverse NTT, in rawResult). */
+const RAW_PART_US = 600;
+
+/** Estimated compute of one head's product in microseconds (OP_COST_US), server and client, and the weight blocks prepared. */
+export function computeUs(b: Blocking, kind: ProductKind, packed = false): { server: number; client: number; blocks: number } {
+  const c = blockCounts(b, kind), f = finishCounts(b, packed), u = OP_COST_US;
+  return {
+    server: c.inCts * u.serverInput + c.plains * u.serverPlain + c.products * u.product + f.raw * u.rawResult + f.switches * u.keySwitch + f.merged * (u.serverOutput - (packed ? RAW_PART_US : 0)),
+    client: c.inCts * u.clientEncrypt + f.merged * u.clientDecrypt,
+    blocks: kind === 'plain' ? c.plains : 0,
+  };
+}
+
 /** Estimated seconds (compute on both sides plus bytes over `bandwidth`) for one head; `upBytes` per uploaded ciphertext. */
-export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number, downBytes: DownBytes = wholeResults, upBytes = seededBytes(3)): number {
-  const c = blockCounts(b, kind);
-  const us =
-    c.inCts * (OP_COST_US.clientEncrypt + OP_COST_US.serverInput) +
-    c.plains * OP_COST_US.serverPlain +
-    c.products * OP_COST_US.product +
-    c.outCts * (OP_COST_US.serverOutput + OP_COST_US.clientDecrypt);
-  const bytes = c.inCts * upBytes + downBytes(b);
-  return us / 1e6 + bytes / bandwidth;
+export function estimateSeconds(b: Blocking, kind: ProductKind, bandwidth: number, downBytes: DownBytes = wholeResults, upBytes = seededBytes(3), packed = false): number {
+  const u = computeUs(b, kind, packed);
+  const bytes = blockCounts(b, kind).inCts * upBytes + downBytes(b);
+  return (u.server + u.client) / 1e6 + bytes / bandwidth;
 }
 
 export function makeBlocking(n: number, k: number, m: number, nw: number, dw: number, mw: number): Blocking {
@@ -113,6 +156,8 @@ export function chooseBlocking(
   N: number = POLY_DEGREE,
   downBytes: DownBytes = wholeResults,
   upBytes = seededBytes(3),
+  /** Packed results: the merge width of a blocking (pack.ts, capped by the noise); absent: no packing. */
+  pack?: (b: Blocking) => number,
 ): Blocking {
   const { n, k, m } = shape;
   checkDims(n, k, m);
@@ -123,9 +168,10 @@ export function chooseBlocking(
       const mwMax = Math.min(m, Math.floor(N / (nw * dw)));
       if (mwMax < 1) continue;
       const mw = Math.ceil(m / Math.ceil(m / mwMax)); // balanced
-      const b = makeBlocking(n, k, m, nw, dw, mw);
+      const b: Blocking = makeBlocking(n, k, m, nw, dw, mw);
       if (b.nb * b.mb > MAX_ACCUMULATORS) continue;
-      const cost = estimateSeconds(b, kind, bandwidth, downBytes, upBytes);
+      if (pack) b.P = pack(b);
+      const cost = estimateSeconds(b, kind, bandwidth, downBytes, upBytes, !!pack);
       if (cost < bestCost) {
         bestCost = cost;
         best = b;
@@ -148,6 +194,8 @@ export function checkBlocking(b: Blocking, n: number, k: number, m: number, N: n
   }
   const e = makeBlocking(n, k, m, b.nw, b.dw, b.mw);
   if (e.nb !== b.nb || e.kb !== b.kb || e.mb !== b.mb) throw new RangeError('blocking counts do not match the shape');
+  const P = packOf(b);
+  if (!Number.isInteger(P) || P < 1 || (P & (P - 1)) !== 0 || b.dw % P !== 0) throw new RangeError(`blocking: results merged by ${P}, not a power of two dividing dw = ${b.dw}`);
 }
 
 /** Coefficient index of left-block entry (i, j). */

@@ -12,7 +12,8 @@ import type { HeClientSession, HeServerSession } from './keys.ts';
 import { rethrow } from './seal.ts';
 import { Busy, checkProductNoise, checkUploadMessage, concat, extract, resultFrames, type HeStats } from './engine.ts';
 import { perMessage, type ProductJob, type SharedInputs } from './server-core.ts';
-import { ownerOf, type RowBlock } from './worker-protocol.ts';
+import { ownerOfBlock, type RowBlock } from './worker-protocol.ts';
+import { framesPerRow } from './compress.ts';
 import type { PoolSession } from './pool.ts';
 
 /** Uploads a worker may have queued before the server waits for it (bounds queued bytes). */
@@ -52,6 +53,7 @@ export async function serverProductsPooled(
   const { shape, b } = job;
   const noise = checkProductNoise(sess, job);
   if (stats) stats.noise = noise;
+  const packed = sess.ctx.pack > 1;
   const { pool, W, busy, add, out, pid, inflight } = start(ps, sess.ctx.ring, shape, stats);
   try {
     busy.pause();
@@ -60,7 +62,7 @@ export async function serverProductsPooled(
     let sending: Promise<void> = Promise.resolve();
     for (let h = 0; h < shape.heads; h++) {
       const owners = new Set<number>();
-      for (let mbi = 0; mbi < b.mb; mbi++) owners.add(ownerOf(shape.heads, b.mb, W, h, mbi));
+      for (let mbi = 0; mbi < b.mb; mbi++) owners.add(ownerOfBlock(job, W, h, mbi));
       const absorbs: Promise<unknown>[] = [];
       const posted: Promise<unknown>[] = [];
       for (let kbi = 0; kbi < b.kb; kbi++) {
@@ -103,10 +105,10 @@ export async function serverProductsPooled(
       sending = sending.then(async () => {
         const blocks = (await Promise.all(rows)).flatMap((r) => (add(r), r.value as RowBlock[]));
         const t0 = performance.now();
-        const byRow: Uint8Array[][] = Array.from({ length: b.nb }, () => new Array(b.mb));
+        const byRow: Uint8Array[][] = Array.from({ length: b.nb }, () => new Array(framesPerRow(b, packed)));
         for (const blk of blocks) {
-          byRow[blk.nbi][blk.mbi] = blk.bytes;
-          extract(b, shape, head, blk.nbi, blk.mbi, blk.r, out, true);
+          byRow[blk.nbi][blk.f] = blk.bytes;
+          extract(b, shape, head, blk.nbi, blk.f, blk.r, out, true, packed);
         }
         for (const parts of byRow) ch.send(concat(parts));
         add({ ms: performance.now() - t0 });
@@ -157,15 +159,16 @@ export async function clientProductsPooled(
     for (let h = 0; h < shape.heads; h++) {
       for (let nbi = 0; nbi < b.nb; nbi++) {
         const frames = resultFrames(sess.ctx, job, nbi, await ch.recv());
+        const packed = sess.ctx.pack > 1;
         for (let w = 0; w < W; w++) {
-          const mbis: number[] = [];
-          for (let mbi = w; mbi < b.mb; mbi += W) mbis.push(mbi);
-          if (mbis.length === 0) continue;
-          const p = pool.call(w, { op: 'cDec', pid, nbi, mbis, cts: mbis.map((mbi) => frames[mbi]), budget: !!stats?.measureBudget }).then((r) => {
+          const fs: number[] = [];
+          for (let f = w; f < frames.length; f += W) fs.push(f);
+          if (fs.length === 0) continue;
+          const p = pool.call(w, { op: 'cDec', pid, nbi, mbis: fs, cts: fs.map((f) => frames[f]), budget: !!stats?.measureBudget }).then((r) => {
             add(r);
             const v = r.value as { coeffs: RingArray[]; budget?: number };
             const t0 = performance.now();
-            mbis.forEach((mbi, i) => extract(b, shape, h, nbi, mbi, v.coeffs[i], out, false));
+            fs.forEach((f, i) => extract(b, shape, h, nbi, f, v.coeffs[i], out, false, packed));
             if (v.budget !== undefined) stats!.minBudgetBits = Math.min(stats!.minBudgetBits ?? Infinity, v.budget);
             add({ ms: performance.now() - t0 });
           });

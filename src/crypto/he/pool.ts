@@ -4,6 +4,7 @@
 // sessions: weights.ts). A worker is referenced (keeps the process alive) only while a request
 // is in flight, so an idle pool never holds the process open; a worker that dies fails every
 // request in flight with an error, and the pool is replaced on next use.
+import { DEFAULT_HE_PARAMS } from './seal.ts';
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { Reply, Request, Role } from './worker-protocol.ts';
@@ -91,10 +92,10 @@ export class HePool {
     return ++this.pids;
   }
 
-  /** Open a session on every worker with this party's keys (bytes). */
-  async open(role: Role, ell: number, keys: { pk: Uint8Array; sk?: Uint8Array }): Promise<PoolSession> {
+  /** Open a session on every worker with this party's keys (bytes), on contexts packed or not (pack.ts) as the session's. */
+  async open(role: Role, ell: number, keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null }, packed = DEFAULT_HE_PARAMS.packed): Promise<PoolSession> {
     const sid = ++this.sids;
-    await this.all(() => ({ op: 'open', sid, role, ell, keys }));
+    await this.all(() => ({ op: 'open', sid, role, ell, packed, keys }));
     return new PoolSession(this, sid);
   }
 
@@ -127,8 +128,8 @@ export class HePool {
   }
 
   /** Prepare the weight blocks of an [X]·W product in the workers' caches (each its own columns). */
-  async prepare(ell: number, job: ProductJob): Promise<void> {
-    await this.all((w) => ({ op: 'prepare', ell, job, workers: this.size, index: w }));
+  async prepare(ell: number, job: ProductJob, packed = DEFAULT_HE_PARAMS.packed): Promise<void> {
+    await this.all((w) => ({ op: 'prepare', ell, packed, job, workers: this.size, index: w }));
   }
 
   /** The workers' caches together. */

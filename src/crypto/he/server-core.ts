@@ -2,24 +2,25 @@
 // (engine.ts) and the worker threads (worker.ts): absorb one upload message, finish one row of
 // result blocks. A core owns a subset of the result columns per head (`owns`), so several cores
 // (one per worker, each with its own SEAL instance) compute disjoint blocks of the same product.
-import type { Ciphertext, Plaintext } from 'node-seal';
+import type { Ciphertext, GaloisKeys, Plaintext } from 'node-seal';
 import type { RingArray } from '../ring.ts';
 import type { Prg } from '../prg.ts';
 import type { Encryptor } from 'node-seal';
 import type { HeContext } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { fillLeft, fillRight } from './plain.ts';
-import { floodLevel1 } from './noise.ts';
 import { HeWeightCache } from './weights.ts';
 import { makeZero } from './zeros.ts';
 import { kernelFits, MacProducts } from './mac.ts';
-import { ctBytes, chainFor } from './seal.ts';
-import { compressResult, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
+import { chainFor } from './seal.ts';
+import { compressResult, frameMembers, framesPerRow, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
+import { packOf } from './packing.ts';
+import { shiftScaleNtt } from './pack.ts';
+import { finish, finishPacked } from './finish.ts';
 
 /** Bytes of one uploaded ciphertext at ring width `ell` (its chain's packed frame, compress.ts). */
 export const uploadCtBytes = (ell: number): number => uploadBytes(chainFor(ell).bits);
-/** A serialized level-2 result before compression (compress.ts makes the frame that is sent). */
-export const RESULT_CT_BYTES = ctBytes(1);
+export { RESULT_CT_BYTES } from './finish.ts';
 
 /** An operand: heads consecutive row-major matrices. */
 export interface Operand {
@@ -64,6 +65,8 @@ export interface ServerKeys {
   encryptor: Encryptor | null;
   /** Encryptions of zero made ahead (worker threads, zeros.ts); fresh ones when empty or absent. */
   zeros?: { take(): Ciphertext | null };
+  /** The client's Galois keys, when the chain packs results (pack.ts). */
+  galois?: GaloisKeys | null;
 }
 
 export class ServerCore {
@@ -80,6 +83,11 @@ export class ServerCore {
   private readonly drop: Drop;
   /** The products outside SEAL (mac.ts), when the kernel handles the context's primes. */
   private readonly mac: MacProducts | null;
+  /** Packed results (pack.ts): the chain packs them; the factor (16/P)·Y^-(dw-1) in NTT form, made at the first row. */
+  private readonly packed: boolean;
+  private shift: Plaintext | null = null;
+  /** Packed results: one Enc_pk(0) of the product added to every raw result so none is SEAL's transparent zero (all-zero weights). */
+  private guard: Ciphertext | null = null;
 
   constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
     const s = sess.ctx.seal;
@@ -95,6 +103,7 @@ export class ServerCore {
     this.ptNtt = new s.Plaintext();
     this.tmp = new s.Ciphertext();
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
+    this.packed = sess.ctx.pack > 1;
     this.mac = kernelFits(sess.ctx) ? new MacProducts(sess.ctx, job.b.nb * job.b.mb) : null;
     if (!this.mac) sess.ctx.nonzeroNtt();
   }
@@ -322,9 +331,11 @@ export class ServerCore {
   /**
    * Finish the owned blocks of row block `nbi` of head `h`: circuit-private result ciphertexts
    * (switch, + flood, switch, + mask r), compressed for download (compress.ts). `onBlock` gets
-   * each block's frame and mask r.
+   * each frame's index in the row (a block, or with packed results a group of P blocks merged
+   * first: pack.ts), its bytes and the mask r.
    */
-  finishRow(h: number, nbi: number, prg: Prg, onBlock: (mbi: number, bytes: Uint8Array, r: RingArray) => void): void {
+  finishRow(h: number, nbi: number, prg: Prg, onBlock: (f: number, bytes: Uint8Array, r: RingArray) => void): void {
+    if (this.packed) return this.finishPackedRow(h, nbi, prg, onBlock);
     const { mb } = this.job.b;
     for (let mbi = 0; mbi < mb; mbi++) {
       if (!this.owns(h, mbi)) continue;
@@ -332,7 +343,7 @@ export class ServerCore {
       const a = this.mac ? this.fromKernel(slot) : this.acc[slot]!;
       this.acc[slot] = null;
       try {
-        const [bytes, r] = finish(this.sess, a, this.pt, prg);
+        const [bytes, r] = finish(this.sess, a, this.pt, prg, false);
         onBlock(mbi, compressResult(bytes, resultPositions(this.job.b, this.job.shape, nbi, mbi), this.drop, this.sess.ctx.N), r);
       } finally {
         a.delete();
@@ -340,12 +351,37 @@ export class ServerCore {
     }
   }
 
-  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0). */
-  private fromKernel(slot: number): Ciphertext {
+  /** Packed results: per owned group of P column blocks, its raw results merged and finished once (finish.ts finishPacked). */
+  private finishPackedRow(h: number, nbi: number, prg: Prg, onFrame: (f: number, bytes: Uint8Array, r: RingArray) => void): void {
+    const { b, shape } = this.job, ctx = this.sess.ctx, galois = this.sess.galois;
+    if (!galois) throw new Error("internal: packed HE results need the client's Galois keys");
+    this.shift ??= shiftScaleNtt(ctx, packOf(b), b.dw);
+    for (let f = 0; f < framesPerRow(b, true); f++) {
+      const { first, count } = frameMembers(b, true, f);
+      if (!this.owns(h, first)) continue;
+      const raws: (Ciphertext | null)[] = new Array(packOf(b)).fill(null);
+      try {
+        for (let s = 0, slot = nbi * b.mb + first; s < count; s++, slot++) {
+          raws[s] = this.mac ? this.fromKernel(slot, false) : this.acc[slot]!;
+          ctx.evaluator.addInplace(raws[s]!, (this.guard ??= this.zero())); // never SEAL's transparent zero
+          this.acc[slot] = null;
+        }
+      } catch (e) {
+        for (const c of raws) c?.delete();
+        throw e;
+      }
+      const [bytes, r] = finishPacked({ ...this.sess, galois }, raws, this.shift, this.pt, prg, () => this.zero());
+      onFrame(f, compressResult(bytes, resultPositions(b, shape, nbi, f, true), this.drop, ctx.N), r);
+    }
+  }
+
+  /** Accumulator `slot` out of the kernel as a SEAL ciphertext, plus the re-randomising Enc_pk(0) (`rerandomise`). */
+  private fromKernel(slot: number, rerandomise = true): Ciphertext {
     const ctx = this.sess.ctx;
     const a = new ctx.seal.Ciphertext();
     try {
       a.loadFromArray(ctx.context, this.mac!.result(slot));
+      if (!rerandomise) return a;
       const z = this.zero();
       try {
         ctx.evaluator.addInplace(a, z);
@@ -371,31 +407,9 @@ export class ServerCore {
     this.pt.delete();
     this.ptNtt.delete();
     this.tmp.delete();
+    this.shift?.delete();
+    this.shift = null;
+    this.guard?.delete();
+    this.guard = null;
   }
-}
-
-/**
- * Turn an accumulator (NTT form, level 0, started as Enc_pk(0)) into the bytes of a
- * circuit-private result ciphertext: switch, + flood, switch, + mask r. Returns the bytes and r
- * (all N coefficients) so the server can keep -r as its share.
- */
-function finish(sess: ServerKeys, res: Ciphertext, pt: Plaintext, prg: Prg): [Uint8Array, RingArray] {
-  const ctx = sess.ctx;
-  const s = ctx.seal;
-  const ev = ctx.evaluator;
-  ev.cipherTransformFromNttInplace(res);
-  ev.cipherModSwitchToNextInplace(res);
-  const bytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
-  floodLevel1(ctx, bytes, prg);
-  res.loadFromArray(ctx.context, bytes);
-  ev.cipherModSwitchToNextInplace(res);
-  const r = ctx.ring.random(ctx.N, prg);
-  ctx.encodeInto(pt, (lo, wide) => {
-    if (wide) wide.set(r as BigUint64Array);
-    else for (let i = 0; i < r.length; i++) lo[2 * i] = (r as Uint32Array)[i];
-  });
-  ev.addPlainInplace(res, pt);
-  const outBytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
-  if (outBytes.byteLength !== RESULT_CT_BYTES) throw new Error(`HE product: result ciphertext has ${outBytes.byteLength} bytes`);
-  return [outBytes, r];
 }

@@ -10,7 +10,7 @@ import type { ZeroReport } from './zeros.ts';
 export type Role = 'client' | 'server';
 
 export type Request =
-  | { op: 'open'; sid: number; role: Role; ell: number; keys: { pk: Uint8Array; sk?: Uint8Array } }
+  | { op: 'open'; sid: number; role: Role; ell: number; packed?: boolean; keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null } }
   | { op: 'close'; sid: number }
   | { op: 'sStart'; pid: number; sid: number; job: ProductJob; workers: number; index: number; seed: Uint8Array }
   | { op: 'sLoad'; pid: number; h: number; kbi: number; msg: Uint8Array; rows: number[] }
@@ -20,7 +20,7 @@ export type Request =
   | { op: 'cEnc'; pid: number; h: number; kbi: number; from: number; to: number }
   | { op: 'cDec'; pid: number; nbi: number; mbis: number[]; cts: Uint8Array[]; budget: boolean }
   | { op: 'end'; pid: number }
-  | { op: 'prepare'; ell: number; job: ProductJob; workers: number; index: number }
+  | { op: 'prepare'; ell: number; packed?: boolean; job: ProductJob; workers: number; index: number }
   | { op: 'cache'; budgetBytes: number }
   | { op: 'cacheReport' }
   | { op: 'cacheClear' }
@@ -28,10 +28,11 @@ export type Request =
   | { op: 'kernel'; ntt: boolean }
   | { op: 'zeroReport' };
 
-/** One finished result block: its bytes and the server's mask r (all N coefficients). */
+/** One finished result frame (a block, or a packed group: compress.ts): its bytes and the server's mask r (all N coefficients). */
 export interface RowBlock {
   nbi: number;
-  mbi: number;
+  /** The frame's index in its row. */
+  f: number;
   bytes: Uint8Array;
   r: RingArray;
 }
@@ -43,4 +44,13 @@ export type Reply =
 /** Which worker computes result column block `mbi` of head `h`. */
 export function ownerOf(heads: number, mb: number, workers: number, h: number, mbi: number): number {
   return heads >= workers || mb < workers ? h % workers : mbi % workers;
+}
+
+/**
+ * The owner of column block `mbi` of a product: with packed results (pack.ts) a group of P
+ * consecutive blocks is merged into one ciphertext, so groups, not blocks, are split over workers.
+ */
+export function ownerOfBlock(job: Pick<ProductJob, 'shape' | 'b'>, workers: number, h: number, mbi: number): number {
+  const P = job.b.P ?? 1;
+  return ownerOf(job.shape.heads, Math.ceil(job.b.mb / P), workers, h, Math.floor(mbi / P));
 }

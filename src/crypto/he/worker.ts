@@ -10,10 +10,11 @@ import { ClientCore } from './client-core.ts';
 import { HeWeightCache } from './weights.ts';
 import { macConfig } from './mac.ts';
 import { ZeroStock, type ZeroReport } from './zeros.ts';
-import { ownerOf, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
+import { ownerOfBlock, type Reply, type Request, type RowBlock } from './worker-protocol.ts';
 import { sealError } from './seal.ts';
 
 const port = parentPort!;
+/** Contexts by ring width (negative: packed, pack.ts). */
 const contexts = new Map<number, Promise<HeContext>>();
 const sessions = new Map<number, HeClientSession | HeServerSession>();
 const servers = new Map<number, { core: ServerCore; prg: Prg; started: Set<number>; nb: number }>();
@@ -23,9 +24,10 @@ const cache = new HeWeightCache(0);
 const stocks = new Map<number, ZeroStock>();
 let zeroCap = 0;
 
-function context(ell: number): Promise<HeContext> {
-  let c = contexts.get(ell);
-  if (!c) contexts.set(ell, (c = HeContext.create({ ell })));
+function context(ell: number, packed: boolean): Promise<HeContext> {
+  const key = packed ? -ell : ell;
+  let c = contexts.get(key);
+  if (!c) contexts.set(key, (c = HeContext.create({ ell, packed })));
   return c;
 }
 
@@ -40,10 +42,10 @@ type Value = Extract<Reply, { ok: true }>['value'];
 async function handle(q: Request): Promise<Value> {
   switch (q.op) {
     case 'open': {
-      const ctx = await context(q.ell);
+      const ctx = await context(q.ell, !!q.packed);
       if (q.role === 'client') sessions.set(q.sid, heClientSessionFromKeys(ctx, q.keys as { sk: Uint8Array; pk: Uint8Array }));
       else {
-        const sess = heServerSession(ctx, q.keys.pk);
+        const sess = heServerSession(ctx, q.keys.pk, q.keys.galois);
         sessions.set(q.sid, sess);
         stocks.set(q.sid, new ZeroStock(sess, zeroCap));
       }
@@ -56,10 +58,9 @@ async function handle(q: Request): Promise<Value> {
       sessions.delete(q.sid);
       return undefined;
     case 'sStart': {
-      const { heads } = q.job.shape, mb = q.job.b.mb;
-      const owns = (h: number, mbi: number) => ownerOf(heads, mb, q.workers, h, mbi) === q.index;
+      const owns = (h: number, mbi: number) => ownerOfBlock(q.job, q.workers, h, mbi) === q.index;
       const sess = session<HeServerSession>(q.sid);
-      const core = new ServerCore({ ctx: sess.ctx, encryptor: sess.encryptor, zeros: stocks.get(q.sid) }, q.job, owns, cache);
+      const core = new ServerCore({ ctx: sess.ctx, encryptor: sess.encryptor, zeros: stocks.get(q.sid), galois: sess.galois }, q.job, owns, cache);
       servers.set(q.pid, { core, prg: new Prg(q.seed), started: new Set(), nb: q.job.b.nb });
       return undefined;
     }
@@ -77,7 +78,7 @@ async function handle(q: Request): Promise<Value> {
     case 'sRows': {
       const st = servers.get(q.pid)!;
       const out: RowBlock[] = [];
-      for (let nbi = 0; nbi < st.nb; nbi++) st.core.finishRow(q.h, nbi, st.prg, (mbi, bytes, r) => out.push({ nbi, mbi, bytes, r }));
+      for (let nbi = 0; nbi < st.nb; nbi++) st.core.finishRow(q.h, nbi, st.prg, (f, bytes, r) => out.push({ nbi, f, bytes, r }));
       return out;
     }
     case 'cStart':
@@ -107,8 +108,7 @@ async function handle(q: Request): Promise<Value> {
       clients.delete(q.pid);
       return undefined;
     case 'prepare': {
-      const { heads } = q.job.shape, mb = q.job.b.mb;
-      const core = new ServerCore({ ctx: await context(q.ell), encryptor: null }, q.job, (h, mbi) => ownerOf(heads, mb, q.workers, h, mbi) === q.index, cache);
+      const core = new ServerCore({ ctx: await context(q.ell, !!q.packed), encryptor: null }, q.job, (h, mbi) => ownerOfBlock(q.job, q.workers, h, mbi) === q.index, cache);
       try {
         core.prepareWeights();
       } finally {
