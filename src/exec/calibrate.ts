@@ -13,6 +13,7 @@ import type { Party } from '../transport/channel.ts';
 import { buildSchedule, type Schedule } from '../opt/schedule.ts';
 import type { ComputeModel } from '../opt/time.ts';
 import { MemoryChannel } from '../transport/channel.ts';
+import { SETUP_HE_SCOPE } from './engines.ts';
 import { SessionEngines } from './engines.ts';
 import { runBoth } from './run-both.ts';
 
@@ -139,5 +140,10 @@ export function computeFromRun(s: Schedule, cost: ProgramCost, byScope: Readonly
   for (const k of Object.keys(seconds) as CommClass[]) perByte[k] = bytes[k]! > 0 ? seconds[k]! / bytes[k]! : 0;
   const clientShare: Partial<Record<CommClass, number>> = {};
   for (const k of Object.keys(seconds) as CommClass[]) clientShare[k] = seconds[k]! > 0 ? client[k]! / seconds[k]! : 0.5;
-  return { perByte, clientShare, perStep: 0, setup: { ot: 0, he: 0 }, source: 'measured on a run of the same program' };
+  // The HE key setup is booked under its own compute scope (engines.ts): per ring width, in the
+  // setup flights the cost model lists, with its measured client share.
+  const he = byScope.get(SETUP_HE_SCOPE), heSetups = cost.ops.reduce((a, oc) => a + (oc.flights.some((f) => f.setup === 'he') ? 1 : 0), 0);
+  const heSeconds = he && heSetups > 0 ? (he.client + he.server) / heSetups : 0;
+  const setupClientShare = he && he.client + he.server > 0 ? { he: he.client / (he.client + he.server) } : undefined;
+  return { perByte, clientShare, perStep: 0, setup: { ot: 0, he: heSeconds }, setupClientShare, source: 'measured on a run of the same program' };
 }

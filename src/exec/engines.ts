@@ -12,6 +12,9 @@ import type { Channel, Party } from '../transport/channel.ts';
 // (a small program never starts a worker).
 type HeState = { ctx: HeContext; sess: HeClientSession | HeServerSession; key: Uint8Array | null; pool: Promise<PoolSession | null> | null };
 
+
+/** Compute-only scope of the HE key setup (per ring width). */
+export const SETUP_HE_SCOPE = 'setup he';
 export class SessionEngines implements Engines {
   private readonly party: Party;
   private readonly ch: Channel;
@@ -62,16 +65,23 @@ export class SessionEngines implements Engines {
   private async setupHe(ell: number): Promise<HeState> {
     // The server's first step is to receive the client's key: it allocates its context only
     // after that, so a peer that never sends costs it no SEAL memory or CPU (docs/serving.md).
-    const key = this.party === 'server' ? await heRecvPublicKey(this.ch, { ell }) : null;
-    const ctx = await HeContext.create({ ell });
-    let sess: HeClientSession | HeServerSession | null = null;
+    // The key generation (public key and Galois keys, ~1 s) is booked as setup compute, not as
+    // the enclosing step's (SETUP_HE_SCOPE; computeFromRun in calibrate.ts).
+    const endScope = this.ch.computeScope?.(SETUP_HE_SCOPE);
     try {
-      sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
-      return { ctx, sess, key, pool: null };
-    } catch (e) {
-      sess?.delete();
-      ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
-      throw e;
+      const key = this.party === 'server' ? await heRecvPublicKey(this.ch, { ell }) : null;
+      const ctx = await HeContext.create({ ell });
+      let sess: HeClientSession | HeServerSession | null = null;
+      try {
+        sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
+        return { ctx, sess, key, pool: null };
+      } catch (e) {
+        sess?.delete();
+        ctx.delete(); // setup failed (peer gone, bad key): nothing else holds the context
+        throw e;
+      }
+    } finally {
+      endScope?.();
     }
   }
 

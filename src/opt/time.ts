@@ -22,6 +22,8 @@ export interface ComputeModel {
   perStep: number;
   /** Session setup, both parties together: base OTs, and HE keys (per ring width). */
   setup: { ot: number; he: number };
+  /** The client's share of each setup's work (default: half). */
+  setupClientShare?: Partial<Record<'ot' | 'he', number>>;
   /** Where the figures come from (e.g. "calibrated on this machine in 3.1 s"). */
   source: string;
 }
@@ -83,7 +85,7 @@ export function predictTime(s: Schedule, cost: ProgramCost, profile: NetworkProf
       const setupWork = compute && f.setup && f === oc.flights.find((g) => g.setup === f.setup) ? compute.setup[f.setup] : 0;
       computeSeconds += setupWork;
       const share = f.setup ? setupWork : total > 0 ? (work * (f.c2s + f.s2c)) / total : work / own.length;
-      const c = f.setup ? 0.5 : (compute?.clientShare?.[cls] ?? 0.5);
+      const c = f.setup ? (compute?.setupClientShare?.[f.setup] ?? 0.5) : (compute?.clientShare?.[cls] ?? 0.5);
       const split: Record<Party, number> = { client: share * c, server: share * (1 - c) };
       withWork.flight(f.from, f.c2s, f.s2c, split);
       bare.flight(f.from, f.c2s, f.s2c, { client: 0, server: 0 });

@@ -47,6 +47,8 @@ export interface Channel {
   readonly totals: Readonly<Counters>;
   /** Attribute bytes and rounds to a label (an op, a layer) until the returned function is called. */
   scope(label: string): () => void;
+  /** Attribute compute only (not bytes or rounds) to a label; optional (CountingChannel has it). */
+  computeScope?(label: string): () => void;
   /** Counters per scope label, in first-use order. */
   readonly byScope: ReadonlyMap<string, Readonly<Counters>>;
 }
@@ -135,9 +137,28 @@ export abstract class CountingChannel implements Channel {
     this.fail(local);
   }
 
-  /** The innermost open scope, if any. */
+  /** Compute-only scopes (`computeScope`): they take compute attribution, never bytes or rounds. */
+  private readonly computeScopes: string[] = [];
+
+  /** The innermost open scope for compute attribution, if any (a compute-only scope wins). */
   protected get openScope(): string | undefined {
-    return this.scopes[this.scopes.length - 1];
+    return this.computeScopes[this.computeScopes.length - 1] ?? this.scopes[this.scopes.length - 1];
+  }
+
+  /**
+   * A scope for compute attribution only (e.g. the HE key setup inside the first HE step's unit):
+   * transports that charge compute by scope (SimChannel) book the work done inside it under
+   * `label`; bytes and rounds stay with the enclosing `scope`.
+   */
+  computeScope(label: string): () => void {
+    this.computeScopes.push(label);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const i = this.computeScopes.lastIndexOf(label);
+      if (i >= 0) this.computeScopes.splice(i, 1);
+    };
   }
 
   scope(label: string): () => void {
