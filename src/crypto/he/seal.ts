@@ -243,9 +243,9 @@ export class HeContext {
   /**
    * Load coefficients into `pt`: `fill` writes ring elements into a zeroed coefficient view (low
    * 32-bit words `lo[2*i]` for ell <= 32, else `wide[i]`). Returns what `fill` returns (by
-   * convention: whether any coefficient is nonzero). Coefficients are reduced mod SEAL's plain
-   * modulus 2^plainBits: in a packed context with ell <= 32, values of up to plainBits bits (e.g.
-   * coefficients lifted centred to t') go in `lo[2*i]` and, above 32 bits, `lo[2*i + 1]`.
+   * convention: whether any coefficient is nonzero). Coefficients are ring elements, reduced mod
+   * 2^ell; a packed context then lifts them centred to its plain modulus t' = 2^plainBits
+   * (`centre`), so SEAL sees [-2^(ell-1), 2^(ell-1)) as at t = 2^ell.
    */
   encodeInto(pt: Plaintext, fill: (lo: Uint32Array, wide: BigUint64Array | null) => boolean | void): boolean {
     const buf = this.ptTemplate.slice();
@@ -253,11 +253,9 @@ export class HeContext {
     const lo = new Uint32Array(buf.buffer, PT_DATA_OFFSET, 2 * this.N);
     const wide = this.ring.wide ? new BigUint64Array(buf.buffer, PT_DATA_OFFSET, this.N) : null;
     const any = fill(lo, wide);
-    const bits = this.plainBits;
-    if (bits < 32 && !wide) for (let i = 0; i < this.N; i++) lo[2 * i] &= 0xffffffff >>> (32 - bits);
-    if (bits > 32 && !wide) for (let i = 0; i < this.N; i++) lo[2 * i + 1] &= 0xffffffff >>> (64 - bits);
-    if (wide && bits < 64) {
-      const m = (1n << BigInt(bits)) - 1n;
+    if (this.params.ell < 32 && !wide) for (let i = 0; i < this.N; i++) lo[2 * i] &= 0xffffffff >>> (32 - this.params.ell);
+    if (wide && this.params.ell < 64) {
+      const m = (1n << BigInt(this.params.ell)) - 1n;
       for (let i = 0; i < this.N; i++) wide[i] &= m;
     }
     if (this.pack > 1) this.centre(lo, wide);
