@@ -84,6 +84,19 @@ export function exactSizes(sizes: readonly number[], offset = 0): SizeGuard {
 }
 
 /** Bookkeeping shared by every transport: counters, round clock, scopes, receive queue. */
+
+/** Push `label` on a scope stack; the returned function removes it (once, wherever it sits). */
+function pushScope(stack: string[], label: string): () => void {
+  stack.push(label);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    const i = stack.lastIndexOf(label);
+    if (i >= 0) stack.splice(i, 1);
+  };
+}
+
 export abstract class CountingChannel implements Channel {
   readonly party: Party;
   readonly totals: Counters = zeroCounters();
@@ -151,26 +164,12 @@ export abstract class CountingChannel implements Channel {
    * `label`; bytes and rounds stay with the enclosing `scope`.
    */
   computeScope(label: string): () => void {
-    this.computeScopes.push(label);
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const i = this.computeScopes.lastIndexOf(label);
-      if (i >= 0) this.computeScopes.splice(i, 1);
-    };
+    return pushScope(this.computeScopes, label);
   }
 
   scope(label: string): () => void {
-    this.scopes.push(label);
     if (!this.byScope.has(label)) this.byScope.set(label, zeroCounters());
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const i = this.scopes.lastIndexOf(label);
-      if (i >= 0) this.scopes.splice(i, 1);
-    };
+    return pushScope(this.scopes, label);
   }
 
   /** Transport side: a stamped message arrived from the peer. */
