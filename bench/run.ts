@@ -14,4 +14,15 @@ if (!area || area === '--help' || !areas.includes(area)) {
   process.exit(area && area !== '--help' ? 2 : 0);
 }
 process.argv = [process.argv[0], join(here, area, 'run.ts'), ...rest];
-await import(pathToFileURL(join(here, area, 'run.ts')).href);
+try {
+  await import(pathToFileURL(join(here, area, 'run.ts')).href);
+} catch (e) {
+  // A bad command line (util.parseArgs: unknown option, missing value, stray argument) is a usage
+  // error, not a crash: say what was wrong and exit 2 without a stack trace.
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+    process.stderr.write(`bench ${area}: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}
