@@ -1,4 +1,4 @@
-// 1,000 consecutive products in one process must not grow RSS by more than 10 % after warm-up
+// 1,000 consecutive products in one process must not grow RSS by more than 25 % after warm-up
 // (every SEAL object is deleted; node-seal 7 never frees an un-deleted object).
 import { describe, it, expect } from 'vitest';
 import { Prg } from '../../src/crypto/prg.ts';
@@ -6,7 +6,7 @@ import { heMatmulClient, heMatmulServer } from '../../src/crypto/he/index.ts';
 import { sessionPair, twin, firstMismatch } from './helpers.ts';
 
 describe('HE memory', () => {
-  it('1,000 products: RSS growth <= 10 % after warm-up', async () => {
+  it('1,000 products: RSS growth <= 25 % after warm-up (a leaked plaintext per product would be ≈ 40 %)', async () => {
     const p = await sessionPair(32);
     try {
       const ring = p.ctx.ring;
@@ -28,7 +28,10 @@ describe('HE memory', () => {
       expect(bad).toBe(0);
       const growth = (after - before) / before;
       console.log(`HE memory: RSS ${(before / 2 ** 20).toFixed(1)} -> ${(after / 2 ** 20).toFixed(1)} MiB (${(100 * growth).toFixed(2)} %)`);
-      expect(growth).toBeLessThanOrEqual(0.1);
+      // 25 %: the smallest SEAL object a product could leak, a plaintext of N u64 (64 KiB), would
+      // add 62.5 MiB over 1,000 products (≈ 40 % of the ≈ 150 MiB here), a ciphertext 6x that;
+      // allocator and SEAL memory-pool growth without a leak has read 2–19 % (packed products).
+      expect(growth).toBeLessThanOrEqual(0.25);
     } finally {
       p.close();
     }
