@@ -7,17 +7,7 @@ import {
   heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, heBatchMatmulCost, makeBlocking, chooseBlocking,
 } from '../../src/crypto/he/index.ts';
 import type { HeCost, Blocking } from '../../src/crypto/he/index.ts';
-
-function expectMatches(cost: Omit<HeCost, 'blocking' | 'inCts' | 'outCts' | 'products'>, c: MemoryChannel, s: MemoryChannel) {
-  expect(c.totals.bytesSent).toBe(cost.bytesUp);
-  expect(s.totals.bytesRecv).toBe(cost.bytesUp);
-  expect(s.totals.bytesSent).toBe(cost.bytesDown);
-  expect(c.totals.bytesRecv).toBe(cost.bytesDown);
-  expect(c.totals.messagesSent).toBe(cost.messagesUp);
-  expect(s.totals.messagesSent).toBe(cost.messagesDown);
-  expect(c.totals.rounds).toBe(cost.rounds);
-  expect(s.totals.rounds).toBe(cost.rounds);
-}
+import { expectCounted } from './helpers.ts';
 
 describe('HE cost functions', () => {
   let ctx: HeContext;
@@ -27,7 +17,7 @@ describe('HE cost functions', () => {
   async function fresh() {
     const [c, s] = MemoryChannel.pair();
     const [cs, ss] = await Promise.all([heSetupClient(c, ctx), heSetupServer(s, ctx)]);
-    expectMatches(heSetupCost(), c, s);
+    expectCounted(heSetupCost(), c, s);
     const [c2, s2] = MemoryChannel.pair();
     return { c: c2, s: s2, cs, ss, done: () => { cs.delete(); ss.delete(); } };
   }
@@ -40,7 +30,7 @@ describe('HE cost functions', () => {
         const X = ctx.ring.random(n * k, Prg.fromInt(1));
         const W = ctx.ring.random(k * m, Prg.fromInt(2));
         await Promise.all([heMatmulClient(c, f.cs, X, n, k, m, { blocking: b }), heMatmulServer(s, f.ss, X, W, n, k, m, { blocking: b })]);
-        expectMatches(heMatmulCost(n, k, m, ctx.params, b), c, s);
+        expectCounted(heMatmulCost(n, k, m, ctx.params, b), c, s);
       }
     } finally {
       f.done();
@@ -57,7 +47,7 @@ describe('HE cost functions', () => {
       const [c, s] = MemoryChannel.pair();
       await Promise.all([heBatchMatmulClient(c, f.cs, A, B, shape, { blocking: b }), heBatchMatmulServer(s, f.ss, A, B, shape, { blocking: b })]);
       const cost = heBatchMatmulCost(shape, ctx.params, b);
-      expectMatches(cost, c, s);
+      expectCounted(cost, c, s);
       expect(cost.messagesUp).toBe(3 * 3);
       expect(cost.messagesDown).toBe(3 * 3);
     } finally {

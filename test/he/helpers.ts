@@ -1,8 +1,9 @@
 // Shared helpers for the HE tests: a session pair over a MemoryChannel and a plaintext twin.
+import { expect } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import type { RingArray, Ring } from '../../src/crypto/ring.ts';
 import { HeContext, heSetupClient, heSetupServer } from '../../src/crypto/he/index.ts';
-import type { HeClientSession, HeServerSession } from '../../src/crypto/he/index.ts';
+import type { HeClientSession, HeCost, HeParams, HeServerSession } from '../../src/crypto/he/index.ts';
 
 export interface Pair {
   ctx: HeContext;
@@ -13,8 +14,8 @@ export interface Pair {
   close(): void;
 }
 
-export async function sessionPair(ell = 32): Promise<Pair> {
-  const ctx = await HeContext.create({ ell });
+export async function sessionPair(ell = 32, params: Partial<HeParams> = {}): Promise<Pair> {
+  const ctx = await HeContext.create({ ...params, ell });
   const [c, s] = MemoryChannel.pair();
   const [cs, ss] = await Promise.all([heSetupClient(c, ctx), heSetupServer(s, ctx)]);
   return {
@@ -53,4 +54,16 @@ export function firstMismatch(ring: Ring, y0: RingArray, y1: RingArray, want: bi
   if (y.length !== want.length) return -2;
   for (let i = 0; i < want.length; i++) if (BigInt(y[i]) !== want[i]) return i;
   return -1;
+}
+
+/** The channel's counters of one call equal its predicted cost (bytes, messages, rounds, both sides). */
+export function expectCounted(cost: Pick<HeCost, 'bytesUp' | 'bytesDown' | 'messagesUp' | 'messagesDown' | 'rounds'>, c: MemoryChannel, s: MemoryChannel): void {
+  expect(c.totals.bytesSent).toBe(cost.bytesUp);
+  expect(s.totals.bytesRecv).toBe(cost.bytesUp);
+  expect(s.totals.bytesSent).toBe(cost.bytesDown);
+  expect(c.totals.bytesRecv).toBe(cost.bytesDown);
+  expect(c.totals.messagesSent).toBe(cost.messagesUp);
+  expect(s.totals.messagesSent).toBe(cost.messagesDown);
+  expect(c.totals.rounds).toBe(cost.rounds);
+  expect(s.totals.rounds).toBe(cost.rounds);
 }

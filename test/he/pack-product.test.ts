@@ -3,37 +3,19 @@
 // functions, with packed contexts (HeParams.packed: t' = 2^(ell+4), the client's Galois keys for the
 // merge tree in the setup: galois.ts). One thread here; the worker path in threads.test.ts style below.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeContext } from '../../src/crypto/he/seal.ts';
-import { heSetupClient, heSetupServer } from '../../src/crypto/he/keys.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import {
   heSetupCost, heMatmulClient, heMatmulServer, heBatchMatmulClient, heBatchMatmulServer, heMatmulCost, heBatchMatmulCost, makeBlocking,
-  HePool, type HeCost, type HeStats, type PoolSession,
+  HePool, type HeStats, type PoolSession,
 } from '../../src/crypto/he/index.ts';
-import { twin, firstMismatch, type Pair } from './helpers.ts';
-
-/** A packed session pair over a MemoryChannel (helpers.ts sessionPair with `packed`). */
-async function packedPair(ell: number): Promise<Pair> {
-  const ctx = await HeContext.create({ ell, packed: true });
-  const [c, s] = MemoryChannel.pair();
-  const [cs, ss] = await Promise.all([heSetupClient(c, ctx), heSetupServer(s, ctx)]);
-  return { ctx, c, s, cs, ss, close() { cs.delete(); ss.delete(); ctx.delete(); } };
-}
-
-function expectCounted(cost: HeCost, c: MemoryChannel, s: MemoryChannel): void {
-  expect(c.totals.bytesSent).toBe(cost.bytesUp);
-  expect(s.totals.bytesSent).toBe(cost.bytesDown);
-  expect(c.totals.messagesSent).toBe(cost.messagesUp);
-  expect(s.totals.messagesSent).toBe(cost.messagesDown);
-  expect(c.totals.rounds).toBe(cost.rounds);
-}
+import { twin, firstMismatch, expectCounted, sessionPair, type Pair } from './helpers.ts';
 
 describe('packed HE results: products', () => {
   const pairs = new Map<number, Pair>();
   beforeAll(async () => {
     for (const ell of [32, 37]) {
-      const p = await packedPair(ell);
+      const p = await sessionPair(ell, { packed: true });
       expect(p.ctx.pack).toBe(16);
       expect(p.c.totals.bytesSent).toBe(heSetupCost({ ell, packed: true }).bytesUp);
       pairs.set(ell, p);
@@ -87,7 +69,7 @@ describe('packed HE results: products on worker threads', () => {
   let cpool: HePool, spool: HePool;
   let pc: PoolSession, ps: PoolSession;
   beforeAll(async () => {
-    p = await packedPair(32);
+    p = await sessionPair(32, { packed: true });
     [cpool, spool] = [new HePool(2), new HePool(3)];
     pc = await cpool.open('client', 32, p.cs.exportKeys(), true);
     ps = await spool.open('server', 32, { pk: p.ss.exportPublicKey(), galois: p.ss.exportGaloisKeys() }, true);
