@@ -166,6 +166,9 @@ function downloadDrop(N: number, kappa: number, b2: number, room: number, coeffs
   return { d0, d1, level2: log2(b), margin: log2(room) - log2(b) };
 }
 
+/** Whether a report passes checkNoise: flooding within 2^-kappa and every level's margin > 1 bit. */
+export const noisePasses = (ctx: NoiseParams, r: NoiseReport): boolean => r.statDistance <= -ctx.params.kappa && Math.min(...r.margin) > 1;
+
 /** Throw unless flooding reaches 2^-kappa and every level decrypts correctly. */
 export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, pack?: PackNoise): NoiseReport {
   const r = noiseReport(ctx, terms, coeffs, pack);
@@ -182,17 +185,19 @@ export function checkNoise(ctx: NoiseParams, terms: number, coeffs: number, pack
 
 /**
  * The largest merge tree (power of two P <= packFactor(ell)) whose finished ciphertexts pass
- * checkNoise; `coeffs` may depend on P (e.g. N per merged ciphertext). 0 if not even P = 1 passes.
+ * checkNoise, starting at `from` (a power of two); `coeffs` may depend on P (e.g. N per merged
+ * ciphertext). 0 if not even P = 1 passes.
  */
-export function packLimit(ctx: NoiseParams, terms: number, coeffs: number | ((P: number) => number), centred = true): number {
+export function packLimit(
+  ctx: NoiseParams,
+  terms: number,
+  coeffs: number | ((P: number) => number),
+  centred = true,
+  from = 2 ** chainFor(ctx.params.ell).packBits,
+): number {
   const ks = keySwitchNoise(ctx);
-  for (let P = 2 ** chainFor(ctx.params.ell).packBits; P >= 1; P /= 2) {
-    try {
-      checkNoise(ctx, terms, typeof coeffs === 'number' ? coeffs : coeffs(P), { P, ks, centred });
-      return P;
-    } catch {
-      // too much noise for this P: try half
-    }
+  for (let P = from; P >= 1; P /= 2) {
+    if (noisePasses(ctx, noiseReport(ctx, terms, typeof coeffs === 'number' ? coeffs : coeffs(P), { P, ks, centred }))) return P;
   }
   return 0;
 }

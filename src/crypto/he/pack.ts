@@ -18,7 +18,7 @@ import type { SealModule } from './seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { noiseTerms } from './packing.ts';
-import { keySwitchNoise, noiseReport, type NoiseParams } from './noise.ts';
+import { packLimit, type NoiseParams } from './noise.ts';
 import { galoisElements } from './galois.ts';
 import { PACK_BITS } from './seal.ts';
 import type { RingArray } from '../ring.ts';
@@ -53,11 +53,8 @@ export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, sha
   const key = `${np.params.ell} ${np.params.kappa} ${np.primes[0]} ${terms} ${coeffs} ${width}`;
   let P = packs.get(key);
   if (P === undefined) {
-    const ks = keySwitchNoise(np);
-    for (P = width; P > 1; P /= 2) {
-      const r = noiseReport(np, terms, coeffs, { P, ks }); // as checkNoise (noise.ts packLimit), without its throw
-      if (r.statDistance <= -np.params.kappa && Math.min(...r.margin) > 1) break;
-    }
+    // At least 1: a product whose P = 1 fails is refused by the product's own checkNoise.
+    P = Math.max(1, packLimit(np, terms, coeffs, true, width));
     if (packs.size > 4096) packs.clear();
     packs.set(key, P);
   }
