@@ -4,7 +4,7 @@ import { HeContext, heBatchMatmulClient, heBatchMatmulServer, heMatmulClient, he
 import { DEFAULT_OT_BACKEND, OtEngine, otCostModel, type CotDemand, type OtChoice, type OtCostModel } from '../crypto/ot/index.ts';
 import type { ObliviousTransfer } from '../crypto/ot/types.ts';
 import type { RingArray } from '../crypto/ring.ts';
-import type { Engines, HeEngine } from '../ir/ops/types.ts';
+import type { Engines, HeEngine, HeKeyPlan } from '../ir/ops/types.ts';
 import type { Channel, Party } from '../transport/channel.ts';
 
 // `pool`: the session's keys opened on the process's HE worker threads (src/crypto/he/pool.ts),
@@ -53,6 +53,13 @@ export class SessionEngines implements Engines {
     return this.otEngine;
   }
 
+  /** The session's HE key plan (src/opt/he-keys.ts): the first one given, before any HE setup. */
+  private heKeys: HeKeyPlan | null = null;
+
+  planHeKeys(plan: HeKeyPlan): void {
+    this.heKeys ??= plan;
+  }
+
   async he(ell: number): Promise<HeEngine> {
     let p = this.hes.get(ell);
     if (!p) {
@@ -69,8 +76,10 @@ export class SessionEngines implements Engines {
     // the enclosing step's (SETUP_HE_SCOPE; computeFromRun in calibrate.ts).
     const endScope = this.ch.computeScope?.(SETUP_HE_SCOPE);
     try {
-      const key = this.party === 'server' ? await heRecvPublicKey(this.ch, { ell }) : null;
-      const ctx = await HeContext.create({ ell });
+      // Packed or not, and the Galois key depth, as the key plan says (defaults without one).
+      const params = { ell, ...this.heKeys?.get(ell) };
+      const key = this.party === 'server' ? await heRecvPublicKey(this.ch, params) : null;
+      const ctx = await HeContext.create(params);
       let sess: HeClientSession | HeServerSession | null = null;
       try {
         sess = key === null ? await heSetupClient(this.ch, ctx) : heServerSession(ctx, key);
@@ -133,7 +142,7 @@ function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const pooled = async (products: number): Promise<{ pool?: PoolSession }> => {
     if (!worthPooling(products)) return {};
     st.pool ??= processPool().then((w) =>
-      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys(), !!st.ctx.params.packed) : w.open('server', st.ctx.params.ell, { pk: st.key }, !!st.ctx.params.packed),
+      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys(), !!st.ctx.params.packed, st.ctx.params.galoisDepth) : w.open('server', st.ctx.params.ell, { pk: st.key }, !!st.ctx.params.packed, st.ctx.params.galoisDepth),
     );
     const ps = await st.pool;
     return ps ? { pool: ps } : {};

@@ -2,6 +2,7 @@
 // Inputs enter from their owner only; outputs reach only their recipient; each step runs its
 // op-table implementation (a merged step: the row's batched implementation) inside a channel
 // scope, so bytes and rounds are attributed to steps and, through them, to ops.
+import { heKeyPlan } from '../opt/he-keys.ts';
 import { randomBytes } from 'node:crypto';
 import { DimEnv, encodeInput, type InputValues } from '../ir/dim-env.ts';
 import type { Tensor } from '../ir/tensor.ts';
@@ -111,6 +112,9 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   const engines = opts.engines ?? new SessionEngines(party, ch, { ot: opts.ot });
   const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
   const s = opts.schedule ?? buildSchedule(p);
+  // Which Galois keys (and whether packed results) each ring width's HE setup sends: a function of
+  // the schedule both parties hold, as the cost model computes it (src/opt/he-keys.ts).
+  engines.planHeKeys?.(heKeyPlan(s));
   const sp = s.program;
   const dims = new DimEnv();
   const values: ExecValue[] = [];

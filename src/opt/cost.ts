@@ -4,6 +4,7 @@
 // highest stamp it has received, and the rounds are the highest stamp. Session setup (HE keys,
 // base OTs) is charged to the first step that needs it. Prediction == measurement is tested for
 // every bundled program, merged and unmerged.
+import { heKeyPlan } from './he-keys.ts';
 import type { Party } from '../transport/channel.ts';
 import { RoundClock } from '../transport/round-clock.ts';
 import type { DimEnv } from '../ir/dim-env.ts';
@@ -144,6 +145,8 @@ function member(step: Step | null, flights: Flight[]): Member {
  * run, or assumed values for `inspect`).
  */
 export function predictSchedule(s: Schedule, dims: DimEnv, params: CostParams = makeCostParams()): ProgramCost {
+  // The session's HE key plan, as the executor fixes it before its run (src/opt/he-keys.ts).
+  params.heKeys.plan ??= heKeyPlan(s);
   const clock = new RoundClock();
   const ops: OpCost[] = [];
   let c2s = 0, s2c = 0;

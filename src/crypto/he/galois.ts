@@ -12,7 +12,7 @@
 // the client's time (keygen context included) for 4 useful keys (docs/he.md, measured).
 //
 // Wire frame (one per ring width, inside the setup message): for each element of
-// galoisElements(P), in order, the key's DATA_PRIMES decomposition components, each a seeded
+// galoisElements(ctx.keyPack) (only the tree levels the program's products use: HeParams.galoisDepth), in order, the key's DATA_PRIMES decomposition components, each a seeded
 // key-level ciphertext as SEAL serializes it (compression none: seededBytes(KEY_PRIMES) bytes).
 // The server rebuilds SEAL's GaloisKeys layout around them (header, parms_id, one u64 count per
 // slot (g - 1)/2) and loads it: SEAL checks parms_id, sizes and every residue.
@@ -34,6 +34,13 @@ export function galoisElements(P: number, N = POLY_DEGREE): number[] {
   const out: number[] = [];
   for (let s = P / 2; s >= 1; s /= 2) out.push(N / s + 1);
   return out;
+}
+
+/** Refuse a merge of P results deeper than the session's Galois keys (keyPack results) go. */
+export function checkKeyPack(P: number, keyPack: number): void {
+  if (P > keyPack) {
+    throw new RangeError(`HE product merges ${P} results per ciphertext, but the session's Galois keys cover merges of at most ${keyPack} (${Math.log2(keyPack)} tree levels): both parties must use the same key plan (HeParams.galoisDepth)`);
+  }
 }
 
 /** Bytes of the Galois key frame for a tree of P results. */
@@ -58,10 +65,10 @@ function keyParmsBytes(context: SEALContext): Uint8Array {
 
 const u64 = (b: Uint8Array, at: number): number => Number(new DataView(b.buffer, b.byteOffset, b.byteLength).getBigUint64(at, true));
 
-/** Client: Galois keys for galoisElements(ctx.pack) under `sk`, as the wire frame. */
+/** Client: Galois keys for galoisElements(ctx.keyPack) under `sk`, as the wire frame. */
 export function makeGaloisFrame(ctx: HeContext, sk: SecretKey): Uint8Array {
   const s = ctx.seal;
-  const elts = galoisElements(ctx.pack);
+  const elts = galoisElements(ctx.keyPack);
   const none = s.ComprModeType.none;
   const live: { delete(): void }[] = [];
   const keep = <T extends { delete(): void }>(x: T): T => (live.push(x), x);
@@ -113,10 +120,10 @@ export function makeGaloisFrame(ctx: HeContext, sk: SecretKey): Uint8Array {
   }
 }
 
-/** Server: load a Galois key frame for galoisElements(ctx.pack) on `ctx`; clear errors on a bad frame. */
+/** Server: load a Galois key frame for galoisElements(ctx.keyPack) on `ctx`; clear errors on a bad frame. */
 export function loadGaloisFrame(ctx: HeContext, frame: Uint8Array): GaloisKeys {
   const s = ctx.seal;
-  const elts = galoisElements(ctx.pack);
+  const elts = galoisElements(ctx.keyPack);
   const expected = elts.length * GALOIS_KEY_BYTES;
   if (frame.byteLength !== expected) throw new Error(`HE setup: Galois key frame has ${frame.byteLength} bytes, expected ${expected} (${elts.length} keys)`);
   const slots = (elts[elts.length - 1] - 1) / 2 + 1;

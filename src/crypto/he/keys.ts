@@ -5,7 +5,7 @@
 // need nothing on the server. Both go in one client->server message.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey, GaloisKeys } from 'node-seal';
-import { DEFAULT_HE_PARAMS, HeContext, packFactor, sealError, sealLive, seededBytes, type HeParams } from './seal.ts';
+import { DEFAULT_HE_PARAMS, HeContext, keyPackOf, sealError, sealLive, seededBytes, type HeParams } from './seal.ts';
 import { KEY_PRIMES, galoisFrameBytes, loadGaloisFrame, makeGaloisFrame } from './galois.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
@@ -48,7 +48,7 @@ export class HeClientSession {
 
 /**
  * Server side of an HE session: the client's public key (for re-randomisation) and, in a packed
- * context, its Galois keys for galoisElements(ctx.pack) (the merge tree, `applyGalois` at level 0).
+ * context, its Galois keys for galoisElements(ctx.keyPack) (the merge tree, `applyGalois` at level 0).
  */
 export class HeServerSession {
   readonly ctx: HeContext;
@@ -97,7 +97,8 @@ export const PUBLIC_KEY_BYTES = seededBytes(KEY_PRIMES);
  */
 export function heSetupCost(params: Partial<HeParams> = {}): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {
   const p = { ...DEFAULT_HE_PARAMS, ...params };
-  const galois = p.packed ? galoisFrameBytes(packFactor(p.ell)) : 0;
+  // Only the tree levels the products may use (HeParams.galoisDepth; the program's key plan).
+  const galois = p.packed ? galoisFrameBytes(keyPackOf(p)) : 0;
   return { bytesUp: PUBLIC_KEY_BYTES + galois, bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
 }
 

@@ -19,7 +19,8 @@ import { productPack } from './pack.ts';
 import type { NoiseParams } from './noise.ts';
 import { clientProducts, serverProducts, uploadCtBytes } from './engine.ts';
 import { frameBytes, productDrop } from './compress.ts';
-import { chainFor, POLY_DEGREE } from './seal.ts';
+import { chainFor, keyPackOf, POLY_DEGREE } from './seal.ts';
+import { checkKeyPack } from './galois.ts';
 import type { HeStats } from './engine.ts';
 import { ringMatmulAdd } from './plain.ts';
 import { HeWeightCache } from './weights.ts';
@@ -74,7 +75,7 @@ export interface HeCost {
 }
 
 /** What the cost needs of the parameters: the ring width and kappa fix the download roundings. */
-type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa' | 'packed'>;
+type Bw = Pick<HeParams, 'bandwidth' | 'ell' | 'kappa' | 'packed' | 'galoisDepth'>;
 
 /** What the noise analysis needs, from ell alone (both parties and the cost model). */
 const noiseParams = (params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): NoiseParams & { params: Pick<HeParams, 'packed'> } => ({ N: POLY_DEGREE, primes: chainFor(params.ell).primes, params });
@@ -84,12 +85,13 @@ const noiseParams = (params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): NoiseP
  * largest the noise allows: pack.ts productPack), or the caller's, checked (P resolved if absent).
  */
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
-  const np = noiseParams(params), packs = !!params.packed;
-  const pack = packs ? (b: Blocking) => productPack(np, kind, b, shape) : undefined;
+  const np = noiseParams(params), packs = !!params.packed, keys = keyPackOf(params);
+  const pack = packs ? (b: Blocking) => productPack(np, kind, b, shape, keys) : undefined;
   if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params), uploadCtBytes(params.ell), pack);
   const b = pack && blocking.P === undefined ? { ...blocking, P: pack(blocking) } : blocking;
   checkBlocking(b, shape.n, shape.k, shape.m);
   if (!pack && packOf(b) !== 1) throw new RangeError('blocking: results can be merged only when the chain packs them (pack.ts)');
+  checkKeyPack(packOf(b), keys);
   return b;
 }
 
@@ -282,7 +284,7 @@ export async function hePrepareWeights(
   checkLen('W', W, k * m, ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const job: ProductJob = { kind: 'plain', shape, b: resolveBlocking(shape, 'plain', ctx.params, blocking), left: { data: ctx.ring.alloc(0) }, right: { data: W } };
-  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job, !!ctx.params.packed);
+  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job, !!ctx.params.packed, ctx.params.galoisDepth);
   const core = new ServerCore({ ctx, encryptor: null }, job, undefined, target.cache);
   try {
     core.prepareWeights();

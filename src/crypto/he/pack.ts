@@ -45,10 +45,12 @@ export function mergeWidth(b: Pick<Blocking, 'dw' | 'mb'>, cap = MAX_PACK): numb
 /**
  * The merge width of a product: mergeWidth(b), at most the largest P whose merged ciphertexts
  * pass the noise analysis (noise.ts packLimit: flooding within 2^-kappa over the call's result
- * positions, every level's margin > 1 bit). Both parties and the cost model.
+ * positions, every level's margin > 1 bit) and at most what the session's Galois keys cover. Both
+ * parties and the cost model.
  */
-export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape): number {
-  const terms = noiseTerms(b, kind), coeffs = shape.heads * shape.n * shape.m, width = mergeWidth(b);
+export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, shape: ProductShape, keys = MAX_PACK): number {
+  // `keys`: the largest merge the session's Galois keys allow (seal.ts keyPackOf, the key plan).
+  const terms = noiseTerms(b, kind), coeffs = shape.heads * shape.n * shape.m, width = mergeWidth(b, keys);
   // Memoised: the blocking search asks for many candidates with the same noise terms.
   const key = `${np.params.ell} ${np.params.kappa} ${np.primes[0]} ${terms} ${coeffs} ${width}`;
   let P = packs.get(key);

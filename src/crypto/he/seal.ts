@@ -60,6 +60,12 @@ export interface HeParams {
    * packBits bits less room and its high message bits would not be masked).
    */
   packed?: boolean;
+  /**
+   * Packed contexts: tree levels the setup sends Galois keys for (1..packBits; default packBits),
+   * so no product merges more than 2^galoisDepth results (docs/he.md "Galois keys"). A program's
+   * key plan (src/opt/he-keys.ts) sets it per ring width; both parties derive it before the run.
+   */
+  galoisDepth?: number;
 }
 
 /**
@@ -141,6 +147,17 @@ export function chainFor(ell: number): Chain {
 /** P of the merge tree a packed context supports at ring width `ell` (docs/he.md, "Noise": the P limit). */
 export const packFactor = (ell: number): number => 2 ** chainFor(ell).packBits;
 
+/**
+ * The largest merge the setup's Galois keys allow: 2^galoisDepth (default packFactor(ell)) in a
+ * packed context, 1 unpacked. Throws on a depth outside 1..packBits.
+ */
+export function keyPackOf(p: Pick<HeParams, 'ell' | 'packed' | 'galoisDepth'>): number {
+  if (!p.packed) return 1;
+  const max = chainFor(p.ell).packBits, d = p.galoisDepth ?? max;
+  if (!Number.isInteger(d) || d < 1 || d > max) throw new RangeError(`HE parameters: galoisDepth ${d} outside 1..${max} (a packed context keys at least one tree level; unpacked: packed false)`);
+  return 2 ** d;
+}
+
 /** Bits of SEAL's plain modulus: ell, or ell + packBits in a packed context. */
 export const plainBitsOf = (p: Pick<HeParams, 'ell' | 'packed'>): number => p.ell + (p.packed ? chainFor(p.ell).packBits : 0);
 
@@ -175,6 +192,8 @@ export class HeContext {
   readonly plainBits: number;
   /** P of the merge tree (packFactor) in a packed context, else 1. */
   readonly pack: number;
+  /** The largest merge the session's Galois keys allow (keyPackOf): 2^galoisDepth packed, else 1. */
+  readonly keyPack: number;
   /** parms_id of level 0 (all data primes): where encryption and products happen. */
   readonly topParms: ParmsIdType;
   private readonly ptTemplate: Uint8Array;
@@ -192,6 +211,7 @@ export class HeContext {
     this.chain = chainFor(params.ell);
     this.plainBits = plainBitsOf(params);
     this.pack = params.packed ? packFactor(params.ell) : 1;
+    this.keyPack = keyPackOf(params);
     const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
     const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, this.chain.specialBits]));
     const plain = new seal.Modulus(1n << BigInt(this.plainBits));

@@ -16,6 +16,7 @@ import { chainFor } from './seal.ts';
 import { compressResult, frameMembers, framesPerRow, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
 import { packOf } from './packing.ts';
 import { shiftScaleNtt } from './pack.ts';
+import { checkKeyPack } from './galois.ts';
 import { finish, finishPacked } from './finish.ts';
 
 /** Bytes of one uploaded ciphertext at ring width `ell` (its chain's packed frame, compress.ts). */
@@ -104,6 +105,7 @@ export class ServerCore {
     this.tmp = new s.Ciphertext();
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     this.packed = sess.ctx.pack > 1;
+    checkKeyPack(packOf(job.b), sess.ctx.keyPack);
     this.mac = kernelFits(sess.ctx) ? new MacProducts(sess.ctx, job.b.nb * job.b.mb) : null;
     if (!this.mac) sess.ctx.nonzeroNtt();
   }

@@ -3,7 +3,8 @@
 import { DEFAULT_HE_PARAMS, heBatchMatmulCost, heMatmulCost, heSetupCost, type HeCost } from '../../crypto/he/index.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { ringOf } from '../tensor.ts';
-import type { Batch, CostParams, Flight, Impl, OpSignature } from './types.ts';
+import type { Batch, CostParams, Flight, HeKeyPlan, Impl, OpSignature } from './types.ts';
+import type { HeParams } from '../../crypto/he/index.ts';
 
 /** An HE product is one upload (client) and one answer (server). */
 export function productFlights(c: HeCost): Flight[] {
@@ -21,23 +22,31 @@ function memo(key: string, f: () => HeCost): HeCost {
   return c;
 }
 
-export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'heBatch'> {
+/** The HE parameters of ring width `ell` under a key plan (src/opt/he-keys.ts; absent: the defaults). */
+export const heParamsFor = (plan: HeKeyPlan | null, ell: number): HeParams => ({ ...DEFAULT_HE_PARAMS, ell, ...plan?.get(ell) });
+
+export function heCostFunctions(): Pick<CostParams, 'heSetup' | 'heMatmul' | 'heBatch' | 'heKeys'> {
   const ready = new Set<number>();
+  const heKeys: CostParams['heKeys'] = { plan: null };
+  const params = (ell: number): HeParams => heParamsFor(heKeys.plan, ell);
+  const tag = (ell: number): string => JSON.stringify(heKeys.plan?.get(ell) ?? null);
   return {
+    heKeys,
     heSetup(ell) {
       if (ready.has(ell)) return [];
       ready.add(ell);
-      const c = heSetupCost({ ell });
+      const c = heSetupCost(params(ell));
       const flights: Flight[] = [];
       if (c.bytesUp) flights.push({ from: 'client', c2s: c.bytesUp, s2c: 0, setup: 'he' });
       if (c.bytesDown) flights.push({ from: 'server', c2s: 0, s2c: c.bytesDown, setup: 'he' });
       return flights;
     },
     // The ring width sets the level chain (upload bytes: 154 bits per coefficient for ell <= 32,
-    // 180 above) and how many low bits of the results are dropped for download (docs/he.md). The
-    // blocking search behind a product's cost is memoised by shape and ell (a model has a few).
-    heMatmul: (n, k, m, ell) => productFlights(memo(`${n} ${k} ${m} ${ell}`, () => heMatmulCost(n, k, m, { ...DEFAULT_HE_PARAMS, ell }))),
-    heBatch: (shape, ell) => productFlights(memo(JSON.stringify([shape, ell]), () => heBatchMatmulCost(shape, { ...DEFAULT_HE_PARAMS, ell }))),
+    // 180 above) and how many low bits of the results are dropped for download (docs/he.md); the
+    // key plan whether and how deep results merge. The blocking search behind a product's cost is
+    // memoised by shape, ell and plan (a model has a few).
+    heMatmul: (n, k, m, ell, blocking) => productFlights(memo(JSON.stringify([n, k, m, ell, tag(ell), blocking ?? null]), () => heMatmulCost(n, k, m, params(ell), blocking))),
+    heBatch: (shape, ell) => productFlights(memo(JSON.stringify([shape, ell, tag(ell)]), () => heBatchMatmulCost(shape, params(ell)))),
   };
 }
 

@@ -48,8 +48,17 @@ export interface ExecCtx {
   engines: Engines;
 }
 
+/**
+ * Per ring width, the HE context a session sets up (src/opt/he-keys.ts; docs/he.md "Galois keys"):
+ * unpacked, or packed with Galois keys for `galoisDepth` tree levels. Widths not listed: the
+ * defaults (DEFAULT_HE_PARAMS: packed, every level). Both parties derive it from the schedule.
+ */
+export type HeKeyPlan = ReadonlyMap<number, { packed: boolean; galoisDepth?: number }>;
+
 export interface Engines {
   he(ell: number): Promise<HeEngine>;
+  /** Fix the HE key plan before any HE setup (the first plan given sticks for the session). */
+  planHeKeys?(plan: HeKeyPlan): void;
   /** The session's OT engine (base OTs in both directions on first use). */
   ot(): Promise<ObliviousTransfer>;
   /**
@@ -136,9 +145,15 @@ export interface OpRow {
  */
 export interface CostParams {
   heSetup(ell: number): Flight[];
-  heMatmul(n: number, k: number, m: number, ell: number): Flight[];
+  /** `blocking`: a fixed blocking (the lookup's plan), its merge width P resolved under the session's keys. */
+  heMatmul(n: number, k: number, m: number, ell: number, blocking?: import('../../crypto/he/index.ts').Blocking): Flight[];
   heBatch(shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean }, ell: number): Flight[];
   otSetup(): Flight[];
+  /**
+   * The session's HE key plan (src/opt/he-keys.ts): null until the first prediction fixes it from
+   * the schedule it predicts, as the executor does before its run (SessionEngines.planHeKeys).
+   */
+  heKeys: { plan: HeKeyPlan | null };
   /** The cost model of the session's OT engine (message plans per flavour). */
   otModel: import('../../crypto/ot/cost.ts').OtCostModel;
 }
