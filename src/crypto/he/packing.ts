@@ -58,6 +58,13 @@ export const OP_COST_US = {
   rawResult: 900,
   /** server, packed results: one key switch (applyGalois) at level 0, 3 data primes + a 60-bit special prime */
   keySwitch: 4000,
+  /**
+   * setup, packed results: one Galois key made by the client (its share of the keygen context
+   * included) and loaded by the server, ≈ 16 key switches: `npm run bench -- keys` measured
+   * 807 ms for 4 keys beside applyGalois 12.5 ms (load 17, docs/he.md) and 965 + 90 ms beside
+   * 16.9 ms (load 10); priced by the key plan (src/opt/he-keys.ts), once per session.
+   */
+  galoisKey: 64000,
 } as const;
 
 /** Accumulators the server may hold at once (NTT form, 3 primes: 384 KiB each). */

@@ -91,6 +91,7 @@ export class ServerCore {
   private guard: Ciphertext | null = null;
 
   constructor(sess: ServerKeys, job: ProductJob, owns: (h: number, mbi: number) => boolean = () => true, cache?: HeWeightCache) {
+    checkKeyPack(packOf(job.b), sess.ctx.keyPack); // before any SEAL object exists
     const s = sess.ctx.seal;
     const { k, m } = job.shape;
     this.sess = sess;
@@ -105,7 +106,6 @@ export class ServerCore {
     this.tmp = new s.Ciphertext();
     this.drop = productDrop(sess.ctx, job.kind, job.b, job.shape);
     this.packed = sess.ctx.pack > 1;
-    checkKeyPack(packOf(job.b), sess.ctx.keyPack);
     this.mac = kernelFits(sess.ctx) ? new MacProducts(sess.ctx, job.b.nb * job.b.mb) : null;
     if (!this.mac) sess.ctx.nonzeroNtt();
   }

@@ -1,0 +1,100 @@
+// The HE key plan of a schedule (docs/he.md "Galois keys: which a session sends"): per ring width,
+// whether the session's context packs results and how many merge-tree levels the setup sends
+// Galois keys for (787,014 B per level). Keys are a one-time setup cost and packing pays per
+// product, so the choice is program-wide: for each ring width, the candidate (unpacked, or packed
+// with depth d = 1..packBits, which caps every product's merge width P at 2^d) that minimises
+//   sum over the schedule's HE products of that width of (server + client compute, OP_COST_US)
+//     + (bytes up + down) / HE_BYTES_PRICE
+//   + setup bytes / HE_BYTES_PRICE + d · OP_COST_US.galoisKey (making and loading the keys),
+// the blocking policy's own price (packing.ts estimateSeconds), so the keys are amortised over
+// exactly the products that use them. Sizes revealed at run time are taken at their largest
+// (nothing pruned: message-bound.ts largestRevealedSizes), so the plan is a function of public
+// facts (program, config, parameters) that both parties compute before the run; the cost model
+// then predicts the run under it exactly. Ties go to the deeper plan (today's default).
+import { DEFAULT_HE_PARAMS, OP_COST_US, heBatchMatmulCost, heMatmulCost, heSetupCost, type Blocking, type ProductKind } from '../crypto/he/index.ts';
+import { chainFor, keyPackOf } from '../crypto/he/seal.ts';
+import { computeUs } from '../crypto/he/packing.ts';
+import { heParamsFor } from '../ir/ops/he.ts';
+import { makeCostParams } from '../ir/ops/table.ts';
+import type { CostParams, HeKeyPlan } from '../ir/ops/types.ts';
+import { predictSchedule } from './cost.ts';
+import { largestRevealedSizes } from './message-bound.ts';
+import type { Schedule } from './schedule.ts';
+
+/** One HE product of the schedule: [X]·W (with the lookup's fixed blocking, if any) or [A]·[B] per head. */
+type Product = { kind: 'plain'; n: number; k: number; m: number; blocking?: Blocking } | { kind: 'shared'; shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean } };
+
+/** The HE products of a schedule by ring width, at the largest revealed sizes; null if those are unknown. */
+export function heProducts(s: Schedule): Map<number, Product[]> | null {
+  const dims = largestRevealedSizes(s.program);
+  if (!dims) return null;
+  const byEll = new Map<number, Product[]>();
+  const add = (ell: number, p: Product) => byEll.set(ell, [...(byEll.get(ell) ?? []), p]);
+  const base = makeCostParams();
+  const rec: CostParams = {
+    ...base,
+    heKeys: { plan: new Map() },
+    heSetup: (ell) => (byEll.has(ell) || byEll.set(ell, []), []),
+    heMatmul: (n, k, m, ell, blocking) => (add(ell, { kind: 'plain', n, k, m, blocking }), []),
+    heBatch: (shape, ell) => (add(ell, { kind: 'shared', shape }), []),
+  };
+  try {
+    predictSchedule(s, dims, rec);
+  } catch {
+    return null;
+  }
+  return byEll;
+}
+
+/** Predicted compute seconds and bytes of one product under `params` (the blocking policy's price). */
+function productPrice(p: Product, params: ReturnType<typeof heParamsFor>): { compute: number; bytes: number } {
+  const c = p.kind === 'plain' ? heMatmulCost(p.n, p.k, p.m, params, p.blocking) : heBatchMatmulCost(p.shape, params);
+  const heads = p.kind === 'plain' ? 1 : p.shape.heads;
+  const u = computeUs(c.blocking, p.kind as ProductKind, !!params.packed);
+  return { compute: (heads * (u.server + u.client)) / 1e6, bytes: c.bytesUp + c.bytesDown };
+}
+
+/** Candidates for one ring width, deepest first: packed with every level keyed ... one level, then unpacked. */
+function candidates(ell: number): { packed: boolean; galoisDepth?: number }[] {
+  const out: { packed: boolean; galoisDepth?: number }[] = [];
+  for (let d = chainFor(ell).packBits; d >= 1; d--) out.push({ packed: true, galoisDepth: d });
+  out.push({ packed: false });
+  return out;
+}
+
+/** Per candidate, the predicted seconds of a width's products and its setup (for reports and tests). */
+export function keyPlanCosts(ell: number, products: Product[]): { choice: { packed: boolean; galoisDepth?: number }; compute: number; bytes: number; setupBytes: number; seconds: number }[] {
+  return candidates(ell).map((choice) => {
+    const params = heParamsFor(new Map([[ell, choice]]), ell);
+    let compute = 0, bytes = 0;
+    for (const p of products) {
+      const c = productPrice(p, params);
+      compute += c.compute;
+      bytes += c.bytes;
+    }
+    // The keys: their bytes at the policy's price and their making (client) and loading (server).
+    const setupBytes = heSetupCost(params).bytesUp, keys = Math.log2(keyPackOf(params));
+    compute += (keys * OP_COST_US.galoisKey) / 1e6;
+    return { choice, compute, bytes, setupBytes, seconds: compute + (bytes + setupBytes) / params.bandwidth };
+  });
+}
+
+const plans = new WeakMap<Schedule, HeKeyPlan>();
+
+/**
+ * The key plan of a schedule (header comment); empty (every width at the defaults) when a size
+ * revealed at run time has no known bound. Memoised per schedule.
+ */
+export function heKeyPlan(s: Schedule): HeKeyPlan {
+  let plan = plans.get(s);
+  if (plan) return plan;
+  const byEll = heProducts(s), out = new Map<number, { packed: boolean; galoisDepth?: number }>();
+  if (DEFAULT_HE_PARAMS.packed && byEll) {
+    for (const [ell, ps] of byEll) {
+      let best = Infinity;
+      for (const c of keyPlanCosts(ell, ps)) if (c.seconds < best) (best = c.seconds), out.set(ell, c.choice);
+    }
+  }
+  plans.set(s, (plan = out));
+  return plan;
+}
