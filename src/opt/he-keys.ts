@@ -12,8 +12,10 @@
 // facts (program, config, parameters) that both parties compute before the run; the cost model
 // then predicts the run under it exactly. Ties go to the deeper plan (today's default).
 import { DEFAULT_HE_PARAMS, OP_COST_US, heBatchMatmulCost, heMatmulCost, heSetupCost, type Blocking, type ProductKind } from '../crypto/he/index.ts';
-import { chainFor, keyPackOf } from '../crypto/he/seal.ts';
-import { computeUs } from '../crypto/he/packing.ts';
+import { chainFor, keyPackOf, POLY_DEGREE } from '../crypto/he/seal.ts';
+import { checkNoise } from '../crypto/he/noise.ts';
+import { packNoise, resultCoeffs } from '../crypto/he/compress.ts';
+import { computeUs, noiseTerms } from '../crypto/he/packing.ts';
 import { heParamsFor } from '../ir/ops/he.ts';
 import { makeCostParams } from '../ir/ops/table.ts';
 import type { CostParams, HeKeyPlan } from '../ir/ops/types.ts';
@@ -22,7 +24,7 @@ import { largestRevealedSizes } from './message-bound.ts';
 import type { Schedule } from './schedule.ts';
 
 /** One HE product of the schedule: [X]·W (with the lookup's fixed blocking, if any) or [A]·[B] per head. */
-type Product = { kind: 'plain'; n: number; k: number; m: number; blocking?: Blocking } | { kind: 'shared'; shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean } };
+export type Product = { kind: 'plain'; n: number; k: number; m: number; blocking?: Blocking } | { kind: 'shared'; shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean } };
 
 /** The HE products of a schedule by ring width, at the largest revealed sizes; null if those are unknown. */
 export function heProducts(s: Schedule): Map<number, Product[]> | null {
@@ -46,12 +48,23 @@ export function heProducts(s: Schedule): Map<number, Product[]> | null {
   return byEll;
 }
 
-/** Predicted compute seconds and bytes of one product under `params` (the blocking policy's price). */
+/**
+ * Predicted compute seconds and bytes of one product under `params` (the blocking policy's price);
+ * infinite when the product's noise check would refuse it there (engine.ts checkProductNoise): a
+ * product too large to flood in a packed context even unmerged (its results scaled by 16, e.g. a
+ * 128-token LM head against GPT-2's 50,257-word table) makes its width run unpacked.
+ */
 function productPrice(p: Product, params: ReturnType<typeof heParamsFor>): { compute: number; bytes: number } {
   const c = p.kind === 'plain' ? heMatmulCost(p.n, p.k, p.m, params, p.blocking) : heBatchMatmulCost(p.shape, params);
-  const heads = p.kind === 'plain' ? 1 : p.shape.heads;
+  const shape = p.kind === 'plain' ? { heads: 1, n: p.n, k: p.k, m: p.m } : p.shape;
+  const np = { N: POLY_DEGREE, primes: chainFor(params.ell).primes, params };
+  try {
+    checkNoise(np, noiseTerms(c.blocking, p.kind), resultCoeffs(shape), packNoise(np, c.blocking, !!params.packed));
+  } catch {
+    return { compute: Infinity, bytes: Infinity };
+  }
   const u = computeUs(c.blocking, p.kind as ProductKind, !!params.packed);
-  return { compute: (heads * (u.server + u.client)) / 1e6, bytes: c.bytesUp + c.bytesDown };
+  return { compute: (shape.heads * (u.server + u.client)) / 1e6, bytes: c.bytesUp + c.bytesDown };
 }
 
 /** Candidates for one ring width, deepest first: packed with every level keyed ... one level, then unpacked. */

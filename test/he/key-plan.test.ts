@@ -87,4 +87,13 @@ describe('the key plan of a program (src/opt/he-keys.ts)', () => {
       expect(costs.map((c) => c.setupBytes)).toEqual([4, 3, 2, 1, 0].map((d) => PUBLIC_KEY_BYTES + d * GALOIS_KEY_BYTES));
     }
   });
+
+  it('a width with a product too large to flood when packed (GPT-2 128-token LM head) runs unpacked instead of failing', () => {
+    // 128×768·768×50257: in a packed context even P = 1 (results scaled by 16) misses 2^-40; unpacked it passes.
+    const costs = keyPlanCosts(32, [{ kind: 'plain', n: 128, k: 768, m: 50257 }, { kind: 'plain', n: 128, k: 768, m: 768 }]);
+    expect(costs.filter((c) => c.choice.packed).every((c) => c.seconds === Infinity)).toBe(true);
+    const unpacked = costs.find((c) => !c.choice.packed)!;
+    expect(Number.isFinite(unpacked.seconds)).toBe(true);
+    expect(unpacked.setupBytes).toBe(PUBLIC_KEY_BYTES);
+  });
 });
