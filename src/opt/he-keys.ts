@@ -55,6 +55,18 @@ export function heProducts(s: Schedule): Map<number, Product[]> | null {
  * 128-token LM head against GPT-2's 50,257-word table) makes its width run unpacked.
  */
 function productPrice(p: Product, params: ReturnType<typeof heParamsFor>): { compute: number; bytes: number } {
+  // Memoised: a model repeats a few shapes per layer (the blocking search is the costly part).
+  const key = JSON.stringify([p, params]);
+  let hit = prices.get(key);
+  if (!hit) {
+    if (prices.size > 4096) prices.clear();
+    prices.set(key, (hit = price(p, params)));
+  }
+  return hit;
+}
+const prices = new Map<string, { compute: number; bytes: number }>();
+
+function price(p: Product, params: ReturnType<typeof heParamsFor>): { compute: number; bytes: number } {
   const c = p.kind === 'plain' ? heMatmulCost(p.n, p.k, p.m, params, p.blocking) : heBatchMatmulCost(p.shape, params);
   const shape = p.kind === 'plain' ? { heads: 1, n: p.n, k: p.k, m: p.m } : p.shape;
   const np = { N: POLY_DEGREE, primes: chainFor(params.ell).primes, params };
