@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HeContext, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking, PUBLIC_KEY_BYTES } from '../../src/crypto/he/index.ts';
+import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking, PUBLIC_KEY_BYTES } from '../../src/crypto/he/index.ts';
 import { GALOIS_KEY_BYTES } from '../../src/crypto/he/galois.ts';
 import { ServerCore } from '../../src/crypto/he/server-core.ts';
 import { heKeyPlan, heProducts, keyPlanCosts } from '../../src/opt/he-keys.ts';
@@ -63,6 +63,28 @@ describe('Galois keys for the tree levels a session uses', () => {
     const job = { kind: 'plain' as const, shape: { heads: 1, n: 4, k: 64, m: 64 }, b, right: { data: ctx.ring.alloc(64 * 64), transposed: false } };
     expect(() => new ServerCore({ ctx, encryptor: null }, job as unknown as ConstructorParameters<typeof ServerCore>[1])).toThrow(/at most 4/);
   });
+
+  it('worker threads open the same depth (2 keys) and products stay exact with predicted bytes', async () => {
+    const { ctx, cs, ss } = pairs.get('depth2')!;
+    const [cpool, spool] = [new HePool(2), new HePool(2)];
+    try {
+      const pc = await cpool.open('client', 32, cs.exportKeys(), true, 2);
+      const ps = await spool.open('server', 32, { pk: ss.exportPublicKey(), galois: ss.exportGaloisKeys() }, true, 2);
+      const [n, k, m] = [6, 64, 96];
+      const [c, s] = MemoryChannel.pair();
+      const Xc = ctx.ring.random(n * k, Prg.fromInt(5)), Xs = ctx.ring.random(n * k, Prg.fromInt(6)), W = ctx.ring.random(k * m, Prg.fromInt(7));
+      const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { pool: ps, prg: Prg.fromInt(8) })]);
+      const cost = heMatmulCost(n, k, m, ctx.params);
+      expect(cost.blocking.P).toBe(4);
+      expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
+      expectCounted(cost, c, s);
+      await pc.close();
+      await ps.close();
+    } finally {
+      await cpool.close();
+      await spool.close();
+    }
+  }, 120_000);
 
   it('contexts refuse a depth the chain does not have', async () => {
     await expect(HeContext.create({ ell: 32, packed: true, galoisDepth: 7 })).rejects.toThrow(/galoisDepth 7 outside 1\.\.4/);
