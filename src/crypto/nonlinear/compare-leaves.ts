@@ -66,11 +66,13 @@ export async function sendLeaves(ctx: ProtoCtx, plan: number[], bits: number, C:
   if (n === 0) return;
   const ad = digitsOf(a, bits, plan), lo = from * C, hi = (from + n) * C;
   const gs = gt.map((g) => g.subarray(lo, hi)), es = eq.map((e) => e.subarray(lo, hi));
-  for (let j = 0; j < plan.length; j++) {
-    const r = ctx.prg.bytes(2 * n * C), gj = gs[j], ej = es[j];
-    for (let t = 0; t < n * C; t++) {
-      gj[t] = r[2 * t] & 1;
-      ej[t] = r[2 * t + 1] & 1;
+  // One pseudorandom byte per (digit, output): its low bit is the gt share, the next the eq share.
+  const r = ctx.prg.bytes(plan.length * n * C);
+  for (let j = 0, o = 0; j < plan.length; j++) {
+    const gj = gs[j], ej = es[j];
+    for (let t = 0; t < n * C; t++, o++) {
+      gj[t] = r[o] & 1;
+      ej[t] = (r[o] >>> 1) & 1;
     }
   }
   for (const { d, idx } of widthGroups(plan)) await ctx.ot.otNSend(leafTable(ad, gs, es, idx, n, C, 1 << d, mb), 1 << d, W);

@@ -117,24 +117,27 @@ export async function millionairesSplit(ctx: ProtoCtx, n: number, C: number, bit
     const aa = new Uint8Array(pairs * m), bb = ringOf(1).alloc(pairs * m * Wn) as Uint32Array;
     for (let p = 0; p < pairs; p++) {
       aa.set(E[2 * p + 1], p * m);
-      for (let t = 0; t < m; t++) {
-        bb[(p * m + t) * Wn] = G[2 * p][t];
-        if (Wn === 2) bb[(p * m + t) * 2 + 1] = E[2 * p][t];
+      const gl = G[2 * p], el = E[2 * p];
+      if (Wn === 1) bb.set(gl, p * m);
+      else {
+        for (let t = 0, at = p * m * 2; t < m; t++, at += 2) {
+          bb[at] = gl[t];
+          bb[at + 1] = el[t];
+        }
       }
     }
     const fin = choosers[lv].bind(aa).productsSend(ctx, Wn, bb);
     const sideRecv = await side?.send();
     const { asSender, asReceiver } = await fin();
     await sideRecv?.();
-    const NG: Bits[] = [], NE: Bits[] = [];
+    const NG: Bits[] = [], NE: Bits[] = [], S = asSender as Uint32Array, R = asReceiver as Uint32Array;
     for (let p = 0; p < pairs; p++) {
-      const g = new Uint8Array(m), e = new Uint8Array(m), gh = G[2 * p + 1];
-      for (let t = 0; t < m; t++) {
-        const at = (p * m + t) * Wn, own = aa[p * m + t];
-        g[t] = gh[t] ^ (own & bb[at]) ^ (asSender as Uint32Array)[at] ^ (asReceiver as Uint32Array)[at];
-        if (Wn === 2) e[t] = (own & bb[at + 1]) ^ (asSender as Uint32Array)[at + 1] ^ (asReceiver as Uint32Array)[at + 1];
-      }
+      const g = new Uint8Array(m), gh = G[2 * p + 1];
+      for (let t = 0, at = p * m * Wn; t < m; t++, at += Wn) g[t] = gh[t] ^ (aa[p * m + t] & bb[at]) ^ S[at] ^ R[at];
       NG.push(g);
+      if (Wn === 1) continue; // the last level: gt only
+      const e = new Uint8Array(m);
+      for (let t = 0, at = p * m * 2 + 1; t < m; t++, at += 2) e[t] = (aa[p * m + t] & bb[at]) ^ S[at] ^ R[at];
       NE.push(e);
     }
     if (G.length % 2) {
