@@ -11,8 +11,15 @@
 import type { RingArray } from '../ring.ts';
 import type { Bits, ProtoCtx } from './context.ts';
 
-/** Elements of a call whose leaf tables the server sends (balanced roles: the client sends the rest). */
-export const serverLeaves = (n: number): number => Math.ceil(n / 2);
+/**
+ * The server's share of a comparison's leaf tables (balanced roles: one half; 1 restores the
+ * server sending every table). Both parties and the cost model read it: change it in code only,
+ * never per party.
+ */
+export const LEAF_ROLES = { serverShare: 0.5 };
+
+/** Elements of a call whose leaf tables the server sends (the client sends the rest). */
+export const serverLeaves = (n: number): number => Math.ceil(n * LEAF_ROLES.serverShare);
 
 /** One party's inputs to a millionaires' run with split roles. */
 export interface LeafRoles {
