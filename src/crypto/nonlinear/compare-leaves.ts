@@ -1,8 +1,89 @@
 // The leaves of the millionaires' protocol (compare.ts; Rathee et al., "CrypTFlow2", CCS 2020,
-// §3.1, Algorithm 1): digit extraction, the server's 1-of-2^d leaf tables, and the grouping of
+// §3.1, Algorithm 1): digit extraction, the leaf sender's 1-of-2^d tables, and the grouping of
 // digits by width (one 1-of-N OT call per width).
+//
+// Balanced roles: the leaf sender builds the tables and hashes 2^d pads per OT, the chooser only
+// hashes the one it picks (server CPU ≈ 2× client when the server sends every leaf). The
+// comparison [a > b] is the same protocol whichever party holds a, and the AND tree is symmetric,
+// so a call may split its elements: [0, h) with the server as leaf sender, [h, n) with the client.
+// Each party's leaf OT calls of one role go in the same flights as before (both directions at
+// once), so bytes and rounds do not change.
 import type { RingArray } from '../ring.ts';
-import type { Bits } from './context.ts';
+import type { Bits, ProtoCtx } from './context.ts';
+
+/**
+ * The server's share of a comparison's leaf tables (balanced roles: one half; 1 restores the
+ * server sending every table). Both parties and the cost model read it: change it in code only,
+ * never per party.
+ */
+export const LEAF_ROLES = { serverShare: 0.5 };
+
+/** Elements of a call whose leaf tables the server sends (the client sends the rest). */
+export const serverLeaves = (n: number): number => Math.ceil(n * LEAF_ROLES.serverShare);
+
+/** One party's inputs to a millionaires' run with split roles. */
+export interface LeafRoles {
+  /** Elements [0, h) have the server as leaf sender, [h, n) the client. */
+  h: number;
+  /** This party's values where it is the leaf sender: C per element (c fastest). */
+  send: RingArray;
+  /** This party's values where it chooses: one per element. */
+  recv: RingArray;
+}
+
+/**
+ * The chooser's half of the leaves for elements [from, from + b.length): its OT messages go out now
+ * (the first flight); the returned function reads the sender's tables into gt[j], eq[j].
+ */
+export async function chooseLeaves(ctx: ProtoCtx, plan: number[], bits: number, C: number, from: number, b: RingArray, gt: Bits[], eq: Bits[]): Promise<() => Promise<void>> {
+  const n = b.length, W = 2 * C, mb = Math.ceil(W / 8);
+  if (n === 0) return async () => undefined;
+  const bd = digitsOf(b, bits, plan), groups = widthGroups(plan), replies: (() => Promise<Uint8Array>)[] = [];
+  for (const { d, idx } of groups) {
+    const K = idx.length, ch = new Uint8Array(n * K); // digits ≤ 8 bits
+    for (let k = 0; k < K; k++) {
+      const bj = bd[idx[k]];
+      for (let i = 0; i < n; i++) ch[i * K + k] = bj[i];
+    }
+    replies.push(await ctx.ot.otNRecvStart(ch, 1 << d, W));
+  }
+  return async () => {
+    for (const [g, { idx }] of groups.entries()) {
+      const got = await replies[g](), K = idx.length;
+      for (let k = 0; k < K; k++) {
+        const gj = gt[idx[k]], ej = eq[idx[k]];
+        for (let i = 0, o = k * mb; i < n; i++, o += K * mb) {
+          for (let c = 0, t = (from + i) * C; c < C; c++, t++) {
+            const bit = 2 * c, byte = got[o + (bit >>> 3)];
+            gj[t] = (byte >>> (bit & 7)) & 1;
+            ej[t] = (byte >>> ((bit + 1) & 7)) & 1;
+          }
+        }
+      }
+    }
+  };
+}
+
+/**
+ * The leaf sender's half for elements [from, from + a.length / C): random shares gt[j], eq[j] of
+ * its elements, then one 1-of-2^d OT call per digit width with the masked tables.
+ */
+export async function sendLeaves(ctx: ProtoCtx, plan: number[], bits: number, C: number, from: number, a: RingArray, gt: Bits[], eq: Bits[]): Promise<void> {
+  const n = a.length / C, W = 2 * C, mb = Math.ceil(W / 8);
+  if (n === 0) return;
+  const ad = digitsOf(a, bits, plan), lo = from * C, hi = (from + n) * C;
+  const gs = gt.map((g) => g.subarray(lo, hi)), es = eq.map((e) => e.subarray(lo, hi));
+  // One pseudorandom byte per (digit, output): its low bit is the gt share, the next the eq share.
+  const r = ctx.prg.bytes(plan.length * n * C);
+  for (let j = 0, o = 0; j < plan.length; j++) {
+    const gj = gs[j], ej = es[j];
+    for (let t = 0; t < n * C; t++, o++) {
+      gj[t] = r[o] & 1;
+      ej[t] = (r[o] >>> 1) & 1;
+    }
+  }
+  for (const { d, idx } of widthGroups(plan)) await ctx.ot.otNSend(leafTable(ad, gs, es, idx, n, C, 1 << d, mb), 1 << d, W);
+}
 
 /** Digit values: for each element, digit j of the low `bits` bits (word-level shifts). */
 export function digitsOf(a: RingArray, bits: number, plan: number[]): Uint32Array[] {

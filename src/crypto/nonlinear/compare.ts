@@ -22,9 +22,9 @@ import type { Party } from '../../transport/channel.ts';
 import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type CostFlight, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
-import { cotUnitBytes, otCost, type OtCostModel } from '../ot/cost.ts';
+import { cotUnitBytes, otCost, type MessagePlan, type OtCostModel } from '../ot/cost.ts';
 import { withSide, type SideFlow } from './side.ts';
-import { digitsOf, leafTable, widthGroups } from './compare-leaves.ts';
+import { chooseLeaves, digitsOf, sendLeaves, serverLeaves, widthGroups, type LeafRoles } from './compare-leaves.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
 /**
@@ -73,66 +73,42 @@ const treeSpecs = (nc: number, q: number, extra: ChooserSpec[]): ChooserSpec[] =
 
 /**
  * XOR shares of [a_{i,c} > b_i] on `bits`-bit unsigned values (n × C outputs, element-major).
- * The server passes a (n·C values, c fastest) and b = null; the client a = null and b (n values).
+ * The server passes a (n·C values, c fastest) and b = null; the client a = null and b (n values):
+ * the server sends every leaf table (`millionairesSplit` shares the role).
  * `extra` choosers are prepared in the first flight and returned.
  */
 export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: number, a: RingArray | null, b: RingArray | null, extra: ChooserSpec[] = [], side?: SideFlow<unknown>): Promise<{ gt: Bits; choosers: Chooser[] }> {
-  const plan = digitPlan(bits, C, ctx.ot.cost), q = plan.length, W = 2 * C;
-  const server = isServer(ctx);
-  const prg = ctx.prg;
-  // Leaves: gt[j], eq[j] as n·C bit arrays.
-  const gt: Bits[] = [], eq: Bits[] = [];
-  for (let j = 0; j < q; j++) {
-    gt.push(new Uint8Array(n * C));
-    eq.push(new Uint8Array(n * C));
-  }
-  const mb = Math.ceil(W / 8);
-  const specs = treeSpecs(n * C, q, extra);
-  let choosers: Chooser[];
-  if (server) {
+  if (isServer(ctx)) {
     if (!a || a.length !== n * C) throw new RangeError(`millionaires: the server needs ${n}·${C} values`);
-    const ad = digitsOf(a, bits, plan);
-    for (let j = 0; j < q; j++) {
-      const r = prg.bytes(2 * n * C);
-      for (let t = 0; t < n * C; t++) {
-        gt[j][t] = r[2 * t] & 1;
-        eq[j][t] = r[2 * t + 1] & 1;
-      }
-    }
-    const finish = await startChoosers(ctx, specs);
-    for (const { d, idx } of widthGroups(plan)) await ctx.ot.otNSend(leafTable(ad, gt, eq, idx, n, C, 1 << d, mb), 1 << d, W);
-    choosers = await finish();
-    // The side flow's first round goes with the leaf tables (side.ts).
-    side?.begin(choosers.slice(specs.length - extra.length));
-    await (await side?.send())?.();
-  } else {
-    if (!b || b.length !== n) throw new RangeError(`millionaires: the client needs ${n} values`);
-    const bd = digitsOf(b, bits, plan);
-    const groups = widthGroups(plan);
-    const replies: (() => Promise<Uint8Array>)[] = [];
-    for (const { d, idx } of groups) {
-      const ch = new Uint8Array(n * idx.length);
-      for (let i = 0; i < n; i++) idx.forEach((j, k) => (ch[i * idx.length + k] = bd[j][i]));
-      replies.push(await ctx.ot.otNRecvStart(ch, 1 << d, W));
-    }
-    choosers = await (await startChoosers(ctx, specs))();
-    side?.begin(choosers.slice(specs.length - extra.length));
-    const sideRecv = await side?.send();
-    for (const [g, { idx }] of groups.entries()) {
-      const got = await replies[g]();
-      for (let k = 0; k < idx.length; k++) {
-        const gj = gt[idx[k]], ej = eq[idx[k]];
-        for (let i = 0, o = k * mb; i < n; i++, o += idx.length * mb) {
-          for (let c = 0, t = i * C; c < C; c++, t++) {
-            const bit = 2 * c, byte = got[o + (bit >>> 3)];
-            gj[t] = (byte >>> (bit & 7)) & 1;
-            ej[t] = (byte >>> ((bit + 1) & 7)) & 1;
-          }
-        }
-      }
-    }
-    await sideRecv?.();
+    return millionairesSplit(ctx, n, C, bits, { h: n, send: a, recv: a.subarray(0, 0) }, extra, side);
   }
+  if (!b || b.length !== n) throw new RangeError(`millionaires: the client needs ${n} values`);
+  return millionairesSplit(ctx, n, C, bits, { h: n, send: b.subarray(0, 0), recv: b }, extra, side);
+}
+
+/**
+ * `millionaires` with split roles (compare-leaves.ts): for elements [0, h) the server holds a and
+ * the client b, for [h, n) the client holds a and the server b; gt is [a > b] either way.
+ */
+export async function millionairesSplit(ctx: ProtoCtx, n: number, C: number, bits: number, roles: LeafRoles, extra: ChooserSpec[] = [], side?: SideFlow<unknown>): Promise<{ gt: Bits; choosers: Chooser[] }> {
+  const plan = digitPlan(bits, C, ctx.ot.cost), q = plan.length, { h } = roles;
+  const server = isServer(ctx), [s0, s1] = server ? [0, h] : [h, n];
+  if (!(h >= 0 && h <= n) || roles.send.length !== (s1 - s0) * C || roles.recv.length !== n - (s1 - s0)) {
+    throw new RangeError(`millionaires: the ${ctx.party} needs ${s1 - s0}·${C} values as leaf sender and ${n - (s1 - s0)} as chooser`);
+  }
+  // Leaves: gt[j], eq[j] as n·C bit arrays.
+  const gt: Bits[] = plan.map(() => new Uint8Array(n * C)), eq: Bits[] = plan.map(() => new Uint8Array(n * C));
+  const specs = treeSpecs(n * C, q, extra);
+  // First flight: this party's leaf choices and choosers' receiver halves; then its leaf tables.
+  const reading = await chooseLeaves(ctx, plan, bits, C, server ? h : 0, roles.recv, gt, eq);
+  const finish = await startChoosers(ctx, specs);
+  await sendLeaves(ctx, plan, bits, C, s0, roles.send, gt, eq);
+  const choosers = await finish();
+  // The side flow's first round goes with the leaf tables (side.ts).
+  side?.begin(choosers.slice(specs.length - extra.length));
+  const sideRecv = await side?.send();
+  await reading();
+  await sideRecv?.();
   // Tree: combine (lo = 2t, hi = 2t + 1) at each level; the final node needs no eq.
   // gt = gt_hi ⊕ (eq_hi ∧ gt_lo), eq = eq_hi ∧ eq_lo: one AND with the choice eq_hi, two bits.
   let G = gt, E = eq;
@@ -141,24 +117,27 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
     const aa = new Uint8Array(pairs * m), bb = ringOf(1).alloc(pairs * m * Wn) as Uint32Array;
     for (let p = 0; p < pairs; p++) {
       aa.set(E[2 * p + 1], p * m);
-      for (let t = 0; t < m; t++) {
-        bb[(p * m + t) * Wn] = G[2 * p][t];
-        if (Wn === 2) bb[(p * m + t) * 2 + 1] = E[2 * p][t];
+      const gl = G[2 * p], el = E[2 * p];
+      if (Wn === 1) bb.set(gl, p * m);
+      else {
+        for (let t = 0, at = p * m * 2; t < m; t++, at += 2) {
+          bb[at] = gl[t];
+          bb[at + 1] = el[t];
+        }
       }
     }
     const fin = choosers[lv].bind(aa).productsSend(ctx, Wn, bb);
     const sideRecv = await side?.send();
     const { asSender, asReceiver } = await fin();
     await sideRecv?.();
-    const NG: Bits[] = [], NE: Bits[] = [];
+    const NG: Bits[] = [], NE: Bits[] = [], S = asSender as Uint32Array, R = asReceiver as Uint32Array;
     for (let p = 0; p < pairs; p++) {
-      const g = new Uint8Array(m), e = new Uint8Array(m), gh = G[2 * p + 1];
-      for (let t = 0; t < m; t++) {
-        const at = (p * m + t) * Wn, own = aa[p * m + t];
-        g[t] = gh[t] ^ (own & bb[at]) ^ (asSender as Uint32Array)[at] ^ (asReceiver as Uint32Array)[at];
-        if (Wn === 2) e[t] = (own & bb[at + 1]) ^ (asSender as Uint32Array)[at + 1] ^ (asReceiver as Uint32Array)[at + 1];
-      }
+      const g = new Uint8Array(m), gh = G[2 * p + 1];
+      for (let t = 0, at = p * m * Wn; t < m; t++, at += Wn) g[t] = gh[t] ^ (aa[p * m + t] & bb[at]) ^ S[at] ^ R[at];
       NG.push(g);
+      if (Wn === 1) continue; // the last level: gt only
+      const e = new Uint8Array(m);
+      for (let t = 0, at = p * m * 2 + 1; t < m; t++, at += 2) e[t] = (aa[p * m + t] & bb[at]) ^ S[at] ^ R[at];
       NE.push(e);
     }
     if (G.length % 2) {
@@ -171,15 +150,20 @@ export async function millionaires(ctx: ProtoCtx, n: number, C: number, bits: nu
   return { gt: G[0], choosers: choosers.slice(specs.length - extra.length) };
 }
 
-/** Flights of `millionaires` (the caller's `extra` choosers are prepared in the first one). */
-export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = [], side?: CostFlight[]): void {
-  const plan = digitPlan(bits, C, b.ot), nc = n * C;
-  const leaves = widthGroups(plan).map(({ d, idx }) => b.ot.plan.otN(n * idx.length, 1 << d, 2 * C));
-  for (const l of leaves) b.draw('client', l.cots);
+/**
+ * Flights of `millionaires` (the caller's `extra` choosers are prepared in the first one); `h`:
+ * the elements whose leaf tables the server sends (`millionairesSplit`; the client sends the rest).
+ */
+export function millionairesCost(b: CostBuilder, n: number, C: number, bits: number, extra: ChooserCounts[] = [], side?: CostFlight[], h = n): void {
+  const plan = digitPlan(bits, C, b.ot), nc = n * C, groups = widthGroups(plan);
+  const leaves = (m: number) => (m > 0 ? groups.map(({ d, idx }) => b.ot.plan.otN(m * idx.length, 1 << d, 2 * C)) : []);
+  const byServer = leaves(h), byClient = leaves(n - h);
+  for (const l of byServer) b.draw('client', l.cots);
+  for (const l of byClient) b.draw('server', l.cots);
   const prep = choosersFlight(b, [...treeLevels(plan.length).map((l) => ({ server: l.pairs * nc, client: l.pairs * nc })), ...extra]);
-  const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
-  b.exchange(prep.c2s + sum(leaves.flatMap((l) => l.receiverToSender)), prep.s2c);
-  withSide(b, side, 0, () => b.exchange(0, sum(leaves.flatMap((l) => l.senderToReceiver))));
+  const sum = (ls: MessagePlan[], f: 'receiverToSender' | 'senderToReceiver') => ls.reduce((s, l) => s + l[f].reduce((x, y) => x + y, 0), 0);
+  b.exchange(prep.c2s + sum(byServer, 'receiverToSender'), prep.s2c + sum(byClient, 'receiverToSender'));
+  withSide(b, side, 0, () => b.exchange(sum(byClient, 'senderToReceiver'), sum(byServer, 'senderToReceiver')));
   for (const [i, l] of treeLevels(plan.length).entries()) withSide(b, side, i + 1, () => productsCost(b, 1, l.pairs * nc, l.pairs * nc, l.width, true));
 }
 
@@ -208,37 +192,29 @@ export async function geConsts(ctx: ProtoCtx, x: RingArray, p: GeConstParams): P
  */
 export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams, extra: ChooserSpec[] = [], side?: SideFlow<unknown>): Promise<{ bits: Bits; choosers: Chooser[] }> {
   const { ell, consts } = p, ring = ringOf(ell), n = x.length, C = consts.length;
-  const server = isServer(ctx);
-  let out: Bits, choosers: Chooser[];
-  if (server) {
-    const y = ring.alloc(n * C), msb = new Uint8Array(n * C);
-    for (let c = 0; c < C; c++) {
-      const yc = ring.addScalar(x, BigInt.asUintN(64, -BigInt(consts[c])));
-      for (let i = 0; i < n; i++) (y as Uint32Array)[i * C + c] = (yc as Uint32Array)[i];
-    }
-    const top = bitsOf(ring.shrLogical(y, ell - 1), 1);
-    for (let t = 0; t < n * C; t++) msb[t] = top[t];
-    const r = await millionaires(ctx, n, C, ell - 1, y, null, extra, side); // low ℓ−1 bits of y0
-    const carry = r.gt;
-    choosers = r.choosers;
-    out = new Uint8Array(n * C);
-    for (let t = 0; t < n * C; t++) out[t] = msb[t] ^ carry[t] ^ 1;
-  } else {
-    // 2^(ℓ−1) − 1 − (x1 mod 2^(ℓ−1)) = the low ℓ−1 bits of ¬x1 = −1 − x1.
-    const bv = ring.sub(ring.addScalar(ring.alloc(n), -1), x);
-    const r = await millionaires(ctx, n, C, ell - 1, null, bv, extra, side);
-    const carry = r.gt;
-    choosers = r.choosers;
-    const top = bitsOf(ring.shrLogical(x, ell - 1), 1);
-    out = new Uint8Array(n * C);
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) out[i * C + c] = top[i] ^ carry[i * C + c];
+  // Balanced roles (compare-leaves.ts): each party is the leaf sender for half the elements. The
+  // leaf sender's shares are y_c = x − T_c (the peer's share of x − T_c is its share of x), the
+  // chooser's value 2^(ℓ−1) − 1 − (x mod 2^(ℓ−1)) = the low ℓ − 1 bits of ¬x = −1 − x.
+  const server = isServer(ctx), h = serverLeaves(n), [s0, s1] = server ? [0, h] : [h, n];
+  const xs = x.subarray(s0, s1), xr = server ? x.subarray(h, n) : x.subarray(0, h), ns = s1 - s0;
+  const y = ring.alloc(ns * C) as Uint32Array;
+  for (let c = 0; c < C; c++) {
+    const yc = ring.addScalar(xs, BigInt.asUintN(64, -BigInt(consts[c]))) as Uint32Array;
+    for (let i = 0; i < ns; i++) y[i * C + c] = yc[i];
   }
+  const bv = ring.sub(ring.addScalar(ring.alloc(xr.length), -1), xr);
+  const { gt: carry, choosers } = await millionairesSplit(ctx, n, C, ell - 1, { h, send: y, recv: bv }, extra, side);
+  // MSB(x − T_c) = msb(y_c) ⊕ msb(the peer's share of x) ⊕ carry; the server adds 1 (DReLU = ¬MSB).
+  const topY = bitsOf(ring.shrLogical(y, ell - 1), 1), topX = bitsOf(ring.shrLogical(xr, ell - 1), 1), one = server ? 1 : 0;
+  const out = new Uint8Array(n * C);
+  for (let t = 0, o = s0 * C; t < ns * C; t++, o++) out[o] = topY[t] ^ carry[o] ^ one;
+  for (let i = 0, r0 = server ? h : 0; i < xr.length; i++) for (let c = 0, o = (r0 + i) * C; c < C; c++, o++) out[o] = topX[i] ^ carry[o] ^ one;
   return { bits: out, choosers };
 }
 
 /** `side`: a side flow's exchanges (side.ts); those the comparison has no round for follow it. */
 export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams, extra: ChooserCounts[] = [], side?: CostFlight[]): void {
-  millionairesCost(b, n, p.consts.length, p.ell - 1, extra, side);
+  millionairesCost(b, n, p.consts.length, p.ell - 1, extra, side, serverLeaves(n));
   for (const f of (side ?? []).slice(millionairesSideSlots(p.consts.length, p.ell - 1, b.ot))) b.exchange(f.c2s, f.s2c);
 }
 
