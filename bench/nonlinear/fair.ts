@@ -56,7 +56,7 @@ export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'f
       process.stderr.write(`${f.fn} [${ot}] (threads): ${row.bytesPerElement} B/elt sent` +
         (fe ? ` (own ${fe.ownBytesPerElement}, refills ${fe.refillBytesPerElement}, ${fe.cotsPerElement} COTs/elt, steady state ${fe.steadyBytesPerElement})` : '') +
         ` (target ${f.targetBytes}), ${row.microsPerElement} µs/elt wall` + (fe ? ` (${fe.microsPerElementWithoutRefills} without refills)` : '') +
-        `, ${row.cpuMicrosPerElement} µs/elt CPU (target ${row.targetMicrosPerElement}; both parties ${row.partiesCpuMicrosPerElement}, process ${row.processCpuMicrosPerElement})` +
+        `, ${row.cpuMicrosPerElement} µs/elt CPU (target ${row.targetMicrosPerElement}; both parties ${row.partiesCpuMicrosPerElement}, process ${row.processCpuMicrosPerElement}; 2-core floor ${row.twoCoreFloorMicrosPerElement})` +
         (before ? `; before: ${before.bytesPerElement} B/elt, ${before.microsPerElement} µs/elt wall, ${before.cpuMicrosPerElement} µs/elt CPU` : '') + '\n');
       rows.push(row);
     }

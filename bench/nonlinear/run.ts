@@ -48,7 +48,14 @@ const backends = argOf('--ot', 'iknp,ferret').split(',').map((b) => {
   return b;
 });
 const parts = argOf('--parts', 'results,cpl,fair').split(',');
-const runtime = parseRuntime(process.argv.includes('--v8') ? argOf('--v8', 'fair') : undefined);
+const runtime = (() => {
+  try {
+    return parseRuntime(process.argv.includes('--v8') ? argOf('--v8', 'fair') : undefined);
+  } catch (e) {
+    process.stderr.write(`bench nonlinear: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 // The threaded parts' V8 flags are process-wide: restart with them on the command line (runtime.ts).
 if (parts.includes('fair') || parts.includes('ops')) await withRuntime(runtime);
 const ell = 32, s = 12, fx = new Fixed(ell, s), ring = ringOf(ell);

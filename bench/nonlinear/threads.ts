@@ -85,6 +85,9 @@ export interface ThreadedRow {
    * the parties, V8's GC and JIT helpers, the main thread), per element, in µs. */
   partiesCpuMicrosPerElement: number;
   processCpuMicrosPerElement: number;
+  /** Median over runs of max(busier party's CPU, process CPU / 2), per element, in µs: a floor under
+   * the wall time on 2 idle cores (each party's work is serial; all the process's work shares 2 cores). */
+  twoCoreFloorMicrosPerElement: number;
   /** The parties' V8 runtime (runtime.ts). */
   runtime: string;
   runs: number[];
@@ -191,6 +194,7 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
     cpuMicrosPerElement: Math.round((median(runs.map(([c, s]) => Math.max(c.cpuSeconds, s.cpuSeconds))) / n) * 1e7) / 10,
     partiesCpuMicrosPerElement: Math.round((median(runs.map(([c, s]) => c.cpuSeconds + s.cpuSeconds)) / n) * 1e7) / 10,
     processCpuMicrosPerElement: Math.round((median(processCpu.slice(warmup)) / n) * 1e7) / 10,
+    twoCoreFloorMicrosPerElement: Math.round((median(runs.map(([c, s], i) => Math.max(c.cpuSeconds, s.cpuSeconds, processCpu[warmup + i] / 2))) / n) * 1e7) / 10,
     runtime: describeRuntime(runtime),
     runs: secs,
   };
