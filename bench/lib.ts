@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 export const median = (xs: number[]): number => {
   if (xs.length === 0) return NaN;
@@ -54,8 +54,8 @@ export interface BenchWorker {
 }
 
 /** Start a benchmark worker (one party); a worker error stops the benchmark. */
-export function spawnWorker(url: URL, workerData: Record<string, unknown>, transfer: unknown[] = []): BenchWorker {
-  const worker = new Worker(url, { workerData, transferList: transfer as never[] });
+export function spawnWorker(url: URL, workerData: Record<string, unknown>, transfer: unknown[] = [], resourceLimits?: ResourceLimits): BenchWorker {
+  const worker = new Worker(url, { workerData, transferList: transfer as never[], ...(resourceLimits ? { resourceLimits } : {}) });
   const inbox: Record<string, unknown>[] = [];
   const waiters: ((m: Record<string, unknown>) => void)[] = [];
   worker.on('message', (m) => (waiters.length ? waiters.shift()!(m) : inbox.push(m)));

@@ -38,7 +38,7 @@ export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'f
   for (const f of FUNCTIONS.filter((x) => !only || only.some((o) => x.fn.toLowerCase().startsWith(o.toLowerCase())))) {
     for (const ot of backends) {
       const now = await threaded(P + f.program, reps, ot, opts);
-      const before = f.before ? { program: P + f.before, ...(await threaded(P + f.before, reps, ot, { warmup: opts.warmup })) } : null;
+      const before = f.before ? { program: P + f.before, ...(await threaded(P + f.before, reps, ot, { warmup: opts.warmup, runtime: opts.runtime })) } : null;
       const judged = now.ferret?.steadyBytesPerElement ?? now.bytesPerElement;
       const row: FairRow = {
         fn: f.fn,
@@ -56,7 +56,7 @@ export async function fairRows(reps: number, backends: OtBackend[] = ['iknp', 'f
       process.stderr.write(`${f.fn} [${ot}] (threads): ${row.bytesPerElement} B/elt sent` +
         (fe ? ` (own ${fe.ownBytesPerElement}, refills ${fe.refillBytesPerElement}, ${fe.cotsPerElement} COTs/elt, steady state ${fe.steadyBytesPerElement})` : '') +
         ` (target ${f.targetBytes}), ${row.microsPerElement} µs/elt wall` + (fe ? ` (${fe.microsPerElementWithoutRefills} without refills)` : '') +
-        `, ${row.cpuMicrosPerElement} µs/elt CPU (target ${row.targetMicrosPerElement})` +
+        `, ${row.cpuMicrosPerElement} µs/elt CPU (target ${row.targetMicrosPerElement}; both parties ${row.partiesCpuMicrosPerElement}, process ${row.processCpuMicrosPerElement}; 2-core floor ${row.twoCoreFloorMicrosPerElement})` +
         (before ? `; before: ${before.bytesPerElement} B/elt, ${before.microsPerElement} µs/elt wall, ${before.cpuMicrosPerElement} µs/elt CPU` : '') + '\n');
       rows.push(row);
     }

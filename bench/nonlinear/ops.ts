@@ -5,6 +5,7 @@
 // measured bytes. The opened result is checked against the twin (its stated bound, table.ts).
 import { MessageChannel } from 'node:worker_threads';
 import { median, spawnWorker } from '../lib.ts';
+import { workerLimits, FAIR_RUNTIME, type PartyRuntime } from './runtime.ts';
 import type { OtBackend } from '../../src/crypto/ot/index.ts';
 import { nonlinearPrim, ringOf, TWIN_BOUNDS, type Share } from '../../src/crypto/nonlinear/index.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
@@ -39,13 +40,14 @@ export interface OpRow {
 /** The result's ring: convert's target, recip/rsqrt's `out`, else the input's. */
 const outEll = (j: OpJob): number => ((j.params.to ?? j.params.out) as { ell: number } | undefined)?.ell ?? j.ell;
 
-export async function opsRows(reps: number, backends: OtBackend[], only?: string[]): Promise<OpRow[]> {
+export async function opsRows(reps: number, backends: OtBackend[], only?: string[], runtime: PartyRuntime = FAIR_RUNTIME): Promise<OpRow[]> {
   const rows: OpRow[] = [];
+  const limits = workerLimits(runtime);
   const jobs = OPS.filter((o) => !only || only.some((x) => o.name.startsWith(x)));
   for (const ot of backends) {
     const { port1, port2 } = new MessageChannel();
     const url = new URL('./ops-party.ts', import.meta.url);
-    const workers = (['client', 'server'] as const).map((party, i) => spawnWorker(url, { party, port: i === 0 ? port1 : port2, reps, ot, only: jobs.map((j) => j.name) }, [i === 0 ? port1 : port2]));
+    const workers = (['client', 'server'] as const).map((party, i) => spawnWorker(url, { party, port: i === 0 ? port1 : port2, reps, ot, only: jobs.map((j) => j.name) }, [i === 0 ? port1 : port2], limits));
     try {
       for (const j of jobs) {
         const runs: PartyResult[][] = [];

@@ -18,11 +18,14 @@
 //     [--warmup 2]  (fair rows: untimed runs before the timed ones; 0 with --quick)
 //     [--trace]  (fair rows: each party's waiting and GC, and both replayed on idle cores)
 //     [--profile DIR]  (fair rows: each party's CPU profile of the timed runs after the first)
+//     [--v8 fair|default|--flag,...,young=MB]  (fair, ops: the parties' V8 runtime, runtime.ts;
+//       default `fair`: --single-threaded-gc, GC on each party's own thread; `default`: V8's)
 //   npm run bench -- nonlinear --parts ops --ot ferret [--reps 3] [--ops rowmax,exp_hi]
 import { cplRows } from './cpl.ts';
 import { fairRows } from './fair.ts';
 import { opsRows } from './ops.ts';
 import { STEADY_BITS_PER_COT } from './threads.ts';
+import { describeRuntime, parseRuntime, withRuntime } from './runtime.ts';
 import { performance } from 'node:perf_hooks';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { OtEngine } from '../../src/crypto/ot/engine.ts';
@@ -45,6 +48,16 @@ const backends = argOf('--ot', 'iknp,ferret').split(',').map((b) => {
   return b;
 });
 const parts = argOf('--parts', 'results,cpl,fair').split(',');
+const runtime = (() => {
+  try {
+    return parseRuntime(process.argv.includes('--v8') ? argOf('--v8', 'fair') : undefined);
+  } catch (e) {
+    process.stderr.write(`bench nonlinear: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+})();
+// The threaded parts' V8 flags are process-wide: restart with them on the command line (runtime.ts).
+if (parts.includes('fair') || parts.includes('ops')) await withRuntime(runtime);
 const ell = 32, s = 12, fx = new Fixed(ell, s), ring = ringOf(ell);
 const BOLT = { gelu: 4.1e3, softmax: 7.7e3, layernorm: 6.2e3, exp: null as number | null };
 
@@ -168,12 +181,13 @@ const loVsHi = backends.flatMap((ot) => pairs.map(([fn, hiName, loName]) => {
 // The same functions as the bundled CPL programs compose them (what `cipherprune run` costs).
 const cpl = parts.includes('cpl') ? await cplRows(reps) : [];
 // Each party on its own thread: time per element beside the C++ references and issue 15's targets.
-const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined, { warmup, trace: process.argv.includes('--trace'), profile: process.argv.includes('--profile') ? argOf('--profile', '') : undefined }) : [];
+const fair = parts.includes('fair') ? await fairRows(reps, backends, process.argv.includes('--fns') ? argOf('--fns', '').split(',') : undefined, { warmup, runtime, trace: process.argv.includes('--trace'), profile: process.argv.includes('--profile') ? argOf('--profile', '') : undefined }) : [];
 // Each primitive as a BERT-base layer runs it, each party on its own thread.
-const ops = parts.includes('ops') ? await opsRows(reps, backends, process.argv.includes('--ops') ? argOf('--ops', '').split(',') : undefined) : [];
+const ops = parts.includes('ops') ? await opsRows(reps, backends, process.argv.includes('--ops') ? argOf('--ops', '').split(',') : undefined, runtime) : [];
 report('nonlinear', {
   ring: 'fix<32,12>',
   ot: `${backends.join(', ')} (OtEngine); results, cpl: MemoryChannel, both parties on one thread (cpl: IKNP); fair: one worker thread per party`,
   ferretSteadyBitsPerCot: STEADY_BITS_PER_COT,
+  partyRuntime: describeRuntime(runtime),
   reps, warmup, results, loVsHi, cpl, fair, ops,
 });

@@ -10,6 +10,7 @@ import { size } from '../../src/ir/tensor.ts';
 import { median, spawnWorker } from '../lib.ts';
 import type { OtBackend } from '../../src/crypto/ot/index.ts';
 import { steadyBitsPerCot } from '../../src/crypto/ot/ferret/params.ts';
+import { workerLimits, describeRuntime, FAIR_RUNTIME, type PartyRuntime } from './runtime.ts';
 
 interface PartyRun {
   seconds: number;
@@ -80,6 +81,15 @@ export interface ThreadedRow {
   warmup: number;
   /** Median over runs of the busier party's thread CPU time, per element, in µs. */
   cpuMicrosPerElement: number;
+  /** Median over runs of both parties' thread CPU, and of the whole process's CPU (every thread:
+   * the parties, V8's GC and JIT helpers, the main thread), per element, in µs. */
+  partiesCpuMicrosPerElement: number;
+  processCpuMicrosPerElement: number;
+  /** Median over runs of max(busier party's CPU, process CPU / 2), per element, in µs: a floor under
+   * the wall time on 2 idle cores (each party's work is serial; all the process's work shares 2 cores). */
+  twoCoreFloorMicrosPerElement: number;
+  /** The parties' V8 runtime (runtime.ts). */
+  runtime: string;
   runs: number[];
   /** Ferret: the function's own bytes (without the refills), COTs drawn, and the refills' share. */
   ferret: {
@@ -127,10 +137,13 @@ export interface ThreadedOpts {
   warmup?: number;
   trace?: boolean;
   profile?: string;
+  /** The parties' V8 runtime (runtime.ts); FAIR_RUNTIME by default. */
+  runtime?: PartyRuntime;
 }
 
 export async function threaded(program: string, reps: number, ot: OtBackend = 'iknp', opts: ThreadedOpts = {}): Promise<ThreadedRow> {
-  const { warmup = 0, trace = false, profile } = opts;
+  const { warmup = 0, trace = false, profile, runtime = FAIR_RUNTIME } = opts;
+  const limits = workerLimits(runtime);
   const r = check([{ path: program }]);
   const p = lowerModel(r, r.models[0]);
   const n = size(new DimEnv().shape(p.ops[p.outputs[0].id].type.shape));
@@ -138,7 +151,7 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
   const url = new URL('./party.ts', import.meta.url);
   const workers = (['client', 'server'] as const).map((party, i) => {
     const port = i === 0 ? port1 : port2;
-    return spawnWorker(url, { program, party, port, reps: warmup + reps, warmup, ot, trace, profile }, [port]);
+    return spawnWorker(url, { program, party, port, reps: warmup + reps, warmup, ot, trace, profile }, [port], limits);
   });
   const runs: PartyRun[][] = [], processCpu: number[] = [];
   let byThread = '';
@@ -179,6 +192,10 @@ export async function threaded(program: string, reps: number, ot: OtBackend = 'i
     warmup,
     microsPerElement: Math.round((median(secs) / n) * 1e7) / 10,
     cpuMicrosPerElement: Math.round((median(runs.map(([c, s]) => Math.max(c.cpuSeconds, s.cpuSeconds))) / n) * 1e7) / 10,
+    partiesCpuMicrosPerElement: Math.round((median(runs.map(([c, s]) => c.cpuSeconds + s.cpuSeconds)) / n) * 1e7) / 10,
+    processCpuMicrosPerElement: Math.round((median(processCpu.slice(warmup)) / n) * 1e7) / 10,
+    twoCoreFloorMicrosPerElement: Math.round((median(runs.map(([c, s], i) => Math.max(c.cpuSeconds, s.cpuSeconds, processCpu[warmup + i] / 2))) / n) * 1e7) / 10,
+    runtime: describeRuntime(runtime),
     runs: secs,
   };
 }

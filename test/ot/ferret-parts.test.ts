@@ -256,4 +256,28 @@ describe('block pool', () => {
     expect(Array.from(pool.take(13)).filter((_, i) => i % 16 === 0)).toEqual([2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3]);
     expect(() => pool.take(1)).toThrow(/short by 1/);
   });
+
+  it('hands out views of carried blocks without copying; blocks of the reused buffer are copies', () => {
+    const pool = new BlockPool();
+    const blk = (v: number, n: number) => new Uint8Array(16 * n).fill(v);
+    const first = (a: Uint8Array) => Array.from(a).filter((_, i) => i % 16 === 0);
+    const iterate = (v: number, n: number, keep: number) => {
+      const out = pool.iterationBuffer(n);
+      new Uint8Array(out.buffer, out.byteOffset, 16 * n).set(blk(v, n));
+      pool.afterIteration(n, keep);
+      return out.buffer;
+    };
+    const pushed = blk(1, 3);
+    pool.push(pushed);
+    const buf1 = iterate(2, 10, 4);
+    const a = pool.take(2); // inside the pushed batch: a view of it
+    expect(a.buffer).toBe(pushed.buffer);
+    expect(first(pool.take(2))).toEqual([1, 2]); // across two pieces: a copy
+    const b = pool.take(3); // from the iteration buffer: a copy
+    expect(b.buffer).not.toBe(buf1);
+    expect(iterate(3, 10, 2)).toBe(buf1); // the buffer is reused; b keeps its blocks
+    expect(first(b)).toEqual([2, 2, 2]);
+    expect(first(pool.take(3))).toEqual([2, 2, 3]); // the old buffer's last blocks (carried), then the new ones
+    expect(first(a)).toEqual([1, 1]);
+  });
 });
