@@ -109,7 +109,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   const { party, ch } = opts;
   const ownEngines = !opts.engines;
   const engines = opts.engines ?? new SessionEngines(party, ch, { ot: opts.ot });
-  const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines };
+  const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines, exact: p.exact === true };
   const s = opts.schedule ?? buildSchedule(p);
   const sp = s.program;
   const dims = new DimEnv();

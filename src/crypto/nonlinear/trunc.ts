@@ -22,11 +22,12 @@ export interface TruncParams {
   ell: number;
   /** Bits to drop, 1 ≤ t ≤ ℓ − 2. */
   t: number;
-  /** Exact floor (adds a t-bit millionaires' and a B2A); default false: error ∈ {−1, 0}. */
+  /** Exact floor (adds a t-bit millionaires' and a B2A); default: the session's mode (ProtoCtx.exact,
+   * CostBuilder.exact), else error ∈ {−1, 0}. */
   exact?: boolean;
   /**
    * Output ring Z_2^to (to ≥ ℓ, default ℓ): the result sign-extended in the same COT, whose
-   * product is then over Z_2^(to − ℓ + t) (SIRNN §3.3; as `truncExtend` in pwl.ts). Not with `exact`.
+   * product is then over Z_2^(to − ℓ + t) (SIRNN §3.3; as `truncExtend` in pwl.ts); exact: the carry is added in Z_2^to.
    */
   to?: number;
 }
@@ -36,7 +37,7 @@ const productBits = (p: TruncParams): number => p.t + (p.to ?? p.ell) - p.ell;
 
 function checkTrunc(p: TruncParams): void {
   if (!Number.isInteger(p.t) || p.t < 1 || p.t > p.ell - 2) throw new RangeError(`truncation by ${p.t} bits in Z_2^${p.ell}: want 1..${p.ell - 2}`);
-  if (p.to !== undefined && (p.to < p.ell || p.to > 64 || productBits(p) > 64 || p.exact)) throw new RangeError(`truncation of Z_2^${p.ell} into Z_2^${p.to}: want a ring of ℓ..64 bits (and no exact floor)`);
+  if (p.to !== undefined && (p.to < p.ell || p.to > 64 || productBits(p) > 64)) throw new RangeError(`truncation of Z_2^${p.ell} into Z_2^${p.to}: want a ring of ℓ..64 bits`);
 }
 
 /**
@@ -52,7 +53,7 @@ export const truncCounts = bitProductCounts;
  */
 export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Chooser): Promise<RingArray> {
   checkTrunc(p);
-  const { ell, t } = p, ring = ringOf(ell), rt = ringOf(p.to ?? ell), small = ringOf(productBits(p)), n = x.length, server = isServer(ctx);
+  const { ell, t } = p, ring = ringOf(ell), rt = ringOf(p.to ?? ell), small = ringOf(productBits(p)), server = isServer(ctx);
   const B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x;
   const m = bitAt(y, ell - 1);
@@ -61,18 +62,34 @@ export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Ch
   const top = rt.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, rt, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
   let out = rt.add(convertWidth(ring.shrLogical(y, t), ring, rt, false), top);
   if (server) out = rt.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t))));
-  if (p.exact) {
-    const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
-    const c = (await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low)).gt;
-    out = ring.add(out, await b2a(ctx, c, ell));
-  }
+  if (exactIn(ctx, p)) out = rt.add(out, await carry(ctx, y, ell, t, p.to ?? ell));
   return out;
+}
+
+/** Whether a truncation floors exactly: its own `exact`, else the session's mode. */
+const exactIn = (ctx: ProtoCtx | CostBuilder, p: { exact?: boolean }): boolean => p.exact ?? ctx.exact === true;
+
+/**
+ * The carry c = [y0 mod 2^t + y1 mod 2^t ≥ 2^t] the faithful truncation drops, as shares in
+ * Z_2^outEll: a t-bit millionaires' (y0's low bits against ¬y1's) and a B2A.
+ */
+export async function carry(ctx: ProtoCtx, y: RingArray, ell: number, t: number, outEll: number): Promise<RingArray> {
+  const ring = ringOf(ell), server = isServer(ctx);
+  const low = server ? y : ring.sub(ring.addScalar(ring.alloc(y.length), -1), y); // client: ¬y1, low t bits
+  const c = (await millionaires(ctx, y.length, 1, t, server ? low : null, server ? null : low)).gt;
+  return b2a(ctx, c, outEll);
+}
+
+export function carryCostSteps(b: CostBuilder, n: number, t: number, outEll: number): void {
+  millionairesCost(b, n, 1, t);
+  b2aCost(b, n, outEll);
 }
 
 /**
  * floor(x / 2^t) (or one less) for several shifts t at once, all results in Z_2^ℓ: the wrap bit
  * w = msb(y0) ∨ msb(y1) is the same for every shift, so one bit product over Z_2^(max t) serves
  * them all (reduced mod 2^t for each). Requires |x| < 2^(ℓ−2). `ch`: `truncSpec(ctx, n, max t)`.
+ * Exact mode (ctx.exact): each shift's carry added, one after the other.
  */
 export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts: number[], ch?: Chooser): Promise<RingArray[]> {
   const T = Math.max(...shifts);
@@ -80,11 +97,19 @@ export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts
   const ring = ringOf(ell), server = isServer(ctx), B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x, m = bitAt(y, ell - 1);
   const mm = await bitProduct(ctx, ringOf(T), m, ch);
-  return shifts.map((t) => {
+  const outs = shifts.map((t) => {
     const small = ringOf(t), top = ring.shl(convertWidth(small.sub(reduceRing(mm, T, t), bitsRing(small, m)), small, ring, false), ell - t);
     const out = ring.add(ring.shrLogical(y, t), top);
     return server ? ring.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t)))) : out;
   });
+  if (ctx.exact) for (const [i, t] of shifts.entries()) outs[i] = ring.add(outs[i], await carry(ctx, y, ell, t, ell));
+  return outs;
+}
+
+/** Cost of `truncMany` (`pooled`: its OT prepared ahead). */
+export function truncManyCostSteps(b: CostBuilder, n: number, ell: number, shifts: number[], pooled = false): void {
+  bitProductCost(b, n, Math.max(...shifts), pooled);
+  if (b.exact) for (const t of shifts) carryCostSteps(b, n, t, ell);
 }
 
 /** Bits (0/1) as elements of a ring. */
@@ -98,10 +123,7 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
 /** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
 export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
   bitProductCost(b, n, productBits(p), pooled);
-  if (p.exact) {
-    millionairesCost(b, n, 1, p.t);
-    b2aCost(b, n, p.ell);
-  }
+  if (exactIn(b, p)) carryCostSteps(b, n, p.t, p.to ?? p.ell);
 }
 
 export const truncCost = (n: number, p: TruncParams, ot?: OtCostModel): Cost => costOf((b) => truncCostSteps(b, n, p), ot);
