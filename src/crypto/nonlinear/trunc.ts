@@ -94,7 +94,7 @@ export function carryCostSteps(b: CostBuilder, n: number, t: number, outEll: num
 export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts: number[], ch?: Chooser): Promise<RingArray[]> {
   const T = Math.max(...shifts);
   for (const t of shifts) checkTrunc({ ell, t });
-  const ring = ringOf(ell), server = isServer(ctx), B = 1n << BigInt(ell - 2);
+  const ring = ringOf(ell), server = isServer(ctx), B = 1n << BigInt(ell - 2), n = x.length;
   const y = server ? ring.addScalar(x, B) : x, m = bitAt(y, ell - 1);
   const mm = await bitProduct(ctx, ringOf(T), m, ch);
   const outs = shifts.map((t) => {
@@ -102,14 +102,31 @@ export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts
     const out = ring.add(ring.shrLogical(y, t), top);
     return server ? ring.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t)))) : out;
   });
-  if (ctx.exact) for (const [i, t] of shifts.entries()) outs[i] = ring.add(outs[i], await carry(ctx, y, ell, t, ell));
+  if (ctx.exact) {
+    // every shift's carry in one millionaires' run: element (k, i) compares y's low t_k bits,
+    // zero-extended to T bits (one run's rounds instead of one per shift)
+    const low = ring.alloc(n * shifts.length), mine = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y);
+    shifts.forEach((t, k) => (low as Uint32Array).set(lowBits(mine, t) as Uint32Array, k * n));
+    const c = await b2a(ctx, (await millionaires(ctx, low.length, 1, T, server ? low : null, server ? null : low)).gt, ell);
+    shifts.forEach((_, k) => (outs[k] = ring.add(outs[k], c.subarray(k * n, (k + 1) * n) as RingArray)));
+  }
   return outs;
+}
+
+/** The low t bits of each element. */
+function lowBits(a: RingArray, t: number): RingArray {
+  if (a instanceof Uint32Array) {
+    const m = t >= 32 ? 0xffffffff : 2 ** t - 1;
+    return a.map((v) => (v & m) >>> 0);
+  }
+  const m = (1n << BigInt(t)) - 1n;
+  return a.map((v) => v & m);
 }
 
 /** Cost of `truncMany` (`pooled`: its OT prepared ahead). */
 export function truncManyCostSteps(b: CostBuilder, n: number, ell: number, shifts: number[], pooled = false): void {
   bitProductCost(b, n, Math.max(...shifts), pooled);
-  if (b.exact) for (const t of shifts) carryCostSteps(b, n, t, ell);
+  if (b.exact) carryCostSteps(b, n * shifts.length, Math.max(...shifts), ell);
 }
 
 /** Bits (0/1) as elements of a ring. */
