@@ -1,0 +1,58 @@
+// Exact truncation's extra part (trunc.ts `exact: true`): the carry of the low bits, added in
+// arithmetic form, with the wrap bit's product in the same exchange.
+//
+// floor(y / 2^t) = (y0 ≫ t) + (y1 ≫ t) − w·2^(ℓ−t) + c, where c = [y0 mod 2^t + y1 mod 2^t ≥ 2^t]
+// = [y0 mod 2^t > 2^t − 1 − (y1 mod 2^t)] (SIRNN, Rathee et al. S&P 2021, §3.4 "TR"; Huang et al.
+// "Cheetah", USENIX Security 2022, §4.2): one t-bit millionaires' (compare.ts) between the server's
+// low bits and the client's ¬y1 mod 2^t, then B2A of c (b = b_S + b_C − 2·b_S·b_C, CrypTFlow2 §3.2).
+// Both correlated OTs — the wrap bit's m0·m1 over Z_2^t and B2A's c_S·c_C over the output ring —
+// are prepared on random choice bits in the millionaires' first flight (no message with a silent
+// backend) and their corrections go in one exchange after the tree: rounds = the millionaires'
+// + 1. Several shifts of one value (truncMany): one millionaires' run over the n·k carries, each
+// shift's low bits zero-extended to the widest shift's (a zero prefix keeps [a > b]).
+import type { Ring, RingArray } from '../ring.ts';
+import { convertWidth } from '../fixed.ts';
+import { bitsToRing, concatRing, isServer, ringOf, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
+import { millionaires, millionairesCost } from './compare.ts';
+import { bitProductCounts, bitProductSpec, productsCost, type Chooser } from './ot-ops.ts';
+
+/** Shares of m0·m1 over `small` (the wrap bit's product) and, per shift, shares of the carry c over `out`. */
+export interface ExactParts {
+  mm: RingArray;
+  carries: RingArray[];
+}
+
+/**
+ * `y`: this party's share in Z_2^ell (the server's already offset by B); `m`: its MSB; `ch`: the
+ * wrap product's chooser prepared ahead (`truncSpec`), else prepared here.
+ */
+export async function exactParts(ctx: ProtoCtx, y: RingArray, ell: number, shifts: number[], m: Bits, small: Ring, out: Ring, ch?: Chooser): Promise<ExactParts> {
+  const server = isServer(ctx), ring = ringOf(ell), n = y.length, k = shifts.length, T = Math.max(...shifts), wide = ringOf(T);
+  // Server: y0 mod 2^t; client: 2^t − 1 − (y1 mod 2^t) = ¬y1 mod 2^t.
+  const v = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y);
+  const vals = concatRing(wide, shifts.map((t) => convertWidth(convertWidth(v, ring, ringOf(t), false), ringOf(t), wide, false)));
+  const extra = [...(ch ? [] : [bitProductSpec(ctx, n, small.ell)]), bitProductSpec(ctx, n * k, out.ell)];
+  const r = await millionaires(ctx, n * k, 1, T, server ? vals : null, server ? null : vals, extra);
+  const wrapCh = ch ?? r.choosers[0], b2aCh = r.choosers[r.choosers.length - 1], c = r.gt;
+  if (!server) {
+    wrapCh.bind(m);
+    b2aCh.bind(c);
+  }
+  // Both products' corrections (and e = b ⊕ r bits) in one exchange: the client chooses with its bits.
+  const wrap = wrapCh.productsSend(ctx, 1, server ? bitsToRing(small, m) : small.alloc(0));
+  const b2a = b2aCh.productsSend(ctx, 1, server ? bitsToRing(out, c) : out.alloc(0));
+  const w = await wrap(), p = await b2a();
+  const prod = server ? p.asSender : p.asReceiver;
+  const cA = out.sub(bitsToRing(out, c), out.add(prod, prod));
+  return { mm: server ? w.asSender : w.asReceiver, carries: shifts.map((_, j) => cA.slice(j * n, (j + 1) * n) as RingArray) };
+}
+
+/** Cost steps of `exactParts` (`pooled`: the wrap product's chooser was prepared ahead). */
+export function exactPartsCost(b: CostBuilder, n: number, shifts: number[], wrapBits: number, outEll: number, pooled: boolean): void {
+  const k = shifts.length, T = Math.max(...shifts);
+  millionairesCost(b, n * k, 1, T, [...(pooled ? [] : [bitProductCounts(n)]), bitProductCounts(n * k)]);
+  b.together(() => {
+    productsCost(b, wrapBits, 0, n, 1, true);
+    productsCost(b, outEll, 0, n * k, 1, true);
+  });
+}
