@@ -5,14 +5,16 @@
 // and the bytes and rounds measured at the channel equal the cost function (Ferret's refills
 // before the call included). The faithful default beside it: floor or floor − 1, and its cost.
 import { describe, expect, it } from 'vitest';
-import { trunc, truncCostSteps, truncMany, truncManyCostSteps, truncTwin, type TruncParams } from '../../src/crypto/nonlinear/trunc.ts';
+import { carry, carryCostSteps, trunc, truncCost, truncCostSteps, truncMany, truncManyCostSteps, truncTwin, type TruncParams } from '../../src/crypto/nonlinear/trunc.ts';
 import { costOf, ringOf, type CostBuilder, type ProtoCtx } from '../../src/crypto/nonlinear/context.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { refillFlights } from '../../src/opt/cost.ts';
+import { millionairesCost } from '../../src/crypto/nonlinear/compare.ts';
+import { otCostModel } from '../../src/crypto/ot/backends.ts';
 import { RoundClock } from '../../src/transport/round-clock.ts';
 import { FERRET_TOY, IKNP, type TestBackend } from '../ot/helpers.ts';
-import { makePair, open, run2 } from './harness.ts';
+import { makePair, open, run2, type Pair } from './harness.ts';
 
 const set = (a: RingArray, i: number, v: bigint, ell: number) => {
   if (a instanceof Uint32Array) a[i] = Number(BigInt.asUintN(ell, v));
@@ -33,9 +35,12 @@ function inputs(ell: number, t: number, n: number, seed: number): { x: RingArray
   return { x, r };
 }
 
-/** Runs `fn` on a fresh pair (equal round clocks), Ferret pools refilled first for the COTs the cost function draws. */
-async function measured(backend: TestBackend, cost: (b: CostBuilder) => void, fn: (ctx: ProtoCtx) => Promise<RingArray[]>) {
-  const pair = await makePair('real', 3, backend);
+/**
+ * Runs `fn` on both parties, Ferret's pools refilled first for the COTs the cost function draws.
+ * Measured bytes equal the prediction; rounds too on a fresh pair (equal round clocks, `shared` unset).
+ */
+async function measured(backend: TestBackend, shared: Pair | null, cost: (b: CostBuilder) => void, fn: (ctx: ProtoCtx) => Promise<RingArray[]>) {
+  const pair = shared ?? (await makePair('real', 3, backend));
   const model = pair.client.ot.cost, counting = model.forked(), need = { client: 0, server: 0 };
   if (counting.drawn) {
     counting.drawn.client = counting.drawn.server = 0;
@@ -51,8 +56,9 @@ async function measured(backend: TestBackend, cost: (b: CostBuilder) => void, fn
   const own = costOf(cost, model), all = [...refillFlights(model, need), ...(own.flights ?? [])], clock = new RoundClock();
   for (const f of all) clock.flight(f);
   const predicted = { bytesClientToServer: all.reduce((a, f) => a + f.c2s, 0), bytesServerToClient: all.reduce((a, f) => a + f.s2c, 0), rounds: clock.rounds };
-  expect(r.cost, 'measured bytes and rounds equal the cost function').toEqual(predicted);
-  return { server: r.server, client: r.client, own };
+  if (shared) expect([r.cost.bytesClientToServer, r.cost.bytesServerToClient], 'measured bytes equal the cost function').toEqual([predicted.bytesClientToServer, predicted.bytesServerToClient]);
+  else expect(r.cost, 'measured bytes and rounds equal the cost function').toEqual(predicted);
+  return { server: r.server, client: r.client };
 }
 
 const n = 80;
@@ -61,33 +67,49 @@ const CASES: TruncParams[] = [
   { ell: 32, t: 12 }, { ell: 32, t: 1 }, { ell: 32, t: 30 }, { ell: 37, t: 12 }, { ell: 37, t: 16 }, { ell: 64, t: 35 }, { ell: 64, t: 62 },
   { ell: 32, t: 12, to: 44 }, { ell: 37, t: 12, to: 64 }, { ell: 16, t: 14, to: 32 },
 ];
+// A fresh session per case (rounds compared too) costs a base-OT setup each: two cases by default, all with CIPHERPRUNE_SLOW=1.
+const SLOW = process.env.CIPHERPRUNE_SLOW === '1';
+const FRESH = SLOW ? CASES : [CASES[0], CASES[8]];
+
+/** Exact == twin bit for bit; faithful ∈ {floor − 1, floor} and not always floor (so the exact check can fail). */
+async function checkTrunc(backend: TestBackend, shared: Pair | null, p: TruncParams) {
+  const { x, r } = inputs(p.ell, p.t, n, p.ell * 100 + p.t);
+  const ring = ringOf(p.ell), x0 = ring.sub(x, r), want = truncTwin(x, p), outEll = p.to ?? p.ell, ro = ringOf(outEll);
+  for (const exact of [true, false]) {
+    const q = { ...p, exact };
+    const m = await measured(backend, shared, (b) => truncCostSteps(b, n, q), async (ctx) => [await trunc(ctx, ctx.party === 'server' ? x0 : r, q)]);
+    const got = open(m.server[0], m.client[0], outEll), d = ro.toSigned(ro.sub(want, got));
+    if (exact) expect(got, `${JSON.stringify(q)}: exact == twin`).toEqual(want);
+    else {
+      for (let i = 0; i < n; i++) expect(d[i] === 0 || d[i] === 1, `faithful element ${i}: floor − ${d[i]}`).toBe(true);
+      expect(d.some((v) => v === 1), 'the faithful form drops some carry').toBe(true);
+    }
+  }
+}
 
 describe.each(BACKENDS)('exact truncation, real OtEngine, %s', (_, backend) => {
-  for (const p of CASES) {
-    it(`ℓ ${p.ell}, t ${p.t}${p.to ? `, to ${p.to}` : ''}: exact == twin bit for bit; faithful ∈ {floor − 1, floor}`, { timeout: 60_000 }, async () => {
-      const { x, r } = inputs(p.ell, p.t, n, p.ell * 100 + p.t);
-      const ring = ringOf(p.ell), x0 = ring.sub(x, r), want = truncTwin(x, p), outEll = p.to ?? p.ell, ro = ringOf(outEll);
-      for (const exact of [true, false]) {
-        const q = { ...p, exact };
-        const m = await measured(backend, (b) => truncCostSteps(b, n, q), async (ctx) => [await trunc(ctx, ctx.party === 'server' ? x0 : r, q)]);
-        const got = open(m.server[0], m.client[0], outEll);
-        if (exact) expect(got).toEqual(want);
-        else {
-          const d = ro.toSigned(ro.sub(want, got));
-          for (let i = 0; i < n; i++) expect(d[i] === 0 || d[i] === 1, `faithful element ${i}: floor − ${d[i]}`).toBe(true);
-        }
-      }
-    });
-  }
-
-  it('truncMany: exact results for every shift (ℓ 32: 1, 5, 12, 30; ℓ 64: 3, 36)', { timeout: 60_000 }, async () => {
+  it('every case in one session (bytes == cost function): trunc (with `to`), truncMany, carry', { timeout: 120_000 }, async () => {
+    const pair = await makePair('real', 4, backend);
+    for (const p of CASES) await checkTrunc(backend, pair, p);
     for (const [ell, shifts] of [[32, [1, 5, 12, 30]], [64, [3, 36]]] as [number, number[]][]) {
       const { x, r } = inputs(ell, Math.min(...shifts), n, ell + 7);
-      const ring = ringOf(ell), x0 = ring.sub(x, r);
-      const m = await measured(backend, (b) => truncManyCostSteps(b, n, ell, shifts, false, true), (ctx) => truncMany(ctx, ctx.party === 'server' ? x0 : r, ell, shifts, undefined, true));
-      shifts.forEach((t, j) => expect(open(m.server[j], m.client[j], ell), `shift ${t}`).toEqual(truncTwin(x, { ell, t })));
+      const x0 = ringOf(ell).sub(x, r);
+      const m = await measured(backend, pair, (b) => truncManyCostSteps(b, n, ell, shifts, false, true), (ctx) => truncMany(ctx, ctx.party === 'server' ? x0 : r, ell, shifts, undefined, true));
+      shifts.forEach((t, j) => expect(open(m.server[j], m.client[j], ell), `truncMany shift ${t}`).toEqual(truncTwin(x, { ell, t })));
     }
+    // carry alone (for a truncation whose wrap product is done elsewhere): [y0 mod 2^t + y1 mod 2^t ≥ 2^t] in Z_2^to.
+    const ell = 32, t = 12, to = 40, { x, r } = inputs(ell, t, n, 99), ring = ringOf(ell), x0 = ring.sub(x, r), M = (1n << BigInt(t)) - 1n;
+    const m = await measured(backend, pair, (b) => carryCostSteps(b, n, t, to), async (ctx) => [await carry(ctx, ctx.party === 'server' ? x0 : r, ell, t, to)]);
+    const got = open(m.server[0], m.client[0], to), want = ringOf(to).alloc(n);
+    for (let i = 0; i < n; i++) set(want, i, (BigInt(x0[i]) & M) + (BigInt(r[i]) & M) >= M + 1n ? 1n : 0n, to);
+    expect(got).toEqual(want);
   });
+
+  for (const p of FRESH) {
+    it(`ℓ ${p.ell}, t ${p.t}${p.to ? `, to ${p.to}` : ''}, a fresh session: bytes and rounds == cost function`, { timeout: 60_000 }, async () => {
+      await checkTrunc(backend, null, p);
+    });
+  }
 });
 
 describe('exact truncation: twin precondition and costs', () => {
@@ -105,11 +127,14 @@ describe('exact truncation: twin precondition and costs', () => {
     }
   });
 
-  it('exact adds the millionaires\' rounds + 1 (the wrap product rides B2A\'s exchange)', () => {
-    // Faithful: one exchange with a silent backend; exact: millionaires' (2 + tree levels) + 1.
-    const f = costOf((b) => truncCostSteps(b, 4096, { ell: 32, t: 12 }, true));
-    const e = costOf((b) => truncCostSteps(b, 4096, { ell: 32, t: 12, exact: true }, true));
-    expect(e.rounds).toBeGreaterThan(f.rounds);
-    expect(e.bytesServerToClient).toBeGreaterThan(f.bytesServerToClient);
+  it('rounds: exact = the millionaires\' + 1 (the wrap product rides B2A\'s exchange); faithful unchanged', () => {
+    for (const be of ['ferret', 'iknp'] as const) {
+      for (const [ell, t] of [[32, 12], [37, 16]]) {
+        const N = 4096, mill = costOf((b) => millionairesCost(b, N, 1, t), otCostModel(be)).rounds;
+        expect(truncCost(N, { ell, t, exact: true }, otCostModel(be)).rounds, `${be} ℓ ${ell} t ${t}`).toBe(mill + 1);
+        // The faithful form: one exchange with a silent backend, an arithmetic COT's two flights with IKNP.
+        expect(truncCost(N, { ell, t }, otCostModel(be)).rounds).toBe(be === 'ferret' ? 1 : 2);
+      }
+    }
   });
 });

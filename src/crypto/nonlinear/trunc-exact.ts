@@ -16,43 +16,63 @@ import { bitsToRing, concatRing, isServer, ringOf, type Bits, type CostBuilder, 
 import { millionaires, millionairesCost } from './compare.ts';
 import { bitProductCounts, bitProductSpec, productsCost, type Chooser } from './ot-ops.ts';
 
-/** Shares of m0·m1 over `small` (the wrap bit's product) and, per shift, shares of the carry c over `out`. */
+/** Shares of m0·m1 over the wrap's ring (when asked) and, per shift, shares of the carry c over `out`. */
 export interface ExactParts {
-  mm: RingArray;
+  mm: RingArray | null;
   carries: RingArray[];
 }
 
+/** The wrap bit's product riding the carry's exchange: m = msb(y) of this party, its ring, its chooser if prepared ahead. */
+export interface WrapProduct {
+  m: Bits;
+  ring: Ring;
+  ch?: Chooser;
+}
+
 /**
- * `y`: this party's share in Z_2^ell (the server's already offset by B); `m`: its MSB; `ch`: the
- * wrap product's chooser prepared ahead (`truncSpec`), else prepared here.
+ * `y`: this party's share in Z_2^ell (the server's already offset by B). `wrap`: the truncation's
+ * wrap product m0·m1, computed in the same exchange as B2A (`ch`: its chooser prepared ahead,
+ * `truncSpec`; else prepared in the millionaires' first flight).
  */
-export async function exactParts(ctx: ProtoCtx, y: RingArray, ell: number, shifts: number[], m: Bits, small: Ring, out: Ring, ch?: Chooser): Promise<ExactParts> {
+export async function exactParts(ctx: ProtoCtx, y: RingArray, ell: number, shifts: number[], out: Ring, wrap?: WrapProduct): Promise<ExactParts> {
   const server = isServer(ctx), ring = ringOf(ell), n = y.length, k = shifts.length, T = Math.max(...shifts), wide = ringOf(T);
   // Server: y0 mod 2^t; client: 2^t − 1 − (y1 mod 2^t) = ¬y1 mod 2^t.
   const v = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y);
   const vals = concatRing(wide, shifts.map((t) => convertWidth(convertWidth(v, ring, ringOf(t), false), ringOf(t), wide, false)));
-  const extra = [...(ch ? [] : [bitProductSpec(ctx, n, small.ell)]), bitProductSpec(ctx, n * k, out.ell)];
+  const extra = [...(wrap && !wrap.ch ? [bitProductSpec(ctx, n, wrap.ring.ell)] : []), bitProductSpec(ctx, n * k, out.ell)];
   const r = await millionaires(ctx, n * k, 1, T, server ? vals : null, server ? null : vals, extra);
-  const wrapCh = ch ?? r.choosers[0], b2aCh = r.choosers[r.choosers.length - 1], c = r.gt;
+  const wrapCh = wrap ? (wrap.ch ?? r.choosers[0]) : null, b2aCh = r.choosers[r.choosers.length - 1], c = r.gt;
   if (!server) {
-    wrapCh.bind(m);
+    wrapCh?.bind(wrap!.m);
     b2aCh.bind(c);
   }
   // Both products' corrections (and e = b ⊕ r bits) in one exchange: the client chooses with its bits.
-  const wrap = wrapCh.productsSend(ctx, 1, server ? bitsToRing(small, m) : small.alloc(0));
+  const w = wrap ? wrapCh!.productsSend(ctx, 1, server ? bitsToRing(wrap.ring, wrap.m) : wrap.ring.alloc(0)) : null;
   const b2a = b2aCh.productsSend(ctx, 1, server ? bitsToRing(out, c) : out.alloc(0));
-  const w = await wrap(), p = await b2a();
+  const wr = w ? await w() : null, p = await b2a();
   const prod = server ? p.asSender : p.asReceiver;
   const cA = out.sub(bitsToRing(out, c), out.add(prod, prod));
-  return { mm: server ? w.asSender : w.asReceiver, carries: shifts.map((_, j) => cA.slice(j * n, (j + 1) * n) as RingArray) };
+  return { mm: wr ? (server ? wr.asSender : wr.asReceiver) : null, carries: shifts.map((_, j) => cA.slice(j * n, (j + 1) * n) as RingArray) };
 }
 
-/** Cost steps of `exactParts` (`pooled`: the wrap product's chooser was prepared ahead). */
-export function exactPartsCost(b: CostBuilder, n: number, shifts: number[], wrapBits: number, outEll: number, pooled: boolean): void {
+/** Cost steps of `exactParts`; `wrapBits`: the wrap product's ring (0: none), `pooled`: its chooser prepared ahead. */
+export function exactPartsCost(b: CostBuilder, n: number, shifts: number[], outEll: number, wrapBits = 0, pooled = false): void {
   const k = shifts.length, T = Math.max(...shifts);
-  millionairesCost(b, n * k, 1, T, [...(pooled ? [] : [bitProductCounts(n)]), bitProductCounts(n * k)]);
+  millionairesCost(b, n * k, 1, T, [...(wrapBits && !pooled ? [bitProductCounts(n)] : []), bitProductCounts(n * k)]);
   b.together(() => {
-    productsCost(b, wrapBits, 0, n, 1, true);
+    if (wrapBits) productsCost(b, wrapBits, 0, n, 1, true);
     productsCost(b, outEll, 0, n * k, 1, true);
   });
+}
+
+/**
+ * The carry c = [y0 mod 2^t + y1 mod 2^t ≥ 2^t] a faithful truncation drops, alone (for a
+ * truncation whose wrap product was already computed, e.g. pwl.ts `truncExtend`): shares in Z_2^outEll.
+ */
+export async function carry(ctx: ProtoCtx, y: RingArray, ell: number, t: number, outEll: number): Promise<RingArray> {
+  return y.length ? (await exactParts(ctx, y, ell, [t], ringOf(outEll))).carries[0] : ringOf(outEll).alloc(0);
+}
+
+export function carryCostSteps(b: CostBuilder, n: number, t: number, outEll: number): void {
+  if (n > 0) exactPartsCost(b, n, [t], outEll);
 }

@@ -14,6 +14,7 @@ import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { bitProduct, bitProductCounts, bitProductCost, bitProductSpec, type Chooser, type ChooserSpec } from './ot-ops.ts';
 import { exactParts, exactPartsCost } from './trunc-exact.ts';
+export { carry, carryCostSteps } from './trunc-exact.ts';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +60,8 @@ export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Ch
   const y = server ? ring.addScalar(x, B) : x;
   const m = bitAt(y, ell - 1);
   // m0·m1 over Z_2^t (Z_2^(to − ℓ + t) when widening): the server sends, the client chooses with m1.
-  const ex = p.exact && n > 0 ? await exactParts(ctx, y, ell, [t], m, small, rt, ch) : null;
-  const mm = ex ? ex.mm : await bitProduct(ctx, small, m, ch);
+  const ex = p.exact && n > 0 ? await exactParts(ctx, y, ell, [t], rt, { m, ring: small, ch }) : null;
+  const mm = ex?.mm ?? (await bitProduct(ctx, small, m, ch));
   const top = rt.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, rt, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
   let out = rt.add(convertWidth(ring.shrLogical(y, t), ring, rt, false), top);
   if (server) out = rt.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t))));
@@ -79,8 +80,8 @@ export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts
   for (const t of shifts) checkTrunc({ ell, t });
   const ring = ringOf(ell), server = isServer(ctx), B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x, m = bitAt(y, ell - 1);
-  const ex = exact && x.length > 0 ? await exactParts(ctx, y, ell, shifts, m, ringOf(T), ring, ch) : null;
-  const mm = ex ? ex.mm : await bitProduct(ctx, ringOf(T), m, ch);
+  const ex = exact && x.length > 0 ? await exactParts(ctx, y, ell, shifts, ring, { m, ring: ringOf(T), ch }) : null;
+  const mm = ex?.mm ?? (await bitProduct(ctx, ringOf(T), m, ch));
   return shifts.map((t, j) => {
     const small = ringOf(t), top = ring.shl(convertWidth(small.sub(reduceRing(mm, T, t), bitsRing(small, m)), small, ring, false), ell - t);
     const out = ring.add(ring.shrLogical(y, t), top);
@@ -92,7 +93,7 @@ export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts
 /** Cost steps of `truncMany` (`pooled`: its correlated OT was prepared ahead, `truncSpec(ctx, n, max t)`). */
 export function truncManyCostSteps(b: CostBuilder, n: number, ell: number, shifts: number[], pooled = false, exact = false): void {
   const T = Math.max(...shifts);
-  if (exact && n > 0) exactPartsCost(b, n, shifts, T, ell, pooled);
+  if (exact && n > 0) exactPartsCost(b, n, shifts, ell, T, pooled);
   else bitProductCost(b, n, T, pooled);
 }
 
@@ -106,7 +107,7 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
 
 /** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
 export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
-  if (p.exact && n > 0) exactPartsCost(b, n, [p.t], productBits(p), p.to ?? p.ell, pooled);
+  if (p.exact && n > 0) exactPartsCost(b, n, [p.t], p.to ?? p.ell, productBits(p), pooled);
   else bitProductCost(b, n, productBits(p), pooled);
 }
 
