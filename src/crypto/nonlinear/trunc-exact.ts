@@ -14,7 +14,7 @@ import type { Ring, RingArray } from '../ring.ts';
 import { convertWidth } from '../fixed.ts';
 import { bitsToRing, concatRing, isServer, ringOf, type Bits, type CostBuilder, type ProtoCtx } from './context.ts';
 import { millionaires, millionairesCost } from './compare.ts';
-import { bitProductCounts, bitProductSpec, productsCost, type Chooser } from './ot-ops.ts';
+import { bitProductCounts, bitProductSpec, productsCost, randomFree, type Chooser, type ChooserSpec } from './ot-ops.ts';
 
 /** Shares of m0·m1 over the wrap's ring (when asked) and, per shift, shares of the carry c over `out`. */
 export interface ExactParts {
@@ -39,11 +39,15 @@ export async function exactParts(ctx: ProtoCtx, y: RingArray, ell: number, shift
   // Server: y0 mod 2^t; client: 2^t − 1 − (y1 mod 2^t) = ¬y1 mod 2^t.
   const v = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y);
   const vals = concatRing(wide, shifts.map((t) => convertWidth(convertWidth(v, ring, ringOf(t), false), ringOf(t), wide, false)));
-  const extra = [...(wrap && !wrap.ch ? [bitProductSpec(ctx, n, wrap.ring.ell)] : []), bitProductSpec(ctx, n * k, out.ell)];
+  // The wrap bit m is known now: its chooser is made on it (a silent backend makes it on random
+  // bits and binds m at once: startChoosers; both sides' specs chosen alike); B2A's on random bits,
+  // bound to c after the tree.
+  const wrapSpec: ChooserSpec = { ell: wrap?.ring.ell ?? 1, choices: server || !wrap ? new Uint8Array(0) : wrap.m, peerCount: server ? n : 0, width: 1 };
+  const extra = [...(wrap && !wrap.ch ? [wrapSpec] : []), bitProductSpec(ctx, n * k, out.ell)];
   const r = await millionaires(ctx, n * k, 1, T, server ? vals : null, server ? null : vals, extra);
   const wrapCh = wrap ? (wrap.ch ?? r.choosers[0]) : null, b2aCh = r.choosers[r.choosers.length - 1], c = r.gt;
   if (!server) {
-    wrapCh?.bind(wrap!.m);
+    if (wrap?.ch) wrap.ch.bind(wrap.m);
     b2aCh.bind(c);
   }
   // Both products' corrections (and e = b ⊕ r bits) in one exchange: the client chooses with its bits.
@@ -58,9 +62,10 @@ export async function exactParts(ctx: ProtoCtx, y: RingArray, ell: number, shift
 /** Cost steps of `exactParts`; `wrapBits`: the wrap product's ring (0: none), `pooled`: its chooser prepared ahead. */
 export function exactPartsCost(b: CostBuilder, n: number, shifts: number[], outEll: number, wrapBits = 0, pooled = false): void {
   const k = shifts.length, T = Math.max(...shifts);
-  millionairesCost(b, n * k, 1, T, [...(wrapBits && !pooled ? [bitProductCounts(n)] : []), bitProductCounts(n * k)]);
+  millionairesCost(b, n * k, 1, T, [...(wrapBits && !pooled ? [{ ...bitProductCounts(n), chosen: true }] : []), bitProductCounts(n * k)]);
   b.together(() => {
-    if (wrapBits) productsCost(b, wrapBits, 0, n, 1, true);
+    // A chooser made on the real bits announces e = b ⊕ r only with a silent backend (startChoosers).
+    if (wrapBits) productsCost(b, wrapBits, 0, n, 1, pooled || randomFree(b.ot));
     productsCost(b, outEll, 0, n * k, 1, true);
   });
 }
