@@ -73,6 +73,8 @@ export function exactPartsCost(b: CostBuilder, n: number, shifts: number[], outE
 /**
  * The carry c = [y0 mod 2^t + y1 mod 2^t ≥ 2^t] a faithful truncation drops, alone (for a
  * truncation whose wrap product was already computed, e.g. pwl.ts `truncExtend`): shares in Z_2^outEll.
+ * `y` may be x itself or x + 2^(ℓ−2) on the server (the offset's low t bits are 0: same carry).
+ * It calls the OT engine, so not inside a side flow (side.ts): run it on the host after the flow.
  */
 export async function carry(ctx: ProtoCtx, y: RingArray, ell: number, t: number, outEll: number): Promise<RingArray> {
   return y.length ? (await exactParts(ctx, y, ell, [t], ringOf(outEll))).carries[0] : ringOf(outEll).alloc(0);
