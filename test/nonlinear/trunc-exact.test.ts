@@ -9,6 +9,7 @@ import { carry, carryCostSteps, trunc, truncCost, truncCostSteps, truncMany, tru
 import { costOf, ringOf, type CostBuilder, type ProtoCtx } from '../../src/crypto/nonlinear/context.ts';
 import type { RingArray } from '../../src/crypto/ring.ts';
 import { Prg } from '../../src/crypto/prg.ts';
+import { mulSS, mulSSCostSteps, mulTwin } from '../../src/crypto/nonlinear/arith.ts';
 import { refillFlights } from '../../src/opt/cost.ts';
 import { millionairesCost } from '../../src/crypto/nonlinear/compare.ts';
 import { otCostModel } from '../../src/crypto/ot/backends.ts';
@@ -103,6 +104,13 @@ describe.each(BACKENDS)('exact truncation, real OtEngine, %s', (_, backend) => {
     const got = open(m.server[0], m.client[0], to), want = ringOf(to).alloc(n);
     for (let i = 0; i < n; i++) set(want, i, (BigInt(x0[i]) & M) + (BigInt(r[i]) & M) >= M + 1n ? 1n : 0n, to);
     expect(got).toEqual(want);
+    // A truncation whose COT was prepared ahead (`truncSpec`, pooled): mul_ss exact at fix<32, 12> and fix<37, 16>.
+    for (const [ell, sc] of [[32, 12], [37, 16]]) {
+      const rg = ringOf(ell), prg = Prg.fromInt(ell), a = rg.shr(rg.random(n, prg), Math.ceil(ell / 2) + 1), bb = rg.shr(rg.random(n, prg), ell - Math.floor(ell / 2));
+      const [ra, rb] = [rg.random(n, prg), rg.random(n, prg)], q = { ell, s: sc, exact: true };
+      const mm = await measured(backend, pair, (b) => mulSSCostSteps(b, n, q), async (ctx) => [ctx.party === 'server' ? await mulSS(ctx, rg.sub(a, ra), rg.sub(bb, rb), q) : await mulSS(ctx, ra, rb, q)]);
+      expect(open(mm.server[0], mm.client[0], ell), `mul_ss exact ℓ ${ell}`).toEqual(mulTwin(a, bb, q));
+    }
   });
 
   for (const p of FRESH) {
