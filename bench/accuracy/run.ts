@@ -1,11 +1,14 @@
 // npm run bench -- accuracy [--sentences N] [--prompts N] [--from I] [--only bert|gpt2]
-//   [--split test|validation] [--scores]
+//   [--split test|validation] [--scores] [--exact | --faithful]
 //   JSON: bench/out/accuracy[-bert|-gpt2][-validation][-from-I].json. --from I starts at the I-th
 //   item (to split the secure runs over several processes on a loaded machine); --split takes the
 //   items from another split (default test). --scores (BERT CipherPrune): also open the secure
 //   run's importance scores (bench-only, from both parties' traces) and report per layer how far
 //   they are from the fixed-point reference's, and those from the float model's
 //   (score-errors.ts): the error a threshold's margin must cover (src/train/margins.ts).
+//   --exact / --faithful: BERT's programs in exact mode (IrProgram.exact: the secure run equals the
+//   fixed-point reference bit for bit) or not, whatever the checkpoint's thresholds.json says
+//   (default: as it says, as demo and run do); the JSON's name then ends in -exact / -faithful.
 // The bundled models, secure against plaintext:
 // - BERT (models/bert-sentiment): the first N test sentences (default 50) labelled by the secure
 //   two-party run (CipherPrune, or dense while this build cannot prune securely) and by the
@@ -27,8 +30,12 @@ import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { median, report } from '../lib.ts';
 import { compareBert, compareGpt2, type Comparison } from './compare.ts';
 import { scoreErrors } from './score-errors.ts';
+import type { IrProgram } from '../../src/ir/ir.ts';
 
-const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' }, from: { type: 'string' }, split: { type: 'string' }, scores: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { sentences: { type: 'string' }, prompts: { type: 'string' }, only: { type: 'string' }, from: { type: 'string' }, split: { type: 'string' }, scores: { type: 'boolean' }, exact: { type: 'boolean' }, faithful: { type: 'boolean' } } });
+if (values.exact && values.faithful) throw new Error('--exact and --faithful: choose one');
+/** BERT's program in the mode asked for (default: the checkpoint's). */
+const inMode = <T extends { program: IrProgram }>(m: T): T => (values.exact || values.faithful ? { ...m, program: { ...m.program, exact: !!values.exact } } : m);
 const from = Number(values.from ?? 0);
 const splitName = values.split ?? 'test';
 if (!['test', 'validation'].includes(splitName)) throw new Error(`--split ${splitName}: test or validation`);
@@ -84,8 +91,9 @@ let failures = 0;
 
 if (values.only !== 'gpt2') {
   const dir = bundledModel('bert-sentiment');
-  const { model: m, note } = runnable((model) => loadBert(dir, model), 'bert_cipherprune', 'bert_dense');
+  const { model: m, note } = runnable((model) => inMode(loadBert(dir, model)), 'bert_cipherprune', 'bert_dense');
   if (note) log(`note: ${note}`);
+  log(`${m.program.model}: ${m.program.exact ? 'exact mode' : 'faithful truncations (default mode)'}`);
   const items = test.slice(from, from + Number(values.sentences ?? 50));
   const rows = await inOneSession(items, (session, r) => compareBert(m, session, r.text, withScores), 'sentence');
   // The same items through the program's fixed-point reference (the plaintext pruned model with
@@ -105,6 +113,7 @@ if (values.only !== 'gpt2') {
   failures += rows.filter((r) => !r.agree).length;
   results.bert = {
     model: m.program.model,
+    exact: m.program.exact === true,
     note,
     first: from,
     secureVsFloat: summary(rows),
@@ -138,7 +147,7 @@ if (values.only !== 'bert') {
   };
 }
 
-report(`accuracy${values.only ? `-${values.only}` : ''}${splitName === 'test' ? '' : `-${splitName}`}${from ? `-from-${from}` : ''}`, results);
+report(`accuracy${values.only ? `-${values.only}` : ''}${splitName === 'test' ? '' : `-${splitName}`}${from ? `-from-${from}` : ''}${values.exact ? '-exact' : values.faithful ? '-faithful' : ''}`, results);
 if (failures) {
   log(`${failures} disagreement${failures > 1 ? 's' : ''} between the secure run and the float model`);
   process.exitCode = 1;

@@ -7,7 +7,7 @@
 // floor. Per sentence: the noisy run's importance scores against the exact twin's (ULP of
 // fix<·,12>), and its labels / kept / accurate counts.
 //   npm run bench -- exact [--sentences 20] [--from 6] [--split validation] [--seed 1]
-//     [--exact all|none|[!]OP,OP#rank,OP#rank:file:line,...] [--sites] [--cost]   (--sites: list the truncation call sites)
+//     [--exact all|none|[!]OP,OP#rank,OP#rank:file:line,...] [--sites] [--cost] [--price]   (--sites: list the truncation call sites)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Ring, type RingArray } from '../../src/crypto/ring.ts';
@@ -17,9 +17,10 @@ import { readLabelled } from '../../src/train/data.ts';
 import { ROOT } from '../../scripts/build-tokenizers.ts';
 import { compareBert, type Comparison } from '../accuracy/compare.ts';
 
-const { values } = parseArgs({ options: { sentences: { type: 'string' }, from: { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, exact: { type: 'string' }, sites: { type: 'boolean' }, cost: { type: 'boolean' }, reps: { type: 'string' } } });
+const { values } = parseArgs({ options: { sentences: { type: 'string' }, from: { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, exact: { type: 'string' }, sites: { type: 'boolean' }, cost: { type: 'boolean' }, price: { type: 'boolean' }, reps: { type: 'string' } } });
 const log = (s: string) => process.stderr.write(s + '\n');
 if (values.cost) { await import('./cost.ts'); process.exit(0); }
+if (values.price) { await import('./price.ts'); process.exit(0); }
 
 // ---- the hook: which op is running, and the noisy shr ----
 let currentOp: string | null = null;

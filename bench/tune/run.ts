@@ -13,7 +13,7 @@
 // all) beside the float model. JSON: bench/out/tune.json.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configSizes } from '../../src/model/checkpoint.ts';
+import { configSizes, withCheckpointMode } from '../../src/model/checkpoint.ts';
 import { bundledModel, bundledProgram, compileModel, loadBert } from '../../src/model/load.ts';
 import { readLabelled } from '../../src/train/data.ts';
 import { defaultTuneOptions, encodeAll, measure, tuneThresholds, type Measured, type Thresholds2 } from '../../src/train/tune.ts';
@@ -39,7 +39,9 @@ const log = (s: string) => process.stderr.write(s + '\n');
 const dir = bundledModel('bert-sentiment');
 const m = loadBert(dir, 'bert_dense');
 const cfg = configSizes(m.checkpoint.config);
-const pruned = compileModel(bundledProgram('bert'), 'bert_cipherprune', cfg);
+// Pruned: in the mode thresholds.json names (exact mode prices the exact run); dense as it runs.
+const pruned = withCheckpointMode(compileModel(bundledProgram('bert'), 'bert_cipherprune', cfg), m.checkpoint);
+log(`pruned program priced in ${pruned.exact ? 'exact mode' : 'the default mode'}; dense in the default mode`);
 const cost = prunedCost(pruned, m.program);
 const split = (name: string) => encodeAll(m, readLabelled(join(ROOT, `models/data/${name}.tsv`)));
 const [train, validation, test] = ['train', 'validation', 'test'].map(split);

@@ -33,6 +33,9 @@ options:
   --network NET        run over a simulated link: lan, wan or MBITS,MS (default: in memory,
                        with the LAN and WAN times predicted from bytes and rounds)
   --ot B               correlated-OT backend: ferret (default) or iknp (docs/ot.md)
+  --exact              exact mode: every secure truncation exact, the run equals the fixed-point
+                       reference bit for bit (docs/tuning.md, "Exact mode"); on by default when
+                       the checkpoint's thresholds.json says "exact": true (the bundled one does)
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
   -h, --help           show this help
 
@@ -55,6 +58,7 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
     dense: { type: 'boolean' },
     network: { type: 'string' },
     ot: { type: 'string' },
+    exact: { type: 'boolean' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
   });
@@ -64,13 +68,14 @@ export async function runDemo(argv: string[], io: Io): Promise<number> {
   if (!text.trim()) throw new UsageError('--text is empty');
   const channels = channelsFor(values.network);
   const dir = values.checkpoint ?? bundledModel('bert-sentiment');
-  const m = load(dir, !!values.dense, io);
+  const loaded = load(dir, !!values.dense, io);
+  const m = values.exact ? { ...loaded, program: { ...loaded.program, exact: true } } : loaded;
   const pruned = m.program.model === 'bert_cipherprune';
   const c = m.config;
   const t = modelErrors(() => textInputs(m.program, m.tokenizer, text));
   const words = m.tokenizer.tokens(t.ids);
 
-  io.out(`${pruned ? 'CipherPrune' : 'dense'} BERT, ${values.checkpoint ?? 'models/bert-sentiment'}: ${c.num_hidden_layers} layers, width ${c.hidden_size}, ${c.seq_len} token positions, vocabulary of ${m.tokenizer.rows ? `${m.tokenizer.vocabSize} tokens in ${c.vocab_size} table rows (token_rows.json)` : `${c.vocab_size} tokens`}\n`);
+  io.out(`${pruned ? 'CipherPrune' : 'dense'} BERT, ${values.checkpoint ?? 'models/bert-sentiment'}: ${c.num_hidden_layers} layers, width ${c.hidden_size}, ${c.seq_len} token positions, ${m.program.exact ? 'exact mode, ' : ''}vocabulary of ${m.tokenizer.rows ? `${m.tokenizer.vocabSize} tokens in ${c.vocab_size} table rows (token_rows.json)` : `${c.vocab_size} tokens`}\n`);
   io.out(`text: ${JSON.stringify(text)} (${t.length} tokens${t.truncated ? ', cut to fit' : ''}, ${c.seq_len - t.length} padding)\n`);
 
   // The plaintext float model, in the clear (the demo's own check and illustration).

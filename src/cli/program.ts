@@ -14,6 +14,7 @@ export const programOptions = {
   'config-file': { type: 'string' },
   ot: { type: 'string' },
   tokens: { type: 'string' },
+  exact: { type: 'boolean' },
 } as const;
 
 export const programHelp = `  -m, --model NAME     the model to run (default: the only model in the file)
@@ -22,6 +23,10 @@ export const programHelp = `  -m, --model NAME     the model to run (default: th
   --tokens N           the number of tokens (the config size seq_len)
   --config-file FILE   config sizes from a JSON object (e.g. a checkpoint's config.json;
                        keys that the program does not declare are ignored)
+  --exact              exact mode: every secure truncation floors exactly, so the run equals the
+                       fixed-point reference bit for bit (more bytes and rounds; both parties
+                       must agree: part of the program hash; docs/tuning.md, "Exact mode").
+                       A checkpoint whose thresholds.json says "exact": true turns it on
   --ot B               correlated-OT backend: ferret (silent OT, under 2 bits per OT once its
                        pools run; ≈ 2.3 MB to start) or iknp (16 bytes per OT); default
                        ${DEFAULT_OT_BACKEND} (docs/ot.md, "Choosing a backend")`;
@@ -83,12 +88,12 @@ export function positiveInt(v: string, flag: string): number {
 /** Compile one model of a CPL file. Diagnostics go to stderr; failures throw ProgramError.
  * `base`: config sizes from a model folder's config.json (keys the program does not declare are
  * ignored; --config-file, --config and --tokens override them). */
-export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io, base: Record<string, number> = {}): IrProgram {
+export function compileProgram(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string; exact?: boolean }, io: Io, base: Record<string, number> = {}): IrProgram {
   return compileChecked(path, values, io, base).program;
 }
 
 /** compileProgram, with the checked program (for hints that look at the source's overloads). */
-export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string }, io: Io, base: Record<string, number> = {}): { checked: CheckResult; program: IrProgram } {
+export function compileChecked(path: string, values: { model?: string; config?: string[]; 'config-file'?: string; tokens?: string; exact?: boolean }, io: Io, base: Record<string, number> = {}): { checked: CheckResult; program: IrProgram } {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`no such program file: ${path}`);
   const r = check([{ path }]);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
@@ -115,7 +120,8 @@ export function compileChecked(path: string, values: { model?: string; config?: 
     config.seq_len = positiveInt(values.tokens, '--tokens');
   }
   try {
-    return { checked: r, program: lowerModel(r, model, { config }) };
+    const program = lowerModel(r, model, { config });
+    return { checked: r, program: values.exact ? { ...program, exact: true } : program };
   } catch (e) {
     if (e instanceof LowerError) throw new ProgramError(`${e.file}: ${e.message}`);
     throw e;

@@ -6,6 +6,7 @@ import { parse, UsageError, type Io } from './args.ts';
 import { generate, generateHelp } from './generate.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
+import { withCheckpointMode } from '../model/checkpoint.ts';
 import { channelsFor } from './network.ts';
 import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
@@ -69,7 +70,7 @@ export async function runRun(argv: string[], io: Io): Promise<number> {
   const channels = channelsFor(values.network);
   const ot = otBackendOf(values);
   const m = readModelArgs(values, 'both');
-  const p = compileProgram(file, values, io, modelConfig(m));
+  const p = withCheckpointMode(compileProgram(file, values, io, modelConfig(m)), m.checkpoint);
   const fromModel = modelInputs(p, m, io);
   const inputs = gatherInputs(p, values, undefined, (s) => io.out(s + '\n'), fromModel.inputs);
   const check = values['no-precheck'] ? () => {} : (i: typeof inputs) => precheck(p, i);

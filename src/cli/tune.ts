@@ -4,7 +4,7 @@
 // cost for dense, pruned, and pruned + reduced (text, and one self-contained HTML page).
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointError, configSizes } from '../model/checkpoint.ts';
+import { CheckpointError, configSizes, withCheckpointMode } from '../model/checkpoint.ts';
 import { bundledProgram, compileModel, loadBert, type LoadedBert } from '../model/load.ts';
 import { DataError, readLabelled, type Example } from '../train/data.ts';
 import { writeCheckpointFolder } from '../train/export.ts';
@@ -69,6 +69,10 @@ options:
   --safety S           the margin rule's safety factor (default 1.5)
   --margin-window W    how far a threshold may move under the rule, a fraction of |θ| (default 1)
   --report FILE.html   where to write the HTML report (default DIR/tuning.html)
+  --exact              tune for exact mode (docs/tuning.md, "Exact mode"): price the pruned
+                       program's exact run and write "exact": true into thresholds.json (the
+                       default: the mode the model's thresholds.json names; dense is priced
+                       in the default mode, as it runs)
   --dry-run            report only; do not write thresholds.json or the HTML page
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
   -h, --help           show this help
@@ -160,6 +164,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     finetune: { type: 'string' },
     out: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    exact: { type: 'boolean' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
   });
@@ -207,7 +212,10 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     held = order.slice(0, cut).map((i) => train[i]);
     train = order.slice(cut).map((i) => train[i]);
   }
-  const pruned = compileModel(bundledProgram('bert'), 'bert_cipherprune', configSizes(m.checkpoint.config));
+  const compiled = withCheckpointMode(compileModel(bundledProgram('bert'), 'bert_cipherprune', configSizes(m.checkpoint.config)), m.checkpoint);
+  const pruned = values.exact ? { ...compiled, exact: true } : compiled;
+  /** thresholds.json: the thresholds, and the mode they were tuned for. */
+  const thresholdsJson = (t: { theta: number[]; theta_hi: number[] }) => JSON.stringify({ 'cipherprune.theta': t.theta, 'cipherprune.theta_hi': t.theta_hi, ...(pruned.exact ? { exact: true } : {}) }, null, 2) + '\n';
   const cost = prunedCost(pruned, m.program, network);
   const heldEnc = encodeAll(m, held), trainEnc = encodeAll(m, train);
   const result = tuneThresholds(m, trainEnc, heldEnc, cost, o, o.fixedSentences === 0 ? undefined : pruned);
@@ -228,7 +236,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
     mkdirSync(out, { recursive: true });
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'vocab.json', 'merges.txt', TOKEN_ROWS_FILE]) if (existsSync(join(values.model, f))) copyFileSync(join(values.model, f), join(out, f));
     writeCheckpointFolder(out, m.program, inputsFromWeights(tuned.weights), m.checkpoint.config, new Set(['bert.embeddings.word_embeddings.weight']));
-    writeFileSync(join(out, 'thresholds.json'), JSON.stringify({ 'cipherprune.theta': tuned.thresholds.theta, 'cipherprune.theta_hi': tuned.thresholds.theta_hi }, null, 2) + '\n');
+    writeFileSync(join(out, 'thresholds.json'), thresholdsJson(tuned.thresholds));
     io.out(`written: the fine-tuned checkpoint ${out}\n`);
   }
   if (result.lambda === null) {
@@ -237,7 +245,7 @@ export async function runTune(argv: string[], io: Io): Promise<number> {
   }
   if (!values['dry-run']) {
     const th = join(values.model, 'thresholds.json');
-    writeFileSync(th, JSON.stringify({ 'cipherprune.theta': result.thresholds.theta, 'cipherprune.theta_hi': result.thresholds.theta_hi }, null, 2) + '\n');
+    writeFileSync(th, thresholdsJson(result.thresholds));
     const html = values.report ?? join(values.model, 'tuning.html');
     writeFileSync(html, tuneHtml(report));
     io.out(`written: ${th}, ${html}\n`);

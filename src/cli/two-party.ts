@@ -11,6 +11,7 @@ import { ChannelError, type Party } from '../transport/channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
+import { withCheckpointMode } from '../model/checkpoint.ts';
 import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
@@ -99,7 +100,7 @@ function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array
 function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0] & { ot?: string }, party: Party, io: Io) {
   const m = readModelArgs(values, party);
   const ot = otBackendOf(values);
-  const p = compileProgram(file, values, io, modelConfig(m));
+  const p = withCheckpointMode(compileProgram(file, values, io, modelConfig(m)), m.checkpoint);
   const inputs = gatherInputs(p, values, party, (s) => io.out(s + '\n'), modelInputs(p, m, io).inputs);
   return { p, m, ot, inputs, programHash: sessionHash(p, ot) };
 }

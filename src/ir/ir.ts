@@ -57,6 +57,12 @@ export interface IrProgram {
   outputs: IrOutput[];
   /** Sizes revealed at run time, in order of the reveals that produce them. */
   runtimeDims: { symbol: DimSymbol; op: number }[];
+  /**
+   * Exact mode (docs/tuning.md, "Exact mode"): every secure truncation floors exactly, so every
+   * op equals its fixed-point twin bit for bit (the run costs more). Public and part of the
+   * program's identity: the IR text and so the program hash name it, and the parties compare it.
+   */
+  exact?: boolean;
 }
 
 /** `%id = op (file:line:col, loop iterations, in the inlined calls)`: where an op comes from, for
@@ -94,7 +100,7 @@ export function formatIr(p: IrProgram, opts: { where?: boolean } = {}): string {
   const showWhere = opts.where ?? true;
   const config = Object.entries(p.config);
   if (!showWhere) config.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const lines = [`model ${p.model}`, `config ${config.map(([k, v]) => `${k}=${v}`).join(' ')}`];
+  const lines = [`model ${p.model}`, `config ${config.map(([k, v]) => `${k}=${v}`).join(' ')}`, ...(p.exact ? ['mode exact'] : [])];
   for (const op of p.ops) {
     const attrs = Object.entries(op.attrs)
       .filter(([, v]) => v !== undefined)

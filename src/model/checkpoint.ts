@@ -19,6 +19,8 @@ export interface Checkpoint {
   weights: SafeTensors;
   /** thresholds.json: tensor name -> numbers (e.g. "cipherprune.theta"), if present. */
   thresholds: Record<string, number[]>;
+  /** thresholds.json's `"exact": true`: the thresholds were tuned for exact mode (IrProgram.exact). */
+  exact: boolean;
 }
 
 function readJsonFile(file: string): Record<string, unknown> {
@@ -40,13 +42,28 @@ export function openCheckpoint(dir: string): Checkpoint {
   if (!existsSync(st)) throw new CheckpointError(`checkpoint ${dir} has no model.safetensors`);
   const thFile = join(dir, 'thresholds.json');
   const thresholds: Record<string, number[]> = {};
+  let exact = false;
   if (existsSync(thFile)) {
     for (const [k, v] of Object.entries(readJsonFile(thFile))) {
-      if (Array.isArray(v) && v.every((x) => typeof x === 'number')) thresholds[k] = v;
+      if (k === 'exact') {
+        if (typeof v !== 'boolean') throw new CheckpointError(`${thFile}: "exact" must be true or false, got ${JSON.stringify(v)}`);
+        exact = v;
+      } else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) thresholds[k] = v;
       else if (typeof v === 'number') thresholds[k] = [v];
     }
   }
-  return { dir, config: readJsonFile(cfg), weights: readSafeTensors(st), thresholds };
+  return { dir, config: readJsonFile(cfg), weights: readSafeTensors(st), thresholds, exact };
+}
+
+/**
+ * The program in the mode its checkpoint asks for: exact (IrProgram.exact) when thresholds.json
+ * says `"exact": true` and the program takes the checkpoint's thresholds (a server input whose
+ * source is a thresholds.json entry); a dense program runs as it would without them.
+ */
+export function withCheckpointMode(p: IrProgram, ck: Checkpoint | undefined): IrProgram {
+  if (!ck?.exact || p.exact) return p;
+  const uses = p.inputs.some((i) => i.owner === 'server' && i.source !== null && Object.keys(ck.thresholds).some((k) => String(i.source).includes(k)));
+  return uses ? { ...p, exact: true } : p;
 }
 
 /**

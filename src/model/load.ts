@@ -10,7 +10,7 @@ import type { InputValues } from '../ir/dim-env.ts';
 import { unsupportedOps } from '../exec/executor.ts';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { bertShapes, type BertConfig, type Thresholds } from './bert.ts';
-import { checkpointInputs, configSizes, labelNames, openCheckpoint, type Checkpoint } from './checkpoint.ts';
+import { checkpointInputs, configSizes, labelNames, openCheckpoint, withCheckpointMode, type Checkpoint } from './checkpoint.ts';
 import { gpt2Shapes, type Gpt2Config } from './gpt2.ts';
 import { weightsFromInputs, type Weights } from './weights.ts';
 
@@ -48,7 +48,7 @@ export interface LoadedModel<C> {
 
 function load(dir: string, file: string, model: string, overrides: Record<string, number>) {
   const checkpoint = openCheckpoint(dir);
-  const program = compileModel(file, model, { ...configSizes(checkpoint.config), ...overrides });
+  const program = withCheckpointMode(compileModel(file, model, { ...configSizes(checkpoint.config), ...overrides }), checkpoint);
   const serverInputs = checkpointInputs(program, checkpoint);
   return { checkpoint, program, serverInputs, tokenizer: loadTokenizer(dir) };
 }

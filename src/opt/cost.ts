@@ -14,6 +14,7 @@ import type { CostParams, Flight } from '../ir/ops/types.ts';
 import type { CotDemand, OtCostModel, RefillFlight } from '../crypto/ot/index.ts';
 import { opCall } from '../ir/ops/call.ts';
 import { buildSchedule, unitLabel, units, type Schedule, type Step } from './schedule.ts';
+import { exactOtModel } from '../crypto/nonlinear/context.ts';
 
 /** A flight with the round stamp of each sender's messages. */
 export interface TimedFlight extends Flight {
@@ -65,8 +66,10 @@ export function setupsOf(s: Schedule, unit: Step[], dims: DimEnv): { ot: boolean
 }
 
 /** The exact flights of one step. */
-export function stepFlights(s: Schedule, step: Step, dims: DimEnv, params: CostParams): Flight[] {
+export function stepFlights(s: Schedule, step: Step, dims: DimEnv, given: CostParams): Flight[] {
   const p = s.program, row = opRow(step.op);
+  // Exact mode: the session's cost model marked, so every op's cost function prices it (context.ts).
+  const params = p.exact ? { ...given, otModel: exactOtModel(given.otModel) } : given;
   const calls = step.ops.map((id) => opCall(p, p.ops[id], dims));
   if (step.ops.length === 1) return row.cost(calls[0], params);
   if (!row.batch) throw new Error(`internal: merged step #${step.index} of '${step.op}', which has no batched implementation`);

@@ -11,6 +11,9 @@ import { calibrateThresholds, cut, widestCount, type Calibration, type Pinned } 
 import { MemoryChannel, type Channel } from '../../src/transport/channel.ts';
 import { SimChannel, NETWORKS } from '../../src/transport/sim-channel.ts';
 import { wsPair } from '../runtime/helpers.ts';
+import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
+import type { ExecValue } from '../../src/ir/ops/types.ts';
+import type { Data } from '../../src/ir/tensor.ts';
 
 export function compile(path: string, model?: string, config?: Record<string, number>, text?: string): IrProgram {
   const r = check([{ path, text }]);
@@ -89,6 +92,14 @@ export function pruneInputs(p: IrProgram, seed: number): InputValues {
  * exp: up to 32). Measured ≤ 79 over 20 inputs per model and channel before issue 10's encodings,
  * ≤ 41 (BERT) and ≤ 28.5 (GPT-2) after. */
 export const SCORE_ERR = 128;
+
+/** The value both parties' trace entries make: XOR or ring sum of shares (secret integers: Z_2^32), or the public value. */
+export function openTrace(c: ExecValue, s: ExecValue): Data {
+  if (c.vis !== 'secret') return (c.data ?? s.data)!;
+  if (c.enc.kind === 'bool') return (c.data as Uint8Array).map((v, i) => v ^ (s.data as Uint8Array)[i]);
+  const sum = ringOf(c.enc.kind === 'int' ? 32 : (c.enc as { ell: number }).ell).add(c.data as RingArray, s.data as RingArray);
+  return c.enc.kind === 'int' ? Float64Array.from(sum as Uint32Array, (v) => v | 0) : sum;
+}
 
 /** Record the largest message each end receives. */
 export function recording(ch: Channel): { ch: Channel; largest: () => number } {

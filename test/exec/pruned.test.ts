@@ -23,7 +23,7 @@ import { SessionEngines } from '../../src/exec/engines.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import type { OtBackend } from '../../src/crypto/ot/backends.ts';
 import { ringOf, type RingArray } from '../../src/crypto/ring.ts';
-import { calibrateForTest, channelPair, compile, pruneInputs, SCORE_ERR, type ChannelKind } from './helpers.ts';
+import { calibrateForTest, channelPair, compile, openTrace, pruneInputs, SCORE_ERR, type ChannelKind } from './helpers.ts';
 
 const SLOW = process.env.CIPHERPRUNE_SLOW === '1';
 const RUNS: Record<ChannelKind, number> = { memory: SLOW ? 20 : 3, sim: 0, ws: SLOW ? 20 : 1 };
@@ -54,13 +54,6 @@ function inputsFor(p: ReturnType<typeof compile>, seed: number, pinned: Pinned) 
   return cal.gaps.every((g) => Math.min(g.keep, g.hi) > 2 * SCORE_ERR * ULP) ? cal : null;
 }
 
-/** The value both parties' trace entries make: XOR or ring sum of shares (secret integers: Z_2^32), or the public value. */
-function open(c: ExecValue, s: ExecValue): Data {
-  if (c.vis !== 'secret') return (c.data ?? s.data)!;
-  if (c.enc.kind === 'bool') return (c.data as Uint8Array).map((v, i) => v ^ (s.data as Uint8Array)[i]);
-  const sum = ringOf(c.enc.kind === 'int' ? 32 : (c.enc as { ell: number }).ell).add(c.data as RingArray, s.data as RingArray);
-  return c.enc.kind === 'int' ? Float64Array.from(sum as Uint32Array, (v) => v | 0) : sum;
-}
 
 /** The routing ops (exact: their opened outputs are their twins of their opened inputs). */
 const ROUTING = ['compact', 'partition', 'unpartition', 'compact_split', 'compact_dest', 'route_to'];
@@ -105,7 +98,7 @@ describe.each(MODELS)('%s %s', (file, model, pinned) => {
       expect(run.client.revealed).toEqual(ref.revealed);
       expect(run.server.revealed).toEqual(ref.revealed);
       counts.add(JSON.stringify(ref.revealed));
-      const opened = (id: number): Data => open(traces.client.get(id)!, traces.server.get(id)!);
+      const opened = (id: number): Data => openTrace(traces.client.get(id)!, traces.server.get(id)!);
       for (const op of p.ops) {
         const where = `%${op.id} ${op.op} (${op.where.file}:${op.where.line} ${op.where.loops.join(' ')}) input ${seed}`;
         if (op.type.vis === 'secret' && op.type.enc.kind === 'bool') {

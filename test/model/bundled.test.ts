@@ -65,6 +65,8 @@ describe('models/bert-sentiment', () => {
     expect(out).toMatch(/^communication: client -> server [\d.]+ MB, server -> client [\d.]+ MB, \d+ rounds$/m);
     expect(out).toMatch(/^predicted time with the parties on two machines: LAN \(3 Gbit\/s, 0\.8 ms\) [\d.]+ s, WAN \(200 Mbit\/s, 40 ms\) [\d.]+ s/m);
     expect(out).not.toMatch(/warning: the op table predicted/);
+    // the shipped thresholds.json says "exact": true (docs/tuning.md, "Exact mode")
+    expect(out).toMatch(/token positions, exact mode, /);
   }, 300_000);
 });
 

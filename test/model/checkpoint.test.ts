@@ -3,7 +3,7 @@
 import { copyFileSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointInputs, configSizes, openCheckpoint } from '../../src/model/checkpoint.ts';
+import { checkpointInputs, configSizes, openCheckpoint, withCheckpointMode } from '../../src/model/checkpoint.ts';
 import { encodeSafeTensors, floatToHalf, halfToFloat, parseSafeTensors, readSafeTensors, writeSafeTensors } from '../../src/model/safetensors.ts';
 import { compile } from '../exec/helpers.ts';
 import { randomWeights, writeCheckpoint } from './helpers.ts';
@@ -180,3 +180,25 @@ function rewriteAll(dir: string, rename: (n: string) => string) {
   copyFileSync(file, file + '.bak');
   writeSafeTensors(file, t);
 }
+
+describe('thresholds.json "exact" (exact mode, docs/tuning.md)', () => {
+  const pruned = compile('protocols/bert.cpl', 'bert_cipherprune'), dense = compile('protocols/bert.cpl', 'bert_dense');
+  const dir = writeCheckpoint(dense, randomWeights(dense, 1), { thresholds: { 'cipherprune.theta': [0.1, 0.2], 'cipherprune.theta_hi': [0.3, 0.4] } });
+  const th = (v: unknown) => writeFileSync(join(dir, 'thresholds.json'), JSON.stringify({ 'cipherprune.theta': [0.1, 0.2], 'cipherprune.theta_hi': [0.3, 0.4], exact: v }));
+
+  it('true: programs that take the thresholds run in exact mode, dense ones do not', () => {
+    th(true);
+    const ck = openCheckpoint(dir);
+    expect(ck.exact).toBe(true);
+    expect(withCheckpointMode(pruned, ck).exact).toBe(true);
+    expect(withCheckpointMode(dense, ck).exact).toBeUndefined();
+    th(false);
+    expect(withCheckpointMode(pruned, openCheckpoint(dir)).exact).toBeUndefined();
+  });
+
+  it('anything but a boolean is an error naming the file', () => {
+    th('yes');
+    expect(() => openCheckpoint(dir)).toThrow(/thresholds\.json: "exact" must be true or false, got "yes"/);
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -19,8 +19,10 @@ import { DEFAULT_SCHEDULE } from '../../src/crypto/ot/ferret/schedule.ts';
 import { cases, ell, s, type Case } from './cases.ts';
 import { refillFlights } from '../../src/opt/cost.ts';
 import { RoundClock } from '../../src/transport/round-clock.ts';
+import { exactOtModel } from '../../src/crypto/nonlinear/context.ts';
 
-async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: TestBackend = IKNP, shared?: Pair) {
+/** `exact`: the session in exact mode (ProtoCtx.exact, the cost model marked): secure == twin, bit for bit. */
+async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: TestBackend = IKNP, shared?: Pair, exact = false) {
   const prim = NONLINEAR_PRIMS.find((p) => p.name === c.name)!;
   const sv: Share[] = [], cv: Share[] = [];
   c.args.forEach((a, k) => {
@@ -38,10 +40,11 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: Tes
     }
   });
   const pair = shared ?? (await makePair(kind, seed, backend));
+  pair.client.exact = pair.server.exact = exact;
   const n = c.args[0].v.length;
   // A batch backend (Ferret) refills before the call, as the executor does between steps: for the
   // COTs the cost function draws (docs/ot.md, "Refills between steps").
-  const model = pair.client.ot.cost, counting = model.forked();
+  const model = exact ? exactOtModel(pair.client.ot.cost) : pair.client.ot.cost, counting = model.forked();
   const need = { client: 0, server: 0 };
   if (counting.drawn) {
     counting.drawn.client = counting.drawn.server = 0;
@@ -73,7 +76,7 @@ async function check(kind: 'ideal' | 'real', c: Case, seed: number, backend: Tes
   const d = ring.toSigned(ring.sub(got, twin)), tv = ring.toSigned(twin);
   let twinUlps = 0;
   for (let i = 0; i < d.length; i++) {
-    const tol = typeof c.twinTol === 'number' ? c.twinTol : c.twinTol(tv[i]);
+    const tol = exact ? 0 : typeof c.twinTol === 'number' ? c.twinTol : c.twinTol(tv[i]);
     twinUlps = Math.max(twinUlps, Math.abs(d[i]));
     expect(Math.abs(d[i]), `${c.name}[${i}]: secure vs twin`).toBeLessThanOrEqual(tol);
   }
@@ -107,6 +110,23 @@ describe('nonlinear conformance (real OtEngine, IKNP, n = 19)', () => {
   // for 30× the polynomial's COTs); 180 s was too tight at a load average of 15.
   it('every primitive', { timeout: 360_000 }, async () => {
     for (const c of cases(19, 200)) await check('real', c, 9);
+  });
+});
+
+// Exact mode (docs/tuning.md, "Exact mode"): every primitive's secure result equals its twin bit for
+// bit, and its cost function prices the exact protocol (bytes and rounds measured on the channel).
+describe('nonlinear conformance in exact mode (ideal OT, n = 257)', () => {
+  for (const c of cases(257, 100)) {
+    it(`${c.name} ${JSON.stringify(c.params)} == twin`, async () => {
+      await check('ideal', c, 5, IKNP, undefined, true);
+    });
+  }
+});
+
+describe('nonlinear conformance in exact mode (real OtEngine, Ferret, toy parameters, n = 19, one session)', () => {
+  it('every primitive == twin, bytes as predicted', { timeout: 240_000 }, async () => {
+    const pair = await makePair('real', 9, FERRET_TOY);
+    for (const c of cases(19, 200)) await check('real', c, 9, FERRET_TOY, pair, true);
   });
 });
 

@@ -23,7 +23,7 @@ import type { RingArray } from '../ring.ts';
 import { bitsOf, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type CostFlight, type ProtoCtx } from './context.ts';
 import { andBits, andBitsCost, choosersFlight, productsCost, startChoosers, type Chooser, type ChooserCounts, type ChooserSpec } from './ot-ops.ts';
 import { cotUnitBytes, otCost, type MessagePlan, type OtCostModel } from '../ot/cost.ts';
-import { withSide, type SideFlow } from './side.ts';
+import { sideRest, withSide, type SideCost, type SideFlow } from './side.ts';
 import { chooseLeaves, digitsOf, sendLeaves, serverLeaves, widthGroups, type LeafRoles } from './compare-leaves.ts';
 import { checkRange, encName, fmt, realOf, type RangeProbe } from '../ranges.ts';
 
@@ -213,9 +213,9 @@ export async function geConstsWith(ctx: ProtoCtx, x: RingArray, p: GeConstParams
 }
 
 /** `side`: a side flow's exchanges (side.ts); those the comparison has no round for follow it. */
-export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams, extra: ChooserCounts[] = [], side?: CostFlight[]): void {
+export function geConstsCostSteps(b: CostBuilder, n: number, p: GeConstParams, extra: ChooserCounts[] = [], side?: SideCost): void {
   millionairesCost(b, n, p.consts.length, p.ell - 1, extra, side, serverLeaves(n));
-  for (const f of (side ?? []).slice(millionairesSideSlots(p.consts.length, p.ell - 1, b.ot))) b.exchange(f.c2s, f.s2c);
+  sideRest(b, side, millionairesSideSlots(p.consts.length, p.ell - 1, b.ot));
 }
 
 export const geConstsCost = (n: number, p: GeConstParams, ot?: OtCostModel): Cost => costOf((b) => geConstsCostSteps(b, n, p), ot);

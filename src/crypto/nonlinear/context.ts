@@ -20,6 +20,12 @@ export interface ProtoCtx {
   ch: Channel;
   ot: ObliviousTransfer;
   prg: Prg;
+  /**
+   * Exact mode (docs/tuning.md, "Exact mode"): every truncation floors exactly (trunc.ts adds the
+   * dropped carry), so every op's result equals its fixed-point twin bit for bit. Public: both
+   * parties run the same mode (it is part of the program's hash, src/ir/hash.ts).
+   */
+  exact?: boolean;
 }
 
 /** XOR-shared booleans: one byte per bit, each 0 or 1. */
@@ -60,6 +66,8 @@ export function checkLen(a: { length: number }, n: number, what: string): void {
  */
 export class CostBuilder {
   readonly ot: OtCostModel;
+  /** Exact mode (ProtoCtx.exact), read from the session's cost model (`exactOtModel`). */
+  readonly exact: boolean;
   c2s = 0;
   s2c = 0;
   private clock: Record<Party, number> = { client: 0, server: 0 };
@@ -68,6 +76,7 @@ export class CostBuilder {
 
   constructor(ot: OtCostModel = otCost) {
     this.ot = ot;
+    this.exact = isExactModel(ot);
   }
 
   private stamp(from: Party, bytes: number, st: number): void {
@@ -140,6 +149,18 @@ export class CostBuilder {
     return { bytesClientToServer: this.c2s, bytesServerToClient: this.s2c, rounds: this.high, flights: this.flights };
   }
 }
+
+/**
+ * The cost model of a session in exact mode: the same model (its pools and COT counts shared),
+ * marked so that every CostBuilder replaying on it prices the exact protocols. Cost functions
+ * already take the session's model, so the mode reaches every one of them without a parameter.
+ */
+export function exactOtModel(ot: OtCostModel): OtCostModel {
+  if (isExactModel(ot)) return ot;
+  return { ...ot, exact: true, fresh: () => exactOtModel(ot.fresh()), forked: () => exactOtModel(ot.forked()) } as OtCostModel;
+}
+
+export const isExactModel = (ot: OtCostModel): boolean => (ot as { exact?: boolean }).exact === true;
 
 /** Run a cost replay and return its totals. */
 export function costOf(steps: (b: CostBuilder) => void, ot: OtCostModel = otCost): Cost {

@@ -25,7 +25,7 @@ import { convertWidth } from '../fixed.ts';
 import type { RingArray } from '../ring.ts';
 import { bitAt, bitsToRing, costOf, isServer, lo32, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
-import { trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
+import { carry, carryCostSteps, trunc, truncCostSteps, truncCounts, truncSpec } from './trunc.ts';
 import { lutBoth, lutBothCost, type Chooser } from './ot-ops.ts';
 import { selectorCounts, selectorSpec } from './boolean.ts';
 import { SideFlow, sideFlights } from './side.ts';
@@ -72,16 +72,27 @@ export function pwlPlan(spec: PwlSpec, p: { ell: number; s: number }): PwlPlan {
   return plan;
 }
 
-/** This party's segment-index share (the server adds −jLo) and its offset share u_P in Z_2^lp. */
-function localParts(plan: PwlPlan, x: RingArray, server: boolean): { idx: Uint32Array; u: RingArray } {
+/**
+ * This party's segment-index share (the server adds −jLo) and its offset share u_P in Z_2^lp.
+ * Locally (x_P ≫ t, x_P mod 2^t) the index may be one less than floor(x / 2^t) (the carry of the
+ * low bits), u then 2^t more; given `q`, shares of the exact floor(x / 2^t) (exact mode), the
+ * index is q's and u = x − q·2^t: the twin's segment and offset.
+ */
+function localParts(plan: PwlPlan, x: RingArray, server: boolean, q?: RingArray): { idx: Uint32Array; u: RingArray } {
   const n = x.length, { t, logN, lp } = plan, N = plan.spec.N;
   const idx = new Uint32Array(n), u = ringOf(lp).alloc(n) as Uint32Array;
   if (t + logN > 32) throw new RangeError(`${plan.spec.name}: segment index above bit 32 is not supported`);
-  const off = server ? (((-plan.spec.jLo) % N) + N) % N : 0, tMask = 2 ** t - 1;
+  const off = server ? (((-plan.spec.jLo) % N) + N) % N : 0, tMask = 2 ** t - 1, lpMask = lp === 32 ? 0xffffffff : 2 ** lp - 1;
   for (let i = 0; i < n; i++) {
     const v = lo32(x, i); // bits below 32 suffice: t + log N ≤ 32
-    idx[i] = (((v >>> t) & (N - 1)) + off) & (N - 1);
-    u[i] = (v & tMask) >>> 0;
+    if (q) {
+      const w = lo32(q, i);
+      idx[i] = ((w & (N - 1)) + off) & (N - 1);
+      u[i] = ((v - Math.imul(w, 2 ** t)) >>> 0) & lpMask;
+    } else {
+      idx[i] = (((v >>> t) & (N - 1)) + off) & (N - 1);
+      u[i] = (v & tMask) >>> 0;
+    }
   }
   return { idx, u };
 }
@@ -92,7 +103,7 @@ function localParts(plan: PwlPlan, x: RingArray, server: boolean): { idx: Uint32
  */
 export async function pwlLines(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Promise<RingArray> {
   const n = x.length, N = plan.spec.N, ring = ringOf(plan.lp), server = isServer(ctx);
-  const { idx, u } = localParts(plan, x, server);
+  const { idx, u } = localParts(plan, x, server, ctx.exact ? await trunc(ctx, x, { ell: plan.ell, t: plan.t }) : undefined);
   const uu = u as Uint32Array;
   const entries = ring.alloc(n * N) as Uint32Array;
   for (let i = 0; i < n; i++) {
@@ -106,6 +117,7 @@ export async function pwlLines(ctx: ProtoCtx, plan: PwlPlan, x: RingArray): Prom
 }
 
 export function pwlLinesCostSteps(b: CostBuilder, n: number, plan: PwlPlan): void {
+  if (b.exact) truncCostSteps(b, n, { ell: plan.ell, t: plan.t });
   lutBothCost(b, n, plan.spec.N, plan.lp);
 }
 
@@ -185,11 +197,13 @@ export async function truncExtend(ctx: ProtoCtx, v: RingArray, p: TruncExtendPar
   const corr = rt.shl(convertWidth(rk.sub(mm, bitsToRing(rk, m)), rk, rt, false), from - t);
   let out = rt.add(convertWidth(rf.shrLogical(y, t), rf, rt, false), corr);
   if (server) out = rt.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t))));
+  if (ctx.exact) out = rt.add(out, await carry(ctx, y, from, t, to)); // exact mode: the dropped carry
   return out;
 }
 
 export function truncExtendCostSteps(b: CostBuilder, n: number, p: TruncExtendParams): void {
   if (n > 0) b.otCall('client', b.ot.plan.fcot(n, p.to - p.from + p.t));
+  if (b.exact) carryCostSteps(b, n, p.t, p.to);
 }
 
 export const truncExtendCost = (n: number, p: TruncExtendParams, ot?: OtCostModel): Cost => costOf((b) => truncExtendCostSteps(b, n, p), ot);

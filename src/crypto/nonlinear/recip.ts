@@ -23,7 +23,7 @@ import { addPublic, costOf, isServer, ringOf, type Bits, type Cost, type CostBui
 import { geConstsCostSteps, geConstsTwin, geConstsWith } from './compare.ts';
 import { boundSelector, selectorCounts, selectorMulCost, selectorSpec } from './boolean.ts';
 import { boundOperand, operandCounts, operandSpec } from './operand.ts';
-import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncMany, truncSpec } from './trunc.ts';
+import { extendTwin, reduceRing, trunc, truncCostSteps, truncCounts, truncMany, truncManyCostSteps, truncSpec } from './trunc.ts';
 import { SideFlow, sideFlights } from './side.ts';
 import type { Chooser, ChooserSpec } from './ot-ops.ts';
 import { RECIP, RSQRT, hornerCostSteps, hornerPlan, hornerSecure, hornerSpecCount, hornerTruncCounts, hornerTruncSpecs, hornerTwin, hornerUses, type PolySpec } from './poly.ts';
@@ -146,7 +146,7 @@ function normCostSteps(b: CostBuilder, n: number, p: NormParams, kind: 'recip' |
   const pl = plan(p, kind), { ell } = p, H = n * (pl.R + 2), N = n * (pl.R + 1), sh = shiftsOf(pl), o = outOf(p, pl.G2);
   const counts = [...(sh.length ? [truncCounts(n)] : []), operandCounts(N, ell, pl.hp.k), ...hornerTruncCounts(N, pl.hp), truncCounts(N), selectorCounts(H)];
   const side = sideFlights(b, (s) => {
-    if (sh.length) truncCostSteps(s, n, { ell, t: sh.length }, true);
+    if (sh.length) truncManyCostSteps(s, n, ell, sh, true);
     hornerCostSteps(s, N, pl.hp, WIDE);
     truncCostSteps(s, N, { ell: WIDE, t: o.t }, true);
   });

@@ -12,6 +12,10 @@
 //
 // Cost: the flow's exchanges, replayed on their own builder (`sideFlights`), are merged into the
 // host's exchanges in the same order (compare.ts `millionairesCost`), the rest appended.
+//
+// Exact mode (ProtoCtx.exact): an exact truncation calls the OT engine (its millionaires' and
+// B2A), which a flow may not, so the flow runs after its host, on the host's ctx (`rest`), and
+// its cost steps are replayed there (`sideRest`): the same messages, fewer rounds overlapped.
 import type { Channel } from '../../transport/channel.ts';
 import type { ObliviousTransfer } from '../ot/types.ts';
 import { costOf, type CostBuilder, type CostFlight, type ProtoCtx } from './context.ts';
@@ -22,6 +26,8 @@ const noOt = new Proxy({}, { get: () => { throw new Error('internal: a side flow
 export class SideFlow<T> {
   private readonly host: ProtoCtx;
   private readonly run: (ctx: ProtoCtx, ch: Chooser[]) => Promise<T>;
+  /** Exact mode: the choosers, kept until `rest` runs the flow on the host. */
+  private deferred: Chooser[] | null = null;
   private outbox: Uint8Array[] = [];
   private waiter: ((m: Uint8Array) => void) | null = null;
   private wake: (() => void) | null = null;
@@ -36,7 +42,11 @@ export class SideFlow<T> {
 
   /** Start the flow on the choosers the host prepared for it. */
   begin(ch: Chooser[]): void {
-    if (this.result) throw new Error('internal: side flow started twice');
+    if (this.result || this.deferred) throw new Error('internal: side flow started twice');
+    if (this.host.exact) {
+      this.deferred = ch;
+      return;
+    }
     const self = this;
     const channel: Channel = {
       party: this.host.party,
@@ -53,7 +63,7 @@ export class SideFlow<T> {
       scope: () => () => {},
       get byScope() { return self.host.ch.byScope; },
     };
-    const ctx: ProtoCtx = { party: this.host.party, ch: channel, ot: noOt, prg: this.host.prg };
+    const ctx: ProtoCtx = { party: this.host.party, ch: channel, ot: noOt, prg: this.host.prg, exact: this.host.exact };
     this.result = this.run(ctx, ch).then(
       (v) => { this.done = true; this.signal(); return v; },
       (e) => { this.done = true; this.failure = e; this.signal(); throw e; },
@@ -79,6 +89,7 @@ export class SideFlow<T> {
    * the flow has finished.
    */
   async send(): Promise<(() => Promise<void>) | null> {
+    if (this.deferred) return null;
     if (!this.result) throw new Error('internal: side flow used before begin()');
     await this.blocked();
     if (this.done) {
@@ -96,16 +107,27 @@ export class SideFlow<T> {
 
   /** The flow's remaining rounds on their own, then its result. */
   async rest(): Promise<T> {
+    if (this.deferred) return this.run(this.host, this.deferred);
     for (let r = await this.send(); r; r = await this.send()) await r();
     return this.result!;
   }
 }
 
 /** The flights of a side flow's cost steps (each an exchange in which both parties send). */
-export function sideFlights(b: CostBuilder, steps: (b: CostBuilder) => void): CostFlight[] {
+export function sideFlights(b: CostBuilder, steps: (b: CostBuilder) => void): SideCost {
+  if (b.exact) return Object.assign([], { after: steps });
   const f = costOf(steps, b.ot).flights ?? [];
   for (const x of f) if (x.from !== 'both') throw new Error('internal: a side flow\'s round must be an exchange of both parties');
   return f;
+}
+
+/** A side flow's flights; in exact mode none, and `after`: its steps, replayed after the host's. */
+export type SideCost = CostFlight[] & { after?: (b: CostBuilder) => void };
+
+/** The side flow's rounds from `from` on (those its host has no round for), after the host's. */
+export function sideRest(b: CostBuilder, side: SideCost | undefined, from: number): void {
+  for (const f of (side ?? []).slice(from)) b.exchange(f.c2s, f.s2c);
+  side?.after?.(b);
 }
 
 /** Merge side round `i` (if any) into the host's next exchange. */

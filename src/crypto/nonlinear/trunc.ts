@@ -5,14 +5,16 @@
 // has MSB 0 whenever |x| < 2^(ℓ−2), so the wrap of y0 + y1 over 2^ℓ is w = msb(y0) ∨ msb(y1)
 // and floor(y / 2^t) = (y0 ≫ t) + (y1 ≫ t) − w·2^(ℓ−t) + c, c ∈ {0, 1} the carry of the low t
 // bits. w costs one arithmetic COT over Z_2^t (the term m0·m1); dropping c gives a result in
-// {floor(x/2^t) − 1, floor(x/2^t)}. `exact: true` computes c with a t-bit millionaires' and B2A.
+// {floor(x/2^t) − 1, floor(x/2^t)}. `exact: true` adds c: a t-bit millionaires' and B2A, the wrap
+// product in B2A's exchange (trunc-exact.ts; docs/nonlinear.md, "Exact truncation").
 // Extension (SIRNN, Rathee et al. S&P 2021, §3.3 zero/signed extension) uses the same wrap bit.
 import type { OtCostModel } from '../ot/cost.ts';
 import { convertWidth } from '../fixed.ts';
 import type { Ring, RingArray } from '../ring.ts';
 import { bitAt, costOf, isServer, ringOf, type Bits, type Cost, type CostBuilder, type ProtoCtx } from './context.ts';
-import { millionaires, millionairesCost } from './compare.ts';
-import { b2a, b2aCost, bitProduct, bitProductCounts, bitProductCost, bitProductSpec, type Chooser, type ChooserSpec } from './ot-ops.ts';
+import { bitProduct, bitProductCounts, bitProductCost, bitProductSpec, type Chooser, type ChooserSpec } from './ot-ops.ts';
+import { exactParts, exactPartsCost } from './trunc-exact.ts';
+export { carry, carryCostSteps } from './trunc-exact.ts';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -22,21 +24,26 @@ export interface TruncParams {
   ell: number;
   /** Bits to drop, 1 ≤ t ≤ ℓ − 2. */
   t: number;
-  /** Exact floor (adds a t-bit millionaires' and a B2A); default false: error ∈ {−1, 0}. */
+  /** Exact floor (adds a t-bit millionaires' and a B2A, trunc-exact.ts); default: the session's mode
+   * (ProtoCtx.exact, CostBuilder.exact), else error ∈ {−1, 0}. */
   exact?: boolean;
   /**
    * Output ring Z_2^to (to ≥ ℓ, default ℓ): the result sign-extended in the same COT, whose
-   * product is then over Z_2^(to − ℓ + t) (SIRNN §3.3; as `truncExtend` in pwl.ts). Not with `exact`.
+   * product is then over Z_2^(to − ℓ + t) (SIRNN §3.3; as `truncExtend` in pwl.ts). With `exact`
+   * the carry's B2A is over Z_2^to.
    */
   to?: number;
 }
+
+/** Whether a truncation floors exactly: its own `exact`, else the session's mode (exact mode). */
+const exactIn = (ctx: ProtoCtx | CostBuilder, p: { exact?: boolean }): boolean => p.exact ?? ctx.exact === true;
 
 /** Width of the truncation's bit product: t, plus the extension's to − ℓ. */
 const productBits = (p: TruncParams): number => p.t + (p.to ?? p.ell) - p.ell;
 
 function checkTrunc(p: TruncParams): void {
   if (!Number.isInteger(p.t) || p.t < 1 || p.t > p.ell - 2) throw new RangeError(`truncation by ${p.t} bits in Z_2^${p.ell}: want 1..${p.ell - 2}`);
-  if (p.to !== undefined && (p.to < p.ell || p.to > 64 || productBits(p) > 64 || p.exact)) throw new RangeError(`truncation of Z_2^${p.ell} into Z_2^${p.to}: want a ring of ℓ..64 bits (and no exact floor)`);
+  if (p.to !== undefined && (p.to < p.ell || p.to > 64 || productBits(p) > 64)) throw new RangeError(`truncation of Z_2^${p.ell} into Z_2^${p.to}: want a ring of ℓ..64 bits`);
 }
 
 /**
@@ -57,15 +64,12 @@ export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Ch
   const y = server ? ring.addScalar(x, B) : x;
   const m = bitAt(y, ell - 1);
   // m0·m1 over Z_2^t (Z_2^(to − ℓ + t) when widening): the server sends, the client chooses with m1.
-  const mm = await bitProduct(ctx, small, m, ch);
+  const ex = exactIn(ctx, p) && n > 0 ? await exactParts(ctx, y, ell, [t], rt, { m, ring: small, ch }) : null;
+  const mm = ex?.mm ?? (await bitProduct(ctx, small, m, ch));
   const top = rt.shl(convertWidth(small.sub(mm, bitsRing(small, m)), small, rt, false), ell - t); // (m0m1 − m_P)·2^(ℓ−t)
   let out = rt.add(convertWidth(ring.shrLogical(y, t), ring, rt, false), top);
   if (server) out = rt.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t))));
-  if (p.exact) {
-    const low = server ? y : ring.sub(ring.addScalar(ring.alloc(n), -1), y); // client: ¬y1, low t bits
-    const c = (await millionaires(ctx, n, 1, t, server ? low : null, server ? null : low)).gt;
-    out = ring.add(out, await b2a(ctx, c, ell));
-  }
+  if (ex) out = rt.add(out, ex.carries[0]);
   return out;
 }
 
@@ -73,18 +77,28 @@ export async function trunc(ctx: ProtoCtx, x: RingArray, p: TruncParams, ch?: Ch
  * floor(x / 2^t) (or one less) for several shifts t at once, all results in Z_2^ℓ: the wrap bit
  * w = msb(y0) ∨ msb(y1) is the same for every shift, so one bit product over Z_2^(max t) serves
  * them all (reduced mod 2^t for each). Requires |x| < 2^(ℓ−2). `ch`: `truncSpec(ctx, n, max t)`.
+ * `exact`: every result the exact floor (one millionaires' run for all the shifts' carries).
  */
-export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts: number[], ch?: Chooser): Promise<RingArray[]> {
+export async function truncMany(ctx: ProtoCtx, x: RingArray, ell: number, shifts: number[], ch?: Chooser, exact = ctx.exact === true): Promise<RingArray[]> {
   const T = Math.max(...shifts);
   for (const t of shifts) checkTrunc({ ell, t });
   const ring = ringOf(ell), server = isServer(ctx), B = 1n << BigInt(ell - 2);
   const y = server ? ring.addScalar(x, B) : x, m = bitAt(y, ell - 1);
-  const mm = await bitProduct(ctx, ringOf(T), m, ch);
-  return shifts.map((t) => {
+  const ex = exact && x.length > 0 ? await exactParts(ctx, y, ell, shifts, ring, { m, ring: ringOf(T), ch }) : null;
+  const mm = ex?.mm ?? (await bitProduct(ctx, ringOf(T), m, ch));
+  return shifts.map((t, j) => {
     const small = ringOf(t), top = ring.shl(convertWidth(small.sub(reduceRing(mm, T, t), bitsRing(small, m)), small, ring, false), ell - t);
     const out = ring.add(ring.shrLogical(y, t), top);
-    return server ? ring.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t)))) : out;
+    const o = server ? ring.addScalar(out, BigInt.asUintN(64, -(B >> BigInt(t)))) : out;
+    return ex ? ring.add(o, ex.carries[j]) : o;
   });
+}
+
+/** Cost steps of `truncMany` (`pooled`: its correlated OT was prepared ahead, `truncSpec(ctx, n, max t)`). */
+export function truncManyCostSteps(b: CostBuilder, n: number, ell: number, shifts: number[], pooled = false, exact = b.exact): void {
+  const T = Math.max(...shifts);
+  if (exact && n > 0) exactPartsCost(b, n, shifts, ell, T, pooled);
+  else bitProductCost(b, n, T, pooled);
 }
 
 /** Bits (0/1) as elements of a ring. */
@@ -97,18 +111,22 @@ export function bitsRing(r: Ring, b: Bits): RingArray {
 
 /** `pooled`: the truncation's OT was prepared ahead (`truncSpec`). */
 export function truncCostSteps(b: CostBuilder, n: number, p: TruncParams, pooled = false): void {
-  bitProductCost(b, n, productBits(p), pooled);
-  if (p.exact) {
-    millionairesCost(b, n, 1, p.t);
-    b2aCost(b, n, p.ell);
-  }
+  if (exactIn(b, p) && n > 0) exactPartsCost(b, n, [p.t], p.to ?? p.ell, productBits(p), pooled);
+  else bitProductCost(b, n, productBits(p), pooled);
 }
 
 export const truncCost = (n: number, p: TruncParams, ot?: OtCostModel): Cost => costOf((b) => truncCostSteps(b, n, p), ot);
 
-/** Twin: floor(x / 2^t) (the secure result is this, or one less unless `exact`). */
+/** Twin: floor(x / 2^t) (the secure result is this, or one less unless `exact`). Checks |x| < 2^(ℓ−2). */
 export function truncTwin(x: RingArray, p: TruncParams): RingArray {
-  const r = ringOf(p.ell).shr(x, p.t);
+  checkTrunc(p);
+  const ring = ringOf(p.ell);
+  // |x| < 2^(ℓ−2) ⟺ x + 2^(ℓ−2) − 1 (mod 2^ℓ) ≤ 2^(ℓ−1) − 2, compared exactly (no float rounding at ℓ = 64).
+  const u = ring.addScalar(x, (1n << BigInt(p.ell - 2)) - 1n), top = (1n << BigInt(p.ell - 1)) - 2n;
+  for (let i = 0; i < u.length; i++) {
+    if (BigInt(u[i]) > top) throw new RangeError(`truncation in Z_2^${p.ell}: element ${i} (${ring.toSigned(x.subarray(i, i + 1) as RingArray)[0]}) outside |x| < 2^${p.ell - 2}`);
+  }
+  const r = ring.shr(x, p.t);
   return p.to === undefined ? r : convertWidth(r, ringOf(p.ell), ringOf(p.to), true);
 }
 

@@ -11,10 +11,9 @@
 // per row).
 import { twins } from '../twins.ts';
 import { bcastOf, broadcastIndex, gather, permuteIndex, size, splitData, type Data } from '../tensor.ts';
-import { concatArgs, nonlinearParams, nonlinearRow, otFlights } from './nonlinear.ts';
+import { concatArgs, nonlinearParams, nonlinearRow, otFlights, protoCtx } from './nonlinear.ts';
 import type { Batch, BatchItem, CostParams, ExecCtx, Flight, OpCall, OpSignature } from './types.ts';
 import { NONLINEAR_PRIMS, type Share } from '../../crypto/nonlinear/index.ts';
-import type { ProtoCtx } from '../../crypto/nonlinear/context.ts';
 
 const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -43,7 +42,7 @@ function batchOf(name: 'mul_ss' | 'mul_sx'): Batch {
   return {
     impl: async (ctx: ExecCtx, items: BatchItem[]) => {
       const calls = items.map((it) => it.call), { params, rows, cols } = paramsOf(calls);
-      const pctx: ProtoCtx = { party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() };
+      const pctx = await protoCtx(ctx);
       const args = rows ? concatArgs(items.map((it) => ({ ...it, args: [{ ...it.args[0], data: transposed(it.args[0].data as Data, rows, cols) }, it.args[1]] }))) : concatArgs(items);
       const out = (await prim.protocol(pctx, args as Share[], params as never)) as Data;
       const parts = splitData(out, calls.map((c) => size(c.type.shape)));

@@ -97,7 +97,8 @@ export function nonlinearParams(name: string, call: OpCall): Record<string, unkn
 
 export const otFlights = (c: { flights?: Flight[] }): Flight[] => c.flights ?? [];
 
-const protoCtx = async (ctx: ExecCtx): Promise<ProtoCtx> => ({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() });
+/** The protocols' ctx of a party's execution ctx (its OT engine set up on first use; exact mode passed on). */
+export const protoCtx = async (ctx: ExecCtx): Promise<ProtoCtx> => ({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot(), exact: ctx.exact });
 
 /** The protocol parameters shared by every call of a batch (equal batch keys guarantee it). */
 function sharedParams(name: string, calls: OpCall[]): Record<string, unknown> {

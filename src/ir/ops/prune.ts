@@ -6,7 +6,7 @@ import { checkRoute, fromWords, identityRoute, isTrivialRoute, masksPerRow, outR
 import { compactDest, compactDestCostSteps, isTrivialRouteTo, routeTo, routeToCostSteps } from '../../crypto/shuffle/route-to.ts';
 import type { RingArray } from '../../crypto/ring.ts';
 import { size, type Data } from '../../ir/tensor.ts';
-import { otFlights, SECRET_INT_ELL } from './nonlinear.ts';
+import { otFlights, protoCtx, SECRET_INT_ELL } from './nonlinear.ts';
 import type { CostParams, ExecValue, Flight, Impl, OpCall, OpRow } from './types.ts';
 
 /** The count parameters' names in stdlib/prelude.cpl (lowering records their sizes as these attributes). */
@@ -46,7 +46,7 @@ function impl(mode: RouteMode): Impl {
     checkRoute(p); // before the OT engine starts: a bad count sends nothing
     const x = toWords(p.payload, args[0].data as RingArray | Uint8Array, p.n);
     // Trivial routes (count 0 or n) send nothing, so they do not start the OT engine either.
-    const out = isTrivialRoute(p) ? identityRoute(p, x) : await route({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() }, p, x, maskBits(args, masks));
+    const out = isTrivialRoute(p) ? identityRoute(p, x) : await route(await protoCtx(ctx), p, x, maskBits(args, masks));
     return fromWords(p.payload, out, outRows(p)) as Data;
   };
 }
@@ -75,7 +75,6 @@ const sizeAttr = (call: OpCall): number => {
   if (typeof k !== 'number') throw new RangeError("the count 'k' must be a size (a constant, a config size or a revealed count) so that the cost is known");
   return k;
 };
-const protoCtx = async (ctx: Parameters<Impl>[0]) => ({ party: ctx.party, ch: ctx.ch, prg: ctx.prg, ot: await ctx.engines.ot() });
 
 /** compact_dest(keep, k): compact's destinations as secret integers (Z_2^32 shares). */
 export const compactDestRow: Pick<OpRow, 'impl' | 'cost' | 'unsupported'> = {

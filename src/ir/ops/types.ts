@@ -46,6 +46,8 @@ export interface ExecCtx {
   prg: Prg;
   /** Lazily set-up cryptographic engines (base OTs / HE keys happen once per session). */
   engines: Engines;
+  /** Exact mode (IrProgram.exact): every truncation floors exactly (ProtoCtx.exact). */
+  exact?: boolean;
 }
 
 /**
