@@ -112,6 +112,7 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   const engines = opts.engines ?? new SessionEngines(party, ch, { ot: opts.ot });
   const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines, exact: p.exact === true };
   const s = opts.schedule ?? buildSchedule(p);
+  ch.startRun?.();
   // Which Galois keys (and whether packed results) each ring width's HE setup sends: a function of
   // the schedule both parties hold, as the cost model computes it (src/opt/he-keys.ts).
   engines.planHeKeys?.(heKeyPlan(s));

@@ -49,6 +49,13 @@ export interface Channel {
   scope(label: string): () => void;
   /** Attribute compute only (not bytes or rounds) to a label; optional (CountingChannel has it). */
   computeScope?(label: string): () => void;
+  /**
+   * A run starts here: the parties begin it together, so this party's next message opens a new
+   * round even if its last message of the previous run was never answered. Without it, on a
+   * channel reused across runs, a run whose first flight goes both ways shares its first round
+   * with the previous run's last one (one round fewer than the run's own prediction).
+   */
+  startRun?(): void;
   /** Counters per scope label, in first-use order. */
   readonly byScope: ReadonlyMap<string, Readonly<Counters>>;
 }
@@ -116,6 +123,10 @@ export abstract class CountingChannel implements Channel {
 
   /** Transport hook: deliver a stamped payload to the peer. */
   protected abstract transmit(payload: Uint8Array, round: number): void;
+
+  startRun(): void {
+    this.clock = this.high;
+  }
 
   send(payload: Uint8Array): void {
     if (this.failure) throw this.failure;
