@@ -15,7 +15,7 @@
 //
 //   npm run bench -- nonlinear [--quick] [--reps 3] [--ot iknp,ferret] [--parts results,cpl,fair]
 //     [--fns comparison,gelu,softmax,layernorm]  (fair rows: these functions only)
-//     [--warmup 2]  (fair rows: untimed runs before the timed ones; 0 with --quick)
+//     [--warmup 5]  (fair rows: untimed runs before the timed ones; 0 with --quick)
 //     [--trace]  (fair rows: each party's waiting and GC, and both replayed on idle cores)
 //     [--profile DIR]  (fair rows: each party's CPU profile of the timed runs after the first)
 //     [--v8 fair|default|--flag,...,young=MB]  (fair, ops: the parties' V8 runtime, runtime.ts;
@@ -41,7 +41,7 @@ const repsArg = process.argv.indexOf('--reps');
 const reps = repsArg >= 0 ? Number(process.argv[repsArg + 1]) : quick ? 1 : 3;
 // fair rows: untimed runs first, so the timed ones run warm code as a long session does (the
 // parties are fresh worker threads: their first runs compile and re-optimise the protocols).
-const warmup = process.argv.includes('--warmup') ? Number(process.argv[process.argv.indexOf('--warmup') + 1]) : quick ? 0 : 2;
+const warmup = process.argv.includes('--warmup') ? Number(process.argv[process.argv.indexOf('--warmup') + 1]) : quick ? 0 : 5;
 const argOf = (name: string, dflt: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const backends = argOf('--ot', 'iknp,ferret').split(',').map((b) => {
   if (!isOtBackend(b)) throw new Error(`--ot: unknown backend '${b}' (${OT_BACKENDS.join(', ')})`);
