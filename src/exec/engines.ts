@@ -53,11 +53,11 @@ export class SessionEngines implements Engines {
     return this.otEngine;
   }
 
-  /** The session's HE key plan (src/opt/he-keys.ts): the first one given, before any HE setup. */
+  /** The session's HE key plan (src/opt/he-keys.ts): the first run's, before any HE setup. */
   private heKeys: HeKeyPlan | null = null;
 
-  planHeKeys(plan: HeKeyPlan): void {
-    this.heKeys ??= plan;
+  planHeKeys(plan: () => HeKeyPlan): void {
+    this.heKeys ??= plan();
   }
 
   async he(ell: number): Promise<HeEngine> {

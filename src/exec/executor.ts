@@ -115,7 +115,8 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   ch.startRun?.();
   // Which Galois keys (and whether packed results) each ring width's HE setup sends: a function of
   // the schedule both parties hold, as the cost model computes it (src/opt/he-keys.ts).
-  engines.planHeKeys?.(heKeyPlan(s));
+  // Computed once per session (later runs keep the first plan; GPT-2 generation runs once per token).
+  engines.planHeKeys?.(() => heKeyPlan(s));
   const sp = s.program;
   const dims = new DimEnv();
   const values: ExecValue[] = [];

@@ -59,8 +59,9 @@ export type HeKeyPlan = ReadonlyMap<number, { packed: boolean; galoisDepth?: num
 
 export interface Engines {
   he(ell: number): Promise<HeEngine>;
-  /** Fix the HE key plan before any HE setup (the first plan given sticks for the session). */
-  planHeKeys?(plan: HeKeyPlan): void;
+  /** Fix the HE key plan before any HE setup: the first call's `plan()` sticks for the session
+   * (later calls do not compute theirs). */
+  planHeKeys?(plan: () => HeKeyPlan): void;
   /** The session's OT engine (base OTs in both directions on first use). */
   ot(): Promise<ObliviousTransfer>;
   /**
