@@ -62,9 +62,25 @@ export function openCheckpoint(dir: string): Checkpoint {
  */
 export function withCheckpointMode(p: IrProgram, ck: Checkpoint | undefined): IrProgram {
   if (!ck?.exact || p.exact) return p;
-  const uses = p.inputs.some((i) => i.owner === 'server' && i.source !== null && Object.keys(ck.thresholds).some((k) => String(i.source).includes(k)));
-  return uses ? { ...p, exact: true } : p;
+  return p.inputs.some((i) => i.owner === 'server' && readsThresholds(ck, i.source)) ? { ...p, exact: true } : p;
 }
+
+/** Whether an input's source resolves to a thresholds.json entry, as checkpointInputs reads it
+ * (a malformed source is not: checkpointInputs reports it). */
+function readsThresholds(ck: Checkpoint, source: string | null): boolean {
+  if (source === null) return false;
+  let ref: SourceRef;
+  try {
+    ref = parseSource(source);
+  } catch (e) {
+    if (e instanceof SourceError) return false;
+    throw e;
+  }
+  return fromThresholds(ck, resolveName(ck, ref.perLayer ? ref.name.replaceAll('{l}', '0') : ref.name));
+}
+
+/** A resolved name that checkpointInputs reads from thresholds.json (not from the weights). */
+const fromThresholds = (ck: Checkpoint, found: string | undefined): found is string => found !== undefined && found in ck.thresholds && !ck.weights.tensors.has(found);
 
 /**
  * Program config sizes from a Hugging Face config.json: its integer entries by name, plus the
@@ -131,7 +147,7 @@ function loadOne(ck: Checkpoint, p: IrProgram, input: IrInput, ref: SourceRef, n
   const d = hiddenSize(p);
   const expect = expectedRawShape(ref, want, d);
   let data: Float64Array, shape: number[];
-  if (found in ck.thresholds && !ck.weights.tensors.has(found)) {
+  if (fromThresholds(ck, found)) {
     data = Float64Array.from(ck.thresholds[found]);
     shape = [data.length];
   } else {
