@@ -4,7 +4,8 @@ import type { OtBackend } from '../crypto/ot/index.ts';
 import { execute } from '../exec/executor.ts';
 import { hex } from '../transport/frame.ts';
 import { programHash as hashOf } from '../ir/hash.ts';
-import { connect } from '../transport/ws-channel.ts';
+import { connect, type MismatchHint } from '../transport/ws-channel.ts';
+import type { IrProgram } from '../ir/ir.ts';
 import { DEFAULT_MAX_SESSIONS, listen, type WsServer } from '../transport/ws-server.ts';
 import { exitCodeFor } from '../transport/errors.ts';
 import { ChannelError, type Party } from '../transport/channel.ts';
@@ -95,14 +96,37 @@ function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array
   return ot === 'iknp' ? h : new Uint8Array(createHash('sha256').update(h).update(`ot ${ot}`).digest());
 }
 
+/** Where exact mode comes from, as `--help` says it (program.ts programHelp). */
+const EXACT_FROM = '--exact, or a checkpoint whose thresholds.json says "exact": true';
+
+/**
+ * What each side is told when the peer runs this very program in the other mode (exact or
+ * default, part of the program hash): the mode of each side and what to change. The peer learns
+ * only this side's mode, which it would learn anyway by retrying with the other setting.
+ */
+function modeHints(p: IrProgram, ot: OtBackend, party: Party, exactFlag: boolean): MismatchHint[] {
+  const other: Party = party === 'server' ? 'client' : 'server';
+  const mode = (exact: boolean) => (exact ? 'exact mode' : 'default mode');
+  const exact = p.exact === true;
+  const clientExact = party === 'client' ? exact : !exact;
+  const toClient = clientExact ? 'leave out --exact (or the server must run in exact mode too)' : 'pass --exact';
+  const toServer = clientExact ? 'the client must leave out --exact, or the server run with --exact' : 'the client must pass --exact';
+  const why = exact ? ` (${exactFlag ? '--exact' : 'its checkpoint\'s thresholds.json says "exact": true'})` : '';
+  return [{
+    programHash: sessionHash({ ...p, exact: !exact }, ot),
+    local: `the ${other} runs ${mode(!exact)}, this ${party} ${mode(exact)}${why}; ${party === 'client' ? toClient : toServer}`,
+    peer: `the ${party} runs ${mode(exact)}${exact ? ` (${EXACT_FROM})` : ''}, the ${other} ${mode(!exact)}; ${party === 'client' ? toServer : toClient}`,
+  }];
+}
+
 /** Compile the program and take this party's inputs; the hash both sides compare at connect
  * covers the OT backend too (the parties must agree on it). */
-function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0] & { ot?: string }, party: Party, io: Io) {
+function prepareParty(file: string, values: Parameters<typeof compileProgram>[1] & Parameters<typeof gatherInputs>[1] & Parameters<typeof readModelArgs>[0] & { ot?: string; exact?: boolean }, party: Party, io: Io) {
   const m = readModelArgs(values, party);
   const ot = otBackendOf(values);
   const p = withCheckpointMode(compileProgram(file, values, io, modelConfig(m)), m.checkpoint);
   const inputs = gatherInputs(p, values, party, (s) => io.out(s + '\n'), modelInputs(p, m, io).inputs);
-  return { p, m, ot, inputs, programHash: sessionHash(p, ot) };
+  return { p, m, ot, inputs, programHash: sessionHash(p, ot), mismatchHints: modeHints(p, ot, party, values.exact === true) };
 }
 
 /** Listen, turning "port in use" and similar into a one-line usage error (exit 2). */
@@ -127,7 +151,7 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
   const file = positionals[0];
   const { host, port } = hostPort(values.listen ?? '127.0.0.1:7878', '--listen');
   applyHeOptions(values, SERVE_CACHE_MB);
-  const { p, ot, inputs, programHash } = prepareParty(file, values, 'server', io);
+  const { p, ot, inputs, programHash, mismatchHints } = prepareParty(file, values, 'server', io);
   const security = serverSecurity(values);
   const limits = sessionLimits(values, p, 'server');
   if (limits.token !== undefined && !security.tls && !isLoopback(host)) io.err(`warning: --token-file without --tls-cert: clients send the token in clear\n`);
@@ -140,6 +164,7 @@ export async function runServe(argv: string[], io: Io, stop?: AbortSignal): Prom
     host,
     port,
     programHash,
+    mismatchHints,
     ...limits,
     ...security,
     onRefused: (why) => io.err(`${why}\n`),
@@ -192,11 +217,11 @@ export async function runConnect(argv: string[], io: Io): Promise<number> {
   const file = positionals[0];
   const { host, port } = hostPort(values.to ?? '127.0.0.1:7878', '--to');
   applyHeOptions(values, 0);
-  const { p, m, ot, inputs, programHash } = prepareParty(file, values, 'client', io);
+  const { p, m, ot, inputs, programHash, mismatchHints } = prepareParty(file, values, 'client', io);
   const { tls, ca } = clientSecurity(values);
   const limits = sessionLimits(values, p, 'client');
   if (limits.token !== undefined && !tls && !isLoopback(host)) throw new UsageError(`--token-file without --tls or --ca would send the token to ${host} in clear`);
-  const ch = await connect(`${tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash, ...limits, ...(ca !== undefined ? { ca } : {}) });
+  const ch = await connect(`${tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${port}`, { programHash, mismatchHints, ...limits, ...(ca !== undefined ? { ca } : {}) });
   const bar = progress(io, progressWanted(values, io));
   const t0 = performance.now();
   try {

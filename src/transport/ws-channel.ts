@@ -12,7 +12,7 @@
 import { WebSocket } from 'ws';
 import { ChannelError, CountingChannel, type ChannelErrorKind, type Party, type SizeGuard } from './channel.ts';
 import { Deadlines } from './deadlines.ts';
-import { WS_DEFAULTS, type WsOptions } from './ws-options.ts';
+import { WS_DEFAULTS, type MismatchHint, type WsOptions } from './ws-options.ts';
 import { KIND_CODES } from './errors.ts';
 import { CLOSE_KIND_BASE, CLOSE_NORMAL, SOCKET_GONE, closeFailure, socketFailure } from './ws-errors.ts';
 import {
@@ -20,7 +20,7 @@ import {
   decodeError, decodeHello, encodeError, encodeFrame, encodeHello, hex, parseHeader,
 } from './frame.ts';
 
-export { WS_DEFAULTS, type WsOptions } from './ws-options.ts';
+export { WS_DEFAULTS, type MismatchHint, type WsOptions } from './ws-options.ts';
 
 /** Framing overhead, reported apart from the payload counters in `totals`. */
 export interface Overhead {
@@ -42,8 +42,9 @@ export class WsChannel extends CountingChannel {
   readonly ended: Promise<ChannelError>;
   sessionId: number;
   private readonly ws: WebSocket;
-  private readonly opt: Required<Omit<WsOptions, 'sessionId' | 'sizeGuard'>>;
+  private readonly opt: Required<Omit<WsOptions, 'sessionId' | 'sizeGuard' | 'mismatchHints'>>;
   private sizeGuard: SizeGuard | null;
+  private readonly mismatchHints: MismatchHint[];
   /** Messages whose first frame arrived (the index `sizeGuard` sees). */
   private messagesIn = 0;
   private partialTotal = 0;
@@ -69,9 +70,10 @@ export class WsChannel extends CountingChannel {
     super(party);
     if (!(options.programHash instanceof Uint8Array) || options.programHash.byteLength !== HASH_BYTES)
       throw new TypeError(`programHash must be a ${HASH_BYTES}-byte Uint8Array`);
-    const { sizeGuard = null, ...rest } = options;
-    this.opt = { ...WS_DEFAULTS, protocolVersion: PROTOCOL_VERSION, ...stripUndefined(rest) } as Required<Omit<WsOptions, 'sessionId' | 'sizeGuard'>>;
+    const { sizeGuard = null, mismatchHints = [], ...rest } = options;
+    this.opt = { ...WS_DEFAULTS, protocolVersion: PROTOCOL_VERSION, ...stripUndefined(rest) } as Required<Omit<WsOptions, 'sessionId' | 'sizeGuard' | 'mismatchHints'>>;
     this.sizeGuard = sizeGuard;
+    this.mismatchHints = mismatchHints;
     this.deadlines = new Deadlines(this.opt);
     if (this.opt.chunkBytes > this.opt.maxFrameBytes) this.opt.chunkBytes = this.opt.maxFrameBytes;
     this.sessionId = party === 'client' ? (options.sessionId ?? (Math.random() * 2 ** 32) >>> 0) >>> 0 : 0;
@@ -236,9 +238,13 @@ export class WsChannel extends CountingChannel {
     const mine = hex(this.opt.programHash), theirs = hex(hello.programHash);
     // The peer learns only that the programs differ, never our hash (it would let a client test
     // guesses of the model's configuration offline); the local message names both for the log.
-    if (mine !== theirs)
-      throw new ChannelError('mismatch', `program mismatch: this ${this.party} runs program ${mine}, the ${hello.role} runs ${theirs}; both must compile the same program`,
-        `program mismatch: the ${this.party} runs a different program or config; both must compile the same program`);
+    // A hint the caller gave for the peer's hash (the same program in the other mode) says what
+    // to change instead; the peer learns only what retrying with the other setting would tell it.
+    if (mine !== theirs) {
+      const hint = this.mismatchHints.find((h) => hex(h.programHash) === theirs);
+      throw new ChannelError('mismatch', `program mismatch: this ${this.party} runs program ${mine}, the ${hello.role} runs ${theirs}; ${hint?.local ?? 'both must compile the same program'}`,
+        `program mismatch: ${hint?.peer ?? `the ${this.party} runs a different program or config; both must compile the same program`}`);
+    }
     if (this.party === 'server') this.sessionId = session;
     else if (session !== this.sessionId) throw new ChannelError('malformed', `malformed hello: session ${session}, expected ${this.sessionId}`);
     this.peerMaxFrame = hello.maxFrameBytes;

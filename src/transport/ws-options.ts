@@ -27,8 +27,18 @@ export interface WsOptions {
   handshakeTimeoutMs?: number;
   /** Checks each incoming message's announced size at its first frame (see `SizeGuard`). */
   sizeGuard?: SizeGuard | null;
+  /** Explanations of a program mismatch this side can recognise (cli/two-party.ts: the same
+   * program in the other mode): when the peer's hash is `programHash`, `local` ends this side's
+   * message and `peer` what the peer is told instead of the generic "a different program". */
+  mismatchHints?: MismatchHint[];
   /** Testing only: speak another protocol version. */
   protocolVersion?: number;
+}
+
+export interface MismatchHint {
+  programHash: Uint8Array;
+  local: string;
+  peer: string;
 }
 
 export const WS_DEFAULTS = {
