@@ -32,8 +32,9 @@ options:
   --compute MODE       none (default: network time only), calibrate (a short benchmark on this
                        machine, a few seconds) or FILE (a model saved with --save-compute)
   --save-compute FILE  write the calibrated compute model as JSON
-  --report RUN.json    compare with a run (cipherprune run --report): config, revealed sizes
-                       and schedule from the run; measured bytes and rounds per step
+  --report RUN.json    compare with a run (cipherprune run --report): config, revealed sizes,
+                       schedule and mode (exact or default) from the run; measured bytes and
+                       rounds per step. Reports without a recorded mode take --exact
   --no-merge           inspect the sequential schedule
   --no-rounds          leave out the per-round table (table format)
 ${sizesHelp}
@@ -51,6 +52,13 @@ function readReport(file: string): ReportData {
   } catch (e) {
     throw new UsageError(`--report ${file}: ${(e as Error).message}`);
   }
+}
+
+/** The run's mode: the report's (a contradicting --exact is an error), else --exact (older reports). */
+function reportMode(r: ReportData, values: { report?: string; exact?: boolean }): boolean {
+  if (r.exact === undefined) return values.exact === true;
+  if (values.exact && !r.exact) throw new UsageError(`--exact: the run in ${values.report} ran in default mode (its report says "exact": false); leave out --exact`);
+  return r.exact;
 }
 
 function measuredFrom(r: ReportData): MeasuredRun {
@@ -124,7 +132,7 @@ export async function runInspect(argv: string[], io: Io): Promise<number> {
     throw new UsageError('--report: the config and revealed sizes come from the run; leave out --config, --tokens, --kept and --assume');
   }
   const file = positionals[0];
-  const p: IrProgram = compileProgram(file, report ? { model: report.model ?? values.model, config: Object.entries(report.config).map(([k, v]) => `${k}=${v}`) } : values, io);
+  const p: IrProgram = compileProgram(file, report ? { model: report.model ?? values.model, config: Object.entries(report.config).map(([k, v]) => `${k}=${v}`), exact: reportMode(report, values) } : values, io);
   let dims: DimEnv;
   if (report) {
     dims = new DimEnv();

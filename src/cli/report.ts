@@ -50,6 +50,9 @@ export interface ReportData {
   predicted?: { bytesC2S: number; bytesS2C: number; rounds: number };
   /** The schedule that ran: merged rounds or not. */
   merged: boolean;
+  /** The run was in exact mode (IrProgram.exact; --exact or the checkpoint's thresholds.json).
+   * Absent in reports written before it was recorded. */
+  exact?: boolean;
   /** Each communicating step (or concurrent group): its channel scope label, ops, and bytes and rounds per party. */
   steps: { step: number; label: string; op: string; ids: number[]; where: string; loops: string[]; measured: Partial<Record<Party, Counters>>; predicted?: { bytesC2S: number; bytesS2C: number; rounds: Record<Party, number> } }[];
   outputs: { id: number; to: Party; shape: number[]; values: number[] }[];
@@ -85,6 +88,7 @@ export function buildReport(p: IrProgram, file: string, party: Party | 'both', r
     totals: extra.totals,
     predicted: extra.predicted && { bytesC2S: extra.predicted.bytesC2S, bytesS2C: extra.predicted.bytesS2C, rounds: extra.predicted.rounds },
     merged: sched.merged,
+    exact: p.exact === true,
     steps,
     outputs: [...(results.client?.outputs ?? []), ...(results.server?.outputs ?? [])].map((o) => ({ id: o.id, to: o.to, shape: o.tensor.shape, values: Array.from(realValues(o.tensor, 'fixed')) })),
   };

@@ -1,7 +1,7 @@
 // `cipherprune inspect` and the schedule flags of `compile`, through the CLI's entry point
 // (in-process): published shapes too big to run print their totals; kept counts are checked;
 // a run report is compared step by step.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,41 @@ describe('cipherprune inspect', () => {
       expect(x.measured!.simulatedSeconds).toBe(JSON.parse(readFileSync(report, 'utf8')).simulatedSeconds);
       const t = await cli(['inspect', 'test/exec/programs/layer.cpl', '--report', report, '--no-rounds']);
       expect(t.out).toMatch(/predicted vs measured \(run report\): every step as predicted/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("--report of an exact-mode run: compared in the run's mode; --exact against a default-mode report is an error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cp-inspect-'));
+    try {
+      const report = join(dir, 'run.json');
+      const run = await cli(['run', 'test/exec/programs/layer.cpl', '--random-inputs', '2', '--exact', '--report', report]);
+      expect(run.code).toBe(0);
+      const data = JSON.parse(readFileSync(report, 'utf8'));
+      expect(data.exact).toBe(true);
+      const compare = async (file: string, extra: string[] = []) => {
+        const r = await cli(['inspect', 'test/exec/programs/layer.cpl', '--report', file, '--format', 'json', ...extra]);
+        expect(r.err).toBe('');
+        return (JSON.parse(r.out) as Inspection).measured!;
+      };
+      // The mode comes from the report, with or without --exact.
+      for (const extra of [[], ['--exact']]) {
+        const m = await compare(report, extra);
+        expect(m.mismatches).toBe(0);
+        expect(m.totals.rounds).toBeGreaterThan(0);
+      }
+      // A report written before the mode was recorded: --exact is honoured; without it, default mode.
+      const old = join(dir, 'old.json');
+      writeFileSync(old, JSON.stringify({ ...data, exact: undefined }));
+      expect((await compare(old, ['--exact'])).mismatches).toBe(0);
+      expect((await compare(old)).mismatches).toBeGreaterThan(0);
+      // A default-mode report and --exact contradict each other.
+      const dflt = join(dir, 'default.json');
+      writeFileSync(dflt, JSON.stringify({ ...data, exact: false }));
+      const bad = await cli(['inspect', 'test/exec/programs/layer.cpl', '--report', dflt, '--exact']);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/--exact: the run in .*default\.json ran in default mode \(its report says "exact": false\); leave out --exact/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
