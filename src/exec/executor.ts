@@ -113,10 +113,6 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   const ctx: ExecCtx = { party, ch, prg: opts.prg ?? new Prg(randomBytes(16)), engines, exact: p.exact === true };
   const s = opts.schedule ?? buildSchedule(p);
   ch.startRun?.();
-  // Which Galois keys (and whether packed results) each ring width's HE setup sends: a function of
-  // the schedule both parties hold, as the cost model computes it (src/opt/he-keys.ts).
-  // Computed once per session (later runs keep the first plan; GPT-2 generation runs once per token).
-  engines.planHeKeys?.(() => heKeyPlan(s));
   const sp = s.program;
   const dims = new DimEnv();
   const values: ExecValue[] = [];
@@ -190,6 +186,11 @@ export async function execute(p: IrProgram, opts: ExecuteOptions): Promise<Execu
   };
   try {
     checkRunnable(p, party, opts.inputs);
+    // Which Galois keys (and whether packed results) each ring width's HE setup sends: a function of
+    // the schedule both parties hold, as the cost model computes it (src/opt/he-keys.ts), after the
+    // checks above (their errors are the clearer ones) and before any message.
+    // Computed once per session (later runs keep the first plan; GPT-2 generation runs once per token).
+    engines.planHeKeys?.(() => heKeyPlan(s));
     const all = units(s);
     for (const [u, unit] of all.entries()) {
       const parts = unit.map(prepare);

@@ -16,17 +16,25 @@ import { chainFor, keyPackOf, POLY_DEGREE } from '../crypto/he/seal.ts';
 import { checkNoise } from '../crypto/he/noise.ts';
 import { packNoise, resultCoeffs } from '../crypto/he/compress.ts';
 import { computeUs, noiseTerms } from '../crypto/he/packing.ts';
+import { OpError, type IrOp } from '../ir/ir.ts';
+import type { DimEnv } from '../ir/dim-env.ts';
 import { heParamsFor } from '../ir/ops/he.ts';
 import { makeCostParams } from '../ir/ops/table.ts';
 import type { CostParams, HeKeyPlan } from '../ir/ops/types.ts';
-import { predictSchedule } from './cost.ts';
+import { predictSchedule, stepFlights } from './cost.ts';
 import { largestRevealedSizes } from './message-bound.ts';
 import type { Schedule } from './schedule.ts';
 
 /** One HE product of the schedule: [X]·W (with the lookup's fixed blocking, if any) or [A]·[B] per head. */
 export type Product = { kind: 'plain'; n: number; k: number; m: number; blocking?: Blocking } | { kind: 'shared'; shape: { heads: number; n: number; k: number; m: number; transposeB?: boolean } };
 
-/** The HE products of a schedule by ring width, at the largest revealed sizes; null if those are unknown. */
+/**
+ * The HE products of a schedule by ring width, at the largest revealed sizes; null if those are
+ * unknown (a revealed size that is not a count: every width keeps the defaults). Predicting the
+ * schedule there must succeed: those sizes are a run that prunes nothing, so an op whose cost
+ * fails there would fail that run too. A failure is an error naming the program and the cause,
+ * never a silent fallback to the default keys (which would change the setup bytes unseen).
+ */
 export function heProducts(s: Schedule): Map<number, Product[]> | null {
   const dims = largestRevealedSizes(s.program);
   if (!dims) return null;
@@ -42,10 +50,24 @@ export function heProducts(s: Schedule): Map<number, Product[]> | null {
   };
   try {
     predictSchedule(s, dims, rec);
-  } catch {
-    return null;
+  } catch (e) {
+    const sizes = s.program.runtimeDims.map((r) => `${r.symbol.name}=${dims.values.get(r.symbol)}`).join(', ');
+    const at = sizes ? ` with every size revealed at run time at its largest (${sizes})` : '';
+    throw new OpError(`cannot plan the HE keys of model '${s.program.model}': predicting its cost${at} failed: ${(e as Error).message}`, failingOp(s, dims));
   }
   return byEll;
+}
+
+/** The first op whose step cannot be priced on its own at `dims` (where a failed prediction points). */
+function failingOp(s: Schedule, dims: DimEnv): IrOp | undefined {
+  for (const st of s.steps) {
+    try {
+      stepFlights(s, st, dims, makeCostParams());
+    } catch {
+      return s.program.ops[st.ops[0]];
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -108,7 +130,8 @@ const plans = new WeakMap<Schedule, HeKeyPlan>();
 
 /**
  * The key plan of a schedule (header comment); empty (every width at the defaults) when a size
- * revealed at run time has no known bound. Memoised per schedule.
+ * revealed at run time has no known bound; an OpError when the schedule cannot be priced at its
+ * largest sizes (heProducts). Memoised per schedule.
  */
 export function heKeyPlan(s: Schedule): HeKeyPlan {
   let plan = plans.get(s);
