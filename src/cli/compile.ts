@@ -48,7 +48,7 @@ export async function runCompile(argv: string[], io: Io): Promise<number> {
   if (emit === 'schedule') return io.out(formatSchedule(s)), 0;
   const dims = assumedSizes(p, values);
   const c = withSizes(p, dims, '--emit cost', () => predictSchedule(s, dims, makeCostParams({ ot })));
-  const cheaper = new Map(cheaperOps(checked, p, dims).map((h) => [h.op.id, h]));
+  const cheaper = new Map(cheaperOps(checked, p, dims, ot).map((h) => [h.op.id, h]));
   for (const o of c.ops) {
     const op = p.ops[o.id], h = o.ids.map((id) => cheaper.get(id)).find((x) => x);
     const hint = h ? `  <- ${h.alternative} would cost ${h.alternativeBytes} B` : '';

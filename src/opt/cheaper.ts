@@ -3,7 +3,7 @@
 // that receives the server's weights — where another member of the same overload set (`*`, `@`,
 // ...) accepts the value as it was and costs less. Table-driven: the candidates come from the
 // prelude's `overload` declarations, their costs from the op table (`compile --emit cost`,
-// `check --costs`).
+// `check --costs`), in the program's mode (exact or default).
 import type { CheckResult } from '../front/check.ts';
 import type { FnEntity } from '../front/scope.ts';
 import type { TensorTy } from '../front/types.ts';
@@ -11,6 +11,8 @@ import { instantiate } from '../front/unify.ts';
 import type { DimEnv } from '../ir/dim-env.ts';
 import type { IrOp, IrProgram } from '../ir/ir.ts';
 import { opCall } from '../ir/ops/call.ts';
+import { exactOtModel } from '../crypto/nonlinear/context.ts';
+import type { OtChoice } from '../crypto/ot/index.ts';
 import { makeCostParams, opRow } from '../ir/ops/table.ts';
 import type { CostParams, OpCall } from '../ir/ops/types.ts';
 
@@ -23,16 +25,18 @@ export interface CheaperOp {
   why: string;
 }
 
-/** Cost parameters with the session setup already paid (per-op costs without setup). */
-function steady(call: OpCall): CostParams {
-  const p = makeCostParams();
+/** Cost parameters with the session setup already paid (per-op costs without setup), in the
+ * program's mode (exact mode prices every truncation's carry, as stepFlights does). */
+function steady(call: OpCall, exact: boolean, ot?: OtChoice): CostParams {
+  const base = makeCostParams({ ot });
+  const p = exact ? { ...base, otModel: exactOtModel(base.otModel) } : base;
   p.otSetup();
   const e = call.type.enc;
   if (e.kind === 'fix' || e.kind === 'ring') p.heSetup(e.ell);
   return p;
 }
 
-const bytesOf = (name: string, call: OpCall): number => opRow(name).cost(call, steady(call)).reduce((s, f) => s + f.c2s + f.s2c, 0);
+const bytesOf = (name: string, call: OpCall, exact: boolean, ot?: OtChoice): number => opRow(name).cost(call, steady(call, exact, ot)).reduce((s, f) => s + f.c2s + f.s2c, 0);
 
 /** The overload sets of the prelude, by member name. */
 function overloadPeers(checked: CheckResult): Map<string, FnEntity[]> {
@@ -47,7 +51,8 @@ function overloadPeers(checked: CheckResult): Map<string, FnEntity[]> {
   return peers;
 }
 
-export function cheaperOps(checked: CheckResult, p: IrProgram, dims: DimEnv): CheaperOp[] {
+/** `ot`: the session's OT backend (default DEFAULT_OT_BACKEND), as `--ot` gives it. */
+export function cheaperOps(checked: CheckResult, p: IrProgram, dims: DimEnv, ot?: OtChoice): CheaperOp[] {
   const peers = overloadPeers(checked), out: CheaperOp[] = [];
   for (const op of p.ops) {
     const alts = peers.get(op.op);
@@ -65,7 +70,7 @@ export function cheaperOps(checked: CheckResult, p: IrProgram, dims: DimEnv): Ch
     } catch {
       continue; // a size revealed at run time that is not assumed
     }
-    const bytes = bytesOf(op.op, call);
+    const bytes = bytesOf(op.op, call, p.exact === true, ot);
     const argTys: TensorTy[] = op.args.map((a, i) => {
       const src = raised[i] ?? p.ops[a];
       return { kind: 'tensor', vis: src.type.vis, enc: p.ops[a].type.enc, shape: p.ops[a].type.shape };
@@ -78,7 +83,7 @@ export function cheaperOps(checked: CheckResult, p: IrProgram, dims: DimEnv): Ch
         const r = instantiate(alt.item, tys.map((ty) => ({ ty, span: { start: 0, end: 0 } })), [], ctx);
         if (!r.ok) continue;
         const altCall: OpCall = { ...call, args: tys.map((t) => ({ vis: t.vis, enc: t.enc, shape: dims.shape(t.shape) })) };
-        const altBytes = bytesOf(alt.item.name, altCall);
+        const altBytes = bytesOf(alt.item.name, altCall, p.exact === true, ot);
         if (altBytes < bytes && (!best || altBytes < best.alternativeBytes)) {
           const why = raised.flatMap((r, i) => (r && r.type.vis !== 'secret' ? [`argument ${i + 1} is ${r.type.vis === 'public' ? 'a public value' : `the ${r.type.vis}'s value`}, made secret to fit`] : [])).join('; ');
           best = { op, bytes, alternative: alt.item.name, alternativeBytes: altBytes, why };
