@@ -11,7 +11,7 @@ import { NETWORKS, predictSeconds } from '../transport/sim-channel.ts';
 import { parse, UsageError, type Io } from './args.ts';
 import { modelErrors, ranked } from './model-args.ts';
 import { channelsFor } from './network.ts';
-import { otBackendOf } from './program.ts';
+import { exactFrom, exactHelp, otBackendOf } from './program.ts';
 import { costSummary, progress, progressWanted } from './report.ts';
 
 export const DEMO_TEXT = 'The food was delicious and the staff were friendly.';
@@ -33,11 +33,16 @@ options:
   --network NET        run over a simulated link: lan, wan or MBITS,MS (default: in memory,
                        with the LAN and WAN times predicted from bytes and rounds)
   --ot B               correlated-OT backend: ferret (default) or iknp (docs/ot.md)
-  --exact              exact mode: every secure truncation exact, the run equals the fixed-point
-                       reference bit for bit (docs/tuning.md, "Exact mode"); on by default when
-                       the checkpoint's thresholds.json says "exact": true (the bundled one does)
+${exactHelp}
+${exactFrom.checkpoint}
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
   -h, --help           show this help
+
+The bundled classifier runs in exact mode: its thresholds.json says "exact": true, because
+its thresholds were tuned for exact mode, where the secure run keeps exactly the tokens the
+fixed-point model keeps and gives its label (in the default mode a truncation's dropped carry
+can flip a pruning decision near a threshold; docs/tuning.md, "Exact mode"). --dense takes no
+thresholds and runs in the default mode unless --exact is given.
 
 example:
   cipherprune demo --text "The battery died after two days."`;

@@ -23,7 +23,8 @@ export const modelOptions = {
 export const modelHelp = {
   checkpoint: `  --checkpoint DIR     the server's model folder (Hugging Face layout): config.json sets the
                        config sizes, model.safetensors the weights (tensors named by the
-                       program's input sources), thresholds.json CipherPrune's thresholds`,
+                       program's input sources), thresholds.json CipherPrune's thresholds
+                       (and "exact": true: exact mode, see --exact)`,
   tokenizer: `  --tokenizer DIR      the client's tokenizer (tokenizer.json, vocab.txt, or vocab.json +
                        merges.txt), config.json sizes and a compacted table's token_rows.json;
                        never the weights`,

@@ -17,19 +17,36 @@ export const programOptions = {
   exact: { type: 'boolean' },
 } as const;
 
-export const programHelp = `  -m, --model NAME     the model to run (default: the only model in the file)
+/** Exact mode, in the one wording every command's help uses (docs/tuning.md, "Exact mode"). */
+export const exactHelp = `  --exact              exact mode: every secure truncation floors exactly, so the run equals the
+                       fixed-point reference bit for bit (more bytes and rounds; docs/tuning.md,
+                       "Exact mode"); part of the program hash, so both parties must run it`;
+
+/** Where else exact mode comes from, per command (a checkpoint's thresholds.json `"exact": true`). */
+export const exactFrom = {
+  checkpoint: `                       (on when the checkpoint's thresholds.json says "exact": true and the
+                       program takes its thresholds)`,
+  connect: `                       (needed against a server in exact mode: its --exact, or its checkpoint's
+                       thresholds.json says "exact": true)`,
+  none: `                       (this command reads no checkpoint: give --exact for a model whose
+                       thresholds.json says "exact": true)`,
+};
+
+/** The program options' help; `exact`: where else exact mode comes from for this command (exactFrom). */
+export const programHelpFor = (exact: string) => `  -m, --model NAME     the model to run (default: the only model in the file)
   --config KEY=N       override a config size (repeatable), e.g. --config seq_len=32
   --config PRESET      a published shape: ${Object.keys(PRESETS).join(', ')} (KEY=N after it overrides)
   --tokens N           the number of tokens (the config size seq_len)
   --config-file FILE   config sizes from a JSON object (e.g. a checkpoint's config.json;
                        keys that the program does not declare are ignored)
-  --exact              exact mode: every secure truncation floors exactly, so the run equals the
-                       fixed-point reference bit for bit (more bytes and rounds; both parties
-                       must agree: part of the program hash; docs/tuning.md, "Exact mode").
-                       A checkpoint whose thresholds.json says "exact": true turns it on
+${exactHelp}
+${exact}
   --ot B               correlated-OT backend: ferret (silent OT, under 2 bits per OT once its
                        pools run; ≈ 2.3 MB to start) or iknp (16 bytes per OT); default
                        ${DEFAULT_OT_BACKEND} (docs/ot.md, "Choosing a backend")`;
+
+/** The program options' help for commands that read no checkpoint (compile, inspect, calibrate). */
+export const programHelp = programHelpFor(exactFrom.none);
 
 /** The --ot backend (default DEFAULT_OT_BACKEND). */
 export function otBackendOf(values: { ot?: string }): OtBackend {

@@ -9,7 +9,7 @@ import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readM
 import { withCheckpointMode } from '../model/checkpoint.ts';
 import { channelsFor } from './network.ts';
 import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
-import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
+import { compileProgram, exactFrom, otBackendOf, programHelpFor, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 
 export const runHelp = `usage: cipherprune run [options] PROGRAM.cpl
@@ -27,7 +27,7 @@ ${modelHelp.tokenizer}
 ${modelHelp.text}
 ${generateHelp}
 ${inputOptionsHelp}
-${programHelp}
+${programHelpFor(exactFrom.checkpoint)}
   --network NET        simulate a link: lan (3 Gbit/s, 0.8 ms round trip), wan (200 Mbit/s,
                        40 ms) or MBITS,MS (e.g. 1000,10); prints the simulated time
   --report FILE        write a JSON report: outputs, totals, per-step bytes and rounds

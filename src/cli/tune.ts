@@ -71,8 +71,8 @@ options:
   --report FILE.html   where to write the HTML report (default DIR/tuning.html)
   --exact              tune for exact mode (docs/tuning.md, "Exact mode"): price the pruned
                        program's exact run and write "exact": true into thresholds.json (the
-                       default: the mode the model's thresholds.json names; dense is priced
-                       in the default mode, as it runs)
+                       default: exact when the model's thresholds.json says "exact": true;
+                       dense is priced in the default mode, as it runs)
   --dry-run            report only; do not write thresholds.json or the HTML page
   --progress / --no-progress   progress bar on stderr (default: on a terminal)
   -h, --help           show this help

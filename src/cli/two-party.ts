@@ -13,7 +13,7 @@ import { parse, UsageError, type Io } from './args.ts';
 import { gatherInputs, inputOptions, inputOptionsHelp } from './inputs.ts';
 import { modelConfig, printMeanings, modelHelp, modelInputs, modelOptions, readModelArgs } from './model-args.ts';
 import { withCheckpointMode } from '../model/checkpoint.ts';
-import { compileProgram, otBackendOf, programHelp, programOptions } from './program.ts';
+import { compileProgram, exactFrom, otBackendOf, programHelpFor, programOptions } from './program.ts';
 import { buildReport, costSummary, printOutputs, progress, progressWanted, writeReport } from './report.ts';
 import { applyHeOptions, heOptions, heOptionsHelp } from './he-options.ts';
 import { closeProcessPool } from '../crypto/he/index.ts';
@@ -23,10 +23,10 @@ import { clientSecurity, connectLimitHelp, connectOptions, isLoopback, serveLimi
 /** Default budget of serve's prepared-weights cache, MiB (about a third of a BERT-base layer). */
 const SERVE_CACHE_MB = 1024;
 
-const common = `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
+const common = (exact: string) => `  --inputs FILE        JSON object with this party's inputs only (name -> numbers)
   --random-inputs N    deterministic random inputs from seed N (this party's part)
 ${inputOptionsHelp}
-${programHelp}
+${programHelpFor(exact)}
   --report FILE        write a JSON report of the session (per-step bytes and rounds)
 ${heOptionsHelp(SERVE_CACHE_MB)}
                        (the cache applies to serve)
@@ -54,7 +54,7 @@ options:
                        cost on stderr) when --he-cache-mb > 0
 ${modelHelp.checkpoint}
 ${serveLimitHelp}
-${common}
+${common(exactFrom.checkpoint)}
 example:
   cipherprune serve protocols/bert.cpl --model bert_dense --checkpoint models/bert-sentiment`;
 
@@ -69,7 +69,7 @@ ${modelHelp.tokenizer}
 ${modelHelp.text}
   --progress / --no-progress   progress line on stderr (default: on a terminal)
 ${connectLimitHelp}
-${common}
+${common(exactFrom.connect)}
 example:
   cipherprune connect protocols/bert.cpl --model bert_dense --tokenizer models/bert-sentiment --text "Loved it."`;
 
@@ -96,7 +96,7 @@ function sessionHash(p: Parameters<typeof hashOf>[0], ot: OtBackend): Uint8Array
   return ot === 'iknp' ? h : new Uint8Array(createHash('sha256').update(h).update(`ot ${ot}`).digest());
 }
 
-/** Where exact mode comes from, as `--help` says it (program.ts programHelp). */
+/** Where a server's exact mode comes from, as `--help` says it (program.ts exactFrom). */
 const EXACT_FROM = '--exact, or a checkpoint whose thresholds.json says "exact": true';
 
 /**
