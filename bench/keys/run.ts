@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { report } from '../lib.ts';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { HeContext, heSetupClient, heRecvPublicKey, heServerSession, heSetupCost } from '../../src/crypto/he/index.ts';
-import { galoisElements, GALOIS_KEY_BYTES, makeGaloisFrame } from '../../src/crypto/he/galois.ts';
+import { galoisElements, galoisWireBytes, GALOIS_KEY_BYTES, makeGaloisFrame } from '../../src/crypto/he/galois.ts';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -70,7 +70,7 @@ for (const ell of ells) {
     plainBits: ctx.plainBits,
     chain: { data: ctx.chain.bits, special: ctx.chain.specialBits, total: ctx.chain.bits.reduce((a, b) => a + b) + ctx.chain.specialBits },
     galoisElements: elts,
-    bytes: { setupMessage: msg.byteLength, predicted: heSetupCost({ ell, packed: true }).bytesUp, perKey: GALOIS_KEY_BYTES, unpackedSetup: heSetupCost({ ell }).bytesUp },
+    bytes: { setupMessage: msg.byteLength, predicted: heSetupCost({ ell, packed: true }).bytesUp, perKey: galoisWireBytes(2, ell), perKeySeal: GALOIS_KEY_BYTES, unpackedSetup: heSetupCost({ ell, packed: false }).bytesUp },
     ms: {
       context: +contextMs.toFixed(1),
       clientSetup: +clientSetupMs.toFixed(1),

@@ -7,8 +7,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Ciphertext, Plaintext } from 'node-seal';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HeContext, heSetupClient, heSetupServer, heSetupCost, heRecvPublicKey, heServerSession, PUBLIC_KEY_BYTES, type HeClientSession, type HeServerSession } from '../../src/crypto/he/index.ts';
-import { galoisElements, galoisFrameBytes, GALOIS_KEY_BYTES, loadGaloisFrame } from '../../src/crypto/he/galois.ts';
+import { HeContext, heSetupClient, heSetupServer, heSetupCost, heRecvPublicKey, heServerSession, type HeClientSession, type HeServerSession } from '../../src/crypto/he/index.ts';
+import { galoisElements, galoisFrameBytes, GALOIS_KEY_BYTES, keyWireBytes, loadGaloisFrame } from '../../src/crypto/he/galois.ts';
 import { keySwitchNoise, treeNoise } from '../../src/crypto/he/noise.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET, sealLive } from '../../src/crypto/he/seal.ts';
 
@@ -131,10 +131,11 @@ describe('Galois keys for packed results', () => {
   it('the setup message is the public key and log2 P keys, one message, predicted exactly', () => {
     const cost = heSetupCost({ ell: 32, packed: true });
     expect(galoisElements(16)).toEqual([1025, 2049, 4097, 8193]);
-    expect(GALOIS_KEY_BYTES).toBe(3 * 262_338);
-    expect(cost.bytesUp).toBe(PUBLIC_KEY_BYTES + 4 * GALOIS_KEY_BYTES);
-    expect(cost.bytesUp).toBe(3_410_394);
-    expect(heSetupCost({ ell: 32, packed: false }).bytesUp).toBe(262_338);
+    expect(GALOIS_KEY_BYTES).toBe(3 * 262_338); // as SEAL writes them (the worker threads' frame)
+    // On the wire every residue in its prime's bits (key-wire.test.ts): 219,330 B per key-level object.
+    expect(cost.bytesUp).toBe(keyWireBytes(32) + 4 * 3 * keyWireBytes(32));
+    expect(cost.bytesUp).toBe(2_851_290);
+    expect(heSetupCost({ ell: 32, packed: false }).bytesUp).toBe(219_330);
     expect(p.c.totals.bytesSent).toBe(cost.bytesUp);
     expect(p.s.totals.bytesRecv).toBe(cost.bytesUp);
     expect(p.c.totals.messagesSent).toBe(1);
@@ -214,7 +215,7 @@ describe('Galois keys for packed results', () => {
     // Truncated message: refused before any SEAL object exists.
     const [c, s] = MemoryChannel.pair();
     c.send(new Uint8Array(heSetupCost({ packed: true }).bytesUp - 1));
-    await expect(heRecvPublicKey(s, { packed: true })).rejects.toThrow(/key message has 3410393 bytes, expected 3410394/);
+    await expect(heRecvPublicKey(s, { packed: true })).rejects.toThrow(/key message has 2851289 bytes, expected 2851290/);
     expect(() => loadGaloisFrame(p.ctx, frame.subarray(1))).toThrow(/Galois key frame has 3148055 bytes, expected 3148056/);
     const garbage = new Uint8Array(frame.byteLength).fill(0xa5);
     expect(() => loadGaloisFrame(p.ctx, garbage)).toThrow(/malformed Galois keys/);
@@ -226,9 +227,9 @@ describe('Galois keys for packed results', () => {
     const other = await HeContext.create({ ell: 37, packed: true });
     try {
       expect(() => loadGaloisFrame(other, frame)).toThrow(/malformed Galois keys/);
-      const msg = new Uint8Array(PUBLIC_KEY_BYTES + frame.byteLength);
-      expect(() => heServerSession(other, msg)).toThrow(/malformed public key/);
-      expect(() => heServerSession(p.ctx, msg.subarray(0, PUBLIC_KEY_BYTES), null)).toThrow(/needs Galois keys/);
+      // A public key of another chain: SEAL refuses its parms_id (worker path, SEAL's bytes).
+      expect(() => heServerSession(other, p.ss.exportPublicKey(), frame)).toThrow(/malformed public key/);
+      expect(() => heServerSession(p.ctx, p.ss.exportPublicKey(), null)).toThrow(/needs Galois keys/);
     } finally {
       other.delete();
     }

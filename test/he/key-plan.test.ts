@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking, PUBLIC_KEY_BYTES } from '../../src/crypto/he/index.ts';
-import { GALOIS_KEY_BYTES } from '../../src/crypto/he/galois.ts';
+import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
+import { keyWireBytes } from '../../src/crypto/he/galois.ts';
 import { ServerCore } from '../../src/crypto/he/server-core.ts';
 import { heKeyPlan, heProducts, keyPlanCosts } from '../../src/opt/he-keys.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
@@ -28,11 +28,12 @@ describe('Galois keys for the tree levels a session uses', () => {
     const d2 = pairs.get('depth2')!, un = pairs.get('unpacked')!;
     expect(d2.ctx.keyPack).toBe(4);
     expect(d2.ctx.pack).toBe(16); // t' = 2^(ell+4) whatever the depth: merged results hold 16·y
-    expect(heSetupCost({ ell: 32, packed: true, galoisDepth: 2 }).bytesUp).toBe(PUBLIC_KEY_BYTES + 2 * GALOIS_KEY_BYTES);
+    // The public key and 2 keys of 3 components, each c0 at 60 + 54 + 40 + 60 bits a coefficient (key-wire.test.ts).
+    expect(heSetupCost({ ell: 32, packed: true, galoisDepth: 2 }).bytesUp).toBe(7 * keyWireBytes(32));
     expect(d2.c.totals.bytesSent).toBe(heSetupCost(d2.ctx.params).bytesUp);
     expect(un.ctx.keyPack).toBe(1);
-    expect(un.c.totals.bytesSent).toBe(PUBLIC_KEY_BYTES);
-    expect(heSetupCost({ ell: 32, packed: false }).bytesUp).toBe(PUBLIC_KEY_BYTES);
+    expect(un.c.totals.bytesSent).toBe(keyWireBytes(32));
+    expect(heSetupCost({ ell: 32, packed: false }).bytesUp).toBe(keyWireBytes(32));
     expect(() => heSetupCost({ ell: 32, packed: true, galoisDepth: 5 })).toThrow(/galoisDepth 5 outside 1\.\.4/);
     expect(() => heSetupCost({ ell: 32, packed: true, galoisDepth: 0 })).toThrow(/outside 1\.\.4/);
   });
@@ -106,7 +107,7 @@ describe('the key plan of a program (src/opt/he-keys.ts)', () => {
       const costs = keyPlanCosts(ell, ps);
       const best = costs.reduce((a, c) => (c.seconds < a.seconds ? c : a));
       expect(best.choice).toEqual(plan.get(ell));
-      expect(costs.map((c) => c.setupBytes)).toEqual([4, 3, 2, 1, 0].map((d) => PUBLIC_KEY_BYTES + d * GALOIS_KEY_BYTES));
+      expect(costs.map((c) => c.setupBytes)).toEqual([4, 3, 2, 1, 0].map((d) => (1 + 3 * d) * keyWireBytes(ell)));
     }
   });
 
@@ -116,6 +117,6 @@ describe('the key plan of a program (src/opt/he-keys.ts)', () => {
     expect(costs.filter((c) => c.choice.packed).every((c) => c.seconds === Infinity)).toBe(true);
     const unpacked = costs.find((c) => !c.choice.packed)!;
     expect(Number.isFinite(unpacked.seconds)).toBe(true);
-    expect(unpacked.setupBytes).toBe(PUBLIC_KEY_BYTES);
+    expect(unpacked.setupBytes).toBe(keyWireBytes(32));
   });
 });

@@ -315,9 +315,15 @@ export function packUpload(ser: Uint8Array, bits: readonly number[], N = POLY_DE
   return out;
 }
 
-/** Server: the SEAL bytes of an upload frame (packUpload's inverse; SEAL's load checks the residues). */
-export function unpackUpload(frame: Uint8Array, bits: readonly number[], N = POLY_DEGREE): Uint8Array {
-  if (frame.byteLength !== uploadBytes(bits, N)) throw new Error(`HE product: upload ciphertext has ${frame.byteLength} bytes, expected ${uploadBytes(bits, N)}`);
+/**
+ * Server: the SEAL bytes of an upload frame (packUpload's inverse; SEAL's load checks the residues).
+ * With `check` (the keys, galois.ts) every residue is also checked against its prime here, and the
+ * errors name `check.what`: a residue at or above its prime is refused, never loaded as another key.
+ */
+export function unpackUpload(frame: Uint8Array, bits: readonly number[], N = POLY_DEGREE, check?: { primes: readonly bigint[]; what: string }): Uint8Array {
+  const what = check?.what ?? 'HE product: upload ciphertext';
+  if (check && check.primes.length !== bits.length) throw new Error(`internal: ${check.primes.length} primes for ${bits.length} bit widths`);
+  if (frame.byteLength !== uploadBytes(bits, N)) throw new Error(`${what} has ${frame.byteLength} bytes, expected ${uploadBytes(bits, N)}`);
   const L = bits.length, dataEnd = CT_DATA_OFFSET + 8 * L * N;
   const tail = SEEDED_OVERHEAD - CT_DATA_OFFSET;
   const out = new Uint8Array(dataEnd + tail);
@@ -330,6 +336,13 @@ export function unpackUpload(frame: Uint8Array, bits: readonly number[], N = POL
     for (let j = i * N; j < (i + 1) * N; j++) {
       words[2 * j] = lows[j];
       words[2 * j + 1] = r.get(n);
+    }
+    if (check) {
+      const p = check.primes[i], pHi = Number(p >> 32n), pLo = Number(p & 0xffffffffn);
+      for (let j = i * N; j < (i + 1) * N; j++) {
+        const hi = words[2 * j + 1];
+        if (hi > pHi || (hi === pHi && words[2 * j] >= pLo)) throw new Error(`${what}: coefficient ${j - i * N} mod prime ${i} (${p}) is out of range`);
+      }
     }
   });
   out.set(new Uint8Array(words.buffer), CT_DATA_OFFSET);

@@ -11,18 +11,41 @@
 // default set (24 elements: 3^(+-2^i) and 2N - 1) would need no relabelling but takes about 1.6x
 // the client's time (keygen context included) for 4 useful keys (docs/he.md, measured).
 //
-// Wire frame (one per ring width, inside the setup message): for each element of
-// galoisElements(ctx.keyPack) (only the tree levels the program's products use: HeParams.galoisDepth), in order, the key's DATA_PRIMES decomposition components, each a seeded
-// key-level ciphertext as SEAL serializes it (compression none: seededBytes(KEY_PRIMES) bytes).
-// The server rebuilds SEAL's GaloisKeys layout around them (header, parms_id, one u64 count per
-// slot (g - 1)/2) and loads it: SEAL checks parms_id, sizes and every residue.
+// Frame (one per ring width): for each element of galoisElements(ctx.keyPack) (only the tree
+// levels the program's products use: HeParams.galoisDepth), in order, the key's DATA_PRIMES
+// decomposition components, each a seeded key-level ciphertext as SEAL serializes it (compression
+// none: seededBytes(KEY_PRIMES) bytes). On the wire (inside the setup message) each component, like
+// the public key, carries c0's residues in their primes' bits (compress.ts packUpload: 214 of 256
+// bits per coefficient at ell = 32), the SEAL header and seed as they are (packKeyFrame). The server
+// unpacks it, length and every residue checked (unpackKeyFrame), rebuilds SEAL's GaloisKeys layout
+// around the components (header, parms_id, one u64 count per slot (g - 1)/2) and loads it: SEAL
+// checks parms_id, sizes and residues again.
 import type { GaloisKeys, SecretKey, SEALContext } from 'node-seal';
-import { DATA_PRIMES, POLY_DEGREE, seededBytes, sealError, type HeContext } from './seal.ts';
+import { DATA_PRIMES, POLY_DEGREE, chainFor, seededBytes, sealError, type HeContext } from './seal.ts';
+import { packUpload, unpackUpload, uploadBytes } from './compress.ts';
 
 /** Primes at the key level: the data primes and the special prime. */
 export const KEY_PRIMES = DATA_PRIMES + 1;
-/** Bytes of one Galois key on the wire: DATA_PRIMES seeded key-level ciphertexts. */
+/** Bytes of one Galois key as SEAL serializes it: DATA_PRIMES seeded key-level ciphertexts. */
 export const GALOIS_KEY_BYTES = DATA_PRIMES * seededBytes(KEY_PRIMES);
+
+/** Bit widths of the key-level primes at ring width `ell`: the chain's data primes, then the special prime. */
+const keyBits = (ell: number): number[] => {
+  const c = chainFor(ell);
+  return [...c.bits, c.specialBits];
+};
+
+/** Bytes of one seeded key-level object (public key, Galois key component) on the wire at ring width `ell`. */
+export const keyWireBytes = (ell: number): number => uploadBytes(keyBits(ell));
+
+/** Client: a seeded key-level object (SEAL bytes, compression none) as it goes on the wire. */
+export const packKey = (ser: Uint8Array, ell: number): Uint8Array => packUpload(ser, keyBits(ell));
+
+/** Server: the SEAL bytes of a key-level object from the wire; its length and every residue checked (errors name `what`). */
+export function unpackKey(wire: Uint8Array, ell: number, what: string): Uint8Array {
+  const c = chainFor(ell);
+  return unpackUpload(wire, keyBits(ell), POLY_DEGREE, { primes: [...c.primes, c.specialPrime], what });
+}
 /** A batching plain modulus (prime, 1 mod 2N) for the keygen context only. */
 const KEYGEN_T = 65537n;
 const SEAL_HEADER = 16;
@@ -43,8 +66,32 @@ export function checkKeyPack(P: number, keyPack: number): void {
   }
 }
 
-/** Bytes of the Galois key frame for a tree of P results. */
+/** Bytes of the Galois key frame for a tree of P results (SEAL's components: what the worker threads get). */
 export const galoisFrameBytes = (P: number): number => galoisElements(P).length * GALOIS_KEY_BYTES;
+
+/** Bytes of the Galois key frame for a tree of P results on the wire at ring width `ell` (packKeyFrame). */
+export const galoisWireBytes = (P: number, ell: number): number => galoisElements(P).length * DATA_PRIMES * keyWireBytes(ell);
+
+/** Client: the frame (makeGaloisFrame) as it goes on the wire, each component packed (packKey). */
+export function packKeyFrame(frame: Uint8Array, ell: number): Uint8Array {
+  const one = seededBytes(KEY_PRIMES), parts = frame.byteLength / one, w = keyWireBytes(ell);
+  if (!Number.isInteger(parts)) throw new Error(`internal: Galois key frame of ${frame.byteLength} bytes`);
+  const out = new Uint8Array(parts * w);
+  for (let i = 0; i < parts; i++) out.set(packKey(frame.subarray(i * one, (i + 1) * one), ell), i * w);
+  return out;
+}
+
+/** Server: the frame of galoisElements(ctx.keyPack) from the wire (packKeyFrame's inverse), length and every residue checked. */
+export function unpackKeyFrame(ctx: HeContext, wire: Uint8Array): Uint8Array {
+  const ell = ctx.params.ell, expected = galoisWireBytes(ctx.keyPack, ell), w = keyWireBytes(ell), one = seededBytes(KEY_PRIMES);
+  if (wire.byteLength !== expected) throw new Error(`HE setup: Galois key frame has ${wire.byteLength} bytes on the wire, expected ${expected}`);
+  const parts = expected / w, out = new Uint8Array(parts * one);
+  for (let i = 0; i < parts; i++) {
+    const what = `HE setup: Galois key ${Math.floor(i / DATA_PRIMES)} component ${i % DATA_PRIMES}`;
+    out.set(unpackKey(wire.subarray(i * w, (i + 1) * w), ell, what), i * one);
+  }
+  return out;
+}
 
 /** Row-rotation step k with 3^k = g mod 2N (SEAL's GaloisTool generator 3; g = 1 mod 4). */
 function stepOf(g: number, N: number): number {

@@ -2,7 +2,7 @@
 export { HeContext, loadSeal, DEFAULT_HE_PARAMS, MAX_ELL, POLY_DEGREE, packFactor, plainBitsOf } from './seal.ts';
 export type { HeParams } from './seal.ts';
 export { HeClientSession, HeServerSession, heSetupClient, heSetupServer, heRecvPublicKey, heServerSession, heSetupCost, PUBLIC_KEY_BYTES } from './keys.ts';
-export { galoisElements, galoisFrameBytes, GALOIS_KEY_BYTES } from './galois.ts';
+export { galoisElements, galoisFrameBytes, galoisWireBytes, keyWireBytes, GALOIS_KEY_BYTES } from './galois.ts';
 export {
   heMatmulClient,
   heMatmulServer,

@@ -2,11 +2,13 @@
 // which it needs for re-randomising each result ciphertext with a fresh public-key encryption of
 // zero (circuit privacy, docs/he.md), and in a packed context the Galois keys of the merge tree
 // (galois.ts). Coefficient packing needs no relinearisation keys, and seeded symmetric uploads
-// need nothing on the server. Both go in one client->server message.
+// need nothing on the server. Both go in one client->server message, every seeded key-level object
+// in it with c0's residues in their primes' bits (galois.ts packKey: 214 of 256 bits per
+// coefficient at ell = 32, 218 at ell = 37); the server rebuilds SEAL's bytes, every residue checked.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey, GaloisKeys } from 'node-seal';
 import { DEFAULT_HE_PARAMS, HeContext, keyPackOf, sealError, sealLive, seededBytes, type HeParams } from './seal.ts';
-import { KEY_PRIMES, galoisFrameBytes, loadGaloisFrame, makeGaloisFrame } from './galois.ts';
+import { KEY_PRIMES, galoisWireBytes, keyWireBytes, loadGaloisFrame, makeGaloisFrame, packKey, packKeyFrame, unpackKey, unpackKeyFrame } from './galois.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
 export class HeClientSession {
@@ -88,18 +90,18 @@ export class HeServerSession {
   }
 }
 
-/** Bytes of the seeded public key (key level: data primes and the special prime, u64 residues). */
+/** Bytes of the seeded public key as SEAL serializes it (key level: data primes and the special prime, u64 residues). */
 export const PUBLIC_KEY_BYTES = seededBytes(KEY_PRIMES);
 
 /**
  * Exact cost of `heSetup*`: one client->server message, the seeded public key followed, in a
- * packed context, by the Galois key frame (galois.ts).
+ * packed context, by the Galois key frame (galois.ts), each residue in its prime's bits.
  */
 export function heSetupCost(params: Partial<HeParams> = {}): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {
   const p = { ...DEFAULT_HE_PARAMS, ...params };
   // Only the tree levels the products may use (HeParams.galoisDepth; the program's key plan).
-  const galois = p.packed ? galoisFrameBytes(keyPackOf(p)) : 0;
-  return { bytesUp: PUBLIC_KEY_BYTES + galois, bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
+  const galois = p.packed ? galoisWireBytes(keyPackOf(p), p.ell) : 0;
+  return { bytesUp: keyWireBytes(p.ell) + galois, bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
 }
 
 /** Client: generate keys, send the (seeded) public key and, in a packed context, the Galois keys. */
@@ -119,8 +121,9 @@ export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClie
       ser.delete();
     }
     if (key.byteLength !== PUBLIC_KEY_BYTES) throw new Error(`internal: seeded public key of ${key.byteLength} bytes`);
+    key = packKey(key, ctx.params.ell);
     if (ctx.pack > 1) {
-      const frame = makeGaloisFrame(ctx, sk);
+      const frame = packKeyFrame(makeGaloisFrame(ctx, sk), ctx.params.ell);
       const msg = new Uint8Array(key.byteLength + frame.byteLength);
       msg.set(key);
       msg.set(frame, key.byteLength);
@@ -153,18 +156,19 @@ export async function heRecvPublicKey(ch: Channel, params: Partial<HeParams> = {
 
 /**
  * Server, second half: load the received keys on `ctx`. `galois` undefined: `key` is the whole
- * setup message (public key, then the Galois key frame in a packed context); given (a worker
- * thread): `key` is the public key alone and `galois` the frame (HeServerSession.exportGaloisKeys).
+ * setup message as sent (public key, then the Galois key frame in a packed context, residues in
+ * their primes' bits), unpacked here with every length and residue checked; given (a worker
+ * thread): `key` is the public key alone and `galois` the frame as SEAL bytes
+ * (HeServerSession.exportPublicKey / exportGaloisKeys).
  */
 export function heServerSession(ctx: HeContext, key: Uint8Array, galois?: Uint8Array | null): HeServerSession {
   let pkBytes = key;
   let frame = galois ?? null;
-  if (galois === undefined && ctx.pack > 1) {
-    // The public key's length is in its SEAL header (bytes 8..16): seeded as sent, or expanded.
-    const len = key.byteLength >= 16 ? Number(new DataView(key.buffer, key.byteOffset, 16).getBigUint64(8, true)) : Infinity;
-    if (!(len <= key.byteLength)) throw new Error(`HE setup: key message of ${key.byteLength} bytes does not hold a public key`);
-    pkBytes = key.subarray(0, len);
-    frame = key.subarray(len);
+  if (galois === undefined) {
+    const expected = heSetupCost(ctx.params).bytesUp, ell = ctx.params.ell, len = keyWireBytes(ell);
+    if (key.byteLength !== expected) throw new Error(`HE setup: key message has ${key.byteLength} bytes, expected ${expected}`);
+    pkBytes = unpackKey(key.subarray(0, len), ell, 'HE setup: public key');
+    frame = ctx.pack > 1 ? unpackKeyFrame(ctx, key.subarray(len)) : null;
   }
   if ((ctx.pack > 1) !== (frame !== null)) {
     throw new Error(ctx.pack > 1 ? 'HE setup (server): a packed context needs Galois keys' : 'HE setup (server): Galois keys for an unpacked context');
