@@ -21,6 +21,11 @@ export interface Blocking {
    * by chooseBlocking (or resolved from the noise for a given blocking) when the chain packs.
    */
   P?: number;
+  /**
+   * [A]·[B] only: heads per product (heads.ts), the block-diagonal head group; the other fields
+   * then describe the grouped product n × group·k · group·k × group·m. Absent: 1.
+   */
+  group?: number;
 }
 
 /** Results merged per ciphertext (1 without packing). */
