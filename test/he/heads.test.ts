@@ -55,10 +55,11 @@ describe('head groups on real SEAL, ell = 32, packed results', () => {
       const qk = await run(p, { heads: 2, n, k: 32, m: n, transposeB: true }, 100 + n);
       const pv = await run(p, { heads: 2, n, k: n, m: 32 }, 200 + n);
       if (n <= 4) {
-        // Both heads in one product: one upload per operand instead of one per head and operand.
+        // Both heads in one product: one upload instead of one per head and operand.
         expect(qk.blocking.group).toBe(2);
         expect(pv.blocking.group).toBe(2);
-        expect(qk.inCts).toBe(2);
+        expect(qk.inCts).toBe(1); // and both operands in one upload (packing.ts jointOffset)
+        expect(pv.inCts).toBe(1);
       }
     }, 180_000);
   }
@@ -80,5 +81,19 @@ describe('head groups on real SEAL, ell = 32, packed results', () => {
     expect(cost.blocking.group).toBe(2);
     expect(cost.inCts).toBe(2 * (2 * 3 + 3 * 4));
     expect(() => heBatchMatmulCost({ heads: 4, n: 5, k: 6, m: 7 }, p.ctx.params, { ...makeBlocking(5, 6, 7, 5, 6, 7), group: 3 })).toThrow(/does not divide/);
+  }, 120_000);
+});
+
+describe('head groups and joint uploads on wide rings and worker threads', () => {
+  it('ell = 40 (BigUint64Array ring, own share added in the ciphertexts), 2 and 12 heads, 4 tokens', async () => {
+    const p = await sessionPair(40);
+    try {
+      const qk = await run(p, { heads: 2, n: 4, k: 32, m: 4, transposeB: true }, 600);
+      expect(qk.blocking.group).toBe(2);
+      expect(qk.inCts).toBe(1);
+      await run(p, { heads: 12, n: 4, k: 4, m: 64 }, 610);
+    } finally {
+      p.close();
+    }
   }, 120_000);
 });
