@@ -14,7 +14,7 @@ import type { HeClientSession, HeServerSession } from './keys.ts';
 import type { HeParams } from './seal.ts';
 import { DEFAULT_HE_PARAMS } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
-import { blockCounts, checkBlocking, checkDims, chooseBlocking, estimateSeconds, finishCounts, packOf } from './packing.ts';
+import { blockCounts, checkBlocking, checkDims, chooseBlocking, estimateSeconds, finishCounts, packOf, smallProducts } from './packing.ts';
 import { groupedShape, groupLeft, groupRight, groupSizes, ungroupResult } from './heads.ts';
 import { productPack } from './pack.ts';
 import type { NoiseParams } from './noise.ts';
@@ -95,7 +95,7 @@ function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blo
     return g === 1 ? b : { ...b, group: g };
   }
   let best: Blocking | null = null, bestCost = Infinity;
-  for (const g of groupSizes(shape.heads)) {
+  for (const g of smallProducts.groups ? groupSizes(shape.heads) : [1]) {
     const s = groupedShape(shape, g), b = blockingOf(s, kind, params);
     const cost = s.heads * estimateSeconds(b, kind, params.bandwidth, (x) => resultBytesPerHead(s, kind, x, params), uploadCtBytes(params.ell), !!params.packed);
     if (cost < bestCost) [best, bestCost] = [g === 1 ? b : { ...b, group: g }, cost];

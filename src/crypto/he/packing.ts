@@ -211,6 +211,13 @@ export function checkBlocking(b: Blocking, n: number, k: number, m: number, N: n
 }
 
 /**
+ * Small [A]·[B] products (docs/he.md "Small products"): head groups (matmul.ts, heads.ts) and joint
+ * uploads (jointOffset). Both on; switched off only by benchmarks and tests that compare with the
+ * per-head form (both parties and the cost model read the same switch: one process).
+ */
+export const smallProducts = { groups: true, joint: true };
+
+/**
  * Joint upload of a one-block [A]·[B] (nb = kb = mb = 1; docs/he.md "Small products"): the client
  * encrypts x + Y^off·w in one ciphertext instead of x and w in two, and the server multiplies it
  * by w_s (B's share, right layout) and by Y^-off·x_s (A's share, left layout):
@@ -222,7 +229,7 @@ export function checkBlocking(b: Blocking, n: number, k: number, m: number, N: n
  * that smallest offset, or 0 when the product does not fit (then two uploads, as before).
  */
 export function jointOffset(b: Blocking, kind: ProductKind, N: number = POLY_DEGREE): number {
-  if (kind !== 'shared' || b.nb !== 1 || b.kb !== 1 || b.mb !== 1) return 0;
+  if (!smallProducts.joint || kind !== 'shared' || b.nb !== 1 || b.kb !== 1 || b.mb !== 1) return 0;
   const S = b.nw * b.dw * b.mw, dm = b.dw * b.mw, lx = S - dm + b.dw - 1;
   const off = Math.max(S, 2 * lx + 1);
   return off + 2 * dm - 1 <= N && off <= N - S ? off : 0;
