@@ -3,7 +3,7 @@
 import type { Plaintext, Ciphertext } from 'node-seal';
 import type { RingArray } from '../ring.ts';
 import type { HeClientSession } from './keys.ts';
-import { fillLeft, fillRight, withShifted } from './plain.ts';
+import { fillLeft, fillRight, NO_FILL, withShifted } from './plain.ts';
 import { jointOffset } from './packing.ts';
 import type { ProductJob } from './server-core.ts';
 import { expandResult, packUpload, productDrop, resultHeader, resultPositions, type Drop } from './compress.ts';
@@ -32,8 +32,8 @@ export class ClientCore {
 
   /**
    * Seeded symmetric encryption of upload block `i` of (head h, k-block kbi): i < nb is left
-   * block i, then (for [A]·[B]) right block i - nb; a one-block [A]·[B] uploads both in one
-   * ciphertext, x + Y^off·w (packing.ts jointOffset). Sent as an upload frame (compress.ts, packUpload).
+   * block i, then (for [A]·[B]) right block i - nb; with joint uploads (packing.ts jointOffset)
+   * upload i is left block i (if any) + Y^off · right block i (if any). Sent as an upload frame (compress.ts, packUpload).
    */
   encrypt(h: number, kbi: number, i: number): Uint8Array {
     const { sess, job, pt } = this;
@@ -41,8 +41,11 @@ export class ClientCore {
     const { n, k, m } = shape;
     const ctx = sess.ctx;
     const joint = jointOffset(b, job.kind, ctx.N);
-    if (joint) ctx.encodeInto(pt, withShifted(fillLeft(b, left.data, h * n * k, n, k, 0, 0), fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, 0, 0), joint, ctx.N));
-    else if (i < b.nb) ctx.encodeInto(pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
+    if (joint) {
+      const x = i < b.nb ? fillLeft(b, left.data, h * n * k, n, k, i, kbi) : NO_FILL;
+      const w = i < b.mb ? fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, i) : NO_FILL;
+      ctx.encodeInto(pt, withShifted(x, w, joint, ctx.N));
+    } else if (i < b.nb) ctx.encodeInto(pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
     else ctx.encodeInto(pt, fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, i - b.nb));
     const ser = sess.encryptor.encryptSymmetricSerializable(pt);
     try {

@@ -117,6 +117,9 @@ export function fillRight(
   };
 }
 
+/** Writes nothing (an absent block of a joint upload). */
+export const NO_FILL: Fill = () => false;
+
 /**
  * `target` plus Y^off·`source` mod (Y^N + 1), |off| < N (packing.ts jointOffset): every source
  * coefficient is moved, negated where it wraps, whatever its value (constant time in the values).
