@@ -5,6 +5,7 @@
 //   npm run bench -- he --baseline-rows 8   rows of X used for the baseline run (scaled to n)
 //   npm run bench -- he --memory        100 products, cached weights, threads: RSS growth (memory.ts)
 //   npm run bench -- he --layer         one BERT-base layer: today vs threads vs cached weights (layer.ts)
+//   npm run bench -- he --heads         attention products at few tokens: head groups vs per head (heads.ts)
 // Both parties run in this process over a MemoryChannel; "server"/"client" seconds are each
 // party's own compute time (waiting excluded). Peak RSS is the whole process (both parties).
 import { MemoryChannel } from '../../src/transport/channel.ts';
@@ -20,6 +21,10 @@ import { report } from '../lib.ts';
 const args = process.argv.slice(2);
 if (args.includes('--memory')) {
   await import('./memory.ts'); // 100 products with cached weights and threads: RSS growth (memory.ts)
+  process.exit(0);
+}
+if (args.includes('--heads')) {
+  await import('./heads.ts'); // Q·Kᵀ and P·V at few tokens, head groups and joint uploads vs per head (heads.ts)
   process.exit(0);
 }
 if (args.includes('--layer')) {

@@ -90,11 +90,12 @@ describe('HE on worker threads', () => {
     expect(r1.Ys).toEqual(r0.Ys);
   });
 
-  it('[A]·[B] exact: heads split over workers and columns split over workers', async () => {
+  it('[A]·[B] exact: heads split over workers and columns split over workers, head groups', async () => {
     const ring = p.ctx.ring;
     for (const [heads, n, k, m, t, bl] of [
       [5, 7, 9, 6, true, makeBlocking(7, 9, 6, 3, 4, 2)],
       [1, 9, 10, 11, false, makeBlocking(9, 10, 11, 4, 3, 3)],
+      [6, 4, 16, 4, true, undefined], // the optimizer's: a head group, one joint upload per group (heads.ts, packing.ts jointOffset)
     ] as const) {
       const A = ring.random(heads * n * k, Prg.fromInt(1));
       const B = ring.random(heads * k * m, Prg.fromInt(2));

@@ -3,7 +3,8 @@
 import type { Plaintext, Ciphertext } from 'node-seal';
 import type { RingArray } from '../ring.ts';
 import type { HeClientSession } from './keys.ts';
-import { fillLeft, fillRight } from './plain.ts';
+import { fillLeft, fillRight, NO_FILL, withShifted } from './plain.ts';
+import { jointOffset } from './packing.ts';
 import type { ProductJob } from './server-core.ts';
 import { expandResult, packUpload, productDrop, resultHeader, resultPositions, type Drop } from './compress.ts';
 import { CT_DATA_OFFSET } from './seal.ts';
@@ -31,14 +32,20 @@ export class ClientCore {
 
   /**
    * Seeded symmetric encryption of upload block `i` of (head h, k-block kbi): i < nb is left
-   * block i, then (for [A]·[B]) right block i - nb. Sent as an upload frame (compress.ts, packUpload).
+   * block i, then (for [A]·[B]) right block i - nb; with joint uploads (packing.ts jointOffset)
+   * upload i is left block i (if any) + Y^off · right block i (if any). Sent as an upload frame (compress.ts, packUpload).
    */
   encrypt(h: number, kbi: number, i: number): Uint8Array {
     const { sess, job, pt } = this;
     const { b, shape, left, right } = job;
     const { n, k, m } = shape;
     const ctx = sess.ctx;
-    if (i < b.nb) ctx.encodeInto(pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
+    const joint = jointOffset(b, job.kind, ctx.N);
+    if (joint) {
+      const x = i < b.nb ? fillLeft(b, left.data, h * n * k, n, k, i, kbi) : NO_FILL;
+      const w = i < b.mb ? fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, i) : NO_FILL;
+      ctx.encodeInto(pt, withShifted(x, w, joint, ctx.N));
+    } else if (i < b.nb) ctx.encodeInto(pt, fillLeft(b, left.data, h * n * k, n, k, i, kbi));
     else ctx.encodeInto(pt, fillRight(b, right!.data, h * k * m, k, m, !!right!.transposed, kbi, i - b.nb));
     const ser = sess.encryptor.encryptSymmetricSerializable(pt);
     try {

@@ -14,7 +14,7 @@ export {
 } from './matmul.ts';
 export type { HeProductOptions, BatchShape, HeCost } from './matmul.ts';
 export type { HeStats } from './engine.ts';
-export { chooseBlocking, makeBlocking, blockCounts, estimateSeconds, OP_COST_US } from './packing.ts';
+export { chooseBlocking, makeBlocking, blockCounts, estimateSeconds, OP_COST_US, smallProducts } from './packing.ts';
 export type { Blocking, ProductKind } from './packing.ts';
 export { noiseReport } from './noise.ts';
 export type { NoiseReport } from './noise.ts';

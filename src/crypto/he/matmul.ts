@@ -14,7 +14,8 @@ import type { HeClientSession, HeServerSession } from './keys.ts';
 import type { HeParams } from './seal.ts';
 import { DEFAULT_HE_PARAMS } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
-import { blockCounts, checkBlocking, checkDims, chooseBlocking, finishCounts, packOf } from './packing.ts';
+import { blockCounts, checkBlocking, checkDims, chooseBlocking, estimateSeconds, finishCounts, packOf, smallProducts } from './packing.ts';
+import { groupedShape, groupLeft, groupRight, groupSizes, ungroupResult } from './heads.ts';
 import { productPack } from './pack.ts';
 import type { NoiseParams } from './noise.ts';
 import { clientProducts, serverProducts, uploadCtBytes } from './engine.ts';
@@ -83,8 +84,27 @@ const noiseParams = (params: Pick<HeParams, 'ell' | 'kappa' | 'packed'>): NoiseP
 /**
  * The blocking of a product: chosen (with its merge width P when the chain packs results, the
  * largest the noise allows: pack.ts productPack), or the caller's, checked (P resolved if absent).
+ * [A]·[B] also chooses its head group (heads.ts) by the same estimate (compute + bytes at the
+ * policy's bandwidth), over the divisors of the heads; a caller's blocking without `group` is 1.
  */
 function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
+  if (kind === 'plain' || blocking) {
+    const g = blocking?.group ?? 1;
+    if (kind === 'plain' && g !== 1) throw new RangeError('blocking: head groups are for [A]·[B] products only');
+    const b = blockingOf(g === 1 ? shape : groupedShape(shape, g), kind, params, blocking);
+    return g === 1 ? b : { ...b, group: g };
+  }
+  let best: Blocking | null = null, bestCost = Infinity;
+  for (const g of smallProducts.groups ? groupSizes(shape.heads) : [1]) {
+    const s = groupedShape(shape, g), b = blockingOf(s, kind, params);
+    const cost = s.heads * estimateSeconds(b, kind, params.bandwidth, (x) => resultBytesPerHead(s, kind, x, params), uploadCtBytes(params.ell), !!params.packed);
+    if (cost < bestCost) [best, bestCost] = [g === 1 ? b : { ...b, group: g }, cost];
+  }
+  return best!;
+}
+
+/** The blocking of one (grouped) product shape. */
+function blockingOf(shape: ProductShape, kind: ProductKind, params: Bw, blocking?: Blocking): Blocking {
   const np = noiseParams(params), packs = !!params.packed, keys = keyPackOf(params);
   const pack = packs ? (b: Blocking) => productPack(np, kind, b, shape, keys) : undefined;
   if (!blocking) return chooseBlocking(shape, kind, params.bandwidth, POLY_DEGREE, (b) => resultBytesPerHead(shape, kind, b, params), uploadCtBytes(params.ell), pack);
@@ -94,6 +114,9 @@ function resolveBlocking(shape: ProductShape, kind: ProductKind, params: Bw, blo
   checkKeyPack(packOf(b), keys);
   return b;
 }
+
+/** The product the engine runs for a blocking: [A]·[B] with its head group (heads.ts). */
+const engineShape = <S extends ProductShape>(shape: S, b: Blocking): S => (b.group && b.group > 1 ? groupedShape(shape, b.group) : shape);
 
 /**
  * Bytes of the result messages of one head: frames of c1 and of c0 at the result positions
@@ -120,9 +143,9 @@ export function resultBytesPerHead(shape: ProductShape, kind: ProductKind, b: Bl
   return bytes;
 }
 
-function cost(shape: ProductShape, kind: ProductKind, b: Blocking, params: Bw): HeCost {
+function cost(full: ProductShape, kind: ProductKind, b: Blocking, params: Bw): HeCost {
   const c = blockCounts(b, kind);
-  const h = shape.heads;
+  const shape = engineShape(full, b), h = shape.heads;
   return {
     bytesUp: h * c.inCts * uploadCtBytes(params.ell),
     bytesDown: h * resultBytesPerHead(shape, kind, b, params),
@@ -238,8 +261,9 @@ export async function heBatchMatmulClient(
   checkLen('Ac', Ac, heads * n * k, ring.wide);
   checkLen('Bc', Bc, heads * k * m, ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
-  const t = !!shape.transposeB;
-  const out = await runClient(ch, sess, { kind: 'shared', shape, b, left: { data: Ac }, right: { data: Bc, transposed: t } }, opts);
+  const t = !!shape.transposeB, g = b.group ?? 1;
+  const job: ProductJob = { kind: 'shared', shape: engineShape(shape, b), b, left: { data: groupLeft(ring, Ac, shape, g) }, right: { data: groupRight(ring, Bc, shape, g), transposed: t } };
+  const out = ungroupResult(ring, await runClient(ch, sess, job, opts), shape, g);
   const t0 = performance.now();
   ringMatmulAdd(ring, out, Ac, Bc, heads, n, k, m, t);
   if (opts.stats) opts.stats.busyMs += performance.now() - t0;
@@ -261,9 +285,12 @@ export async function heBatchMatmulServer(
   checkLen('Bs', Bs, heads * k * m, sess.ctx.ring.wide);
   const b = resolveBlocking(shape, 'shared', sess.ctx.params, opts.blocking);
   // Server computes Ac·Bs + As·Bc homomorphically and adds As·Bs in the clear (foldShare; wide
-  // rings: (Ac + As)·Bs + As·Bc, As·Bs inside via the added share).
-  const job: ProductJob = { kind: 'shared', shape, b, left: { data: As }, right: { data: Bs, transposed: !!shape.transposeB }, ...foldShare(sess.ctx) };
-  return withFoldedShare(sess.ctx, job, () => runServer(ch, sess, job, opts), opts.stats);
+  // rings: (Ac + As)·Bs + As·Bc, As·Bs inside via the added share). A head group (heads.ts) runs
+  // as one block-diagonal product; As·Bs is computed per head, without the group's zeros.
+  const ring = sess.ctx.ring, t = !!shape.transposeB, g = b.group ?? 1;
+  const job: ProductJob = { kind: 'shared', shape: engineShape(shape, b), b, left: { data: groupLeft(ring, As, shape, g) }, right: { data: groupRight(ring, Bs, shape, g), transposed: t }, ...foldShare(sess.ctx) };
+  const own: ProductJob = { ...job, shape, left: { data: As }, right: { data: Bs, transposed: t } };
+  return withFoldedShare(sess.ctx, own, async () => ungroupResult(ring, await runServer(ch, sess, job, opts), shape, g), opts.stats);
 }
 
 /**

@@ -21,6 +21,11 @@ export interface Blocking {
    * by chooseBlocking (or resolved from the noise for a given blocking) when the chain packs.
    */
   P?: number;
+  /**
+   * [A]·[B] only: heads per product (heads.ts), the block-diagonal head group; the other fields
+   * then describe the grouped product n × group·k · group·k × group·m. Absent: 1.
+   */
+  group?: number;
 }
 
 /** Results merged per ciphertext (1 without packing). */
@@ -84,7 +89,7 @@ export interface BlockCounts {
 export function blockCounts(b: Blocking, kind: ProductKind): BlockCounts {
   const shared = kind === 'shared';
   return {
-    inCts: b.nb * b.kb + (shared ? b.kb * b.mb : 0),
+    inCts: jointOffset(b, kind) ? b.kb * Math.max(b.nb, b.mb) : b.nb * b.kb + (shared ? b.kb * b.mb : 0),
     plains: b.kb * b.mb + (shared ? b.nb * b.kb : 0),
     products: b.nb * b.kb * b.mb * (shared ? 2 : 1),
     outCts: b.nb * b.mb,
@@ -203,6 +208,35 @@ export function checkBlocking(b: Blocking, n: number, k: number, m: number, N: n
   if (e.nb !== b.nb || e.kb !== b.kb || e.mb !== b.mb) throw new RangeError('blocking counts do not match the shape');
   const P = packOf(b);
   if (!Number.isInteger(P) || P < 1 || (P & (P - 1)) !== 0 || b.dw % P !== 0) throw new RangeError(`blocking: results merged by ${P}, not a power of two dividing dw = ${b.dw}`);
+}
+
+/**
+ * Small [A]·[B] products (docs/he.md "Small products"): head groups (matmul.ts, heads.ts) and joint
+ * uploads (jointOffset). Both on; switched off only by benchmarks and tests that compare with the
+ * per-head form (both parties and the cost model read the same switch: one process).
+ */
+export const smallProducts = { groups: true, joint: true };
+
+/**
+ * Joint uploads of [A]·[B] (docs/he.md "Small products"): per k-block, upload t carries left block
+ * x = A_t (t < nb) and right block w = B_t (t < mb) as x + Y^off·w, max(nb, mb) ciphertexts instead
+ * of nb + mb. Result block (i, j) takes upload i times w_s = Bs_j (right layout) and upload j times
+ * Y^-off·x_s, x_s = As_i (left layout):
+ *   (x_i + Y^off·w_i)·w_s + (x_j + Y^off·w_j)·Y^-off·x_s
+ *     = [x_i·w_s + w_j·x_s] + Y^off·w_i·w_s + Y^-off·x_j·x_s.
+ * The bracket is the block's sum at the result positions [0, S), S = nw·dw·mw. With x and x_s of
+ * degree ≤ lx = S − dw·mw + dw − 1 and w, w_s of degree < dw·mw, the two other terms sit at
+ * degrees [off, off + 2·dw·mw − 2] and (negacyclic) [N − off, N − off + 2·lx]: outside [0, S) and
+ * without wrap-around when off ≥ max(S, 2·lx + 1), off + 2·dw·mw ≤ N + 1 and off ≤ N − S (with
+ * packed results these terms stay off the result positions after the shift by Y^-(dw-1) too, and
+ * the tree treats them as any other non-result coefficient). Returns that smallest offset, or 0
+ * when the blocks do not fit (then nb + mb uploads per k-block, as before).
+ */
+export function jointOffset(b: Blocking, kind: ProductKind, N: number = POLY_DEGREE): number {
+  if (!smallProducts.joint || kind !== 'shared') return 0;
+  const S = b.nw * b.dw * b.mw, dm = b.dw * b.mw, lx = S - dm + b.dw - 1;
+  const off = Math.max(S, 2 * lx + 1);
+  return off + 2 * dm - 1 <= N && off <= N - S ? off : 0;
 }
 
 /** Coefficient index of left-block entry (i, j). */

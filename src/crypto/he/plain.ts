@@ -116,3 +116,23 @@ export function fillRight(
     return any;
   };
 }
+
+/** Writes nothing (an absent block of a joint upload). */
+export const NO_FILL: Fill = () => false;
+
+/**
+ * `target` plus Y^off·`source` mod (Y^N + 1), |off| < N (packing.ts jointOffset): every source
+ * coefficient is moved, negated where it wraps, whatever its value (constant time in the values).
+ */
+export function withShifted(target: Fill, source: Fill, off: number, N: number): Fill {
+  return (lo, wide) => {
+    const lo2 = new Uint32Array(2 * N), wide2 = wide ? new BigUint64Array(N) : null;
+    const any = target(lo, wide), anySource = source(lo2, wide2);
+    for (let j = 0; j < N; j++) {
+      const p = j + off, q = ((p % N) + N) % N, neg = p < 0 || p >= N;
+      if (wide) wide[q] += neg ? -wide2![j] : wide2![j]; // BigUint64Array stores mod 2^64
+      else lo[2 * q] = (lo[2 * q] + (neg ? -lo2[2 * j] : lo2[2 * j])) >>> 0;
+    }
+    return any || anySource;
+  };
+}

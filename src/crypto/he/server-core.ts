@@ -8,13 +8,13 @@ import type { Prg } from '../prg.ts';
 import type { Encryptor } from 'node-seal';
 import type { HeContext } from './seal.ts';
 import type { Blocking, ProductKind, ProductShape } from './packing.ts';
-import { fillLeft, fillRight } from './plain.ts';
+import { fillLeft, fillRight, NO_FILL, withShifted } from './plain.ts';
 import { HeWeightCache } from './weights.ts';
 import { makeZero } from './zeros.ts';
 import { kernelFits, MacProducts } from './mac.ts';
 import { chainFor } from './seal.ts';
 import { compressResult, frameMembers, framesPerRow, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
-import { packOf } from './packing.ts';
+import { jointOffset, packOf } from './packing.ts';
 import { shiftScaleNtt } from './pack.ts';
 import { checkKeyPack } from './galois.ts';
 import { finish, finishPacked } from './finish.ts';
@@ -47,7 +47,7 @@ export interface ProductJob {
 }
 
 /** Ciphertexts per upload message (one message per head and k-block). */
-export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => job.b.nb + (job.kind === 'shared' ? job.b.mb : 0);
+export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => (jointOffset(job.b, job.kind) ? Math.max(job.b.nb, job.b.mb) : job.b.nb + (job.kind === 'shared' ? job.b.mb : 0));
 
 /**
  * Left inputs of one k-block that another core loaded (parallel.ts: with several workers on the
@@ -296,14 +296,16 @@ export class ServerCore {
           lefts.push(operand(c));
         }
       }
+      // Joint uploads (packing.ts jointOffset): upload t is left block t and right block t.
+      const joint = jointOffset(b, kind, ctx.N);
       if (kind === 'shared') {
         for (let mbi = 0; mbi < b.mb; mbi++) {
-          if (!this.owns(h, mbi)) {
+          if (!this.owns(h, mbi) || (joint && mbi < b.nb)) {
             rights.push(null);
-            rightOps.push(null);
+            rightOps.push(this.owns(h, mbi) ? lefts[mbi] : null);
             continue;
           }
-          const c = this.load(ct(b.nb + mbi));
+          const c = this.load(ct(joint ? mbi : b.nb + mbi));
           ev.cipherTransformToNttInplace(c);
           rights.push(c);
           rightOps.push(operand(c));
@@ -316,7 +318,8 @@ export class ServerCore {
       }
       if (kind === 'shared') {
         for (let nbi = 0; nbi < b.nb; nbi++) {
-          const { w, nonzero } = this.prepared(fillLeft(b, left.data, h * n * k, n, k, nbi, kbi));
+          const xs = fillLeft(b, left.data, h * n * k, n, k, nbi, kbi);
+          const { w, nonzero } = this.prepared(joint ? withShifted(NO_FILL, xs, -joint, ctx.N) : xs);
           for (let mbi = 0; mbi < b.mb; mbi++) if (rightOps[mbi] !== null) this.mulAcc(nbi * b.mb + mbi, rightOps[mbi]!, w, nonzero);
         }
       }
