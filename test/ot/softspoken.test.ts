@@ -8,6 +8,8 @@ import { Prg } from '../../src/crypto/prg.ts';
 import { SOFTSPOKEN_K, SoftSpokenCot, softSpokenCost } from '../../src/crypto/ot/softspoken.ts';
 import { PPRF_BYTES } from '../../src/crypto/ot/softspoken-vole.ts';
 import { iknpCost } from '../../src/crypto/ot/iknp.ts';
+import { FERRET_SETUP, iterationBytes } from '../../src/crypto/ot/ferret/params.ts';
+import { bothWays, choiceBits, enginePair } from './helpers.ts';
 
 async function pair(k: number, seed: number, opts: { chunk?: number; deltaLsbOne?: boolean } = {}) {
   const [sc, rc] = MemoryChannel.pair();
@@ -130,5 +132,26 @@ describe('SoftSpokenOT random COTs', () => {
     const [c] = MemoryChannel.pair();
     expect(() => new SoftSpokenCot(c, { k: 3 })).toThrow(/k must be one of 1, 2, 4, 8, got 3/);
     expect(() => new SoftSpokenCot(c, { k: 16 })).toThrow(/got 16/);
+  });
+});
+
+describe('Ferret bootstrapped by SoftSpokenOT (paper parameters)', () => {
+  it('the first prefill sends 93,556 B of SoftSpokenOT per direction (IKNP: 763,392) and a setup iteration; the pools hold correct COTs', async () => {
+    const E = await enginePair(undefined, 31, { kind: 'ferret' });
+    const c0 = { ...E.cc.totals }, s0 = { ...E.sc.totals };
+    const need = { client: 1000, server: 1000 };
+    await Promise.all([E.client.prefill(need), E.server.prefill(need)]);
+    const it = iterationBytes(FERRET_SETUP), each = 93_556 + it.receiverToSender + it.senderToReceiver;
+    expect([E.cc.totals.bytesSent - c0.bytesSent, E.sc.totals.bytesSent - s0.bytesSent]).toEqual([each, each]);
+    expect(E.client.cost.fresh().pool!.step(need)).toEqual([{ c2s: 93_556, s2c: 93_556 }, { c2s: it.receiverToSender, s2c: it.receiverToSender }, { c2s: it.senderToReceiver, s2c: it.senderToReceiver }]);
+    for (const [S, R, sCh, rCh] of bothWays(E)) {
+      const b = choiceBits(1000, 4);
+      const [q, t] = await Promise.all([S.cotSend(1000), R.cotRecv(b)]);
+      sCh.send(S.delta.slice());
+      const delta = await rCh.recv();
+      expect(delta[0] & 1).toBe(1);
+      sCh.send(q.slice());
+      expect(wrongRows(await rCh.recv(), t, b, delta)).toBe(0);
+    }
   });
 });
