@@ -2,13 +2,13 @@
 // Small-Field Silent VOLE in the Minicrypt Model", CRYPTO 2022), semi-honest, κ = 128, split into
 // T = 128/k blocks of k bits. Protocol and costs: softspoken.ts and docs/ot.md, "SoftSpokenOT".
 //
-// - Punctured PRF per block (§4, an (N−1)-of-N OT with N = 2^k from k 1-of-2 OTs, the GGM form):
+// - Punctured PRF per block (an (N−1)-of-N OT with N = 2^k from k 1-of-2 OTs, the GGM form):
 //   the COT receiver R grows T GGM trees of depth k (ggm.ts) and, per tree i and level l, sends
 //   both level sums masked with pads of the base OT j = i·k + l − 1: e^0 = K_l^0 ⊕ H(k_j^1),
 //   e^1 = K_l^1 ⊕ H(k_j^0). The COT sender S holds k_j^{Δ_j}, so it opens e^{1−Δ_j}: the sum on
 //   the side off the path to leaf α_i = Δ's bits of block i (level 1 most significant), which is
 //   what the punctured expansion needs. S then knows every leaf but α_i's.
-// - Subfield VOLE (§3, Fig. 4 "small-field VOLE"): leaf x seeds a PRG stream r_x ∈ F_2^m
+// - Small-field VOLE (§3.1): leaf x seeds a PRG stream r_x ∈ F_2^m
 //   (AES-128-CTR, aes.ts ColumnStreams). R: u_i = Σ_x r_x, v_i = Σ_x x·r_x; S: w_i =
 //   Σ_{x≠α_i} (α_i ⊕ x)·r_x = u_i·α_i + v_i. Over F_2 bit by bit: bit-plane l of v_i is the sum of
 //   r_x over the x whose level-l bit is 1; of w_i the same over x ⊕ α_i (x = α_i adds nothing).

@@ -6,13 +6,14 @@
 // Per call of m COTs (one message per chunk, R → S, one round):
 // 1. (first call only, in the same message) the punctured-PRF sums, PPRF_BYTES = 4 KB;
 // 2. each of the T = 128/k blocks gives a small-field VOLE: R holds u_i ∈ F_2^m and the k
-//    bit-planes of v_i, S the bit-planes of w_i = u_i·α_i + v_i (no message, §3);
-// 3. R sends c_i = u_1 ⊕ u_i for i = 2..T ((T − 1)·⌈m/8⌉ bytes) and S adds c_i·α_i to w_i (§5,
-//    "from VOLE to OT": the blocks' u must agree to make one COT of 128 bits), so with b = u_1
+//    bit-planes of v_i, S the bit-planes of w_i = u_i·α_i + v_i (no message, §3.1);
+// 3. R sends c_i = u_1 ⊕ u_i for i = 2..T ((T − 1)·⌈m/8⌉ bytes) and S adds c_i·α_i to w_i (§3.2,
+//    subspace VOLE with the repetition code: the blocks' u must agree to make one COT of 128
+//    bits; the paper's OT extension reads COTs off it, as here), so with b = u_1
 //    and Δ = α_1 ‖ … ‖ α_T every column j satisfies W_j = V_j ⊕ b·Δ_j;
 // 4. both transpose the 128 columns into rows (transpose.ts): S holds W_i, R holds b_i and
 //    V_i = W_i ⊕ b_i·Δ, the correlation of IKNP's COTs (cot-source.ts, with q = W, t = V).
-// Semi-honest only: no consistency check (the paper's §6 check for malicious receivers is absent),
+// Semi-honest only: no consistency check (the paper's check for malicious receivers is absent),
 // so a receiver that deviates can make the correlation wrong without being caught.
 import { randomBytes } from 'node:crypto';
 import type { Channel } from '../../transport/channel.ts';
