@@ -7,7 +7,7 @@
 //
 // Streams (the per-COT figures): `--stream-calls` correlated-OT calls of 2^stream-log2 COTs each,
 // with chosen choices (`cot`) and with random ones (`rcot`), one session per backend. The first
-// call is reported apart (`cold`: for Ferret it runs the IKNP bootstrap and the first iterations);
+// call is reported apart (`cold`: for Ferret it runs the SoftSpokenOT bootstrap and the first iterations);
 // the others (`warm`) run whatever refills their draws trigger, so their totals are the steady
 // state: bits per COT = all bytes both ways / COTs, COT/s per party core = COTs / that party's
 // CPU time (process.threadCpuUsage; robust to other load, unlike wall time, which is also given).

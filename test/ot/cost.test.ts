@@ -177,12 +177,14 @@ describe('wire cost equals the formulas', () => {
     }
   });
 
-  it('Ferret with the default schedule: one bit per chosen choice; the first refill bootstraps (IKNP, then a setup iteration)', () => {
+  it('Ferret with the default schedule: one bit per chosen choice; the first refill bootstraps (SoftSpokenOT, then a setup iteration)', () => {
     const m = otCostModel('ferret');
     expect(m.cot(1000)).toMatchObject({ bytesReceiverToSender: 125, rounds: 1 });
     expect(m.rcot(1000)).toMatchObject({ bytesReceiverToSender: 0, messagesReceiverToSender: 0, rounds: 0 });
     const it = iterationBytes(FERRET_SETUP);
-    const boot = [{ from: 'receiver', bytes: 128 * Math.ceil(consumedBy(FERRET_SETUP) / 8) }, { from: 'receiver', bytes: it.receiverToSender }, { from: 'sender', bytes: it.senderToReceiver }];
+    // SoftSpokenOT, k = 8: 15 bits per COT and the 4 KB PPRF sums (IKNP's 128 bits: 763,392 B)
+    expect(15 * Math.ceil(consumedBy(FERRET_SETUP) / 8) + 4096).toBe(93_556);
+    const boot = [{ from: 'receiver', bytes: 93_556 }, { from: 'receiver', bytes: it.receiverToSender }, { from: 'sender', bytes: it.senderToReceiver }];
     expect(m.pool!.draw('server', 1000)).toEqual(boot);
     // a prefill: the server's COTs, so the receiver (client) sends first, the sender replies
     expect(m.fresh().pool!.step({ client: 0, server: 1000 })).toEqual(boot.map((x) => (x.from === 'receiver' ? { c2s: x.bytes, s2c: 0 } : { c2s: 0, s2c: x.bytes })));

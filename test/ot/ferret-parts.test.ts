@@ -2,6 +2,7 @@
 // leaf but one), the LPN map (linear, deterministic, columns of weight d), one iteration over a
 // channel (reveal-and-check: t_i = q_i ⊕ r_i·Δ, and the receiver's bit is lsb(t_i)), and the
 // refill schedule (what runs when, and its exact messages).
+import { SOFTSPOKEN_K } from '../../src/crypto/ot/softspoken.ts';
 import { describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
@@ -192,27 +193,27 @@ describe('refill schedule', () => {
     const steps = (n: number) => {
       const st = s.refill(n);
       s.take(n);
-      return st.map((x) => (x.kind === 'iknp' ? 'iknp' : `${x.params.name} keep ${x.keep}`));
+      return st.map((x) => (x.kind === 'softspoken' ? 'softspoken' : `${x.params.name} keep ${x.keep}`));
     };
     const S = consumedBy(FERRET_SETUP), usable = FERRET_SETUP.n - S;
-    expect(steps(1000)).toEqual(['iknp', `setup keep ${S}`]);
+    expect(steps(1000)).toEqual(['softspoken', `setup keep ${S}`]);
     expect(steps(2 * usable)).toEqual([`setup keep ${S}`, `setup keep ${S}`]);
     // a need that takes the direction past 2^22: the next setup iteration keeps the main input
     expect(steps(1 << 22)).toEqual([`setup keep ${consumedBy(FERRET_MAIN)}`, `main keep ${consumedBy(FERRET_MAIN)}`]);
   });
 
-  it('IKNP alone for a direction’s first COTs (iknpUpTo), then the bootstrap, setup iterations, main iterations', () => {
+  it('SoftSpokenOT alone for a direction’s first COTs (iknpUpTo), then the bootstrap, setup iterations, main iterations', () => {
     const s = new PoolState({ ...DEFAULT_SCHEDULE, iknpUpTo: 1 << 16, mainFrom: 0 });
     const steps = (n: number) => {
       const st = s.refill(n);
       s.take(n);
-      return st.map((x) => (x.kind === 'iknp' ? `iknp ${x.n} ${x.into}` : `${x.params.name} keep ${x.keep}`));
+      return st.map((x) => (x.kind === 'softspoken' ? `softspoken ${x.n} ${x.into}${x.first ? ' first' : ''}` : `${x.params.name} keep ${x.keep}`));
     };
-    expect(steps(1000)).toEqual(['iknp 1000 pool']);
+    expect(steps(1000)).toEqual(['softspoken 1000 pool first']); // the first carries the PPRF sums
     expect(steps(0)).toEqual([]);
-    expect(steps(64_536)).toEqual(['iknp 64536 pool']);
-    // past 2^16 in all: bootstrap from IKNP, one setup iteration (it keeps the next one's input)
-    expect(steps(10)).toEqual([`iknp ${consumedBy(FERRET_SETUP)} reserve`, `setup keep ${consumedBy(FERRET_SETUP)}`]);
+    expect(steps(64_536)).toEqual(['softspoken 64536 pool']);
+    // past 2^16 in all: bootstrap from SoftSpokenOT, one setup iteration (it keeps the next one's input)
+    expect(steps(10)).toEqual([`softspoken ${consumedBy(FERRET_SETUP)} reserve`, `setup keep ${consumedBy(FERRET_SETUP)}`]);
     const usable1 = FERRET_SETUP.n - consumedBy(FERRET_SETUP) - 10;
     expect(s.usable).toBe(usable1);
     expect(steps(usable1)).toEqual([]);
@@ -223,12 +224,12 @@ describe('refill schedule', () => {
     expect(s.drawn).toBe(65_536 + 10 + usable1 + 1 + FERRET_SETUP.n + 3 * FERRET_MAIN.n);
   });
 
-  it('refill messages: IKNP u matrices per chunk, two messages per iteration; the replay keeps directions apart', () => {
+  it('refill messages: SoftSpokenOT corrections per chunk (the first with the 4 KB PPRF sums), two messages per iteration; the replay keeps directions apart', () => {
     const r = new FerretReplay(TOY_SCHEDULE, 256);
     const boot = r.draw('server', 600);
     const M = consumedBy(TOY_SCHEDULE.setup);
     const iknp = [];
-    for (let from = 0; from < M; from += 256) iknp.push({ from: 'receiver', bytes: 128 * Math.ceil(Math.min(256, M - from) / 8) });
+    for (let from = 0; from < M; from += 256) iknp.push({ from: 'receiver', bytes: (128 / SOFTSPOKEN_K - 1) * Math.ceil(Math.min(256, M - from) / 8) + (from === 0 ? 4096 : 0) });
     const it = iterationBytes(TOY_SCHEDULE.setup);
     expect(boot).toEqual([...iknp, { from: 'receiver', bytes: it.receiverToSender }, { from: 'sender', bytes: it.senderToReceiver }]);
     expect(r.draw('server', 1)).toEqual([]);

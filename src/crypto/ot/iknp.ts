@@ -47,6 +47,16 @@ export interface IknpOptions {
   deltaLsbOne?: boolean;
 }
 
+/** 128 base OTs each way: ours as base-OT sender (k0, k1) and as receiver of the peer's (received = k^{Δ_j}). */
+export interface BaseKeys {
+  k0: readonly Uint8Array[];
+  k1: readonly Uint8Array[];
+  received: readonly Uint8Array[];
+  /** Δ's bits, one byte 0/1 each (the base-OT choices behind `received`). */
+  deltaBits: Uint8Array;
+  delta: Uint8Array;
+}
+
 export class IknpCot implements CotSource {
   readonly name = 'iknp';
   readonly party;
@@ -94,6 +104,16 @@ export class IknpCot implements CotSource {
     this.asReceiver = [new ColumnStreams(out.sent.k0), new ColumnStreams(out.sent.k1)];
     this.asSender = new ColumnStreams(out.received);
     this.deltaBytes = delta;
+  }
+
+  /**
+   * The base OTs behind this instance (after setup), for another extension built on the same ones
+   * (SoftSpokenOT, softspoken.ts): as COT receiver both keys k_j^0, k_j^1; as COT sender
+   * k_j^{Δ_j} and Δ's bits. Read only.
+   */
+  baseKeys(): BaseKeys {
+    if (!this.keys || !this.deltaBytes) throw new Error('IKNP: call setup() first');
+    return { k0: this.keys.k0, k1: this.keys.k1, received: this.keys.received, deltaBits: this.deltaBits, delta: this.deltaBytes };
   }
 
   /**
@@ -176,9 +196,9 @@ export class IknpCot implements CotSource {
   }
 }
 
-const roundUp = (x: number, k: number): number => Math.ceil(x / k) * k;
+export const roundUp = (x: number, k: number): number => Math.ceil(x / k) * k;
 
-function checkCount(n: number): void {
+export function checkCount(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`OT count must be a non-negative integer, got ${n}`);
 }
 
@@ -207,7 +227,7 @@ function maskColumns(s0: ColumnStreams, s1: ColumnStreams, r: Uint32Array, colBy
 }
 
 /** Transpose a chunk and copy its first m rows to out at row `from` (4 words per row). */
-function transposeInto(cols: Uint32Array[], rows: number, m: number, out: Uint32Array, from: number): void {
+export function transposeInto(cols: Uint32Array[], rows: number, m: number, out: Uint32Array, from: number): void {
   if (rows === m) {
     transpose128(cols, rows, out.subarray(4 * from, 4 * (from + m)));
   } else {

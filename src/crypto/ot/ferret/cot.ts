@@ -3,7 +3,7 @@
 //
 // Each direction keeps a pool of random COTs (sender: q_i with lsb 0; receiver: t_i = q_i ⊕ r_i·Δ
 // whose lsb is its random bit r_i, lsb(Δ) = 1). Calls draw from the pool; refills follow the
-// deterministic schedule of schedule.ts (IKNP for a direction's first 2^16 COTs, then IKNP
+// deterministic schedule of schedule.ts (SoftSpokenOT, softspoken.ts, on IKNP's base OTs
 // bootstraps Ferret iterations, extend.ts). Random-choice COTs (sendRandom/recvRandom) send
 // nothing; chosen bits b_i cost one bit each: the receiver sends d_i = b_i ⊕ r_i and the sender
 // outputs q_i ⊕ d_i·Δ (Beaver's derandomisation), one message per chunk.
@@ -16,6 +16,7 @@ import type { RandomBytes } from '../base-ot.ts';
 import { checkChoices } from '../bits.ts';
 import type { CotCost, CotDemand, CotSource, PoolReplay, RefillFlight, RefillMessage } from '../cot-source.ts';
 import { DEFAULT_CHUNK, IknpCot } from '../iknp.ts';
+import { SoftSpokenCot } from '../softspoken.ts';
 import { ferretDomain, iterateReceiverStart, iterateSender } from './extend.ts';
 import { Ggm } from '../ggm.ts';
 import { checkParams } from './params.ts';
@@ -90,6 +91,8 @@ export class FerretCot implements CotSource {
   private readonly ch: Channel;
   private readonly random: RandomBytes;
   private readonly iknp: IknpCot;
+  /** The bootstrap extension, on the IKNP instance's base OTs (same Δ). */
+  private readonly soft: SoftSpokenCot;
   private readonly hash = new Tccr();
   private readonly ggm = new Ggm();
   private readonly asSender: Side;
@@ -110,6 +113,7 @@ export class FerretCot implements CotSource {
     checkParams(this.schedule.main);
     this.iknp = new IknpCot(ch, { chunk: opts.chunk, random: this.random, deltaLsbOne: true });
     this.chunk = this.iknp.chunk;
+    this.soft = new SoftSpokenCot(ch, { chunk: this.chunk, random: this.random }, this.iknp);
     const side = (): Side => ({ pool: new BlockPool(), state: new PoolState(this.schedule), tweak: 0, mark: 0 });
     this.asSender = side();
     this.asReceiver = side();
@@ -133,15 +137,16 @@ export class FerretCot implements CotSource {
   }
 
   /**
-   * A fork for concurrent work without a share of the pools is a fork of the IKNP bootstrap: no
-   * messages, no Ferret setup, exact and stateless costs. The executor's concurrent members get a
-   * slice instead (`slice`; docs/ot.md, "Refills between steps").
+   * A fork for concurrent work without a share of the pools is a fork of the IKNP instance beneath
+   * (its base OTs and Δ; 16 B per COT): no messages, no Ferret setup, exact and stateless costs.
+   * The executor's concurrent members get a slice instead (`slice`; docs/ot.md, "Refills between
+   * steps").
    */
   fork(ch: Channel, id: number): CotSource {
     return this.iknp.fork(ch, id);
   }
 
-  /** Base OTs both ways (IKNP's setup); the pools fill on demand. */
+  /** Base OTs both ways (IKNP's setup, which SoftSpokenOT shares); the pools fill on demand. */
   setup(): Promise<void> {
     return this.iknp.setup();
   }
@@ -255,13 +260,13 @@ export class FerretCot implements CotSource {
    * the rest (reading the sender's reply); the sender's half returns a function that runs it all.
    */
   private async start(step: RefillStep, side: Side, asSender: boolean, ch: Channel): Promise<() => Promise<void>> {
-    if (step.kind === 'iknp') {
+    if (step.kind === 'softspoken') {
       let blocks: Uint8Array;
       if (asSender) {
-        blocks = await this.iknp.send(step.n);
+        blocks = await this.soft.sendRandom(step.n);
         for (let o = 0; o < blocks.length; o += 16) blocks[o] &= 0xfe;
       } else {
-        const r = await this.iknp.recvRandom(step.n);
+        const r = await this.soft.recvRandom(step.n);
         blocks = r.blocks;
         for (let i = 0; i < step.n; i++) blocks[16 * i] = (blocks[16 * i] & 0xfe) | r.choices[i];
       }

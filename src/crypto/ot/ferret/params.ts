@@ -26,7 +26,7 @@ export interface LpnParams {
 /** Main iteration (Ferret §6, regular noise, 128-bit): ≈ 10.8 M COTs per iteration. */
 export const FERRET_MAIN: LpnParams = { name: 'main', n: 10_805_248, k: 589_760, t: 1_319, h: 13, d: 10 };
 
-/** Setup iteration (Ferret §6, regular noise, 128-bit): seeded by base (IKNP) COTs. */
+/** Setup iteration (Ferret §6, regular noise, 128-bit): seeded by SoftSpokenOT COTs (softspoken.ts). */
 export const FERRET_SETUP: LpnParams = { name: 'setup', n: 649_728, k: 36_288, t: 1_269, h: 9, d: 10 };
 
 /** COTs one iteration consumes (its LPN secret and its trees' COTs). */

@@ -1,4 +1,4 @@
-// The COTs of one direction of the Ferret backend, served first in, first out: IKNP batches and
+// The COTs of one direction of the Ferret backend, served first in, first out: SoftSpokenOT batches and
 // carried-over blocks (`carry`), then the usable part of the last iteration's output, which lives
 // in one buffer reused by every iteration (growing the trees in fresh memory would cost more in
 // page faults than the hashing; ggm.ts). Before an iteration overwrites the buffer, what is left
@@ -22,7 +22,7 @@ export class BlockPool {
     return s;
   }
 
-  /** Blocks made elsewhere (IKNP) join the pool. */
+  /** Blocks made elsewhere (SoftSpokenOT) join the pool. */
   push(blocks: Uint8Array): void {
     if (blocks.length) this.carry.push(blocks);
   }

@@ -5,9 +5,10 @@
 //
 // Per direction (COT sender → receiver):
 // 1. While the direction has drawn at most `iknpUpTo` COTs in all (this call included), a refill
-//    is exactly the shortfall in IKNP random COTs (16 B each): small programs never pay for a
-//    Ferret iteration.
-// 2. Beyond that, once: IKNP makes the M = k + t·h COTs of a setup iteration (the bootstrap).
+//    is exactly the shortfall in SoftSpokenOT random COTs (softspoken.ts: 128/k − 1 bits each, and
+//    the punctured-PRF sums once per direction): small programs never pay for a Ferret iteration.
+// 2. Beyond that, once: SoftSpokenOT makes the M = k + t·h COTs of a setup iteration (the
+//    bootstrap; IKNP's 16 B per COT before, docs/ot.md "SoftSpokenOT").
 // 3. Then iterations, while the call needs more than the pool holds: `setupIterations` with the
 //    setup parameters (more while the direction has drawn under `mainFrom`), then main ones. Each keeps the first M' of its outputs as the next
 //    iteration's input (M' of the parameters it will use), the rest joins the pool.
@@ -16,15 +17,16 @@
 // (CotSource.ensure), before the call's own messages.
 import type { Party } from '../../../transport/channel.ts';
 import type { RefillFlight, RefillMessage } from '../cot-source.ts';
-import { iknpCost } from '../iknp.ts';
+import { softSpokenChunkBytes } from '../softspoken.ts';
+import { PPRF_BYTES } from '../softspoken-vole.ts';
 import { consumedBy, FERRET_MAIN, FERRET_SETUP, iterationBytes, type LpnParams } from './params.ts';
 
 export interface FerretSchedule {
-  /** Parameters of the first iterations (seeded by IKNP). */
+  /** Parameters of the first iterations (seeded by SoftSpokenOT). */
   setup: LpnParams;
   /** Parameters of every later iteration. */
   main: LpnParams;
-  /** A direction serves its first COTs from IKNP directly, up to this many in all. */
+  /** A direction serves its first COTs from the bootstrap extension (SoftSpokenOT) directly, up to this many in all. */
   iknpUpTo: number;
   /** Iterations with the setup parameters before the main ones (≥ 1). */
   setupIterations: number;
@@ -43,8 +45,11 @@ export interface FerretSchedule {
 export const DEFAULT_SCHEDULE: FerretSchedule = { setup: FERRET_SETUP, main: FERRET_MAIN, iknpUpTo: 0, setupIterations: 2, mainFrom: 1 << 22 };
 
 export type RefillStep =
-  /** `n` IKNP random COTs, into the pool or as the next iteration's input. */
-  | { kind: 'iknp'; n: number; into: 'pool' | 'reserve' }
+  /**
+   * `n` SoftSpokenOT random COTs, into the pool or as the next iteration's input; `first`: the
+   * direction's first such step (its first message carries the punctured-PRF sums).
+   */
+  | { kind: 'softspoken'; n: number; into: 'pool' | 'reserve'; first: boolean }
   /** One iteration with `params`; its first `keep` outputs are the next iteration's input. */
   | { kind: 'iterate'; params: LpnParams; keep: number };
 
@@ -53,6 +58,8 @@ export class PoolState {
   usable = 0;
   drawn = 0;
   private booted = false;
+  /** Whether a SoftSpokenOT step ran in this direction (its punctured PRF is set up). */
+  private extended = false;
   private setups = 0;
   private next: LpnParams;
   readonly schedule: FerretSchedule;
@@ -68,12 +75,12 @@ export class PoolState {
     if (this.usable >= n) return steps;
     if (!this.booted) {
       if (this.drawn + n <= s.iknpUpTo) {
-        steps.push({ kind: 'iknp', n: n - this.usable, into: 'pool' });
+        steps.push(this.extend(n - this.usable, 'pool'));
         this.usable = n;
         return steps;
       }
       this.booted = true;
-      steps.push({ kind: 'iknp', n: consumedBy(s.setup), into: 'reserve' });
+      steps.push(this.extend(consumedBy(s.setup), 'reserve'));
     }
     while (this.usable < n) {
       const params = this.next;
@@ -84,6 +91,12 @@ export class PoolState {
       this.usable += params.n - keep;
     }
     return steps;
+  }
+
+  private extend(n: number, into: 'pool' | 'reserve'): RefillStep {
+    const first = !this.extended;
+    this.extended = true;
+    return { kind: 'softspoken', n, into, first };
   }
 
   /**
@@ -126,7 +139,7 @@ export function planPrefill(states: Record<Party, PoolState>, need: Record<Party
  * `ahead` COTs usable (the next step's demand, per COT sender) once `taken` has left the pools,
  * as planPrefill plans them; the states do not move (planPrefill(states, ahead) after the takes
  * does, with the same steps). Null when nothing is to do, or when a direction would have to
- * bootstrap (IKNP, on the session channel): that refill then runs before the step that needs it.
+ * bootstrap (SoftSpokenOT, on the session channel): that refill then runs before the step that needs it.
  */
 export function topUpSteps(states: Record<Party, PoolState>, ahead: Record<Party, number>, taken: Record<Party, number>): Record<Party, RefillStep[]> | null {
   const trial = { client: states.client.clone(), server: states.server.clone() };
@@ -136,14 +149,14 @@ export function topUpSteps(states: Record<Party, PoolState>, ahead: Record<Party
   return all.length === 0 || all.some((st) => st.kind !== 'iterate') ? null : steps;
 }
 
-/** The messages of one refill step, in order (IKNP: one per chunk of `chunk` COTs). */
+/** The messages of one refill step, in order (SoftSpokenOT: one per chunk of `chunk` COTs, softSpokenCost). */
 export function stepMessages(st: RefillStep, chunk: number): RefillMessage[] {
   if (st.kind === 'iterate') {
     const b = iterationBytes(st.params);
     return [{ from: 'receiver', bytes: b.receiverToSender }, { from: 'sender', bytes: b.senderToReceiver }];
   }
   const out: RefillMessage[] = [];
-  for (let from = 0; from < st.n; from += chunk) out.push({ from: 'receiver', bytes: iknpCost(Math.min(chunk, st.n - from), chunk).bytesReceiverToSender });
+  for (let from = 0; from < st.n; from += chunk) out.push({ from: 'receiver', bytes: softSpokenChunkBytes(Math.min(chunk, st.n - from)) + (st.first && from === 0 ? PPRF_BYTES : 0) });
   return out;
 }
 
@@ -155,7 +168,7 @@ export function refillMessages(steps: RefillStep[], chunk: number): RefillMessag
 /**
  * The flights of a prefill that runs both directions' refill steps side by side (cot.ts, prefill):
  * step k of each direction shares flights with step k of the other, first the receivers' messages
- * (IKNP columns, tree choices), then the senders' replies (tree sums).
+ * (SoftSpokenOT corrections, tree choices), then the senders' replies (tree sums).
  */
 export function pairedFlights(steps: Record<Party, RefillStep[]>, chunk: number): RefillFlight[] {
   const out: RefillFlight[] = [];
