@@ -66,6 +66,14 @@ export interface HeParams {
    * key plan (src/opt/he-keys.ts) sets it per ring width; both parties derive it before the run.
    */
   galoisDepth?: number;
+  /**
+   * Packed contexts: the level the merge tree runs at (docs/he.md "Merging at level 1"). 0 (default):
+   * before the first switch, keys with DATA_PRIMES components; 1: after it (p2 dropped), keys sent
+   * with 2 components over p0, p1 and the special prime, but the key switches' noise is no longer
+   * divided by p2, so the flood bounds P by the call's result positions (noise.ts). The key plan
+   * picks it per ring width.
+   */
+  galoisLevel?: 0 | 1;
 }
 
 /**
@@ -158,6 +166,14 @@ export function keyPackOf(p: Pick<HeParams, 'ell' | 'packed' | 'galoisDepth'>): 
   return 2 ** d;
 }
 
+/** The merge tree's level (HeParams.galoisLevel): 0 or 1 in a packed context; throws on another value. */
+export function treeLevelOf(p: Pick<HeParams, 'packed' | 'galoisLevel'>): 0 | 1 {
+  const l = p.galoisLevel ?? 0;
+  if (l !== 0 && l !== 1) throw new RangeError(`HE parameters: galoisLevel ${String(l)} (the merge tree runs at level 0 or 1)`);
+  if (l === 1 && !p.packed) throw new RangeError('HE parameters: galoisLevel 1 needs a packed context');
+  return l;
+}
+
 /** Bits of SEAL's plain modulus: ell, or ell + packBits in a packed context. */
 export const plainBitsOf = (p: Pick<HeParams, 'ell' | 'packed'>): number => p.ell + (p.packed ? chainFor(p.ell).packBits : 0);
 
@@ -194,6 +210,8 @@ export class HeContext {
   readonly pack: number;
   /** The largest merge the session's Galois keys allow (keyPackOf): 2^galoisDepth packed, else 1. */
   readonly keyPack: number;
+  /** The merge tree's level (treeLevelOf): its Galois keys are sent for it. */
+  readonly treeLevel: 0 | 1;
   /** parms_id of level 0 (all data primes): where encryption and products happen. */
   readonly topParms: ParmsIdType;
   private readonly ptTemplate: Uint8Array;
@@ -212,6 +230,7 @@ export class HeContext {
     this.plainBits = plainBitsOf(params);
     this.pack = params.packed ? packFactor(params.ell) : 1;
     this.keyPack = keyPackOf(params);
+    this.treeLevel = treeLevelOf(params);
     const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
     const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, this.chain.specialBits]));
     const plain = new seal.Modulus(1n << BigInt(this.plainBits));
