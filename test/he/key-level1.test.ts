@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ciphertext } from 'node-seal';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
+import { HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
 import { componentWireBytes, galoisElements, galoisWireBytes, keyWireBytes } from '../../src/crypto/he/galois.ts';
 import { keySwitchNoise, noiseReport, packLimit, treeNoise } from '../../src/crypto/he/noise.ts';
 import { mergeTree, plainOf, productPack } from '../../src/crypto/he/pack.ts';
@@ -104,6 +104,28 @@ describe('Galois keys at level 1 on real SEAL', () => {
       expectCounted(cost, pc, ps);
     }
   }, 300_000);
+
+  it('worker threads open the same level (contexts keyed by it) and products stay exact with predicted bytes', async () => {
+    const { ctx, cs, ss } = pairs.get(name(32, 3))!;
+    const [cpool, spool] = [new HePool(2), new HePool(2)];
+    try {
+      const pc = await cpool.open('client', 32, cs.exportKeys(), true, 3, 1);
+      const ps = await spool.open('server', 32, { pk: ss.exportPublicKey(), galois: ss.exportGaloisKeys() }, true, 3, 1);
+      const [n, k, m] = [6, 64, 96];
+      const [c, s] = MemoryChannel.pair();
+      const Xc = ctx.ring.random(n * k, Prg.fromInt(5)), Xs = ctx.ring.random(n * k, Prg.fromInt(6)), W = ctx.ring.random(k * m, Prg.fromInt(7));
+      const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { pool: ps, prg: Prg.fromInt(8) })]);
+      const cost = heMatmulCost(n, k, m, ctx.params);
+      expect(cost.blocking.P).toBeGreaterThan(1);
+      expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
+      expectCounted(cost, c, s);
+      await pc.close();
+      await ps.close();
+    } finally {
+      await cpool.close();
+      await spool.close();
+    }
+  }, 120_000);
 
   /** A tree of 16 fresh ciphertexts switched to level 1, merged there with the server's keys: exact, noise (log2) from SEAL's budget. */
   function treeAtLevel1(p: Pair, seed: number): { noise: number; budget: number; bound: number } {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
 import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
-import { keyWireBytes } from '../../src/crypto/he/galois.ts';
+import { componentWireBytes, keyWireBytes } from '../../src/crypto/he/galois.ts';
 import { ServerCore } from '../../src/crypto/he/server-core.ts';
 import { heKeyPlan, heProducts, keyPlanCosts } from '../../src/opt/he-keys.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
@@ -93,21 +93,24 @@ describe('Galois keys for the tree levels a session uses', () => {
 });
 
 describe('the key plan of a program (src/opt/he-keys.ts)', () => {
-  it('bundled classifier: keys for 3 levels at ell = 32, ell = 37 unpacked (its few attention products do not pay for keys)', () => {
+  it('bundled classifier: keys for 3 levels at ell = 32 and 1 at ell = 37, both merged at level 1 (key-level1.test.ts)', () => {
     const m = loadBert(bundledModel('bert-sentiment'), 'bert_dense');
     const s = buildSchedule(m.program);
     const plan = heKeyPlan(s);
+    // Level-1 keys (2 components over 3 primes) make one level at ell = 37 pay for itself: its
+    // attention products merge 2 (the level-1 noise allows no more there), before it ran unpacked.
     expect([...plan]).toEqual([
-      [32, { packed: true, galoisDepth: 3 }],
-      [37, { packed: false }],
+      [32, { packed: true, galoisDepth: 3, galoisLevel: 1 }],
+      [37, { packed: true, galoisDepth: 1, galoisLevel: 1 }],
     ]);
     expect(heKeyPlan(s)).toBe(plan); // memoised per schedule: the executor and the cost model share it
-    // The chosen candidate is the cheapest of each width, and every key level is priced.
+    // The chosen candidate is the cheapest of each width, and every key level is priced at both tree levels.
     for (const [ell, ps] of heProducts(s)!) {
       const costs = keyPlanCosts(ell, ps);
       const best = costs.reduce((a, c) => (c.seconds < a.seconds ? c : a));
       expect(best.choice).toEqual(plan.get(ell));
-      expect(costs.map((c) => c.setupBytes)).toEqual([4, 3, 2, 1, 0].map((d) => (1 + 3 * d) * keyWireBytes(ell)));
+      const setups = [4, 3, 2, 1].flatMap((d) => [(1 + 3 * d) * keyWireBytes(ell), keyWireBytes(ell) + 2 * d * componentWireBytes(ell, 1)]);
+      expect(costs.map((c) => c.setupBytes)).toEqual([...setups, keyWireBytes(ell)]);
     }
   });
 
