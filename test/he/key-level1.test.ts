@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ciphertext } from 'node-seal';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
+import { HeContext, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
 import { componentWireBytes, galoisElements, galoisWireBytes, keyWireBytes } from '../../src/crypto/he/galois.ts';
 import { keySwitchNoise, noiseReport, packLimit, treeNoise } from '../../src/crypto/he/noise.ts';
 import { mergeTree, plainOf, productPack } from '../../src/crypto/he/pack.ts';
 import { POLY_DEGREE as N, PT_COUNT_OFFSET, PT_DATA_OFFSET, chainFor, sealLive } from '../../src/crypto/he/seal.ts';
 import { noiseTerms } from '../../src/crypto/he/packing.ts';
-import { twin, firstMismatch, expectCounted, sessionPair, type Pair } from './helpers.ts';
+import { twin, firstMismatch, expectCounted, pooledProduct, sessionPair, type Pair } from './helpers.ts';
 
 const np = (ell: number, galoisLevel: 0 | 1) => ({ N, primes: chainFor(ell).primes, params: { ell, kappa: 40, galoisLevel } });
 
@@ -106,26 +106,13 @@ describe('Galois keys at level 1 on real SEAL', () => {
   }, 300_000);
 
   it('worker threads open the same level (contexts keyed by it) and products stay exact with predicted bytes', async () => {
-    const { ctx, cs, ss } = pairs.get(name(32, 3))!;
-    const [cpool, spool] = [new HePool(2), new HePool(2)];
-    try {
-      const pc = await cpool.open('client', 32, cs.exportKeys(), true, 3, 1);
-      const ps = await spool.open('server', 32, { pk: ss.exportPublicKey(), galois: ss.exportGaloisKeys() }, true, 3, 1);
-      const [n, k, m] = [6, 64, 96];
-      const [c, s] = MemoryChannel.pair();
-      const Xc = ctx.ring.random(n * k, Prg.fromInt(5)), Xs = ctx.ring.random(n * k, Prg.fromInt(6)), W = ctx.ring.random(k * m, Prg.fromInt(7));
-      const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { pool: ps, prg: Prg.fromInt(8) })]);
-      const cost = heMatmulCost(n, k, m, ctx.params);
-      expect(cost.blocking.P).toBeGreaterThan(1);
-      expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
-      expectCounted(cost, c, s);
-      await pc.close();
-      await ps.close();
-    } finally {
-      await cpool.close();
-      await spool.close();
-    }
+    expect(await pooledProduct(pairs.get(name(32, 3))!)).toBeGreaterThan(1);
   }, 120_000);
+
+  it('a tree level other than 0 or 1, or level 1 unpacked, is refused', async () => {
+    await expect(HeContext.create({ ell: 32, packed: false, galoisLevel: 1 })).rejects.toThrow(/galoisLevel 1 \(the merge tree runs at level 0, or 1 in a packed context\)/);
+    await expect(HeContext.create({ ell: 32, packed: true, galoisLevel: 2 as 1 })).rejects.toThrow(/galoisLevel 2/);
+  });
 
   /** A tree of 16 fresh ciphertexts switched to level 1, merged there with the server's keys: exact, noise (log2) from SEAL's budget. */
   function treeAtLevel1(p: Pair, seed: number): { noise: number; budget: number; bound: number } {

@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
+import { HeContext, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
 import { componentWireBytes, keyWireBytes } from '../../src/crypto/he/galois.ts';
 import { ServerCore } from '../../src/crypto/he/server-core.ts';
 import { heKeyPlan, heProducts, keyPlanCosts } from '../../src/opt/he-keys.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { bundledModel, loadBert } from '../../src/model/load.ts';
-import { twin, firstMismatch, expectCounted, sessionPair, type Pair } from './helpers.ts';
+import { twin, firstMismatch, expectCounted, pooledProduct, sessionPair, type Pair } from './helpers.ts';
 
 describe('Galois keys for the tree levels a session uses', () => {
   const pairs = new Map<string, Pair>();
@@ -66,25 +66,7 @@ describe('Galois keys for the tree levels a session uses', () => {
   });
 
   it('worker threads open the same depth (2 keys) and products stay exact with predicted bytes', async () => {
-    const { ctx, cs, ss } = pairs.get('depth2')!;
-    const [cpool, spool] = [new HePool(2), new HePool(2)];
-    try {
-      const pc = await cpool.open('client', 32, cs.exportKeys(), true, 2);
-      const ps = await spool.open('server', 32, { pk: ss.exportPublicKey(), galois: ss.exportGaloisKeys() }, true, 2);
-      const [n, k, m] = [6, 64, 96];
-      const [c, s] = MemoryChannel.pair();
-      const Xc = ctx.ring.random(n * k, Prg.fromInt(5)), Xs = ctx.ring.random(n * k, Prg.fromInt(6)), W = ctx.ring.random(k * m, Prg.fromInt(7));
-      const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { pool: ps, prg: Prg.fromInt(8) })]);
-      const cost = heMatmulCost(n, k, m, ctx.params);
-      expect(cost.blocking.P).toBe(4);
-      expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
-      expectCounted(cost, c, s);
-      await pc.close();
-      await ps.close();
-    } finally {
-      await cpool.close();
-      await spool.close();
-    }
+    expect(await pooledProduct(pairs.get('depth2')!)).toBe(4);
   }, 120_000);
 
   it('contexts refuse a depth the chain does not have', async () => {
