@@ -142,7 +142,7 @@ function heOn(party: Party, ch: Channel, st: HeState): HeEngine {
   const pooled = async (products: number): Promise<{ pool?: PoolSession }> => {
     if (!worthPooling(products)) return {};
     st.pool ??= processPool().then((w) =>
-      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys(), !!st.ctx.params.packed, st.ctx.params.galoisDepth) : w.open('server', st.ctx.params.ell, { pk: st.key }, !!st.ctx.params.packed, st.ctx.params.galoisDepth),
+      !w ? null : st.key === null ? w.open('client', st.ctx.params.ell, (st.sess as HeClientSession).exportKeys(), !!st.ctx.params.packed, st.ctx.params.galoisDepth, st.ctx.params.galoisLevel) : w.open('server', st.ctx.params.ell, { pk: st.key }, !!st.ctx.params.packed, st.ctx.params.galoisDepth, st.ctx.params.galoisLevel),
     );
     const ps = await st.pool;
     return ps ? { pool: ps } : {};

@@ -1,6 +1,7 @@
 // The HE key plan of a schedule (docs/he.md "Galois keys: which a session sends"): per ring width,
-// whether the session's context packs results and how many merge-tree levels the setup sends
-// Galois keys for (787,014 B per level). Keys are a one-time setup cost and packing pays per
+// whether the session's context packs results, how many merge-tree levels the setup sends
+// Galois keys for, and whether the tree runs at level 0 or 1 (docs/he.md "Merging at level 1":
+// keys of 2 components over 3 primes instead of 3 over 4, but P bounded by the flood on large calls). Keys are a one-time setup cost and packing pays per
 // product, so the choice is program-wide: for each ring width, the candidate (unpacked, or packed
 // with depth d = 1..packBits, which caps every product's merge width P at 2^d) that minimises
 //   sum over the schedule's HE products of that width of (server + client compute, OP_COST_US)
@@ -20,7 +21,7 @@ import { OpError, type IrOp } from '../ir/ir.ts';
 import type { DimEnv } from '../ir/dim-env.ts';
 import { heParamsFor } from '../ir/ops/he.ts';
 import { makeCostParams } from '../ir/ops/table.ts';
-import type { CostParams, HeKeyPlan } from '../ir/ops/types.ts';
+import type { CostParams, HeKeyChoice, HeKeyPlan } from '../ir/ops/types.ts';
 import { predictSchedule, stepFlights } from './cost.ts';
 import { largestRevealedSizes } from './message-bound.ts';
 import type { Schedule } from './schedule.ts';
@@ -101,16 +102,16 @@ function price(p: Product, params: ReturnType<typeof heParamsFor>): { compute: n
   return { compute: (shape.heads * (u.server + u.client)) / 1e6, bytes: c.bytesUp + c.bytesDown };
 }
 
-/** Candidates for one ring width, deepest first: packed with every level keyed ... one level, then unpacked. */
-function candidates(ell: number): { packed: boolean; galoisDepth?: number }[] {
-  const out: { packed: boolean; galoisDepth?: number }[] = [];
-  for (let d = chainFor(ell).packBits; d >= 1; d--) out.push({ packed: true, galoisDepth: d });
+/** Candidates for one ring width, deepest first: packed with every level keyed ... one level (tree at level 0, then at level 1), then unpacked. */
+function candidates(ell: number): HeKeyChoice[] {
+  const out: HeKeyChoice[] = [];
+  for (let d = chainFor(ell).packBits; d >= 1; d--) out.push({ packed: true, galoisDepth: d }, { packed: true, galoisDepth: d, galoisLevel: 1 });
   out.push({ packed: false });
   return out;
 }
 
 /** Per candidate, the predicted seconds of a width's products and its setup (for reports and tests). */
-export function keyPlanCosts(ell: number, products: Product[]): { choice: { packed: boolean; galoisDepth?: number }; compute: number; bytes: number; setupBytes: number; seconds: number }[] {
+export function keyPlanCosts(ell: number, products: Product[]): { choice: HeKeyChoice; compute: number; bytes: number; setupBytes: number; seconds: number }[] {
   return candidates(ell).map((choice) => {
     const params = heParamsFor(new Map([[ell, choice]]), ell);
     let compute = 0, bytes = 0;
@@ -136,7 +137,7 @@ const plans = new WeakMap<Schedule, HeKeyPlan>();
 export function heKeyPlan(s: Schedule): HeKeyPlan {
   let plan = plans.get(s);
   if (plan) return plan;
-  const byEll = heProducts(s), out = new Map<number, { packed: boolean; galoisDepth?: number }>();
+  const byEll = heProducts(s), out = new Map<number, HeKeyChoice>();
   if (DEFAULT_HE_PARAMS.packed && byEll) {
     for (const [ell, ps] of byEll) {
       let best = Infinity;

@@ -2,7 +2,8 @@
 import { expect } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import type { RingArray, Ring } from '../../src/crypto/ring.ts';
-import { HeContext, heSetupClient, heSetupServer } from '../../src/crypto/he/index.ts';
+import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupClient, heSetupServer } from '../../src/crypto/he/index.ts';
+import { Prg } from '../../src/crypto/prg.ts';
 import type { HeClientSession, HeCost, HeParams, HeServerSession } from '../../src/crypto/he/index.ts';
 
 export interface Pair {
@@ -66,4 +67,31 @@ export function expectCounted(cost: Pick<HeCost, 'bytesUp' | 'bytesDown' | 'mess
   expect(s.totals.messagesSent).toBe(cost.messagesDown);
   expect(c.totals.rounds).toBe(cost.rounds);
   expect(s.totals.rounds).toBe(cost.rounds);
+}
+
+/**
+ * A 6×64·64×96 product on two worker threads per party, the workers' contexts opened with the
+ * pair's packing, Galois key depth and tree level: it must open to the twin with predicted == measured
+ * bytes. Returns its merge width P.
+ */
+export async function pooledProduct(p: Pair): Promise<number> {
+  const { ctx, cs, ss } = p, q = ctx.params;
+  const [cpool, spool] = [new HePool(2), new HePool(2)];
+  try {
+    const pc = await cpool.open('client', q.ell, cs.exportKeys(), !!q.packed, q.galoisDepth, q.galoisLevel);
+    const ps = await spool.open('server', q.ell, { pk: ss.exportPublicKey(), galois: ss.exportGaloisKeys() }, !!q.packed, q.galoisDepth, q.galoisLevel);
+    const [n, k, m] = [6, 64, 96];
+    const [c, s] = MemoryChannel.pair();
+    const Xc = ctx.ring.random(n * k, Prg.fromInt(5)), Xs = ctx.ring.random(n * k, Prg.fromInt(6)), W = ctx.ring.random(k * m, Prg.fromInt(7));
+    const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { pool: ps, prg: Prg.fromInt(8) })]);
+    const cost = heMatmulCost(n, k, m, ctx.params);
+    expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
+    expectCounted(cost, c, s);
+    await pc.close();
+    await ps.close();
+    return cost.blocking.P ?? 1;
+  } finally {
+    await cpool.close();
+    await spool.close();
+  }
 }

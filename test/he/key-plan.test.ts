@@ -6,13 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChannel } from '../../src/transport/channel.ts';
 import { Prg } from '../../src/crypto/prg.ts';
-import { HeContext, HePool, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
-import { keyWireBytes } from '../../src/crypto/he/galois.ts';
+import { HeContext, heMatmulClient, heMatmulCost, heMatmulServer, heSetupCost, makeBlocking } from '../../src/crypto/he/index.ts';
+import { componentWireBytes, keyWireBytes } from '../../src/crypto/he/galois.ts';
 import { ServerCore } from '../../src/crypto/he/server-core.ts';
 import { heKeyPlan, heProducts, keyPlanCosts } from '../../src/opt/he-keys.ts';
 import { buildSchedule } from '../../src/opt/schedule.ts';
 import { bundledModel, loadBert } from '../../src/model/load.ts';
-import { twin, firstMismatch, expectCounted, sessionPair, type Pair } from './helpers.ts';
+import { twin, firstMismatch, expectCounted, pooledProduct, sessionPair, type Pair } from './helpers.ts';
 
 describe('Galois keys for the tree levels a session uses', () => {
   const pairs = new Map<string, Pair>();
@@ -66,25 +66,7 @@ describe('Galois keys for the tree levels a session uses', () => {
   });
 
   it('worker threads open the same depth (2 keys) and products stay exact with predicted bytes', async () => {
-    const { ctx, cs, ss } = pairs.get('depth2')!;
-    const [cpool, spool] = [new HePool(2), new HePool(2)];
-    try {
-      const pc = await cpool.open('client', 32, cs.exportKeys(), true, 2);
-      const ps = await spool.open('server', 32, { pk: ss.exportPublicKey(), galois: ss.exportGaloisKeys() }, true, 2);
-      const [n, k, m] = [6, 64, 96];
-      const [c, s] = MemoryChannel.pair();
-      const Xc = ctx.ring.random(n * k, Prg.fromInt(5)), Xs = ctx.ring.random(n * k, Prg.fromInt(6)), W = ctx.ring.random(k * m, Prg.fromInt(7));
-      const [yc, ys] = await Promise.all([heMatmulClient(c, cs, Xc, n, k, m, { pool: pc }), heMatmulServer(s, ss, Xs, W, n, k, m, { pool: ps, prg: Prg.fromInt(8) })]);
-      const cost = heMatmulCost(n, k, m, ctx.params);
-      expect(cost.blocking.P).toBe(4);
-      expect(firstMismatch(ctx.ring, yc, ys, twin(ctx.ring, ctx.ring.add(Xc, Xs), W, 1, n, k, m))).toBe(-1);
-      expectCounted(cost, c, s);
-      await pc.close();
-      await ps.close();
-    } finally {
-      await cpool.close();
-      await spool.close();
-    }
+    expect(await pooledProduct(pairs.get('depth2')!)).toBe(4);
   }, 120_000);
 
   it('contexts refuse a depth the chain does not have', async () => {
@@ -93,21 +75,24 @@ describe('Galois keys for the tree levels a session uses', () => {
 });
 
 describe('the key plan of a program (src/opt/he-keys.ts)', () => {
-  it('bundled classifier: keys for 3 levels at ell = 32, ell = 37 unpacked (its few attention products do not pay for keys)', () => {
+  it('bundled classifier: keys for 3 levels at ell = 32 and 1 at ell = 37, both merged at level 1 (key-level1.test.ts)', () => {
     const m = loadBert(bundledModel('bert-sentiment'), 'bert_dense');
     const s = buildSchedule(m.program);
     const plan = heKeyPlan(s);
+    // Level-1 keys (2 components over 3 primes) make one level at ell = 37 pay for itself: its
+    // attention products merge 2 (the level-1 noise allows no more there), before it ran unpacked.
     expect([...plan]).toEqual([
-      [32, { packed: true, galoisDepth: 3 }],
-      [37, { packed: false }],
+      [32, { packed: true, galoisDepth: 3, galoisLevel: 1 }],
+      [37, { packed: true, galoisDepth: 1, galoisLevel: 1 }],
     ]);
     expect(heKeyPlan(s)).toBe(plan); // memoised per schedule: the executor and the cost model share it
-    // The chosen candidate is the cheapest of each width, and every key level is priced.
+    // The chosen candidate is the cheapest of each width, and every key level is priced at both tree levels.
     for (const [ell, ps] of heProducts(s)!) {
       const costs = keyPlanCosts(ell, ps);
       const best = costs.reduce((a, c) => (c.seconds < a.seconds ? c : a));
       expect(best.choice).toEqual(plan.get(ell));
-      expect(costs.map((c) => c.setupBytes)).toEqual([4, 3, 2, 1, 0].map((d) => (1 + 3 * d) * keyWireBytes(ell)));
+      const setups = [4, 3, 2, 1].flatMap((d) => [(1 + 3 * d) * keyWireBytes(ell), keyWireBytes(ell) + 2 * d * componentWireBytes(ell, 1)]);
+      expect(costs.map((c) => c.setupBytes)).toEqual([...setups, keyWireBytes(ell)]);
     }
   });
 

@@ -35,7 +35,7 @@ export function productDrop(np: NoiseParams & { params: Pick<HeParams, 'packed'>
   // Memoised per prime chain (the blocking search asks for many candidates).
   let memo = drops.get(np.primes);
   if (!memo) drops.set(np.primes, (memo = new Map()));
-  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs} ${pack ? pack.P : 0}`;
+  const key = `${np.N} ${np.params.ell} ${np.params.kappa} ${terms} ${coeffs} ${pack ? pack.P : 0} ${np.params.galoisLevel ?? 0}`;
   let d = memo.get(key);
   if (!d) {
     const { d0, d1 } = noiseReport(np, terms, coeffs, pack).download;

@@ -17,16 +17,22 @@ export const RESULT_CT_BYTES = ctBytes(1);
  * that none is SEAL's transparent zero: the guards merge to an encryption of 0) times `shift` =
  * (16/P)·Y^-(dw-1), inverse NTT, the merge tree (pack.ts), then one fresh Enc_pk(0) from `zero`
  * (NTT form, transformed back) — the merged c1 is a function of the weights until re-randomised —
- * and the finishing of one ciphertext. Consumes `raws` (deletes them, also on error).
+ * and the finishing of one ciphertext. With ctx.treeLevel 1 (HeParams.galoisLevel) each raw result
+ * and the Enc_pk(0) are switched to level 1 first and the tree runs there, on keys over p0, p1 and
+ * the special prime (galois.ts); the flood still comes after the tree and the Enc_pk(0), so it
+ * drowns the key switches' noise too (noise.ts bounds it). Consumes `raws` (deletes them, also on
+ * error).
  */
 export function finishPacked(sess: ServerKeys & { galois: GaloisKeys }, raws: (Ciphertext | null)[], shift: Plaintext, pt: Plaintext, prg: Prg, zero: () => Ciphertext): [Uint8Array, RingArray] {
   const ctx = sess.ctx, ev = ctx.evaluator;
   let merged: Ciphertext | null = null;
+  const level1 = ctx.treeLevel === 1;
   try {
     for (const a of raws) {
       if (!a) continue;
       ev.multiplyPlainInplace(a, shift);
       ev.cipherTransformFromNttInplace(a);
+      if (level1) ev.cipherModSwitchToNextInplace(a);
     }
     const group = raws.slice();
     raws.fill(null); // the merge consumes them (also on error)
@@ -34,11 +40,12 @@ export function finishPacked(sess: ServerKeys & { galois: GaloisKeys }, raws: (C
     const z = zero();
     try {
       ev.cipherTransformFromNttInplace(z);
+      if (level1) ev.cipherModSwitchToNextInplace(z);
       ev.addInplace(merged, z);
     } finally {
       z.delete();
     }
-    return finish(sess, merged, pt, prg, true);
+    return finish(sess, merged, pt, prg, true, level1);
   } finally {
     for (const c of raws) c?.delete();
     merged?.delete();
@@ -48,15 +55,16 @@ export function finishPacked(sess: ServerKeys & { galois: GaloisKeys }, raws: (C
 /**
  * Turn an accumulator (NTT form, level 0, started as Enc_pk(0)) or a merged ciphertext
  * (`packed`: coefficient form, re-randomised, pack.ts) into the bytes of a circuit-private result
- * ciphertext: switch, + flood, switch, + mask (r, or 16·r when packed). Returns the bytes and r
+ * ciphertext: switch, + flood, switch, + mask (r, or 16·r when packed). `atLevel1`: a merged
+ * ciphertext already at level 1 (merged there), the first switch skipped. Returns the bytes and r
  * (all N coefficients) so the server can keep -r as its share.
  */
-export function finish(sess: ServerKeys, res: Ciphertext, pt: Plaintext, prg: Prg, packed: boolean): [Uint8Array, RingArray] {
+export function finish(sess: ServerKeys, res: Ciphertext, pt: Plaintext, prg: Prg, packed: boolean, atLevel1 = false): [Uint8Array, RingArray] {
   const ctx = sess.ctx;
   const s = ctx.seal;
   const ev = ctx.evaluator;
   if (!packed) ev.cipherTransformFromNttInplace(res);
-  ev.cipherModSwitchToNextInplace(res);
+  if (!atLevel1) ev.cipherModSwitchToNextInplace(res);
   const bytes = res.saveToArray(s.ComprModeType.none) as Uint8Array;
   floodLevel1(ctx, bytes, prg);
   res.loadFromArray(ctx.context, bytes);

@@ -20,8 +20,16 @@
 // unpacks it, length and every residue checked (unpackKeyFrame), rebuilds SEAL's GaloisKeys layout
 // around the components (header, parms_id, one u64 count per slot (g - 1)/2) and loads it: SEAL
 // checks parms_id, sizes and residues again.
+//
+// Keys at level 1 (HeParams.galoisLevel 1: the tree runs after the first switch, finish.ts). SEAL's
+// key switch of a level-1 ciphertext uses only the decomposition components of p0 and p1 and, of
+// each, the residues mod p0, p1 and the special prime. So the client sends 2 components per key,
+// each with c0's residues mod those three primes only (header and seed as they are: the seed gives
+// c1 mod every prime), and the server puts SEAL's layout back with zeros for what is never read
+// (residues mod p2, component 2 as component 1's header and seed with c0 = 0). A key used at level 0
+// would then give wrong results, never a wrong key to the client (it sees nothing of them).
 import type { GaloisKeys, SecretKey, SEALContext } from 'node-seal';
-import { DATA_PRIMES, POLY_DEGREE, chainFor, seededBytes, sealError, type HeContext } from './seal.ts';
+import { CT_DATA_OFFSET, DATA_PRIMES, POLY_DEGREE, SEEDED_OVERHEAD, chainFor, seededBytes, sealError, type HeContext } from './seal.ts';
 import { packUpload, unpackUpload, uploadBytes } from './compress.ts';
 
 /** Primes at the key level: the data primes and the special prime. */
@@ -37,6 +45,35 @@ const keyBits = (ell: number): number[] => {
 
 /** Bytes of one seeded key-level object (public key, Galois key component) on the wire at ring width `ell`. */
 export const keyWireBytes = (ell: number): number => uploadBytes(keyBits(ell));
+
+/** Bytes of a seeded object's seed (after c0). */
+const SEED = SEEDED_OVERHEAD - CT_DATA_OFFSET;
+/** Decomposition components a Galois key is sent with for a tree at `level` (header comment). */
+export const galoisComponents = (level: 0 | 1): number => (level === 1 ? 2 : DATA_PRIMES);
+/** Indices of the key-level primes whose residues a Galois key component carries for a tree at `level`: at 1 p0, p1, special. */
+const residuesAt = (level: 0 | 1): number[] => (level === 1 ? [0, 1, DATA_PRIMES] : Array.from({ length: KEY_PRIMES }, (_, i) => i));
+/** Bytes of one Galois key component on the wire at ring width `ell` for a tree at `level`. */
+export const componentWireBytes = (ell: number, level: 0 | 1): number => uploadBytes(residuesAt(level).map((i) => keyBits(ell)[i]));
+
+/** Client: one SEAL key-level component (KEY_PRIMES residues) with only the residues of `level` (header, seed kept). */
+function reduceComponent(ser: Uint8Array, level: 0 | 1, N = POLY_DEGREE): Uint8Array {
+  if (level === 0) return ser;
+  const keep = residuesAt(level), out = new Uint8Array(seededBytes(keep.length));
+  out.set(ser.subarray(0, CT_DATA_OFFSET));
+  keep.forEach((r, i) => out.set(ser.subarray(CT_DATA_OFFSET + r * 8 * N, CT_DATA_OFFSET + (r + 1) * 8 * N), CT_DATA_OFFSET + i * 8 * N));
+  out.set(ser.subarray(CT_DATA_OFFSET + KEY_PRIMES * 8 * N), CT_DATA_OFFSET + keep.length * 8 * N);
+  return out;
+}
+
+/** Server: reduceComponent's inverse, zeros for the residues it dropped (never read at `level`). */
+function expandComponent(red: Uint8Array, level: 0 | 1, N = POLY_DEGREE): Uint8Array {
+  if (level === 0) return red;
+  const keep = residuesAt(level), out = new Uint8Array(seededBytes(KEY_PRIMES));
+  out.set(red.subarray(0, CT_DATA_OFFSET));
+  keep.forEach((r, i) => out.set(red.subarray(CT_DATA_OFFSET + i * 8 * N, CT_DATA_OFFSET + (i + 1) * 8 * N), CT_DATA_OFFSET + r * 8 * N));
+  out.set(red.subarray(CT_DATA_OFFSET + keep.length * 8 * N), CT_DATA_OFFSET + KEY_PRIMES * 8 * N);
+  return out;
+}
 
 /** Client: a seeded key-level object (SEAL bytes, compression none) as it goes on the wire. */
 export const packKey = (ser: Uint8Array, ell: number): Uint8Array => packUpload(ser, keyBits(ell));
@@ -69,26 +106,43 @@ export function checkKeyPack(P: number, keyPack: number): void {
 /** Bytes of the Galois key frame for a tree of P results (SEAL's components: what the worker threads get). */
 export const galoisFrameBytes = (P: number): number => galoisElements(P).length * GALOIS_KEY_BYTES;
 
-/** Bytes of the Galois key frame for a tree of P results on the wire at ring width `ell` (packKeyFrame). */
-export const galoisWireBytes = (P: number, ell: number): number => galoisElements(P).length * DATA_PRIMES * keyWireBytes(ell);
+/** Bytes of the Galois key frame for a tree of P results at `level` on the wire at ring width `ell` (packKeyFrame). */
+export const galoisWireBytes = (P: number, ell: number, level: 0 | 1 = 0): number => galoisElements(P).length * galoisComponents(level) * componentWireBytes(ell, level);
 
-/** Client: the frame (makeGaloisFrame) as it goes on the wire, each component packed (packKey). */
-export function packKeyFrame(frame: Uint8Array, ell: number): Uint8Array {
-  const one = seededBytes(KEY_PRIMES), parts = frame.byteLength / one, w = keyWireBytes(ell);
-  if (!Number.isInteger(parts)) throw new Error(`internal: Galois key frame of ${frame.byteLength} bytes`);
-  const out = new Uint8Array(parts * w);
-  for (let i = 0; i < parts; i++) out.set(packKey(frame.subarray(i * one, (i + 1) * one), ell), i * w);
+/** Client: the frame (makeGaloisFrame) as it goes on the wire for a tree at `level`, each component it needs reduced and packed. */
+export function packKeyFrame(frame: Uint8Array, ell: number, level: 0 | 1 = 0): Uint8Array {
+  const one = seededBytes(KEY_PRIMES), keys = frame.byteLength / GALOIS_KEY_BYTES, w = componentWireBytes(ell, level), comps = galoisComponents(level);
+  if (!Number.isInteger(keys)) throw new Error(`internal: Galois key frame of ${frame.byteLength} bytes`);
+  const bits = residuesAt(level).map((i) => keyBits(ell)[i]), out = new Uint8Array(keys * comps * w);
+  for (let k = 0; k < keys; k++) {
+    for (let j = 0; j < comps; j++) {
+      const at = k * GALOIS_KEY_BYTES + j * one;
+      out.set(packUpload(reduceComponent(frame.subarray(at, at + one), level), bits), (k * comps + j) * w);
+    }
+  }
   return out;
 }
 
-/** Server: the frame of galoisElements(ctx.keyPack) from the wire (packKeyFrame's inverse), length and every residue checked. */
+/** Server: SEAL's frame of galoisElements(ctx.keyPack) from the wire (packKeyFrame's inverse at ctx.treeLevel), length and every residue checked. */
 export function unpackKeyFrame(ctx: HeContext, wire: Uint8Array): Uint8Array {
-  const ell = ctx.params.ell, expected = galoisWireBytes(ctx.keyPack, ell), w = keyWireBytes(ell), one = seededBytes(KEY_PRIMES);
+  const ell = ctx.params.ell, level = ctx.treeLevel, expected = galoisWireBytes(ctx.keyPack, ell, level);
+  const w = componentWireBytes(ell, level), one = seededBytes(KEY_PRIMES), comps = galoisComponents(level);
   if (wire.byteLength !== expected) throw new Error(`HE setup: Galois key frame has ${wire.byteLength} bytes on the wire, expected ${expected}`);
-  const parts = expected / w, out = new Uint8Array(parts * one);
-  for (let i = 0; i < parts; i++) {
-    const what = `HE setup: Galois key ${Math.floor(i / DATA_PRIMES)} component ${i % DATA_PRIMES}`;
-    out.set(unpackKey(wire.subarray(i * w, (i + 1) * w), ell, what), i * one);
+  const c = chainFor(ell), all = [...c.primes, c.specialPrime], idx = residuesAt(level);
+  const bits = idx.map((i) => keyBits(ell)[i]), primes = idx.map((i) => all[i]);
+  const keys = expected / (comps * w), out = new Uint8Array(keys * GALOIS_KEY_BYTES);
+  for (let k = 0; k < keys; k++) {
+    for (let j = 0; j < comps; j++) {
+      const what = `HE setup: Galois key ${k} component ${j}`;
+      const red = unpackUpload(wire.subarray((k * comps + j) * w, (k * comps + j + 1) * w), bits, POLY_DEGREE, { primes, what });
+      out.set(expandComponent(red, level), k * GALOIS_KEY_BYTES + j * one);
+    }
+    // Components a level-1 key switch never reads: the last one sent's header and seed, c0 = 0.
+    for (let j = comps; j < DATA_PRIMES; j++) {
+      const at = k * GALOIS_KEY_BYTES + j * one, prev = at - one;
+      out.set(out.subarray(prev, prev + CT_DATA_OFFSET), at);
+      out.set(out.subarray(prev + one - SEED, prev + one), at + one - SEED);
+    }
   }
   return out;
 }

@@ -7,7 +7,7 @@
 // coefficient at ell = 32, 218 at ell = 37); the server rebuilds SEAL's bytes, every residue checked.
 import type { Channel } from '../../transport/channel.ts';
 import type { Encryptor, Decryptor, SecretKey, PublicKey, GaloisKeys } from 'node-seal';
-import { DEFAULT_HE_PARAMS, HeContext, keyPackOf, sealError, sealLive, seededBytes, type HeParams } from './seal.ts';
+import { DEFAULT_HE_PARAMS, HeContext, keyPackOf, treeLevelOf, sealError, sealLive, seededBytes, type HeParams } from './seal.ts';
 import { KEY_PRIMES, galoisWireBytes, keyWireBytes, loadGaloisFrame, makeGaloisFrame, packKey, packKeyFrame, unpackKey, unpackKeyFrame } from './galois.ts';
 
 /** Client side of an HE session: secret key, symmetric encryptor, decryptor. */
@@ -100,7 +100,7 @@ export const PUBLIC_KEY_BYTES = seededBytes(KEY_PRIMES);
 export function heSetupCost(params: Partial<HeParams> = {}): { bytesUp: number; bytesDown: number; messagesUp: number; messagesDown: number; rounds: number } {
   const p = { ...DEFAULT_HE_PARAMS, ...params };
   // Only the tree levels the products may use (HeParams.galoisDepth; the program's key plan).
-  const galois = p.packed ? galoisWireBytes(keyPackOf(p), p.ell) : 0;
+  const galois = p.packed ? galoisWireBytes(keyPackOf(p), p.ell, treeLevelOf(p)) : 0;
   return { bytesUp: keyWireBytes(p.ell) + galois, bytesDown: 0, messagesUp: 1, messagesDown: 0, rounds: 1 };
 }
 
@@ -123,7 +123,7 @@ export async function heSetupClient(ch: Channel, ctx: HeContext): Promise<HeClie
     if (key.byteLength !== PUBLIC_KEY_BYTES) throw new Error(`internal: seeded public key of ${key.byteLength} bytes`);
     key = packKey(key, ctx.params.ell);
     if (ctx.pack > 1) {
-      const frame = packKeyFrame(makeGaloisFrame(ctx, sk), ctx.params.ell);
+      const frame = packKeyFrame(makeGaloisFrame(ctx, sk), ctx.params.ell, ctx.treeLevel);
       const msg = new Uint8Array(key.byteLength + frame.byteLength);
       msg.set(key);
       msg.set(frame, key.byteLength);

@@ -311,7 +311,7 @@ export async function hePrepareWeights(
   checkLen('W', W, k * m, ctx.ring.wide);
   const shape = { heads: 1, n, k, m };
   const job: ProductJob = { kind: 'plain', shape, b: resolveBlocking(shape, 'plain', ctx.params, blocking), left: { data: ctx.ring.alloc(0) }, right: { data: W } };
-  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job, !!ctx.params.packed, ctx.params.galoisDepth);
+  if ('pool' in target) return target.pool.prepare(ctx.params.ell, job, !!ctx.params.packed, ctx.params.galoisDepth, ctx.params.galoisLevel);
   const core = new ServerCore({ ctx, encryptor: null }, job, undefined, target.cache);
   try {
     core.prepareWeights();

@@ -39,6 +39,11 @@
 // Key switch (SEAL: RNS digits d_j = [c]_{q_j} in [0, q_j), one per data prime of the level, keys
 // with noise |e| <= 21, mod-down by the special prime P_sp with rounding):
 // |ks| <= N * 21 * sum_j q_j / P_sp + (N + 1)/2.
+// Merging at level 1 (HeParams.galoisLevel 1; docs/he.md "Merging at level 1"): each raw result
+// (scaled by P_max/P at level 0) is switched to level 1 first, b1r = (P_max/P) b / p2 + (N+1)/2, the
+// tree runs there with key switches over p0, p1 (ks1 = N 21 (p0 + p1) / P_sp + (N+1)/2, no longer
+// divided by p2 afterwards), and the fresh Enc_pk(0) is switched down too: before the flood
+// b1 = P^2 b1r + ks1 (P^2 - 1)/3 + (42N + 21)/p2 + (N+1)/2. The flood then bounds P by C.
 import type { HeContext, HeParams } from './seal.ts';
 import { chainFor, CT_DATA_OFFSET, FLOOD_HIGH_BITS } from './seal.ts';
 import { Prg } from '../prg.ts';
@@ -80,7 +85,7 @@ export interface DownloadDrop {
 export interface NoiseParams {
   N: number;
   primes: readonly bigint[];
-  params: Pick<HeParams, 'ell' | 'kappa'>;
+  params: Pick<HeParams, 'ell' | 'kappa' | 'galoisLevel'>;
 }
 
 /**
@@ -96,9 +101,13 @@ export interface PackNoise {
   centred?: boolean;
 }
 
-/** Worst-case noise of one key switch at level 0 (header comment); the special prime is chainFor(ell)'s. */
+/**
+ * Worst-case noise of one key switch at the merge tree's level (header comment; level 0, or 1 with
+ * HeParams.galoisLevel 1: digits over p0, p1 only); the special prime is chainFor(ell)'s.
+ */
 export function keySwitchNoise(ctx: Pick<NoiseParams, 'N' | 'primes' | 'params'>): number {
-  const sum = ctx.primes.reduce((a, p) => a + Number(p), 0);
+  const used = ctx.params.galoisLevel === 1 ? ctx.primes.slice(0, 2) : ctx.primes;
+  const sum = used.reduce((a, p) => a + Number(p), 0);
   return (ctx.N * 21 * sum) / Number(chainFor(ctx.params.ell).specialPrime) + (ctx.N + 1) / 2;
 }
 
@@ -125,8 +134,11 @@ export function noiseReport(ctx: NoiseParams, terms: number, coeffs: number, pac
   if (pack && !(Number.isInteger(Math.log2(pack.P)) && pack.P >= 1 && pack.P <= 2 ** packBits)) {
     throw new RangeError(`merge tree of ${pack.P} results: want a power of two in 1..${2 ** packBits}`);
   }
-  const b0 = pack ? treeNoise(raw, pack, 2 ** packBits) : raw;
-  const b1 = b0 / Number(p2) + (N + 1) / 2;
+  // Level 1 (header comment): level 0 holds the scaled raw results only; the tree and the switched
+  // Enc_pk(0) are at level 1, where the margin against b1 + F covers the tree's own room at t' (F >> 2^packBits b1).
+  const level1 = pack?.P !== undefined && ctx.params.galoisLevel === 1 ? pack : null;
+  const b0 = !pack ? raw : level1 ? (2 ** packBits / pack.P) * raw : treeNoise(raw, pack, 2 ** packBits);
+  const b1 = level1 ? treeNoise(b0 / Number(p2) + (N + 1) / 2, level1, level1.P) + (42 * N + 21) / Number(p2) + (N + 1) / 2 : b0 / Number(p2) + (N + 1) / 2;
   const F = 2 ** FLOOD_HIGH_BITS * Number(p0);
   const b2 = (b1 + F) / Number(p1) + (N + 1) / 2 + 0.5;
   const [q0, q1, q2] = chainLogs(ctx.primes); // log2 of the level moduli, levels 0, 1, 2

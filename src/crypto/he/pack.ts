@@ -10,9 +10,11 @@
 // plaintext modulus t' = 2^(ell + PACK_BITS), which is an encryption of y at 2^ell: the later
 // levels' noise rooms and the download roundings are those of an unpacked result.
 //
-// The tree runs at level 0, after the inverse NTT and before the first switch (at level 1 a key
-// switch alone would eat the flood's room). P - 1 key switches per P results; one Enc_pk(0), one
-// flood and one frame per merged ciphertext instead of per result.
+// The tree runs at level 0, after the inverse NTT and before the first switch, or with
+// HeParams.galoisLevel 1 at level 1 after it (finish.ts; smaller keys and key switches, but the key
+// switches' noise is then flooded undivided, so the noise allows smaller P on large calls:
+// noise.ts). P - 1 key switches per P results; one Enc_pk(0), one flood and one frame per merged
+// ciphertext instead of per result.
 import type { Ciphertext, Evaluator, GaloisKeys, Plaintext, SEALContext, ParmsIdType } from 'node-seal';
 import type { SealModule } from './seal.ts';
 import { PT_COUNT_OFFSET, PT_DATA_OFFSET } from './seal.ts';
@@ -52,7 +54,7 @@ export function productPack(np: NoiseParams, kind: ProductKind, b: Blocking, sha
   // `keys`: the largest merge the session's Galois keys allow (seal.ts keyPackOf, the key plan).
   const terms = noiseTerms(b, kind), coeffs = shape.heads * shape.n * shape.m, width = mergeWidth(b, keys);
   // Memoised: the blocking search asks for many candidates with the same noise terms.
-  const key = `${np.params.ell} ${np.params.kappa} ${np.primes[0]} ${terms} ${coeffs} ${width}`;
+  const key = `${np.params.ell} ${np.params.kappa} ${np.params.galoisLevel ?? 0} ${np.primes[0]} ${terms} ${coeffs} ${width}`;
   let P = packs.get(key);
   if (P === undefined) {
     // At least 1: a product whose P = 1 fails is refused by the product's own checkNoise.

@@ -92,10 +92,10 @@ export class HePool {
     return ++this.pids;
   }
 
-  /** Open a session on every worker with this party's keys (bytes), on contexts packed or not (pack.ts) and with the Galois key depth (HeParams.galoisDepth) of the session's. */
-  async open(role: Role, ell: number, keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null }, packed = DEFAULT_HE_PARAMS.packed, depth?: number): Promise<PoolSession> {
+  /** Open a session on every worker with this party's keys (bytes), on contexts packed or not (pack.ts) and with the Galois key depth and tree level (HeParams.galoisDepth, galoisLevel) of the session's. */
+  async open(role: Role, ell: number, keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null }, packed = DEFAULT_HE_PARAMS.packed, depth?: number, level?: 0 | 1): Promise<PoolSession> {
     const sid = ++this.sids;
-    await this.all(() => ({ op: 'open', sid, role, ell, packed, depth, keys }));
+    await this.all(() => ({ op: 'open', sid, role, ell, packed, depth, level, keys }));
     return new PoolSession(this, sid);
   }
 
@@ -128,8 +128,8 @@ export class HePool {
   }
 
   /** Prepare the weight blocks of an [X]·W product in the workers' caches (each its own columns). */
-  async prepare(ell: number, job: ProductJob, packed = DEFAULT_HE_PARAMS.packed, depth?: number): Promise<void> {
-    await this.all((w) => ({ op: 'prepare', ell, packed, depth, job, workers: this.size, index: w }));
+  async prepare(ell: number, job: ProductJob, packed = DEFAULT_HE_PARAMS.packed, depth?: number, level?: 0 | 1): Promise<void> {
+    await this.all((w) => ({ op: 'prepare', ell, packed, depth, level, job, workers: this.size, index: w }));
   }
 
   /** The workers' caches together. */

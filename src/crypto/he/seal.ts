@@ -53,12 +53,7 @@ export interface HeParams {
   kappa: number;
   /** Bandwidth assumed by the blocking optimizer when it weighs bytes against time (bytes/s). */
   bandwidth: number;
-  /**
-   * Packed results (docs/he.md, "Bytes: levers studied" (c)): SEAL's plain modulus is
-   * 2^(ell + packBits) and the setup sends Galois keys for the merge tree. Off by default until the
-   * product path finishes every result P-scaled (an unpacked result decrypted at t' would have
-   * packBits bits less room and its high message bits would not be masked).
-   */
+  /** Packed results (docs/he.md "Packed results"): SEAL's plain modulus is 2^(ell + packBits), the setup sends Galois keys for the merge tree. */
   packed?: boolean;
   /**
    * Packed contexts: tree levels the setup sends Galois keys for (1..packBits; default packBits),
@@ -66,6 +61,8 @@ export interface HeParams {
    * key plan (src/opt/he-keys.ts) sets it per ring width; both parties derive it before the run.
    */
   galoisDepth?: number;
+  /** Packed: the merge tree's level, 0 (default) or 1 (smaller keys, P capped by the flood; docs/he.md "Merging at level 1"). */
+  galoisLevel?: 0 | 1;
 }
 
 /**
@@ -157,6 +154,12 @@ export function keyPackOf(p: Pick<HeParams, 'ell' | 'packed' | 'galoisDepth'>): 
   if (!Number.isInteger(d) || d < 1 || d > max) throw new RangeError(`HE parameters: galoisDepth ${d} outside 1..${max} (a packed context keys at least one tree level; unpacked: packed false)`);
   return 2 ** d;
 }
+/** The merge tree's level (HeParams.galoisLevel): 0 or 1, 1 only in a packed context; throws otherwise. */
+export function treeLevelOf(p: Pick<HeParams, 'packed' | 'galoisLevel'>): 0 | 1 {
+  const l = p.galoisLevel ?? 0;
+  if (l !== 0 && (l !== 1 || !p.packed)) throw new RangeError(`HE parameters: galoisLevel ${String(l)} (the merge tree runs at level 0, or 1 in a packed context)`);
+  return l;
+}
 
 /** Bits of SEAL's plain modulus: ell, or ell + packBits in a packed context. */
 export const plainBitsOf = (p: Pick<HeParams, 'ell' | 'packed'>): number => p.ell + (p.packed ? chainFor(p.ell).packBits : 0);
@@ -194,6 +197,7 @@ export class HeContext {
   readonly pack: number;
   /** The largest merge the session's Galois keys allow (keyPackOf): 2^galoisDepth packed, else 1. */
   readonly keyPack: number;
+  readonly treeLevel: 0 | 1; // the merge tree's level (treeLevelOf), its Galois keys sent for it
   /** parms_id of level 0 (all data primes): where encryption and products happen. */
   readonly topParms: ParmsIdType;
   private readonly ptTemplate: Uint8Array;
@@ -212,6 +216,7 @@ export class HeContext {
     this.plainBits = plainBitsOf(params);
     this.pack = params.packed ? packFactor(params.ell) : 1;
     this.keyPack = keyPackOf(params);
+    this.treeLevel = treeLevelOf(params);
     const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
     const coeff = seal.CoeffModulus.Create(this.N, Int32Array.from([...this.chain.bits, this.chain.specialBits]));
     const plain = new seal.Modulus(1n << BigInt(this.plainBits));

@@ -10,7 +10,7 @@ import type { ZeroReport } from './zeros.ts';
 export type Role = 'client' | 'server';
 
 export type Request =
-  | { op: 'open'; sid: number; role: Role; ell: number; packed?: boolean; depth?: number; keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null } }
+  | { op: 'open'; sid: number; role: Role; ell: number; packed?: boolean; depth?: number; level?: 0 | 1; keys: { pk: Uint8Array; sk?: Uint8Array; galois?: Uint8Array | null } }
   | { op: 'close'; sid: number }
   | { op: 'sStart'; pid: number; sid: number; job: ProductJob; workers: number; index: number; seed: Uint8Array }
   | { op: 'sLoad'; pid: number; h: number; kbi: number; msg: Uint8Array; rows: number[] }
@@ -20,7 +20,7 @@ export type Request =
   | { op: 'cEnc'; pid: number; h: number; kbi: number; from: number; to: number }
   | { op: 'cDec'; pid: number; nbi: number; mbis: number[]; cts: Uint8Array[]; budget: boolean }
   | { op: 'end'; pid: number }
-  | { op: 'prepare'; ell: number; packed?: boolean; depth?: number; job: ProductJob; workers: number; index: number }
+  | { op: 'prepare'; ell: number; packed?: boolean; depth?: number; level?: 0 | 1; job: ProductJob; workers: number; index: number }
   | { op: 'cache'; budgetBytes: number }
   | { op: 'cacheReport' }
   | { op: 'cacheClear' }

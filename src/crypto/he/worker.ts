@@ -14,7 +14,7 @@ import { ownerOfBlock, type Reply, type Request, type RowBlock } from './worker-
 import { sealError } from './seal.ts';
 
 const port = parentPort!;
-/** Contexts by ring width, packing (pack.ts) and Galois key depth (the session's key plan). */
+/** Contexts by ring width, packing (pack.ts), Galois key depth and the tree's level (the session's key plan). */
 const contexts = new Map<string, Promise<HeContext>>();
 const sessions = new Map<number, HeClientSession | HeServerSession>();
 const servers = new Map<number, { core: ServerCore; prg: Prg; started: Set<number>; nb: number }>();
@@ -24,10 +24,10 @@ const cache = new HeWeightCache(0);
 const stocks = new Map<number, ZeroStock>();
 let zeroCap = 0;
 
-function context(ell: number, packed: boolean, galoisDepth?: number): Promise<HeContext> {
-  const key = `${ell} ${packed} ${galoisDepth}`;
+function context(ell: number, packed: boolean, galoisDepth?: number, galoisLevel?: 0 | 1): Promise<HeContext> {
+  const key = `${ell} ${packed} ${galoisDepth} ${galoisLevel ?? 0}`;
   let c = contexts.get(key);
-  if (!c) contexts.set(key, (c = HeContext.create({ ell, packed, galoisDepth })));
+  if (!c) contexts.set(key, (c = HeContext.create({ ell, packed, galoisDepth, ...(galoisLevel ? { galoisLevel } : {}) })));
   return c;
 }
 
@@ -42,7 +42,7 @@ type Value = Extract<Reply, { ok: true }>['value'];
 async function handle(q: Request): Promise<Value> {
   switch (q.op) {
     case 'open': {
-      const ctx = await context(q.ell, !!q.packed, q.depth);
+      const ctx = await context(q.ell, !!q.packed, q.depth, q.level);
       if (q.role === 'client') sessions.set(q.sid, heClientSessionFromKeys(ctx, q.keys as { sk: Uint8Array; pk: Uint8Array }));
       else {
         const sess = heServerSession(ctx, q.keys.pk, q.keys.galois);
@@ -108,7 +108,7 @@ async function handle(q: Request): Promise<Value> {
       clients.delete(q.pid);
       return undefined;
     case 'prepare': {
-      const core = new ServerCore({ ctx: await context(q.ell, !!q.packed, q.depth), encryptor: null }, q.job, (h, mbi) => ownerOfBlock(q.job, q.workers, h, mbi) === q.index, cache);
+      const core = new ServerCore({ ctx: await context(q.ell, !!q.packed, q.depth, q.level), encryptor: null }, q.job, (h, mbi) => ownerOfBlock(q.job, q.workers, h, mbi) === q.index, cache);
       try {
         core.prepareWeights();
       } finally {

@@ -52,10 +52,12 @@ export interface ExecCtx {
 
 /**
  * Per ring width, the HE context a session sets up (src/opt/he-keys.ts; docs/he.md "Galois keys"):
- * unpacked, or packed with Galois keys for `galoisDepth` tree levels. Widths not listed: the
- * defaults (DEFAULT_HE_PARAMS: packed, every level). Both parties derive it from the schedule.
+ * unpacked, or packed with Galois keys for `galoisDepth` tree levels, merged at `galoisLevel` (0 or
+ * 1). Widths not listed: the defaults (DEFAULT_HE_PARAMS: packed, every level, tree at level 0).
+ * Both parties derive it from the schedule.
  */
-export type HeKeyPlan = ReadonlyMap<number, { packed: boolean; galoisDepth?: number }>;
+export type HeKeyPlan = ReadonlyMap<number, HeKeyChoice>;
+export type HeKeyChoice = { packed: boolean; galoisDepth?: number; galoisLevel?: 0 | 1 };
 
 export interface Engines {
   he(ell: number): Promise<HeEngine>;
