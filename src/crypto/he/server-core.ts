@@ -7,47 +7,19 @@ import type { RingArray } from '../ring.ts';
 import type { Prg } from '../prg.ts';
 import type { Encryptor } from 'node-seal';
 import type { HeContext } from './seal.ts';
-import type { Blocking, ProductKind, ProductShape } from './packing.ts';
 import { fillLeft, fillRight, NO_FILL, withShifted } from './plain.ts';
 import { HeWeightCache } from './weights.ts';
 import { makeZero } from './zeros.ts';
 import { kernelFits, MacProducts } from './mac.ts';
-import { chainFor } from './seal.ts';
-import { compressResult, frameMembers, framesPerRow, productDrop, resultPositions, unpackUpload, uploadBytes, type Drop } from './compress.ts';
+import { compressResult, frameMembers, framesPerRow, productDrop, resultPositions, unpackUpload, type Drop } from './compress.ts';
 import { jointOffset, packOf } from './packing.ts';
+import { uploadCtBytes, type ProductJob } from './job.ts';
 import { shiftScaleNtt } from './pack.ts';
 import { checkKeyPack } from './galois.ts';
 import { finish, finishPacked } from './finish.ts';
 
-/** Bytes of one uploaded ciphertext at ring width `ell` (its chain's packed frame, compress.ts). */
-export const uploadCtBytes = (ell: number): number => uploadBytes(chainFor(ell).bits);
+export { uploadCtBytes, perMessage, type Operand, type ProductJob } from './job.ts';
 export { RESULT_CT_BYTES } from './finish.ts';
-
-/** An operand: heads consecutive row-major matrices. */
-export interface Operand {
-  data: RingArray;
-  /** For right operands: stored as m×k per head (Bᵀ given, e.g. K for Q·Kᵀ). */
-  transposed?: boolean;
-}
-
-/** One product as both parties' cores see it (plain data: it crosses to worker threads). */
-export interface ProductJob {
-  kind: ProductKind;
-  shape: ProductShape;
-  b: Blocking;
-  left: Operand;
-  right: Operand | null;
-  /**
-   * Server: leave its own left share out of the ciphertexts (no addPlain, about 2 ms per uploaded
-   * ciphertext) because the caller adds Xs·W (As·Bs) to its share in the clear (matmul.ts).
-   */
-  foldShare?: boolean;
-  /** Server, [X]·W: the weight cache key, computed once by the caller (weights.ts). */
-  weightKey?: string;
-}
-
-/** Ciphertexts per upload message (one message per head and k-block). */
-export const perMessage = (job: Pick<ProductJob, 'kind' | 'b'>): number => (jointOffset(job.b, job.kind) ? Math.max(job.b.nb, job.b.mb) : job.b.nb + (job.kind === 'shared' ? job.b.mb : 0));
 
 /**
  * Left inputs of one k-block that another core loaded (parallel.ts: with several workers on the
