@@ -43,6 +43,12 @@ const keyBits = (ell: number): number[] => {
   return [...c.bits, c.specialBits];
 };
 
+/** The key-level primes at ring width `ell`, in keyBits' order. */
+const keyPrimes = (ell: number): bigint[] => {
+  const c = chainFor(ell);
+  return [...c.primes, c.specialPrime];
+};
+
 /** Bytes of one seeded key-level object (public key, Galois key component) on the wire at ring width `ell`. */
 export const keyWireBytes = (ell: number): number => uploadBytes(keyBits(ell));
 
@@ -50,29 +56,35 @@ export const keyWireBytes = (ell: number): number => uploadBytes(keyBits(ell));
 const SEED = SEEDED_OVERHEAD - CT_DATA_OFFSET;
 /** Decomposition components a Galois key is sent with for a tree at `level` (header comment). */
 export const galoisComponents = (level: 0 | 1): number => (level === 1 ? 2 : DATA_PRIMES);
+/** 0, 1, …, k − 1. */
+const ordinals = (k: number): number[] => Array.from({ length: k }, (_, i) => i);
 /** Indices of the key-level primes whose residues a Galois key component carries for a tree at `level`: at 1 p0, p1, special. */
-const residuesAt = (level: 0 | 1): number[] => (level === 1 ? [0, 1, DATA_PRIMES] : Array.from({ length: KEY_PRIMES }, (_, i) => i));
+const residuesAt = (level: 0 | 1): number[] => (level === 1 ? [0, 1, DATA_PRIMES] : ordinals(KEY_PRIMES));
 /** Bytes of one Galois key component on the wire at ring width `ell` for a tree at `level`. */
 export const componentWireBytes = (ell: number, level: 0 | 1): number => uploadBytes(residuesAt(level).map((i) => keyBits(ell)[i]));
 
-/** Client: one SEAL key-level component (KEY_PRIMES residues) with only the residues of `level` (header, seed kept). */
-function reduceComponent(ser: Uint8Array, level: 0 | 1, N = POLY_DEGREE): Uint8Array {
-  if (level === 0) return ser;
-  const keep = residuesAt(level), out = new Uint8Array(seededBytes(keep.length));
-  out.set(ser.subarray(0, CT_DATA_OFFSET));
-  keep.forEach((r, i) => out.set(ser.subarray(CT_DATA_OFFSET + r * 8 * N, CT_DATA_OFFSET + (r + 1) * 8 * N), CT_DATA_OFFSET + i * 8 * N));
-  out.set(ser.subarray(CT_DATA_OFFSET + KEY_PRIMES * 8 * N), CT_DATA_OFFSET + keep.length * 8 * N);
+/**
+ * A seeded key-level object with its c0 residue blocks moved: block `from[i]` of `src` (which has
+ * `n` blocks) to block `to[i]` of a result with `m` blocks (others zero); header and seed kept.
+ */
+function moveResidues(src: Uint8Array, n: number, m: number, from: number[], to: number[], N = POLY_DEGREE): Uint8Array {
+  const out = new Uint8Array(seededBytes(m)), block = 8 * N;
+  out.set(src.subarray(0, CT_DATA_OFFSET));
+  from.forEach((r, i) => out.set(src.subarray(CT_DATA_OFFSET + r * block, CT_DATA_OFFSET + (r + 1) * block), CT_DATA_OFFSET + to[i] * block));
+  out.set(src.subarray(CT_DATA_OFFSET + n * block), CT_DATA_OFFSET + m * block);
   return out;
 }
 
+/** Client: one SEAL key-level component (KEY_PRIMES residues) with only the residues of `level` (header, seed kept). */
+function reduceComponent(ser: Uint8Array, level: 0 | 1): Uint8Array {
+  const keep = residuesAt(level);
+  return level === 0 ? ser : moveResidues(ser, KEY_PRIMES, keep.length, keep, ordinals(keep.length));
+}
+
 /** Server: reduceComponent's inverse, zeros for the residues it dropped (never read at `level`). */
-function expandComponent(red: Uint8Array, level: 0 | 1, N = POLY_DEGREE): Uint8Array {
-  if (level === 0) return red;
-  const keep = residuesAt(level), out = new Uint8Array(seededBytes(KEY_PRIMES));
-  out.set(red.subarray(0, CT_DATA_OFFSET));
-  keep.forEach((r, i) => out.set(red.subarray(CT_DATA_OFFSET + i * 8 * N, CT_DATA_OFFSET + (i + 1) * 8 * N), CT_DATA_OFFSET + r * 8 * N));
-  out.set(red.subarray(CT_DATA_OFFSET + keep.length * 8 * N), CT_DATA_OFFSET + KEY_PRIMES * 8 * N);
-  return out;
+function expandComponent(red: Uint8Array, level: 0 | 1): Uint8Array {
+  const keep = residuesAt(level);
+  return level === 0 ? red : moveResidues(red, keep.length, KEY_PRIMES, ordinals(keep.length), keep);
 }
 
 /** Client: a seeded key-level object (SEAL bytes, compression none) as it goes on the wire. */
@@ -80,8 +92,7 @@ export const packKey = (ser: Uint8Array, ell: number): Uint8Array => packUpload(
 
 /** Server: the SEAL bytes of a key-level object from the wire; its length and every residue checked (errors name `what`). */
 export function unpackKey(wire: Uint8Array, ell: number, what: string): Uint8Array {
-  const c = chainFor(ell);
-  return unpackUpload(wire, keyBits(ell), POLY_DEGREE, { primes: [...c.primes, c.specialPrime], what });
+  return unpackUpload(wire, keyBits(ell), POLY_DEGREE, { primes: keyPrimes(ell), what });
 }
 /** A batching plain modulus (prime, 1 mod 2N) for the keygen context only. */
 const KEYGEN_T = 65537n;
@@ -128,7 +139,7 @@ export function unpackKeyFrame(ctx: HeContext, wire: Uint8Array): Uint8Array {
   const ell = ctx.params.ell, level = ctx.treeLevel, expected = galoisWireBytes(ctx.keyPack, ell, level);
   const w = componentWireBytes(ell, level), one = seededBytes(KEY_PRIMES), comps = galoisComponents(level);
   if (wire.byteLength !== expected) throw new Error(`HE setup: Galois key frame has ${wire.byteLength} bytes on the wire, expected ${expected}`);
-  const c = chainFor(ell), all = [...c.primes, c.specialPrime], idx = residuesAt(level);
+  const all = keyPrimes(ell), idx = residuesAt(level);
   const bits = idx.map((i) => keyBits(ell)[i]), primes = idx.map((i) => all[i]);
   const keys = expected / (comps * w), out = new Uint8Array(keys * GALOIS_KEY_BYTES);
   for (let k = 0; k < keys; k++) {
